@@ -1,0 +1,101 @@
+/* kyso: one binary, subcommands. Global options (--lang, --verbose) may
+ * appear anywhere before "--" and are removed before the subcommand runs. */
+#include "kyso_core.h"
+#include "kyso_detect.h"
+#include "kyso_diagnostics.h"
+#include "kyso_installer.h"
+#include "kyso_signer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_version.h"
+
+struct subcommand {
+	const char *name;
+	kyso_cmd_fn fn;
+	const char *summary; /* msgid */
+};
+
+static const struct subcommand subcommands[] = {
+	{"detect", kyso_cmd_detect, N_("identify the connected token (PC/SC reader, ATR, USB ID)")},
+	{"setup", kyso_cmd_setup, N_("install and register the token driver and the signing agent")},
+	{"sign", kyso_cmd_sign, N_("sign a PDF with the token")},
+	{"verify", kyso_cmd_verify, N_("check the signatures of a PDF")},
+	{"doctor", kyso_cmd_doctor, N_("find out why signing fails, write a report")},
+	{"reports", kyso_cmd_reports, N_("helpdesk: collect and group doctor reports")},
+	{"version", kyso_cmd_version, N_("print version information")},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, _("Usage: kyso [--lang vi|en] [--verbose] <command> [options]\n"));
+	fprintf(out, "\n%s\n", _("Commands:"));
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(out, "  %-9s %s\n", subcommands[i].name, _(subcommands[i].summary));
+	fprintf(out, "\n%s\n", _("Every command takes --help and --json."));
+	fprintf(out, "%s\n",
+		_("Exit codes: 0 ok, 1 problem found, 2 usage error, 3 environment error,\n"
+		  "4 token error, 5 input error, 6 network error."));
+}
+
+/* Pulls --lang/--verbose/--debug out of argv; returns the new argc. */
+static int take_global_options(int argc, char **argv, const char **lang, bool *bad)
+{
+	int out = 1;
+	*bad = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--lang") == 0) {
+			if (i + 1 >= argc) {
+				*bad = true;
+				break;
+			}
+			*lang = argv[++i];
+		} else if (strncmp(argv[i], "--lang=", 7) == 0) {
+			*lang = argv[i] + 7;
+		} else if (strcmp(argv[i], "--verbose") == 0) {
+			kyso_log_set_level(KYSO_LOG_INFO);
+		} else if (strcmp(argv[i], "--debug") == 0) {
+			kyso_log_set_level(KYSO_LOG_DEBUG);
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	argv[out] = NULL;
+	return out;
+}
+
+int main(int argc, char **argv)
+{
+	const char *lang = NULL;
+	bool bad = false;
+	kyso_log_init();
+	argc = take_global_options(argc, argv, &lang, &bad);
+	kyso_i18n_init(lang);
+	if (bad || (lang != NULL && strcmp(lang, "vi") != 0 && strcmp(lang, "en") != 0)) {
+		fprintf(stderr, _("kyso: --lang takes \"vi\" or \"en\"\n"));
+		return KYSO_EXIT_USAGE;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return KYSO_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return KYSO_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return kyso_cmd_version(1, (char *[]){"version", NULL});
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, _("kyso: unknown command \"%s\"\n"), argv[1]);
+	usage(stderr);
+	return KYSO_EXIT_USAGE;
+}

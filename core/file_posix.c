@@ -1,0 +1,186 @@
+/* Files: atomic write (temp file + fsync + rename) and whole-file reads. */
+#include "kyso_core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct kyso_atomic_file {
+	char *path;
+	char *tmp;
+	FILE *fp;
+};
+
+kyso_atomic_file_t *kyso_atomic_file_new(const char *path, unsigned mode, kyso_error_t *err)
+{
+	kyso_atomic_file_t *af = calloc(1, sizeof(*af));
+	if (af == NULL) {
+		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		return NULL;
+	}
+	af->path = strdup(path);
+	size_t tl = strlen(path) + 32;
+	af->tmp = malloc(tl);
+	if (af->path == NULL || af->tmp == NULL) {
+		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		goto fail;
+	}
+	/* same directory as the target so rename() is atomic */
+	char *dcopy = strdup(path);
+	char *bcopy = strdup(path);
+	if (dcopy == NULL || bcopy == NULL) {
+		free(dcopy);
+		free(bcopy);
+		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		goto fail;
+	}
+	snprintf(af->tmp, tl, "%s/.%s.tmp-XXXXXX", dirname(dcopy), basename(bcopy));
+	free(dcopy);
+	free(bcopy);
+	int fd = mkstemp(af->tmp);
+	if (fd < 0) {
+		kyso_error_set(err, KYSO_ERR_IO, _("Cannot create a temporary file next to %s: %s"),
+			       path, strerror(errno));
+		goto fail;
+	}
+	if (fchmod(fd, (mode_t)mode) != 0)
+		kyso_warn("chmod %s: %s", af->tmp, strerror(errno));
+	af->fp = fdopen(fd, "wb");
+	if (af->fp == NULL) {
+		kyso_error_set(err, KYSO_ERR_IO, "%s: %s", af->tmp, strerror(errno));
+		close(fd);
+		unlink(af->tmp);
+		goto fail;
+	}
+	return af;
+fail:
+	free(af->path);
+	free(af->tmp);
+	free(af);
+	return NULL;
+}
+
+FILE *kyso_atomic_file_stream(kyso_atomic_file_t *af)
+{
+	return af->fp;
+}
+
+static void atomic_file_free(kyso_atomic_file_t *af)
+{
+	free(af->path);
+	free(af->tmp);
+	free(af);
+}
+
+void kyso_atomic_file_abort(kyso_atomic_file_t **afp)
+{
+	if (afp == NULL || *afp == NULL)
+		return;
+	kyso_atomic_file_t *af = *afp;
+	if (af->fp != NULL)
+		fclose(af->fp);
+	if (unlink(af->tmp) != 0 && errno != ENOENT)
+		kyso_warn("cannot remove %s: %s", af->tmp, strerror(errno));
+	atomic_file_free(af);
+	*afp = NULL;
+}
+
+static void fsync_dir_of(const char *path)
+{
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return;
+	int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+	free(copy);
+	if (dfd < 0)
+		return;
+	if (fsync(dfd) != 0)
+		kyso_debug("fsync of directory failed: %s", strerror(errno));
+	close(dfd);
+}
+
+kyso_err_t kyso_atomic_file_commit(kyso_atomic_file_t **afp, kyso_error_t *err)
+{
+	kyso_atomic_file_t *af = *afp;
+	int bad = ferror(af->fp) || fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0;
+	int saved = errno;
+	if (fclose(af->fp) != 0 && !bad) {
+		bad = 1;
+		saved = errno;
+	}
+	af->fp = NULL;
+	if (bad) {
+		kyso_error_set(err, KYSO_ERR_IO, _("Writing %s failed: %s"), af->path,
+			       strerror(saved));
+		kyso_atomic_file_abort(afp);
+		return KYSO_ERR_IO;
+	}
+	if (rename(af->tmp, af->path) != 0) {
+		kyso_error_set(err, KYSO_ERR_IO, _("Cannot replace %s: %s"), af->path,
+			       strerror(errno));
+		kyso_atomic_file_abort(afp);
+		return KYSO_ERR_IO;
+	}
+	fsync_dir_of(af->path);
+	atomic_file_free(af);
+	*afp = NULL;
+	return KYSO_OK;
+}
+
+kyso_err_t kyso_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+				  kyso_error_t *err)
+{
+	kyso_atomic_file_t *af = kyso_atomic_file_new(path, mode, err);
+	if (af == NULL)
+		return err != NULL ? err->code : KYSO_ERR_IO;
+	if (len > 0 && fwrite(data, 1, len, af->fp) != len) {
+		kyso_error_set(err, KYSO_ERR_IO, _("Writing %s failed: %s"), path, strerror(errno));
+		kyso_atomic_file_abort(&af);
+		return KYSO_ERR_IO;
+	}
+	return kyso_atomic_file_commit(&af, err);
+}
+
+kyso_err_t kyso_file_read_all(const char *path, size_t max, uint8_t **out, size_t *len,
+			      kyso_error_t *err)
+{
+	*out = NULL;
+	*len = 0;
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL)
+		return kyso_error_set(err, errno == ENOENT ? KYSO_ERR_NOT_FOUND : KYSO_ERR_IO,
+				      "%s: %s", path, strerror(errno));
+	kyso_buf_t b;
+	kyso_buf_init(&b);
+	uint8_t chunk[65536];
+	size_t n;
+	kyso_err_t rc = KYSO_OK;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if (b.len + n > max) {
+			rc = kyso_error_set(err, KYSO_ERR_TOO_LARGE, _("%s is larger than %zu bytes"),
+					    path, max);
+			break;
+		}
+		rc = kyso_buf_append(&b, chunk, n);
+		if (rc != KYSO_OK) {
+			kyso_error_set(err, rc, NULL);
+			break;
+		}
+	}
+	if (rc == KYSO_OK && ferror(fp))
+		rc = kyso_error_set(err, KYSO_ERR_IO, "%s: %s", path, strerror(errno));
+	fclose(fp);
+	if (rc != KYSO_OK) {
+		kyso_buf_free(&b);
+		return rc;
+	}
+	if (b.data == NULL && (rc = kyso_buf_reserve(&b, 0)) != KYSO_OK)
+		return kyso_error_set(err, rc, NULL);
+	*out = b.data;
+	*len = b.len;
+	return KYSO_OK;
+}
