@@ -12,15 +12,16 @@
 static void version_usage(FILE *out)
 {
 	fprintf(out, _("Usage: kyso version [--json]\n"));
-	fprintf(out, "%s\n", _("Prints the kyso version, the operating system and library versions."));
+	fprintf(out, "%s\n",
+	        _("Prints the kyso version, the operating system and library versions."));
 }
 
 int kyso_cmd_version(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	bool json = false;
 	int c;
@@ -43,11 +44,11 @@ int kyso_cmd_version(int argc, char **argv)
 		memset(&un, 0, sizeof(un));
 	const char *ossl = OpenSSL_version(OPENSSL_VERSION);
 	if (json) {
-		json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s}, s:s}", "kyso",
-					KYSO_VERSION, "os", "name", un.sysname, "release",
-					un.release, "machine", un.machine, "libraries", "openssl",
-					ossl, "jansson", JANSSON_VERSION, "language",
-					kyso_i18n_lang());
+		json_t *doc =
+		        json_pack("{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s}, s:s}", "kyso",
+		                  KYSO_VERSION, "os", "name", un.sysname, "release", un.release,
+		                  "machine", un.machine, "libraries", "openssl", ossl, "jansson",
+		                  JANSSON_VERSION, "language", kyso_i18n_lang());
 		kyso_err_t rc = kyso_json_print(doc);
 		return rc == KYSO_OK ? KYSO_EXIT_OK : (int)kyso_err_exit(rc);
 	}

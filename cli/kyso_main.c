@@ -18,13 +18,14 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"detect", kyso_cmd_detect, N_("identify the connected token (PC/SC reader, ATR, USB ID)")},
-	{"setup", kyso_cmd_setup, N_("install and register the token driver and the signing agent")},
-	{"sign", kyso_cmd_sign, N_("sign a PDF with the token")},
-	{"verify", kyso_cmd_verify, N_("check the signatures of a PDF")},
-	{"doctor", kyso_cmd_doctor, N_("find out why signing fails, write a report")},
-	{"reports", kyso_cmd_reports, N_("helpdesk: collect and group doctor reports")},
-	{"version", kyso_cmd_version, N_("print version information")},
+        {"detect", kyso_cmd_detect, N_("identify the connected token (PC/SC reader, ATR, USB ID)")},
+        {"setup", kyso_cmd_setup,
+         N_("install and register the token driver and the signing agent")},
+        {"sign", kyso_cmd_sign, N_("sign a PDF with the token")},
+        {"verify", kyso_cmd_verify, N_("check the signatures of a PDF")},
+        {"doctor", kyso_cmd_doctor, N_("find out why signing fails, write a report")},
+        {"reports", kyso_cmd_reports, N_("helpdesk: collect and group doctor reports")},
+        {"version", kyso_cmd_version, N_("print version information")},
 };
 
 static void usage(FILE *out)
@@ -35,8 +36,8 @@ static void usage(FILE *out)
 		fprintf(out, "  %-9s %s\n", subcommands[i].name, _(subcommands[i].summary));
 	fprintf(out, "\n%s\n", _("Every command takes --help and --json."));
 	fprintf(out, "%s\n",
-		_("Exit codes: 0 ok, 1 problem found, 2 usage error, 3 environment error,\n"
-		  "4 token error, 5 input error, 6 network error."));
+	        _("Exit codes: 0 ok, 1 problem found, 2 usage error, 3 environment error,\n"
+	          "4 token error, 5 input error, 6 network error."));
 }
 
 /* Pulls --lang/--verbose/--debug out of argv; returns the new argc. */

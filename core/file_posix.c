@@ -44,7 +44,7 @@ kyso_atomic_file_t *kyso_atomic_file_new(const char *path, unsigned mode, kyso_e
 	int fd = mkstemp(af->tmp);
 	if (fd < 0) {
 		kyso_error_set(err, KYSO_ERR_IO, _("Cannot create a temporary file next to %s: %s"),
-			       path, strerror(errno));
+		               path, strerror(errno));
 		goto fail;
 	}
 	if (fchmod(fd, (mode_t)mode) != 0)
@@ -115,13 +115,13 @@ kyso_err_t kyso_atomic_file_commit(kyso_atomic_file_t **afp, kyso_error_t *err)
 	af->fp = NULL;
 	if (bad) {
 		kyso_error_set(err, KYSO_ERR_IO, _("Writing %s failed: %s"), af->path,
-			       strerror(saved));
+		               strerror(saved));
 		kyso_atomic_file_abort(afp);
 		return KYSO_ERR_IO;
 	}
 	if (rename(af->tmp, af->path) != 0) {
 		kyso_error_set(err, KYSO_ERR_IO, _("Cannot replace %s: %s"), af->path,
-			       strerror(errno));
+		               strerror(errno));
 		kyso_atomic_file_abort(afp);
 		return KYSO_ERR_IO;
 	}
@@ -132,7 +132,7 @@ kyso_err_t kyso_atomic_file_commit(kyso_atomic_file_t **afp, kyso_error_t *err)
 }
 
 kyso_err_t kyso_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-				  kyso_error_t *err)
+                                  kyso_error_t *err)
 {
 	kyso_atomic_file_t *af = kyso_atomic_file_new(path, mode, err);
 	if (af == NULL)
@@ -146,14 +146,14 @@ kyso_err_t kyso_file_write_atomic(const char *path, const void *data, size_t len
 }
 
 kyso_err_t kyso_file_read_all(const char *path, size_t max, uint8_t **out, size_t *len,
-			      kyso_error_t *err)
+                              kyso_error_t *err)
 {
 	*out = NULL;
 	*len = 0;
 	FILE *fp = fopen(path, "rb");
 	if (fp == NULL)
 		return kyso_error_set(err, errno == ENOENT ? KYSO_ERR_NOT_FOUND : KYSO_ERR_IO,
-				      "%s: %s", path, strerror(errno));
+		                      "%s: %s", path, strerror(errno));
 	kyso_buf_t b;
 	kyso_buf_init(&b);
 	uint8_t chunk[65536];
@@ -161,8 +161,8 @@ kyso_err_t kyso_file_read_all(const char *path, size_t max, uint8_t **out, size_
 	kyso_err_t rc = KYSO_OK;
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		if (b.len + n > max) {
-			rc = kyso_error_set(err, KYSO_ERR_TOO_LARGE, _("%s is larger than %zu bytes"),
-					    path, max);
+			rc = kyso_error_set(err, KYSO_ERR_TOO_LARGE,
+			                    _("%s is larger than %zu bytes"), path, max);
 			break;
 		}
 		rc = kyso_buf_append(&b, chunk, n);

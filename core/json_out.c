@@ -16,7 +16,7 @@ json_t *kyso_json_error_new(const kyso_error_t *e)
 {
 	kyso_err_t code = e != NULL ? e->code : KYSO_ERR_INTERNAL;
 	return json_pack("{s:{s:s, s:s, s:i}}", "error", "id", kyso_err_id(code), "message",
-			 kyso_error_message(e), "exit", (int)kyso_err_exit(code));
+	                 kyso_error_message(e), "exit", (int)kyso_err_exit(code));
 }
 
 json_t *kyso_json_load_file(const char *path, kyso_error_t *err)
@@ -24,8 +24,8 @@ json_t *kyso_json_load_file(const char *path, kyso_error_t *err)
 	json_error_t jerr;
 	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL)
-		kyso_error_set(err, KYSO_ERR_BAD_INPUT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-			       jerr.text);
+		kyso_error_set(err, KYSO_ERR_BAD_INPUT, "%s:%d:%d: %s", path, jerr.line,
+		               jerr.column, jerr.text);
 	return doc;
 }
 

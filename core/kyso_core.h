@@ -88,7 +88,7 @@ typedef struct {
 void kyso_error_clear(kyso_error_t *e);
 /* Sets code and message (printf format), returns code for chaining. */
 kyso_err_t kyso_error_set(kyso_error_t *e, kyso_err_t code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 /* Message to show: e->msg when set, else kyso_strerr(e->code). */
 const char *kyso_error_message(const kyso_error_t *e);
 
@@ -104,7 +104,7 @@ void kyso_buf_init(kyso_buf_t *b);
 kyso_err_t kyso_buf_reserve(kyso_buf_t *b, size_t extra);
 kyso_err_t kyso_buf_append(kyso_buf_t *b, const void *data, size_t len);
 kyso_err_t kyso_buf_printf(kyso_buf_t *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 /* Frees the storage and wipes it first (buffers may hold secrets). */
 void kyso_buf_free(kyso_buf_t *b);
 /* Hex helpers: dst must hold 2*len+1 (upper case, no separators). */
@@ -129,11 +129,10 @@ void kyso_log_set_level(kyso_log_level_t level);
 kyso_log_level_t kyso_log_get_level(void);
 /* Where log lines go (default stderr). NULL restores stderr. */
 void kyso_log_set_sink(void (*sink)(const char *line, void *ctx), void *ctx);
-void kyso_log(kyso_log_level_t level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void kyso_log(kyso_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define kyso_error(...) kyso_log(KYSO_LOG_ERROR, __VA_ARGS__)
-#define kyso_warn(...) kyso_log(KYSO_LOG_WARN, __VA_ARGS__)
-#define kyso_info(...) kyso_log(KYSO_LOG_INFO, __VA_ARGS__)
+#define kyso_warn(...)  kyso_log(KYSO_LOG_WARN, __VA_ARGS__)
+#define kyso_info(...)  kyso_log(KYSO_LOG_INFO, __VA_ARGS__)
 #define kyso_debug(...) kyso_log(KYSO_LOG_DEBUG, __VA_ARGS__)
 
 /* Redaction. Every log line passes through kyso_redact_line(): PIN-like
@@ -158,7 +157,7 @@ void kyso_i18n_init(const char *lang);
 /* Current UI language code ("vi" or "en"). */
 const char *kyso_i18n_lang(void);
 const char *kyso_gettext(const char *msgid) __attribute__((format_arg(1)));
-#define _(s) kyso_gettext(s)
+#define _(s)  kyso_gettext(s)
 #define N_(s) (s)
 
 /* ---- JSON output (jansson) -------------------------------------------- */
@@ -184,8 +183,8 @@ const char *kyso_path_exe_dir(void);
 
 /* Writes data to path atomically: temp file in the same directory, fsync,
  * rename over path. On failure nothing at path changes. mode e.g. 0644. */
-kyso_err_t kyso_file_write_atomic(const char *path, const void *data, size_t len,
-				  unsigned mode, kyso_error_t *err);
+kyso_err_t kyso_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                                  kyso_error_t *err);
 /* Streaming variant: open a temp file next to path, write with fwrite,
  * then commit (fsync+rename) or abort (unlink). */
 typedef struct kyso_atomic_file kyso_atomic_file_t;
@@ -196,13 +195,13 @@ void kyso_atomic_file_abort(kyso_atomic_file_t **af);
 
 /* Reads a whole (small) file; *out is allocated, caller frees. */
 kyso_err_t kyso_file_read_all(const char *path, size_t max, uint8_t **out, size_t *len,
-			      kyso_error_t *err);
+                              kyso_error_t *err);
 
 /* Runs argv[0] (PATH lookup) with argv, waits. Captures stdout (if out not
  * NULL, appended, capped at out_max bytes) and returns the exit status in
  * *status (-1 when killed by a signal). timeout_ms 0 = none. */
-kyso_err_t kyso_spawn(const char *const argv[], kyso_buf_t *out, size_t out_max,
-		      int timeout_ms, int *status, kyso_error_t *err);
+kyso_err_t kyso_spawn(const char *const argv[], kyso_buf_t *out, size_t out_max, int timeout_ms,
+                      int *status, kyso_error_t *err);
 
 /* Monotonic milliseconds. */
 uint64_t kyso_now_ms(void);

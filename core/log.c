@@ -54,7 +54,7 @@ void kyso_log(kyso_log_level_t level, const char *fmt, ...)
 		return;
 	char line[2200];
 	snprintf(line, sizeof(line), "kyso[%ld]: %s: %s", (long)getpid(), level_names[level],
-		 clean);
+	         clean);
 	free(clean);
 	if (log_sink != NULL)
 		log_sink(line, log_sink_ctx);

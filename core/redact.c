@@ -132,8 +132,8 @@ static void mask_key_values(char *line)
 			while (*v == '=' || *v == ':' || *v == ' ')
 				v++;
 			char *start = v;
-			while (*v != '\0' && !isspace((unsigned char)*v) && *v != ',' && *v != ';' &&
-			       *v != '"' && *v != '&')
+			while (*v != '\0' && !isspace((unsigned char)*v) && *v != ',' &&
+			       *v != ';' && *v != '"' && *v != '&')
 				*v++ = '*';
 			p = v > start ? v - 1 : p;
 			break;
@@ -167,7 +167,8 @@ static void mask_pin_apdus(char *line)
 				p = v;
 				continue;
 			}
-			while (*v != '\0' && (isxdigit((unsigned char)*v) || *v == ' ' || *v == ':')) {
+			while (*v != '\0' &&
+			       (isxdigit((unsigned char)*v) || *v == ' ' || *v == ':')) {
 				if (isxdigit((unsigned char)*v))
 					*v = '*';
 				v++;

@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static kyso_err_t read_child(int fd, kyso_buf_t *out, size_t out_max, int timeout_ms,
-			     pid_t pid, bool *timed_out)
+static kyso_err_t read_child(int fd, kyso_buf_t *out, size_t out_max, int timeout_ms, pid_t pid,
+                             bool *timed_out)
 {
 	uint64_t deadline = timeout_ms > 0 ? kyso_now_ms() + (uint64_t)timeout_ms : 0;
 	char chunk[4096];
@@ -52,7 +52,7 @@ static kyso_err_t read_child(int fd, kyso_buf_t *out, size_t out_max, int timeou
 }
 
 kyso_err_t kyso_spawn(const char *const argv[], kyso_buf_t *out, size_t out_max, int timeout_ms,
-		      int *status, kyso_error_t *err)
+                      int *status, kyso_error_t *err)
 {
 	int pipefd[2];
 	*status = -1;
@@ -80,18 +80,18 @@ kyso_err_t kyso_spawn(const char *const argv[], kyso_buf_t *out, size_t out_max,
 	while (waitpid(pid, &ws, 0) < 0) {
 		if (errno != EINTR)
 			return kyso_error_set(err, KYSO_ERR_CHILD_PROCESS, "waitpid: %s",
-					      strerror(errno));
+			                      strerror(errno));
 	}
 	if (rc != KYSO_OK)
 		return kyso_error_set(err, rc, _("Reading the output of %s failed"), argv[0]);
 	if (timed_out)
 		return kyso_error_set(err, KYSO_ERR_CHILD_PROCESS, _("%s did not finish in %d ms"),
-				      argv[0], timeout_ms);
+		                      argv[0], timeout_ms);
 	if (WIFEXITED(ws)) {
 		*status = WEXITSTATUS(ws);
 		if (*status == 127)
 			return kyso_error_set(err, KYSO_ERR_NOT_FOUND, _("Program not found: %s"),
-					      argv[0]);
+			                      argv[0]);
 	}
 	return KYSO_OK;
 }

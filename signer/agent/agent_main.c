@@ -8,9 +8,9 @@ static void agent_usage(FILE *out)
 {
 	fprintf(out, _("Usage: kyso-agent [--version] [--help]\n"));
 	fprintf(out, "%s\n",
-		_("The web signing service (VNPT-CA Plugin, VGCA Sign Service and kyso API).\n"
-		  "This version only answers --version and --help: the service itself is not\n"
-		  "built yet."));
+	        _("The web signing service (VNPT-CA Plugin, VGCA Sign Service and kyso API).\n"
+	          "This version only answers --version and --help: the service itself is not\n"
+	          "built yet."));
 }
 
 int main(int argc, char **argv)

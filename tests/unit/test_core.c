@@ -1,0 +1,247 @@
+/* Unit tests for kyso_core: errors, buffers, redaction, atomic files,
+ * child processes, i18n, JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kyso_core.h"
+
+static void test_exit_codes(void **state)
+{
+	(void)state;
+	assert_int_equal(kyso_err_exit(KYSO_OK), 0);
+	assert_int_equal(kyso_err_exit(KYSO_ERR_PROBLEM), 1);
+	assert_int_equal(kyso_err_exit(KYSO_ERR_USAGE), 2);
+	assert_int_equal(kyso_err_exit(KYSO_ERR_NO_PCSC_SERVICE), 3);
+	assert_int_equal(kyso_err_exit(KYSO_ERR_NO_TOKEN), 3);
+	assert_int_equal(kyso_err_exit(KYSO_ERR_PIN_LOCKED), 4);
+	assert_int_equal(kyso_err_exit(KYSO_ERR_PIN_INCORRECT), 4);
+	assert_int_equal(kyso_err_exit(KYSO_ERR_BAD_PDF), 5);
+	assert_int_equal(kyso_err_exit(KYSO_ERR_BAD_IMAGE), 5);
+	assert_int_equal(kyso_err_exit(KYSO_ERR_TSA), 6);
+	/* every code has an id and a message */
+	for (int i = 0; i < KYSO_ERR__COUNT; i++) {
+		assert_non_null(kyso_err_id((kyso_err_t)i));
+		assert_true(strlen(kyso_strerr((kyso_err_t)i)) > 0);
+	}
+	/* out-of-range codes do not crash */
+	assert_string_equal(kyso_err_id((kyso_err_t)999), "internal");
+}
+
+static void test_error_detail(void **state)
+{
+	(void)state;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	assert_int_equal(kyso_error_set(&e, KYSO_ERR_BAD_PDF, "bad xref at %d", 42),
+			 KYSO_ERR_BAD_PDF);
+	assert_string_equal(kyso_error_message(&e), "bad xref at 42");
+	kyso_error_set(&e, KYSO_ERR_PIN_LOCKED, NULL);
+	assert_string_equal(kyso_error_message(&e), kyso_strerr(KYSO_ERR_PIN_LOCKED));
+}
+
+static void test_buf_and_hex(void **state)
+{
+	(void)state;
+	kyso_buf_t b;
+	kyso_buf_init(&b);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(kyso_buf_printf(&b, "%d,", i), KYSO_OK);
+	assert_true(b.len > 3000);
+	assert_memory_equal(b.data, "0,1,2,", 6);
+	assert_int_equal(b.data[b.len], '\0');
+	kyso_buf_free(&b);
+	assert_null(b.data);
+
+	uint8_t out[32];
+	assert_int_equal(kyso_hex_decode("3B 9F:95 81", out, sizeof(out)), 4);
+	assert_int_equal(out[0], 0x3B);
+	assert_int_equal(out[3], 0x81);
+	assert_int_equal(kyso_hex_decode("3B9", out, sizeof(out)), -1);
+	assert_int_equal(kyso_hex_decode("zz", out, sizeof(out)), -1);
+	assert_int_equal(kyso_hex_decode("0011", out, 1), -1);
+	char hex[9];
+	kyso_hex_encode((const uint8_t *)"\x25\xdd\x23\x71", 4, hex);
+	assert_string_equal(hex, "25DD2371");
+}
+
+static void test_redaction(void **state)
+{
+	(void)state;
+	kyso_redact_reset();
+	char *s = kyso_redact_line("login with pin=123456 and --pin 9999, password: hunter2");
+	assert_non_null(s);
+	assert_null(strstr(s, "123456"));
+	assert_null(strstr(s, "9999"));
+	assert_null(strstr(s, "hunter2"));
+	free(s);
+
+	/* registered secrets are masked wherever they appear */
+	kyso_redact_secret("735194");
+	s = kyso_redact_line("user typed 735194 into the box");
+	assert_null(strstr(s, "735194"));
+	free(s);
+
+	/* VERIFY APDU data is masked */
+	s = kyso_redact_line("> 00 20 00 81 08 31 32 33 34 FF FF FF FF");
+	assert_null(strstr(s, "31 32 33 34"));
+	assert_non_null(strstr(s, "00 20 00 81"));
+	free(s);
+
+	/* personal data: stable hash, unless --no-redact */
+	kyso_redact_personal("Nguyễn Văn An");
+	kyso_redact_personal("an.nguyen@example.vn");
+	char h1[12], h2[12];
+	kyso_redact_hash("Nguyễn Văn An", h1);
+	kyso_redact_hash("Nguyễn Văn An", h2);
+	assert_string_equal(h1, h2);
+	assert_int_equal(strlen(h1), 11);
+	s = kyso_redact_line("signer CN=Nguyễn Văn An <an.nguyen@example.vn>");
+	assert_null(strstr(s, "Nguyễn"));
+	assert_null(strstr(s, "an.nguyen@example.vn"));
+	assert_non_null(strstr(s, h1));
+	free(s);
+	kyso_redact_set_personal(false);
+	s = kyso_redact_line("signer CN=Nguyễn Văn An");
+	assert_non_null(strstr(s, "Nguyễn Văn An"));
+	free(s);
+	kyso_redact_reset();
+}
+
+static char captured[4096];
+static void capture_sink(const char *line, void *ctx)
+{
+	(void)ctx;
+	snprintf(captured, sizeof(captured), "%s", line);
+}
+
+static void test_log_levels_and_redaction(void **state)
+{
+	(void)state;
+	kyso_log_set_sink(capture_sink, NULL);
+	kyso_log_set_level(KYSO_LOG_WARN);
+	captured[0] = '\0';
+	kyso_info("hidden");
+	assert_string_equal(captured, "");
+	kyso_warn("token PIN=4321 rejected");
+	assert_non_null(strstr(captured, "warning"));
+	assert_null(strstr(captured, "4321"));
+	kyso_log_set_sink(NULL, NULL);
+}
+
+static void test_atomic_write(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kyso-unit-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof(path), "%s/out.pdf", dir);
+	kyso_error_t err;
+	assert_int_equal(kyso_file_write_atomic(path, "hello", 5, 0600, &err), KYSO_OK);
+	uint8_t *data = NULL;
+	size_t len = 0;
+	assert_int_equal(kyso_file_read_all(path, 100, &data, &len, &err), KYSO_OK);
+	assert_int_equal(len, 5);
+	assert_memory_equal(data, "hello", 5);
+	free(data);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* an aborted write leaves the old content and no temp file */
+	kyso_atomic_file_t *af = kyso_atomic_file_new(path, 0644, &err);
+	assert_non_null(af);
+	fputs("partial", kyso_atomic_file_stream(af));
+	kyso_atomic_file_abort(&af);
+	assert_null(af);
+	assert_int_equal(kyso_file_read_all(path, 100, &data, &len, &err), KYSO_OK);
+	assert_memory_equal(data, "hello", 5);
+	free(data);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) -eq 1", dir);
+	assert_int_equal(system(cmd), 0);
+
+	/* too large is reported as such */
+	assert_int_equal(kyso_file_read_all(path, 2, &data, &len, &err), KYSO_ERR_TOO_LARGE);
+	/* writing into a missing directory fails cleanly */
+	char bad[300];
+	snprintf(bad, sizeof(bad), "%s/missing/x", dir);
+	assert_int_equal(kyso_file_write_atomic(bad, "x", 1, 0644, &err), KYSO_ERR_IO);
+	assert_true(strlen(err.msg) > 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_spawn(void **state)
+{
+	(void)state;
+	kyso_buf_t out;
+	kyso_buf_init(&out);
+	int status = 0;
+	kyso_error_t err;
+	const char *argv1[] = {"sh", "-c", "printf 'a b'; exit 3", NULL};
+	assert_int_equal(kyso_spawn(argv1, &out, 1024, 5000, &status, &err), KYSO_OK);
+	assert_int_equal(status, 3);
+	assert_string_equal((char *)out.data, "a b");
+	kyso_buf_free(&out);
+
+	const char *argv2[] = {"sleep", "5", NULL};
+	uint64_t t0 = kyso_now_ms();
+	assert_int_equal(kyso_spawn(argv2, NULL, 0, 200, &status, &err), KYSO_ERR_CHILD_PROCESS);
+	assert_true(kyso_now_ms() - t0 < 3000);
+
+	const char *argv3[] = {"kyso-no-such-program-xyz", NULL};
+	assert_int_equal(kyso_spawn(argv3, NULL, 0, 2000, &status, &err), KYSO_ERR_NOT_FOUND);
+}
+
+static void test_i18n(void **state)
+{
+	(void)state;
+	kyso_i18n_init(NULL);
+	assert_string_equal(kyso_i18n_lang(), "vi");
+	assert_string_equal(kyso_strerr(KYSO_ERR_PIN_INCORRECT), "Sai mã PIN");
+	kyso_i18n_init("en");
+	assert_string_equal(kyso_i18n_lang(), "en");
+	assert_string_equal(kyso_strerr(KYSO_ERR_PIN_INCORRECT), "Wrong PIN");
+	/* numbers keep '.' whatever the UI language */
+	char num[16];
+	snprintf(num, sizeof(num), "%.1f", 1.5);
+	assert_string_equal(num, "1.5");
+}
+
+static void test_json_error(void **state)
+{
+	(void)state;
+	kyso_i18n_init("en");
+	kyso_error_t e;
+	kyso_error_set(&e, KYSO_ERR_PIN_LOCKED, NULL);
+	json_t *doc = kyso_json_error_new(&e);
+	assert_non_null(doc);
+	json_t *er = json_object_get(doc, "error");
+	assert_string_equal(json_string_value(json_object_get(er, "id")), "pin-locked");
+	assert_int_equal(json_integer_value(json_object_get(er, "exit")), 4);
+	json_decref(doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_error_detail),
+		cmocka_unit_test(test_buf_and_hex),
+		cmocka_unit_test(test_redaction),
+		cmocka_unit_test(test_log_levels_and_redaction),
+		cmocka_unit_test(test_atomic_write),
+		cmocka_unit_test(test_spawn),
+		cmocka_unit_test(test_i18n),
+		cmocka_unit_test(test_json_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
