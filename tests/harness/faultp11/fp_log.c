@@ -1,18 +1,23 @@
-/* Appends "C_Login CKR_PIN_INCORRECT 0xa0 fault=wrong-pin" style lines. */
+/* Appends "C_Login CKR_PIN_INCORRECT 0xa0 fault=wrong-pin" style lines; an
+ * injected error on a forwarded step adds " target=CKR_OK". */
 #include "fp_log.h"
 
 #include "fp_rvname.h"
 
 #include <stdio.h>
 
-void fp_log_call(const char *path, enum fp_func f, CK_RV rv, const char *fault)
+void fp_log_call(const char *path, enum fp_func f, CK_RV rv, const char *fault, bool finished,
+		 CK_RV target_rv)
 {
-	char line[160];
+	char line[200];
+	char target[80] = "";
 	int n;
 	FILE *out;
 
-	n = snprintf(line, sizeof(line), "%s %s 0x%lx%s%s\n", fp_func_name(f), fp_rv_name(rv),
-		     (unsigned long)rv, fault ? " fault=" : "", fault ? fault : "");
+	if (finished)
+		snprintf(target, sizeof(target), " target=%s", fp_rv_name(target_rv));
+	n = snprintf(line, sizeof(line), "%s %s 0x%lx%s%s%s\n", fp_func_name(f), fp_rv_name(rv),
+		     (unsigned long)rv, fault ? " fault=" : "", fault ? fault : "", target);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	out = fopen(path, "a");

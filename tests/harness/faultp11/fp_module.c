@@ -38,6 +38,8 @@ struct fp_call {
 	enum fp_func f;
 	struct fp_rules rules;
 	const char *fault;
+	bool finish_op;   /* forward anyway, to end the target's operation */
+	CK_RV target_rv;  /* the target's answer when finish_op */
 };
 
 static CK_FUNCTION_LIST fp_list;
@@ -92,6 +94,24 @@ static void fp_drop_sessions(void)
 	}
 }
 
+/* Calls that continue or end a crypto operation. A real token that fails
+ * one of them ends the operation; so does the target, if it gets the call. */
+static bool fp_is_op_step(enum fp_func f)
+{
+	switch (f) {
+	case FP_C_Encrypt: case FP_C_EncryptUpdate: case FP_C_EncryptFinal:
+	case FP_C_Decrypt: case FP_C_DecryptUpdate: case FP_C_DecryptFinal:
+	case FP_C_Digest: case FP_C_DigestUpdate: case FP_C_DigestKey: case FP_C_DigestFinal:
+	case FP_C_Sign: case FP_C_SignUpdate: case FP_C_SignFinal: case FP_C_SignRecover:
+	case FP_C_Verify: case FP_C_VerifyUpdate: case FP_C_VerifyFinal: case FP_C_VerifyRecover:
+	case FP_C_DigestEncryptUpdate: case FP_C_DecryptDigestUpdate:
+	case FP_C_SignEncryptUpdate: case FP_C_DecryptVerifyUpdate:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static CK_RV fp_fault(struct fp_call *c, const char *fault, CK_RV rv)
 {
 	c->fault = fault;
@@ -108,6 +128,8 @@ static CK_RV fp_enter(struct fp_call *c, enum fp_func f)
 
 	c->f = f;
 	c->fault = NULL;
+	c->finish_op = false;
+	c->target_rv = CKR_OK;
 	fp_rules_load(&c->rules);
 	fp_note_rule_change(r);
 	if (r->bad) {
@@ -119,12 +141,14 @@ static CK_RV fp_enter(struct fp_call *c, enum fp_func f)
 		fp_sleep_ms(delay);
 		c->fault = "slow";
 	}
+	if (!fp_target())
+		return fp_fault(c, "no-target", CKR_GENERAL_ERROR);
+	c->finish_op = fp_is_op_step(f) && !fp_absent(c);
 	if (r->not_supported[f])
 		return fp_fault(c, "not-supported", CKR_FUNCTION_NOT_SUPPORTED);
 	if (r->device_error[f])
 		return fp_fault(c, "device-error", CKR_DEVICE_ERROR);
-	if (!fp_target())
-		return fp_fault(c, "no-target", CKR_GENERAL_ERROR);
+	c->finish_op = false;
 	if (r->remove_before_sign && (f == FP_C_SignInit || f == FP_C_Sign)) {
 		atomic_store(&fp_latched_absent, true);
 		return fp_fault(c, "remove-before-sign", CKR_DEVICE_REMOVED);
@@ -145,8 +169,15 @@ static CK_RV fp_enter(struct fp_call *c, enum fp_func f)
 static CK_RV fp_leave(const struct fp_call *c, CK_RV rv)
 {
 	if (c->rules.log_path[0])
-		fp_log_call(c->rules.log_path, c->f, rv, c->fault);
+		fp_log_call(c->rules.log_path, c->f, rv, c->fault, c->finish_op, c->target_rv);
 	return rv;
+}
+
+/* An injected error on an operation step: the target did the step (and so
+ * ended its operation), its answer is dropped. Only the log shows it. */
+static void fp_finish_op(struct fp_call *c, CK_RV target_rv)
+{
+	c->target_rv = target_rv;
 }
 
 /* Plain forwarders: faults from fp_enter only. */
@@ -157,6 +188,8 @@ static CK_RV fp_leave(const struct fp_call *c, CK_RV rv)
 		CK_RV rv = fp_enter(&c, FP_##name);                                                \
 		if (rv == CKR_OK)                                                                  \
 			rv = fp_target()->name args;                                               \
+		else if (c.finish_op)                                                              \
+			fp_finish_op(&c, fp_target()->name args);                                  \
 		return fp_leave(&c, rv);                                                           \
 	}
 
@@ -429,8 +462,11 @@ static CK_RV fp_C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYT
 	struct fp_call c;
 	CK_RV rv = fp_enter(&c, FP_C_Sign);
 
-	if (rv != CKR_OK)
+	if (rv != CKR_OK) {
+		if (c.finish_op)
+			fp_finish_op(&c, fp_target()->C_Sign(h, in, inl, sig, sigl));
 		return fp_leave(&c, rv);
+	}
 	rv = fp_target()->C_Sign(h, in, inl, sig, sigl);
 	return fp_leave(&c, fp_remove_during_sign(&c, rv, sig));
 }
@@ -440,8 +476,11 @@ static CK_RV fp_C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR s
 	struct fp_call c;
 	CK_RV rv = fp_enter(&c, FP_C_SignFinal);
 
-	if (rv != CKR_OK)
+	if (rv != CKR_OK) {
+		if (c.finish_op)
+			fp_finish_op(&c, fp_target()->C_SignFinal(h, sig, sigl));
 		return fp_leave(&c, rv);
+	}
 	rv = fp_target()->C_SignFinal(h, sig, sigl);
 	return fp_leave(&c, fp_remove_during_sign(&c, rv, sig));
 }
