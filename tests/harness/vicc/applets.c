@@ -1,0 +1,23 @@
+/* The applets kyso-vicc can run (--applet NAME). Add new emulations here. */
+#include "vicc_applet.h"
+
+#include <string.h>
+
+static const struct vicc_applet *const applets[] = {
+	&vicc_applet_iso,
+};
+
+const struct vicc_applet *vicc_applet_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++) {
+		if (strcmp(applets[i]->name, name) == 0)
+			return applets[i];
+	}
+	return NULL;
+}
+
+void vicc_applet_print_list(void)
+{
+	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++)
+		printf("  %-10s %s\n", applets[i]->name, applets[i]->help);
+}

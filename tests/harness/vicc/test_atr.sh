@@ -1,0 +1,38 @@
+#!/bin/bash
+# A private pcscd + kyso-vicc: opensc-tool sees exactly the ePass2003 ATR through
+# PCSCLITE_CSOCK_NAME, and the host's /run/pcscd is left alone.
+. "$KYSO_HARNESS/vicc/test_common.sh"
+kh_tmpdir
+
+before=$(host_run_pcscd)
+kh_pcscd_start
+kh_vicc_insert "$EPASS_ATR" 0
+
+kh_check "client socket is the private one" test "$PCSCLITE_CSOCK_NAME" = "$KH_TMP/pcscd/run/pcscd.comm"
+kh_check "private socket exists" test -S "$PCSCLITE_CSOCK_NAME"
+kh_check "pcscd runs with our pid" kill -0 "$KH_PCSCD_PID"
+
+out=$(opensc-tool -r 0 -a 2>&1) || true
+echo "opensc-tool -r 0 -a: $out"
+kh_check "opensc-tool -a shows exactly the ePass2003 ATR" test "$out" = "$(atr_colon "$EPASS_ATR")"
+
+out=$(opensc-tool -l 2>&1) || true
+echo "$out"
+kh_check "opensc-tool -l lists the vpcd reader with a card" \
+	grep -Eq "^0 +Yes +$KH_VPCD_READER 00 00$" <<<"$out"
+
+# Without PCSCLITE_CSOCK_NAME a client must not reach the private pcscd.
+out=$(env -u PCSCLITE_CSOCK_NAME opensc-tool -r 0 -a 2>&1) || true
+kh_check "without PCSCLITE_CSOCK_NAME the card is not visible" \
+	test "$out" != "$(atr_colon "$EPASS_ATR")"
+
+# The bind mount lives only in pcscd's mount namespace.
+kh_check "no bind mount on the host's /run/pcscd" \
+	bash -c '! grep -q " /run/pcscd " /proc/self/mountinfo'
+kh_check "host /run/pcscd unchanged while pcscd runs" test "$(host_run_pcscd)" = "$before"
+
+kh_pcscd_stop
+kh_check "pcscd gone after stop" bash -c "! kill -0 $KH_PCSCD_PID 2>/dev/null"
+kh_check "pcscd removed its private socket" test ! -e "$PCSCLITE_CSOCK_NAME"
+kh_check "host /run/pcscd unchanged after stop" test "$(host_run_pcscd)" = "$before"
+kh_done
