@@ -96,21 +96,20 @@ static void fpc_login(struct fpc *c)
 
 	if (rv == CKR_OK)
 		rv = c->p->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-					 &c->session);
+		                         &c->session);
 	if (rv != CKR_OK) {
 		printf("login %s (open session)\n", fp_rv_name(rv));
 		return;
 	}
 	c->have_session = true;
-	rv = c->p->C_Login(c->session, CKU_USER, (CK_UTF8CHAR_PTR)c->pin,
-			   (CK_ULONG)strlen(c->pin));
+	rv = c->p->C_Login(c->session, CKU_USER, (CK_UTF8CHAR_PTR)c->pin, (CK_ULONG)strlen(c->pin));
 	printf("login %s\n", fp_rv_name(rv));
 }
 
 static CK_RV fpc_find_key(struct fpc *c, CK_OBJECT_HANDLE *key)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE tmpl[] = { { CKA_CLASS, &cls, sizeof(cls) } };
+	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}};
 	CK_ULONG found = 0;
 	CK_RV rv = c->p->C_FindObjectsInit(c->session, tmpl, 1);
 	CK_RV rv2;
@@ -129,7 +128,7 @@ static CK_RV fpc_find_key(struct fpc *c, CK_OBJECT_HANDLE *key)
 static void fpc_sign(struct fpc *c)
 {
 	static const char data[] = "kyso-faultp11 test data";
-	CK_MECHANISM mech = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM mech = {CKM_SHA256_RSA_PKCS, NULL, 0};
 	CK_BYTE sig[1024];
 	CK_ULONG sigl = sizeof(sig);
 	CK_OBJECT_HANDLE key;
@@ -233,7 +232,7 @@ static CK_RV fpc_load(const char *module, CK_FUNCTION_LIST_PTR *p)
 
 int main(int argc, char **argv)
 {
-	struct fpc c = { 0 };
+	struct fpc c = {0};
 	CK_RV rv;
 	int status = 0;
 

@@ -4,11 +4,11 @@
 #include <string.h>
 
 #define FP_NAME(name, cls) #name,
-static const char *const fp_names[FP_NFUNCS] = { FP_FUNCS(FP_NAME) };
+static const char *const fp_names[FP_NFUNCS] = {FP_FUNCS(FP_NAME)};
 #undef FP_NAME
 
 #define FP_CLASS(name, cls) cls,
-static const enum fp_class fp_classes[FP_NFUNCS] = { FP_FUNCS(FP_CLASS) };
+static const enum fp_class fp_classes[FP_NFUNCS] = {FP_FUNCS(FP_CLASS)};
 #undef FP_CLASS
 
 const char *fp_func_name(enum fp_func f)

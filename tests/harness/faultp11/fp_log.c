@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 void fp_log_call(const char *path, enum fp_func f, CK_RV rv, const char *fault, bool finished,
-		 CK_RV target_rv)
+                 CK_RV target_rv)
 {
 	char line[200];
 	char target[80] = "";
@@ -17,7 +17,7 @@ void fp_log_call(const char *path, enum fp_func f, CK_RV rv, const char *fault, 
 	if (finished)
 		snprintf(target, sizeof(target), " target=%s", fp_rv_name(target_rv));
 	n = snprintf(line, sizeof(line), "%s %s 0x%lx%s%s%s\n", fp_func_name(f), fp_rv_name(rv),
-		     (unsigned long)rv, fault ? " fault=" : "", fault ? fault : "", target);
+	             (unsigned long)rv, fault ? " fault=" : "", fault ? fault : "", target);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	out = fopen(path, "a");

@@ -11,6 +11,6 @@
 
 /* FINISHED: the target got the call too and answered TARGET_RV (dropped). */
 void fp_log_call(const char *path, enum fp_func f, CK_RV rv, const char *fault, bool finished,
-		 CK_RV target_rv);
+                 CK_RV target_rv);
 
 #endif

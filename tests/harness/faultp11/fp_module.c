@@ -38,8 +38,8 @@ struct fp_call {
 	enum fp_func f;
 	struct fp_rules rules;
 	const char *fault;
-	bool finish_op;   /* forward anyway, to end the target's operation */
-	CK_RV target_rv;  /* the target's answer when finish_op */
+	bool finish_op;  /* forward anyway, to end the target's operation */
+	CK_RV target_rv; /* the target's answer when finish_op */
 };
 
 static CK_FUNCTION_LIST fp_list;
@@ -69,7 +69,7 @@ static void fp_report_bad(const struct fp_rules *r)
 {
 	if (atomic_exchange(&fp_bad_reported, r->hash) != r->hash)
 		fprintf(stderr, "kyso-faultp11: %s (every call fails with CKR_GENERAL_ERROR)\n",
-			r->bad_rule);
+		        r->bad_rule);
 }
 
 /* A real token's sessions end when it is pulled out: close them in the
@@ -90,7 +90,7 @@ static void fp_drop_sessions(void)
 		rv = t->C_CloseAllSessions(slots[i]);
 		if (rv != CKR_OK)
 			fprintf(stderr, "kyso-faultp11: closing sessions of slot %lu: rv 0x%lx\n",
-				(unsigned long)slots[i], (unsigned long)rv);
+			        (unsigned long)slots[i], (unsigned long)rv);
 	}
 }
 
@@ -99,13 +99,28 @@ static void fp_drop_sessions(void)
 static bool fp_is_op_step(enum fp_func f)
 {
 	switch (f) {
-	case FP_C_Encrypt: case FP_C_EncryptUpdate: case FP_C_EncryptFinal:
-	case FP_C_Decrypt: case FP_C_DecryptUpdate: case FP_C_DecryptFinal:
-	case FP_C_Digest: case FP_C_DigestUpdate: case FP_C_DigestKey: case FP_C_DigestFinal:
-	case FP_C_Sign: case FP_C_SignUpdate: case FP_C_SignFinal: case FP_C_SignRecover:
-	case FP_C_Verify: case FP_C_VerifyUpdate: case FP_C_VerifyFinal: case FP_C_VerifyRecover:
-	case FP_C_DigestEncryptUpdate: case FP_C_DecryptDigestUpdate:
-	case FP_C_SignEncryptUpdate: case FP_C_DecryptVerifyUpdate:
+	case FP_C_Encrypt:
+	case FP_C_EncryptUpdate:
+	case FP_C_EncryptFinal:
+	case FP_C_Decrypt:
+	case FP_C_DecryptUpdate:
+	case FP_C_DecryptFinal:
+	case FP_C_Digest:
+	case FP_C_DigestUpdate:
+	case FP_C_DigestKey:
+	case FP_C_DigestFinal:
+	case FP_C_Sign:
+	case FP_C_SignUpdate:
+	case FP_C_SignFinal:
+	case FP_C_SignRecover:
+	case FP_C_Verify:
+	case FP_C_VerifyUpdate:
+	case FP_C_VerifyFinal:
+	case FP_C_VerifyRecover:
+	case FP_C_DigestEncryptUpdate:
+	case FP_C_DecryptDigestUpdate:
+	case FP_C_SignEncryptUpdate:
+	case FP_C_DecryptVerifyUpdate:
 		return true;
 	default:
 		return false;
@@ -198,124 +213,122 @@ FP_FORWARD(C_Finalize, (CK_VOID_PTR a), (a))
 FP_FORWARD(C_GetInfo, (CK_INFO_PTR a), (a))
 FP_FORWARD(C_GetMechanismList, (CK_SLOT_ID s, CK_MECHANISM_TYPE_PTR l, CK_ULONG_PTR n), (s, l, n))
 FP_FORWARD(C_GetMechanismInfo, (CK_SLOT_ID s, CK_MECHANISM_TYPE t, CK_MECHANISM_INFO_PTR i),
-	   (s, t, i))
+           (s, t, i))
 FP_FORWARD(C_InitToken, (CK_SLOT_ID s, CK_UTF8CHAR_PTR pin, CK_ULONG len, CK_UTF8CHAR_PTR label),
-	   (s, pin, len, label))
+           (s, pin, len, label))
 FP_FORWARD(C_InitPIN, (CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR pin, CK_ULONG len), (h, pin, len))
 FP_FORWARD(C_SetPIN,
-	   (CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR o, CK_ULONG ol, CK_UTF8CHAR_PTR n, CK_ULONG nl),
-	   (h, o, ol, n, nl))
+           (CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR o, CK_ULONG ol, CK_UTF8CHAR_PTR n, CK_ULONG nl),
+           (h, o, ol, n, nl))
 FP_FORWARD(C_OpenSession,
-	   (CK_SLOT_ID s, CK_FLAGS f, CK_VOID_PTR app, CK_NOTIFY notify, CK_SESSION_HANDLE_PTR ph),
-	   (s, f, app, notify, ph))
+           (CK_SLOT_ID s, CK_FLAGS f, CK_VOID_PTR app, CK_NOTIFY notify, CK_SESSION_HANDLE_PTR ph),
+           (s, f, app, notify, ph))
 FP_FORWARD(C_CloseSession, (CK_SESSION_HANDLE h), (h))
 FP_FORWARD(C_CloseAllSessions, (CK_SLOT_ID s), (s))
 FP_FORWARD(C_GetSessionInfo, (CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR i), (h, i))
 FP_FORWARD(C_GetOperationState, (CK_SESSION_HANDLE h, CK_BYTE_PTR st, CK_ULONG_PTR len),
-	   (h, st, len))
+           (h, st, len))
 FP_FORWARD(C_SetOperationState,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR st, CK_ULONG len, CK_OBJECT_HANDLE ek,
-	    CK_OBJECT_HANDLE ak),
-	   (h, st, len, ek, ak))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR st, CK_ULONG len, CK_OBJECT_HANDLE ek,
+            CK_OBJECT_HANDLE ak),
+           (h, st, len, ek, ak))
 FP_FORWARD(C_Logout, (CK_SESSION_HANDLE h), (h))
 FP_FORWARD(C_CreateObject,
-	   (CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR o),
-	   (h, t, n, o))
+           (CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR o),
+           (h, t, n, o))
 FP_FORWARD(C_CopyObject,
-	   (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n,
-	    CK_OBJECT_HANDLE_PTR no),
-	   (h, o, t, n, no))
+           (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+            CK_OBJECT_HANDLE_PTR no),
+           (h, o, t, n, no))
 FP_FORWARD(C_DestroyObject, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o), (h, o))
 FP_FORWARD(C_GetObjectSize, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_PTR size),
-	   (h, o, size))
+           (h, o, size))
 FP_FORWARD(C_GetAttributeValue,
-	   (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n),
-	   (h, o, t, n))
+           (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n), (h, o, t, n))
 FP_FORWARD(C_SetAttributeValue,
-	   (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n),
-	   (h, o, t, n))
+           (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n), (h, o, t, n))
 FP_FORWARD(C_FindObjectsInit, (CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n), (h, t, n))
 FP_FORWARD(C_FindObjects,
-	   (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR o, CK_ULONG max, CK_ULONG_PTR count),
-	   (h, o, max, count))
+           (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR o, CK_ULONG max, CK_ULONG_PTR count),
+           (h, o, max, count))
 FP_FORWARD(C_FindObjectsFinal, (CK_SESSION_HANDLE h), (h))
 FP_FORWARD(C_EncryptInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (h, m, k))
 FP_FORWARD(C_Encrypt,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, in, inl, out, outl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
+           (h, in, inl, out, outl))
 FP_FORWARD(C_EncryptUpdate,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, in, inl, out, outl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
+           (h, in, inl, out, outl))
 FP_FORWARD(C_EncryptFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, out, outl))
+           (h, out, outl))
 FP_FORWARD(C_DecryptInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (h, m, k))
 FP_FORWARD(C_Decrypt,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, in, inl, out, outl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
+           (h, in, inl, out, outl))
 FP_FORWARD(C_DecryptUpdate,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, in, inl, out, outl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
+           (h, in, inl, out, outl))
 FP_FORWARD(C_DecryptFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, out, outl))
+           (h, out, outl))
 FP_FORWARD(C_DigestInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m), (h, m))
 FP_FORWARD(C_Digest,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, in, inl, out, outl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
+           (h, in, inl, out, outl))
 FP_FORWARD(C_DigestUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl), (h, in, inl))
 FP_FORWARD(C_DigestKey, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k), (h, k))
-FP_FORWARD(C_DigestFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, out, outl))
+FP_FORWARD(C_DigestFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outl), (h, out, outl))
 FP_FORWARD(C_SignInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (h, m, k))
 FP_FORWARD(C_SignUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl), (h, in, inl))
 FP_FORWARD(C_SignRecoverInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k),
-	   (h, m, k))
+           (h, m, k))
 FP_FORWARD(C_SignRecover,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, in, inl, out, outl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
+           (h, in, inl, out, outl))
 FP_FORWARD(C_VerifyInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (h, m, k))
 FP_FORWARD(C_Verify,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR sig, CK_ULONG sigl),
-	   (h, in, inl, sig, sigl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR sig, CK_ULONG sigl),
+           (h, in, inl, sig, sigl))
 FP_FORWARD(C_VerifyUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl), (h, in, inl))
 FP_FORWARD(C_VerifyFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sigl), (h, sig, sigl))
 FP_FORWARD(C_VerifyRecoverInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k),
-	   (h, m, k))
+           (h, m, k))
 FP_FORWARD(C_VerifyRecover,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sigl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, sig, sigl, out, outl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sigl, CK_BYTE_PTR out,
+            CK_ULONG_PTR outl),
+           (h, sig, sigl, out, outl))
 FP_FORWARD(C_DigestEncryptUpdate,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, in, inl, out, outl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
+           (h, in, inl, out, outl))
 FP_FORWARD(C_DecryptDigestUpdate,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, in, inl, out, outl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
+           (h, in, inl, out, outl))
 FP_FORWARD(C_SignEncryptUpdate,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, in, inl, out, outl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
+           (h, in, inl, out, outl))
 FP_FORWARD(C_DecryptVerifyUpdate,
-	   (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, in, inl, out, outl))
+           (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR out, CK_ULONG_PTR outl),
+           (h, in, inl, out, outl))
 FP_FORWARD(C_GenerateKey,
-	   (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t, CK_ULONG n,
-	    CK_OBJECT_HANDLE_PTR k),
-	   (h, m, t, n, k))
+           (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+            CK_OBJECT_HANDLE_PTR k),
+           (h, m, t, n, k))
 FP_FORWARD(C_GenerateKeyPair,
-	   (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pubt, CK_ULONG pubn,
-	    CK_ATTRIBUTE_PTR privt, CK_ULONG privn, CK_OBJECT_HANDLE_PTR pubk,
-	    CK_OBJECT_HANDLE_PTR privk),
-	   (h, m, pubt, pubn, privt, privn, pubk, privk))
+           (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pubt, CK_ULONG pubn,
+            CK_ATTRIBUTE_PTR privt, CK_ULONG privn, CK_OBJECT_HANDLE_PTR pubk,
+            CK_OBJECT_HANDLE_PTR privk),
+           (h, m, pubt, pubn, privt, privn, pubk, privk))
 FP_FORWARD(C_WrapKey,
-	   (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk, CK_OBJECT_HANDLE k,
-	    CK_BYTE_PTR out, CK_ULONG_PTR outl),
-	   (h, m, wk, k, out, outl))
+           (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk, CK_OBJECT_HANDLE k,
+            CK_BYTE_PTR out, CK_ULONG_PTR outl),
+           (h, m, wk, k, out, outl))
 FP_FORWARD(C_UnwrapKey,
-	   (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk, CK_BYTE_PTR w,
-	    CK_ULONG wl, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k),
-	   (h, m, uk, w, wl, t, n, k))
+           (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk, CK_BYTE_PTR w,
+            CK_ULONG wl, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k),
+           (h, m, uk, w, wl, t, n, k))
 FP_FORWARD(C_DeriveKey,
-	   (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR t,
-	    CK_ULONG n, CK_OBJECT_HANDLE_PTR k),
-	   (h, m, base, t, n, k))
+           (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR t,
+            CK_ULONG n, CK_OBJECT_HANDLE_PTR k),
+           (h, m, base, t, n, k))
 FP_FORWARD(C_SeedRandom, (CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len), (h, seed, len))
 FP_FORWARD(C_GenerateRandom, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG len), (h, out, len))
 FP_FORWARD(C_GetFunctionStatus, (CK_SESSION_HANDLE h), (h))
@@ -457,7 +470,7 @@ static CK_RV fp_remove_during_sign(struct fp_call *c, CK_RV rv, CK_BYTE_PTR sig)
 }
 
 static CK_RV fp_C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inl, CK_BYTE_PTR sig,
-		       CK_ULONG_PTR sigl)
+                       CK_ULONG_PTR sigl)
 {
 	struct fp_call c;
 	CK_RV rv = fp_enter(&c, FP_C_Sign);
@@ -486,10 +499,8 @@ static CK_RV fp_C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR s
 }
 
 #define FP_ENTRY(name, cls) .name = fp_##name,
-static CK_FUNCTION_LIST fp_list = {
-	.version = { CRYPTOKI_VERSION_MAJOR, CRYPTOKI_VERSION_MINOR },
-	FP_FUNCS(FP_ENTRY)
-};
+static CK_FUNCTION_LIST fp_list = {.version = {CRYPTOKI_VERSION_MAJOR, CRYPTOKI_VERSION_MINOR},
+                                   FP_FUNCS(FP_ENTRY)};
 #undef FP_ENTRY
 
 static CK_RV fp_load_target(void)
@@ -525,7 +536,7 @@ static CK_RV fp_load_target(void)
 	fp_loading = false;
 	if (rv != CKR_OK || !list) {
 		fprintf(stderr, "kyso-faultp11: C_GetFunctionList of %s failed: 0x%lx\n", path,
-			(unsigned long)rv);
+		        (unsigned long)rv);
 		return rv != CKR_OK ? rv : CKR_GENERAL_ERROR;
 	}
 	atomic_store(&fp_target_list, list);

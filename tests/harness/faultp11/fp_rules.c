@@ -6,8 +6,8 @@
 #include <string.h>
 
 #define FP_FILE_MAX 16384
-#define FNV_OFFSET 14695981039346656037ULL
-#define FNV_PRIME 1099511628211ULL
+#define FNV_OFFSET  14695981039346656037ULL
+#define FNV_PRIME   1099511628211ULL
 
 /* One rule split into its parts; lengths because the text is not copied. */
 struct fp_token {
@@ -36,9 +36,9 @@ static void fp_bad(struct fp_rules *r, const struct fp_token *t, const char *why
 		return;
 	r->bad = true;
 	snprintf(r->bad_rule, sizeof(r->bad_rule), "%s in rule '%.*s'", why,
-		 (int)(t->name_len + (t->func_len ? t->func_len + 1 : 0) +
-		       (t->has_value ? t->value_len + 1 : 0)),
-		 t->name);
+	         (int)(t->name_len + (t->func_len ? t->func_len + 1 : 0) +
+	               (t->has_value ? t->value_len + 1 : 0)),
+	         t->name);
 }
 
 /* Decimal number up to MAX from the whole of S (LEN bytes). */
