@@ -131,6 +131,10 @@ kh_check "remove-during-sign: C_SignInit passed, C_Sign failed" \
 	eval 'grep -q "^C_SignInit CKR_OK" "$T/rds.log" &&
 	grep -q "^C_Sign CKR_DEVICE_REMOVED 0x32 fault=remove-during-sign" "$T/rds.log"'
 
+fp "remove-during-sign=600ms" "${LOGIN[@]}" "${SIGN[@]}" --output-file "$T/sig.x"
+kh_check "remove-during-sign=600ms: fails with CKR_DEVICE_REMOVED after >= 600 ms ($MS ms)" \
+	eval 'fails_with CKR_DEVICE_REMOVED && [[ $MS -ge 600 ]]'
+
 # --- slow token, device errors, unsupported functions ----------------------
 fp "" "${LOGIN[@]}" "${SIGN[@]}" --output-file "$T/sig.x"
 base_ms=$MS
@@ -169,6 +173,8 @@ fp "device-error" -L
 kh_check "device-error without a function is rejected" fails_with "missing ':C_Function'"
 fp "slow:C_Nope=5" -L
 kh_check "unknown function name is rejected" fails_with "unknown PKCS#11 function"
+fp "pin-tries=0" -L
+kh_check "pin-tries=0 is rejected" fails_with "'pin-tries=N' (1..99) needed"
 set +e
 OUT=$(KYSO_FAULT_TARGET=$T/none.so pkcs11-tool --module "$FP" -L 2>&1)
 RC=$?
@@ -185,6 +191,11 @@ run_client() { # run_client NAME STEP...: output in $T/NAME.out, exit status in 
 }
 set_rules() { printf '%s\n' "$1" >"$T/rules.tmp" && mv "$T/rules.tmp" "$T/rules"; }
 line() { sed -n "$1p" "$T/$2.out"; }
+
+set_rules "pin-final-try # from the file"
+fp pin-count-low -T
+kh_check "rules from KYSO_FAULT and KYSO_FAULT_FILE both apply" \
+	eval 'ok_has "user PIN count low" && has "final user PIN try"'
 
 rm -f "$T/rules"
 run_client live slots login sign touch:"$T/s1" wait:"$T/g1" \
