@@ -70,6 +70,16 @@ kh_check "no fault: signature identical to the raw module's" cmp -s "$T/sig.raw"
 kh_check "no fault: signature verifies with the public key" \
 	openssl dgst -sha256 -verify "$T/pub.pem" -signature "$T/sig.fp" "$T/data"
 
+# OpenSSL's pkcs11 engine (libp11) through the proxy
+set +e
+PKCS11_MODULE_PATH=$FP KYSO_FAULT="log=$T/engine.log" openssl dgst -engine pkcs11 -keyform engine \
+	-sign "pkcs11:token=fault;object=faultkey;type=private;pin-value=$PIN" -sha256 \
+	-out "$T/sig.engine" "$T/data" >"$T/engine.out" 2>&1
+set -e
+kh_check "libp11 engine: signs through the proxy, signature verifies" \
+	eval 'openssl dgst -sha256 -verify "$T/pub.pem" -signature "$T/sig.engine" "$T/data" &&
+	grep -qx "C_Sign CKR_OK 0x0" "$T/engine.log"'
+
 # --- PIN state flags --------------------------------------------------------
 OUT=$RAW_T
 kh_check "raw token shows no PIN warning flags" \
