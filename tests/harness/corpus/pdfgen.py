@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Small PDF writers for the kyso test corpus (Python standard library only).
 
 Usage: pdfgen.py COMMAND ...
@@ -445,7 +445,7 @@ def cmd_damage(a):
 		data = junk + data
 	elif k in ("trailing-garbage", "trailing-garbage-4k"):
 		n = 600 if k == "trailing-garbage" else 4096
-		tail = b"\ngarbage after %%EOF\n"
+		tail = b"\ngarbage after the end of the file\n"
 		data += b"\r\n" + rng.randbytes(n - len(tail) - 2) + tail
 	elif k == "truncate":
 		data = data[:len(data) // 2]
