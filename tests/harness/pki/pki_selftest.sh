@@ -140,6 +140,10 @@ echo stale >"$P/.done"
 kh_check "stale stamp forces a rebuild" bash -c 'kh-pki "$1" | grep -q "^kh-pki: built"' _ "$P"
 kh_check "rebuild issues new certificates" bash -c \
 	'[[ $(openssl x509 -in "$1" -noout -serial) != "serial=$2" ]]' _ "$KH_PKI_SIGNER_RSA_CERT" "$serial_before"
+mkdir -p "$KH_TMP/foreign"
+echo keep >"$KH_TMP/foreign/file"
+kh_check "kh-pki refuses to wipe a directory it did not make" bash -c \
+	'! kh-pki "$1" 2>/dev/null && [[ $(cat "$1/file") == keep ]]' _ "$KH_TMP/foreign"
 kh_check "kh-pki without arguments is a usage error" bash -c 'kh-pki 2>/dev/null; [[ $? -eq 2 ]]'
 
 kh_done

@@ -129,6 +129,10 @@ same_serial() {
 	[[ -n $serial_before && $now == "$serial_before" ]]
 }
 kh_check "reuse keeps the same kyso-rsa token" same_serial
+mkdir -p "$KH_TMP/foreign"
+echo keep >"$KH_TMP/foreign/file"
+kh_check "kh-softhsm refuses to wipe a directory it did not make" bash -c \
+	'! kh-softhsm "$1" "$2" 2>/dev/null && [[ $(cat "$1/file") == keep ]]' _ "$KH_TMP/foreign" "$PKI"
 kh_check "kh-softhsm with one argument is a usage error" bash -c 'kh-softhsm x 2>/dev/null; [[ $? -eq 2 ]]'
 
 kh_done
