@@ -1,7 +1,272 @@
-/* `kyso sign` (issue: PDF signer core). */
+/* `kyso sign IN.pdf -o OUT.pdf`: PAdES B-B signature with a PKCS#11 token. */
 #include "kyso_signer.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f, "%s\n",
+	        _("Usage: kyso sign IN.pdf -o OUT.pdf [options]\n"
+	          "       kyso sign --sample OUT.pdf\n"
+	          "Signs a PDF (PAdES B-B, incremental update) with the key on a PKCS#11 token.\n"
+	          "\n"
+	          "  -o, --output FILE     signed PDF to write (written atomically)\n"
+	          "      --in-place        allow OUT to be IN (replaced atomically)\n"
+	          "      --module PATH     PKCS#11 module (default: the one \"kyso setup\" registered)\n"
+	          "      --slot ID         slot ID\n"
+	          "      --token LABEL     token label\n"
+	          "      --key-id HEX      key/certificate CKA_ID\n"
+	          "      --cert-label L    certificate label\n"
+	          "      --pin-env VAR     read the PIN from environment variable VAR\n"
+	          "      --pinentry PROG   pinentry program for the PIN prompt\n"
+	          "      --hash H          sha256 (default), sha384 or sha512\n"
+	          "      --chain FILE      extra chain certificates (PEM/DER)\n"
+	          "      --password PW     password of an encrypted PDF\n"
+	          "      --password-env V  ... read from environment variable V\n"
+	          "      --max-size SIZE   refuse larger inputs (default 100M; K/M/G suffixes)\n"
+	          "      --field NAME      signature field name\n"
+	          "      --name, --reason, --location, --contact TEXT   signature dictionary entries\n"
+	          "      --json            print one JSON document\n"
+	          "Exit codes: 0 signed, 2 usage, 3 no module/token, 4 token/PIN error,\n"
+	          "5 bad input PDF."));
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s)
+		return false;
+	uint64_t mul = 1;
+	if (*end == 'k' || *end == 'K')
+		mul = 1024;
+	else if (*end == 'm' || *end == 'M')
+		mul = 1024 * 1024;
+	else if (*end == 'g' || *end == 'G')
+		mul = 1024ULL * 1024 * 1024;
+	if (mul != 1)
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || v == 0)
+		return false;
+	*out = (uint64_t)v * mul;
+	return true;
+}
+
+enum {
+	OPT_MODULE = 256,
+	OPT_SLOT,
+	OPT_TOKEN,
+	OPT_KEY_ID,
+	OPT_CERT_LABEL,
+	OPT_PIN_ENV,
+	OPT_PINENTRY,
+	OPT_HASH,
+	OPT_CHAIN,
+	OPT_PASSWORD,
+	OPT_PASSWORD_ENV,
+	OPT_MAX_SIZE,
+	OPT_IN_PLACE,
+	OPT_FIELD,
+	OPT_NAME,
+	OPT_REASON,
+	OPT_LOCATION,
+	OPT_CONTACT,
+	OPT_JSON,
+	OPT_SAMPLE,
+};
+
+#define USAGE_ERROR(json, ...)                                                     \
+	do {                                                                       \
+		char m_[512];                                                      \
+		snprintf(m_, sizeof(m_), __VA_ARGS__);                             \
+		return usage_error(json, m_);                                      \
+	} while (0)
+
+static const struct option long_opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"module", required_argument, NULL, OPT_MODULE},
+        {"slot", required_argument, NULL, OPT_SLOT},
+        {"token", required_argument, NULL, OPT_TOKEN},
+        {"key-id", required_argument, NULL, OPT_KEY_ID},
+        {"id", required_argument, NULL, OPT_KEY_ID},
+        {"cert-label", required_argument, NULL, OPT_CERT_LABEL},
+        {"label", required_argument, NULL, OPT_CERT_LABEL},
+        {"pin-env", required_argument, NULL, OPT_PIN_ENV},
+        {"pinentry", required_argument, NULL, OPT_PINENTRY},
+        {"hash", required_argument, NULL, OPT_HASH},
+        {"chain", required_argument, NULL, OPT_CHAIN},
+        {"password", required_argument, NULL, OPT_PASSWORD},
+        {"password-env", required_argument, NULL, OPT_PASSWORD_ENV},
+        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+        {"in-place", no_argument, NULL, OPT_IN_PLACE},
+        {"field", required_argument, NULL, OPT_FIELD},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"reason", required_argument, NULL, OPT_REASON},
+        {"location", required_argument, NULL, OPT_LOCATION},
+        {"contact", required_argument, NULL, OPT_CONTACT},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"sample", required_argument, NULL, OPT_SAMPLE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+};
+
+static int usage_error(bool json, const char *msg)
+{
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	kyso_error_set(&e, KYSO_ERR_USAGE, "%s", msg);
+	if (!json)
+		usage(stderr);
+	return kyso_cmd_fail(json, &e);
+}
+
+static int print_result(bool json, const char *in, const char *out, const kyso_sign_opts_t *o,
+                        const kyso_sign_result_t *r)
+{
+	if (!json) {
+		printf(_("Signed %s -> %s\n  signer: %s\n  CMS: %zu bytes (/Contents %zu), %s\n"), in,
+		       out, r->signer_subject, r->cms_len, r->contents_size,
+		       kyso_digest_name(o->digest));
+		return KYSO_EXIT_OK;
+	}
+	json_t *doc = json_pack("{s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "signed", 1, "input",
+	                        in, "output", out, "signer", r->signer_subject, "hash",
+	                        kyso_digest_name(o->digest), "cms_bytes", (json_int_t)r->cms_len,
+	                        "contents_bytes", (json_int_t)r->contents_size, "output_bytes",
+	                        (json_int_t)r->out_size);
+	if (doc == NULL || kyso_json_print(doc) != KYSO_OK)
+		return KYSO_EXIT_PROBLEM;
+	return KYSO_EXIT_OK;
+}
+
+static int sample(bool json, const char *path)
+{
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	if (kyso_sample_pdf_write(path, &e) != KYSO_OK)
+		return kyso_cmd_fail(json, &e);
+	if (json) {
+		json_t *doc = json_pack("{s:b, s:s}", "written", 1, "output", path);
+		return doc != NULL && kyso_json_print(doc) == KYSO_OK ? KYSO_EXIT_OK
+		                                                       : KYSO_EXIT_PROBLEM;
+	}
+	printf(_("Sample document written to %s\n"), path);
+	return KYSO_EXIT_OK;
+}
 
 int kyso_cmd_sign(int argc, char **argv)
 {
-	return kyso_cmd_not_ready("sign", _("Sign a PDF with the token."), argc, argv);
+	kyso_sign_opts_t o;
+	kyso_sign_opts_init(&o);
+	const char *out = NULL, *sample_out = NULL;
+	bool json = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	/* --json first, so usage errors come out as JSON */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+	while ((c = getopt_long(argc, argv, ":o:h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case OPT_MODULE:
+			o.token.module = optarg;
+			break;
+		case OPT_SLOT:
+			o.token.slot = optarg;
+			break;
+		case OPT_TOKEN:
+			o.token.token = optarg;
+			break;
+		case OPT_KEY_ID:
+			o.token.key_id = optarg;
+			break;
+		case OPT_CERT_LABEL:
+			o.token.cert_label = optarg;
+			break;
+		case OPT_PIN_ENV:
+			o.pin_env = optarg;
+			break;
+		case OPT_PINENTRY:
+			o.pinentry = optarg;
+			break;
+		case OPT_HASH:
+			if (!kyso_digest_parse(optarg, &o.digest))
+				USAGE_ERROR(json, _("--hash takes sha256, sha384 or sha512, not \"%s\"."),
+				                   optarg);
+			break;
+		case OPT_CHAIN:
+			o.chain_file = optarg;
+			break;
+		case OPT_PASSWORD:
+			o.password = optarg;
+			kyso_redact_secret(optarg);
+			break;
+		case OPT_PASSWORD_ENV:
+			o.password = getenv(optarg);
+			if (o.password == NULL)
+				USAGE_ERROR(json, _("--password-env: %s is not set."), optarg);
+			kyso_redact_secret(o.password);
+			break;
+		case OPT_MAX_SIZE:
+			if (!parse_size(optarg, &o.max_size))
+				USAGE_ERROR(json, _("--max-size takes a size such as 50M, not \"%s\"."),
+				                   optarg);
+			break;
+		case OPT_IN_PLACE:
+			o.in_place = true;
+			break;
+		case OPT_FIELD:
+			o.field_name = optarg;
+			break;
+		case OPT_NAME:
+			o.name = optarg;
+			break;
+		case OPT_REASON:
+			o.reason = optarg;
+			break;
+		case OPT_LOCATION:
+			o.location = optarg;
+			break;
+		case OPT_CONTACT:
+			o.contact_info = optarg;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_SAMPLE:
+			sample_out = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return KYSO_EXIT_OK;
+		case ':':
+			USAGE_ERROR(json, _("Option %s needs a value."), argv[optind - 1]);
+		default:
+			USAGE_ERROR(json, _("Unknown option %s."), argv[optind - 1]);
+		}
+	}
+	if (sample_out != NULL)
+		return sample(json, sample_out);
+	if (optind + 1 != argc)
+		USAGE_ERROR(json, "%s", _("Give exactly one input PDF."));
+	if (out == NULL)
+		USAGE_ERROR(json, "%s", _("Give the output file with -o OUT.pdf."));
+	const char *in = argv[optind];
+
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	kyso_sign_result_t r;
+	if (kyso_sign_pdf(&o, in, out, &r, &e) != KYSO_OK)
+		return kyso_cmd_fail(json, &e);
+	return print_result(json, in, out, &o, &r);
 }

@@ -1,10 +1,150 @@
-/* kyso_signer: PDF reading, incremental update, CMS/PAdES, verification. */
+/* kyso_signer: PDF reading, incremental update, CMS/PAdES, verification.
+ *
+ * Signing as a library (used by `kyso sign`, the setup self-test, the agent
+ * and `kyso doctor --sign`):
+ *
+ *	kyso_sign_opts_t o;
+ *	kyso_sign_opts_init(&o);
+ *	o.token.module = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+ *	o.pin_env = "MY_PIN";                  (or o.pin_fn, or pinentry)
+ *	kyso_signer_t *s;
+ *	kyso_signer_open(&o, &s, &err);         (module, token, certificate)
+ *	kyso_signer_login(s, &err);             (asks the PIN once)
+ *	kyso_signer_sign_pdf(s, "in.pdf", "out.pdf", NULL, &err);
+ *	kyso_signer_free(&s);
+ *
+ * or all in one: kyso_sign_pdf(&o, "in.pdf", "out.pdf", NULL, &err).
+ * Verification: kyso_verify_pdf() returns a JSON report (schema in
+ * docs/sign.md). */
 #ifndef KYSO_SIGNER_H
 #define KYSO_SIGNER_H
 #include "kyso_core.h"
+
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* `kyso sign` and `kyso verify` */
 int kyso_cmd_sign(int argc, char **argv);
 int kyso_cmd_verify(int argc, char **argv);
 
+/* ---- signing -------------------------------------------------------------- */
+
+typedef enum {
+	KYSO_DIGEST_SHA256 = 0,
+	KYSO_DIGEST_SHA384,
+	KYSO_DIGEST_SHA512,
+} kyso_digest_t;
+
+/* Parses "sha256"/"sha384"/"sha512" (also "SHA-256"...). */
+bool kyso_digest_parse(const char *s, kyso_digest_t *out);
+const char *kyso_digest_name(kyso_digest_t d);
+
+/* Which token and key (OpenSC option names). All optional. */
+typedef struct {
+	const char *module;     /* PKCS#11 module; NULL = "pkcs11_module" from the kyso
+	                           config.json (user, then system) */
+	const char *slot;       /* slot ID (decimal or 0x hex) */
+	const char *token;      /* token label */
+	const char *key_id;     /* CKA_ID in hex */
+	const char *cert_label; /* certificate CKA_LABEL */
+} kyso_token_sel_t;
+
+/* State of the user PIN as the token reports it (PKCS#11 token flags). */
+typedef enum {
+	KYSO_PIN_TRIES_OK = 0,   /* nothing reported */
+	KYSO_PIN_TRIES_LOW,      /* CKF_USER_PIN_COUNT_LOW: few tries left */
+	KYSO_PIN_TRIES_FINAL,    /* CKF_USER_PIN_FINAL_TRY: one try left */
+	KYSO_PIN_TRIES_LOCKED,   /* CKF_USER_PIN_LOCKED */
+} kyso_pin_tries_t;
+
+/* What a PIN prompt shows. Strings are borrowed for the call. */
+typedef struct {
+	const char *token_label;
+	const char *cert_subject; /* signer's subject (UTF-8, one line) */
+	kyso_pin_tries_t tries;
+	const char *description;  /* a ready-made translated description */
+} kyso_pin_request_t;
+
+/* A PIN source: writes a NUL-terminated PIN into pin (cap bytes).
+ * Returns KYSO_OK, KYSO_ERR_PIN_CANCELLED, or another error. */
+typedef kyso_err_t (*kyso_pin_fn)(void *ctx, const kyso_pin_request_t *req, char *pin, size_t cap,
+                                  kyso_error_t *err);
+
+typedef struct {
+	kyso_token_sel_t token;
+	/* PIN: pin_env if set, else pin_fn if set, else pinentry (interactive). */
+	const char *pin_env;
+	kyso_pin_fn pin_fn;
+	void *pin_ctx;
+	const char *pinentry;   /* pinentry program; NULL = $KYSO_PINENTRY, else "pinentry" */
+	kyso_digest_t digest;
+	const char *chain_file; /* extra chain certificates (PEM or DER) */
+	const char *password;   /* PDF password (encrypted input) */
+	uint64_t max_size;      /* input size limit, 0 = 100 MB */
+	bool in_place;          /* allow OUT == IN (replaced atomically) */
+	const char *field_name; /* signature field name, NULL = "SignatureN" */
+	const char *name, *reason, *location, *contact_info; /* UTF-8, optional */
+	time_t signing_time;    /* /M; 0 = now */
+} kyso_sign_opts_t;
+
+void kyso_sign_opts_init(kyso_sign_opts_t *o);
+
+/* What a signature produced. */
+typedef struct {
+	char signer_subject[512];
+	char field_name[128];
+	size_t cms_len;       /* DER length of the CMS */
+	size_t contents_size; /* bytes reserved in /Contents */
+	uint64_t out_size;
+} kyso_sign_result_t;
+
+/* An open token with a chosen signing key (opaque). */
+typedef struct kyso_signer kyso_signer_t;
+
+/* Loads the module, picks the slot/token and the signing certificate. No PIN yet.
+ * Errors: KYSO_ERR_MODULE_LOAD, KYSO_ERR_NO_TOKEN, KYSO_ERR_KEY_NOT_FOUND, KYSO_ERR_USAGE. */
+kyso_err_t kyso_signer_open(const kyso_sign_opts_t *o, kyso_signer_t **out, kyso_error_t *err);
+/* Asks the PIN (once) and logs in. A wrong PIN is never retried:
+ * KYSO_ERR_PIN_INCORRECT (message names the tries left), KYSO_ERR_PIN_LOCKED,
+ * KYSO_ERR_PIN_CANCELLED. Tokens with a PIN pad log in without a PIN. */
+kyso_err_t kyso_signer_login(kyso_signer_t *s, kyso_error_t *err);
+/* Token label, signer subject (borrowed, valid until kyso_signer_free()). */
+const char *kyso_signer_token_label(const kyso_signer_t *s);
+const char *kyso_signer_subject(const kyso_signer_t *s);
+/* Signs in -> out (incremental update, PAdES B-B). Logs in first if needed.
+ * out is written atomically; on any failure nothing is left at out. */
+kyso_err_t kyso_signer_sign_pdf(kyso_signer_t *s, const char *in, const char *out,
+                                kyso_sign_result_t *res, kyso_error_t *err);
+void kyso_signer_free(kyso_signer_t **s);
+
+/* open + login + sign + free. */
+kyso_err_t kyso_sign_pdf(const kyso_sign_opts_t *o, const char *in, const char *out,
+                         kyso_sign_result_t *res, kyso_error_t *err);
+
+/* ---- verification ------------------------------------------------------- */
+
+typedef struct {
+	const char *const *ca_files; /* trust anchors (PEM/DER files); NULL-terminated, may be NULL */
+	bool no_system_anchors;      /* do not use the installed anchors (/etc/ssl/certs) */
+	const char *password;        /* PDF password */
+	uint64_t max_size;           /* 0 = 100 MB */
+} kyso_verify_opts_t;
+
+/* Checks every signature of path. *report gets the JSON report (docs/sign.md);
+ * *all_valid is true when there is at least one signature and all are valid.
+ * Returns an error only when the file cannot be checked at all (bad PDF, I/O). */
+kyso_err_t kyso_verify_pdf(const char *path, const kyso_verify_opts_t *o, json_t **report,
+                           bool *all_valid, kyso_error_t *err);
+
+/* ---- sample document ------------------------------------------------------ */
+
+/* Writes a one-page Vietnamese sample PDF (shaped text, embedded subset font). */
+kyso_err_t kyso_sample_pdf_write(const char *path, kyso_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

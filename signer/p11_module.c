@@ -1,0 +1,99 @@
+/* PKCS#11 module: which one (option or kyso config) and a load check that
+ * names the real reason (dlerror) before libp11 loads it. */
+#include "sign_int.h"
+#include "p11_int.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* "pkcs11_module" from dir/config.json, NULL when absent. */
+static char *config_module(const char *dir)
+{
+	if (dir == NULL || dir[0] == '\0')
+		return NULL;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return NULL;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	json_t *doc = kyso_json_load_file(path, &e);
+	if (doc == NULL) {
+		kyso_warn("%s", kyso_error_message(&e));
+		return NULL;
+	}
+	const char *v = json_string_value(json_object_get(doc, "pkcs11_module"));
+	char *out = (v != NULL && v[0] != '\0') ? strdup(v) : NULL;
+	json_decref(doc);
+	return out;
+}
+
+kyso_err_t kyso_p11_module_path(const char *module, char **path, kyso_error_t *err)
+{
+	*path = NULL;
+	if (module != NULL && module[0] != '\0') {
+		*path = strdup(module);
+	} else {
+		*path = config_module(kyso_path_config_user());
+		if (*path == NULL)
+			*path = config_module(kyso_path_config_system());
+		if (*path == NULL)
+			return kyso_error_set(err, KYSO_ERR_USAGE,
+			                      _("No PKCS#11 module is registered (run \"kyso setup\"); "
+			                        "give one with --module PATH."));
+	}
+	if (*path == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	return KYSO_OK;
+}
+
+kyso_err_t kyso_p11_module_check(const char *path, kyso_error_t *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
+		                      _("PKCS#11 module %s cannot be loaded: %s"), path,
+		                      strerror(errno));
+	dlerror();
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		const char *why = dlerror();
+		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
+		                      _("PKCS#11 module %s cannot be loaded: %s"), path,
+		                      why != NULL ? why : "dlopen");
+	}
+	void *sym = dlsym(h, "C_GetFunctionList");
+	dlclose(h);
+	if (sym == NULL)
+		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
+		                      _("%s is not a PKCS#11 module (no C_GetFunctionList)."),
+		                      path);
+	return KYSO_OK;
+}
+
+kyso_err_t kyso_p11_funcs_open(const char *path, void **handle, CK_FUNCTION_LIST_PTR *fl,
+                               kyso_error_t *err)
+{
+	dlerror();
+	*handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (*handle == NULL) {
+		const char *why = dlerror();
+		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
+		                      _("PKCS#11 module %s cannot be loaded: %s"), path,
+		                      why != NULL ? why : "dlopen");
+	}
+	CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR) = NULL;
+	*(void **)&get = dlsym(*handle, "C_GetFunctionList");
+	if (get == NULL || get(fl) != CKR_OK || *fl == NULL) {
+		dlclose(*handle);
+		*handle = NULL;
+		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
+		                      _("%s is not a PKCS#11 module (no C_GetFunctionList)."),
+		                      path);
+	}
+	return KYSO_OK;
+}

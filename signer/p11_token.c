@@ -1,0 +1,210 @@
+/* PKCS#11 token: load the module through libp11, keep the chosen slot,
+ * read the PIN state, log in. */
+#include "p11_int.h"
+
+#include <dlfcn.h>
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <string.h>
+
+kyso_err_t kyso_p11_last_error(kyso_err_t fallback, unsigned long *ckr_out)
+{
+	unsigned long e, ckr = 0;
+	int lib = ERR_get_CKR_code();
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_GET_LIB(e) == lib)
+			ckr = (unsigned long)ERR_GET_REASON(e);
+	if (ckr_out != NULL)
+		*ckr_out = ckr;
+	switch (ckr) {
+	case CKR_PIN_INCORRECT:
+	case CKR_PIN_INVALID:
+	case CKR_PIN_LEN_RANGE:
+		return KYSO_ERR_PIN_INCORRECT;
+	case CKR_PIN_LOCKED:
+	case CKR_PIN_EXPIRED:
+		return KYSO_ERR_PIN_LOCKED;
+	case CKR_DEVICE_REMOVED:
+	case CKR_TOKEN_NOT_PRESENT:
+	case CKR_SESSION_CLOSED:
+	case CKR_SESSION_HANDLE_INVALID:
+	case CKR_SLOT_ID_INVALID:
+		return KYSO_ERR_TOKEN_REMOVED;
+	case CKR_FUNCTION_CANCELED:
+		return KYSO_ERR_PIN_CANCELLED;
+	case 0:
+		return fallback;
+	default:
+		return fallback == KYSO_OK ? KYSO_ERR_TOKEN : fallback;
+	}
+}
+
+static kyso_err_t set_ckr_error(kyso_error_t *err, kyso_err_t code, unsigned long ckr,
+                                const char *what)
+{
+	if (code == KYSO_ERR_TOKEN_REMOVED)
+		return kyso_error_set(err, code, _("The token was removed (%s, CKR 0x%lX)."), what,
+		                      ckr);
+	if (ckr != 0)
+		return kyso_error_set(err, code, _("The token refused %s (CKR 0x%lX)."), what, ckr);
+	return kyso_error_set(err, code, _("The token refused %s."), what);
+}
+
+kyso_err_t kyso_p11_open(const kyso_token_sel_t *sel, kyso_p11_t **out, kyso_error_t *err)
+{
+	*out = NULL;
+	kyso_p11_t *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	kyso_err_t rc = kyso_p11_module_path(sel->module, &p->module, err);
+	if (rc != KYSO_OK)
+		goto fail;
+	rc = kyso_p11_module_check(p->module, err);
+	if (rc != KYSO_OK)
+		goto fail;
+	p->ctx = PKCS11_CTX_new();
+	if (p->ctx == NULL) {
+		rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		goto fail;
+	}
+	if (PKCS11_CTX_load(p->ctx, p->module) < 0) {
+		unsigned long ckr;
+		kyso_p11_last_error(KYSO_ERR_MODULE_LOAD, &ckr);
+		rc = kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
+		                    _("PKCS#11 module %s failed to initialise (CKR 0x%lX)."),
+		                    p->module, ckr);
+		PKCS11_CTX_free(p->ctx);
+		p->ctx = NULL;
+		goto fail;
+	}
+	if (PKCS11_enumerate_slots(p->ctx, &p->slots, &p->nslots) < 0) {
+		unsigned long ckr;
+		rc = kyso_p11_last_error(KYSO_ERR_TOKEN, &ckr);
+		set_ckr_error(err, rc, ckr, _("listing the slots"));
+		goto fail;
+	}
+	/* same module file: dlopen returns libp11's handle, already initialised */
+	rc = kyso_p11_funcs_open(p->module, &p->dl, &p->fl, err);
+	if (rc != KYSO_OK)
+		goto fail;
+	rc = kyso_p11_pick_cert(p, sel, err);
+	if (rc != KYSO_OK)
+		goto fail;
+	*out = p;
+	return KYSO_OK;
+fail:
+	kyso_p11_free(&p);
+	return rc;
+}
+
+void kyso_p11_free(kyso_p11_t **pp)
+{
+	if (pp == NULL || *pp == NULL)
+		return;
+	kyso_p11_t *p = *pp;
+	EVP_PKEY_free(p->priv);
+	EVP_PKEY_free(p->pub);
+	X509_free(p->x509);
+	sk_X509_pop_free(p->others, X509_free);
+	free(p->label);
+	if (p->ctx != NULL) {
+		if (p->slots != NULL)
+			PKCS11_release_all_slots(p->ctx, p->slots, p->nslots);
+		PKCS11_CTX_unload(p->ctx);
+		PKCS11_CTX_free(p->ctx);
+	}
+	if (p->dl != NULL)
+		dlclose(p->dl);
+	free(p->module);
+	free(p);
+	*pp = NULL;
+}
+
+const char *kyso_p11_token_label(const kyso_p11_t *p)
+{
+	return p->label != NULL ? p->label : "";
+}
+
+X509 *kyso_p11_cert(const kyso_p11_t *p)
+{
+	return p->x509;
+}
+
+STACK_OF(X509) *kyso_p11_other_certs(const kyso_p11_t *p)
+{
+	return p->others;
+}
+
+kyso_pin_tries_t kyso_p11_pin_tries(kyso_p11_t *p)
+{
+	CK_TOKEN_INFO info;
+	memset(&info, 0, sizeof(info));
+	CK_FLAGS f = 0;
+	if (p->fl != NULL && p->fl->C_GetTokenInfo((CK_SLOT_ID)p->slot_id, &info) == CKR_OK) {
+		f = info.flags;
+	} else if (p->slot != NULL && p->slot->token != NULL) {
+		const PKCS11_TOKEN *t = p->slot->token;
+		f = (t->userPinLocked ? CKF_USER_PIN_LOCKED : 0) |
+		    (t->userPinFinalTry ? CKF_USER_PIN_FINAL_TRY : 0) |
+		    (t->userPinCountLow ? CKF_USER_PIN_COUNT_LOW : 0);
+	}
+	if (f & CKF_USER_PIN_LOCKED)
+		return KYSO_PIN_TRIES_LOCKED;
+	if (f & CKF_USER_PIN_FINAL_TRY)
+		return KYSO_PIN_TRIES_FINAL;
+	if (f & CKF_USER_PIN_COUNT_LOW)
+		return KYSO_PIN_TRIES_LOW;
+	return KYSO_PIN_TRIES_OK;
+}
+
+bool kyso_p11_has_pinpad(const kyso_p11_t *p)
+{
+	return p->slot != NULL && p->slot->token != NULL && p->slot->token->secureLogin;
+}
+
+bool kyso_p11_logged_in(kyso_p11_t *p)
+{
+	int res = 0;
+	if (p->slot == NULL || PKCS11_is_logged_in(p->slot, 0, &res) != 0) {
+		ERR_clear_error();
+		return false;
+	}
+	return res != 0;
+}
+
+static kyso_err_t pin_locked_error(kyso_p11_t *p, kyso_error_t *err)
+{
+	return kyso_error_set(err, KYSO_ERR_PIN_LOCKED,
+	                      _("The PIN of token \"%s\" is locked. Unlock it with the PUK or "
+	                        "the issuer's tool; kyso did not try the PIN."),
+	                      kyso_p11_token_label(p));
+}
+
+kyso_err_t kyso_p11_login(kyso_p11_t *p, const char *pin, kyso_error_t *err)
+{
+	if (kyso_p11_logged_in(p))
+		return kyso_p11_find_private_key(p, err);
+	if (kyso_p11_pin_tries(p) == KYSO_PIN_TRIES_LOCKED)
+		return pin_locked_error(p, err);
+	ERR_clear_error();
+	if (PKCS11_login(p->slot, 0, pin) != 0) {
+		unsigned long ckr;
+		kyso_err_t rc = kyso_p11_last_error(KYSO_ERR_TOKEN, &ckr);
+		if (rc == KYSO_ERR_PIN_INCORRECT) {
+			kyso_pin_tries_t t = kyso_p11_pin_tries(p);
+			if (t == KYSO_PIN_TRIES_LOCKED)
+				return kyso_error_set(
+				        err, KYSO_ERR_PIN_LOCKED,
+				        _("Wrong PIN for token \"%s\"; the PIN is now locked."),
+				        kyso_p11_token_label(p));
+			const char *tt = kyso_pin_tries_text(t);
+			return kyso_error_set(err, KYSO_ERR_PIN_INCORRECT,
+			                      _("Wrong PIN for token \"%s\".%s%s Not retried."),
+			                      kyso_p11_token_label(p), tt[0] ? " " : "", tt);
+		}
+		if (rc == KYSO_ERR_PIN_LOCKED)
+			return pin_locked_error(p, err);
+		return set_ckr_error(err, rc, ckr, _("the login"));
+	}
+	return kyso_p11_find_private_key(p, err);
+}

@@ -1,0 +1,232 @@
+/* Signing a PDF with a token: the library entry points behind `kyso sign`.
+ * Order: open the PDF (input errors before any PIN prompt), log in (PIN
+ * asked once, never retried), size /Contents from the real CMS size, stream
+ * the incremental update into a temp file next to OUT while hashing the
+ * ByteRange, sign on the token, fill /Contents, rename over OUT. */
+#include "sign_int.h"
+#include "pdf.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct kyso_signer {
+	kyso_sign_opts_t o;
+	kyso_p11_t *p11;
+	STACK_OF(X509) *chain;
+	char subject[512];
+};
+
+kyso_err_t kyso_signer_open(const kyso_sign_opts_t *o, kyso_signer_t **out, kyso_error_t *err)
+{
+	*out = NULL;
+	kyso_signer_t *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	s->o = *o;
+	kyso_err_t rc = kyso_p11_open(&o->token, &s->p11, err);
+	if (rc != KYSO_OK)
+		goto fail;
+	X509 *cert = kyso_p11_cert(s->p11);
+	kyso_x509_name_line(X509_get_subject_name(cert), s->subject, sizeof(s->subject));
+	kyso_redact_personal(s->subject);
+	STACK_OF(X509) *pool = sk_X509_new_null();
+	if (pool == NULL) {
+		rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		goto fail;
+	}
+	STACK_OF(X509) *others = kyso_p11_other_certs(s->p11);
+	for (int i = 0; i < sk_X509_num(others); i++)
+		sk_X509_push(pool, sk_X509_value(others, i)); /* borrowed */
+	STACK_OF(X509) *extra = sk_X509_new_null();
+	if (extra == NULL)
+		rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	else if (o->chain_file != NULL)
+		rc = kyso_cms_load_certs(o->chain_file, extra, err);
+	for (int i = 0; rc == KYSO_OK && i < sk_X509_num(extra); i++)
+		sk_X509_push(pool, sk_X509_value(extra, i));
+	if (rc == KYSO_OK)
+		rc = kyso_cms_chain(cert, pool, &s->chain, err);
+	sk_X509_free(pool);
+	sk_X509_pop_free(extra, X509_free);
+	if (rc != KYSO_OK)
+		goto fail;
+	*out = s;
+	return KYSO_OK;
+fail:
+	kyso_signer_free(&s);
+	return rc;
+}
+
+void kyso_signer_free(kyso_signer_t **sp)
+{
+	if (sp == NULL || *sp == NULL)
+		return;
+	kyso_signer_t *s = *sp;
+	kyso_p11_free(&s->p11);
+	sk_X509_pop_free(s->chain, X509_free);
+	free(s);
+	*sp = NULL;
+}
+
+const char *kyso_signer_token_label(const kyso_signer_t *s)
+{
+	return kyso_p11_token_label(s->p11);
+}
+
+const char *kyso_signer_subject(const kyso_signer_t *s)
+{
+	return s->subject;
+}
+
+kyso_err_t kyso_signer_login(kyso_signer_t *s, kyso_error_t *err)
+{
+	if (kyso_p11_logged_in(s->p11))
+		return kyso_p11_login(s->p11, NULL, err); /* finds the key */
+	if (kyso_p11_has_pinpad(s->p11)) {
+		kyso_info("token has a PIN pad: enter the PIN on the reader");
+		return kyso_p11_login(s->p11, NULL, err);
+	}
+	kyso_pin_tries_t tries = kyso_p11_pin_tries(s->p11);
+	if (tries == KYSO_PIN_TRIES_LOCKED)
+		return kyso_p11_login(s->p11, NULL, err); /* reports "locked", sends nothing */
+	kyso_pin_request_t req = {
+	        .token_label = kyso_p11_token_label(s->p11),
+	        .cert_subject = s->subject,
+	        .tries = tries,
+	};
+	char desc[1024];
+	kyso_pin_describe(&req, desc, sizeof(desc));
+	req.description = desc;
+	char pin[256];
+	kyso_err_t rc = kyso_pin_get(&s->o, &req, pin, sizeof(pin), err);
+	if (rc == KYSO_OK)
+		rc = kyso_p11_login(s->p11, pin, err);
+	kyso_memzero(pin, sizeof(pin));
+	return rc;
+}
+
+static kyso_err_t token_sign(void *ctx, const EVP_MD *md, const uint8_t *dgst, size_t dgst_len,
+                             uint8_t *sig, size_t *sig_len, kyso_error_t *err)
+{
+	return kyso_p11_sign_digest(ctx, md, dgst, dgst_len, sig, sig_len, err);
+}
+
+/* Refuses OUT == IN unless in_place; *mode gets IN's permission bits. */
+static kyso_err_t check_paths(const char *in, const char *out, bool in_place, unsigned *mode,
+                              kyso_error_t *err)
+{
+	struct stat si, so;
+	if (stat(in, &si) != 0)
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot open %s: %s"), in,
+		                      strerror(errno));
+	*mode = (unsigned)(si.st_mode & 0666);
+	if (stat(out, &so) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino && !in_place)
+		return kyso_error_set(err, KYSO_ERR_USAGE,
+		                      _("The output is the input file; use --in-place to replace it."));
+	return KYSO_OK;
+}
+
+kyso_err_t kyso_signer_sign_pdf(kyso_signer_t *s, const char *in, const char *out,
+                                kyso_sign_result_t *res, kyso_error_t *err)
+{
+	unsigned mode = 0644;
+	kyso_err_t rc = check_paths(in, out, s->o.in_place, &mode, err);
+	if (rc != KYSO_OK)
+		return rc;
+	kyso_pdf_t *pdf = kyso_pdf_open(in, s->o.password, s->o.max_size, err);
+	if (pdf == NULL)
+		return err->code != KYSO_OK ? err->code : KYSO_ERR_BAD_PDF;
+	for (size_t i = 0; i < kyso_pdf_warning_count(pdf); i++)
+		kyso_warn("%s: %s", in, kyso_pdf_warning(pdf, i));
+	kyso_atomic_file_t *af = NULL;
+	kyso_buf_t der;
+	kyso_buf_init(&der);
+
+	rc = kyso_signer_login(s, err);
+	if (rc != KYSO_OK)
+		goto out;
+
+	const EVP_MD *md = kyso_digest_md(s->o.digest);
+	kyso_cms_signer_t cs = {
+	        .cert = kyso_p11_cert(s->p11),
+	        .chain = s->chain,
+	        .md = md,
+	        .sig_max_len = kyso_p11_sig_max_len(s->p11),
+	        .sign = token_sign,
+	        .sign_ctx = s->p11,
+	};
+	size_t cms_size = 0;
+	rc = kyso_cms_size(&cs, &cms_size, err);
+	if (rc != KYSO_OK)
+		goto out;
+
+	kyso_pdf_sig_params_t params = {
+	        .field_name = s->o.field_name,
+	        .sub_filter = "ETSI.CAdES.detached",
+	        .contents_size = cms_size,
+	        .signing_time = s->o.signing_time,
+	        .name = s->o.name,
+	        .reason = s->o.reason,
+	        .location = s->o.location,
+	        .contact_info = s->o.contact_info,
+	        .page = -1,
+	};
+	af = kyso_atomic_file_new(out, mode, err);
+	if (af == NULL) {
+		rc = err->code;
+		goto out;
+	}
+	uint8_t digest[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	kyso_pdf_sig_slot_t slot;
+	rc = kyso_pdf_sig_prepare(pdf, &params, kyso_atomic_file_stream(af), md, digest, &dlen,
+	                          &slot, err);
+	if (rc != KYSO_OK)
+		goto out;
+	rc = kyso_cms_build(&cs, digest, dlen, &der, err);
+	if (rc != KYSO_OK)
+		goto out;
+	if (der.len > cms_size) {
+		rc = kyso_error_set(err, KYSO_ERR_INTERNAL,
+		                    "CMS of %zu bytes is larger than its estimate %zu", der.len,
+		                    cms_size);
+		goto out;
+	}
+	rc = kyso_pdf_sig_fill(kyso_atomic_file_stream(af), &slot, der.data, der.len, err);
+	if (rc != KYSO_OK)
+		goto out;
+	kyso_pdf_free(&pdf); /* before the rename: --in-place replaces the input */
+	rc = kyso_atomic_file_commit(&af, err);
+	if (rc != KYSO_OK)
+		goto out;
+	if (res != NULL) {
+		memset(res, 0, sizeof(*res));
+		snprintf(res->signer_subject, sizeof(res->signer_subject), "%s", s->subject);
+		snprintf(res->field_name, sizeof(res->field_name), "%s",
+		         s->o.field_name != NULL ? s->o.field_name : "");
+		res->cms_len = der.len;
+		res->contents_size = cms_size;
+		res->out_size = slot.file_size;
+	}
+out:
+	if (af != NULL)
+		kyso_atomic_file_abort(&af);
+	kyso_pdf_free(&pdf);
+	kyso_buf_free(&der);
+	ERR_clear_error();
+	return rc;
+}
+
+kyso_err_t kyso_sign_pdf(const kyso_sign_opts_t *o, const char *in, const char *out,
+                         kyso_sign_result_t *res, kyso_error_t *err)
+{
+	kyso_signer_t *s = NULL;
+	kyso_err_t rc = kyso_signer_open(o, &s, err);
+	if (rc == KYSO_OK)
+		rc = kyso_signer_sign_pdf(s, in, out, res, err);
+	kyso_signer_free(&s);
+	return rc;
+}
