@@ -5,6 +5,7 @@
 kh_tmpdir
 
 before=$(host_run_pcscd)
+drivers_before=$(ls -A /usr/lib/pcsc/drivers)
 kh_pcscd_start
 kh_vicc_insert "$EPASS_ATR" 0
 
@@ -26,7 +27,12 @@ out=$(env -u PCSCLITE_CSOCK_NAME opensc-tool -r 0 -a 2>&1) || true
 kh_check "without PCSCLITE_CSOCK_NAME the card is not visible" \
 	test "$out" != "$(atr_colon "$EPASS_ATR")"
 
-# The bind mount lives only in pcscd's mount namespace.
+# pcscd sees no USB reader drivers (it must not claim a real reader), the host still does.
+kh_check "pcscd's view of the USB drivers dir is empty" \
+	test -z "$(nsenter -t "$KH_PCSCD_PID" -m find /usr/lib/pcsc/drivers -mindepth 1)"
+kh_check "host's USB drivers dir unchanged" test "$(ls -A /usr/lib/pcsc/drivers)" = "$drivers_before"
+
+# The bind mounts live only in pcscd's mount namespace.
 kh_check "no bind mount on the host's /run/pcscd" \
 	bash -c '! grep -q " /run/pcscd " /proc/self/mountinfo'
 kh_check "host /run/pcscd unchanged while pcscd runs" test "$(host_run_pcscd)" = "$before"

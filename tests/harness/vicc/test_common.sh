@@ -11,30 +11,21 @@ atr_colon() {
 	echo "$1" | tr 'A-F' 'a-f' | sed -e 's/../&:/g' -e 's/:$//'
 }
 
-# probe_field INDEX FIELD: a field of reader INDEX from `kh-pcsc-probe list`.
+# probe_field INDEX FIELD: a field (reader, card, state, atr) of reader INDEX
+# from `kh-pcsc-probe list` (its own simple JSON lines; no python: fast).
 probe_field() {
-	kh-pcsc-probe list | python3 -c '
-import json, sys
-idx, field = int(sys.argv[1]), sys.argv[2]
-for line in sys.stdin:
-    o = json.loads(line)
-    if o.get("index") == idx:
-        print(str(o[field]).lower() if isinstance(o[field], bool) else o[field])
-' "$1" "$2"
+	kh-pcsc-probe list | grep "^{\"index\":$1," |
+		sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"
 }
 
 # sw_of INDEX APDU: the status word the card answers to APDU.
 sw_of() {
-	kh-pcsc-probe transmit "$1" "$2" | python3 -c '
-import json, sys
-print(json.loads(sys.stdin.readline())["sw"])'
+	kh-pcsc-probe transmit "$1" "$2" | sed -n 's/.*"sw":"\([0-9A-F]*\)".*/\1/p'
 }
 
 # resp_of INDEX APDU: the full response (data + SW) in hex.
 resp_of() {
-	kh-pcsc-probe transmit "$1" "$2" | python3 -c '
-import json, sys
-print(json.loads(sys.stdin.readline())["response"])'
+	kh-pcsc-probe transmit "$1" "$2" | sed -n 's/.*"response":"\([0-9A-F]*\)".*/\1/p'
 }
 
 # host_run_pcscd: a listing of the host's /run/pcscd (to prove it is untouched).
