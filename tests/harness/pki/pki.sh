@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourceable helper for shell tests:
 #   . "$KYSO_HARNESS/lib.sh"; . "$KYSO_HARNESS/pki/pki.sh"
 #   kh_pki [DIR]   build (or reuse) the test PKI in DIR (default $KYSO_BUILD/harness/pki)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourceable helper for shell tests:
 #   . "$KYSO_HARNESS/lib.sh"; kh_tmpdir; . "$KYSO_HARNESS/softhsm/softhsm.sh"
 #   kh_softhsm [OUTDIR [PKIDIR]]

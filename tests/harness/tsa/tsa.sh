@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourceable helpers for shell tests (the TSA is a child of the test, stopped at exit):
 #   . "$KYSO_HARNESS/lib.sh"; kh_tmpdir; . "$KYSO_HARNESS/tsa/tsa.sh"
 #   kh_tsa_start DIR [PKIDIR] [--user U --pass P] [SERVER OPTIONS...]
@@ -37,8 +38,8 @@ kh_tsa_start() {
 	kh_bg "$dir/tsa.log" env KH_TSA_PASSWORD="$pass" "${KH_PYTHON:-$py}" \
 		"$KYSO_HARNESS/tsa/kh-tsa-server.py" --pki-dir "$pki" --port 0 \
 		--port-file "$dir/tsa.port" --state-dir "$dir/state" "${auth[@]}" "${rest[@]}"
-	local pid=$KH_LAST_PID i
-	for i in $(seq 1 100); do
+	local pid=$KH_LAST_PID
+	for _ in $(seq 1 100); do
 		[[ -s $dir/tsa.port ]] && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
