@@ -1,7 +1,182 @@
-/* `kyso verify` (issue: PDF signer core). */
+/* `kyso verify FILE [--json] [--ca FILE]...`: checks every signature. */
 #include "kyso_signer.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f, "%s\n",
+	        _("Usage: kyso verify FILE.pdf [--ca FILE]... [--no-system-ca] [--password PW] "
+	          "[--json]\n"
+	          "Checks every signature: byte range, digest, signature value, certificate chain\n"
+	          "at signing time, time stamp, and what later revisions changed.\n"
+	          "\n"
+	          "  --ca FILE        trust anchor(s) (PEM/DER), may be repeated\n"
+	          "  --no-system-ca   do not trust the installed anchors (/etc/ssl/certs)\n"
+	          "  --password PW    password of an encrypted PDF\n"
+	          "  --json           print one JSON document (schema in docs/sign.md)\n"
+	          "Exit codes: 0 all signatures valid, 1 a signature is invalid or there is none,\n"
+	          "2 usage, 5 the file cannot be read as a PDF."));
+}
+
+static const char *yesno(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (v == NULL || json_is_null(v))
+		return "-";
+	return json_is_true(v) ? _("yes") : _("no");
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s != NULL ? s : "-";
+}
+
+static const char *changes_text(const char *cls)
+{
+	if (strcmp(cls, "none") == 0)
+		return _("none");
+	if (strcmp(cls, "signatures-and-forms") == 0)
+		return _("signatures and form fields only");
+	if (strcmp(cls, "other") == 0)
+		return _("other content changed");
+	return cls;
+}
+
+static void print_text(json_t *doc)
+{
+	json_t *sigs = json_object_get(doc, "signatures");
+	size_t n = json_array_size(sigs);
+	printf(_("%s: %zu signature(s)\n"), str(doc, "file"), n);
+	for (size_t i = 0; i < n; i++) {
+		json_t *s = json_array_get(sigs, i);
+		json_t *signer = json_object_get(s, "signer");
+		printf("\n");
+		printf(_("Signature %zu/%zu: %s (%s)\n"), i + 1, n, str(s, "field"),
+		       str(s, "sub_filter"));
+		if (json_is_object(signer))
+			printf(_("  signer:            %s\n  issuer:            %s\n"),
+			       str(signer, "subject"), str(signer, "issuer"));
+		printf(_("  signing time:      %s (%s)\n"), str(s, "signing_time"),
+		       str(s, "signing_time_source"));
+		json_t *rev = json_object_get(s, "revision");
+		printf(_("  covers:            %s (revision %lld of %lld)\n"),
+		       json_is_true(json_object_get(s, "covers_whole_file"))
+		               ? _("the whole file")
+		               : _("an earlier revision"),
+		       json_is_integer(rev) ? (long long)json_integer_value(rev) : 0LL,
+		       (long long)json_integer_value(json_object_get(s, "revisions")));
+		printf(_("  byte range ok:     %s\n  digest matches:    %s\n  signature valid:   %s\n"),
+		       yesno(s, "byte_range_ok"), yesno(s, "digest_ok"), yesno(s, "signature_ok"));
+		printf(_("  chain trusted:     %s\n  cert valid then:   %s\n"), yesno(s, "chain_ok"),
+		       yesno(s, "cert_valid_at_signing_time"));
+		json_t *ts = json_object_get(s, "timestamp");
+		if (json_is_object(ts))
+			printf(_("  time stamp:        %s, %s (%s)\n"), str(ts, "time"),
+			       json_is_true(json_object_get(ts, "valid")) ? _("valid") : _("INVALID"),
+			       str(ts, "tsa"));
+		printf(_("  later changes:     %s\n"), changes_text(str(s, "later_changes")));
+		json_t *pr = json_object_get(s, "problems");
+		for (size_t k = 0; k < json_array_size(pr); k++)
+			printf("  ! %s\n", json_string_value(json_array_get(pr, k)));
+		json_t *wa = json_object_get(s, "warnings");
+		for (size_t k = 0; k < json_array_size(wa); k++)
+			printf("  ~ %s\n", json_string_value(json_array_get(wa, k)));
+		printf("  => %s\n", json_is_true(json_object_get(s, "valid")) ? _("VALID")
+		                                                               : _("INVALID"));
+	}
+	if (n == 0)
+		printf(_("The document has no signature.\n"));
+}
 
 int kyso_cmd_verify(int argc, char **argv)
 {
-	return kyso_cmd_not_ready("verify", _("Check the signatures of a PDF."), argc, argv);
+	static const struct option opts[] = {
+	        {"ca", required_argument, NULL, 'c'},
+	        {"no-system-ca", no_argument, NULL, 'n'},
+	        {"password", required_argument, NULL, 'p'},
+	        {"max-size", required_argument, NULL, 'm'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	kyso_verify_opts_t o = {0};
+	const char **cas = calloc((size_t)argc + 1, sizeof(*cas));
+	size_t ncas = 0;
+	bool json = false;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	if (cas == NULL) {
+		kyso_error_set(&e, KYSO_ERR_NOMEM, NULL);
+		return kyso_cmd_fail(false, &e);
+	}
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+	optind = 1;
+	opterr = 0;
+	int c, rc = -1;
+	while (rc < 0 && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cas[ncas++] = optarg;
+			break;
+		case 'n':
+			o.no_system_anchors = true;
+			break;
+		case 'p':
+			o.password = optarg;
+			kyso_redact_secret(optarg);
+			break;
+		case 'm': {
+			char *end = NULL;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			uint64_t mul = (end != NULL && (*end == 'M' || *end == 'm')) ? 1048576 : 1;
+			o.max_size = (uint64_t)v * mul;
+			break;
+		}
+		case 'j':
+			break;
+		case 'h':
+			usage(stdout);
+			rc = KYSO_EXIT_OK;
+			break;
+		default:
+			kyso_error_set(&e, KYSO_ERR_USAGE, _("Unknown option or missing value: %s"),
+			               argv[optind - 1]);
+			if (!json)
+				usage(stderr);
+			rc = kyso_cmd_fail(json, &e);
+			break;
+		}
+	}
+	if (rc < 0 && optind + 1 != argc) {
+		kyso_error_set(&e, KYSO_ERR_USAGE, "%s", _("Give exactly one PDF file."));
+		if (!json)
+			usage(stderr);
+		rc = kyso_cmd_fail(json, &e);
+	}
+	if (rc >= 0) {
+		free(cas);
+		return rc;
+	}
+	o.ca_files = ncas > 0 ? cas : NULL;
+	json_t *doc = NULL;
+	bool valid = false;
+	if (kyso_verify_pdf(argv[optind], &o, &doc, &valid, &e) != KYSO_OK) {
+		free(cas);
+		return kyso_cmd_fail(json, &e);
+	}
+	free(cas);
+	if (json) {
+		if (kyso_json_print(doc) != KYSO_OK)
+			return KYSO_EXIT_PROBLEM;
+	} else {
+		print_text(doc);
+		json_decref(doc);
+	}
+	return valid ? KYSO_EXIT_OK : KYSO_EXIT_PROBLEM;
 }
