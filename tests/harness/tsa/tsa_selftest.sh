@@ -191,6 +191,13 @@ kh_check "fail-count 1: first request 500, second 200" test "$c1:$c2" = "500:200
 kh_check "fail-count 1: second reply verifies" tsverify -queryfile "$D/q.tsq" -in "$D/f.tsr"
 kh_tsa_stop
 
+port=$(kh_free_port)
+start_mode --port "$port"
+kh_check "--port N: listens on the given port" test "$KH_TSA_URL" = "http://127.0.0.1:$port/"
+code=$(kh_tsa_post "$D/q.tsq" "$D/f.tsr") || true
+kh_check "--port N: reply verifies" tsverify -queryfile "$D/q.tsq" -in "$D/f.tsr"
+kh_tsa_stop
+
 kh_check "unknown fail mode is refused" bash -c \
 	'! /usr/bin/python3 "$1" --pki-dir "$2" --fail-mode nonsense 2>/dev/null' _ "$KYSO_HARNESS/tsa/kh-tsa-server.py" "$PKI"
 kh_check "kh-tsa without arguments is a usage error" bash -c 'kh-tsa 2>/dev/null; [[ $? -eq 2 ]]'
