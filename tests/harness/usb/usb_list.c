@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < nwant; i++) {
 		if (parse_id(argv[i + 1 + verbose], &want[i][0], &want[i][1]) != 0) {
-			fprintf(stderr, "Usage: kh-usb-list [-v] [VID:PID]...  (hex, e.g. 096e:0807)\n");
+			fprintf(stderr,
+			        "Usage: kh-usb-list [-v] [VID:PID]...  (hex, e.g. 096e:0807)\n");
 			return 2;
 		}
 	}
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
 	ssize_t n = libusb_get_device_list(ctx, &list);
 	if (n < 0) {
 		fprintf(stderr, "kh-usb-list: libusb_get_device_list: %s\n",
-			libusb_strerror((int)n));
+		        libusb_strerror((int)n));
 		libusb_exit(ctx);
 		return 1;
 	}
@@ -105,7 +106,8 @@ int main(int argc, char **argv)
 	rc = 0;
 	for (int w = 0; w < nwant; w++) {
 		if (!found[w]) {
-			fprintf(stderr, "kh-usb-list: %04x:%04x not found\n", want[w][0], want[w][1]);
+			fprintf(stderr, "kh-usb-list: %04x:%04x not found\n", want[w][0],
+			        want[w][1]);
 			rc = 1;
 		}
 	}

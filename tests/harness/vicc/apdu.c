@@ -105,7 +105,7 @@ static int pending_send(struct vicc_pending *p, size_t max, struct vicc_rapdu *r
 }
 
 int vicc_pending_reply(struct vicc_pending *p, const struct vicc_apdu *a, const uint8_t *data,
-		       size_t len, struct vicc_rapdu *r)
+                       size_t len, struct vicc_rapdu *r)
 {
 	vicc_pending_clear(p);
 	if (len > sizeof(p->data))
@@ -122,7 +122,7 @@ int vicc_pending_reply(struct vicc_pending *p, const struct vicc_apdu *a, const 
 }
 
 int vicc_pending_get_response(struct vicc_pending *p, const struct vicc_apdu *a,
-			      struct vicc_rapdu *r)
+                              struct vicc_rapdu *r)
 {
 	if (p->off >= p->len) {
 		vicc_pending_clear(p);

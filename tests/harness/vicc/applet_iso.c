@@ -20,7 +20,7 @@ static void *iso_create(const struct vicc_config *cfg)
 {
 	if (cfg->n_opts > 0) {
 		fprintf(stderr, "kyso-vicc: applet iso takes no --applet-opt (got %s)\n",
-			cfg->opts[0]);
+		        cfg->opts[0]);
 		return NULL;
 	}
 	struct iso_card *c = calloc(1, sizeof(*c));
@@ -45,7 +45,7 @@ static void iso_destroy(void *state)
 
 /* Wrap value in tag: outer{inner tag, len, value}. Value is at most VICC_MAX_ID bytes. */
 static size_t make_template(uint8_t outer, uint8_t inner, const uint8_t *v, size_t len,
-			    uint8_t *out)
+                            uint8_t *out)
 {
 	out[0] = outer;
 	out[1] = (uint8_t)(len + 2);
@@ -56,8 +56,8 @@ static size_t make_template(uint8_t outer, uint8_t inner, const uint8_t *v, size
 }
 
 /* Answer a successful SELECT according to P2 bits 3-4 (FCI, FCP, FMD or nothing). */
-static int select_ok(struct iso_card *c, const struct vicc_apdu *a, uint8_t inner,
-		     const uint8_t *v, size_t len, struct vicc_rapdu *r)
+static int select_ok(struct iso_card *c, const struct vicc_apdu *a, uint8_t inner, const uint8_t *v,
+                     size_t len, struct vicc_rapdu *r)
 {
 	static const uint8_t outer_for_p2[4] = {0x6F, 0x62, 0x64, 0x00};
 	uint8_t outer = outer_for_p2[(a->p2 >> 2) & 3];
@@ -134,11 +134,11 @@ static int iso_process(void *state, const uint8_t *capdu, size_t clen, struct vi
 }
 
 const struct vicc_applet vicc_applet_iso = {
-	.name = "iso",
-	.help = "minimal ISO 7816-4 card: SELECT, GET RESPONSE, 6D00 for anything else",
-	.default_atr = NULL,
-	.create = iso_create,
-	.reset = iso_reset,
-	.process_apdu = iso_process,
-	.destroy = iso_destroy,
+        .name = "iso",
+        .help = "minimal ISO 7816-4 card: SELECT, GET RESPONSE, 6D00 for anything else",
+        .default_atr = NULL,
+        .create = iso_create,
+        .reset = iso_reset,
+        .process_apdu = iso_process,
+        .destroy = iso_destroy,
 };

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE     2
 #define EXIT_NO_READER 3
 
 struct vicc_opts {
@@ -60,23 +60,23 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: kyso-vicc --port N [--host 127.0.0.1] [--atr HEX] [--applet NAME]\n"
-		"                 [--aid HEX]... [--fid HEX]... [--applet-opt KEY=VALUE]...\n"
-		"                 [--apdu-log FILE] [--remove-after-apdus N] [--start-removed]\n"
-		"                 [--connect-timeout SECS] [-v]\n"
-		"A virtual card for the vpcd reader: connects to vpcd's TCP port N.\n"
-		"  --atr HEX               ATR to present (required unless the applet has one)\n"
-		"  --aid HEX               known DF name; SELECT of others gives 6A82 (repeatable)\n"
-		"  --fid HEX               known 2-byte file id; others give 6A82 (repeatable)\n"
-		"  --apdu-log FILE         append '> C-APDU', '< R-APDU' and '# event' lines\n"
-		"  --remove-after-apdus N  answer N APDUs, then drop the connection when the\n"
-		"                          next one arrives (card pulled mid-command; once)\n"
-		"  --start-removed         wait for SIGUSR2 before inserting the card\n"
-		"  --connect-timeout SECS  give up when vpcd is unreachable this long (30)\n"
-		"Signals: SIGUSR1 remove the card, SIGUSR2 insert it, SIGTERM exit.\n"
-		"Exit: 0 on SIGTERM, 2 usage, 3 vpcd unreachable.\n"
-		"Applets:\n");
+	fprintf(f, "Usage: kyso-vicc --port N [--host 127.0.0.1] [--atr HEX] [--applet NAME]\n"
+	           "                 [--aid HEX]... [--fid HEX]... [--applet-opt KEY=VALUE]...\n"
+	           "                 [--apdu-log FILE] [--remove-after-apdus N] [--start-removed]\n"
+	           "                 [--connect-timeout SECS] [-v]\n"
+	           "A virtual card for the vpcd reader: connects to vpcd's TCP port N.\n"
+	           "  --atr HEX               ATR to present (required unless the applet has one)\n"
+	           "  --aid HEX               known DF name; SELECT of others gives 6A82 "
+	           "(repeatable)\n"
+	           "  --fid HEX               known 2-byte file id; others give 6A82 (repeatable)\n"
+	           "  --apdu-log FILE         append '> C-APDU', '< R-APDU' and '# event' lines\n"
+	           "  --remove-after-apdus N  answer N APDUs, then drop the connection when the\n"
+	           "                          next one arrives (card pulled mid-command; once)\n"
+	           "  --start-removed         wait for SIGUSR2 before inserting the card\n"
+	           "  --connect-timeout SECS  give up when vpcd is unreachable this long (30)\n"
+	           "Signals: SIGUSR1 remove the card, SIGUSR2 insert it, SIGTERM exit.\n"
+	           "Exit: 0 on SIGTERM, 2 usage, 3 vpcd unreachable.\n"
+	           "Applets:\n");
 	vicc_applet_print_list();
 }
 
@@ -129,20 +129,20 @@ static int parse_long(const char *s, long min, long *out)
 static int parse_args(struct vicc_run *r, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"port", required_argument, NULL, 'p'},
-		{"host", required_argument, NULL, 'H'},
-		{"atr", required_argument, NULL, 'a'},
-		{"aid", required_argument, NULL, 'A'},
-		{"fid", required_argument, NULL, 'F'},
-		{"applet", required_argument, NULL, 'x'},
-		{"applet-opt", required_argument, NULL, 'o'},
-		{"apdu-log", required_argument, NULL, 'l'},
-		{"remove-after-apdus", required_argument, NULL, 'R'},
-		{"start-removed", no_argument, NULL, 'S'},
-		{"connect-timeout", required_argument, NULL, 't'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"port", required_argument, NULL, 'p'},
+	        {"host", required_argument, NULL, 'H'},
+	        {"atr", required_argument, NULL, 'a'},
+	        {"aid", required_argument, NULL, 'A'},
+	        {"fid", required_argument, NULL, 'F'},
+	        {"applet", required_argument, NULL, 'x'},
+	        {"applet-opt", required_argument, NULL, 'o'},
+	        {"apdu-log", required_argument, NULL, 'l'},
+	        {"remove-after-apdus", required_argument, NULL, 'R'},
+	        {"start-removed", no_argument, NULL, 'S'},
+	        {"connect-timeout", required_argument, NULL, 't'},
+	        {"verbose", no_argument, NULL, 'v'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct vicc_opts *o = &r->o;
 	long port;
@@ -249,8 +249,7 @@ static int setup_log(struct vicc_run *r)
 		return 0;
 	r->log = fopen(r->o.apdu_log, "ae");
 	if (r->log == NULL) {
-		fprintf(stderr, "kyso-vicc: cannot open %s: %s\n", r->o.apdu_log,
-			strerror(errno));
+		fprintf(stderr, "kyso-vicc: cannot open %s: %s\n", r->o.apdu_log, strerror(errno));
 		return -1;
 	}
 	if (setvbuf(r->log, NULL, _IOLBF, 0) != 0) {
@@ -336,8 +335,8 @@ static int try_connect(struct vicc_run *r)
 		return 0;
 	}
 	if (past_deadline(r)) {
-		fprintf(stderr, "kyso-vicc: cannot reach vpcd at %s:%s: %s\n", r->o.host,
-			r->o.port, strerror(errno));
+		fprintf(stderr, "kyso-vicc: cannot reach vpcd at %s:%s: %s\n", r->o.host, r->o.port,
+		        strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -417,7 +416,7 @@ static void serve_one(struct vicc_run *r)
 
 static int run(struct vicc_run *r)
 {
-	struct timespec retry = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
+	struct timespec retry = {.tv_sec = 0, .tv_nsec = 100000000L};
 
 	r->fd = -1;
 	r->inserted = !r->o.start_removed;

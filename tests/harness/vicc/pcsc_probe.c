@@ -28,14 +28,14 @@ struct readers {
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: kh-pcsc-probe list\n"
-		   "       kh-pcsc-probe wait INDEX present|empty|absent [SECS]\n"
-		   "       kh-pcsc-probe transmit INDEX APDU_HEX...\n");
+	           "       kh-pcsc-probe wait INDEX present|empty|absent [SECS]\n"
+	           "       kh-pcsc-probe transmit INDEX APDU_HEX...\n");
 }
 
 static void print_error(const char *call, LONG rv)
 {
-	printf("{\"error\":\"%s\",\"code\":\"0x%08lX\",\"text\":\"%s\"}\n", call,
-	       (unsigned long)rv, pcsc_stringify_error(rv));
+	printf("{\"error\":\"%s\",\"code\":\"0x%08lX\",\"text\":\"%s\"}\n", call, (unsigned long)rv,
+	       pcsc_stringify_error(rv));
 }
 
 static void print_hex(const unsigned char *b, size_t len)
@@ -110,8 +110,8 @@ static int cmd_list(SCARDCONTEXT ctx)
 		int present = (st.dwEventState & SCARD_STATE_PRESENT) != 0;
 		printf("{\"index\":%zu,\"reader\":\"", i);
 		print_json_str(r.name[i]);
-		printf("\",\"card\":%s,\"state\":\"0x%04lX\",\"atr\":\"", present ? "true" : "false",
-		       (unsigned long)st.dwEventState);
+		printf("\",\"card\":%s,\"state\":\"0x%04lX\",\"atr\":\"",
+		       present ? "true" : "false", (unsigned long)st.dwEventState);
 		if (present)
 			print_hex(st.rgbAtr, st.cbAtr);
 		printf("\"}\n");
@@ -179,7 +179,7 @@ static int cmd_wait(SCARDCONTEXT ctx, int argc, char **argv)
 		if (*end != '\0' || secs < 0)
 			return 2;
 	}
-	struct timespec tick = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
+	struct timespec tick = {.tv_sec = 0, .tv_nsec = 100000000L};
 	for (long i = 0; i <= secs * 10; i++) {
 		int res = check_wanted(ctx, idx, want);
 		if (res < 0)
@@ -252,12 +252,13 @@ static int cmd_transmit(SCARDCONTEXT ctx, int argc, char **argv)
 		return 2;
 	LONG rv = list_readers(ctx, &r);
 	if (rv != SCARD_S_SUCCESS || idx >= r.n) {
-		print_error("SCardListReaders", rv != SCARD_S_SUCCESS ? rv : SCARD_E_UNKNOWN_READER);
+		print_error("SCardListReaders",
+		            rv != SCARD_S_SUCCESS ? rv : SCARD_E_UNKNOWN_READER);
 		free(r.buf);
 		return 1;
 	}
 	rv = SCardConnect(ctx, r.name[idx], SCARD_SHARE_SHARED,
-			  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &proto);
+	                  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &proto);
 	free(r.buf);
 	if (rv != SCARD_S_SUCCESS) {
 		print_error("SCardConnect", rv);

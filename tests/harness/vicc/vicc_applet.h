@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define VICC_MAX_ATR 33
-#define VICC_MAX_ID 16
+#define VICC_MAX_ATR  33
+#define VICC_MAX_ID   16
 #define VICC_MAX_LIST 32
 /* vpcd frames carry a 16-bit length. */
 #define VICC_MAX_MSG 0xFFFF
@@ -60,7 +60,7 @@ struct vicc_rapdu {
 
 struct vicc_applet {
 	const char *name;
-	const char *help;	 /* one line for --help */
+	const char *help;        /* one line for --help */
 	const char *default_atr; /* hex, used when --atr is not given; may be NULL */
 	/* Make the applet state from the configuration; NULL on error (message on stderr). */
 	void *(*create)(const struct vicc_config *cfg);
@@ -94,22 +94,22 @@ struct vicc_pending {
 };
 void vicc_pending_clear(struct vicc_pending *p);
 int vicc_pending_reply(struct vicc_pending *p, const struct vicc_apdu *a, const uint8_t *data,
-		       size_t len, struct vicc_rapdu *r);
+                       size_t len, struct vicc_rapdu *r);
 int vicc_pending_get_response(struct vicc_pending *p, const struct vicc_apdu *a,
-			      struct vicc_rapdu *r);
+                              struct vicc_rapdu *r);
 
 /* hex.c */
 int vicc_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *outlen);
 void vicc_hex_fprint(FILE *stream, const uint8_t *b, size_t len);
 
 /* Status words used across applets. */
-#define SW_OK 0x9000
-#define SW_WRONG_LENGTH 0x6700
+#define SW_OK                 0x9000
+#define SW_WRONG_LENGTH       0x6700
 #define SW_COND_NOT_SATISFIED 0x6985
-#define SW_FILE_NOT_FOUND 0x6A82
-#define SW_WRONG_P1P2 0x6A86
-#define SW_INS_NOT_SUPPORTED 0x6D00
-#define SW_CLA_NOT_SUPPORTED 0x6E00
-#define SW_UNKNOWN 0x6F00
+#define SW_FILE_NOT_FOUND     0x6A82
+#define SW_WRONG_P1P2         0x6A86
+#define SW_INS_NOT_SUPPORTED  0x6D00
+#define SW_CLA_NOT_SUPPORTED  0x6E00
+#define SW_UNKNOWN            0x6F00
 
 #endif

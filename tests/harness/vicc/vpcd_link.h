@@ -7,10 +7,10 @@
 #include <stdint.h>
 
 /* One-byte control messages from vpcd. */
-#define VPCD_CTRL_OFF 0x00
-#define VPCD_CTRL_ON 0x01
+#define VPCD_CTRL_OFF   0x00
+#define VPCD_CTRL_ON    0x01
 #define VPCD_CTRL_RESET 0x02
-#define VPCD_CTRL_ATR 0x04
+#define VPCD_CTRL_ATR   0x04
 
 /* Connect to host:port; returns the socket or -1 (errno set, nothing printed). */
 int vpcd_connect(const char *host, const char *port);
