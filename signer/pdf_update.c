@@ -1,0 +1,747 @@
+/* The incremental update that adds a signature: original bytes copied
+ * exactly, then new objects, a new xref section (classic table or xref
+ * stream, like the file's last one) and trailer. The digest of the ByteRange
+ * parts is computed while writing. */
+#include "pdf_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/rand.h>
+
+#define BR_WIDTH 64 /* bytes reserved for the /ByteRange array */
+
+typedef struct {
+	uint32_t num;
+	uint16_t gen;
+	uint64_t off; /* relative to the header */
+} new_obj_t;
+
+typedef struct {
+	kyso_pdf_t *pdf;
+	kyso_buf_t u;       /* the appended bytes */
+	uint64_t base_rel;  /* offset of u[0] relative to the header */
+	new_obj_t *objs;
+	size_t nobjs, cap;
+	uint32_t next_num;
+	kyso_error_t *err;
+	kyso_err_t rc;
+} writer_t;
+
+static void w_fail(writer_t *w, kyso_err_t rc)
+{
+	if (w->rc == KYSO_OK)
+		w->rc = rc;
+}
+
+static void obj_begin(writer_t *w, uint32_t num, uint16_t gen)
+{
+	if (w->nobjs == w->cap) {
+		size_t nc = w->cap ? w->cap * 2 : 16;
+		new_obj_t *p = realloc(w->objs, nc * sizeof(*p));
+		if (!p) {
+			w_fail(w, KYSO_ERR_NOMEM);
+			return;
+		}
+		w->objs = p;
+		w->cap = nc;
+	}
+	w->objs[w->nobjs].num = num;
+	w->objs[w->nobjs].gen = gen;
+	w->objs[w->nobjs].off = w->base_rel + w->u.len;
+	w->nobjs++;
+	kyso_buf_printf(&w->u, "%u %u obj\n", num, gen);
+}
+
+static void obj_end(writer_t *w)
+{
+	kyso_buf_append(&w->u, "\nendobj\n", 8);
+}
+
+static void write_obj(writer_t *w, uint32_t num, uint16_t gen, const kyso_pdf_obj_t *o)
+{
+	obj_begin(w, num, gen);
+	kyso_err_t rc = pdf_obj_serialize(w->pdf, o, num, gen, &w->u);
+	if (rc != KYSO_OK)
+		w_fail(w, rc);
+	obj_end(w);
+}
+
+/* Replaces "@k@" with "N 0 R" of extra object k. */
+static void put_subst(writer_t *w, const char *s, const uint32_t *nums, size_t n)
+{
+	while (*s) {
+		if (*s == '@') {
+			char *end;
+			unsigned long k = strtoul(s + 1, &end, 10);
+			if (end != s + 1 && *end == '@' && k < n) {
+				kyso_buf_printf(&w->u, "%u 0 R", nums[k]);
+				s = end + 1;
+				continue;
+			}
+		}
+		kyso_buf_append(&w->u, s, 1);
+		s++;
+	}
+}
+
+static void write_stream(writer_t *w, uint32_t num, const char *dict_head, const uint32_t *nums,
+                         size_t n, const uint8_t *data, size_t len)
+{
+	kyso_buf_t enc;
+	kyso_buf_init(&enc);
+	if (w->pdf->crypt.on) {
+		kyso_err_t rc = pdf_crypt_buf(w->pdf, true, true, num, 0, data, len, &enc, w->err);
+		if (rc != KYSO_OK)
+			w_fail(w, rc);
+	} else {
+		kyso_buf_append(&enc, data, len);
+	}
+	obj_begin(w, num, 0);
+	/* dict_head is "<< ... >>": insert /Length before the closing >> */
+	size_t hl = strlen(dict_head);
+	while (hl > 0 && (dict_head[hl - 1] == ' ' || dict_head[hl - 1] == '\n'))
+		hl--;
+	char *head = strndup(dict_head, hl >= 2 ? hl - 2 : 0);
+	if (!head) {
+		w_fail(w, KYSO_ERR_NOMEM);
+	} else {
+		put_subst(w, head, nums, n);
+		free(head);
+	}
+	kyso_buf_printf(&w->u, " /Length %zu>>\nstream\n", enc.len);
+	kyso_buf_append(&w->u, enc.data ? enc.data : (uint8_t *)"", enc.len);
+	kyso_buf_append(&w->u, "\nendstream", 10);
+	obj_end(w);
+	kyso_buf_free(&enc);
+}
+
+static uint16_t entry_gen(kyso_pdf_t *pdf, uint32_t num)
+{
+	if (num < pdf->xref_n && pdf->xref[num].type == XREF_OFFSET)
+		return pdf->xref[num].gen;
+	return 0;
+}
+
+/* ---- field names ---- */
+
+static bool name_used(kyso_pdf_t *pdf, const kyso_pdf_obj_t *fields, const char *name)
+{
+	size_t n = kyso_pdf_array_len(fields);
+	for (size_t i = 0; i < n && i < 100000; i++) {
+		kyso_pdf_obj_t *f = kyso_pdf_resolve(pdf, kyso_pdf_array_get(fields, i), NULL);
+		char *t = kyso_pdf_obj_text(kyso_pdf_dict_get(f, "T"));
+		bool same = t && strcmp(t, name) == 0;
+		free(t);
+		kyso_pdf_obj_free(f);
+		if (same)
+			return true;
+	}
+	return false;
+}
+
+/* ---- AcroForm and page ---- */
+
+static kyso_err_t add_to_array_obj(writer_t *w, kyso_pdf_obj_t *owner, const char *key,
+                                   uint32_t field_num, bool *owner_changed)
+{
+	/* owner[key] is an array (direct or indirect) that gains "field_num 0 R" */
+	const kyso_pdf_obj_t *v = kyso_pdf_dict_get(owner, key);
+	uint32_t anum;
+	if (kyso_pdf_obj_ref(v, &anum, NULL)) {
+		kyso_pdf_obj_t *arr = kyso_pdf_load(w->pdf, anum, w->err);
+		if (!arr)
+			return w->err->code;
+		if (arr->type == KYSO_PDF_ARRAY) {
+			if (!pdf_array_push(arr, pdf_obj_ref(field_num, 0))) {
+				kyso_pdf_obj_free(arr);
+				return KYSO_ERR_NOMEM;
+			}
+			write_obj(w, anum, entry_gen(w->pdf, anum), arr);
+			kyso_pdf_obj_free(arr);
+			return KYSO_OK;
+		}
+		kyso_pdf_obj_free(arr);
+		v = NULL; /* broken: replace by a direct array */
+	}
+	kyso_pdf_obj_t *arr = v && v->type == KYSO_PDF_ARRAY ? kyso_pdf_obj_copy(v)
+	                                                     : pdf_obj_new(KYSO_PDF_ARRAY);
+	if (!arr || !pdf_array_push(arr, pdf_obj_ref(field_num, 0)) ||
+	    !pdf_dict_set(owner, key, arr))
+		return KYSO_ERR_NOMEM;
+	*owner_changed = true;
+	return KYSO_OK;
+}
+
+static kyso_err_t update_acroform(writer_t *w, kyso_pdf_obj_t *cat, uint32_t root_num,
+                                  uint32_t field_num)
+{
+	const kyso_pdf_obj_t *af = kyso_pdf_dict_get(cat, "AcroForm");
+	uint32_t afnum = 0;
+	kyso_pdf_obj_t *afd = NULL;
+	if (kyso_pdf_obj_ref(af, &afnum, NULL)) {
+		afd = kyso_pdf_load(w->pdf, afnum, w->err);
+		if (!afd)
+			return w->err->code;
+		if (afd->type != KYSO_PDF_DICT) {
+			kyso_pdf_obj_free(afd);
+			afd = NULL;
+			afnum = 0;
+		}
+	} else if (af && af->type == KYSO_PDF_DICT) {
+		afd = kyso_pdf_obj_copy(af);
+	}
+	bool cat_changed = false;
+	if (!afd) {
+		afd = pdf_obj_new(KYSO_PDF_DICT);
+		afnum = w->next_num++;
+		if (!afd || !pdf_dict_set(cat, "AcroForm", pdf_obj_ref(afnum, 0)))
+			return KYSO_ERR_NOMEM;
+		cat_changed = true;
+	}
+	bool af_changed = false;
+	kyso_err_t rc = add_to_array_obj(w, afd, "Fields", field_num, &af_changed);
+	if (rc == KYSO_OK && !pdf_dict_set(afd, "SigFlags", pdf_obj_int(3)))
+		rc = KYSO_ERR_NOMEM;
+	if (rc == KYSO_OK) {
+		if (afnum) {
+			write_obj(w, afnum, entry_gen(w->pdf, afnum), afd);
+		} else {
+			if (!pdf_dict_set(cat, "AcroForm", afd))
+				rc = KYSO_ERR_NOMEM;
+			afd = NULL;
+			cat_changed = true;
+		}
+	}
+	kyso_pdf_obj_free(afd);
+	if (rc == KYSO_OK && cat_changed)
+		write_obj(w, root_num, entry_gen(w->pdf, root_num), cat);
+	return rc;
+}
+
+/* ---- xref output ---- */
+
+static int new_obj_cmp(const void *a, const void *b)
+{
+	const new_obj_t *x = a, *y = b;
+	return x->num < y->num ? -1 : (x->num > y->num ? 1 : 0);
+}
+
+static void write_trailer_keys(writer_t *w, uint32_t size, bool with_prev)
+{
+	kyso_pdf_t *pdf = w->pdf;
+	const kyso_pdf_obj_t *tr = pdf->trailer;
+	kyso_buf_printf(&w->u, "/Size %u", size);
+	static const char *const keys[] = {"Root", "Info", "Encrypt"};
+	for (size_t k = 0; k < 3; k++) {
+		const kyso_pdf_obj_t *v = kyso_pdf_dict_get(tr, keys[k]);
+		if (!v || (k == 1 && v->type != KYSO_PDF_REF))
+			continue;
+		kyso_buf_printf(&w->u, "/%s ", keys[k]);
+		pdf_obj_serialize(NULL, v, 0, 0, &w->u);
+	}
+	/* /ID: keep the first element, new second element */
+	uint8_t fresh[16];
+	RAND_bytes(fresh, sizeof(fresh));
+	const kyso_pdf_obj_t *id0 = kyso_pdf_array_get(kyso_pdf_dict_get(tr, "ID"), 0);
+	kyso_buf_append(&w->u, "/ID [", 5);
+	kyso_pdf_obj_t *f = pdf_obj_string(fresh, sizeof(fresh));
+	if (id0 && id0->type == KYSO_PDF_STRING)
+		pdf_obj_serialize(NULL, id0, 0, 0, &w->u);
+	else
+		pdf_obj_serialize(NULL, f, 0, 0, &w->u);
+	kyso_buf_append(&w->u, " ", 1);
+	pdf_obj_serialize(NULL, f, 0, 0, &w->u);
+	kyso_pdf_obj_free(f);
+	kyso_buf_append(&w->u, "]", 1);
+	if (with_prev)
+		kyso_buf_printf(&w->u, "/Prev %llu", (unsigned long long)pdf->last_xref_offset);
+}
+
+/* Full table of every object when the xref was rebuilt (no /Prev). */
+static bool full_table(const writer_t *w)
+{
+	return w->pdf->repaired;
+}
+
+static void entry_for(const writer_t *w, uint32_t num, pdf_xref_entry_t *e)
+{
+	for (size_t i = 0; i < w->nobjs; i++) {
+		if (w->objs[i].num == num) {
+			e->type = XREF_OFFSET;
+			e->off = w->objs[i].off;
+			e->gen = w->objs[i].gen;
+			e->idx = 0;
+			return;
+		}
+	}
+	if (num < w->pdf->xref_n && (w->pdf->xref[num].type == XREF_OFFSET ||
+	                             w->pdf->xref[num].type == XREF_COMPRESSED)) {
+		*e = w->pdf->xref[num];
+		return;
+	}
+	memset(e, 0, sizeof(*e));
+	e->type = XREF_FREE;
+	e->gen = num == 0 ? 65535 : 0;
+}
+
+static void write_classic_xref(writer_t *w, uint32_t size)
+{
+	uint64_t xref_off = w->base_rel + w->u.len;
+	kyso_buf_append(&w->u, "xref\n", 5);
+	if (full_table(w)) {
+		kyso_buf_printf(&w->u, "0 %u\n", size);
+		for (uint32_t n = 0; n < size; n++) {
+			pdf_xref_entry_t e;
+			entry_for(w, n, &e);
+			kyso_buf_printf(&w->u, "%010llu %05u %c\r\n",
+			                e.type == XREF_OFFSET ? (unsigned long long)e.off : 0ULL,
+			                (unsigned)e.gen, e.type == XREF_OFFSET ? 'n' : 'f');
+		}
+	} else {
+		qsort(w->objs, w->nobjs, sizeof(*w->objs), new_obj_cmp);
+		for (size_t i = 0; i < w->nobjs;) {
+			size_t j = i + 1;
+			while (j < w->nobjs && w->objs[j].num == w->objs[j - 1].num + 1)
+				j++;
+			kyso_buf_printf(&w->u, "%u %zu\n", w->objs[i].num, j - i);
+			for (size_t k = i; k < j; k++)
+				kyso_buf_printf(&w->u, "%010llu %05u n\r\n",
+				                (unsigned long long)w->objs[k].off, (unsigned)w->objs[k].gen);
+			i = j;
+		}
+	}
+	kyso_buf_append(&w->u, "trailer\n<<", 10);
+	write_trailer_keys(w, size, !full_table(w));
+	kyso_buf_printf(&w->u, ">>\nstartxref\n%llu\n%%%%EOF\n", (unsigned long long)xref_off);
+}
+
+static size_t bytes_for(uint64_t v)
+{
+	size_t n = 1;
+	while (n < 8 && v >> (8 * n))
+		n++;
+	return n;
+}
+
+static void put_be(kyso_buf_t *b, uint64_t v, size_t n)
+{
+	uint8_t t[8];
+	for (size_t i = 0; i < n; i++)
+		t[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+	kyso_buf_append(b, t, n);
+}
+
+static void write_stream_xref(writer_t *w, uint32_t xnum, uint32_t size)
+{
+	uint64_t xref_off = w->base_rel + w->u.len;
+	/* the xref stream itself is an entry too */
+	obj_begin(w, xnum, 0);
+	w->objs[w->nobjs - 1].off = xref_off;
+	uint64_t maxoff = xref_off;
+	uint32_t maxgen = 0;
+	for (uint32_t n = 0; full_table(w) && n < size; n++) {
+		pdf_xref_entry_t e;
+		entry_for(w, n, &e);
+		if (e.off > maxoff)
+			maxoff = e.off;
+		if (e.gen > maxgen)
+			maxgen = e.gen;
+		if (e.idx > maxgen)
+			maxgen = e.idx;
+	}
+	for (size_t i = 0; i < w->nobjs; i++)
+		if (w->objs[i].gen > maxgen)
+			maxgen = w->objs[i].gen;
+	size_t w2 = bytes_for(maxoff), w3 = bytes_for(maxgen);
+	kyso_buf_t data;
+	kyso_buf_init(&data);
+	kyso_buf_t index;
+	kyso_buf_init(&index);
+	if (full_table(w)) {
+		kyso_buf_printf(&index, "0 %u", size);
+		for (uint32_t n = 0; n < size; n++) {
+			pdf_xref_entry_t e;
+			entry_for(w, n, &e);
+			put_be(&data, e.type == XREF_OFFSET ? 1 : (e.type == XREF_COMPRESSED ? 2 : 0), 1);
+			put_be(&data, e.type == XREF_FREE ? 0 : e.off, w2);
+			put_be(&data, e.type == XREF_COMPRESSED ? e.idx : e.gen, w3);
+		}
+	} else {
+		qsort(w->objs, w->nobjs, sizeof(*w->objs), new_obj_cmp);
+		for (size_t i = 0; i < w->nobjs;) {
+			size_t j = i + 1;
+			while (j < w->nobjs && w->objs[j].num == w->objs[j - 1].num + 1)
+				j++;
+			kyso_buf_printf(&index, "%s%u %zu", i ? " " : "", w->objs[i].num, j - i);
+			for (size_t k = i; k < j; k++) {
+				put_be(&data, 1, 1);
+				put_be(&data, w->objs[k].off, w2);
+				put_be(&data, w->objs[k].gen, w3);
+			}
+			i = j;
+		}
+	}
+	kyso_buf_printf(&w->u, "<</Type/XRef/W [1 %zu %zu]/Index [", w2, w3);
+	kyso_buf_append(&w->u, index.data, index.len);
+	kyso_buf_append(&w->u, "]", 1);
+	write_trailer_keys(w, size, !full_table(w));
+	kyso_buf_printf(&w->u, "/Length %zu>>\nstream\n", data.len);
+	kyso_buf_append(&w->u, data.data, data.len);
+	kyso_buf_append(&w->u, "\nendstream", 10);
+	obj_end(w);
+	kyso_buf_printf(&w->u, "startxref\n%llu\n%%%%EOF\n", (unsigned long long)xref_off);
+	kyso_buf_free(&data);
+	kyso_buf_free(&index);
+}
+
+/* ---- the signature ---- */
+
+static void write_date(writer_t *w, time_t t, uint32_t num)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char d[40];
+	snprintf(d, sizeof(d), "D:%04d%02d%02d%02d%02d%02d+00'00'", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	pdf_write_text_string(w->pdf, &w->u, d, num, 0);
+}
+
+static void write_opt_text(writer_t *w, const char *key, const char *val, uint32_t num)
+{
+	if (!val || !*val)
+		return;
+	kyso_buf_printf(&w->u, "/%s ", key);
+	pdf_write_text_string(w->pdf, &w->u, val, num, 0);
+}
+
+static kyso_err_t copy_and_hash(kyso_pdf_t *pdf, FILE *out, EVP_MD_CTX *md, kyso_error_t *err)
+{
+	uint8_t *buf = malloc(65536);
+	if (!buf)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+	kyso_err_t rc = KYSO_OK;
+	if (fseeko(pdf->f, 0, SEEK_SET) != 0)
+		rc = KYSO_ERR_IO;
+	uint64_t left = pdf->size;
+	while (rc == KYSO_OK && left > 0) {
+		size_t want = left > 65536 ? 65536 : (size_t)left;
+		size_t n = fread(buf, 1, want, pdf->f);
+		if (n != want) {
+			rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
+			                    _("The input PDF changed or could not be read while signing"));
+			break;
+		}
+		if (EVP_DigestUpdate(md, buf, n) != 1) {
+			rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
+			break;
+		}
+		if (fwrite(buf, 1, n, out) != n) {
+			rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
+			                    _("Could not write the signed PDF (disk full?)"));
+			break;
+		}
+		left -= n;
+	}
+	if (rc == KYSO_ERR_IO && err->code == KYSO_OK)
+		kyso_error_set(err, KYSO_ERR_IO, "%s", _("Could not read the input PDF"));
+	free(buf);
+	return rc;
+}
+
+kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p, FILE *out,
+                                const EVP_MD *md, uint8_t *digest, unsigned *digest_len,
+                                kyso_pdf_sig_slot_t *slot, kyso_error_t *err)
+{
+	kyso_error_clear(err);
+	if (!p || !p->sub_filter || p->contents_size == 0 || p->contents_size > 1024 * 1024 ||
+	    !out || !md || !digest || !slot)
+		return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
+		                      _("Invalid signature parameters (internal error)"));
+	int mdp = kyso_pdf_docmdp(pdf, err);
+	if (mdp < 0)
+		return err->code;
+	if (mdp == 1)
+		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, "%s",
+		                      _("The document is certified with \"no changes allowed\" (DocMDP "
+		                        "P=1); adding a signature would invalidate the certification"));
+	long pages = kyso_pdf_page_count(pdf, err);
+	if (pages <= 0)
+		return err->code ? err->code
+		                 : kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
+		                                  _("The PDF has no pages"));
+	long pidx = p->page < 0 ? pages - 1 : p->page;
+	if (pidx >= pages)
+		return kyso_error_set(err, KYSO_ERR_USAGE,
+		                      _("Page %ld does not exist; the document has %ld pages"),
+		                      pidx + 1, pages);
+
+	writer_t w;
+	memset(&w, 0, sizeof(w));
+	w.pdf = pdf;
+	w.err = err;
+	kyso_buf_init(&w.u);
+	kyso_pdf_obj_t *cat = NULL, *page = NULL, *afd = NULL;
+	uint32_t *extra = NULL;
+	EVP_MD_CTX *mdc = NULL;
+	kyso_err_t rc = KYSO_OK;
+
+	int64_t size = 0;
+	kyso_pdf_obj_int(kyso_pdf_dict_get(pdf->trailer, "Size"), &size);
+	uint32_t hi = pdf->xref_n;
+	while (hi > 0 && pdf->xref[hi - 1].type == XREF_NONE)
+		hi--;
+	if (size < (int64_t)hi)
+		size = hi;
+	if (size <= 0 || size >= PDF_MAX_OBJECTS)
+		size = hi ? hi : 1;
+	w.next_num = (uint32_t)size;
+
+	uint32_t root_num = 0;
+	kyso_pdf_obj_ref(kyso_pdf_dict_get(pdf->trailer, "Root"), &root_num, NULL);
+	cat = kyso_pdf_catalog(pdf, err);
+	uint32_t page_num = 0;
+	page = cat ? pdf_page_raw(pdf, pidx, &page_num, err) : NULL;
+	if (!cat || !page) {
+		rc = err->code ? err->code : KYSO_ERR_BAD_PDF;
+		goto out;
+	}
+
+	/* field name */
+	char namebuf[64];
+	const char *fname = p->field_name;
+	{
+		const kyso_pdf_obj_t *af = kyso_pdf_dict_get(cat, "AcroForm");
+		afd = kyso_pdf_resolve(pdf, af, NULL);
+		kyso_pdf_obj_t *fields = afd ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(afd, "Fields"), NULL)
+		                             : NULL;
+		if (fname && name_used(pdf, fields, fname)) {
+			kyso_pdf_obj_free(fields);
+			rc = kyso_error_set(err, KYSO_ERR_EXISTS,
+			                    _("A form field named \"%s\" already exists"), fname);
+			goto out;
+		}
+		for (int i = 1; !fname && i < 100000; i++) {
+			snprintf(namebuf, sizeof(namebuf), "Signature%d", i);
+			if (!name_used(pdf, fields, namebuf))
+				fname = namebuf;
+		}
+		kyso_pdf_obj_free(fields);
+		if (!fname) {
+			rc = kyso_error_set(err, KYSO_ERR_EXISTS, "%s", _("Too many signature fields"));
+			goto out;
+		}
+	}
+
+	uint32_t sig_num = w.next_num++;
+	uint32_t field_num = w.next_num++;
+	const kyso_pdf_appearance_t *ap = p->appearance;
+	uint32_t ap_num = 0;
+	size_t nextra = ap ? ap->object_count : 0;
+	if (ap) {
+		ap_num = w.next_num++;
+		extra = calloc(nextra + 1, sizeof(*extra));
+		if (!extra) {
+			rc = kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+			goto out;
+		}
+		for (size_t i = 0; i < nextra; i++)
+			extra[i] = w.next_num++;
+	}
+
+	uint8_t last = 0;
+	if (pdf->size > 0)
+		pdf_file_read(pdf, pdf->size - 1, &last, 1);
+	w.base_rel = pdf->size - pdf->hdr;
+	if (pdf->size > 0 && last != '\n' && last != '\r')
+		kyso_buf_append(&w.u, "\n", 1);
+
+	/* page: /Annots gains the widget */
+	{
+		bool changed = false;
+		kyso_pdf_obj_t *np = kyso_pdf_obj_copy(page);
+		rc = np ? add_to_array_obj(&w, np, "Annots", field_num, &changed) : KYSO_ERR_NOMEM;
+		if (rc == KYSO_OK && changed)
+			write_obj(&w, page_num, entry_gen(pdf, page_num), np);
+		kyso_pdf_obj_free(np);
+		if (rc != KYSO_OK)
+			goto out;
+	}
+	/* AcroForm (catalog is rewritten only when needed) */
+	rc = update_acroform(&w, cat, root_num, field_num);
+	if (rc != KYSO_OK)
+		goto out;
+
+	/* field + widget (merged) */
+	obj_begin(&w, field_num, 0);
+	kyso_buf_append(&w.u, "<</Type/Annot/Subtype/Widget/FT/Sig/F 132/T ", 44);
+	pdf_write_text_string(pdf, &w.u, fname, field_num, 0);
+	kyso_buf_printf(&w.u, "/V %u 0 R/P %u %u R/Rect [", sig_num, page_num,
+	                entry_gen(pdf, page_num));
+	{
+		kyso_pdf_obj_t *r = pdf_obj_new(KYSO_PDF_REAL);
+		for (int i = 0; r && i < 4; i++) {
+			r->u.r = ap ? ap->rect[i] : 0;
+			if (i)
+				kyso_buf_append(&w.u, " ", 1);
+			pdf_obj_serialize(NULL, r, 0, 0, &w.u);
+		}
+		kyso_pdf_obj_free(r);
+	}
+	kyso_buf_append(&w.u, "]", 1);
+	if (ap)
+		kyso_buf_printf(&w.u, "/AP <</N %u 0 R>>", ap_num);
+	kyso_buf_append(&w.u, ">>", 2);
+	obj_end(&w);
+
+	/* visible appearance (issue 6 hook) */
+	if (ap) {
+		double wd = ap->rect[2] - ap->rect[0], ht = ap->rect[3] - ap->rect[1];
+		if (wd < 0)
+			wd = -wd;
+		if (ht < 0)
+			ht = -ht;
+		kyso_buf_t head;
+		kyso_buf_init(&head);
+		kyso_buf_printf(&head, "<</Type/XObject/Subtype/Form/BBox [0 0 %.3f %.3f]/Resources %s>>",
+		                wd, ht, ap->resources ? ap->resources : "<<>>");
+		kyso_buf_append(&head, "", 1);
+		write_stream(&w, ap_num, (const char *)head.data, extra, nextra,
+		             ap->content ? ap->content : (const uint8_t *)"", ap->content_len);
+		kyso_buf_free(&head);
+		for (size_t i = 0; i < nextra; i++) {
+			const kyso_pdf_new_obj_t *o = &ap->objects[i];
+			if (o->data) {
+				write_stream(&w, extra[i], o->dict ? o->dict : "<<>>", extra, nextra, o->data,
+				             o->data_len);
+			} else {
+				obj_begin(&w, extra[i], 0);
+				put_subst(&w, o->dict ? o->dict : "null", extra, nextra);
+				obj_end(&w);
+			}
+		}
+	}
+
+	/* signature dictionary */
+	obj_begin(&w, sig_num, 0);
+	kyso_buf_printf(&w.u, "<</Type/%s/Filter", p->doc_timestamp ? "DocTimeStamp" : "Sig");
+	pdf_write_name(&w.u, p->filter ? p->filter : "Adobe.PPKLite");
+	kyso_buf_append(&w.u, "/SubFilter", 10);
+	pdf_write_name(&w.u, p->sub_filter);
+	kyso_buf_append(&w.u, "/ByteRange ", 11);
+	size_t br_at = w.u.len;
+	for (int i = 0; i < BR_WIDTH; i++)
+		kyso_buf_append(&w.u, " ", 1);
+	kyso_buf_append(&w.u, "/Contents <", 11);
+	size_t hex_at = w.u.len;
+	size_t hex_len = p->contents_size * 2;
+	if (kyso_buf_reserve(&w.u, hex_len + 1) == KYSO_OK) {
+		memset(w.u.data + w.u.len, '0', hex_len);
+		w.u.len += hex_len;
+	}
+	kyso_buf_append(&w.u, ">", 1);
+	if (!p->doc_timestamp) {
+		kyso_buf_append(&w.u, "/M ", 3);
+		write_date(&w, p->signing_time ? p->signing_time : time(NULL), sig_num);
+		write_opt_text(&w, "Name", p->name, sig_num);
+		write_opt_text(&w, "Reason", p->reason, sig_num);
+		write_opt_text(&w, "Location", p->location, sig_num);
+		write_opt_text(&w, "ContactInfo", p->contact_info, sig_num);
+	}
+	kyso_buf_append(&w.u, ">>", 2);
+	obj_end(&w);
+
+	/* xref section in the style of the last one */
+	bool stream_style = pdf->nsections > 0 ? pdf->sections[0].is_stream : false;
+	if (full_table(&w))
+		for (uint32_t n = 0; n < pdf->xref_n && !stream_style; n++)
+			stream_style = pdf->xref[n].type == XREF_COMPRESSED;
+	if (stream_style) {
+		uint32_t xnum = w.next_num++;
+		write_stream_xref(&w, xnum, w.next_num);
+	} else {
+		write_classic_xref(&w, w.next_num);
+	}
+	if (w.rc != KYSO_OK || w.u.len < hex_at + hex_len) {
+		rc = err->code ? err->code
+		               : kyso_error_set(err, w.rc ? w.rc : KYSO_ERR_NOMEM, "%s",
+		                                _("Could not build the signature update"));
+		goto out;
+	}
+
+	/* byte range */
+	uint64_t total = pdf->size + w.u.len;
+	uint64_t lt = pdf->size + hex_at - 1;      /* offset of '<' */
+	uint64_t gt = pdf->size + hex_at + hex_len + 1; /* just after '>' */
+	char br[BR_WIDTH + 1];
+	int bl = snprintf(br, sizeof(br), "[0 %llu %llu %llu]", (unsigned long long)lt,
+	                  (unsigned long long)gt, (unsigned long long)(total - gt));
+	if (bl <= 0 || bl > BR_WIDTH) {
+		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Could not build the signature update"));
+		goto out;
+	}
+	memcpy(w.u.data + br_at, br, (size_t)bl);
+
+	/* write + hash */
+	mdc = EVP_MD_CTX_new();
+	if (!mdc || EVP_DigestInit_ex(mdc, md, NULL) != 1) {
+		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
+		goto out;
+	}
+	if (fseeko(out, 0, SEEK_SET) != 0) {
+		rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
+		                    _("Could not write the signed PDF (disk full?)"));
+		goto out;
+	}
+	rc = copy_and_hash(pdf, out, mdc, err);
+	if (rc != KYSO_OK)
+		goto out;
+	if (EVP_DigestUpdate(mdc, w.u.data, hex_at - 1) != 1 ||
+	    EVP_DigestUpdate(mdc, w.u.data + hex_at + hex_len + 1, w.u.len - hex_at - hex_len - 1) !=
+	            1 ||
+	    EVP_DigestFinal_ex(mdc, digest, digest_len) != 1) {
+		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
+		goto out;
+	}
+	if (fwrite(w.u.data, 1, w.u.len, out) != w.u.len || fflush(out) != 0) {
+		rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
+		                    _("Could not write the signed PDF (disk full?)"));
+		goto out;
+	}
+	slot->contents_offset = pdf->size + hex_at;
+	slot->contents_hex_len = hex_len;
+	slot->byte_range[0] = 0;
+	slot->byte_range[1] = lt;
+	slot->byte_range[2] = gt;
+	slot->byte_range[3] = total - gt;
+	slot->file_size = total;
+	rc = KYSO_OK;
+out:
+	EVP_MD_CTX_free(mdc);
+	kyso_pdf_obj_free(cat);
+	kyso_pdf_obj_free(page);
+	kyso_pdf_obj_free(afd);
+	free(extra);
+	free(w.objs);
+	kyso_buf_free(&w.u);
+	return rc;
+}
+
+kyso_err_t kyso_pdf_sig_fill(FILE *out, const kyso_pdf_sig_slot_t *slot, const uint8_t *der,
+                             size_t der_len, kyso_error_t *err)
+{
+	if (!slot || der_len * 2 > slot->contents_hex_len)
+		return kyso_error_set(err, KYSO_ERR_INTERNAL,
+		                      _("The signature (%zu bytes) does not fit the reserved space"),
+		                      der_len);
+	char *hex = malloc(der_len * 2 + 1);
+	if (!hex)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+	kyso_hex_encode(der, der_len, hex);
+	kyso_err_t rc = KYSO_OK;
+	if (fseeko(out, (off_t)slot->contents_offset, SEEK_SET) != 0 ||
+	    fwrite(hex, 1, der_len * 2, out) != der_len * 2 || fflush(out) != 0)
+		rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
+		                    _("Could not write the signed PDF (disk full?)"));
+	free(hex);
+	return rc;
+}
