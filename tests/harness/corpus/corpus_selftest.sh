@@ -44,7 +44,10 @@ qcheck() { # qcheck FILE [qpdf args]: prints qpdf --check exit status
 	qpdf --check "${@:2}" "$1" >"$KH_TMP/q.out" 2>"$KH_TMP/q.err" || rc=$?
 	echo "$rc"
 }
-valid_sigs() { pdfsig "$1" 2>/dev/null | grep -c "Signature Validation: Signature is Valid" || true; }
+# pdfsig gets a private empty NSS database (never the user's or the system's).
+mkdir -p "$KH_TMP/nss"
+certutil -N -d "sql:$KH_TMP/nss" --empty-password
+valid_sigs() { pdfsig -nssdir "sql:$KH_TMP/nss" "$1" 2>/dev/null | grep -c "Signature Validation: Signature is Valid" || true; }
 
 # --- every entry by its expectation --------------------------------------------------------------
 while IFS=$'\t' read -r name kind expected note; do
