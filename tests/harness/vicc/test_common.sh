@@ -28,6 +28,16 @@ resp_of() {
 	kh-pcsc-probe transmit "$1" "$2" | sed -n 's/.*"response":"\([0-9A-F]*\)".*/\1/p'
 }
 
+# gone PID: the process no longer exists or is a zombie (orphans are
+# reparented to PID 1, which may not reap them).
+gone() {
+	local stat
+	kill -0 "$1" 2>/dev/null || return 0
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	[[ ${stat%% *} == Z ]]
+}
+
 # host_run_pcscd: a listing of the host's /run/pcscd (to prove it is untouched).
 host_run_pcscd() {
 	if [[ -d /run/pcscd ]]; then

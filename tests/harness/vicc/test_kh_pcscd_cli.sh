@@ -26,11 +26,11 @@ kh_check "instance b has its own readers, no card" \
 	bash -c "eval '$out_b'; kh-pcsc-probe list | grep -q '\"reader\":\"Kyso B 00 00\",\"card\":false'"
 
 kh-pcscd stop "$a"
-kh_check "stop ends pcscd a" bash -c "! kill -0 $pid_a 2>/dev/null"
+kh_check "stop ends pcscd a" gone "$pid_a"
 kh_check "stop removed socket a" test ! -e "$a/run/pcscd.comm"
 kh_check "instance b still up" kill -0 "$pid_b"
 kh-pcscd stop "$b"
-kh_check "stop ends pcscd b" bash -c "! kill -0 $pid_b 2>/dev/null"
+kh_check "stop ends pcscd b" gone "$pid_b"
 kh_check "host /run/pcscd unchanged" test "$(host_run_pcscd)" = "$before"
 
 # A failing test still stops its pcscd and cards and removes its files.
@@ -46,7 +46,7 @@ bash "$KH_TMP/failing.sh" "$KH_TMP/pids" && rc=0 || rc=$?
 kh_check "the failing script failed" test "$rc" -ne 0
 read -r fp fv ft <"$KH_TMP/pids" || true
 kh_check "its pcscd was started" test -n "${fp:-}"
-kh_check "its pcscd is stopped" bash -c "! kill -0 ${fp:-0} 2>/dev/null"
-kh_check "its card is stopped" bash -c "! kill -0 ${fv:-0} 2>/dev/null"
+kh_check "its pcscd is stopped" gone "${fp:-0}"
+kh_check "its card is stopped" gone "${fv:-0}"
 kh_check "its temp dir is removed" test ! -e "${ft:-/nonexistent-but-checked}/pcscd"
 kh_done
