@@ -49,6 +49,10 @@ mkdir -p "$KH_TMP/nss"
 certutil -N -d "sql:$KH_TMP/nss" --empty-password
 valid_sigs() { pdfsig -nssdir "sql:$KH_TMP/nss" "$1" 2>/dev/null | grep -c "Signature Validation: Signature is Valid" || true; }
 
+declare -A QPDF_ALLOWED_WARNING=(
+	[real-acrobat-distiller-linearized.pdf]="linearized file contains an uncompressed object|hint table|shared identifier|shared object"
+)
+
 # --- every entry by its expectation --------------------------------------------------------------
 while IFS=$'\t' read -r name kind expected note; do
 	[[ $name == \#* ]] && continue
@@ -59,7 +63,15 @@ while IFS=$'\t' read -r name kind expected note; do
 		fi
 		pw=()
 		[[ $kind == encrypted ]] && pw=(--password=)
-		kh_check "$name: qpdf --check clean (sign-ok)" test "$(qcheck "$(f "$name")" "${pw[@]}")" = 0
+		rc=$(qcheck "$(f "$name")" "${pw[@]}")
+		allowed=${QPDF_ALLOWED_WARNING[$name]:-}
+		if [[ -n $allowed && $rc == 3 ]]; then
+			# A real file qpdf is picky about: only its known (linearization hint) warnings are accepted.
+			kh_check "$name: qpdf --check clean but for: $allowed" \
+				test -z "$(grep '^WARNING' "$KH_TMP/q.err" | grep -Ev -- "$allowed")"
+		else
+			kh_check "$name: qpdf --check clean (sign-ok)" test "$rc" = 0
+		fi
 		;;
 	needs-password:*)
 		p=${expected#needs-password:}
@@ -78,9 +90,12 @@ done <"$M"
 
 # --- real documents: several producers, all from the packages listed ----------------------------
 producers=$(for x in "$C"/real-*.pdf; do pdfinfo "$x" | sed -n 's/^Producer: *//p' | cut -d' ' -f1-2; done | sort -u | wc -l)
-kh_check "real documents from >= 4 producers ($producers)" test "$producers" -ge 4
+kh_check "real documents from >= 6 producers ($producers)" test "$producers" -ge 6
+kh_check "a real LibreOffice document" bash -c "pdfinfo '$(f real-libreoffice-writer.pdf)' | grep -q '^Producer: *LibreOffice'"
+kh_check "a real Acrobat Distiller document, linearized" bash -c \
+	"pdfinfo '$(f real-acrobat-distiller-linearized.pdf)' | grep -q '^Producer: *Acrobat Distiller' && pdfinfo '$(f real-acrobat-distiller-linearized.pdf)' | grep -q '^Optimized: *yes'"
 kh_check "a real PDF 1.2 document" test "$(head -c 8 "$(f real-camlidl-pdf12.pdf)")" = "%PDF-1.2"
-for pkg in $(grep -v '^#' "$KYSO_SRC/.dev/packages/harness-corpus.txt" | head -n 7); do
+for pkg in $(awk '/^# Tools/ { exit } !/^#/ { print }' "$KYSO_SRC/.dev/packages/harness-corpus.txt"); do
 	kh_check "real document from package $pkg in manifest" grep -q "Debian package $pkg " "$M"
 done
 
