@@ -43,4 +43,18 @@ kh_check "a device not described is not listed" \
 attrs=$(umockdev-run -d "$BIT4ID" -- sh -c \
 	'cat /sys/bus/usb/devices/1-2/manufacturer /sys/bus/usb/devices/1-2/product /sys/bus/usb/devices/1-2/idVendor')
 kh_check "sysfs attributes of the Bit4id device" test "$attrs" = "$(printf 'Bit4id\nTokenME EVO\n25dd')"
+# Shell helpers: generated devices get distinct ports, kh_usb_run runs under umockdev.
+. "$KYSO_HARNESS/usb/usb.sh"
+f1=$(kh_usb_describe 0529 0620 SafeNet "Token JC")
+f2=$(kh_usb_describe --class ff 096e 0005 Feitian ePass2000)
+kh_check "kh_usb_describe gives distinct ports" \
+	bash -c "grep -q '^P: .*/1-3$' '$f1' && grep -q '^P: .*/1-4$' '$f2'"
+out=$(kh_usb_run "$KH_USB_EPASS2003" "$KH_USB_BIT4ID_EVO" "$f1" "$f2" -- kh-usb-list -v \
+	096e:0807 25dd:2371 0529:0620 096e:0005) && rc=0 || rc=$?
+echo "$out"
+kh_check "kh_usb_run: all four devices listed" test "$rc" = 0
+kh_check "vendor-class device has interface class ff, no CCID descriptor" \
+	bash -c "grep -A1 '^096e:0005' <<<'$out' | grep -qx '  iface 0 class ff eps=2 extra=0'"
+kh_check "kh_usb_run without -- is a usage error" bash -c \
+	". '$KYSO_HARNESS/usb/usb.sh'; kh_usb_run '$f1' kh-usb-list 2>/dev/null; test \$? = 2"
 kh_done
