@@ -25,6 +25,12 @@ kh-corpus "$KH_TMP/stale" --check >/dev/null || rc=$?
 kh_check "--check: a stale .done means out of date" test "$rc" = 1
 kh_check "--check built nothing" test ! -e "$KH_TMP/stale/manifest.tsv"
 rm -rf "$KH_TMP/stale"
+rc=0
+KH_CORPUS_SOURCE_ROOT=$KH_TMP/nothing-installed kh-corpus "$KH_TMP/miss" 2>"$KH_TMP/miss.err" || rc=$?
+kh_check "missing documentation package: exit 1" test "$rc" = 1
+kh_check "missing documentation package: names the package" grep -q "install Debian package 'libtasn1-doc'" "$KH_TMP/miss.err"
+kh_check "missing documentation package: no corpus left behind" \
+	test -z "$(find "$KH_TMP" -maxdepth 1 -name 'miss*' ! -name miss.err ! -name miss.lock)"
 
 # --- manifest format ---------------------------------------------------------------------------
 M="$C/manifest.tsv"
@@ -54,7 +60,7 @@ declare -A QPDF_ALLOWED_WARNING=(
 )
 
 # --- every entry by its expectation --------------------------------------------------------------
-while IFS=$'\t' read -r name kind expected note; do
+while IFS=$'\t' read -r name kind expected _; do
 	[[ $name == \#* ]] && continue
 	case $expected in
 	sign-ok)
