@@ -129,18 +129,37 @@ static kyso_err_t check_paths(const char *in, const char *out, bool in_place, un
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_signer_sign_pdf(kyso_signer_t *s, const char *in, const char *out,
-                                kyso_sign_result_t *res, kyso_error_t *err)
+static kyso_pdf_t *open_input(const char *in, const char *out, const kyso_sign_opts_t *o,
+                              unsigned *mode, kyso_error_t *err)
 {
-	unsigned mode = 0644;
-	kyso_err_t rc = check_paths(in, out, s->o.in_place, &mode, err);
-	if (rc != KYSO_OK)
-		return rc;
-	kyso_pdf_t *pdf = kyso_pdf_open(in, s->o.password, s->o.max_size, err);
-	if (pdf == NULL)
-		return err->code != KYSO_OK ? err->code : KYSO_ERR_BAD_PDF;
+	if (check_paths(in, out, o->in_place, mode, err) != KYSO_OK)
+		return NULL;
+	kyso_pdf_t *pdf = kyso_pdf_open(in, o->password, o->max_size, err);
+	if (pdf == NULL) {
+		if (err->code == KYSO_OK)
+			kyso_error_set(err, KYSO_ERR_BAD_PDF, NULL);
+		return NULL;
+	}
 	for (size_t i = 0; i < kyso_pdf_warning_count(pdf); i++)
 		kyso_warn("%s: %s", in, kyso_pdf_warning(pdf, i));
+	kyso_error_t e2;
+	kyso_error_clear(&e2);
+	if (kyso_pdf_docmdp(pdf, &e2) == 1) {
+		kyso_error_set(err, KYSO_ERR_BAD_INPUT,
+		               _("%s is certified with no changes allowed (DocMDP P=1); a new "
+		                 "signature would break its certification."),
+		               in);
+		kyso_pdf_free(&pdf);
+		return NULL;
+	}
+	return pdf;
+}
+
+/* Signs the opened pdf (taken over and freed) into out. */
+static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, const char *out,
+                              kyso_sign_result_t *res, kyso_error_t *err)
+{
+	kyso_err_t rc;
 	kyso_atomic_file_t *af = NULL;
 	kyso_buf_t der;
 	kyso_buf_init(&der);
@@ -220,13 +239,30 @@ out:
 	return rc;
 }
 
+kyso_err_t kyso_signer_sign_pdf(kyso_signer_t *s, const char *in, const char *out,
+                                kyso_sign_result_t *res, kyso_error_t *err)
+{
+	unsigned mode = 0644;
+	kyso_pdf_t *pdf = open_input(in, out, &s->o, &mode, err);
+	if (pdf == NULL)
+		return err->code;
+	return sign_opened(s, pdf, mode, out, res, err);
+}
+
 kyso_err_t kyso_sign_pdf(const kyso_sign_opts_t *o, const char *in, const char *out,
                          kyso_sign_result_t *res, kyso_error_t *err)
 {
+	/* the input first: a bad PDF is reported before the token is touched */
+	unsigned mode = 0644;
+	kyso_pdf_t *pdf = open_input(in, out, o, &mode, err);
+	if (pdf == NULL)
+		return err->code;
 	kyso_signer_t *s = NULL;
 	kyso_err_t rc = kyso_signer_open(o, &s, err);
 	if (rc == KYSO_OK)
-		rc = kyso_signer_sign_pdf(s, in, out, res, err);
+		rc = sign_opened(s, pdf, mode, out, res, err);
+	else
+		kyso_pdf_free(&pdf);
 	kyso_signer_free(&s);
 	return rc;
 }
