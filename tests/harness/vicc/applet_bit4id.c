@@ -11,8 +11,9 @@
  *   VERIFY P2=01 with the PIN padded with FF to 8 bytes (shorter: 6A80), an
  *   empty VERIFY answers the tries left (63Cx) or 6983 when locked; 3 tries;
  *   MSE SET 41 B6 with algorithm 80 01 8A (others: 6A80) and key 84 01 81;
- *   PSO: COMPUTE DIGITAL SIGNATURE 9E 9A over a full DigestInfo (RSA PKCS#1
- *   v1.5 with the key given as a PEM file).
+ *   PSO: COMPUTE DIGITAL SIGNATURE 9E 9A pads its input (the caller's full
+ *   DigestInfo) with PKCS#1 v1.5 type 1 and signs it with the key given as a
+ *   PEM file; input longer than the modulus allows: 6A80.
  *
  * Options (--applet-opt KEY=VALUE):
  *   key=PEM     signer private key (RSA)             (required)
@@ -639,19 +640,6 @@ static int do_mse(struct b4_card *c, const struct vicc_apdu *a, struct vicc_rapd
 	return vicc_rapdu_sw(r, SW_OK);
 }
 
-/* A DigestInfo: 30 { 30 { 06 oid, [05 00] }, 04 hash }, nothing after it. */
-static int is_digest_info(const uint8_t *d, size_t len)
-{
-	X509_SIG *sig;
-	const unsigned char *p = d;
-	sig = d2i_X509_SIG(NULL, &p, (long)len);
-	if (sig == NULL)
-		return 0;
-	int ok = p == d + len;
-	X509_SIG_free(sig);
-	return ok;
-}
-
 static int do_pso(struct b4_card *c, const struct vicc_apdu *a, struct vicc_rapdu *r)
 {
 	uint8_t sig[512];
@@ -662,8 +650,9 @@ static int do_pso(struct b4_card *c, const struct vicc_apdu *a, struct vicc_rapd
 		return vicc_rapdu_sw(r, SW_SEC_NOT_SATISFIED);
 	if (!c->mse_ok)
 		return vicc_rapdu_sw(r, SW_COND_NOT_SATISFIED);
-	if (a->lc == 0 || !is_digest_info(a->data, a->lc) ||
-	    a->lc + 11 > (size_t)EVP_PKEY_get_size(c->key))
+	/* The card pads what it gets (PKCS#1 v1.5 type 1) and signs it: callers
+	 * must send the full DigestInfo, a bare hash gives a useless signature. */
+	if (a->lc == 0 || a->lc + 11 > (size_t)EVP_PKEY_get_size(c->key))
 		return vicc_rapdu_sw(r, SW_WRONG_DATA);
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(c->key, NULL);
 	int ok = ctx != NULL && EVP_PKEY_sign_init(ctx) == 1 &&

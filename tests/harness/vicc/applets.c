@@ -3,8 +3,10 @@
 
 #include <string.h>
 
+extern const struct vicc_applet vicc_applet_bit4id; /* applet_bit4id.c, built by tests/bit4id */
 static const struct vicc_applet *const applets[] = {
 	&vicc_applet_iso,
+	&vicc_applet_bit4id,
 };
 
 const struct vicc_applet *vicc_applet_find(const char *name)
