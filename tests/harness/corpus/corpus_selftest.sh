@@ -53,7 +53,9 @@ qcheck() { # qcheck FILE [qpdf args]: prints qpdf --check exit status
 # pdfsig gets a private empty NSS database (never the user's or the system's).
 mkdir -p "$KH_TMP/nss"
 certutil -N -d "sql:$KH_TMP/nss" --empty-password
-valid_sigs() { pdfsig -nssdir "sql:$KH_TMP/nss" "$1" 2>/dev/null | grep -c "Signature Validation: Signature is Valid" || true; }
+valid_sigs() { # valid_sigs FILE [pdfsig options]
+	pdfsig -nssdir "sql:$KH_TMP/nss" "${@:2}" "$1" 2>/dev/null | grep -c "Signature Validation: Signature is Valid" || true
+}
 
 declare -A QPDF_ALLOWED_WARNING=(
 	[real-acrobat-distiller-linearized.pdf]="linearized file contains an uncompressed object|hint table|shared identifier|shared object"
@@ -189,6 +191,10 @@ kh_check "revisions-xrefstm-3: no classic table" test "$(lines revisions-xrefstm
 kh_check "signed-once: 1 valid signature (pdfsig)" test "$(valid_sigs "$(f signed-once.pdf)")" = 1
 kh_check "signed-twice: 2 valid signatures (pdfsig)" test "$(valid_sigs "$(f signed-twice.pdf)")" = 2
 kh_check "signed-real-pdf12: 1 valid signature (pdfsig)" test "$(valid_sigs "$(f signed-real-pdf12.pdf)")" = 1
+kh_check "signed-enc-aes-256: 1 valid signature (pdfsig -upw)" \
+	test "$(valid_sigs "$(f signed-enc-aes-256.pdf)" -upw kyso-user)" = 1
+kh_check "signed-enc-aes-256: AES-256 encrypted" \
+	bash -c "qpdf --show-encryption --password=kyso-user '$(f signed-enc-aes-256.pdf)' | grep -qx 'stream encryption method: AESv3'"
 kh_check "signed-twice: signed-once is its byte-exact prefix" \
 	cmp -n "$(stat -c %s "$(f signed-once.pdf)")" "$(f signed-once.pdf)" "$(f signed-twice.pdf)"
 kh_check "certified: 1 valid signature (pdfsig)" test "$(valid_sigs "$(f certified-docmdp-p1.pdf)")" = 1
