@@ -89,7 +89,8 @@ static kyso_token_type_t *type_new(json_t *entry)
 		if (!kyso_atr_parse(json_string_value(json_object_get(a, "atr")), p->atr, &p->len))
 			continue; /* validated before: cannot happen */
 		const char *mask = json_string_value(json_object_get(a, "mask"));
-		p->has_mask = mask != NULL && kyso_atr_parse(mask, p->mask, &mlen) && mlen == p->len;
+		p->has_mask =
+		        mask != NULL && kyso_atr_parse(mask, p->mask, &mlen) && mlen == p->len;
 	}
 	t->n_atrs = na;
 	for (size_t i = 0; i < nu; i++) {
@@ -162,12 +163,14 @@ static kyso_err_t merge(kyso_catalog_t *cat, json_t *doc)
 	const json_t *cas = json_object_get(doc, "cas");
 	size_t i;
 	json_t *ca;
-	json_array_foreach(cas, i, ca) {
+	json_array_foreach(cas, i, ca)
+	{
 		const char *id = json_string_value(json_object_get(ca, "id"));
 		size_t j;
 		json_t *old;
 		bool replaced = false;
-		json_array_foreach(cat->cas, j, old) {
+		json_array_foreach(cat->cas, j, old)
+		{
 			if (strcmp(json_string_value(json_object_get(old, "id")), id) == 0) {
 				if (json_array_set(cat->cas, j, ca) != 0)
 					return KYSO_ERR_NOMEM;
@@ -230,6 +233,13 @@ kyso_err_t kyso_catalog_add_file(kyso_catalog_t *cat, const char *path, kyso_err
 	return rc;
 }
 
+/* dir/name into dst; false when it does not fit (then it is not used). */
+static bool join(char *dst, size_t cap, const char *dir, const char *name)
+{
+	int n = snprintf(dst, cap, "%s/%s", dir, name);
+	return n > 0 && (size_t)n < cap;
+}
+
 static bool is_file(const char *p)
 {
 	struct stat st;
@@ -273,8 +283,7 @@ static kyso_err_t add_dir(kyso_catalog_t *cat, const char *dir, kyso_error_t *er
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; rc == KYSO_OK && i < n; i++) {
 		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (is_file(path))
+		if (join(path, sizeof(path), dir, names[i]) && is_file(path))
 			rc = kyso_catalog_add_file(cat, path, err);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -294,22 +303,23 @@ kyso_catalog_t *kyso_catalog_load(const char *base_file, kyso_error_t *err)
 		return NULL;
 	}
 	if (base_file == NULL) {
-		snprintf(path, sizeof(path), "%s/tokens.json", kyso_path_data());
+		if (!join(path, sizeof(path), kyso_path_data(), "tokens.json"))
+			path[0] = '\0';
 		base_file = path;
 	}
 	kyso_err_t rc = kyso_catalog_add_file(cat, base_file, err);
 	if (rc == KYSO_OK) {
-		snprintf(path, sizeof(path), "%s/tokens.json", kyso_path_config_system());
-		if (is_file(path))
+		if (join(path, sizeof(path), kyso_path_config_system(), "tokens.json") &&
+		    is_file(path))
 			rc = kyso_catalog_add_file(cat, path, err);
 	}
 	if (rc == KYSO_OK) {
-		snprintf(path, sizeof(path), "%s/tokens.d", kyso_path_config_system());
-		rc = add_dir(cat, path, err);
+		if (join(path, sizeof(path), kyso_path_config_system(), "tokens.d"))
+			rc = add_dir(cat, path, err);
 	}
 	if (rc == KYSO_OK) {
-		snprintf(path, sizeof(path), "%s/tokens.json", kyso_path_config_user());
-		if (is_file(path))
+		if (join(path, sizeof(path), kyso_path_config_user(), "tokens.json") &&
+		    is_file(path))
 			rc = kyso_catalog_add_file(cat, path, err);
 	}
 	if (rc != KYSO_OK) {

@@ -4,6 +4,7 @@
 #include "detect_internal.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <string.h>
 
 typedef struct {
@@ -13,21 +14,35 @@ typedef struct {
 	size_t problem_cap;
 } vctx_t;
 
+/* Paths are at most a few levels deep; a longer one is cut, still a string. */
+static void path_fmt(char *dst, size_t cap, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void path_fmt(char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(dst, cap, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		dst[0] = '\0';
+}
+
 static kyso_err_t fail(vctx_t *v, const char *path, const char *problem)
 {
-	snprintf(v->path, v->path_cap, "%s", path);
-	snprintf(v->problem, v->problem_cap, "%s", problem);
+	path_fmt(v->path, v->path_cap, "%s", path);
+	path_fmt(v->problem, v->problem_cap, "%s", problem);
 	return KYSO_ERR_BAD_CATALOG;
 }
 
 static void sub(char *dst, size_t cap, const char *base, const char *key)
 {
-	snprintf(dst, cap, "%s%s%s", base, *base != '\0' ? "." : "", key);
+	path_fmt(dst, cap, "%s%s%s", base, *base != '\0' ? "." : "", key);
 }
 
 static void idx(char *dst, size_t cap, const char *base, size_t i)
 {
-	snprintf(dst, cap, "%s[%zu]", base, i);
+	path_fmt(dst, cap, "%s[%zu]", base, i);
 }
 
 static bool is_hex_digits(const char *s, size_t n)
@@ -46,7 +61,8 @@ static kyso_err_t check_keys(vctx_t *v, const json_t *obj, const char *path,
 	const char *key;
 	json_t *val;
 	char p[256];
-	json_object_foreach((json_t *)obj, key, val) {
+	json_object_foreach((json_t *)obj, key, val)
+	{
 		bool ok = key[0] == '_'; /* "_comment" and friends */
 		for (size_t i = 0; !ok && allowed[i] != NULL; i++)
 			ok = strcmp(key, allowed[i]) == 0;
@@ -74,8 +90,7 @@ static kyso_err_t want_string(vctx_t *v, const json_t *obj, const char *path, co
 	return KYSO_OK;
 }
 
-static kyso_err_t want_string_list(vctx_t *v, const json_t *obj, const char *path,
-                                   const char *key)
+static kyso_err_t want_string_list(vctx_t *v, const json_t *obj, const char *path, const char *key)
 {
 	char p[256], pi[280];
 	sub(p, sizeof(p), path, key);
@@ -86,7 +101,8 @@ static kyso_err_t want_string_list(vctx_t *v, const json_t *obj, const char *pat
 		return fail(v, p, "must be a list of strings");
 	size_t i;
 	const json_t *s;
-	json_array_foreach(val, i, s) {
+	json_array_foreach(val, i, s)
+	{
 		idx(pi, sizeof(pi), p, i);
 		if (!json_is_string(s) || json_string_length(s) == 0)
 			return fail(v, pi, "must be a non-empty string");
@@ -104,7 +120,8 @@ static kyso_err_t check_usb(vctx_t *v, const json_t *u, const char *path)
 	for (int k = 0; rc == KYSO_OK && k < 2; k++) {
 		const char *key = k == 0 ? "vid" : "pid";
 		rc = want_string(v, u, path, key, true);
-		if (rc == KYSO_OK && !is_hex_digits(json_string_value(json_object_get(u, key)), 4)) {
+		if (rc == KYSO_OK &&
+		    !is_hex_digits(json_string_value(json_object_get(u, key)), 4)) {
 			sub(p, sizeof(p), path, key);
 			rc = fail(v, p, "must be 4 hex digits, e.g. \"096E\"");
 		}
@@ -176,8 +193,8 @@ static kyso_err_t check_bundle(vctx_t *v, const json_t *b, const char *path)
 
 static kyso_err_t check_os_driver(vctx_t *v, const json_t *d, const char *path)
 {
-	static const char *const keys[] = {"modules", "paths",   "packages", "builtin",
-	                                   "bundle",  "notes",   "source",   NULL};
+	static const char *const keys[] = {"modules", "paths", "packages", "builtin",
+	                                   "bundle",  "notes", "source",   NULL};
 	char p[256], pi[280];
 	if (!json_is_object(d))
 		return fail(v, path, "must be an object");
@@ -198,7 +215,8 @@ static kyso_err_t check_os_driver(vctx_t *v, const json_t *d, const char *path)
 			return fail(v, p, "must be a list");
 		size_t i;
 		const json_t *b;
-		json_array_foreach(bundle, i, b) {
+		json_array_foreach(bundle, i, b)
+		{
 			idx(pi, sizeof(pi), p, i);
 			rc = check_bundle(v, b, pi);
 			if (rc != KYSO_OK)
@@ -238,7 +256,8 @@ static kyso_err_t check_list(vctx_t *v, const json_t *obj, const char *path, con
 		return fail(v, p, "must be a list");
 	size_t i;
 	const json_t *item;
-	json_array_foreach(list, i, item) {
+	json_array_foreach(list, i, item)
+	{
 		idx(pi, sizeof(pi), p, i);
 		kyso_err_t rc = fn(v, item, pi);
 		if (rc != KYSO_OK)
@@ -310,9 +329,9 @@ static kyso_err_t check_token(vctx_t *v, const json_t *t, const char *path)
 
 static kyso_err_t check_ca(vctx_t *v, const json_t *c, const char *path)
 {
-	static const char *const keys[] = {"id",           "name",          "windows_modules",
-	                                   "linux_modules", "macos_modules", "notes",
-	                                   "source",       NULL};
+	static const char *const keys[] = {
+	        "id",     "name", "windows_modules", "linux_modules", "macos_modules", "notes",
+	        "source", NULL};
 	if (!json_is_object(c))
 		return fail(v, path, "must be an object");
 	kyso_err_t rc = check_keys(v, c, path, keys);
@@ -339,7 +358,7 @@ static kyso_err_t check_unique_ids(vctx_t *v, const json_t *list, const char *na
 			const char *b =
 			        json_string_value(json_object_get(json_array_get(list, j), "id"));
 			if (strcmp(a, b) == 0) {
-				snprintf(p, sizeof(p), "%s[%zu].id", name, i);
+				path_fmt(p, sizeof(p), "%s[%zu].id", name, i);
 				return fail(v, p, "duplicate id in this file");
 			}
 		}
@@ -347,13 +366,14 @@ static kyso_err_t check_unique_ids(vctx_t *v, const json_t *list, const char *na
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_catalog_validate(const json_t *doc, char *path_out, size_t path_cap,
-                                 char *problem, size_t problem_cap)
+kyso_err_t kyso_catalog_validate(const json_t *doc, char *path_out, size_t path_cap, char *problem,
+                                 size_t problem_cap)
 {
 	static const char *const keys[] = {"schema", "tokens", "cas", NULL};
 	vctx_t v = {path_out, path_cap, problem, problem_cap};
 	if (!json_is_object(doc))
-		return fail(&v, "", "the catalog must be a JSON object {\"schema\": 1, \"tokens\": []}");
+		return fail(&v, "",
+		            "the catalog must be a JSON object {\"schema\": 1, \"tokens\": []}");
 	kyso_err_t rc = check_keys(&v, doc, "", keys);
 	if (rc != KYSO_OK)
 		return rc;

@@ -22,18 +22,22 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "%s\n", _("Usage: kyso detect [--json] [--watch] [--catalog FILE] [--wait SECS] "
-	                       "[--no-usb] [--no-pcsc]"));
-	fprintf(out, "%s\n\n", _("Tells which signing token is connected, from the PC/SC reader, "
-	                         "the chip's ATR and the USB ID. Never touches the token."));
+	fprintf(out, "%s\n",
+	        _("Usage: kyso detect [--json] [--watch] [--catalog FILE] [--wait SECS] "
+	          "[--no-usb] [--no-pcsc]"));
+	fprintf(out, "%s\n\n",
+	        _("Tells which signing token is connected, from the PC/SC reader, "
+	          "the chip's ATR and the USB ID. Never touches the token."));
 	fprintf(out, "  --json          %s\n", _("one JSON document (schema: docs/detect.md)"));
-	fprintf(out, "  --watch         %s\n", _("print tokens plugged in and pulled out until Ctrl+C"));
+	fprintf(out, "  --watch         %s\n",
+	        _("print tokens plugged in and pulled out until Ctrl+C"));
 	fprintf(out, "  --catalog FILE  %s\n", _("use FILE instead of the installed tokens.json"));
 	fprintf(out, "  --wait SECS     %s\n", _("wait up to SECS seconds for a token"));
 	fprintf(out, "  --no-usb        %s\n", _("do not look at USB devices"));
 	fprintf(out, "  --no-pcsc       %s\n", _("do not ask the PC/SC service"));
-	fprintf(out, "\n%s\n", _("Exit codes: 0 token identified, 1 only unknown tokens, 2 usage, "
-	                         "3 no PC/SC service or no token, 5 bad catalog."));
+	fprintf(out, "\n%s\n",
+	        _("Exit codes: 0 token identified, 1 only unknown tokens, 2 usage, "
+	          "3 no PC/SC service or no token, 5 bad catalog."));
 }
 
 static kyso_err_t parse_args(int argc, char **argv, detect_args_t *a, kyso_error_t *err)
@@ -59,12 +63,14 @@ static kyso_err_t parse_args(int argc, char **argv, detect_args_t *a, kyso_error
 			char *end;
 			long v = strtol(argv[++i], &end, 10);
 			if (*end != '\0' || v < 0 || v > 3600)
-				return kyso_error_set(err, KYSO_ERR_USAGE,
-				                      _("--wait takes a number of seconds (0-3600)"));
+				return kyso_error_set(
+				        err, KYSO_ERR_USAGE,
+				        _("--wait takes a number of seconds (0-3600)"));
 			a->wait_s = (int)v;
 		} else {
 			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("kyso detect: unknown option \"%s\" (see --help)"), s);
+			                      _("kyso detect: unknown option \"%s\" (see --help)"),
+			                      s);
 		}
 	}
 	return KYSO_OK;
@@ -86,7 +92,8 @@ static void on_event(kyso_event_kind_t kind, const kyso_token_t *t, void *ctx)
 	stamp(ts, sizeof(ts));
 	if (a->json) {
 		json_t *ev = json_pack("{s:s, s:s}", "event", ids[kind], "time", ts);
-		if (ev != NULL && t != NULL && json_object_set_new(ev, "token", kyso_token_to_json(t)) != 0) {
+		if (ev != NULL && t != NULL &&
+		    json_object_set_new(ev, "token", kyso_token_to_json(t)) != 0) {
 			json_decref(ev);
 			ev = NULL;
 		}
@@ -102,7 +109,8 @@ static void on_event(kyso_event_kind_t kind, const kyso_token_t *t, void *ctx)
 	} else if (kind == KYSO_EVENT_PCSC_RESTORED) {
 		printf("[%s] %s\n", ts, _("The PC/SC service is back."));
 	} else {
-		printf("[%s] %s\n", ts, kind == KYSO_EVENT_INSERTED ? _("Plugged in:") : _("Pulled out:"));
+		printf("[%s] %s\n", ts,
+		       kind == KYSO_EVENT_INSERTED ? _("Plugged in:") : _("Pulled out:"));
 		kyso_detect_print_token(stdout, 1, t);
 	}
 	fflush(stdout);

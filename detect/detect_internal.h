@@ -41,8 +41,8 @@ struct kyso_token_type {
 
 /* Validates one decoded catalog document. On error sets err with the JSON
  * path of the bad field (e.g. "tokens[2].atr[0].mask") in *path_out. */
-kyso_err_t kyso_catalog_validate(const json_t *doc, char *path_out, size_t path_cap,
-                                 char *problem, size_t problem_cap);
+kyso_err_t kyso_catalog_validate(const json_t *doc, char *path_out, size_t path_cap, char *problem,
+                                 size_t problem_cap);
 /* Line (1-based) of the value at path ("tokens[2].atr[0].mask") in text, 0 if not found. */
 int kyso_json_locate_line(const char *text, size_t len, const char *path);
 

@@ -49,7 +49,8 @@ static void print_list(FILE *out, const char *label, const json_t *list)
 	fprintf(out, "    %s ", label);
 	size_t i;
 	const json_t *v;
-	json_array_foreach(list, i, v) fprintf(out, "%s%s", i > 0 ? ", " : "", json_string_value(v));
+	json_array_foreach(list, i, v)
+	        fprintf(out, "%s%s", i > 0 ? ", " : "", json_string_value(v));
 	fputc('\n', out);
 }
 
@@ -69,8 +70,8 @@ static void print_driver(FILE *out, const kyso_token_t *t)
 	size_t i;
 	const json_t *b;
 	json_array_foreach(json_object_get(d, "bundle"), i, b)
-		fprintf(out, "    %s %s\n", _("vendor file (install bundle):"),
-		        json_string_value(json_object_get(b, "file")));
+	        fprintf(out, "    %s %s\n", _("vendor file (install bundle):"),
+	                json_string_value(json_object_get(b, "file")));
 	const char *notes = json_string_value(json_object_get(d, "notes"));
 	if (notes != NULL)
 		fprintf(out, "    %s %s\n", _("note:"), notes);
@@ -117,8 +118,9 @@ void kyso_detect_print_token(FILE *out, size_t n, const kyso_token_t *t)
 	if (kyso_token_smartcard_list(t) != NULL)
 		fprintf(out, "  %s %s\n", _("smartcard_list.txt says:"),
 		        kyso_token_smartcard_list(t));
-	fprintf(out, "  %s\n", _("Helpdesk: to add this token, put this entry (with its real "
-	                         "name) into the \"tokens\" list of"));
+	fprintf(out, "  %s\n",
+	        _("Helpdesk: to add this token, put this entry (with its real "
+	          "name) into the \"tokens\" list of"));
 	fprintf(out, "  %s/tokens.json:\n", kyso_path_config_system());
 	fprintf(out, "    %s\n", kyso_token_catalog_hint(t));
 }
@@ -136,7 +138,8 @@ void kyso_detect_print_result(FILE *out, const kyso_detect_result_t *r)
 	if (n > 0 && kyso_detect_pcsc_status(r) == KYSO_PCSC_OK) {
 		size_t empty = 0;
 		for (size_t i = 0; i < kyso_detect_reader_count(r); i++)
-			empty += kyso_reader_state(kyso_detect_reader_at(r, i)) == KYSO_READER_EMPTY;
+			empty +=
+			        kyso_reader_state(kyso_detect_reader_at(r, i)) == KYSO_READER_EMPTY;
 		if (empty > 0)
 			fprintf(out, "\n%s %zu\n", _("Empty readers:"), empty);
 	}

@@ -150,13 +150,12 @@ kyso_detect_result_t *kyso_detect_result_new(void);
 kyso_err_t kyso_detect_result_add_reader(kyso_detect_result_t *r, const char *name,
                                          kyso_reader_state_t state, const uint8_t *atr,
                                          size_t atr_len, bool in_use, bool exclusive);
-kyso_err_t kyso_detect_result_add_usb(kyso_detect_result_t *r, uint16_t vid, uint16_t pid,
-                                      int bus, int address, bool ccid,
-                                      const char *manufacturer, const char *product);
+kyso_err_t kyso_detect_result_add_usb(kyso_detect_result_t *r, uint16_t vid, uint16_t pid, int bus,
+                                      int address, bool ccid, const char *manufacturer,
+                                      const char *product);
 void kyso_detect_result_set_pcsc(kyso_detect_result_t *r, kyso_pcsc_status_t st,
                                  const char *message);
-void kyso_detect_result_set_usb(kyso_detect_result_t *r, kyso_usb_status_t st,
-                                const char *message);
+void kyso_detect_result_set_usb(kyso_detect_result_t *r, kyso_usb_status_t st, const char *message);
 /* (Re)builds the token list from the readers and USB devices. */
 kyso_err_t kyso_detect_result_match(kyso_detect_result_t *r, const kyso_catalog_t *cat,
                                     const char *smartcard_list);
@@ -234,14 +233,12 @@ typedef enum {
 } kyso_event_kind_t;
 
 /* token is valid only during the call. For PCSC events token is NULL. */
-typedef void (*kyso_detect_event_fn)(kyso_event_kind_t kind, const kyso_token_t *token,
-                                     void *ctx);
+typedef void (*kyso_detect_event_fn)(kyso_event_kind_t kind, const kyso_token_t *token, void *ctx);
 
 /* Reports tokens present at start as INSERTED, then every change, until
  * *stop becomes non-zero (checked at least every poll_ms, default 500). */
-kyso_err_t kyso_detect_watch(const kyso_detect_opts_t *opts, int poll_ms,
-                             kyso_detect_event_fn fn, void *ctx, volatile sig_atomic_t *stop,
-                             kyso_error_t *err);
+kyso_err_t kyso_detect_watch(const kyso_detect_opts_t *opts, int poll_ms, kyso_detect_event_fn fn,
+                             void *ctx, volatile sig_atomic_t *stop, kyso_error_t *err);
 
 #ifdef __cplusplus
 }

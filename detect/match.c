@@ -92,7 +92,8 @@ static kyso_err_t evidence_for(kyso_token_t *t, unsigned src)
 		kyso_atr_hex(p->atr, p->len, pat);
 		if (p->has_mask) {
 			kyso_atr_hex(p->mask, p->len, mask);
-			rc = add_evidence(t, KYSO_EVIDENCE_ATR, "ATR %s matches catalog ATR %s mask %s",
+			rc = add_evidence(t, KYSO_EVIDENCE_ATR,
+			                  "ATR %s matches catalog ATR %s mask %s",
 			                  t->reader->atr_hex, pat, mask);
 		} else {
 			rc = add_evidence(t, KYSO_EVIDENCE_ATR, "ATR %s equals catalog ATR %s",
@@ -104,8 +105,8 @@ static kyso_err_t evidence_for(kyso_token_t *t, unsigned src)
 		                  t->usb->vid, t->usb->pid, type->id);
 	if (rc == KYSO_OK && (src & SRC_NAME))
 		rc = add_evidence(t, KYSO_EVIDENCE_READER_NAME,
-		                  "reader name \"%s\" matches catalog pattern \"%s\"", t->reader->name,
-		                  matching_reader_pattern(type, t->reader->name));
+		                  "reader name \"%s\" matches catalog pattern \"%s\"",
+		                  t->reader->name, matching_reader_pattern(type, t->reader->name));
 	return rc;
 }
 
@@ -142,12 +143,14 @@ static kyso_err_t make_hint(kyso_token_t *t)
 		return KYSO_ERR_NOMEM;
 	int bad = 0;
 	if (t->reader != NULL && t->reader->atr_len > 0)
-		bad |= json_object_set_new(e, "atr", json_pack("[{s:s}]", "atr", t->reader->atr_hex));
+		bad |= json_object_set_new(e, "atr",
+		                           json_pack("[{s:s}]", "atr", t->reader->atr_hex));
 	if (t->usb != NULL) {
 		char vid[5], pid[5];
 		snprintf(vid, sizeof(vid), "%04X", t->usb->vid);
 		snprintf(pid, sizeof(pid), "%04X", t->usb->pid);
-		bad |= json_object_set_new(e, "usb", json_pack("[{s:s, s:s}]", "vid", vid, "pid", pid));
+		bad |= json_object_set_new(e, "usb",
+		                           json_pack("[{s:s, s:s}]", "vid", vid, "pid", pid));
 	}
 	t->catalog_hint = bad == 0 ? json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(e);
@@ -189,19 +192,20 @@ static kyso_err_t identify(kyso_token_t *t, const kyso_catalog_t *cat, const cha
 				t->alternatives[t->n_alternatives++] = type;
 		}
 		/* ATR says one type, USB another, and none has both */
-		bool conflict = popcount3(best_src) == 1 && (all_src & SRC_ATR) &&
-		                (all_src & SRC_USB);
+		bool conflict =
+		        popcount3(best_src) == 1 && (all_src & SRC_ATR) && (all_src & SRC_USB);
 		t->confidence = confidence_of(best_src, tie, conflict);
 		rc = evidence_for(t, best_src);
 		if (rc == KYSO_OK && conflict)
-			rc = add_evidence(t, best_src & SRC_ATR ? KYSO_EVIDENCE_USB : KYSO_EVIDENCE_ATR,
-			                  "conflict: the %s points to another catalog entry",
-			                  best_src & SRC_ATR ? "USB ID" : "ATR");
+			rc = add_evidence(
+			        t, best_src & SRC_ATR ? KYSO_EVIDENCE_USB : KYSO_EVIDENCE_ATR,
+			        "conflict: the %s points to another catalog entry",
+			        best_src & SRC_ATR ? "USB ID" : "ATR");
 	} else {
 		t->confidence = KYSO_CONFIDENCE_NONE;
 		if (t->reader != NULL && t->reader->atr_len > 0 && sclist != NULL)
-			t->smartcard_list =
-			        kyso_smartcard_list_lookup(sclist, t->reader->atr, t->reader->atr_len);
+			t->smartcard_list = kyso_smartcard_list_lookup(sclist, t->reader->atr,
+			                                               t->reader->atr_len);
 		rc = make_hint(t);
 	}
 	if (rc == KYSO_OK)
@@ -212,8 +216,8 @@ static kyso_err_t identify(kyso_token_t *t, const kyso_catalog_t *cat, const cha
 /* The USB device that is this reader: its product string is part of the
  * reader name (libccid names readers after the USB strings), or else the
  * only device whose catalog entry agrees with the reader's ATR/name. */
-static ssize_t pair_usb(const kyso_detect_result_t *r, const kyso_reader_t *rd,
-                        const bool *used, const kyso_catalog_t *cat)
+static ssize_t pair_usb(const kyso_detect_result_t *r, const kyso_reader_t *rd, const bool *used,
+                        const kyso_catalog_t *cat)
 {
 	for (size_t i = 0; i < r->n_usb; i++)
 		if (!used[i] && r->usb[i].product != NULL && strlen(r->usb[i].product) >= 4 &&
@@ -257,8 +261,8 @@ kyso_err_t kyso_detect_result_match(kyso_detect_result_t *r, const kyso_catalog_
 			used[u] = true;
 		/* an empty reader is a token only when it is a known token's own
 		 * reader (a desktop card reader without a card is not a token) */
-		if (!card && (any_match(cat, rd, u >= 0 ? &r->usb[u] : NULL) &
-		              (SRC_NAME | SRC_USB)) == 0)
+		if (!card &&
+		    (any_match(cat, rd, u >= 0 ? &r->usb[u] : NULL) & (SRC_NAME | SRC_USB)) == 0)
 			continue;
 		kyso_token_t *t = &r->tokens[r->n_tokens++];
 		t->reader = rd;
@@ -286,8 +290,8 @@ kyso_err_t kyso_detect_result_match(kyso_detect_result_t *r, const kyso_catalog_
 		bool known = (any_match(cat, NULL, &r->usb[i]) & SRC_USB) != 0;
 		/* an unknown CCID device is most likely one of the readers PC/SC
 		 * listed; report it alone only when PC/SC could not list readers */
-		if (!known && (!r->usb[i].ccid ||
-		               (r->pcsc_status == KYSO_PCSC_OK && r->n_readers > 0)))
+		if (!known &&
+		    (!r->usb[i].ccid || (r->pcsc_status == KYSO_PCSC_OK && r->n_readers > 0)))
 			continue;
 		r->tokens[r->n_tokens++].usb = &r->usb[i];
 	}

@@ -6,28 +6,43 @@
 #include <string.h>
 #include <winscard.h>
 
-#define PNP_READER "\\\\?PnP?\\Notification"
+#define PNP_READER    "\\\\?PnP?\\Notification"
 #define LIST_ATTEMPTS 3
 
 /* Portable (winscard has no pcsc_stringify_error). */
 static const char *pcsc_err_name(LONG rv)
 {
 	switch (rv) {
-	case SCARD_S_SUCCESS: return "SCARD_S_SUCCESS";
-	case SCARD_E_NO_SERVICE: return "SCARD_E_NO_SERVICE";
-	case SCARD_E_SERVICE_STOPPED: return "SCARD_E_SERVICE_STOPPED";
-	case SCARD_E_NO_READERS_AVAILABLE: return "SCARD_E_NO_READERS_AVAILABLE";
-	case SCARD_E_UNKNOWN_READER: return "SCARD_E_UNKNOWN_READER";
-	case SCARD_E_READER_UNAVAILABLE: return "SCARD_E_READER_UNAVAILABLE";
-	case SCARD_E_TIMEOUT: return "SCARD_E_TIMEOUT";
-	case SCARD_E_NO_MEMORY: return "SCARD_E_NO_MEMORY";
-	case SCARD_E_INSUFFICIENT_BUFFER: return "SCARD_E_INSUFFICIENT_BUFFER";
-	case SCARD_E_INVALID_HANDLE: return "SCARD_E_INVALID_HANDLE";
-	case SCARD_E_INVALID_PARAMETER: return "SCARD_E_INVALID_PARAMETER";
-	case SCARD_E_CANCELLED: return "SCARD_E_CANCELLED";
-	case SCARD_F_COMM_ERROR: return "SCARD_F_COMM_ERROR";
-	case SCARD_F_INTERNAL_ERROR: return "SCARD_F_INTERNAL_ERROR";
-	default: return "PC/SC error";
+	case SCARD_S_SUCCESS:
+		return "SCARD_S_SUCCESS";
+	case SCARD_E_NO_SERVICE:
+		return "SCARD_E_NO_SERVICE";
+	case SCARD_E_SERVICE_STOPPED:
+		return "SCARD_E_SERVICE_STOPPED";
+	case SCARD_E_NO_READERS_AVAILABLE:
+		return "SCARD_E_NO_READERS_AVAILABLE";
+	case SCARD_E_UNKNOWN_READER:
+		return "SCARD_E_UNKNOWN_READER";
+	case SCARD_E_READER_UNAVAILABLE:
+		return "SCARD_E_READER_UNAVAILABLE";
+	case SCARD_E_TIMEOUT:
+		return "SCARD_E_TIMEOUT";
+	case SCARD_E_NO_MEMORY:
+		return "SCARD_E_NO_MEMORY";
+	case SCARD_E_INSUFFICIENT_BUFFER:
+		return "SCARD_E_INSUFFICIENT_BUFFER";
+	case SCARD_E_INVALID_HANDLE:
+		return "SCARD_E_INVALID_HANDLE";
+	case SCARD_E_INVALID_PARAMETER:
+		return "SCARD_E_INVALID_PARAMETER";
+	case SCARD_E_CANCELLED:
+		return "SCARD_E_CANCELLED";
+	case SCARD_F_COMM_ERROR:
+		return "SCARD_F_COMM_ERROR";
+	case SCARD_F_INTERNAL_ERROR:
+		return "SCARD_F_INTERNAL_ERROR";
+	default:
+		return "PC/SC error";
 	}
 }
 
@@ -103,15 +118,17 @@ static void record(kyso_detect_result_t *r, const SCARD_READERSTATE *st, bool go
 	           (unsigned long)st->dwEventState, r->readers[r->n_readers - 1].atr_hex);
 	kyso_err_t rc = KYSO_OK;
 	if (s == KYSO_READER_MUTE)
-		rc = kyso_detect_result_warn(r,
-		                             _("The token in reader \"%s\" does not answer. Pull it "
-		                               "out and plug it in again."),
-		                             st->szReader);
+		rc = kyso_detect_result_warn(
+		        r,
+		        _("The token in reader \"%s\" does not answer. Pull it "
+		          "out and plug it in again."),
+		        st->szReader);
 	else if (s == KYSO_READER_UNAVAILABLE)
-		rc = kyso_detect_result_warn(r,
-		                             _("Reader \"%s\" is unavailable (driver problem). Plug "
-		                               "the token into another USB port."),
-		                             st->szReader);
+		rc = kyso_detect_result_warn(
+		        r,
+		        _("Reader \"%s\" is unavailable (driver problem). Plug "
+		          "the token into another USB port."),
+		        st->szReader);
 	else if (excl)
 		rc = kyso_detect_result_warn(r,
 		                             _("Reader \"%s\" is held exclusively by another "
@@ -173,8 +190,8 @@ static void set_error(kyso_detect_result_t *r, const char *what, LONG rv)
 		kyso_detect_result_set_pcsc(r, KYSO_PCSC_NO_SERVICE, no_service_message());
 		return;
 	}
-	snprintf(msg, sizeof(msg), _("PC/SC error in %s: %s (0x%08lX)"), what,
-	         pcsc_err_name(rv), (unsigned long)rv);
+	snprintf(msg, sizeof(msg), _("PC/SC error in %s: %s (0x%08lX)"), what, pcsc_err_name(rv),
+	         (unsigned long)rv);
 	kyso_detect_result_set_pcsc(r, KYSO_PCSC_ERROR, msg);
 }
 
@@ -233,7 +250,8 @@ bool kyso_pcsc_wait_change(int timeout_ms)
 		rv = SCardGetStatusChange(ctx, 0, st, (DWORD)(n + 1));
 		if (rv == SCARD_S_SUCCESS) {
 			for (size_t i = 0; i <= n; i++)
-				st[i].dwCurrentState = st[i].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+				st[i].dwCurrentState =
+				        st[i].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
 			rv = SCardGetStatusChange(ctx, (DWORD)timeout_ms, st, (DWORD)(n + 1));
 		}
 		ok = rv == SCARD_S_SUCCESS || rv == SCARD_E_TIMEOUT;

@@ -104,9 +104,9 @@ kyso_err_t kyso_detect_result_add_reader(kyso_detect_result_t *r, const char *na
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_detect_result_add_usb(kyso_detect_result_t *r, uint16_t vid, uint16_t pid,
-                                      int bus, int address, bool ccid,
-                                      const char *manufacturer, const char *product)
+kyso_err_t kyso_detect_result_add_usb(kyso_detect_result_t *r, uint16_t vid, uint16_t pid, int bus,
+                                      int address, bool ccid, const char *manufacturer,
+                                      const char *product)
 {
 	if (r == NULL)
 		return KYSO_ERR_USAGE;
@@ -122,7 +122,8 @@ kyso_err_t kyso_detect_result_add_usb(kyso_detect_result_t *r, uint16_t vid, uin
 	u->bus = bus;
 	u->address = address;
 	u->ccid = ccid;
-	u->manufacturer = manufacturer != NULL && *manufacturer != '\0' ? strdup(manufacturer) : NULL;
+	u->manufacturer =
+	        manufacturer != NULL && *manufacturer != '\0' ? strdup(manufacturer) : NULL;
 	u->product = product != NULL && *product != '\0' ? strdup(product) : NULL;
 	r->n_usb++;
 	return KYSO_OK;
@@ -141,8 +142,7 @@ void kyso_detect_result_set_pcsc(kyso_detect_result_t *r, kyso_pcsc_status_t st,
 	set_msg(&r->pcsc_message, message);
 }
 
-void kyso_detect_result_set_usb(kyso_detect_result_t *r, kyso_usb_status_t st,
-                                const char *message)
+void kyso_detect_result_set_usb(kyso_detect_result_t *r, kyso_usb_status_t st, const char *message)
 {
 	r->usb_status = st;
 	set_msg(&r->usb_message, message);
@@ -350,8 +350,9 @@ kyso_err_t kyso_detect_result_status(const kyso_detect_result_t *r, kyso_error_t
 {
 	if (r->pcsc_status == KYSO_PCSC_NO_SERVICE)
 		return kyso_error_set(err, KYSO_ERR_NO_PCSC_SERVICE, "%s",
-		                      r->pcsc_message != NULL ? r->pcsc_message
-		                                              : kyso_strerr(KYSO_ERR_NO_PCSC_SERVICE));
+		                      r->pcsc_message != NULL
+		                              ? r->pcsc_message
+		                              : kyso_strerr(KYSO_ERR_NO_PCSC_SERVICE));
 	if (r->n_tokens == 0) {
 		if (r->pcsc_status == KYSO_PCSC_NO_READERS)
 			return kyso_error_set(err, KYSO_ERR_NO_TOKEN, "%s",

@@ -110,13 +110,15 @@ json_t *kyso_token_to_json(const kyso_token_t *t)
 	                           issuers != NULL ? json_deep_copy(issuers) : json_array());
 	bad |= json_object_set_new(o, "confidence", json_string(kyso_confidence_id(t->confidence)));
 	bad |= set_str(o, "reader", t->reader != NULL ? t->reader->name : NULL);
-	bad |= set_str(o, "reader_state", t->reader != NULL ? reader_state_id(t->reader->state) : NULL);
-	bad |= set_str(o, "atr", t->reader != NULL && t->reader->atr_len > 0 ? t->reader->atr_hex : NULL);
+	bad |= set_str(o, "reader_state",
+	               t->reader != NULL ? reader_state_id(t->reader->state) : NULL);
+	bad |= set_str(o, "atr",
+	               t->reader != NULL && t->reader->atr_len > 0 ? t->reader->atr_hex : NULL);
 	bad |= json_object_set_new(o, "usb", t->usb != NULL ? usb_json(t->usb) : json_null());
 	for (size_t i = 0; i < t->n_evidence; i++)
 		bad |= json_array_append_new(ev, json_pack("{s:s, s:s}", "source",
-		                                           evidence_id(t->evidence[i].kind), "detail",
-		                                           t->evidence[i].detail));
+		                                           evidence_id(t->evidence[i].kind),
+		                                           "detail", t->evidence[i].detail));
 	bad |= json_object_set_new(o, "evidence", ev);
 	for (size_t i = 0; i < t->n_alternatives; i++)
 		bad |= json_array_append_new(alt, json_string(t->alternatives[i]->id));
@@ -170,7 +172,8 @@ json_t *kyso_detect_result_to_json(const kyso_detect_result_t *r)
 			bad |= json_array_append_new(tokens, kyso_token_to_json(&r->tokens[i]));
 		bad |= json_object_set_new(doc, "tokens", tokens);
 		tokens = NULL;
-		bad |= json_object_set_new(pcsc, "status", json_string(pcsc_status_id(r->pcsc_status)));
+		bad |= json_object_set_new(pcsc, "status",
+		                           json_string(pcsc_status_id(r->pcsc_status)));
 		bad |= set_str(pcsc, "message", r->pcsc_message);
 		for (size_t i = 0; i < r->n_readers; i++)
 			bad |= json_array_append_new(readers, reader_json(&r->readers[i]));
@@ -178,7 +181,8 @@ json_t *kyso_detect_result_to_json(const kyso_detect_result_t *r)
 		readers = NULL;
 		bad |= json_object_set_new(doc, "pcsc", pcsc);
 		pcsc = NULL;
-		bad |= json_object_set_new(usb, "status", json_string(usb_status_id(r->usb_status)));
+		bad |= json_object_set_new(usb, "status",
+		                           json_string(usb_status_id(r->usb_status)));
 		bad |= set_str(usb, "message", r->usb_message);
 		for (size_t i = 0; i < r->n_usb; i++)
 			bad |= json_array_append_new(devices, usb_json(&r->usb[i]));
@@ -187,19 +191,21 @@ json_t *kyso_detect_result_to_json(const kyso_detect_result_t *r)
 		bad |= json_object_set_new(doc, "usb", usb);
 		usb = NULL;
 		for (size_t i = 0; i < kyso_catalog_file_count(r->catalog); i++)
-			bad |= json_array_append_new(files,
-			                             json_string(kyso_catalog_file_at(r->catalog, i)));
+			bad |= json_array_append_new(
+			        files, json_string(kyso_catalog_file_at(r->catalog, i)));
 		bad |= json_object_set_new(cat, "files", files);
 		files = NULL;
-		bad |= json_object_set_new(cat, "token_types",
-		                           json_integer((json_int_t)kyso_catalog_count(r->catalog)));
+		bad |= json_object_set_new(
+		        cat, "token_types",
+		        json_integer((json_int_t)kyso_catalog_count(r->catalog)));
 		bad |= json_object_set_new(doc, "catalog", cat);
 		cat = NULL;
 		for (size_t i = 0; i < r->n_warnings; i++)
 			bad |= json_array_append_new(warnings, json_string(r->warnings[i]));
 		bad |= json_object_set_new(doc, "warnings", warnings);
 		warnings = NULL;
-		bad |= json_object_set_new(doc, "elapsed_ms", json_integer((json_int_t)r->elapsed_ms));
+		bad |= json_object_set_new(doc, "elapsed_ms",
+		                           json_integer((json_int_t)r->elapsed_ms));
 		if (rc != KYSO_OK) {
 			json_t *e = kyso_json_error_new(&err);
 			bad |= e == NULL || json_object_update(doc, e) != 0;

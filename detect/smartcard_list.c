@@ -114,8 +114,8 @@ char *kyso_smartcard_list_lookup(const char *path, const uint8_t *atr, size_t le
 					dl--;
 				/* skip URLs: the descriptions are what a person reads */
 				if (dl > 0 && strncmp(d, "http", 4) != 0 &&
-				    kyso_buf_printf(&out, "%s%.*s", out.len > 0 ? "; " : "", (int)dl,
-				                    d) != KYSO_OK)
+				    kyso_buf_printf(&out, "%s%.*s", out.len > 0 ? "; " : "",
+				                    (int)dl, d) != KYSO_OK)
 					break;
 			}
 		} else if (l > 0 && s[0] != '#') {

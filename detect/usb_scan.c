@@ -44,7 +44,8 @@ static bool sysfs_string(libusb_device *dev, const char *attr, char *out, size_t
 	if (n <= 0)
 		return false;
 	char path[256];
-	int o = snprintf(path, sizeof(path), "/sys/bus/usb/devices/%u-", libusb_get_bus_number(dev));
+	int o = snprintf(path, sizeof(path), "/sys/bus/usb/devices/%u-",
+	                 libusb_get_bus_number(dev));
 	for (int i = 0; i < n && o > 0 && (size_t)o < sizeof(path); i++)
 		o += snprintf(path + o, sizeof(path) - (size_t)o, i == 0 ? "%u" : ".%u", ports[i]);
 	if (o <= 0 || (size_t)o >= sizeof(path))
@@ -122,10 +123,9 @@ void kyso_usb_scan(kyso_detect_result_t *r, const kyso_catalog_t *cat)
 			continue;
 		char manuf[128] = "", product[128] = "";
 		descriptor_strings(list[i], &dd, manuf, product, sizeof(product), &denied);
-		if (kyso_detect_result_add_usb(r, dd.idVendor, dd.idProduct,
-		                               libusb_get_bus_number(list[i]),
-		                               libusb_get_device_address(list[i]), ccid, manuf,
-		                               product) != KYSO_OK)
+		if (kyso_detect_result_add_usb(
+		            r, dd.idVendor, dd.idProduct, libusb_get_bus_number(list[i]),
+		            libusb_get_device_address(list[i]), ccid, manuf, product) != KYSO_OK)
 			kyso_warn("detect: out of memory recording a USB device");
 	}
 	libusb_free_device_list(list, 1);

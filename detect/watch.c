@@ -22,9 +22,8 @@ static void diff(const kyso_detect_result_t *prev, const kyso_detect_result_t *c
 			fn(KYSO_EVENT_INSERTED, &cur->tokens[i], ctx);
 }
 
-kyso_err_t kyso_detect_watch(const kyso_detect_opts_t *opts, int poll_ms,
-                             kyso_detect_event_fn fn, void *ctx, volatile sig_atomic_t *stop,
-                             kyso_error_t *err)
+kyso_err_t kyso_detect_watch(const kyso_detect_opts_t *opts, int poll_ms, kyso_detect_event_fn fn,
+                             void *ctx, volatile sig_atomic_t *stop, kyso_error_t *err)
 {
 	if (opts == NULL || fn == NULL || stop == NULL)
 		return kyso_error_set(err, KYSO_ERR_USAGE, "kyso_detect_watch: bad arguments");

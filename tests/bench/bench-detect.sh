@@ -1,0 +1,66 @@
+#!/bin/bash
+# Benchmark: wall time of `kyso detect --json` against a private pcscd with a
+# virtual ePass2003, beside `opensc-tool -a` on the same card in the same run.
+# Median of KYSO_BENCH_RUNS (default 25) runs each; target <= 50 ms.
+# kyso is measured from a non-sanitized Release build in build-bench/ (made
+# here if missing); the harness programs (kyso-vicc, kh-pcsc-probe) come from
+# the test build ($KYSO_BUILD_DIR or build/).
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export KYSO_SRC=$top KYSO_HARNESS=$top/tests/harness
+export KYSO_BUILD=${KYSO_BUILD_DIR:-$top/build}
+BENCH=${KYSO_BENCH_DIR:-$top/build-bench}
+RUNS=${KYSO_BENCH_RUNS:-25}
+TARGET_MS=50
+
+if [[ ! -f $BENCH/build.ninja ]]; then
+	cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF >/dev/null
+fi
+cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" --target kyso kyso_translations >/dev/null
+for p in kyso-vicc kh-pcsc-probe; do
+	[[ -x $KYSO_BUILD/bin/$p ]] || cmake --build "$KYSO_BUILD" -j "${KYSO_JOBS:-2}" --target "$p" >/dev/null
+done
+export PATH=$KYSO_BUILD/bin:$KYSO_HARNESS/bin:$PATH
+. "$KYSO_HARNESS/lib.sh"
+. "$KYSO_HARNESS/vicc/pcscd.sh"
+kh_tmpdir
+export KYSO_SYSCONFDIR=$KH_TMP/etc XDG_CONFIG_HOME=$KH_TMP/config
+export KYSO_DATADIR=$top/data
+kh_pcscd_start
+kh_vicc_insert 3B9F958131FE9F006646530520032571DF000003900096 0
+
+# sanity: both tools see the card, kyso identifies it
+"$BENCH/bin/kyso" detect --json | grep -q '"id": "feitian-epass2003"' ||
+	{ echo "bench-detect: kyso did not identify the virtual ePass2003" >&2; exit 1; }
+opensc-tool -a >/dev/null
+
+python3 - "$RUNS" "$TARGET_MS" "$BENCH/bin/kyso" <<'PY'
+import statistics, subprocess, sys, time
+runs, target, kyso = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+def measure(cmd):
+    t = []
+    for _ in range(runs):
+        s = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        t.append((time.perf_counter() - s) * 1000)
+    return statistics.median(t), min(t), max(t)
+rows = [("kyso detect --json", [kyso, "detect", "--json"]),
+        ("kyso detect --json --no-usb", [kyso, "detect", "--json", "--no-usb"]),
+        ("opensc-tool -a", ["opensc-tool", "-a"])]
+res = {}
+print(f"{'command':30} {'median':>9} {'min':>8} {'max':>8}   ({runs} runs each)")
+for name, cmd in rows:
+    med, lo, hi = measure(cmd)
+    res[name] = med
+    print(f"{name:30} {med:7.1f}ms {lo:6.1f}ms {hi:6.1f}ms")
+import json
+scan = [json.loads(subprocess.run([kyso, "detect", "--json"], capture_output=True).stdout)["elapsed_ms"]
+        for _ in range(runs)]
+print(f"{'(scan inside kyso, elapsed_ms)':30} {statistics.median(scan):7.1f}ms {min(scan):6.1f}ms {max(scan):6.1f}ms")
+with open("/proc/loadavg") as f:
+    print(f"load average during the run: {f.read().split()[0]} ({__import__('os').cpu_count()} CPUs)")
+ok = res["kyso detect --json"] <= target
+print(f"kyso detect --json median {res['kyso detect --json']:.1f} ms, target <= {target:.0f} ms: "
+      f"{'PASS' if ok else 'FAIL'} (opensc-tool -a: {res['opensc-tool -a']:.1f} ms)")
+sys.exit(0 if ok else 1)
+PY
