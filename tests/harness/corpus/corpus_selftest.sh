@@ -223,6 +223,22 @@ r = subprocess.run(["openssl", "cms", "-verify", "-binary", "-noverify", "-infor
 sys.exit(r.returncode)
 PY
 
+# --- form with an empty signature field: mutool can sign into it --------------------------------
+kh_check "form: mutool sees an unsigned signature field" \
+	bash -c "mutool sign '$(f form-empty-sigfield.pdf)' | grep -q 'Signature is not signed'"
+kh_check "form: text field HoTen holds its value" bash -c \
+	"qpdf --show-object=7 '$(f form-empty-sigfield.pdf)' | grep '/T (HoTen)' | grep -q '/V (Nguyen Van An)'"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$KH_TMP/k.pem" -out "$KH_TMP/c.pem" -days 2 \
+	-subj "/CN=corpus self-test" 2>/dev/null
+openssl pkcs12 -export -inkey "$KH_TMP/k.pem" -in "$KH_TMP/c.pem" -out "$KH_TMP/s.p12" -passout pass:x
+sign_field() { # sign_field IN OUT: mutool signs the first unsigned field
+	local n
+	n=$(mutool sign "$1" | sed -n 's/^ *\([0-9]*\): Signature is not signed.*/\1/p' | head -n1)
+	[[ -n $n ]] && mutool sign -s "$KH_TMP/s.p12" -P x -o "$2" "$1" "$n" >/dev/null
+}
+kh_check "form: mutool signs the empty field" sign_field "$(f form-empty-sigfield.pdf)" "$KH_TMP/form-signed.pdf"
+kh_check "form: that signature is valid for pdfsig" test "$(valid_sigs "$KH_TMP/form-signed.pdf")" = 1
+
 # --- damaged variants: the damage is there, and qpdf sees what the manifest claims -------------
 base=$(f real-libtasn1-pdftex.pdf)
 jh=$(f damaged-junk-header.pdf)
@@ -271,7 +287,11 @@ echo "# kh-bigpdf 8 MiB in ${ms} ms"
 kh_check "kh-bigpdf 5000 text pages" kh-bigpdf "$KH_TMP/p.pdf" --pages 5000
 kh_check "5000-page file: 5000 pages, qpdf clean" \
 	bash -c "pdfinfo '$KH_TMP/p.pdf' | grep -qE '^Pages: +5000$' && qpdf --check '$KH_TMP/p.pdf' >/dev/null"
+kh_check "kh-bigpdf --sigfield" kh-bigpdf "$KH_TMP/s.pdf" --pages 70 --mb 1 --sigfield
+kh_check "kh-bigpdf --sigfield: qpdf clean" test "$(qcheck "$KH_TMP/s.pdf")" = 0
+kh_check "kh-bigpdf --sigfield: mutool signs the field" sign_field "$KH_TMP/s.pdf" "$KH_TMP/s-signed.pdf"
+kh_check "kh-bigpdf --sigfield: signature valid for pdfsig" test "$(valid_sigs "$KH_TMP/s-signed.pdf")" = 1
 kh_check "kh-bigpdf rejects --pages 0" bash -c "! kh-bigpdf '$KH_TMP/z.pdf' --pages 0 2>/dev/null"
-rm -f "$KH_TMP/b.pdf" "$KH_TMP/p.pdf"
+rm -f "$KH_TMP"/*.pdf
 
 kh_done

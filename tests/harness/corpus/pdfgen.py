@@ -8,6 +8,7 @@ Usage: pdfgen.py COMMAND ...
   revisions IN OUT --count N         append N incremental updates with classic xref tables
   xrefstm-updates IN OUT --count N   append N incremental updates, each with an xref stream
   certify OUT --cert PEM --key PEM   document certified with DocMDP P=1 (signed with openssl cms)
+  form OUT                           AcroForm: filled text field HoTen + empty signature field ChuKy1
   damage KIND IN OUT                 KIND: junk-header trailing-garbage trailing-garbage-4k truncate
                                      length-short length-long xref-shift header-only
 """
@@ -409,6 +410,37 @@ def cmd_certify(a):
 			f.write(data)
 
 
+def cmd_form(a):
+	"""Two pages with an AcroForm: a filled text field and an empty, visible signature field."""
+	with open(a.out, "wb") as f:
+		out = Out(f)
+		out.raw("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+		out.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R 8 0 R] "
+			"/DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 3 0 R >> >> >> >>")
+		out.obj(2, "<< /Type /Pages /Kids [5 0 R 9 0 R] /Count 2 >>")
+		out.obj(3, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+		out.obj(4, "<< /Title (Form with an empty signature field) /Producer (%s) >>" % PRODUCER)
+		out.obj(5, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+			"/Contents 6 0 R /Annots [7 0 R 8 0 R] >>")
+		out.stream(6, "", page_content(["Form with an empty signature field", "",
+			"Full name (field HoTen):", "", "", "Signature (field ChuKy1, unsigned):"]))
+		ap = "/Tx BMC q BT /Helv 12 Tf 0 g 2 6 Td (Nguyen Van An) Tj ET Q EMC"
+		out.obj(7, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (HoTen) /V (Nguyen Van An) "
+			"/DA (/Helv 12 Tf 0 g) /Rect [72 700 372 722] /F 4 /P 5 0 R /AP << /N 11 0 R >> >>")
+		out.obj(8, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (ChuKy1) /Rect [72 560 322 640] "
+			"/F 4 /P 5 0 R /MK << /BC [0 0 1] >> >>")
+		out.obj(9, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+			"/Contents 10 0 R >>")
+		out.stream(10, "", page_content(["Page 2"]))
+		out.stream(11, "/Type /XObject /Subtype /Form /BBox [0 0 300 22] /Resources << /Font << /Helv 3 0 R >> >>", ap)
+		entries = {0: (0, 65535, "f")}
+		for num, off in out.offsets.items():
+			entries[num] = (off, 0, "n")
+		fid = file_id()
+		xo = out.xref_table(entries)
+		out.trailer("/Size 12 /Root 1 0 R /Info 4 0 R /ID [%s %s]" % (fid, fid), xo)
+
+
 def xref_table_spans(data):
 	"""(offset, length) of every 'n' entry in every classic xref section on the /Prev chain."""
 	spans = []
@@ -494,6 +526,9 @@ def main():
 	s.add_argument("--cert", required=True)
 	s.add_argument("--key", required=True)
 	s.set_defaults(fn=cmd_certify)
+	s = sub.add_parser("form")
+	s.add_argument("out")
+	s.set_defaults(fn=cmd_form)
 	s = sub.add_parser("damage")
 	s.add_argument("kind")
 	s.add_argument("inp")
