@@ -562,7 +562,7 @@ static kyso_pdf_obj_t *find_page(kyso_pdf_t *pdf, long index, uint32_t *num_out,
 	}
 	kyso_pdf_obj_free(cat);
 	kyso_pdf_obj_t *node = kyso_pdf_load(pdf, num, err);
-	for (int depth = 0; node && depth < 64; depth++) {
+	for (int depth = 0; node && node->type == KYSO_PDF_DICT && depth < 64; depth++) {
 		const kyso_pdf_obj_t *kids = kyso_pdf_dict_get(node, "Kids");
 		if (!kids || kids->type != KYSO_PDF_ARRAY) {
 			if (index == 0) {

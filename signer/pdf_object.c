@@ -143,6 +143,10 @@ bool pdf_array_push(kyso_pdf_obj_t *a, kyso_pdf_obj_t *item)
 {
 	if (!item)
 		return false;
+	if (a->type != KYSO_PDF_ARRAY) {
+		kyso_pdf_obj_free(item);
+		return false;
+	}
 	if (a->u.arr.n == a->u.arr.cap) {
 		size_t nc = a->u.arr.cap ? a->u.arr.cap * 2 : 8;
 		kyso_pdf_obj_t **p = realloc(a->u.arr.items, nc * sizeof(*p));
@@ -163,6 +167,10 @@ bool pdf_dict_set(kyso_pdf_obj_t *d, const char *key, kyso_pdf_obj_t *val)
 		return false;
 	if (d->type == KYSO_PDF_STREAM)
 		d = d->u.stream.dict;
+	if (d->type != KYSO_PDF_DICT) {
+		kyso_pdf_obj_free(val);
+		return false;
+	}
 	for (size_t i = 0; i < d->u.dict.n; i++) {
 		if (strcmp(d->u.dict.keys[i], key) == 0) {
 			kyso_pdf_obj_free(d->u.dict.vals[i]);

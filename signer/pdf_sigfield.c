@@ -467,6 +467,9 @@ kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change
 	kyso_pdf_obj_free(cat);
 	kyso_pdf_change_t *v = NULL;
 	size_t cnt = 0, cap = 0;
+	/* no lazy xref rebuild while the sections are walked */
+	bool was_repairing = pdf->repairing;
+	pdf->repairing = true;
 	for (size_t s = 0; s < first_old; s++) {
 		const pdf_section_t *sec = &pdf->sections[s];
 		for (size_t i = 0; i < sec->n; i++) {
@@ -483,6 +486,7 @@ kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change
 				kyso_pdf_change_t *p = realloc(v, cap * sizeof(*p));
 				if (!p) {
 					free(v);
+					pdf->repairing = was_repairing;
 					return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
 				}
 				v = p;
@@ -498,6 +502,7 @@ kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change
 			}
 		}
 	}
+	pdf->repairing = was_repairing;
 	*out = v;
 	*n = cnt;
 	return KYSO_OK;

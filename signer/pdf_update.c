@@ -165,8 +165,13 @@ static kyso_err_t add_to_array_obj(writer_t *w, kyso_pdf_obj_t *owner, const cha
 	}
 	kyso_pdf_obj_t *arr = v && v->type == KYSO_PDF_ARRAY ? kyso_pdf_obj_copy(v)
 	                                                     : pdf_obj_new(KYSO_PDF_ARRAY);
-	if (!arr || !pdf_array_push(arr, pdf_obj_ref(field_num, 0)) ||
-	    !pdf_dict_set(owner, key, arr))
+	if (!arr)
+		return KYSO_ERR_NOMEM;
+	if (!pdf_array_push(arr, pdf_obj_ref(field_num, 0))) {
+		kyso_pdf_obj_free(arr);
+		return KYSO_ERR_NOMEM;
+	}
+	if (!pdf_dict_set(owner, key, arr))
 		return KYSO_ERR_NOMEM;
 	*owner_changed = true;
 	return KYSO_OK;
