@@ -156,10 +156,10 @@ def xref_stream_data(rows):
 	return bytes(data)
 
 
-def hybrid_objects(title):
+def hybrid_objects(title, how):
 	content = zlib.compress(b(page_content([title, "",
 		"Objects 5 and 6 live in an object stream that only the /XRefStm",
-		"cross-reference stream lists; the classic table marks them free."])))
+		"cross-reference stream lists; " + how])))
 	return {
 		1: "<< /Type /Catalog /Pages 2 0 R /Lang (vi-VN) /MarkInfo << /Marked false >> >>",
 		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -196,7 +196,7 @@ def write_hybrid_start(out, objs):
 
 
 def cmd_hybrid_word(a):
-	objs = hybrid_objects("Hybrid reference file (Word 2016 layout)")
+	objs = hybrid_objects("Hybrid reference file (Word 2016 layout)", "the classic table marks them free.")
 	with open(a.out, "wb") as f:
 		out = Out(f)
 		fid = write_hybrid_start(out, objs)
@@ -214,7 +214,7 @@ def cmd_hybrid_word(a):
 
 
 def cmd_hybrid_single(a):
-	objs = hybrid_objects("Hybrid reference file (single section)")
+	objs = hybrid_objects("Hybrid reference file (single section)", "the classic table leaves them out.")
 	with open(a.out, "wb") as f:
 		out = Out(f)
 		fid = write_hybrid_start(out, objs)
