@@ -1,7 +1,525 @@
-/* `kyso setup` (issue: install and register the driver). */
-#include "kyso_installer.h"
+/* `kyso setup`: detect the token, plan, apply with a journal (rollback on
+ * failure), self-test signature, agent registration, install report.
+ * `--dry-run` prints the plan, `--uninstall` undoes the journal. */
+#include "setup_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void usage(FILE *out)
+{
+	fprintf(out, "%s\n",
+	        _("Usage: kyso setup [--dry-run] [--json] [--unattended] [--bundle DIR] "
+	          "[--origin URL]... [--pin-env VAR] [--token ID] [--user] [--root DIR]\n"
+	          "       kyso setup --uninstall [--user] [--root DIR]\n"
+	          "       kyso setup --repair [options]"));
+	fprintf(out, "\n%s\n",
+	        _("Installs and registers the driver of the connected token, signs a "
+	          "sample PDF as proof and registers the signing agent."));
+	fprintf(out, "\n%s\n", _("Options:"));
+	fprintf(out, "  --dry-run          %s\n", _("print the plan and change nothing"));
+	fprintf(out, "  --json             %s\n", _("one JSON document on stdout (docs/setup.md)"));
+	fprintf(out, "  --unattended       %s\n",
+	        _("never ask anything (PIN only from --pin-env)"));
+	fprintf(out, "  --bundle DIR       %s\n",
+	        _("vendor driver files, checked against the "
+	          "catalog's SHA-256"));
+	fprintf(out, "  --origin URL       %s\n",
+	        _("web system allowed to use the agent (repeatable)"));
+	fprintf(out, "  --pin-env VAR      %s\n", _("self-test PIN from environment variable VAR"));
+	fprintf(out, "  --token ID         %s\n",
+	        _("which token: detected token key or catalog id"));
+	fprintf(out, "  --token-label L    %s\n", _("PKCS#11 token label for the self-test"));
+	fprintf(out, "  --catalog FILE     %s\n",
+	        _("use FILE instead of the installed tokens.json"));
+	fprintf(out, "  --ca FILE          %s\n",
+	        _("extra trust anchor for verifying the self-test"));
+	fprintf(out, "  --report-dir DIR   %s\n",
+	        _("where install-report.json and the signed sample go"));
+	fprintf(out, "  --no-selftest      %s\n", _("do not sign the sample PDF"));
+	fprintf(out, "  --no-agent         %s\n", _("do not register the signing agent"));
+	fprintf(out, "  --user             %s\n",
+	        _("register for this user only (p11-kit, config, agent)"));
+	fprintf(out, "  --root DIR         %s\n",
+	        _("staging root: every system path is under DIR "
+	          "(also KYSO_ROOT)"));
+	fprintf(out, "  --uninstall        %s\n", _("undo exactly what setup did (journal)"));
+	fprintf(out, "  --repair           %s\n",
+	        _("re-apply what is missing, sign again, new report"));
+	fprintf(out, "\n%s\n",
+	        _("Exit codes: 0 ok, 1 problem (missing vendor file, self-test not "
+	          "verified), 2 usage, 3 no token or PC/SC service, 4 token error "
+	          "(PIN), 5 bad bundle file."));
+}
+
+static int usage_error(bool json, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(bool json, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kyso_error_t err;
+	kyso_error_set(&err, KYSO_ERR_USAGE, "%s", buf);
+	return kyso_cmd_fail(json, &err);
+}
+
+/* Returns -1 when parsing went fine, else an exit code. */
+static int parse(int argc, char **argv, setup_opts_t *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+		const char **dst = NULL;
+		if (strcmp(s, "--json") == 0)
+			o->json = true;
+		else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0)
+			o->help = true;
+		else if (strcmp(s, "--dry-run") == 0)
+			o->dry_run = true;
+		else if (strcmp(s, "--unattended") == 0)
+			o->unattended = true;
+		else if (strcmp(s, "--uninstall") == 0)
+			o->uninstall = true;
+		else if (strcmp(s, "--repair") == 0)
+			o->repair = true;
+		else if (strcmp(s, "--user") == 0)
+			o->user = true;
+		else if (strcmp(s, "--no-selftest") == 0)
+			o->no_selftest = true;
+		else if (strcmp(s, "--no-agent") == 0)
+			o->no_agent = true;
+		else if (strcmp(s, "--vendor-plugin") == 0)
+			o->vendor_plugin = true;
+		else if (strcmp(s, "--bundle") == 0)
+			dst = &o->bundle;
+		else if (strcmp(s, "--catalog") == 0)
+			dst = &o->catalog;
+		else if (strcmp(s, "--token") == 0)
+			dst = &o->token;
+		else if (strcmp(s, "--token-label") == 0)
+			dst = &o->token_label;
+		else if (strcmp(s, "--pin-env") == 0)
+			dst = &o->pin_env;
+		else if (strcmp(s, "--report-dir") == 0)
+			dst = &o->report_dir;
+		else if (strcmp(s, "--ca") == 0)
+			dst = &o->ca_file;
+		else if (strcmp(s, "--root") == 0)
+			dst = &o->root;
+		else if (strcmp(s, "--origin") == 0) {
+			if (next == NULL)
+				return usage_error(o->json, _("%s needs a value"), s);
+			if (strncmp(next, "https://", 8) != 0 && strncmp(next, "http://", 7) != 0)
+				return usage_error(o->json,
+				                   _("--origin takes a web origin such as "
+				                     "https://vanban.example.gov.vn, not \"%s\""),
+				                   next);
+			json_array_append_new(o->origins, json_string(next));
+			i++;
+			continue;
+		} else
+			return usage_error(o->json,
+			                   _("kyso setup: unknown option \"%s\" (see --help)"), s);
+		if (dst != NULL) {
+			if (next == NULL)
+				return usage_error(o->json, _("%s needs a value"), s);
+			*dst = next;
+			i++;
+		}
+	}
+	if (o->vendor_plugin)
+		return usage_error(o->json, _("%s is not available in this version of kyso yet"),
+		                   "--vendor-plugin");
+	if (o->uninstall && (o->dry_run || o->repair))
+		return usage_error(o->json, _("%s cannot be combined with --dry-run or --repair"),
+		                   "--uninstall");
+	return -1;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	setup_interrupted = 1;
+}
+
+static kyso_err_t setup_root(setup_opts_t *o, char *buf, size_t cap, kyso_error_t *err)
+{
+	if (o->root == NULL) {
+		const char *env = getenv("KYSO_ROOT");
+		o->root = env != NULL ? env : "";
+	}
+	if (o->root[0] == '\0' || strcmp(o->root, "/") == 0) {
+		o->root = "";
+		return KYSO_OK;
+	}
+	if (realpath(o->root, buf) == NULL)
+		return kyso_error_set(err, KYSO_ERR_USAGE, _("--root %s: %s"), o->root,
+		                      strerror(errno));
+	(void)cap;
+	o->root = buf;
+	/* the catalog overrides and kyso's config live under the root too */
+	char sys[PATH_MAX];
+	snprintf(sys, sizeof(sys), "%s/etc/kyso", buf);
+	setenv("KYSO_SYSCONFDIR", sys, 1);
+	return KYSO_OK;
+}
+
+static int uninstall(const setup_opts_t *o)
+{
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	plan_t p;
+	memset(&p, 0, sizeof(p));
+	char *dir = o->user ? NULL : setup_path(o, "/var/lib/kyso/setup");
+	if (o->user) {
+		const char *home = getenv("HOME");
+		if (asprintf(&dir, "%s/.local/state/kyso/setup", home != NULL ? home : "/tmp") < 0)
+			dir = NULL;
+	}
+	journal_t *j = dir != NULL ? journal_open(dir, &err) : NULL;
+	if (j == NULL) {
+		free(dir);
+		return kyso_cmd_fail(o->json, &err);
+	}
+	size_t n = journal_count(j);
+	json_t *problems = json_array();
+	kyso_err_t rc = KYSO_OK;
+	if (journal_exists(j))
+		rc = journal_undo(j, false, problems, &err);
+	journal_free(&j);
+	int code = rc != KYSO_OK
+	                   ? (int)kyso_err_exit(rc)
+	                   : (json_array_size(problems) > 0 ? KYSO_EXIT_PROBLEM : KYSO_EXIT_OK);
+	if (o->json) {
+		kyso_json_print(json_pack("{s:i, s:s, s:s, s:I, s:O, s:i}", "schema",
+		                          SETUP_REPORT_SCHEMA, "kind", "kyso-uninstall", "journal",
+		                          dir, "undone", (json_int_t)n, "problems", problems,
+		                          "exit", code));
+	} else if (n == 0) {
+		printf(_("Nothing to uninstall: no install journal in %s.\n"), dir);
+	} else {
+		printf(_("Undid %zu journaled changes from %s.\n"), n, dir);
+		size_t i;
+		json_t *v;
+		json_array_foreach(problems, i, v)
+		        printf(_("  Problem: %s\n"), json_string_value(v));
+	}
+	json_decref(problems);
+	free(dir);
+	return code;
+}
+
+/* Asks which of several known tokens (interactive only). */
+static const kyso_token_t *ask_token(const setup_opts_t *o, const kyso_detect_result_t *det,
+                                     kyso_error_t *err)
+{
+	size_t n = kyso_detect_token_count(det);
+	if (o->unattended || o->json || !isatty(STDIN_FILENO)) {
+		char list[1024] = "";
+		for (size_t i = 0; i < n; i++) {
+			const kyso_token_t *t = kyso_detect_token_at(det, i);
+			if (kyso_token_type(t) == NULL)
+				continue;
+			size_t l = strlen(list);
+			snprintf(list + l, sizeof(list) - l, "%s%s (%s)", l ? ", " : "",
+			         kyso_token_type_id(kyso_token_type(t)), kyso_token_key(t));
+		}
+		kyso_error_set(err, KYSO_ERR_USAGE,
+		               _("Several tokens are connected: %s. Say which with --token ID, "
+		                 "or leave only one plugged in."),
+		               list);
+		return NULL;
+	}
+	printf("%s\n", _("Several tokens are connected:"));
+	for (size_t i = 0; i < n; i++) {
+		const kyso_token_t *t = kyso_detect_token_at(det, i);
+		if (kyso_token_type(t) != NULL)
+			printf("  %zu) %s — %s\n", i + 1, kyso_token_type_name(kyso_token_type(t)),
+			       kyso_token_key(t));
+	}
+	printf("%s ", _("Which one (number)?"));
+	fflush(stdout);
+	char line[32];
+	if (fgets(line, sizeof(line), stdin) != NULL) {
+		unsigned long k = strtoul(line, NULL, 10);
+		if (k >= 1 && k <= n && kyso_token_type(kyso_detect_token_at(det, k - 1)) != NULL)
+			return kyso_detect_token_at(det, k - 1);
+	}
+	kyso_error_set(err, KYSO_ERR_USAGE, "%s", _("No token chosen."));
+	return NULL;
+}
+
+/* The token to set up: --token (detected key or catalog id), else the one
+ * known token present. */
+static kyso_err_t choose_token(const setup_opts_t *o, const kyso_catalog_t *cat,
+                               const kyso_detect_result_t *det, const kyso_token_type_t **type,
+                               const kyso_token_t **token, kyso_error_t *err)
+{
+	*type = NULL;
+	*token = NULL;
+	size_t n = kyso_detect_token_count(det);
+	if (o->token != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			const kyso_token_t *t = kyso_detect_token_at(det, i);
+			const kyso_token_type_t *tt = kyso_token_type(t);
+			if (tt != NULL && (strcmp(kyso_token_key(t), o->token) == 0 ||
+			                   strcmp(kyso_token_type_id(tt), o->token) == 0)) {
+				*token = t;
+				*type = tt;
+				return KYSO_OK;
+			}
+		}
+		*type = kyso_catalog_find(cat, o->token);
+		if (*type == NULL)
+			return kyso_error_set(err, KYSO_ERR_USAGE,
+			                      _("--token %s: no such token connected and no such "
+			                        "catalog entry"),
+			                      o->token);
+		return KYSO_OK;
+	}
+	size_t known = kyso_detect_known_count(det);
+	if (known == 0) {
+		kyso_err_t rc = kyso_detect_result_status(det, err);
+		if (rc == KYSO_OK)
+			rc = kyso_error_set(err, KYSO_ERR_NO_TOKEN, "%s", _("No token found"));
+		if (rc == KYSO_ERR_PROBLEM) {
+			/* only unknown tokens: show what the helpdesk needs */
+			for (size_t i = 0; i < n; i++) {
+				const char *hint =
+				        kyso_token_catalog_hint(kyso_detect_token_at(det, i));
+				if (hint != NULL)
+					fprintf(stderr,
+					        _("Unknown token; catalog entry to add: %s\n"),
+					        hint);
+			}
+		}
+		return rc;
+	}
+	if (known == 1) {
+		for (size_t i = 0; i < n; i++) {
+			const kyso_token_t *t = kyso_detect_token_at(det, i);
+			if (kyso_token_type(t) != NULL) {
+				*token = t;
+				*type = kyso_token_type(t);
+			}
+		}
+		return KYSO_OK;
+	}
+	*token = ask_token(o, det, err);
+	if (*token == NULL)
+		return err->code;
+	*type = kyso_token_type(*token);
+	return KYSO_OK;
+}
+
+static bool plan_problem(const plan_t *p)
+{
+	for (size_t i = 0; i < p->nacts; i++)
+		if (p->acts[i].status == AST_MISSING || p->acts[i].status == AST_BAD_HASH)
+			return true;
+	return false;
+}
+
+static action_t *find_act(plan_t *p, act_kind_t k)
+{
+	for (size_t i = 0; i < p->nacts; i++)
+		if (p->acts[i].kind == k)
+			return &p->acts[i];
+	return NULL;
+}
+
+static int dry_run(const setup_opts_t *o, const plan_t *p, const kyso_detect_result_t *det)
+{
+	int code = plan_problem(p) ? KYSO_EXIT_PROBLEM : KYSO_EXIT_OK;
+	if (o->json) {
+		json_t *plan = plan_to_json(p);
+		kyso_json_print(json_pack(
+		        "{s:i, s:s, s:b, s:s, s:s?, s:o, s:o, s:i}", "schema", SETUP_REPORT_SCHEMA,
+		        "kind", "kyso-setup-plan", "dry_run", 1, "scope",
+		        o->user ? "user" : "system", "root", o->root[0] ? o->root : NULL,
+		        "detected", kyso_detect_result_to_json(det), "plan", plan, "exit", code));
+	} else {
+		printf("%s\n", _("Plan (dry run, nothing is changed):"));
+		plan_print(p, stdout);
+	}
+	return code;
+}
+
+/* Runs the self-test and writes the report; returns the exit code. */
+static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_detect_result_t *det,
+                  apply_result_t *r)
+{
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	int code = plan_problem(p) ? KYSO_EXIT_PROBLEM : KYSO_EXIT_OK;
+	action_t *st = find_act(p, ACT_SELFTEST);
+	if (st != NULL && st->status == AST_TODO) {
+		if (r->token_label == NULL) {
+			st->status = AST_SKIPPED;
+			act_set_detail(st, "%s", _("no token in the module's slots"));
+			r->selftest =
+			        json_pack("{s:s, s:s}", "status", "skipped", "why", st->detail);
+			code = KYSO_EXIT_ENV;
+		} else {
+			kyso_err_t rc = selftest_run(o, p, j, r->token_label, &r->selftest, &err);
+			st->status = rc == KYSO_OK ? AST_DONE : AST_FAILED;
+			if (rc != KYSO_OK) {
+				act_set_detail(st, "%s", kyso_error_message(&err));
+				r->token_err = rc;
+				code = (int)kyso_err_exit(rc);
+			}
+		}
+	} else if (st != NULL) {
+		r->selftest = json_pack("{s:s, s:s?}", "status", "skipped", "why", st->detail);
+	}
+	action_t *ra = find_act(p, ACT_REPORT);
+	json_t *rep = report_build(o, p, det, r, code == 0 ? "ok" : "problem",
+	                           r->token_err != KYSO_OK ? &err : NULL);
+	if (rep == NULL)
+		return KYSO_EXIT_ENV;
+	json_object_set_new(rep, "exit", json_integer(code));
+	char *text = json_dumps(rep, JSON_INDENT(2));
+	kyso_error_t werr;
+	kyso_error_clear(&werr);
+	if (text == NULL || ra == NULL ||
+	    jfs_write(j, ra->target, text, strlen(text), 0644, &werr) != KYSO_OK) {
+		kyso_warn("%s", kyso_error_message(&werr));
+		code = code == 0 ? KYSO_EXIT_PROBLEM : code;
+	} else {
+		ra->status = AST_DONE;
+	}
+	free(text);
+	if (o->json) {
+		kyso_json_print(rep);
+	} else {
+		report_print_summary(rep, stdout);
+		printf(_("\nInstall report: %s\n"), ra != NULL ? ra->target : "?");
+		if (r->token_err != KYSO_OK)
+			fprintf(stderr, "kyso setup: %s\n", kyso_error_message(&err));
+		json_decref(rep);
+	}
+	return code;
+}
+
+static int run_setup(setup_opts_t *o)
+{
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	kyso_catalog_t *cat = kyso_catalog_load(o->catalog, &err);
+	if (cat == NULL)
+		return kyso_cmd_fail(o->json, &err);
+	kyso_detect_opts_t dopts = {.catalog = cat};
+	kyso_detect_result_t *det = kyso_detect_scan(&dopts, &err);
+	if (det == NULL) {
+		kyso_catalog_free(cat);
+		return kyso_cmd_fail(o->json, &err);
+	}
+	const kyso_token_type_t *type = NULL;
+	const kyso_token_t *token = NULL;
+	int code;
+	plan_t p;
+	memset(&p, 0, sizeof(p));
+	apply_result_t r;
+	memset(&r, 0, sizeof(r));
+	journal_t *j = NULL;
+	if (choose_token(o, cat, det, &type, &token, &err) != KYSO_OK ||
+	    plan_build(o, type, token, &p, &err) != KYSO_OK) {
+		code = kyso_cmd_fail(o->json, &err);
+		goto out;
+	}
+	if (o->dry_run) {
+		code = dry_run(o, &p, det);
+		goto out;
+	}
+	j = journal_open(p.journal_dir, &err);
+	if (j == NULL) {
+		code = kyso_cmd_fail(o->json, &err);
+		goto out;
+	}
+	if (!plan_has_work(&p) && !o->repair && journal_exists(j)) {
+		code = plan_problem(&p) ? KYSO_EXIT_PROBLEM : KYSO_EXIT_OK;
+		if (o->json) {
+			kyso_json_print(json_pack("{s:i, s:s, s:s, s:o, s:i}", "schema",
+			                          SETUP_REPORT_SCHEMA, "kind", "kyso-setup-plan",
+			                          "result", "nothing-to-do", "plan",
+			                          plan_to_json(&p), "exit", code));
+		} else {
+			printf("%s\n",
+			       _("Everything is already in place; nothing was changed "
+			         "(--repair signs the sample again and writes a new report)."));
+			plan_print(&p, stdout);
+		}
+		goto out;
+	}
+	if (!o->json) {
+		printf("%s\n", _("Plan:"));
+		plan_print(&p, stdout);
+	}
+	if (plan_apply(o, &p, j, &r, &err) != KYSO_OK) {
+		if (o->json) {
+			json_t *rep = report_build(o, &p, det, &r, "rolled-back", &err);
+			json_object_set_new(rep, "exit", json_integer(kyso_err_exit(err.code)));
+			kyso_json_print(rep);
+		} else {
+			fprintf(stderr, _("kyso setup failed: %s\n"), kyso_error_message(&err));
+			fprintf(stderr, "%s\n",
+			        _("Every change this run made has been undone (rollback)."));
+			size_t i;
+			json_t *v;
+			json_array_foreach(r.problems, i, v)
+			        fprintf(stderr, _("  Problem: %s\n"), json_string_value(v));
+		}
+		code = (int)kyso_err_exit(err.code);
+		goto out;
+	}
+	code = finish(o, &p, j, det, &r);
+out:
+	journal_free(&j);
+	apply_result_free(&r);
+	plan_free(&p);
+	kyso_detect_result_free(det);
+	kyso_catalog_free(cat);
+	return code;
+}
 
 int kyso_cmd_setup(int argc, char **argv)
 {
-	return kyso_cmd_not_ready("setup", _("Install and register the token driver."), argc, argv);
+	setup_opts_t o;
+	memset(&o, 0, sizeof(o));
+	o.origins = json_array();
+	char rootbuf[PATH_MAX];
+	int code = parse(argc, argv, &o);
+	if (code >= 0)
+		goto out;
+	if (o.help) {
+		usage(stdout);
+		code = KYSO_EXIT_OK;
+		goto out;
+	}
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	if (setup_root(&o, rootbuf, sizeof(rootbuf), &err) != KYSO_OK) {
+		code = kyso_cmd_fail(o.json, &err);
+		goto out;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+		kyso_warn("sigaction: %s", strerror(errno));
+	code = o.uninstall ? uninstall(&o) : run_setup(&o);
+	if (setup_interrupted && !o.json)
+		fprintf(stderr, "%s\n", _("kyso setup was interrupted."));
+out:
+	json_decref(o.origins);
+	return code;
 }

@@ -1,0 +1,288 @@
+/* Applying the plan: each change journaled first; on failure this run's
+ * changes are undone (rollback). */
+#include "setup_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+volatile sig_atomic_t setup_interrupted;
+
+void apply_result_free(apply_result_t *r)
+{
+	json_decref(r->probe);
+	json_decref(r->selftest);
+	json_decref(r->agent);
+	json_decref(r->nss);
+	json_decref(r->problems);
+	free(r->token_label);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Copies a vendor file after checking its SHA-256 on the bytes written. */
+static kyso_err_t install_bundle_file(journal_t *j, const action_t *a, kyso_error_t *err)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	kyso_err_t rc = kyso_file_read_all(a->source, 512u << 20, &data, &len, err);
+	if (rc != KYSO_OK)
+		return rc;
+	unsigned char md[32];
+	unsigned mdlen = 0;
+	char hex[65];
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		free(data);
+		return kyso_error_set(err, KYSO_ERR_INTERNAL, "SHA-256");
+	}
+	kyso_hex_encode(md, 32, hex);
+	for (char *c = hex; *c; c++)
+		if (*c >= 'A' && *c <= 'F')
+			*c = (char)(*c - 'A' + 'a');
+	if (a->sha256 == NULL || strcmp(hex, a->sha256) != 0) {
+		free(data);
+		return kyso_error_set(err, KYSO_ERR_BAD_INPUT,
+		                      _("%s has SHA-256 %s, the catalog expects %s"), a->source,
+		                      hex, a->sha256 != NULL ? a->sha256 : "?");
+	}
+	rc = jfs_write(j, a->target, data, len, 0755, err);
+	free(data);
+	return rc;
+}
+
+static kyso_err_t install_bundle_deb(const setup_opts_t *o, journal_t *j, const action_t *a,
+                                     kyso_error_t *err)
+{
+	char hex[65];
+	kyso_err_t rc = sha256_file(a->source, hex, err);
+	if (rc != KYSO_OK)
+		return rc;
+	if (a->sha256 == NULL || strcmp(hex, a->sha256) != 0)
+		return kyso_error_set(err, KYSO_ERR_BAD_INPUT,
+		                      _("%s has SHA-256 %s, the catalog expects %s"), a->source,
+		                      hex, a->sha256 != NULL ? a->sha256 : "?");
+	rc = journal_add(
+	        j,
+	        json_pack("{s:s, s:s, s:s}", "op", "package", "name", a->target, "file", a->source),
+	        err);
+	return rc != KYSO_OK ? rc : pkg_install_file(o, a->source, err);
+}
+
+/* The token to use: the one named by --token-label, else the first with a
+ * signing certificate, else the first present. */
+static void pick_token(const char *want, kyso_p11_probe_t *pr, apply_result_t *r)
+{
+	const kyso_p11_slot_t *first = NULL, *best = NULL;
+	for (size_t i = 0; i < kyso_p11_probe_slot_count(pr); i++) {
+		const kyso_p11_slot_t *s = kyso_p11_probe_slot_at(pr, i);
+		if (!kyso_p11_slot_token_present(s))
+			continue;
+		if (want != NULL && strcmp(want, kyso_p11_slot_token_label(s)) != 0)
+			continue;
+		if (first == NULL)
+			first = s;
+		if (best == NULL && kyso_p11_slot_signing_cert(s) != NULL)
+			best = s;
+	}
+	const kyso_p11_slot_t *s = best != NULL ? best : first;
+	if (s != NULL) {
+		r->token_label = strdup(kyso_p11_slot_token_label(s));
+		r->token_flags = kyso_p11_slot_token_flags(s);
+	}
+}
+
+static kyso_err_t do_probe(const setup_opts_t *o, plan_t *p, action_t *a, apply_result_t *r,
+                           kyso_error_t *err)
+{
+	kyso_p11_probe_t *pr = NULL;
+	kyso_p11_load_status_t st;
+	kyso_err_t rc = kyso_p11_probe_open(p->module, &pr, &st, err);
+	if (rc != KYSO_OK) {
+		r->probe = json_pack("{s:s, s:s, s:s}", "module", p->module, "load",
+		                     kyso_p11_load_status_id(st), "error", kyso_error_message(err));
+		return rc;
+	}
+	r->probe = kyso_p11_probe_to_json(pr);
+	json_object_set_new(r->probe, "load", json_string("ok"));
+	pick_token(o->token_label, pr, r);
+	if (r->token_label == NULL)
+		act_set_detail(a, "%s", _("module loads; no token present in its slots"));
+	else
+		act_set_detail(a, _("module loads; token \"%s\""), r->token_label);
+	rc = kyso_p11_probe_finalize(pr, err);
+	kyso_p11_probe_free(&pr);
+	return rc;
+}
+
+static kyso_err_t do_agent_enable(journal_t *j, action_t *a, kyso_error_t *err)
+{
+	struct stat st;
+	if (lstat(a->target, &st) == 0) {
+		act_set_detail(a, _("%s exists and is not kyso's: left as it is"), a->target);
+		a->status = AST_SKIPPED;
+		return KYSO_OK;
+	}
+	return jfs_symlink(j, a->source, a->target, err);
+}
+
+static void agent_check(const plan_t *p, apply_result_t *r)
+{
+	kyso_buf_t out;
+	kyso_buf_init(&out);
+	int status = -1;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	const char *argv[] = {p->agent_path, "--version", NULL};
+	bool answers = kyso_spawn(argv, &out, 4096, 10000, &status, &e) == KYSO_OK && status == 0;
+	char *version = NULL;
+	if (answers && kyso_buf_append(&out, "", 1) == KYSO_OK) {
+		version = strdup((const char *)out.data);
+		if (version != NULL)
+			version[strcspn(version, "\r\n")] = '\0';
+	}
+	kyso_buf_free(&out);
+	json_t *protocols = json_array();
+	bool vnpt = true, vgca = true;
+	size_t i;
+	json_t *v;
+	json_array_foreach(p->vendor_ports, i, v)
+	{
+		if (json_integer_value(v) == 4433)
+			vnpt = false;
+		if (json_integer_value(v) == 8987)
+			vgca = false;
+	}
+	json_array_append_new(protocols,
+	                      json_pack("{s:s, s:s, s:b, s:s?}", "name", "vnpt-ca-plugin", "url",
+	                                "wss://localhost:4433/plugin", "enabled", vnpt, "note",
+	                                vnpt ? NULL
+	                                     : "port 4433 is in use (the vendor's plugin?): "
+	                                       "kyso-agent leaves this protocol off"));
+	json_array_append_new(protocols,
+	                      json_pack("{s:s, s:s, s:b, s:s?}", "name", "vgca-sign-service", "url",
+	                                "wss://127.0.0.1:8987/", "enabled", vgca, "note",
+	                                vgca ? NULL
+	                                     : "port 8987 is in use (the vendor's service?): "
+	                                       "kyso-agent leaves this protocol off"));
+	r->agent = json_pack("{s:s, s:s, s:b, s:s?, s:o, s:s}", "unit", p->unit_file, "program",
+	                     p->agent_path, "answers_version", answers, "version", version,
+	                     "protocols", protocols, "note",
+	                     "kyso-agent answers only --version in this release: the unit is "
+	                     "installed and enabled (starts at the next login), the HTTPS/WSS "
+	                     "check comes with the agent");
+	free(version);
+}
+
+static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+                            apply_result_t *r, kyso_error_t *err)
+{
+	kyso_err_t rc = KYSO_OK;
+	switch (a->kind) {
+	case ACT_PACKAGE:
+		rc = journal_add(j, json_pack("{s:s, s:s}", "op", "package", "name", a->target),
+		                 err);
+		if (rc == KYSO_OK)
+			rc = pkg_install(o, a->target, err);
+		break;
+	case ACT_BUNDLE_FILE:
+		rc = install_bundle_file(j, a, err);
+		break;
+	case ACT_BUNDLE_DEB:
+		rc = install_bundle_deb(o, j, a, err);
+		break;
+	case ACT_PROBE:
+		rc = do_probe(o, p, a, r, err);
+		break;
+	case ACT_P11KIT: {
+		char *text = kyso_p11kit_module_text(p->module);
+		rc = text != NULL ? jfs_write(j, a->target, text, strlen(text), 0644, err)
+		                  : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		free(text);
+		break;
+	}
+	case ACT_NSS: {
+		char *name = nss_module_name(p->type);
+		rc = name != NULL ? nss_module_add(j, a->target, name, p->module, err)
+		                  : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		free(name);
+		break;
+	}
+	case ACT_CONFIG: {
+		char *existing = read_text(a->target);
+		char *text = config_text(o, p, existing);
+		rc = text != NULL ? jfs_write(j, a->target, text, strlen(text), 0644, err)
+		                  : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		free(existing);
+		free(text);
+		break;
+	}
+	case ACT_AGENT_UNIT: {
+		char *text = agent_unit_text(p->agent_path, p->config_file);
+		rc = text != NULL ? jfs_write(j, a->target, text, strlen(text), 0644, err)
+		                  : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		free(text);
+		break;
+	}
+	case ACT_AGENT_ENABLE:
+		rc = do_agent_enable(j, a, err);
+		break;
+	case ACT_SELFTEST:
+	case ACT_REPORT:
+		break; /* done by the caller after the changes */
+	}
+	return rc;
+}
+
+kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_result_t *r,
+                      kyso_error_t *err)
+{
+	kyso_err_t rc = KYSO_OK;
+	if (r->problems == NULL)
+		r->problems = json_array();
+	for (size_t i = 0; i < p->nacts && rc == KYSO_OK; i++) {
+		action_t *a = &p->acts[i];
+		if (setup_interrupted) {
+			rc = kyso_error_set(err, KYSO_ERR_PROBLEM, _("Interrupted"));
+			break;
+		}
+		if (a->status == AST_BAD_HASH) {
+			rc = kyso_error_set(err, KYSO_ERR_BAD_INPUT, "%s", a->detail);
+			a->status = AST_FAILED;
+			break;
+		}
+		if (a->status != AST_TODO || a->kind == ACT_SELFTEST || a->kind == ACT_REPORT)
+			continue;
+		if (a->kind == ACT_PROBE && access(p->module, F_OK) != 0 && errno == ENOENT) {
+			rc = kyso_error_set(
+			        err, KYSO_ERR_MODULE_LOAD,
+			        _("The PKCS#11 module %s is still missing after installing "
+			          "the packages"),
+			        p->module);
+			a->status = AST_FAILED;
+			break;
+		}
+		kyso_info("setup: %s %s", act_kind_id(a->kind), a->target != NULL ? a->target : "");
+		rc = apply_one(o, p, j, a, r, err);
+		if (rc == KYSO_OK && a->status == AST_TODO)
+			a->status = AST_DONE;
+		else if (rc != KYSO_OK)
+			a->status = AST_FAILED;
+	}
+	if (rc == KYSO_OK && setup_interrupted)
+		rc = kyso_error_set(err, KYSO_ERR_PROBLEM, _("Interrupted"));
+	if (rc == KYSO_OK && !o->no_agent)
+		agent_check(p, r);
+	if (rc != KYSO_OK) {
+		kyso_error_t uerr;
+		kyso_error_clear(&uerr);
+		if (journal_undo(j, true, r->problems, &uerr) != KYSO_OK)
+			json_array_append_new(r->problems, json_string(kyso_error_message(&uerr)));
+		for (size_t i = 0; i < p->nacts; i++)
+			if (p->acts[i].status == AST_DONE)
+				p->acts[i].status = AST_TODO; /* rolled back */
+	}
+	return rc;
+}

@@ -1,0 +1,555 @@
+/* The install plan: what setup will do for one token type, each item with
+ * its state now (to do, already in place, vendor file missing, ...).
+ * Building the plan changes nothing. */
+#include "setup_int.h"
+
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *setup_path(const setup_opts_t *o, const char *path)
+{
+	char *s = NULL;
+	if (asprintf(&s, "%s%s", o->root, path) < 0)
+		return NULL;
+	return s;
+}
+
+char *read_text(const char *path)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	if (access(path, F_OK) != 0 ||
+	    kyso_file_read_all(path, 4u << 20, &data, &len, &e) != KYSO_OK)
+		return NULL;
+	char *s = realloc(data, len + 1);
+	if (s == NULL) {
+		free(data);
+		return NULL;
+	}
+	s[len] = '\0';
+	return s;
+}
+
+kyso_err_t sha256_file(const char *path, char hex[65], kyso_error_t *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot read %s"), path);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	kyso_err_t rc = KYSO_OK;
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "SHA-256");
+	unsigned char buf[65536];
+	size_t n;
+	while (rc == KYSO_OK && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (EVP_DigestUpdate(ctx, buf, n) != 1)
+			rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "SHA-256");
+	if (rc == KYSO_OK && ferror(f))
+		rc = kyso_error_set(err, KYSO_ERR_IO, _("Cannot read %s"), path);
+	unsigned char md[32];
+	unsigned mdlen = 0;
+	if (rc == KYSO_OK && EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "SHA-256");
+	EVP_MD_CTX_free(ctx);
+	fclose(f);
+	if (rc == KYSO_OK) {
+		kyso_hex_encode(md, 32, hex);
+		for (char *c = hex; *c; c++)
+			if (*c >= 'A' && *c <= 'F')
+				*c = (char)(*c - 'A' + 'a');
+	}
+	return rc;
+}
+
+action_t *plan_add(plan_t *p, act_kind_t kind, act_status_t st, const char *target,
+                   const char *source, const char *sha256, const char *detail)
+{
+	action_t *more = realloc(p->acts, (p->nacts + 1) * sizeof(*more));
+	if (more == NULL)
+		return NULL;
+	p->acts = more;
+	action_t *a = &p->acts[p->nacts++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	a->status = st;
+	a->target = target != NULL ? strdup(target) : NULL;
+	a->source = source != NULL ? strdup(source) : NULL;
+	a->sha256 = sha256 != NULL ? strdup(sha256) : NULL;
+	a->detail = detail != NULL ? strdup(detail) : NULL;
+	return a;
+}
+
+void act_set_detail(action_t *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(a->detail);
+	if (vasprintf(&a->detail, fmt, ap) < 0)
+		a->detail = NULL;
+	va_end(ap);
+}
+
+void plan_free(plan_t *p)
+{
+	for (size_t i = 0; i < p->nacts; i++) {
+		free(p->acts[i].target);
+		free(p->acts[i].source);
+		free(p->acts[i].sha256);
+		free(p->acts[i].detail);
+	}
+	free(p->acts);
+	free(p->module);
+	free(p->journal_dir);
+	free(p->report_dir);
+	free(p->config_file);
+	free(p->unit_file);
+	free(p->agent_path);
+	json_decref(p->missing);
+	json_decref(p->vendor_ports);
+	memset(p, 0, sizeof(*p));
+}
+
+const char *act_kind_id(act_kind_t k)
+{
+	static const char *const ids[] = {"package",      "bundle-file", "bundle-deb", "probe",
+	                                  "p11-kit",      "nss",         "config",     "agent-unit",
+	                                  "agent-enable", "selftest",    "report"};
+	return (size_t)k < sizeof(ids) / sizeof(ids[0]) ? ids[k] : "?";
+}
+
+const char *act_status_id(act_status_t s)
+{
+	static const char *const ids[] = {"todo",    "in-place", "missing", "bad-hash",
+	                                  "skipped", "done",     "failed"};
+	return (size_t)s < sizeof(ids) / sizeof(ids[0]) ? ids[s] : "?";
+}
+
+bool plan_has_work(const plan_t *p)
+{
+	for (size_t i = 0; i < p->nacts; i++)
+		if (p->acts[i].status == AST_TODO && p->acts[i].kind != ACT_PROBE &&
+		    p->acts[i].kind != ACT_SELFTEST && p->acts[i].kind != ACT_REPORT)
+			return true;
+	return false;
+}
+
+static bool file_has(const char *path, const char *text)
+{
+	char *cur = read_text(path);
+	bool same = cur != NULL && strcmp(cur, text) == 0;
+	free(cur);
+	return same;
+}
+
+static const char *os_driver_str(const json_t *drv, const char *key)
+{
+	return json_string_value(json_object_get(drv, key));
+}
+
+/* Packages from the catalog. */
+static void plan_packages(const setup_opts_t *o, const json_t *drv, plan_t *p)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(drv, "packages"), i, v)
+	{
+		const char *name = json_string_value(v);
+		if (!pkg_available(o)) {
+			action_t *a = plan_add(p, ACT_PACKAGE, AST_SKIPPED, name, NULL, NULL, NULL);
+			if (a != NULL)
+				act_set_detail(
+				        a, "%s",
+				        _("staging root without KYSO_APT: packages are left to "
+				          "the package manager (the kyso .deb depends on them)"));
+			continue;
+		}
+		pkg_state_t st = pkg_state(o, name);
+		plan_add(p, ACT_PACKAGE, st == PKG_INSTALLED ? AST_IN_PLACE : AST_TODO, name, NULL,
+		         NULL, st == PKG_UNKNOWN ? _("state unknown") : NULL);
+	}
+}
+
+/* Vendor files from the bundle: each checked against the catalog SHA-256. */
+static void plan_bundle(const setup_opts_t *o, const json_t *drv, plan_t *p)
+{
+	size_t i;
+	const json_t *b;
+	json_array_foreach(json_object_get(drv, "bundle"), i, b)
+	{
+		const char *file = json_string_value(json_object_get(b, "file"));
+		const char *sha = json_string_value(json_object_get(b, "sha256"));
+		const char *kind = json_string_value(json_object_get(b, "kind"));
+		if (file == NULL)
+			continue;
+		const char *base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file;
+		bool deb = (kind != NULL && strcmp(kind, "deb") == 0) ||
+		           (kind == NULL && strlen(base) > 4 &&
+		            strcmp(base + strlen(base) - 4, ".deb") == 0);
+		char src[PATH_MAX] = "";
+		if (o->bundle != NULL)
+			snprintf(src, sizeof(src), "%s/%s", o->bundle, file);
+		char *dest = NULL;
+		if (!deb) {
+			char rel[PATH_MAX];
+			snprintf(rel, sizeof(rel), "/usr/lib/kyso/vendor/%s", base);
+			dest = setup_path(o, rel);
+		}
+		char *sha_lc = sha != NULL ? strdup(sha) : NULL;
+		for (char *c = sha_lc; c != NULL && *c; c++)
+			if (*c >= 'A' && *c <= 'F')
+				*c = (char)(*c - 'A' + 'a');
+		action_t *a = plan_add(p, deb ? ACT_BUNDLE_DEB : ACT_BUNDLE_FILE, AST_TODO,
+		                       deb ? NULL : dest, src[0] ? src : NULL, sha_lc, NULL);
+		free(sha_lc);
+		if (a == NULL) {
+			free(dest);
+			continue;
+		}
+		/* already installed? */
+		char hex[65];
+		kyso_error_t e;
+		kyso_error_clear(&e);
+		if (!deb && a->sha256 != NULL && access(dest, F_OK) == 0 &&
+		    sha256_file(dest, hex, &e) == KYSO_OK && strcmp(hex, a->sha256) == 0) {
+			a->status = AST_IN_PLACE;
+		} else if (src[0] == '\0' || access(src, R_OK) != 0) {
+			a->status = AST_MISSING;
+			if (o->bundle != NULL)
+				act_set_detail(a, _("vendor file %s is missing: put it at %s"),
+				               file, src);
+			else
+				act_set_detail(a,
+				               _("vendor file %s is needed: get it from the vendor "
+				                 "and run "
+				                 "kyso setup --bundle DIR with the file in DIR"),
+				               file);
+			json_array_append_new(p->missing,
+			                      json_pack("{s:s, s:s?, s:s?}", "file", file, "where",
+			                                o->bundle != NULL ? src : NULL, "sha256",
+			                                a->sha256));
+		} else if (a->sha256 == NULL) {
+			a->status = AST_BAD_HASH;
+			act_set_detail(a,
+			               _("the catalog has no SHA-256 for %s: kyso installs only "
+			                 "checked vendor files"),
+			               file);
+		} else if (sha256_file(src, hex, &e) != KYSO_OK || strcmp(hex, a->sha256) != 0) {
+			a->status = AST_BAD_HASH;
+			act_set_detail(a, _("%s has SHA-256 %s, the catalog expects %s"), src, hex,
+			               a->sha256);
+		} else if (deb) {
+			char *name = pkg_deb_name(src);
+			free(a->target);
+			a->target = name;
+			if (name == NULL) {
+				a->status = AST_BAD_HASH;
+				act_set_detail(a, _("%s is not a Debian package"), src);
+			} else if (!pkg_available(o)) {
+				a->status = AST_SKIPPED;
+				act_set_detail(a, "%s", _("staging root without KYSO_APT"));
+			} else if (pkg_state(o, name) == PKG_INSTALLED) {
+				a->status = AST_IN_PLACE;
+			}
+		}
+		if (!deb && p->module == NULL && dest != NULL) {
+			/* a vendor module file is the module when the catalog names it */
+			size_t k;
+			const json_t *m;
+			json_array_foreach(json_object_get(drv, "modules"), k, m)
+			{
+				if (json_string_value(m) != NULL &&
+				    strcmp(json_string_value(m), base) == 0 &&
+				    a->status != AST_MISSING && a->status != AST_BAD_HASH)
+					p->module = strdup(dest);
+			}
+		}
+		free(dest);
+	}
+}
+
+/* The PKCS#11 module: catalog paths, then module names in the usual places. */
+static void resolve_module(const setup_opts_t *o, const json_t *drv, plan_t *p)
+{
+	if (p->module != NULL)
+		return;
+	const char *builtin = os_driver_str(drv, "builtin");
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(drv, "paths"), i, v)
+	{
+		char *path = kyso_module_find(o->root, json_string_value(v));
+		if (path != NULL) {
+			p->module = path;
+			return;
+		}
+	}
+	json_array_foreach(json_object_get(drv, "modules"), i, v)
+	{
+		char *path = kyso_module_find(o->root, json_string_value(v));
+		/* kyso's own module also comes with kyso itself (build tree, package) */
+		if (path == NULL && builtin != NULL && o->root[0] != '\0')
+			path = kyso_module_find(NULL, json_string_value(v));
+		if (path != NULL) {
+			p->module = path;
+			p->module_builtin = builtin != NULL;
+			return;
+		}
+	}
+	/* not there yet: where a package should put it */
+	const char *first = json_string_value(json_array_get(json_object_get(drv, "paths"), 0));
+	if (first != NULL)
+		p->module = setup_path(o, first);
+}
+
+static char *home_path(const char *rel)
+{
+	const char *home = getenv("HOME");
+	char *s = NULL;
+	if (asprintf(&s, "%s/%s", home != NULL ? home : "/tmp", rel) < 0)
+		return NULL;
+	return s;
+}
+
+static void plan_registration(const setup_opts_t *o, const kyso_token_type_t *type, plan_t *p)
+{
+	const char *id = kyso_token_type_id(type);
+	char *mod_text = p->module != NULL ? kyso_p11kit_module_text(p->module) : NULL;
+	char *p11 = kyso_p11kit_module_file(o->root, o->user, id);
+	if (mod_text == NULL)
+		plan_add(p, ACT_P11KIT, AST_SKIPPED, p11, NULL, NULL, _("no PKCS#11 module"));
+	else
+		plan_add(p, ACT_P11KIT, file_has(p11, mod_text) ? AST_IN_PLACE : AST_TODO, p11,
+		         NULL, NULL, NULL);
+	free(p11);
+	free(mod_text);
+
+	/* NSS databases */
+	char **dbs = kyso_nss_dbs_find(o->user ? "" : o->root, getenv("HOME"));
+	char *name = nss_module_name(type);
+	for (size_t i = 0; dbs != NULL && dbs[i] != NULL; i++) {
+		if (p->module == NULL) {
+			plan_add(p, ACT_NSS, AST_SKIPPED, dbs[i], NULL, NULL,
+			         _("no PKCS#11 module"));
+			continue;
+		}
+		bool present = false;
+		kyso_error_t e;
+		kyso_error_clear(&e);
+		if (nss_module_present(dbs[i], name, &present, &e) != KYSO_OK)
+			plan_add(p, ACT_NSS, AST_TODO, dbs[i], NULL, NULL, kyso_error_message(&e));
+		else
+			plan_add(p, ACT_NSS, present ? AST_IN_PLACE : AST_TODO, dbs[i], NULL, NULL,
+			         NULL);
+	}
+	if (dbs == NULL || dbs[0] == NULL)
+		plan_add(p, ACT_NSS, AST_SKIPPED, NULL, NULL, NULL,
+		         _("no NSS database found (no Firefox profile, no ~/.pki/nssdb)"));
+	kyso_strv_free(dbs);
+	free(name);
+
+	/* kyso config: module path for kyso sign and the agent, origins */
+	char *existing = read_text(p->config_file);
+	char *text = p->module != NULL ? config_text(o, p, existing) : NULL;
+	if (text == NULL)
+		plan_add(p, ACT_CONFIG, AST_SKIPPED, p->config_file, NULL, NULL,
+		         _("no PKCS#11 module"));
+	else
+		plan_add(p, ACT_CONFIG,
+		         existing != NULL && strcmp(existing, text) == 0 ? AST_IN_PLACE : AST_TODO,
+		         p->config_file, NULL, NULL, NULL);
+	free(existing);
+	free(text);
+}
+
+static void plan_agent(const setup_opts_t *o, plan_t *p)
+{
+	if (o->no_agent) {
+		plan_add(p, ACT_AGENT_UNIT, AST_SKIPPED, p->unit_file, NULL, NULL, _("--no-agent"));
+		return;
+	}
+	char *unit = agent_unit_text(p->agent_path, p->config_file);
+	plan_add(p, ACT_AGENT_UNIT,
+	         unit != NULL && file_has(p->unit_file, unit) ? AST_IN_PLACE : AST_TODO,
+	         p->unit_file, NULL, NULL, NULL);
+	free(unit);
+	char *dir = strdup(p->unit_file);
+	char *slash = dir != NULL ? strrchr(dir, '/') : NULL;
+	char *link = NULL;
+	if (slash != NULL) {
+		*slash = '\0';
+		if (asprintf(&link, "%s/default.target.wants/kyso-agent.service", dir) < 0)
+			link = NULL;
+	}
+	char cur[PATH_MAX];
+	ssize_t n = link != NULL ? readlink(link, cur, sizeof(cur) - 1) : -1;
+	if (n >= 0)
+		cur[n] = '\0';
+	plan_add(p, ACT_AGENT_ENABLE,
+	         n >= 0 && strcmp(cur, p->unit_file) == 0 ? AST_IN_PLACE : AST_TODO, link,
+	         p->unit_file, NULL, NULL);
+	free(link);
+	free(dir);
+}
+
+static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
+{
+	if (o->user) {
+		p->journal_dir = home_path(".local/state/kyso/setup");
+		p->config_file = home_path(".config/kyso/config.json");
+		p->unit_file = home_path(".config/systemd/user/kyso-agent.service");
+	} else {
+		p->journal_dir = setup_path(o, "/var/lib/kyso/setup");
+		p->config_file = setup_path(o, "/etc/kyso/config.json");
+		p->unit_file = setup_path(o, "/etc/systemd/user/kyso-agent.service");
+	}
+	p->report_dir = o->report_dir != NULL ? strdup(o->report_dir) : strdup(p->journal_dir);
+	if (asprintf(&p->agent_path, "%s/kyso-agent", kyso_path_exe_dir()) < 0)
+		p->agent_path = NULL;
+	p->missing = json_array();
+	p->vendor_ports = json_array();
+	if (p->journal_dir == NULL || p->config_file == NULL || p->unit_file == NULL ||
+	    p->report_dir == NULL || p->agent_path == NULL || p->missing == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	return KYSO_OK;
+}
+
+kyso_err_t plan_build(const setup_opts_t *o, const kyso_token_type_t *type,
+                      const kyso_token_t *token, plan_t *p, kyso_error_t *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->type = type;
+	p->token = token;
+	kyso_err_t rc = plan_paths(o, p, err);
+	if (rc != KYSO_OK)
+		return rc;
+	const json_t *drv = kyso_token_type_driver(type, "linux");
+	if (drv == NULL) {
+		plan_add(p, ACT_PACKAGE, AST_SKIPPED, NULL, NULL, NULL,
+		         _("the catalog names no Linux driver for this token"));
+		return KYSO_OK;
+	}
+	plan_packages(o, drv, p);
+	plan_bundle(o, drv, p);
+	resolve_module(o, drv, p);
+	if (p->module != NULL)
+		plan_add(p, ACT_PROBE, AST_TODO, p->module, NULL, NULL, NULL);
+	else
+		plan_add(p, ACT_PROBE, AST_SKIPPED, NULL, NULL, NULL,
+		         json_array_size(p->missing) > 0
+		                 ? _("no PKCS#11 module: the vendor file is missing")
+		                 : _("the catalog names no PKCS#11 module for Linux"));
+	plan_registration(o, type, p);
+	plan_agent(o, p);
+	static const int vendor_ports[] = {4433, 8987};
+	for (size_t i = 0; i < 2; i++)
+		if (port_in_use(vendor_ports[i]))
+			json_array_append_new(p->vendor_ports, json_integer(vendor_ports[i]));
+	if (o->no_selftest)
+		plan_add(p, ACT_SELFTEST, AST_SKIPPED, NULL, NULL, NULL, _("--no-selftest"));
+	else if (p->module == NULL)
+		plan_add(p, ACT_SELFTEST, AST_SKIPPED, NULL, NULL, NULL, _("no PKCS#11 module"));
+	else if (o->unattended && o->pin_env == NULL)
+		plan_add(p, ACT_SELFTEST, AST_SKIPPED, NULL, NULL, NULL,
+		         _("unattended without --pin-env: no PIN to sign with"));
+	else
+		plan_add(p, ACT_SELFTEST, AST_TODO, NULL, NULL, NULL, NULL);
+	char *report = NULL;
+	if (asprintf(&report, "%s/install-report.json", p->report_dir) < 0)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	plan_add(p, ACT_REPORT, AST_TODO, report, NULL, NULL, NULL);
+	free(report);
+	return KYSO_OK;
+}
+
+/* ---- output ------------------------------------------------------------------- */
+
+json_t *plan_to_json(const plan_t *p)
+{
+	json_t *acts = json_array();
+	for (size_t i = 0; i < p->nacts; i++) {
+		const action_t *a = &p->acts[i];
+		json_array_append_new(acts, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "kind",
+		                                      act_kind_id(a->kind), "status",
+		                                      act_status_id(a->status), "target", a->target,
+		                                      "source", a->source, "sha256", a->sha256,
+		                                      "detail", a->detail));
+	}
+	return json_pack("{s:s?, s:s?, s:s?, s:o, s:O}", "token_type",
+	                 p->type != NULL ? kyso_token_type_id(p->type) : NULL, "token_name",
+	                 p->type != NULL ? kyso_token_type_name(p->type) : NULL, "module",
+	                 p->module, "actions", acts, "missing", p->missing);
+}
+
+static const char *status_text(act_status_t s)
+{
+	switch (s) {
+	case AST_TODO:
+		return _("to do");
+	case AST_IN_PLACE:
+		return _("already in place");
+	case AST_MISSING:
+		return _("MISSING");
+	case AST_BAD_HASH:
+		return _("WRONG FILE");
+	case AST_SKIPPED:
+		return _("skipped");
+	case AST_DONE:
+		return _("done");
+	case AST_FAILED:
+		return _("FAILED");
+	}
+	return "?";
+}
+
+static const char *kind_text(act_kind_t k)
+{
+	switch (k) {
+	case ACT_PACKAGE:
+		return _("install package");
+	case ACT_BUNDLE_FILE:
+		return _("install vendor file");
+	case ACT_BUNDLE_DEB:
+		return _("install vendor package");
+	case ACT_PROBE:
+		return _("load the PKCS#11 module");
+	case ACT_P11KIT:
+		return _("register with p11-kit");
+	case ACT_NSS:
+		return _("register in NSS database");
+	case ACT_CONFIG:
+		return _("write kyso configuration");
+	case ACT_AGENT_UNIT:
+		return _("install the agent service");
+	case ACT_AGENT_ENABLE:
+		return _("enable the agent service");
+	case ACT_SELFTEST:
+		return _("sign the sample PDF (self-test)");
+	case ACT_REPORT:
+		return _("write the install report");
+	}
+	return "?";
+}
+
+void plan_print(const plan_t *p, FILE *out)
+{
+	fprintf(out, _("Token: %s (%s)\n"), kyso_token_type_name(p->type),
+	        kyso_token_type_id(p->type));
+	fprintf(out, _("PKCS#11 module: %s\n"), p->module != NULL ? p->module : _("(none)"));
+	for (size_t i = 0; i < p->nacts; i++) {
+		const action_t *a = &p->acts[i];
+		fprintf(out, "  [%-16s] %s", status_text(a->status), kind_text(a->kind));
+		if (a->target != NULL)
+			fprintf(out, ": %s", a->target);
+		fputc('\n', out);
+		if (a->detail != NULL)
+			fprintf(out, "                     %s\n", a->detail);
+	}
+}

@@ -1,0 +1,181 @@
+/* Registration: NSS databases (modutil), kyso's config.json, the agent's
+ * systemd user unit, vendor plugin ports. */
+#include "setup_int.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+char *nss_module_name(const kyso_token_type_t *t)
+{
+	char *s = NULL;
+	if (asprintf(&s, "kyso-%s", kyso_token_type_id(t)) < 0)
+		return NULL;
+	return s;
+}
+
+static kyso_err_t modutil(const char *const argv[], kyso_buf_t *out, int *status, kyso_error_t *err)
+{
+	kyso_err_t rc = kyso_spawn(argv, out, 1u << 20, 120 * 1000, status, err);
+	if (rc == KYSO_ERR_NOT_FOUND)
+		return kyso_error_set(err, KYSO_ERR_NOT_FOUND,
+		                      _("modutil is not installed (Debian package libnss3-tools)"));
+	return rc;
+}
+
+kyso_err_t nss_module_present(const char *db, const char *name, bool *present, kyso_error_t *err)
+{
+	*present = false;
+	char dbarg[4200];
+	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
+	const char *argv[] = {"modutil", "-dbdir", dbarg, "-list", NULL};
+	kyso_buf_t out;
+	kyso_buf_init(&out);
+	int status = -1;
+	kyso_err_t rc = modutil(argv, &out, &status, err);
+	if (rc == KYSO_OK && status != 0)
+		rc = kyso_error_set(err, KYSO_ERR_CHILD_PROCESS, _("modutil -list failed on %s"),
+		                    db);
+	if (rc == KYSO_OK && kyso_buf_append(&out, "", 1) == KYSO_OK) {
+		/* "  2. kyso-feitian-epass2003\n" */
+		char needle[300];
+		snprintf(needle, sizeof(needle), ". %s\n", name);
+		*present = strstr((const char *)out.data, needle) != NULL;
+	}
+	kyso_buf_free(&out);
+	return rc;
+}
+
+kyso_err_t nss_module_add(journal_t *j, const char *db, const char *name, const char *module,
+                          kyso_error_t *err)
+{
+	kyso_err_t rc = journal_add(
+	        j, json_pack("{s:s, s:s, s:s}", "op", "nss-module", "db", db, "name", name), err);
+	if (rc != KYSO_OK)
+		return rc;
+	char dbarg[4200];
+	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
+	const char *argv[] = {"modutil",  "-dbdir", dbarg,    "-add", name,
+	                      "-libfile", module,   "-force", NULL};
+	int status = -1;
+	rc = modutil(argv, NULL, &status, err);
+	if (rc == KYSO_OK && status != 0)
+		rc = kyso_error_set(
+		        err, KYSO_ERR_CHILD_PROCESS,
+		        _("modutil could not add %s to the NSS database %s (exit status %d)"),
+		        module, db, status);
+	return rc;
+}
+
+kyso_err_t nss_module_delete(const char *db, const char *name, kyso_error_t *err)
+{
+	bool present = false;
+	kyso_err_t rc = nss_module_present(db, name, &present, err);
+	if (rc != KYSO_OK || !present)
+		return rc;
+	char dbarg[4200];
+	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
+	const char *argv[] = {"modutil", "-dbdir", dbarg, "-delete", name, "-force", NULL};
+	int status = -1;
+	rc = modutil(argv, NULL, &status, err);
+	if (rc == KYSO_OK && status != 0)
+		rc = kyso_error_set(err, KYSO_ERR_CHILD_PROCESS,
+		                    _("modutil could not remove %s from the NSS database %s"), name,
+		                    db);
+	return rc;
+}
+
+char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
+{
+	json_t *doc = NULL;
+	if (existing != NULL) {
+		json_error_t je;
+		doc = json_loads(existing, 0, &je);
+		if (!json_is_object(doc)) {
+			json_decref(doc);
+			doc = NULL;
+		}
+	}
+	if (doc == NULL)
+		doc = json_object();
+	if (doc == NULL)
+		return NULL;
+	json_object_set_new(doc, "schema", json_integer(1));
+	json_object_set_new(doc, "pkcs11_module", json_string(p->module));
+	json_object_set_new(doc, "token_type", json_string(kyso_token_type_id(p->type)));
+	/* origins: the ones already allowed plus --origin, no duplicates */
+	json_t *origins = json_object_get(doc, "origins");
+	if (!json_is_array(origins)) {
+		origins = json_array();
+		json_object_set_new(doc, "origins", origins);
+	}
+	size_t i, k;
+	json_t *v, *w;
+	json_array_foreach(o->origins, i, v)
+	{
+		bool have = false;
+		json_array_foreach(origins, k, w) have = have || json_equal(v, w);
+		if (!have)
+			json_array_append(origins, v);
+	}
+	json_t *agent = json_pack("{s:b, s:b}", "vnpt_plugin", 1, "vgca_sign_service", 1);
+	size_t pi;
+	json_array_foreach(p->vendor_ports, pi, v)
+	{
+		if (json_integer_value(v) == 4433)
+			json_object_set_new(agent, "vnpt_plugin", json_false());
+		if (json_integer_value(v) == 8987)
+			json_object_set_new(agent, "vgca_sign_service", json_false());
+	}
+	json_object_set_new(doc, "agent", agent);
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(doc);
+	if (text == NULL)
+		return NULL;
+	char *nl = NULL;
+	if (asprintf(&nl, "%s\n", text) < 0)
+		nl = NULL;
+	free(text);
+	return nl;
+}
+
+char *agent_unit_text(const char *agent_path, const char *config_file)
+{
+	char *s = NULL;
+	if (asprintf(&s,
+	             "# Written by kyso setup; removed by \"kyso setup --uninstall\".\n"
+	             "[Unit]\n"
+	             "Description=kyso signing agent (web signing component)\n"
+	             "Documentation=man:kyso-agent(1)\n"
+	             "\n"
+	             "[Service]\n"
+	             "Environment=KYSO_CONFIG=%s\n"
+	             "ExecStart=%s\n"
+	             "Restart=on-failure\n"
+	             "RestartSec=5\n"
+	             "NoNewPrivileges=yes\n"
+	             "\n"
+	             "[Install]\n"
+	             "WantedBy=default.target\n",
+	             config_file, agent_path) < 0)
+		return NULL;
+	return s;
+}
+
+bool port_in_use(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bool used = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return used;
+}

@@ -1,0 +1,338 @@
+#!/usr/bin/env bash
+# Cross-builds kyso's dependencies for Windows x86_64 (mingw-w64) from Debian
+# bookworm source packages into a static prefix, cached between runs.
+#
+#   installer/windows/build-deps.sh WORKDIR [package...]
+#
+# WORKDIR/src     downloaded Debian sources (apt-get source --download-only)
+# WORKDIR/deps    unpacked build trees and logs (deps/<pkg>.log)
+# WORKDIR/prefix  include/, lib/*.a, lib/pkgconfig/*.pc for the cross build
+# WORKDIR/stamps  one file per built package: source tarball + recipe hash; a
+#                 package is rebuilt only when its source or recipe changes.
+#
+# KYSO_WIN_SOURCES (default ~/.cache/kyso/windows-sources) may hold upstream
+# tarballs named like Debian's (<srcpkg>_<version>.orig.tar.*): they are used
+# when the mirror lacks a file (copied into WORKDIR/src, never downloaded).
+#
+# With no package names the default set is built (what kyso links today).
+# Other recipes: softhsm2 (test-only PKCS#11 DLL).
+#
+# Needs root the first time: when apt has no deb-src entry, this script adds
+# /etc/apt/sources.list.d/kyso-deb-src.sources (bookworm, bookworm-updates,
+# bookworm-security; sources only) and runs apt-get update. Nothing else on
+# the system is changed.
+#
+# On failure the script stops with "build-deps: FAILED <package> (<step>)",
+# the tail of that package's log and a non-zero exit status.
+set -Eeuo pipefail
+
+HOST=x86_64-w64-mingw32
+MINGW_SYS=/usr/$HOST
+JOBS=${KYSO_WIN_JOBS:-2}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+TOOLCHAIN=$TOP/cmake/toolchain-mingw64.cmake
+
+DEFAULT_PKGS=(zlib gpg-error assuan p11-kit-headers winscard openssl jansson libusb libp11)
+
+[[ $# -ge 1 ]] || {
+	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+}
+W=$(mkdir -p "$1" && cd "$1" && pwd)
+shift
+PKGS=("$@")
+[[ ${#PKGS[@]} -gt 0 ]] || PKGS=("${DEFAULT_PKGS[@]}")
+
+SRC=$W/src
+DEPS=$W/deps
+PREFIX=$W/prefix
+STAMPS=$W/stamps
+mkdir -p "$SRC" "$DEPS" "$PREFIX/include" "$PREFIX/lib/pkgconfig" "$STAMPS"
+
+export PKG_CONFIG_LIBDIR=$PREFIX/lib/pkgconfig:$MINGW_SYS/lib/pkgconfig
+export PKG_CONFIG_PATH=
+export PKG_CONFIG_SYSROOT_DIR=
+export PATH=/usr/lib/wine:$PATH
+
+CUR_PKG=
+CUR_STEP=
+CUR_LOG=
+say() { printf 'build-deps: %s\n' "$*" >&2; }
+die() {
+	say "FAILED ${CUR_PKG:-setup} (${CUR_STEP:-?}): $*"
+	if [[ -n $CUR_LOG && -f $CUR_LOG ]]; then
+		say "last lines of $CUR_LOG:"
+		tail -n 25 "$CUR_LOG" >&2
+	fi
+	exit 1
+}
+trap 'die "command failed: $BASH_COMMAND"' ERR
+
+# run STEP CMD...: runs CMD with output in the package log; dies on failure.
+run() {
+	CUR_STEP=$1
+	shift
+	printf '\n$ %s\n' "$*" >>"$CUR_LOG"
+	"$@" >>"$CUR_LOG" 2>&1 || die "'$*' exited with $?"
+}
+
+for tool in $HOST-gcc $HOST-g++ cmake ninja make pkg-config apt-get; do
+	command -v "$tool" >/dev/null || { CUR_STEP=tools die "$tool not found"; }
+done
+
+# ---- Debian sources ---------------------------------------------------------
+
+# Source package name for each recipe that downloads one.
+declare -A SRCPKG=(
+	[openssl]=openssl [jansson]=jansson [libusb]=libusb-1.0 [libp11]=libp11
+	[softhsm2]=softhsm2
+)
+
+ensure_deb_src() {
+	if apt-cache showsrc jansson 2>/dev/null | grep -q '^Package:'; then
+		return 0
+	fi
+	local f=/etc/apt/sources.list.d/kyso-deb-src.sources
+	CUR_STEP=deb-src
+	if ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		say "adding $f (Debian source index, needed by apt-get source)"
+		[[ -w /etc/apt/sources.list.d ]] || die "no deb-src in apt and cannot write $f (run as root once)"
+		cat >"$f" <<'EOF'
+# Added by kyso installer/windows/build-deps.sh: Debian source packages for the
+# Windows cross-build of kyso's dependencies (apt-get source). Safe to remove.
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+	fi
+	say "apt-get update (source indexes)"
+	apt-get update -qq >/dev/null 2>&1 || die "apt-get update failed"
+	apt-cache showsrc jansson 2>/dev/null | grep -q '^Package:' ||
+		die "apt still knows no source packages after adding deb-src"
+}
+
+EXTRA_SRC=${KYSO_WIN_SOURCES:-${XDG_CACHE_HOME:-$HOME/.cache}/kyso/windows-sources}
+
+# Newest upstream tarball of source package $1 in $SRC (the .orig tarball, or
+# the native tarball), printed; empty when none.
+find_tarball() {
+	find "$SRC" -maxdepth 1 -type f \( -name "$1_*.orig.tar.*" -o -name "$1_*.tar.*" \) \
+		! -name '*.asc' ! -name '*.debian.tar.*' ! -name '*.orig-*' -printf '%f\n' |
+		sort -V | tail -n 1
+}
+
+# Downloads the source packages the requested recipes need. Some
+# bookworm-security .dsc/.debian.tar.xz files are missing on the mirror while
+# the orig tarball is there: only a missing tarball is an error.
+fetch_sources() {
+	local need=() p s
+	for p in "${PKGS[@]}"; do
+		s=${SRCPKG[$p]:-}
+		[[ -n $s && -z $(find_tarball "$s") ]] && need+=("$s")
+	done
+	[[ ${#need[@]} -eq 0 ]] && return 0
+	ensure_deb_src
+	CUR_STEP=download CUR_LOG=$DEPS/download.log
+	say "downloading Debian sources: ${need[*]}"
+	(cd "$SRC" && apt-get source --download-only "${need[@]}") >>"$CUR_LOG" 2>&1 ||
+		say "apt-get source reported errors (see $CUR_LOG); checking the tarballs"
+	for s in "${need[@]}"; do
+		if [[ -z $(find_tarball "$s") && -d $EXTRA_SRC ]]; then
+			find "$EXTRA_SRC" -maxdepth 1 -type f -name "${s}_*.tar.*" -exec cp {} "$SRC/" \;
+			[[ -n $(find_tarball "$s") ]] && say "$s: using $(find_tarball "$s") from $EXTRA_SRC"
+		fi
+		if [[ -z $(find_tarball "$s") ]]; then
+			CUR_PKG=$s
+			die "no upstream tarball of source package '$s' could be downloaded"
+		fi
+	done
+}
+
+# Unpacks the tarball of source package $1 into $DEPS/$2 (fresh) and cds there.
+unpack() {
+	local tb d
+	tb=$(find_tarball "$1")
+	[[ -n $tb ]] || die "no tarball for $1"
+	rm -rf "${DEPS:?}/$2" "$DEPS/$2.unpack"
+	mkdir -p "$DEPS/$2.unpack"
+	run unpack tar -xf "$SRC/$tb" -C "$DEPS/$2.unpack"
+	d=$(find "$DEPS/$2.unpack" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+	[[ -n $d ]] || die "$tb has no top directory"
+	mv "$d" "$DEPS/$2"
+	rmdir "$DEPS/$2.unpack"
+	cd "$DEPS/$2"
+}
+
+cmake_cross() {
+	run configure cmake -S . -B _b -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
+		-DKYSO_WIN_PREFIX="$PREFIX" -DCMAKE_BUILD_TYPE=Release \
+		-DCMAKE_INSTALL_PREFIX="$PREFIX" -DCMAKE_INSTALL_LIBDIR=lib "$@"
+}
+
+# ---- recipes (one per package; output lands in $PREFIX) ----------------------
+
+# Debian's mingw packages (libz-mingw-w64-dev, libgpg-error-mingw-w64-dev,
+# libassuan-mingw-w64-dev) ship a DLL import library next to the static one;
+# copying the static archive and its .pc into the prefix keeps the link static.
+copy_mingw_static() { # name lib.a pc
+	run copy cp "$MINGW_SYS/lib/$2" "$PREFIX/lib/$2"
+	sed -e "s|^prefix=.*|prefix=$PREFIX|" "$MINGW_SYS/lib/pkgconfig/$3" >"$PREFIX/lib/pkgconfig/$3"
+}
+
+recipe_zlib() {
+	copy_mingw_static zlib libz.a zlib.pc
+	run copy cp "$MINGW_SYS/include/zlib.h" "$MINGW_SYS/include/zconf.h" "$PREFIX/include/"
+}
+
+recipe_gpg-error() {
+	copy_mingw_static gpg-error libgpg-error.a gpg-error.pc
+	run copy cp "$MINGW_SYS/include/gpg-error.h" "$MINGW_SYS/include/gpgrt.h" "$PREFIX/include/"
+}
+
+recipe_assuan() {
+	copy_mingw_static assuan libassuan.a libassuan.pc
+	run copy cp "$MINGW_SYS/include/assuan.h" "$PREFIX/include/"
+	# static libassuan needs the socket library
+	sed -i 's|^\(Libs:.*\)$|\1 -lws2_32|' "$PREFIX/lib/pkgconfig/libassuan.pc"
+}
+
+# p11-kit itself is not needed on Windows, only its PKCS#11 header
+# (architecture-independent, from libp11-kit-dev on the build host).
+recipe_p11-kit-headers() {
+	local inc
+	inc=$(pkg-config --variable=includedir p11-kit-1 2>/dev/null || true)
+	inc=${inc:-/usr/include}/p11-kit-1
+	[[ -f $inc/p11-kit/pkcs11.h ]] || inc=/usr/include/p11-kit-1
+	[[ -f $inc/p11-kit/pkcs11.h ]] || die "p11-kit/pkcs11.h not found (install libp11-kit-dev)"
+	mkdir -p "$PREFIX/include/p11-kit-1/p11-kit"
+	run copy cp "$inc/p11-kit/pkcs11.h" "$PREFIX/include/p11-kit-1/p11-kit/"
+	cat >"$PREFIX/lib/pkgconfig/p11-kit-1.pc" <<EOF
+prefix=$PREFIX
+includedir=\${prefix}/include/p11-kit-1
+Name: p11-kit-1 (headers only)
+Description: PKCS#11 header for the Windows build
+Version: 0.24.1
+Cflags: -I\${includedir}
+Libs:
+EOF
+}
+
+# PC/SC on Windows is the system's winscard.dll; this .pc lets the build use
+# the same pkg-config name as on Linux (libpcsclite).
+recipe_winscard() {
+	cat >"$PREFIX/lib/pkgconfig/libpcsclite.pc" <<EOF
+Name: libpcsclite (Windows winscard)
+Description: PC/SC through the Windows Smart Card service (winscard.dll)
+Version: 2.0.0
+Cflags:
+Libs: -lwinscard
+EOF
+}
+
+recipe_openssl() {
+	unpack openssl openssl
+	run configure ./Configure mingw64 no-shared no-tests --cross-compile-prefix=$HOST- \
+		--prefix="$PREFIX" --libdir=lib
+	run build make -j"$JOBS"
+	run install make install_sw
+}
+
+recipe_jansson() {
+	unpack jansson jansson
+	cmake_cross -DJANSSON_BUILD_SHARED_LIBS=OFF -DJANSSON_WITHOUT_TESTS=ON \
+		-DJANSSON_EXAMPLES=OFF -DJANSSON_BUILD_DOCS=OFF
+	run build ninja -C _b -j"$JOBS" install
+}
+
+recipe_libusb() {
+	unpack libusb-1.0 libusb
+	run configure ./configure --host=$HOST --prefix="$PREFIX" --enable-static --disable-shared \
+		--disable-examples-build --disable-tests-build
+	run build make -j"$JOBS"
+	run install make install
+}
+
+# libp11 loads PKCS#11 modules with LoadLibrary on Windows. Only the static
+# library is needed; the OpenSSL engine (pkcs11.dll) is not built.
+recipe_libp11() {
+	unpack libp11 libp11
+	[[ -x configure ]] || run autoreconf autoreconf -fi
+	run configure ./configure --host=$HOST --prefix="$PREFIX" --enable-static --disable-shared \
+		--with-enginesdir="$PREFIX/lib/engines" \
+		PKG_CONFIG_LIBDIR="$PKG_CONFIG_LIBDIR" OPENSSL_CFLAGS="-I$PREFIX/include" \
+		OPENSSL_LIBS="-L$PREFIX/lib -lcrypto -lws2_32 -lgdi32 -lcrypt32"
+	run build make -j"$JOBS" -C src libp11.la
+	run install make -C src install-libLTLIBRARIES install-includeHEADERS
+	run install make install-pkgconfigDATA
+	# static consumers need libcrypto's own dependencies
+	sed -i 's|^Libs:.*$|& -lcrypto -lws2_32 -lgdi32 -lcrypt32|' "$PREFIX/lib/pkgconfig/libp11.pc"
+}
+
+# SoftHSM2 as a Windows DLL, for the wine signing test only (not shipped).
+# Workarounds from docs/windows.md ("SoftHSM2 for the wine test").
+recipe_softhsm2() {
+	unpack softhsm2 softhsm2
+	local w=$PWD/src/lib/win32
+	sed -i 's|^#include "library.h"$|#include "library.h"\n#ifdef _WIN32\n#include <windows.h>\n#endif|' \
+		src/bin/common/library.cpp
+	mkdir -p _compat
+	run compat $HOST-ar rc _compat/libw32compat.a
+	run configure ./configure --host=$HOST --prefix="$PREFIX/softhsm2" \
+		--with-crypto-backend=openssl --with-openssl="$PREFIX" \
+		--disable-p11-kit --disable-gost --enable-eddsa --enable-shared --disable-static \
+		CPPFLAGS="-I$w" LIBS="$PWD/_compat/libw32compat.a -lws2_32 -lcrypt32 -lgdi32" \
+		ac_cv_func_LoadLibrary=yes ac_cv_header_pthread_h=no lt_cv_deplibs_check_method=pass_all
+	printf '\n#ifdef _WIN32\n#ifndef WIN32_LEAN_AND_MEAN\n#define WIN32_LEAN_AND_MEAN\n#endif\n#include <winsock2.h>\n#include <windows.h>\n#endif\n' >>config.h
+	rm -f _compat/libw32compat.a
+	local f
+	for f in syslog setenv; do
+		run compat $HOST-g++ -O2 -I"$PWD" -I"$w" -c "$w/$f.cpp" -o "_compat/$f.o"
+	done
+	run compat $HOST-ar rcs _compat/libw32compat.a _compat/syslog.o _compat/setenv.o
+	sed -i -e '/^postdeps=/s/-lstdc++/-l:libstdc++.a/' -e '/^postdeps=/s/-lgcc_s/-lgcc_eh/g' libtool
+	run build make -j"$JOBS" LDFLAGS="-no-undefined -static-libgcc -static-libstdc++"
+	mkdir -p "$PREFIX/softhsm2"
+	run install cp src/lib/.libs/libsofthsm2.dll src/bin/util/softhsm2-util.exe "$PREFIX/softhsm2/"
+}
+
+# ---- driver ------------------------------------------------------------------
+
+recipe_stamp() { # pkg -> identity of source + recipe
+	local s=${SRCPKG[$1]:-} tb=none
+	[[ -n $s ]] && tb=$(find_tarball "$s")
+	printf '%s %s\n' "$tb" "$(declare -f "recipe_$1" | md5sum | cut -c1-16)"
+}
+
+fetch_sources
+t_all=$SECONDS
+for p in "${PKGS[@]}"; do
+	declare -F "recipe_$p" >/dev/null || { CUR_PKG=$p CUR_STEP=args die "no recipe for '$p'"; }
+	CUR_PKG=$p
+	CUR_STEP=start
+	CUR_LOG=$DEPS/$p.log
+	want=$(recipe_stamp "$p")
+	if [[ -f $STAMPS/$p && $(cat "$STAMPS/$p") == "$want" ]]; then
+		say "$p: cached"
+		continue
+	fi
+	rm -f "$STAMPS/$p"
+	: >"$CUR_LOG"
+	t0=$SECONDS
+	say "$p: building (log: $CUR_LOG)"
+	cd "$W"
+	"recipe_$p"
+	cd "$W"
+	printf '%s\n' "$want" >"$STAMPS/$p"
+	say "$p: done in $((SECONDS - t0)) s"
+done
+CUR_PKG= CUR_STEP= CUR_LOG=
+say "dependencies ready in $PREFIX ($((SECONDS - t_all)) s)"
