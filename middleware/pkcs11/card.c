@@ -27,13 +27,13 @@ enum card_rv card_connect(struct card *c, SCARDCONTEXT ctx, const char *reader)
 	c->ctx = ctx;
 	if (strlen(reader) >= sizeof(c->reader))
 		return CARD_ERROR;
-	strcpy(c->reader, reader);
+	memcpy(c->reader, reader, strlen(reader) + 1);
 	rv = SCardConnect(ctx, reader, SCARD_SHARE_SHARED, protocols, &c->h, &c->proto);
 	if (rv != SCARD_S_SUCCESS)
 		return is_removed(rv) || rv == SCARD_W_UNRESPONSIVE_CARD ||
-				       rv == SCARD_W_UNPOWERED_CARD
-			       ? CARD_REMOVED
-			       : CARD_ERROR;
+		                       rv == SCARD_W_UNPOWERED_CARD
+		               ? CARD_REMOVED
+		               : CARD_ERROR;
 	rv = SCardStatus(c->h, NULL, &rlen, &state, &proto, c->atr, &alen);
 	if (rv != SCARD_S_SUCCESS) {
 		SCardDisconnect(c->h, SCARD_LEAVE_CARD);
@@ -125,7 +125,7 @@ void card_end(struct card *c, int reset)
 }
 
 static enum card_rv transmit(struct card *c, const uint8_t *cmd, size_t len, uint8_t *resp,
-			     size_t cap, size_t *rlen)
+                             size_t cap, size_t *rlen)
 {
 	const SCARD_IO_REQUEST *pci = c->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
 	DWORD n = (DWORD)cap;
@@ -144,7 +144,7 @@ static enum card_rv transmit(struct card *c, const uint8_t *cmd, size_t len, uin
 }
 
 enum card_rv card_apdu(struct card *c, const uint8_t *cmd, size_t len, uint8_t *resp, size_t cap,
-		       size_t *rlen, uint16_t *sw)
+                       size_t *rlen, uint16_t *sw)
 {
 	uint8_t buf[258 + 5];
 	uint8_t again[261 + 5];
@@ -207,7 +207,7 @@ static enum card_rv select_ef(struct card *c, uint16_t fid, uint16_t *sw)
 }
 
 enum card_rv card_read_ef(struct card *c, uint16_t fid, size_t chunk, uint8_t **data, size_t *len,
-			  uint16_t *sw)
+                          uint16_t *sw)
 {
 	uint8_t *buf = NULL;
 	size_t off = 0;
@@ -225,7 +225,7 @@ enum card_rv card_read_ef(struct card *c, uint16_t fid, size_t chunk, uint8_t **
 		return CARD_ERROR;
 	while (off < CARD_MAX_EF) {
 		uint8_t cmd[5] = {0x00, 0xB0, (uint8_t)(off >> 8), (uint8_t)off,
-				  (uint8_t)(chunk == 256 ? 0 : chunk)};
+		                  (uint8_t)(chunk == 256 ? 0 : chunk)};
 		uint8_t resp[256 * 2];
 		size_t n = 0;
 		r = card_apdu(c, cmd, sizeof(cmd), resp, sizeof(resp), &n, sw);
@@ -265,7 +265,7 @@ enum card_rv card_pin_status(struct card *c, uint8_t ref, uint16_t *sw)
 }
 
 enum card_rv card_verify(struct card *c, uint8_t ref, const uint8_t *block, size_t len,
-			 uint16_t *sw)
+                         uint16_t *sw)
 {
 	uint8_t cmd[5 + 64], resp[258];
 	size_t rlen;
@@ -292,8 +292,8 @@ enum card_rv card_mse_set_dst(struct card *c, uint8_t alg, uint8_t key, uint16_t
 	return card_apdu(c, cmd, sizeof(cmd), resp, sizeof(resp), &rlen, sw);
 }
 
-enum card_rv card_pso_cds(struct card *c, const uint8_t *in, size_t len, uint8_t *sig,
-			  size_t cap, size_t *siglen, uint16_t *sw)
+enum card_rv card_pso_cds(struct card *c, const uint8_t *in, size_t len, uint8_t *sig, size_t cap,
+                          size_t *siglen, uint16_t *sw)
 {
 	uint8_t cmd[6 + 255];
 	if (len == 0 || len > 255)

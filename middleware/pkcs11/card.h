@@ -40,18 +40,18 @@ void card_end(struct card *c, int reset);
 
 /* Send an APDU; 61xx (GET RESPONSE) and 6Cxx are handled here. */
 enum card_rv card_apdu(struct card *c, const uint8_t *cmd, size_t len, uint8_t *resp, size_t cap,
-		       size_t *rlen, uint16_t *sw);
+                       size_t *rlen, uint16_t *sw);
 
 enum card_rv card_select_aid(struct card *c, const uint8_t *aid, size_t len, uint16_t *sw);
 /* Select an EF under the current DF and read it whole (malloc'd, at most 32 KiB). */
 enum card_rv card_read_ef(struct card *c, uint16_t fid, size_t chunk, uint8_t **data, size_t *len,
-			  uint16_t *sw);
+                          uint16_t *sw);
 /* VERIFY with no data: tries left (63Cx), 9000 verified, 6983 blocked. */
 enum card_rv card_pin_status(struct card *c, uint8_t ref, uint16_t *sw);
 enum card_rv card_verify(struct card *c, uint8_t ref, const uint8_t *block, size_t len,
-			 uint16_t *sw);
+                         uint16_t *sw);
 enum card_rv card_mse_set_dst(struct card *c, uint8_t alg, uint8_t key, uint16_t *sw);
-enum card_rv card_pso_cds(struct card *c, const uint8_t *in, size_t len, uint8_t *sig,
-			  size_t cap, size_t *siglen, uint16_t *sw);
+enum card_rv card_pso_cds(struct card *c, const uint8_t *in, size_t len, uint8_t *sig, size_t cap,
+                          size_t *siglen, uint16_t *sw);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#define ZLIB_CONST /* next_in is const */
 #include <zlib.h>
 
 int der_next(const uint8_t **p, const uint8_t *end, struct der_elem *e)
@@ -68,9 +69,8 @@ static int find_tag(const struct der_elem *outer, uint8_t tag, struct der_elem *
 {
 	struct der_iter it;
 	struct der_elem e;
-	int rc;
 	iter_init(&it, outer);
-	while ((rc = iter_next(&it, &e)) == 1) {
+	while (iter_next(&it, &e) == 1) {
 		if (e.tag == tag) {
 			*out = e;
 			return 0;
@@ -242,8 +242,9 @@ static int cert_entry(const struct der_elem *obj, struct p15_cert *c)
 {
 	struct der_elem cca, type, value, b;
 	memset(c, 0, sizeof(*c));
-	if (object_common(obj, c->label, sizeof(c->label), NULL) != 0 || nth_seq(obj, 1, &cca) != 0 ||
-	    copy_id(&cca, c->id, &c->id_len) != 0 || type_attrs(obj, &type) != 0)
+	if (object_common(obj, c->label, sizeof(c->label), NULL) != 0 ||
+	    nth_seq(obj, 1, &cca) != 0 || copy_id(&cca, c->id, &c->id_len) != 0 ||
+	    type_attrs(obj, &type) != 0)
 		return -1;
 	if (find_tag(&cca, 0x01, &b) == 0 && b.len == 1 && b.val[0] != 0)
 		c->authority = 1;
@@ -365,7 +366,7 @@ static int inflate_to(const uint8_t *z, size_t zlen, uint8_t *out, size_t cap, s
 	memset(&s, 0, sizeof(s));
 	if (inflateInit2(&s, 15 + 32) != Z_OK) /* zlib or gzip header */
 		return -1;
-	s.next_in = (Bytef *)(uintptr_t)z;
+	s.next_in = z;
 	s.avail_in = (uInt)zlen;
 	s.next_out = out;
 	s.avail_out = (uInt)cap;
@@ -382,7 +383,7 @@ int p15_cert_decode(const uint8_t *d, size_t len, uint8_t **out, size_t *out_len
 
 	*out = NULL;
 	*out_len = 0;
-	if (len < 4 || len > 4 * P15_MAX_CERT)
+	if (len < 4 || len > (size_t)4 * P15_MAX_CERT)
 		return -1;
 	if (d[0] == 0x30) {
 		n = der_total_len(d, len);

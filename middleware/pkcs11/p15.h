@@ -10,10 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define P15_MAX_ID 64
+#define P15_MAX_ID    64
 #define P15_MAX_LABEL 64
 #define P15_MAX_CERTS 8
-#define P15_MAX_KEYS 4
+#define P15_MAX_KEYS  4
 /* The largest certificate file we accept (inflated or not). */
 #define P15_MAX_CERT 16384
 
@@ -42,21 +42,21 @@ struct p15_tokeninfo {
 };
 
 struct p15_cert {
-	char label[P15_MAX_LABEL + 1];
-	uint8_t id[P15_MAX_ID];
 	size_t id_len;
 	int authority;
 	uint16_t fid;
+	uint8_t id[P15_MAX_ID];
+	char label[P15_MAX_LABEL + 1];
 };
 
 struct p15_key {
-	char label[P15_MAX_LABEL + 1];
-	uint8_t id[P15_MAX_ID];
 	size_t id_len;
-	int key_ref;	   /* -1 when absent */
-	unsigned bits;	   /* modulusLength, 0 when absent */
-	unsigned usage;	   /* KeyUsageFlags bits, bit 0 = encrypt ... bit 2 = sign */
-	uint8_t auth_id;   /* 0 when absent */
+	int key_ref;     /* -1 when absent */
+	unsigned bits;   /* modulusLength, 0 when absent */
+	unsigned usage;  /* KeyUsageFlags bits, bit 0 = encrypt ... bit 2 = sign */
+	uint8_t auth_id; /* 0 when absent */
+	uint8_t id[P15_MAX_ID];
+	char label[P15_MAX_LABEL + 1];
 };
 
 struct p15_pin {

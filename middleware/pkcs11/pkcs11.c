@@ -12,38 +12,38 @@
 #include "card.h"
 #include "token.h"
 
-#define MAX_SLOTS 16
-#define MAX_SESSIONS 64
+#define MAX_SLOTS         16
+#define MAX_SESSIONS      64
 #define LIB_VERSION_MAJOR 0
 #define LIB_VERSION_MINOR 1
 
 struct slot {
-	int used;
-	int reader_gone;
-	int foreign; /* connected to a card no profile serves */
-	char reader[256];
 	struct card card;
 	struct token *tok;
 	unsigned long gen; /* bumped when the token goes away */
+	char reader[256];
+	int used;
+	int reader_gone;
+	int foreign; /* connected to a card no profile serves */
 	int logged_in;
 };
 
 struct session {
-	int used;
 	CK_SLOT_ID slot;
 	unsigned long gen;
 	CK_FLAGS flags;
 	/* C_FindObjects */
-	int find_active;
 	CK_OBJECT_HANDLE found[TOKEN_MAX_OBJECTS];
 	size_t n_found, pos;
 	/* C_Sign */
-	int sign_active;
 	CK_MECHANISM_TYPE mech;
 	CK_OBJECT_HANDLE key;
 	EVP_MD_CTX *md;
-	uint8_t data[512];
 	size_t data_len;
+	uint8_t data[512];
+	int used;
+	int find_active;
+	int sign_active;
 };
 
 struct mech {
@@ -55,19 +55,22 @@ struct mech {
 
 /* DigestInfo prefixes (DER of AlgorithmIdentifier + OCTET STRING header). */
 static const struct mech mechs[] = {
-	{CKM_RSA_PKCS, NULL, {0}, 0},
-	{CKM_SHA256_RSA_PKCS, "SHA256",
-	 {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-	  0x05, 0x00, 0x04, 0x20},
-	 19},
-	{CKM_SHA384_RSA_PKCS, "SHA384",
-	 {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,
-	  0x05, 0x00, 0x04, 0x30},
-	 19},
-	{CKM_SHA512_RSA_PKCS, "SHA512",
-	 {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
-	  0x05, 0x00, 0x04, 0x40},
-	 19},
+        {CKM_RSA_PKCS, NULL, {0}, 0},
+        {CKM_SHA256_RSA_PKCS,
+         "SHA256",
+         {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+          0x05, 0x00, 0x04, 0x20},
+         19},
+        {CKM_SHA384_RSA_PKCS,
+         "SHA384",
+         {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,
+          0x05, 0x00, 0x04, 0x30},
+         19},
+        {CKM_SHA512_RSA_PKCS,
+         "SHA512",
+         {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
+          0x05, 0x00, 0x04, 0x40},
+         19},
 };
 #define N_MECHS (sizeof(mechs) / sizeof(mechs[0]))
 
@@ -88,8 +91,9 @@ static void pad_copy(CK_UTF8CHAR *dst, size_t cap, const char *src)
 		while (n > 0 && ((uint8_t)src[n] & 0xC0) == 0x80) /* whole UTF-8 characters */
 			n--;
 	}
-	memset(dst, ' ', cap);
-	memcpy(dst, src, n);
+	memset(dst, ' ', cap); /* blank padded, no terminator */
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (CK_UTF8CHAR)src[i];
 }
 
 static int ensure_pcsc(void)
@@ -155,7 +159,7 @@ static void refresh_readers(void)
 				continue; /* more readers than slots */
 			i = free_slot;
 			slots[i].used = 1;
-			strcpy(slots[i].reader, r);
+			memcpy(slots[i].reader, r, strlen(r) + 1);
 		}
 		slots[i].reader_gone = 0;
 	}
@@ -338,7 +342,7 @@ CK_RV C_GetInfo(CK_INFO_PTR info)
 	info->cryptokiVersion.minor = 40;
 	pad_copy(info->manufacturerID, sizeof(info->manufacturerID), "kyso");
 	pad_copy(info->libraryDescription, sizeof(info->libraryDescription),
-		 "kyso PKCS#11 for VN signing tokens");
+	         "kyso PKCS#11 for VN signing tokens");
 	info->libraryVersion.major = LIB_VERSION_MAJOR;
 	info->libraryVersion.minor = LIB_VERSION_MINOR;
 	return CKR_OK;
@@ -447,17 +451,18 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		const struct token *t = sl->tok;
 		memset(info, 0, sizeof(*info));
 		pad_copy(info->label, sizeof(info->label),
-			 t->info.label[0] ? t->info.label : t->prof->label);
+		         t->info.label[0] ? t->info.label : t->prof->label);
 		pad_copy(info->manufacturerID, sizeof(info->manufacturerID), t->prof->manufacturer);
 		pad_copy(info->model, sizeof(info->model), t->prof->name);
 		pad_copy(info->serialNumber, sizeof(info->serialNumber),
-			 t->info.serial[0] ? t->info.serial : "0");
-		info->flags = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED |
-			      CKF_WRITE_PROTECTED | pin_flags(sl, sw);
+		         t->info.serial[0] ? t->info.serial : "0");
+		info->flags = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED |
+		              CKF_LOGIN_REQUIRED | CKF_WRITE_PROTECTED | pin_flags(sl, sw);
 		info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
 		info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
 		for (size_t i = 0; i < MAX_SESSIONS; i++) {
-			if (sessions[i].used && sessions[i].slot == id && sessions[i].gen == sl->gen) {
+			if (sessions[i].used && sessions[i].slot == id &&
+			    sessions[i].gen == sl->gen) {
 				info->ulSessionCount++;
 				if (sessions[i].flags & CKF_RW_SESSION)
 					info->ulRwSessionCount++;
@@ -526,7 +531,7 @@ CK_RV C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type, CK_MECHANISM_INF
 /* ---- sessions ---- */
 
 CK_RV C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify,
-		    CK_SESSION_HANDLE_PTR out)
+                    CK_SESSION_HANDLE_PTR out)
 {
 	struct slot *sl;
 	CK_RV rv;
@@ -719,12 +724,11 @@ static int sensitive(const struct p11_object *o, CK_ATTRIBUTE_TYPE t)
 	if (o->cls != CKO_PRIVATE_KEY)
 		return 0;
 	return t == CKA_PRIVATE_EXPONENT || t == CKA_PRIME_1 || t == CKA_PRIME_2 ||
-	       t == CKA_EXPONENT_1 || t == CKA_EXPONENT_2 || t == CKA_COEFFICIENT ||
-	       t == CKA_VALUE;
+	       t == CKA_EXPONENT_1 || t == CKA_EXPONENT_2 || t == CKA_COEFFICIENT || t == CKA_VALUE;
 }
 
 CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR tmpl,
-			  CK_ULONG count)
+                          CK_ULONG count)
 {
 	struct session *s = NULL;
 	struct slot *sl;
@@ -770,8 +774,8 @@ static int matches(const struct p11_object *o, const CK_ATTRIBUTE *tmpl, CK_ULON
 	for (CK_ULONG i = 0; i < count; i++) {
 		const struct p11_attr *v = obj_attr(o, tmpl[i].type);
 		if (v == NULL || v->len != tmpl[i].ulValueLen ||
-		    (v->len > 0 && (tmpl[i].pValue == NULL ||
-				    memcmp(v->val, tmpl[i].pValue, v->len) != 0)))
+		    (v->len > 0 &&
+		     (tmpl[i].pValue == NULL || memcmp(v->val, tmpl[i].pValue, v->len) != 0)))
 			return 0;
 	}
 	return 1;
@@ -802,8 +806,7 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG cou
 	return rv;
 }
 
-CK_RV C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max,
-		    CK_ULONG_PTR count)
+CK_RV C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max, CK_ULONG_PTR count)
 {
 	struct session *s = NULL;
 	struct slot *sl;
@@ -890,6 +893,8 @@ static CK_RV sign_update(struct session *s, const uint8_t *data, size_t len)
 		return EVP_DigestUpdate(s->md, data, len) == 1 ? CKR_OK : CKR_FUNCTION_FAILED;
 	if (len > sizeof(s->data) - s->data_len)
 		return CKR_DATA_LEN_RANGE;
+	if (len == 0)
+		return CKR_OK;
 	memcpy(s->data + s->data_len, data, len);
 	s->data_len += len;
 	return CKR_OK;
@@ -914,8 +919,8 @@ static CK_RV sign_input(struct session *s, const struct p11_object *key, uint8_t
 	return CKR_OK;
 }
 
-static CK_RV card_sign(struct slot *sl, const struct p11_object *key, const uint8_t *in,
-		       size_t len, uint8_t *sig, size_t *siglen)
+static CK_RV card_sign(struct slot *sl, const struct p11_object *key, const uint8_t *in, size_t len,
+                       uint8_t *sig, size_t *siglen)
 {
 	uint8_t out[512];
 	size_t n = 0;
@@ -974,7 +979,7 @@ static CK_RV sign_final(struct session *s, struct slot *sl, CK_BYTE_PTR sig, CK_
 }
 
 CK_RV C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,
-	     CK_ULONG_PTR siglen)
+             CK_ULONG_PTR siglen)
 {
 	struct session *s = NULL;
 	struct slot *sl;

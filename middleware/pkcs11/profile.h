@@ -12,9 +12,9 @@
 #define PROFILE_MAX_AID 16
 
 struct card_profile {
-	const char *name;	  /* token model, CK_TOKEN_INFO.model */
+	const char *name;         /* token model, CK_TOKEN_INFO.model */
 	const char *manufacturer; /* CK_TOKEN_INFO.manufacturerID */
-	const char *label;	  /* token label when TokenInfo has none */
+	const char *label;        /* token label when TokenInfo has none */
 	uint8_t atr[PROFILE_MAX_ATR];
 	uint8_t atr_mask[PROFILE_MAX_ATR];
 	size_t atr_len;

@@ -55,7 +55,7 @@ static int add_der(struct p11_object *o, CK_ATTRIBUTE_TYPE type, uint8_t *der, i
 }
 
 static int add_bn(struct p11_object *o, CK_ATTRIBUTE_TYPE type, const EVP_PKEY *pk,
-		  const char *name, size_t *len_out)
+                  const char *name, size_t *len_out)
 {
 	BIGNUM *bn = NULL;
 	uint8_t buf[1024];
@@ -123,7 +123,7 @@ enum card_rv token_identify(struct card *c, const struct card_profile **prof)
 
 /* Read one EF; *data is NULL when the card says it does not exist. */
 static enum card_rv read_ef(struct card *c, const struct token *t, uint16_t fid, uint8_t **data,
-			    size_t *len)
+                            size_t *len)
 {
 	uint16_t sw = 0;
 	enum card_rv r = card_read_ef(c, fid, t->prof->read_chunk, data, len, &sw);
@@ -162,7 +162,7 @@ static void pin_rules(struct token *t, const uint8_t *aodf, size_t len)
 }
 
 size_t token_pin_block(const struct token *t, const uint8_t *pin, size_t len, uint8_t *out,
-		       size_t cap)
+                       size_t cap)
 {
 	size_t n = len;
 	if (len < t->pin.min_len || len > t->pin.max_len || len > cap)
@@ -178,7 +178,7 @@ size_t token_pin_block(const struct token *t, const uint8_t *pin, size_t len, ui
 }
 
 static int cert_object(struct p11_object *o, const struct p15_cert *e, const uint8_t *der,
-		       size_t len, X509 *x)
+                       size_t len, X509 *x)
 {
 	CK_ULONG category = e->authority ? 2 : 1; /* authority : token user */
 	int rc = 0;
@@ -232,12 +232,12 @@ static int key_common(struct p11_object *o, const struct p15_key *k, X509 *x, CK
 }
 
 static int private_key_object(struct p11_object *o, const struct token *t, const struct p15_key *k,
-			      X509 *x)
+                              X509 *x)
 {
 	int rc = key_common(o, k, x, CKO_PRIVATE_KEY);
 	o->private = 1;
-	o->key_ref = k->key_ref >= 0 ? (uint8_t)(t->prof->key_ref_or | k->key_ref)
-				     : t->prof->key_ref;
+	o->key_ref =
+	        k->key_ref >= 0 ? (uint8_t)(t->prof->key_ref_or | k->key_ref) : t->prof->key_ref;
 	rc |= add_bool(o, CKA_PRIVATE, yes);
 	rc |= add_bool(o, CKA_SIGN, yes);
 	rc |= add_bool(o, CKA_SIGN_RECOVER, no);
@@ -249,6 +249,7 @@ static int private_key_object(struct p11_object *o, const struct token *t, const
 	rc |= add_bool(o, CKA_NEVER_EXTRACTABLE, yes);
 	rc |= add_bool(o, CKA_ALWAYS_AUTHENTICATE, no);
 	rc |= add_bool(o, CKA_WRAP_WITH_TRUSTED, no);
+	rc |= add_ulong(o, CKA_MODULUS_BITS, o->mod_len * 8);
 	return rc == 0 && o->mod_len > 0 ? 0 : -1;
 }
 
@@ -272,7 +273,7 @@ struct loaded_cert {
 };
 
 static enum card_rv load_certs(struct card *c, struct token *t, uint16_t cdf_fid,
-			       struct loaded_cert *lc, size_t *n_lc)
+                               struct loaded_cert *lc, size_t *n_lc)
 {
 	struct p15_cert entries[P15_MAX_CERTS];
 	size_t n = 0;
@@ -323,7 +324,7 @@ static X509 *cert_for_key(const struct loaded_cert *lc, size_t n, const struct p
 }
 
 static enum card_rv load_keys(struct card *c, struct token *t, uint16_t prkdf_fid,
-			      const struct loaded_cert *lc, size_t n_lc)
+                              const struct loaded_cert *lc, size_t n_lc)
 {
 	struct p15_key keys[P15_MAX_KEYS];
 	size_t n = 0;

@@ -13,7 +13,7 @@
 #include "profile.h"
 
 #define TOKEN_MAX_OBJECTS (P15_MAX_CERTS + 2 * P15_MAX_KEYS)
-#define OBJ_MAX_ATTRS 32
+#define OBJ_MAX_ATTRS     32
 
 struct p11_attr {
 	CK_ATTRIBUTE_TYPE type;
@@ -23,9 +23,9 @@ struct p11_attr {
 
 struct p11_object {
 	CK_OBJECT_CLASS cls;
-	int private;	/* only visible after C_Login */
+	int private;     /* only visible after C_Login */
 	uint8_t key_ref; /* private keys: MSE SET key reference */
-	size_t mod_len;	/* keys: modulus length in bytes */
+	size_t mod_len;  /* keys: modulus length in bytes */
 	struct p11_attr attrs[OBJ_MAX_ATTRS];
 	size_t n_attrs;
 };
@@ -54,6 +54,6 @@ void token_free(struct token *t);
 const struct p11_attr *obj_attr(const struct p11_object *o, CK_ATTRIBUTE_TYPE type);
 /* The PIN block VERIFY takes; 0 when the PIN length is out of range. */
 size_t token_pin_block(const struct token *t, const uint8_t *pin, size_t len, uint8_t *out,
-		       size_t cap);
+                       size_t cap);
 
 #endif

@@ -23,13 +23,20 @@ static const char *rv_name(CK_RV rv)
 {
 	static char buf[32];
 	switch (rv) {
-	case CKR_OK: return "CKR_OK";
-	case CKR_DEVICE_REMOVED: return "CKR_DEVICE_REMOVED";
-	case CKR_TOKEN_NOT_PRESENT: return "CKR_TOKEN_NOT_PRESENT";
-	case CKR_SESSION_HANDLE_INVALID: return "CKR_SESSION_HANDLE_INVALID";
-	case CKR_DEVICE_ERROR: return "CKR_DEVICE_ERROR";
-	case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT";
-	case CKR_USER_NOT_LOGGED_IN: return "CKR_USER_NOT_LOGGED_IN";
+	case CKR_OK:
+		return "CKR_OK";
+	case CKR_DEVICE_REMOVED:
+		return "CKR_DEVICE_REMOVED";
+	case CKR_TOKEN_NOT_PRESENT:
+		return "CKR_TOKEN_NOT_PRESENT";
+	case CKR_SESSION_HANDLE_INVALID:
+		return "CKR_SESSION_HANDLE_INVALID";
+	case CKR_DEVICE_ERROR:
+		return "CKR_DEVICE_ERROR";
+	case CKR_PIN_INCORRECT:
+		return "CKR_PIN_INCORRECT";
+	case CKR_USER_NOT_LOGGED_IN:
+		return "CKR_USER_NOT_LOGGED_IN";
 	default:
 		snprintf(buf, sizeof(buf), "0x%lx", rv);
 		return buf;
@@ -50,7 +57,7 @@ static int first_token(CK_FUNCTION_LIST_PTR f, CK_SLOT_ID *slot)
 }
 
 static CK_RV open_login(CK_FUNCTION_LIST_PTR f, CK_SLOT_ID slot, const char *pin,
-			CK_SESSION_HANDLE *s)
+                        CK_SESSION_HANDLE *s)
 {
 	CK_RV rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, s);
 	if (rv != CKR_OK)

@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&pin, 0, sizeof(pin));
 	if (p15_cert_decode(data, size, &der, &der_len) == 0) {
 		/* exactly one DER element, within bounds */
-		if (der_len == 0 || der_len > P15_MAX_CERT || der_total_len(der, der_len) != der_len)
+		if (der_len == 0 || der_len > P15_MAX_CERT ||
+		    der_total_len(der, der_len) != der_len)
 			abort();
 		free(der);
 	}

@@ -37,26 +37,26 @@
 #include <string.h>
 #include <zlib.h>
 
-#define B4_MAX_FILES 12
-#define B4_MAX_CA 2
-#define B4_READ_MAX 231
-#define B4_PIN_MAX 16
+#define B4_MAX_FILES  12
+#define B4_MAX_CA     2
+#define B4_READ_MAX   231
+#define B4_PIN_MAX    16
 #define B4_PIN_STORED 8
-#define B4_TRIES 3
-#define B4_ALG_REF 0x8A
-#define B4_KEY_REF 0x81
-#define B4_PIN_REF 0x01
+#define B4_TRIES      3
+#define B4_ALG_REF    0x8A
+#define B4_KEY_REF    0x81
+#define B4_PIN_REF    0x01
 
-#define SW_END_OF_FILE 0x6282
-#define SW_WRONG_DATA 0x6A80
-#define SW_REF_NOT_FOUND 0x6A88
-#define SW_WRONG_OFFSET 0x6B00
+#define SW_END_OF_FILE       0x6282
+#define SW_WRONG_DATA        0x6A80
+#define SW_REF_NOT_FOUND     0x6A88
+#define SW_WRONG_OFFSET      0x6B00
 #define SW_SEC_NOT_SATISFIED 0x6982
-#define SW_PIN_BLOCKED 0x6983
-#define SW_NO_EF 0x6986
+#define SW_PIN_BLOCKED       0x6983
+#define SW_NO_EF             0x6986
 
 static const uint8_t b4_aid[] = {0xE8, 0x28, 0xBD, 0x08, 0x0F, 0xD2, 0x50,
-				 0x47, 0x65, 0x6E, 0x65, 0x72, 0x69, 0x63};
+                                 0x47, 0x65, 0x6E, 0x65, 0x72, 0x69, 0x63};
 
 struct b4_file {
 	uint16_t fid;
@@ -193,7 +193,7 @@ static const struct b4_file *find_file(const struct b4_card *c, const uint8_t *f
 
 /* Certificate file: 01 00, uncompressed length (2 bytes, little endian), zlib stream. */
 static int cert_file(struct b4_card *c, uint16_t fid, const uint8_t *der_cert, size_t len,
-		     int compress)
+                     int compress)
 {
 	struct b4_buf f = {0};
 	if (!compress) {
@@ -231,7 +231,7 @@ static void common_attrs(struct b4_buf *obj, const char *label, uint8_t flags, i
 }
 
 static void cdf_entry(struct b4_buf *cdf, const char *label, const uint8_t *id, size_t id_len,
-		      int authority, uint16_t fid)
+                      int authority, uint16_t fid)
 {
 	struct b4_buf obj = {0}, cca = {0}, type = {0}, x509 = {0};
 	uint8_t yes = 0xFF;
@@ -271,18 +271,18 @@ static int build_aodf(struct b4_card *c)
 {
 	struct b4_buf f = {0}, obj = {0}, caa = {0}, type = {0}, pin = {0};
 	/* pinFlags: local, initialized, needs-padding */
-	uint8_t flags[2] = {0x02, 0x4C}; /* bits 1, 4, 5 */
+	uint8_t flags[2] = {0x02, 0x4C};                     /* bits 1, 4, 5 */
 	uint8_t auth_id = 0x01, pad = 0xFF, pin_type = 0x02; /* utf8 */
 	common_attrs(&obj, "User PIN", 0x00, 0);
 	der(&caa, 0x04, &auth_id, 1);
 	der_wrap(&obj, 0x30, &caa);
 	der(&pin, 0x03, flags, sizeof(flags));
 	der(&pin, 0x0A, &pin_type, 1);
-	der_int(&pin, 0x02, 4);		    /* minLength */
+	der_int(&pin, 0x02, 4);             /* minLength */
 	der_int(&pin, 0x02, B4_PIN_STORED); /* storedLength */
 	der_int(&pin, 0x02, B4_PIN_MAX);    /* maxLength */
 	der_int(&pin, 0x80, B4_PIN_REF);    /* pinReference [0] */
-	der(&pin, 0x04, &pad, 1);	    /* padChar */
+	der(&pin, 0x04, &pad, 1);           /* padChar */
 	der_wrap(&type, 0x30, &pin);
 	der_wrap(&obj, 0xA1, &type);
 	der_wrap(&f, 0x30, &obj);
@@ -413,7 +413,7 @@ static int parse_opts(const struct vicc_config *cfg, struct b4_opts *o)
 	if (o->key == NULL || o->cert == NULL || pl < 4 || pl > B4_PIN_MAX || o->tries < 0 ||
 	    o->tries > B4_TRIES || o->cdf == 0) {
 		fprintf(stderr, "kyso-vicc: bit4id needs key=PEM and cert=FILE, a PIN of 4-16 "
-				"characters and tries 0-3\n");
+		                "characters and tries 0-3\n");
 		return -1;
 	}
 	return 0;
@@ -445,7 +445,8 @@ static int build_certs(struct b4_card *c, const struct b4_opts *o, const uint8_t
 		uint8_t *d = NULL;
 		size_t dl = 0;
 		if (x == NULL || cert_der(x, &d, &dl) != 0) {
-			fprintf(stderr, "kyso-vicc: bit4id: cannot read certificate %s\n", paths[i]);
+			fprintf(stderr, "kyso-vicc: bit4id: cannot read certificate %s\n",
+			        paths[i]);
 			X509_free(x);
 			rc = -1;
 			break;
@@ -500,7 +501,8 @@ static void *b4_create(const struct vicc_config *cfg)
 	memcpy(c->pin, o.pin, c->pin_len);
 	c->tries = o.tries;
 	if (key_id(c->key, id) != 0 || build_odf(c, o.cdf) != 0 || build_tokeninfo(c) != 0 ||
-	    build_aodf(c) != 0 || build_prkdf(c, id, sizeof(id), (unsigned)EVP_PKEY_get_bits(c->key)) != 0 ||
+	    build_aodf(c) != 0 ||
+	    build_prkdf(c, id, sizeof(id), (unsigned)EVP_PKEY_get_bits(c->key)) != 0 ||
 	    build_certs(c, &o, id) != 0) {
 		fprintf(stderr, "kyso-vicc: bit4id: cannot build the card's files\n");
 		b4_destroy(c);
@@ -544,8 +546,9 @@ static int do_select(struct b4_card *c, const struct vicc_apdu *a, struct vicc_r
 	if ((a->p2 & 0x0C) == 0x0C)
 		return vicc_rapdu_sw(r, SW_OK);
 	/* FCP: 62 { 80 02 size, 83 02 fid } */
-	uint8_t fcp[10] = {0x62, 0x08, 0x80, 0x02, (uint8_t)(f->len >> 8), (uint8_t)f->len,
-			   0x83, 0x02, a->data[0], a->data[1]};
+	uint8_t fcp[10] = {
+	        0x62, 0x08, 0x80,       0x02,      (uint8_t)(f->len >> 8), (uint8_t)f->len,
+	        0x83, 0x02, a->data[0], a->data[1]};
 	return vicc_pending_reply(&c->pending, a, fcp, sizeof(fcp), r);
 }
 
@@ -656,8 +659,8 @@ static int do_pso(struct b4_card *c, const struct vicc_apdu *a, struct vicc_rapd
 		return vicc_rapdu_sw(r, SW_WRONG_DATA);
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(c->key, NULL);
 	int ok = ctx != NULL && EVP_PKEY_sign_init(ctx) == 1 &&
-		 EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
-		 EVP_PKEY_sign(ctx, sig, &siglen, a->data, a->lc) == 1;
+	         EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+	         EVP_PKEY_sign(ctx, sig, &siglen, a->data, a->lc) == 1;
 	EVP_PKEY_CTX_free(ctx);
 	if (!ok)
 		return vicc_rapdu_sw(r, SW_UNKNOWN);
@@ -695,11 +698,11 @@ static int b4_process(void *state, const uint8_t *capdu, size_t clen, struct vic
 }
 
 const struct vicc_applet vicc_applet_bit4id = {
-	.name = "bit4id",
-	.help = "Bit4id TokenME EVO v2 (VGCA) applet: PKCS#15, PIN, RSA signing (key=, cert=, ca=)",
-	.default_atr = "3BDF18FF8191FE1FC30031B8640C01ECC173940180829000B3",
-	.create = b4_create,
-	.reset = b4_reset,
-	.process_apdu = b4_process,
-	.destroy = b4_destroy,
+        .name = "bit4id",
+        .help = "Bit4id TokenME EVO v2 (VGCA) applet: PKCS#15, PIN, RSA signing (key=, cert=, ca=)",
+        .default_atr = "3BDF18FF8191FE1FC30031B8640C01ECC173940180829000B3",
+        .create = b4_create,
+        .reset = b4_reset,
+        .process_apdu = b4_process,
+        .destroy = b4_destroy,
 };
