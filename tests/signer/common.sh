@@ -19,10 +19,15 @@ sg_setup() {
 	. "$SG_HSM/softhsm.env"
 	set +a
 	export SG_PIN=$KH_P11_USER_PIN
-	SG_NSS=$KH_TMP/nss
+	export SG_NSS=$KH_TMP/nss
 	mkdir -p "$SG_NSS"
 	certutil -N -d "sql:$SG_NSS" --empty-password
 	certutil -A -d "sql:$SG_NSS" -n kyso-test-root -t "CT,C,C" -i "$KH_PKI_ROOT_CERT"
+	# the signer certificates as known (not trusted) certificates: poppler 22 reports "Unknown
+	# issue with Certificate" for the 2nd signature of a certificate it only saw inside the CMS
+	# (its own `pdfsig -add-signature` files too); trust still comes from the root only
+	certutil -A -d "sql:$SG_NSS" -n kyso-signer-rsa -t ",," -i "$KH_PKI_SIGNER_RSA_CERT"
+	certutil -A -d "sql:$SG_NSS" -n kyso-signer-ec -t ",," -i "$KH_PKI_SIGNER_EC_CERT"
 	SG_FAULT=$KYSO_BUILD/lib/kyso-faultp11.so
 }
 
@@ -104,3 +109,6 @@ sg_qpdf_level() {
 	*) echo 2 ;;
 	esac
 }
+
+# for `bash -c` checks
+export -f sg_extract sg_openssl_ok sg_pdfsig_all_valid sg_pdfsig_count sg_sha sg_qpdf_level
