@@ -7,10 +7,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define KYSO_CATALOG_MAX_BYTES (4u * 1024u * 1024u)
+#define KYSO_CATALOG_MAX_BYTES ((size_t)4 * 1024 * 1024)
+
+typedef struct {
+	kyso_token_type_t *type;
+} type_slot_t;
 
 struct kyso_catalog {
-	kyso_token_type_t **types;
+	type_slot_t *types;
 	size_t n_types;
 	char **files;
 	size_t n_files;
@@ -46,7 +50,7 @@ void kyso_catalog_free(kyso_catalog_t *cat)
 	if (cat == NULL)
 		return;
 	for (size_t i = 0; i < cat->n_types; i++)
-		type_free(cat->types[i]);
+		type_free(cat->types[i].type);
 	free(cat->types);
 	for (size_t i = 0; i < cat->n_files; i++)
 		free(cat->files[i]);
@@ -121,7 +125,7 @@ static kyso_err_t add_file_name(kyso_catalog_t *cat, const char *name)
 static ssize_t find_type(const kyso_catalog_t *cat, const char *id)
 {
 	for (size_t i = 0; i < cat->n_types; i++)
-		if (strcmp(cat->types[i]->id, id) == 0)
+		if (strcmp(cat->types[i].type->id, id) == 0)
 			return (ssize_t)i;
 	return -1;
 }
@@ -132,28 +136,28 @@ static kyso_err_t merge(kyso_catalog_t *cat, json_t *doc)
 {
 	const json_t *tokens = json_object_get(doc, "tokens");
 	size_t n = json_array_size(tokens);
-	kyso_token_type_t **fresh = n > 0 ? calloc(n, sizeof(*fresh)) : NULL;
+	type_slot_t *fresh = n > 0 ? calloc(n, sizeof(*fresh)) : NULL;
 	if (n > 0 && fresh == NULL)
 		return KYSO_ERR_NOMEM;
-	kyso_token_type_t **grown = realloc(cat->types, (cat->n_types + n + 1) * sizeof(*grown));
+	type_slot_t *grown = realloc(cat->types, (cat->n_types + n + 1) * sizeof(*grown));
 	if (grown == NULL) {
 		free(fresh);
 		return KYSO_ERR_NOMEM;
 	}
 	cat->types = grown;
 	for (size_t i = 0; i < n; i++) {
-		fresh[i] = type_new(json_array_get(tokens, i));
-		if (fresh[i] == NULL) {
+		fresh[i].type = type_new(json_array_get(tokens, i));
+		if (fresh[i].type == NULL) {
 			for (size_t j = 0; j < i; j++)
-				type_free(fresh[j]);
+				type_free(fresh[j].type);
 			free(fresh);
 			return KYSO_ERR_NOMEM;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		ssize_t at = find_type(cat, fresh[i]->id);
+		ssize_t at = find_type(cat, fresh[i].type->id);
 		if (at >= 0) {
-			type_free(cat->types[at]);
+			type_free(cat->types[at].type);
 			cat->types[at] = fresh[i];
 		} else {
 			cat->types[cat->n_types++] = fresh[i];
@@ -336,7 +340,7 @@ size_t kyso_catalog_count(const kyso_catalog_t *cat)
 
 const kyso_token_type_t *kyso_catalog_at(const kyso_catalog_t *cat, size_t i)
 {
-	return cat != NULL && i < cat->n_types ? cat->types[i] : NULL;
+	return cat != NULL && i < cat->n_types ? cat->types[i].type : NULL;
 }
 
 const kyso_token_type_t *kyso_catalog_find(const kyso_catalog_t *cat, const char *id)
@@ -344,7 +348,7 @@ const kyso_token_type_t *kyso_catalog_find(const kyso_catalog_t *cat, const char
 	if (cat == NULL || id == NULL)
 		return NULL;
 	ssize_t i = find_type(cat, id);
-	return i >= 0 ? cat->types[i] : NULL;
+	return i >= 0 ? cat->types[i].type : NULL;
 }
 
 size_t kyso_catalog_file_count(const kyso_catalog_t *cat)

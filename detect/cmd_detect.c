@@ -118,11 +118,8 @@ static void on_event(kyso_event_kind_t kind, const kyso_token_t *t, void *ctx)
 
 static int run_watch(const kyso_detect_opts_t *opts, detect_args_t *a)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+	/* plain signal(): portable; the handler only sets a flag */
+	if (signal(SIGINT, on_signal) == SIG_ERR || signal(SIGTERM, on_signal) == SIG_ERR)
 		kyso_warn("detect: cannot install signal handlers");
 	if (!a->json) {
 		printf("%s\n", _("Watching for tokens; press Ctrl+C to stop."));

@@ -28,6 +28,11 @@ typedef struct {
 	uint16_t vid, pid;
 } kyso_usb_id_t;
 
+/* A slot holding a token type pointer (arrays of slots, not of bare pointers). */
+typedef struct {
+	const kyso_token_type_t *type;
+} kyso_type_ref_t;
+
 struct kyso_token_type {
 	json_t *entry; /* owned reference */
 	const char *id, *name, *vendor;
@@ -75,7 +80,7 @@ struct kyso_token {
 	const kyso_usb_device_t *usb;
 	kyso_evidence_t *evidence;
 	size_t n_evidence;
-	const kyso_token_type_t **alternatives;
+	kyso_type_ref_t *alternatives;
 	size_t n_alternatives;
 	char *smartcard_list;
 	char *catalog_hint;

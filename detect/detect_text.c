@@ -47,10 +47,8 @@ static void print_list(FILE *out, const char *label, const json_t *list)
 	if (json_array_size(list) == 0)
 		return;
 	fprintf(out, "    %s ", label);
-	size_t i;
-	const json_t *v;
-	json_array_foreach(list, i, v)
-	        fprintf(out, "%s%s", i > 0 ? ", " : "", json_string_value(v));
+	for (size_t i = 0; i < json_array_size(list); i++)
+		fprintf(out, "%s%s", i > 0 ? ", " : "", json_string_value(json_array_get(list, i)));
 	fputc('\n', out);
 }
 

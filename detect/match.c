@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <ctype.h>
 
 enum { SRC_ATR = 1, SRC_USB = 2, SRC_NAME = 4 };
 
@@ -68,7 +68,7 @@ static kyso_err_t add_evidence(kyso_token_t *t, kyso_evidence_kind_t kind, const
 static const kyso_atr_pattern_t *matching_pattern(const kyso_token_type_t *type,
                                                   const kyso_reader_t *rd)
 {
-	for (size_t i = 0; i < type->n_atrs; i++)
+	for (size_t i = 0; rd != NULL && i < type->n_atrs; i++)
 		if (kyso_atr_pattern_match(&type->atrs[i], rd->atr, rd->atr_len))
 			return &type->atrs[i];
 	return NULL;
@@ -86,8 +86,8 @@ static kyso_err_t evidence_for(kyso_token_t *t, unsigned src)
 {
 	const kyso_token_type_t *type = t->type;
 	kyso_err_t rc = KYSO_OK;
-	if (src & SRC_ATR) {
-		const kyso_atr_pattern_t *p = matching_pattern(type, t->reader);
+	const kyso_atr_pattern_t *p = (src & SRC_ATR) ? matching_pattern(type, t->reader) : NULL;
+	if (p != NULL) {
 		char pat[2 * KYSO_ATR_MAX + 1], mask[2 * KYSO_ATR_MAX + 1];
 		kyso_atr_hex(p->atr, p->len, pat);
 		if (p->has_mask) {
@@ -100,10 +100,10 @@ static kyso_err_t evidence_for(kyso_token_t *t, unsigned src)
 			                  t->reader->atr_hex, pat);
 		}
 	}
-	if (rc == KYSO_OK && (src & SRC_USB))
+	if (rc == KYSO_OK && (src & SRC_USB) && t->usb != NULL)
 		rc = add_evidence(t, KYSO_EVIDENCE_USB, "USB ID %04X:%04X is listed for %s",
 		                  t->usb->vid, t->usb->pid, type->id);
-	if (rc == KYSO_OK && (src & SRC_NAME))
+	if (rc == KYSO_OK && (src & SRC_NAME) && t->reader != NULL)
 		rc = add_evidence(t, KYSO_EVIDENCE_READER_NAME,
 		                  "reader name \"%s\" matches catalog pattern \"%s\"",
 		                  t->reader->name, matching_reader_pattern(type, t->reader->name));
@@ -189,7 +189,7 @@ static kyso_err_t identify(kyso_token_t *t, const kyso_catalog_t *cat, const cha
 		for (size_t i = 0; i < n; i++) {
 			const kyso_token_type_t *type = kyso_catalog_at(cat, i);
 			if (type != t->type && sources_for(type, t->reader, t->usb) != 0)
-				t->alternatives[t->n_alternatives++] = type;
+				t->alternatives[t->n_alternatives++].type = type;
 		}
 		/* ATR says one type, USB another, and none has both */
 		bool conflict =
@@ -213,6 +213,21 @@ static kyso_err_t identify(kyso_token_t *t, const kyso_catalog_t *cat, const cha
 	return rc;
 }
 
+/* Case-insensitive "needle occurs in hay" (strcasestr is not portable). */
+static bool contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay != '\0'; hay++) {
+		size_t i = 0;
+		while (i < n && hay[i] != '\0' &&
+		       tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+			i++;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
 /* The USB device that is this reader: its product string is part of the
  * reader name (libccid names readers after the USB strings), or else the
  * only device whose catalog entry agrees with the reader's ATR/name. */
@@ -221,7 +236,7 @@ static ssize_t pair_usb(const kyso_detect_result_t *r, const kyso_reader_t *rd, 
 {
 	for (size_t i = 0; i < r->n_usb; i++)
 		if (!used[i] && r->usb[i].product != NULL && strlen(r->usb[i].product) >= 4 &&
-		    strcasestr(rd->name, r->usb[i].product) != NULL)
+		    contains_ci(rd->name, r->usb[i].product))
 			return (ssize_t)i;
 	for (size_t i = 0; i < r->n_usb; i++) {
 		if (used[i])

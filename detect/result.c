@@ -323,7 +323,7 @@ size_t kyso_token_alternative_count(const kyso_token_t *t)
 
 const kyso_token_type_t *kyso_token_alternative_at(const kyso_token_t *t, size_t i)
 {
-	return i < t->n_alternatives ? t->alternatives[i] : NULL;
+	return i < t->n_alternatives ? t->alternatives[i].type : NULL;
 }
 
 const json_t *kyso_token_driver(const kyso_token_t *t)

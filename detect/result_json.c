@@ -121,7 +121,7 @@ json_t *kyso_token_to_json(const kyso_token_t *t)
 		                                           "detail", t->evidence[i].detail));
 	bad |= json_object_set_new(o, "evidence", ev);
 	for (size_t i = 0; i < t->n_alternatives; i++)
-		bad |= json_array_append_new(alt, json_string(t->alternatives[i]->id));
+		bad |= json_array_append_new(alt, json_string(t->alternatives[i].type->id));
 	bad |= json_object_set_new(o, "alternatives", alt);
 	const json_t *drv = kyso_token_driver(t);
 	bad |= json_object_set_new(o, "os", json_string(kyso_detect_os()));

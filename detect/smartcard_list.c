@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SCLIST_MAX_BYTES (8u * 1024u * 1024u)
+#define SCLIST_MAX_BYTES ((size_t)8 * 1024 * 1024)
 
 const char *kyso_smartcard_list_path(const char *explicit_path)
 {

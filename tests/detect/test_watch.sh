@@ -42,4 +42,25 @@ rc=$?
 set -e
 cat "$KH_TMP/watch.txt"
 kh_check "SIGTERM stops the watch with exit 0" test "$rc" = 0
+
+# --wait: no token yet; one is plugged in 1 s later
+kh_vicc_stop 0
+kh_bg "$KH_TMP/wait.json" kyso detect --json --no-usb --wait 20
+wpid=$KH_LAST_PID
+sleep 1
+kh_check "--wait is still waiting without a token" kill -0 "$wpid"
+kh_vicc_insert "$BIT4ID_ATR" 0
+set +e
+wait "$wpid"
+rc=$?
+set -e
+kh_check "--wait returns the token plugged in meanwhile (exit 0)" \
+	bash -c "test $rc = 0 && jq -e '.tokens[0].id == \"bit4id-tokenme-evo-v2\"' '$KH_TMP/wait.json' >/dev/null"
+kh_vicc_stop 0
+set +e
+kyso detect --json --no-usb --wait 1 >"$KH_TMP/wait2.json"
+rc=$?
+set -e
+kh_check "--wait 1 without a token: exit 3 after about 1 s" \
+	bash -c "test $rc = 3 && jq -e '.status == \"no-token\" and .elapsed_ms >= 1000' '$KH_TMP/wait2.json' >/dev/null"
 kh_done
