@@ -65,11 +65,10 @@ static void print_driver(FILE *out, const kyso_token_t *t)
 		fprintf(out, "    %s %s\n", _("built into kyso:"), builtin);
 	print_list(out, _("PKCS#11 module:"), json_object_get(d, "modules"));
 	print_list(out, _("packages:"), json_object_get(d, "packages"));
-	size_t i;
-	const json_t *b;
-	json_array_foreach(json_object_get(d, "bundle"), i, b)
-	        fprintf(out, "    %s %s\n", _("vendor file (install bundle):"),
-	                json_string_value(json_object_get(b, "file")));
+	const json_t *bundle = json_object_get(d, "bundle");
+	for (size_t i = 0; i < json_array_size(bundle); i++)
+		fprintf(out, "    %s %s\n", _("vendor file (install bundle):"),
+		        json_string_value(json_object_get(json_array_get(bundle, i), "file")));
 	const char *notes = json_string_value(json_object_get(d, "notes"));
 	if (notes != NULL)
 		fprintf(out, "    %s %s\n", _("note:"), notes);
