@@ -113,6 +113,8 @@ void kyso_detect_tokens_clear(kyso_detect_result_t *r);
 void kyso_pcsc_scan(kyso_detect_result_t *r, const kyso_detect_opts_t *opts);
 /* Fills usb devices (catalog IDs or CCID class) and usb status. */
 void kyso_usb_scan(kyso_detect_result_t *r, const kyso_catalog_t *cat);
+/* Reader state from SCARD_STATE_* event flags and the ATR length. */
+kyso_reader_state_t kyso_pcsc_classify(unsigned long event_state, unsigned long atr_len);
 /* Blocks until a PC/SC reader/card change or timeout_ms. Returns false when
  * the service is not there (caller then sleeps itself). */
 bool kyso_pcsc_wait_change(int timeout_ms);

@@ -87,7 +87,7 @@ static size_t count_names(const char *multi)
 	return n;
 }
 
-static kyso_reader_state_t classify(DWORD ev, DWORD atr_len)
+kyso_reader_state_t kyso_pcsc_classify(unsigned long ev, unsigned long atr_len)
 {
 	if (ev & SCARD_STATE_UNKNOWN)
 		return KYSO_READER_GONE;
@@ -103,7 +103,8 @@ static kyso_reader_state_t classify(DWORD ev, DWORD atr_len)
 
 static void record(kyso_detect_result_t *r, const SCARD_READERSTATE *st, bool gone)
 {
-	kyso_reader_state_t s = gone ? KYSO_READER_GONE : classify(st->dwEventState, st->cbAtr);
+	kyso_reader_state_t s =
+	        gone ? KYSO_READER_GONE : kyso_pcsc_classify(st->dwEventState, st->cbAtr);
 	size_t atr_len = s == KYSO_READER_PRESENT ? st->cbAtr : 0;
 	if (atr_len > KYSO_ATR_MAX)
 		atr_len = KYSO_ATR_MAX;

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <winscard.h>
+
 #include "detect_internal.h"
 
 /* a real ePass2003 ATR (smartcard_list.txt "Feitian ePass2003 token (PKI)") */
@@ -455,6 +457,39 @@ static void test_every_entry_matches_itself(void **state)
 	kyso_catalog_free(cat);
 }
 
+static void test_reader_states(void **state)
+{
+	(void)state;
+	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_EMPTY, 0), KYSO_READER_EMPTY);
+	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_PRESENT, 12), KYSO_READER_PRESENT);
+	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_PRESENT | SCARD_STATE_INUSE |
+	                                            SCARD_STATE_EXCLUSIVE,
+	                                    12),
+	                 KYSO_READER_PRESENT);
+	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_PRESENT | SCARD_STATE_MUTE, 0),
+	                 KYSO_READER_MUTE);
+	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_PRESENT, 0), KYSO_READER_MUTE);
+	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_UNAVAILABLE, 0), KYSO_READER_UNAVAILABLE);
+	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_UNKNOWN, 0), KYSO_READER_GONE);
+	/* a mute card is listed as an unknown token without ATR; no crash in text/JSON */
+	kyso_catalog_t *cat = real_catalog();
+	kyso_detect_result_t *r = kyso_detect_result_new();
+	assert_int_equal(kyso_detect_result_add_reader(r, "Virtual PCD 00 00", KYSO_READER_MUTE, NULL,
+	                                               0, false, false),
+	                 KYSO_OK);
+	matched(r, cat);
+	assert_int_equal(kyso_detect_token_count(r), 1);
+	assert_null(kyso_token_type(kyso_detect_token_at(r, 0)));
+	json_t *doc = kyso_detect_result_to_json(r);
+	assert_non_null(doc);
+	json_t *tok = json_array_get(json_object_get(doc, "tokens"), 0);
+	assert_string_equal(json_string_value(json_object_get(tok, "reader_state")), "mute");
+	assert_true(json_is_null(json_object_get(tok, "atr")));
+	json_decref(doc);
+	kyso_detect_result_free(r);
+	kyso_catalog_free(cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +504,7 @@ int main(void)
 	        cmocka_unit_test(test_match_single_sources),
 	        cmocka_unit_test(test_match_two_and_unknown),
 	        cmocka_unit_test(test_every_entry_matches_itself),
+	        cmocka_unit_test(test_reader_states),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
