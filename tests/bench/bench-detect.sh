@@ -16,7 +16,11 @@ TARGET_MS=50
 if [[ ! -f $BENCH/build.ninja ]]; then
 	cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF >/dev/null
 fi
-cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" --target kyso kyso_translations >/dev/null
+if ! cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" --target kyso kyso_translations >"$BENCH/bench-build.log" 2>&1; then
+	grep -E "error|FAILED" "$BENCH/bench-build.log" | head -20 >&2
+	echo "bench-detect: the Release build in $BENCH failed (log: $BENCH/bench-build.log)" >&2
+	exit 1
+fi
 for p in kyso-vicc kh-pcsc-probe; do
 	[[ -x $KYSO_BUILD/bin/$p ]] || cmake --build "$KYSO_BUILD" -j "${KYSO_JOBS:-2}" --target "$p" >/dev/null
 done
