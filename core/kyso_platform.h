@@ -1,0 +1,113 @@
+/* kyso_platform: operating-system services beyond kyso_core.h, one
+ * implementation per OS (core/<name>_win.c, core/<name>_posix.c):
+ * registry, the trust store for the agent's local CA, autostart of a
+ * program at logon, PKCS#11 module lookup, PIN and consent prompts, OS name.
+ *
+ * Every function exists on every OS; where an OS has no such service the
+ * function fails with KYSO_ERR_UNSUPPORTED and says so in err. Strings are
+ * UTF-8 everywhere (converted to UTF-16 for Win32 calls). */
+#ifndef KYSO_PLATFORM_H
+#define KYSO_PLATFORM_H
+
+#include "kyso_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- OS description (kyso version, doctor) ------------------------------ */
+
+typedef struct {
+	char name[64];    /* "Linux", "Windows" */
+	char release[64]; /* kernel release, "10.0.19045" */
+	char machine[32]; /* "x86_64" */
+} kyso_os_info_t;
+
+void kyso_os_info(kyso_os_info_t *info);
+
+/* ---- registry (Windows; KYSO_ERR_UNSUPPORTED elsewhere) ------------------ */
+
+typedef enum {
+	KYSO_REG_MACHINE, /* HKEY_LOCAL_MACHINE */
+	KYSO_REG_USER,    /* HKEY_CURRENT_USER */
+} kyso_reg_root_t;
+
+/* Reads a REG_SZ/REG_EXPAND_SZ value (expanded). *out is allocated.
+ * KYSO_ERR_NOT_FOUND when the key or value does not exist. value NULL or ""
+ * is the key's default value. */
+kyso_err_t kyso_reg_get_string(kyso_reg_root_t root, const char *key, const char *value,
+                               char **out, kyso_error_t *err);
+/* Creates the key when needed and writes a REG_SZ value. */
+kyso_err_t kyso_reg_set_string(kyso_reg_root_t root, const char *key, const char *value,
+                               const char *data, kyso_error_t *err);
+/* Deletes one value; a missing value is not an error. */
+kyso_err_t kyso_reg_delete_value(kyso_reg_root_t root, const char *key, const char *value,
+                                 kyso_error_t *err);
+/* Deletes a key with all its subkeys; a missing key is not an error. */
+kyso_err_t kyso_reg_delete_tree(kyso_reg_root_t root, const char *key, kyso_error_t *err);
+
+/* ---- trust store: the agent's local CA ---------------------------------- */
+
+typedef enum {
+	KYSO_TRUST_MACHINE, /* every user (Windows: LocalMachine\ROOT, needs admin) */
+	KYSO_TRUST_USER,    /* this user (Windows: CurrentUser\ROOT) */
+} kyso_trust_scope_t;
+
+/* Adds a CA certificate (DER or PEM) to the OS trust store as a trusted root.
+ * Windows: CertAddEncodedCertificateToStore on the ROOT system store.
+ * Linux: writes <dir>/<name>.crt (PEM) where dir is $KYSO_CA_DIR or
+ * /usr/local/share/ca-certificates, then runs update-ca-certificates when
+ * dir is the system one. name: file-name-safe label ("kyso-local-ca"). */
+kyso_err_t kyso_trust_add_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
+                             size_t len, kyso_error_t *err);
+/* Removes it again (matched by the certificate itself on Windows, by name
+ * on Linux). A certificate that is not there is not an error. */
+kyso_err_t kyso_trust_remove_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
+                                size_t len, kyso_error_t *err);
+/* Is this certificate a trusted root in that store? */
+bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
+                       size_t len);
+
+/* ---- autostart at logon -------------------------------------------------- */
+
+/* Starts argv at the user's logon. Windows: value <name> under
+ * HKCU\Software\Microsoft\Windows\CurrentVersion\Run. Linux: an XDG
+ * autostart entry <config home>/autostart/<name>.desktop. */
+kyso_err_t kyso_autostart_set(const char *name, const char *const argv[], kyso_error_t *err);
+kyso_err_t kyso_autostart_remove(const char *name, kyso_error_t *err);
+/* The registered command line (allocated) or NULL when none. */
+char *kyso_autostart_get(const char *name);
+
+/* ---- PKCS#11 module lookup ------------------------------------------------ */
+
+/* Finds a vendor PKCS#11 module by file name ("vnpt-ca_csp11.dll",
+ * "libbit4xpki.so") or path. Search order: $KYSO_P11_PATH (list separated by
+ * ';' on Windows, ':' elsewhere), then Windows: the executable's folder,
+ * %SystemRoot%\System32, %ProgramFiles%\<vendor>\ and %ProgramFiles(x86)%\<vendor>\
+ * (two levels deep); Linux: the multiarch library dirs, their pkcs11/
+ * subdirs, /usr/local/lib and /opt/<vendor>/lib. Returns an allocated path or
+ * NULL. */
+char *kyso_p11_module_find(const char *name);
+
+/* ---- prompts -------------------------------------------------------------- */
+
+/* Asks for a secret (PIN) in the OS's own dialog. Windows: the credential UI
+ * (CredUIPromptForCredentialsW). Elsewhere KYSO_ERR_UNSUPPORTED (Linux uses
+ * pinentry, see the signer). KYSO_ERR_PIN_CANCELLED when the user cancels.
+ * pin is wiped on failure. */
+kyso_err_t kyso_prompt_secret(const char *title, const char *message, char *pin, size_t cap,
+                              kyso_error_t *err);
+/* Yes/no consent (Windows: MessageBoxW). KYSO_OK on yes,
+ * KYSO_ERR_PIN_CANCELLED on no. */
+kyso_err_t kyso_prompt_consent(const char *title, const char *message, kyso_error_t *err);
+
+/* ---- console -------------------------------------------------------------- */
+
+/* Makes the console show UTF-8 (Windows: SetConsoleOutputCP(CP_UTF8)); no-op
+ * elsewhere. kyso_i18n_init() calls it. */
+void kyso_console_utf8(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

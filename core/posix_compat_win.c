@@ -1,0 +1,178 @@
+/* POSIX functions mingw-w64 lacks, over Win32 (declared in
+ * core/compat/win/: kyso_win_posix.h, dlfcn.h, sys/utsname.h). */
+#include "kyso_platform.h"
+#include "win_int.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+char *kyso_compat_strndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *d = malloc(len + 1);
+	if (d == NULL)
+		return NULL;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
+int kyso_compat_setenv(const char *name, const char *value, int overwrite)
+{
+	if (name == NULL || *name == '\0' || strchr(name, '=') != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!overwrite && getenv(name) != NULL)
+		return 0;
+	/* _putenv_s updates the C runtime's copy and the process environment */
+	return _putenv_s(name, value) == 0 ? 0 : -1;
+}
+
+int kyso_compat_unsetenv(const char *name)
+{
+	return kyso_compat_setenv(name, "", 1);
+}
+
+char *kyso_compat_realpath(const char *path, char *resolved)
+{
+	wchar_t *w = kyso_win_wide(path);
+	if (w == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	wchar_t full[MAX_PATH * 4];
+	DWORD n = GetFullPathNameW(w, (DWORD)(sizeof(full) / sizeof(full[0])), full, NULL);
+	DWORD attr = n > 0 ? GetFileAttributesW(full) : INVALID_FILE_ATTRIBUTES;
+	free(w);
+	if (n == 0 || n >= sizeof(full) / sizeof(full[0]) || attr == INVALID_FILE_ATTRIBUTES) {
+		errno = ENOENT;
+		return NULL;
+	}
+	char *u = kyso_win_utf8(full);
+	if (u == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (resolved == NULL)
+		return u;
+	/* callers pass PATH_MAX (260 on mingw) buffers */
+	if (strlen(u) >= 260) {
+		free(u);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(resolved, u);
+	free(u);
+	return resolved;
+}
+
+int kyso_compat_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	void (*prev)(int) = SIG_DFL;
+	if (act != NULL) {
+		prev = signal(sig, act->sa_handler);
+		if (prev == SIG_ERR) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	if (old != NULL) {
+		memset(old, 0, sizeof(*old));
+		old->sa_handler = prev;
+	}
+	return 0;
+}
+
+int kyso_compat_sigemptyset(_sigset_t *set)
+{
+	*set = 0;
+	return 0;
+}
+
+/* ---- dlfcn ---------------------------------------------------------------- */
+
+static __thread char dl_msg[512];
+static __thread bool dl_failed;
+
+static void dl_fail(const char *what, const char *name, DWORD code)
+{
+	snprintf(dl_msg, sizeof(dl_msg), "%s: %s", name != NULL ? name : what,
+	         kyso_win_strerror(code));
+	dl_failed = true;
+}
+
+void *dlopen(const char *path, int flags)
+{
+	(void)flags;
+	if (path == NULL)
+		return GetModuleHandleW(NULL);
+	wchar_t *w = kyso_win_wide(path);
+	if (w == NULL) {
+		dl_fail("dlopen", path, ERROR_INVALID_NAME);
+		return NULL;
+	}
+	bool has_dir = strchr(path, '\\') != NULL || strchr(path, '/') != NULL;
+	for (wchar_t *p = w; *p != L'\0'; p++)
+		if (*p == L'/')
+			*p = L'\\'; /* LOAD_WITH_ALTERED_SEARCH_PATH wants backslashes */
+	HMODULE h = LoadLibraryExW(w, NULL, has_dir ? LOAD_WITH_ALTERED_SEARCH_PATH : 0);
+	DWORD e = GetLastError();
+	free(w);
+	if (h == NULL)
+		dl_fail("dlopen", path, e);
+	return (void *)h;
+}
+
+void *dlsym(void *handle, const char *name)
+{
+	FARPROC f = GetProcAddress((HMODULE)handle, name);
+	if (f == NULL) {
+		dl_fail("dlsym", name, GetLastError());
+		return NULL;
+	}
+	void *p;
+	memcpy(&p, &f, sizeof(p));
+	return p;
+}
+
+int dlclose(void *handle)
+{
+	if (FreeLibrary((HMODULE)handle))
+		return 0;
+	dl_fail("dlclose", NULL, GetLastError());
+	return -1;
+}
+
+char *dlerror(void)
+{
+	if (!dl_failed)
+		return NULL;
+	dl_failed = false;
+	return dl_msg;
+}
+
+/* ---- uname ---------------------------------------------------------------- */
+
+int uname(struct utsname *un)
+{
+	kyso_os_info_t os;
+	kyso_os_info(&os);
+	memset(un, 0, sizeof(*un));
+	snprintf(un->sysname, sizeof(un->sysname), "%s", os.name);
+	snprintf(un->release, sizeof(un->release), "%s", os.release);
+	snprintf(un->version, sizeof(un->version), "%s", os.release);
+	snprintf(un->machine, sizeof(un->machine), "%s", os.machine);
+	wchar_t host[64];
+	DWORD n = (DWORD)(sizeof(host) / sizeof(host[0]));
+	if (GetComputerNameW(host, &n)) {
+		char *h = kyso_win_utf8(host);
+		if (h != NULL)
+			snprintf(un->nodename, sizeof(un->nodename), "%s", h);
+		free(h);
+	}
+	return 0;
+}

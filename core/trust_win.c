@@ -1,0 +1,140 @@
+/* Trust store on Windows: the agent's local CA as a trusted root in the
+ * LocalMachine or CurrentUser ROOT store (CertAddEncodedCertificateToStore).
+ * Adding to CurrentUser\ROOT makes Windows ask the user to confirm. */
+#include "kyso_platform.h"
+#include "win_int.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wincrypt.h>
+
+/* PEM or DER in, DER out (allocated). */
+static kyso_err_t to_der(const uint8_t *cert, size_t len, uint8_t **der, size_t *der_len,
+                         kyso_error_t *err)
+{
+	X509 *x = NULL;
+	if (len > 10 && memcmp(cert, "-----BEGIN", 10) == 0) {
+		BIO *b = BIO_new_mem_buf(cert, (int)len);
+		if (b != NULL)
+			x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+		BIO_free(b);
+	} else {
+		const unsigned char *p = cert;
+		x = d2i_X509(NULL, &p, (long)len);
+	}
+	if (x == NULL)
+		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not an X.509 certificate"));
+	unsigned char *out = NULL;
+	int n = i2d_X509(x, &out);
+	X509_free(x);
+	if (n <= 0)
+		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not an X.509 certificate"));
+	*der = malloc((size_t)n);
+	if (*der == NULL) {
+		OPENSSL_free(out);
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	}
+	memcpy(*der, out, (size_t)n);
+	*der_len = (size_t)n;
+	OPENSSL_free(out);
+	return KYSO_OK;
+}
+
+static HCERTSTORE open_root(kyso_trust_scope_t scope)
+{
+	DWORD where = scope == KYSO_TRUST_MACHINE ? CERT_SYSTEM_STORE_LOCAL_MACHINE
+	                                          : CERT_SYSTEM_STORE_CURRENT_USER;
+	return CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, where, L"ROOT");
+}
+
+/* The store's copy of this certificate (free with CertFreeCertificateContext). */
+static PCCERT_CONTEXT find_in(HCERTSTORE store, const uint8_t *der, size_t der_len)
+{
+	PCCERT_CONTEXT want = CertCreateCertificateContext(X509_ASN_ENCODING, der, (DWORD)der_len);
+	if (want == NULL)
+		return NULL;
+	PCCERT_CONTEXT found = CertFindCertificateInStore(
+	        store, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING, want, NULL);
+	CertFreeCertificateContext(want);
+	return found;
+}
+
+kyso_err_t kyso_trust_add_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
+                             size_t len, kyso_error_t *err)
+{
+	(void)name;
+	uint8_t *der;
+	size_t der_len;
+	kyso_err_t rc = to_der(cert, len, &der, &der_len, err);
+	if (rc != KYSO_OK)
+		return rc;
+	HCERTSTORE store = open_root(scope);
+	if (store == NULL) {
+		free(der);
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot open the trusted root store: %s"),
+		                      kyso_win_strerror(GetLastError()));
+	}
+	BOOL ok = CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der, (DWORD)der_len,
+	                                           CERT_STORE_ADD_REPLACE_EXISTING, NULL);
+	DWORD e = GetLastError();
+	CertCloseStore(store, 0);
+	free(der);
+	if (!ok)
+		return kyso_error_set(err, KYSO_ERR_IO,
+		                      _("Cannot add the certificate to the trusted root store: %s"),
+		                      kyso_win_strerror(e));
+	return KYSO_OK;
+}
+
+kyso_err_t kyso_trust_remove_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
+                                size_t len, kyso_error_t *err)
+{
+	(void)name;
+	uint8_t *der;
+	size_t der_len;
+	kyso_err_t rc = to_der(cert, len, &der, &der_len, err);
+	if (rc != KYSO_OK)
+		return rc;
+	HCERTSTORE store = open_root(scope);
+	if (store == NULL) {
+		free(der);
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot open the trusted root store: %s"),
+		                      kyso_win_strerror(GetLastError()));
+	}
+	PCCERT_CONTEXT found = find_in(store, der, der_len);
+	free(der);
+	BOOL ok = TRUE;
+	DWORD e = 0;
+	if (found != NULL) {
+		ok = CertDeleteCertificateFromStore(found); /* frees found */
+		e = GetLastError();
+	}
+	CertCloseStore(store, 0);
+	if (!ok)
+		return kyso_error_set(err, KYSO_ERR_IO,
+		                      _("Cannot remove the certificate from the trusted root store: %s"),
+		                      kyso_win_strerror(e));
+	return KYSO_OK;
+}
+
+bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
+                       size_t len)
+{
+	(void)name;
+	kyso_error_t err;
+	uint8_t *der;
+	size_t der_len;
+	if (to_der(cert, len, &der, &der_len, &err) != KYSO_OK)
+		return false;
+	HCERTSTORE store = open_root(scope);
+	PCCERT_CONTEXT found = store != NULL ? find_in(store, der, der_len) : NULL;
+	free(der);
+	bool have = found != NULL;
+	if (found != NULL)
+		CertFreeCertificateContext(found);
+	if (store != NULL)
+		CertCloseStore(store, 0);
+	return have;
+}
