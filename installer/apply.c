@@ -275,14 +275,5 @@ kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_resu
 		rc = kyso_error_set(err, KYSO_ERR_PROBLEM, _("Interrupted"));
 	if (rc == KYSO_OK && !o->no_agent)
 		agent_check(p, r);
-	if (rc != KYSO_OK) {
-		kyso_error_t uerr;
-		kyso_error_clear(&uerr);
-		if (journal_undo(j, true, r->problems, &uerr) != KYSO_OK)
-			json_array_append_new(r->problems, json_string(kyso_error_message(&uerr)));
-		for (size_t i = 0; i < p->nacts; i++)
-			if (p->acts[i].status == AST_DONE)
-				p->acts[i].status = AST_TODO; /* rolled back */
-	}
 	return rc;
 }

@@ -353,6 +353,46 @@ static int dry_run(const setup_opts_t *o, const plan_t *p, const kyso_detect_res
 	return code;
 }
 
+/* A failed run: undo this run's changes, say so; returns the exit code. */
+static int fail_rolled_back(const setup_opts_t *o, plan_t *p, const kyso_detect_result_t *det,
+                            apply_result_t *r, journal_t *j, const kyso_error_t *err)
+{
+	if (r->problems == NULL)
+		r->problems = json_array();
+	if (journal_run_count(j) > 0) {
+		kyso_error_t uerr;
+		kyso_error_clear(&uerr);
+		if (journal_undo(j, true, r->problems, &uerr) != KYSO_OK)
+			json_array_append_new(r->problems, json_string(kyso_error_message(&uerr)));
+		for (size_t i = 0; i < p->nacts; i++)
+			if (p->acts[i].status == AST_DONE)
+				p->acts[i].status = AST_TODO;
+	}
+	int code = (int)kyso_err_exit(err->code);
+	if (o->json) {
+		json_t *rep = report_build(o, p, det, r, "rolled-back", err);
+		if (rep != NULL)
+			json_object_set_new(rep, "exit", json_integer(code));
+		kyso_json_print(rep);
+	} else {
+		fprintf(stderr, _("kyso setup failed: %s\n"), kyso_error_message(err));
+		fprintf(stderr, "%s\n",
+		        _("Every change this run made has been undone (rollback)."));
+		size_t i;
+		json_t *v;
+		json_array_foreach(r->problems, i, v)
+		        fprintf(stderr, _("  Problem: %s\n"), json_string_value(v));
+	}
+	return code;
+}
+
+/* Setup failures (as opposed to token problems found by the self-test). */
+static bool fatal_error(kyso_err_t rc)
+{
+	return setup_interrupted || rc == KYSO_ERR_IO || rc == KYSO_ERR_NOMEM ||
+	       rc == KYSO_ERR_INTERNAL;
+}
+
 /* Runs the self-test and writes the report; returns the exit code. */
 static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_detect_result_t *det,
                   apply_result_t *r)
@@ -370,6 +410,8 @@ static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_det
 			code = KYSO_EXIT_ENV;
 		} else {
 			kyso_err_t rc = selftest_run(o, p, j, r->token_label, &r->selftest, &err);
+			if (rc != KYSO_OK && fatal_error(rc))
+				return fail_rolled_back(o, p, det, r, j, &err);
 			st->status = rc == KYSO_OK ? AST_DONE : AST_FAILED;
 			if (rc != KYSO_OK) {
 				act_set_detail(st, "%s", kyso_error_message(&err));
@@ -391,8 +433,11 @@ static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_det
 	kyso_error_clear(&werr);
 	if (text == NULL || ra == NULL ||
 	    jfs_write(j, ra->target, text, strlen(text), 0644, &werr) != KYSO_OK) {
-		kyso_warn("%s", kyso_error_message(&werr));
-		code = code == 0 ? KYSO_EXIT_PROBLEM : code;
+		free(text);
+		json_decref(rep);
+		if (werr.code == KYSO_OK)
+			kyso_error_set(&werr, KYSO_ERR_NOMEM, NULL);
+		return fail_rolled_back(o, p, det, r, j, &werr);
 	} else {
 		ra->status = AST_DONE;
 	}
@@ -464,20 +509,7 @@ static int run_setup(setup_opts_t *o)
 		plan_print(&p, stdout);
 	}
 	if (plan_apply(o, &p, j, &r, &err) != KYSO_OK) {
-		if (o->json) {
-			json_t *rep = report_build(o, &p, det, &r, "rolled-back", &err);
-			json_object_set_new(rep, "exit", json_integer(kyso_err_exit(err.code)));
-			kyso_json_print(rep);
-		} else {
-			fprintf(stderr, _("kyso setup failed: %s\n"), kyso_error_message(&err));
-			fprintf(stderr, "%s\n",
-			        _("Every change this run made has been undone (rollback)."));
-			size_t i;
-			json_t *v;
-			json_array_foreach(r.problems, i, v)
-			        fprintf(stderr, _("  Problem: %s\n"), json_string_value(v));
-		}
-		code = (int)kyso_err_exit(err.code);
+		code = fail_rolled_back(o, &p, det, &r, j, &err);
 		goto out;
 	}
 	code = finish(o, &p, j, det, &r);

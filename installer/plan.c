@@ -343,7 +343,7 @@ static void plan_registration(const setup_opts_t *o, const kyso_token_type_t *ty
 		bool present = false;
 		kyso_error_t e;
 		kyso_error_clear(&e);
-		if (nss_module_present(dbs[i], name, &present, &e) != KYSO_OK)
+		if (nss_module_present(dbs[i], name, p->module, &present, &e) != KYSO_OK)
 			plan_add(p, ACT_NSS, AST_TODO, dbs[i], NULL, NULL, kyso_error_message(&e));
 		else
 			plan_add(p, ACT_NSS, present ? AST_IN_PLACE : AST_TODO, dbs[i], NULL, NULL,

@@ -26,7 +26,8 @@ static kyso_err_t modutil(const char *const argv[], kyso_buf_t *out, int *status
 	return rc;
 }
 
-kyso_err_t nss_module_present(const char *db, const char *name, bool *present, kyso_error_t *err)
+kyso_err_t nss_module_present(const char *db, const char *name, const char *module, bool *present,
+                              kyso_error_t *err)
 {
 	*present = false;
 	char dbarg[4200];
@@ -44,6 +45,12 @@ kyso_err_t nss_module_present(const char *db, const char *name, bool *present, k
 		char needle[300];
 		snprintf(needle, sizeof(needle), ". %s\n", name);
 		*present = strstr((const char *)out.data, needle) != NULL;
+		/* the same library under another name counts too: NSS refuses a
+		 * second entry for it */
+		snprintf(needle, sizeof(needle), "library name: %s\n",
+		         module != NULL ? module : "");
+		if (module != NULL && strstr((const char *)out.data, needle) != NULL)
+			*present = true;
 	}
 	kyso_buf_free(&out);
 	return rc;
@@ -73,7 +80,7 @@ kyso_err_t nss_module_add(journal_t *j, const char *db, const char *name, const 
 kyso_err_t nss_module_delete(const char *db, const char *name, kyso_error_t *err)
 {
 	bool present = false;
-	kyso_err_t rc = nss_module_present(db, name, &present, err);
+	kyso_err_t rc = nss_module_present(db, name, NULL, &present, err);
 	if (rc != KYSO_OK || !present)
 		return rc;
 	char dbarg[4200];

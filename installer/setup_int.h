@@ -165,7 +165,8 @@ kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_resu
 void apply_result_free(apply_result_t *r);
 
 /* Registration steps (registry.c). */
-kyso_err_t nss_module_present(const char *db, const char *name, bool *present, kyso_error_t *err);
+kyso_err_t nss_module_present(const char *db, const char *name, const char *module, bool *present,
+                              kyso_error_t *err);
 kyso_err_t nss_module_add(journal_t *j, const char *db, const char *name, const char *module,
                           kyso_error_t *err);
 kyso_err_t nss_module_delete(const char *db, const char *name, kyso_error_t *err);
