@@ -106,6 +106,15 @@ static int ensure_pcsc(void)
 	return have_pcsc ? 0 : -1;
 }
 
+/* The daemon went away: its context is unusable, make a new one. */
+static int reset_pcsc(void)
+{
+	if (have_pcsc && SCardReleaseContext(pcsc) != SCARD_S_SUCCESS)
+		have_pcsc = 0; /* already invalid: nothing to release */
+	have_pcsc = 0;
+	return ensure_pcsc();
+}
+
 static void end_sign(struct session *s)
 {
 	EVP_MD_CTX_free(s->md);
@@ -135,7 +144,15 @@ static void refresh_readers(void)
 		slots[i].reader_gone = 1;
 	if (ensure_pcsc() != 0)
 		return;
-	if (SCardListReaders(pcsc, NULL, NULL, &len) != SCARD_S_SUCCESS || len == 0)
+	LONG rv = SCardListReaders(pcsc, NULL, NULL, &len);
+	if (rv == SCARD_E_NO_SERVICE || rv == SCARD_E_SERVICE_STOPPED ||
+	    rv == (LONG)SCARD_E_INVALID_HANDLE) {
+		/* pcscd was restarted: a new context, once */
+		if (reset_pcsc() != 0)
+			return;
+		rv = SCardListReaders(pcsc, NULL, NULL, &len);
+	}
+	if (rv != SCARD_S_SUCCESS || len == 0)
 		return;
 	names = malloc(len);
 	if (names == NULL)

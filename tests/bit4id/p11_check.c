@@ -8,6 +8,8 @@
  *   reinserted               C_GetSlotList(TRUE) sees the token again
  *   state-after rv=.. public=1   the new session starts logged out
  *   signed rv=.. len=N       login + CKM_SHA256_RSA_PKCS on the new card
+ *   relogin logout=.. signinit=.. login=.. sign=..   C_Logout hides the key, a
+ *                            new C_Login brings it back
  *   finalize rv=.. again=..  C_Finalize, C_Initialize/C_Finalize once more
  * Exit 0 when every step ran, 1 otherwise (the lines tell which).
  */
@@ -65,11 +67,12 @@ static CK_RV open_login(CK_FUNCTION_LIST_PTR f, CK_SLOT_ID slot, const char *pin
 	return f->C_Login(*s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
 }
 
-static CK_RV sign(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, CK_ULONG *len)
+static CK_RV sign(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, CK_ULONG *len,
+                  CK_OBJECT_HANDLE *used)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}};
-	CK_OBJECT_HANDLE key;
+	CK_OBJECT_HANDLE key = 0;
 	CK_ULONG n = 0;
 	CK_MECHANISM m = {CKM_SHA256_RSA_PKCS, NULL, 0};
 	CK_BYTE data[] = "kyso", sig[512];
@@ -82,10 +85,29 @@ static CK_RV sign(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, CK_ULONG *len)
 		return CKR_GENERAL_ERROR;
 	if (rv == CKR_OK)
 		rv = f->C_SignInit(s, &m, key);
+	*used = key;
 	*len = sizeof(sig);
 	if (rv == CKR_OK)
 		rv = f->C_Sign(s, data, sizeof(data) - 1, sig, len);
 	return rv;
+}
+
+/* Log out (the card is reset), the key is gone, log in again and sign. */
+static CK_RV relogin(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, const char *pin,
+                     CK_OBJECT_HANDLE key)
+{
+	CK_MECHANISM m = {CKM_SHA256_RSA_PKCS, NULL, 0};
+	CK_ULONG len = 0;
+	CK_RV out = f->C_Logout(s);
+	CK_RV init = f->C_SignInit(s, &m, key);
+	CK_RV in = f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+	CK_RV sig = in == CKR_OK ? sign(f, s, &len, &key) : in;
+	printf("relogin logout=%s", rv_name(out));
+	printf(" signinit=%s", rv_name(init));
+	printf(" login=%s", rv_name(in));
+	printf(" sign=%s\n", rv_name(sig));
+	return out == CKR_OK && init == CKR_USER_NOT_LOGGED_IN && in == CKR_OK ? sig
+	                                                                       : CKR_GENERAL_ERROR;
 }
 
 static int run(CK_FUNCTION_LIST_PTR f, const char *pin)
@@ -131,9 +153,12 @@ static int run(CK_FUNCTION_LIST_PTR f, const char *pin)
 	if (rv == CKR_OK)
 		rv = f->C_Login(s2, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
 	CK_ULONG len = 0;
+	CK_OBJECT_HANDLE key = 0;
 	if (rv == CKR_OK)
-		rv = sign(f, s2, &len);
+		rv = sign(f, s2, &len, &key);
 	printf("signed rv=%s len=%lu\n", rv_name(rv), rv == CKR_OK ? len : 0);
+	if (rv == CKR_OK)
+		rv = relogin(f, s2, pin, key);
 	if (f->C_CloseSession(s1) != CKR_OK) /* closing a session of a removed token is fine */
 		printf("close-old failed\n");
 	return rv == CKR_OK ? 0 : 1;

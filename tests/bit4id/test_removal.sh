@@ -58,8 +58,30 @@ kh_check "login state did not survive the removal" \
 	grep -q '^state-after rv=CKR_OK public=1' "$KH_TMP/check.out"
 kh_check "signing works again after reinsertion" \
 	grep -q '^signed rv=CKR_OK len=256' "$KH_TMP/check.out"
+kh_check "C_Logout: the key is gone (CKR_USER_NOT_LOGGED_IN), login again signs" \
+	grep -q '^relogin logout=CKR_OK signinit=CKR_USER_NOT_LOGGED_IN login=CKR_OK sign=CKR_OK' \
+	"$KH_TMP/check.out"
+kh_check "C_Logout reset the card (its PIN status is cleared)" grep -qx '# reset' "$APDU_LOG"
 kh_check "C_Finalize clean, and C_Initialize again works" \
 	grep -q '^finalize rv=CKR_OK again=CKR_OK' "$KH_TMP/check.out"
 wait "$checker" && rc=0 || rc=$?
 kh_check "client exit status 0" test "$rc" = 0
+
+# The same across a restart of pcscd itself (the module makes a new PC/SC context).
+b4_insert
+kh_bg "$KH_TMP/check2.out" kh-p11-check "$MOD" "$PIN"
+checker=$KH_LAST_PID
+kh_wait_for 20 grep -q '^logged-in' "$KH_TMP/check2.out"
+kh_vicc_stop 0
+kh_pcscd_stop
+kh_wait_for 20 grep -q '^old-session' "$KH_TMP/check2.out"
+kh_pcscd_start
+b4_insert
+kh_wait_for 30 grep -q '^finalize' "$KH_TMP/check2.out"
+cat "$KH_TMP/check2.out"
+kh_check "pcscd restarted: token gone meanwhile" grep -q '^removed rv=CKR_TOKEN_NOT_PRESENT' "$KH_TMP/check2.out"
+kh_check "pcscd restarted: the same process signs again" \
+	grep -q '^signed rv=CKR_OK len=256' "$KH_TMP/check2.out"
+wait "$checker" && rc=0 || rc=$?
+kh_check "pcscd restarted: client exit status 0" test "$rc" = 0
 kh_done
