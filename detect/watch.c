@@ -25,6 +25,9 @@ static void diff(const kyso_detect_result_t *prev, const kyso_detect_result_t *c
 kyso_err_t kyso_detect_watch(const kyso_detect_opts_t *opts, int poll_ms, kyso_detect_event_fn fn,
                              void *ctx, volatile sig_atomic_t *stop, kyso_error_t *err)
 {
+	kyso_error_t local;
+	if (err == NULL)
+		err = &local;
 	if (opts == NULL || fn == NULL || stop == NULL)
 		return kyso_error_set(err, KYSO_ERR_USAGE, "kyso_detect_watch: bad arguments");
 	kyso_detect_opts_t once = *opts;
