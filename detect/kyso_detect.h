@@ -214,6 +214,13 @@ const char *kyso_token_catalog_hint(const kyso_token_t *t);
 /* Stable key of the physical token (reader name, ATR, USB bus/address). */
 const char *kyso_token_key(const kyso_token_t *t);
 
+/* Picks one token for setup/doctor. want = NULL: the only token the catalog
+ * knows (KYSO_ERR_NO_TOKEN when none, KYSO_ERR_USAGE when several: err lists
+ * them so the user can choose). Otherwise want is a catalog id, a reader
+ * name or "VID:PID" (hex). NULL with err set when nothing fits. */
+const kyso_token_t *kyso_detect_token_select(const kyso_detect_result_t *r, const char *want,
+                                             kyso_error_t *err);
+
 /* The environment error the result amounts to, for exit codes: no PC/SC
  * service (KYSO_ERR_NO_PCSC_SERVICE), no token (KYSO_ERR_NO_TOKEN), only
  * unknown tokens (KYSO_ERR_PROBLEM), else KYSO_OK. err gets a message. */

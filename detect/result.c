@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 kyso_detect_result_t *kyso_detect_result_new(void)
 {
@@ -369,4 +370,61 @@ kyso_err_t kyso_detect_result_status(const kyso_detect_result_t *r, kyso_error_t
 		                      _("A token was found but the catalog does not know it."));
 	kyso_error_clear(err);
 	return KYSO_OK;
+}
+
+static bool token_is(const kyso_token_t *t, const char *want)
+{
+	if (t->type != NULL && strcmp(t->type->id, want) == 0)
+		return true;
+	if (t->reader != NULL && strcmp(t->reader->name, want) == 0)
+		return true;
+	if (t->usb != NULL) {
+		char id[10];
+		snprintf(id, sizeof(id), "%04X:%04X", t->usb->vid, t->usb->pid);
+		if (strcasecmp(id, want) == 0)
+			return true;
+	}
+	return false;
+}
+
+const kyso_token_t *kyso_detect_token_select(const kyso_detect_result_t *r, const char *want,
+                                             kyso_error_t *err)
+{
+	const kyso_token_t *hit = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_tokens; i++) {
+		const kyso_token_t *t = &r->tokens[i];
+		if (want != NULL ? token_is(t, want) : t->type != NULL) {
+			if (hit == NULL)
+				hit = t;
+			n++;
+		}
+	}
+	if (n == 1) {
+		kyso_error_clear(err);
+		return hit;
+	}
+	if (n == 0) {
+		if (want != NULL)
+			kyso_error_set(err, KYSO_ERR_NO_TOKEN, _("No token matches \"%s\"."), want);
+		else
+			kyso_error_set(err, KYSO_ERR_NO_TOKEN, "%s",
+			               _("No token the catalog knows is plugged in."));
+		return NULL;
+	}
+	char list[400] = "";
+	size_t o = 0;
+	for (size_t i = 0; i < r->n_tokens && o < sizeof(list); i++) {
+		const kyso_token_t *t = &r->tokens[i];
+		if (want != NULL ? !token_is(t, want) : t->type == NULL)
+			continue;
+		int w = snprintf(list + o, sizeof(list) - o, "%s%s (%s)", o > 0 ? ", " : "",
+		                 t->type != NULL ? t->type->id : "?",
+		                 t->reader != NULL ? t->reader->name : "USB");
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	kyso_error_set(err, KYSO_ERR_USAGE, _("%zu tokens fit; choose one of: %s"), n, list);
+	return NULL;
 }

@@ -326,6 +326,15 @@ static void test_match_combined(void **state)
 	t = kyso_detect_token_at(r, 0);
 	assert_string_equal(kyso_token_type_id(kyso_token_type(t)), "bit4id-tokenme-evo-v2");
 	assert_int_equal(kyso_token_confidence(t), KYSO_CONFIDENCE_HIGH);
+	assert_ptr_equal(kyso_detect_token_select(r, "25dd:2371", &err), t);
+	/* a second known token: selection without a choice asks for one */
+	add_reader_hex(r, "Virtual PCD 00 01", EPASS_ATR);
+	matched(r, cat);
+	assert_int_equal(kyso_detect_token_count(r), 2);
+	assert_null(kyso_detect_token_select(r, NULL, &err));
+	assert_int_equal(err.code, KYSO_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "bit4id-tokenme-evo-v2 (Virtual PCD 00 00)"));
+	assert_non_null(strstr(err.msg, "feitian-epass2003 (Virtual PCD 00 01)"));
 	kyso_detect_result_free(r);
 	kyso_catalog_free(cat);
 }
@@ -400,6 +409,13 @@ static void test_match_two_and_unknown(void **state)
 	assert_non_null(strstr(kyso_token_catalog_hint(u), "\"atr\":\"3B82800142AB\""));
 	kyso_error_t err;
 	assert_int_equal(kyso_detect_result_status(r, &err), KYSO_OK);
+	/* selection: the only known one, by id, by reader, by nothing that fits */
+	assert_ptr_equal(kyso_detect_token_select(r, NULL, &err), kyso_detect_token_at(r, 0));
+	assert_ptr_equal(kyso_detect_token_select(r, "Virtual PCD 00 01", &err), u);
+	assert_ptr_equal(kyso_detect_token_select(r, "feitian-epass2003", &err),
+	                 kyso_detect_token_at(r, 0));
+	assert_null(kyso_detect_token_select(r, "acs-cryptomate", &err));
+	assert_int_equal(err.code, KYSO_ERR_NO_TOKEN);
 	/* JSON: schema fields */
 	json_t *doc = kyso_detect_result_to_json(r);
 	assert_non_null(doc);
