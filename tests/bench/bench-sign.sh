@@ -1,0 +1,117 @@
+#!/bin/bash
+# Benchmark: `kyso sign` with a SoftHSM2 token on a 50 MiB PDF (20 pages of incompressible
+# images) and on a 5,000-page PDF, beside `mutool sign` (on a copy with a pre-made empty
+# signature field, PKCS#12 of the same key) and `pdfsig -add-signature` (NSS db with the
+# same key), measured in the same run: median wall time of KYSO_BENCH_RUNS (default 5) runs
+# each and the peak RSS (/usr/bin/time -v, largest of the runs).
+# Targets: kyso time <= 1.0x mutool's, kyso peak RSS <= 16 MiB, time per MiB not growing
+# with the file size. kyso comes from a non-sanitized Release build in build-bench/.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export KYSO_SRC=$top KYSO_HARNESS=$top/tests/harness
+export KYSO_BUILD=${KYSO_BUILD_DIR:-$top/build}
+BENCH=${KYSO_BENCH_DIR:-$top/build-bench}
+RUNS=${KYSO_BENCH_RUNS:-5}
+
+if [[ ! -f $BENCH/build.ninja ]]; then
+	cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF >/dev/null
+fi
+cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" --target kyso >/dev/null
+export PATH=$KYSO_HARNESS/bin:$PATH
+. "$KYSO_HARNESS/lib.sh"
+kh_tmpdir
+for t in mutool pdfsig pk12util /usr/bin/time; do
+	command -v "$t" >/dev/null || { echo "bench-sign: $t missing (./dev deps)" >&2; exit 1; }
+done
+
+kh-softhsm "$KH_TMP/hsm" "$KH_TMP/pki" >/dev/null
+set -a
+. "$KH_TMP/pki/pki.env"
+. "$KH_TMP/hsm/softhsm.env"
+set +a
+export BENCH_PIN=$KH_P11_USER_PIN
+NSS=$KH_TMP/nss
+mkdir -p "$NSS"
+certutil -N -d "sql:$NSS" --empty-password
+pk12util -i "$KH_PKI_SIGNER_RSA_P12" -d "sql:$NSS" -W 1234 >/dev/null
+NICK=$(certutil -L -d "sql:$NSS" | sed -n 's/ *u,u,u$//p' | head -n 1)
+
+F=$KH_TMP/files
+mkdir -p "$F"
+kh-bigpdf "$F/big-50mb.pdf" --pages 20 --mb 50 >/dev/null
+kh-bigpdf "$F/pages-5000.pdf" --pages 5000 >/dev/null
+
+python3 - "$RUNS" "$BENCH/bin/kyso" "$F" "$NSS" "$NICK" "$KYSO_SRC/tests/bench/add-sig-field.py" <<'PY'
+import os, re, statistics, subprocess, sys, time
+
+runs, kyso, fdir, nss, nick, addfield = int(sys.argv[1]), *sys.argv[2:]
+env = os.environ
+module, p12 = env["KH_P11_MODULE"], env["KH_PKI_SIGNER_RSA_P12"]
+
+def measure(cmd, out):
+    times, rss = [], []
+    for _ in range(runs):
+        if os.path.exists(out):
+            os.unlink(out)
+        t0 = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        dt = time.perf_counter() - t0
+        if p.returncode != 0 or not os.path.exists(out):
+            sys.exit("bench-sign: failed: %s\n%s" % (" ".join(cmd), p.stderr[-2000:]))
+        times.append(dt)
+        rss.append(int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1)))
+    return statistics.median(times), max(rss) / 1024.0
+
+def valid(pdf):
+    o = subprocess.run(["pdfsig", "-nssdir", "sql:" + nss, pdf], capture_output=True, text=True).stdout
+    return "Signature is Valid." in o
+
+ok = True
+rows = []
+per_mib = {}
+for name in ("big-50mb.pdf", "pages-5000.pdf"):
+    src = os.path.join(fdir, name)
+    mib = os.path.getsize(src) / 1048576.0
+    field = os.path.join(fdir, "field-" + name)
+    obj = subprocess.run(["python3", addfield, src, field], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    res = {}
+    outk = os.path.join(fdir, "kyso-" + name)
+    res["kyso sign"] = measure([kyso, "sign", src, "-o", outk, "--module", module,
+                                "--token", "kyso-rsa", "--pin-env", "BENCH_PIN"], outk)
+    outm = os.path.join(fdir, "mutool-" + name)
+    res["mutool sign"] = measure(["mutool", "sign", "-s", p12, "-P", "1234", "-o", outm, field,
+                                  obj], outm)
+    outp = os.path.join(fdir, "pdfsig-" + name)
+    res["pdfsig -add-signature"] = measure(["pdfsig", "-nssdir", "sql:" + nss,
+                                            "-add-signature", "-nick", nick, src, outp], outp)
+    for out, tool in ((outk, "kyso"), (outm, "mutool"), (outp, "pdfsig")):
+        if not valid(out):
+            print("bench-sign: %s output of %s is not a valid signature" % (tool, name))
+            ok = False
+    for tool, (t, r) in res.items():
+        rows.append((name, "%.1f MiB" % mib, tool, t, r))
+    kt, kr = res["kyso sign"]
+    mt = res["mutool sign"][0]
+    per_mib[name] = (kt / mib, mib)
+    ratio = kt / mt
+    verdict = "ok" if ratio <= 1.0 else "MISSED"
+    rverdict = "ok" if kr <= 16.0 else "MISSED"
+    rows.append((name, "", "=> kyso/mutool time %.2fx (target <= 1.0x: %s), kyso peak RSS %.1f MiB "
+                 "(target <= 16: %s)" % (ratio, verdict, kr, rverdict), None, None))
+    ok = ok and ratio <= 1.0 and kr <= 16.0
+
+print("bench-sign: %d runs each, median wall time, peak RSS (SoftHSM2 token, RSA-2048, SHA-256)" % runs)
+print("%-16s %-10s %-24s %10s %12s" % ("file", "size", "tool", "time (s)", "peak RSS"))
+for name, size, tool, t, r in rows:
+    if t is None:
+        print("%-16s %s" % ("", size))
+    else:
+        print("%-16s %-10s %-24s %10.3f %9.1f MiB" % (name, size, tool, t, r))
+big, small = per_mib["big-50mb.pdf"], per_mib["pages-5000.pdf"]
+growth = "ok" if big[0] <= small[0] * 1.5 else "MISSED"
+print("kyso time per MiB: %.4f s (50 MiB file) vs %.4f s (%.1f MiB file): %s" %
+      (big[0], small[0], small[1], growth))
+sys.exit(0 if ok else 1)
+PY
