@@ -12,9 +12,13 @@
  *                            new C_Login brings it back
  *   finalize rv=.. again=..  C_Finalize, C_Initialize/C_Finalize once more
  * Exit 0 when every step ran, 1 otherwise (the lines tell which).
+ *
+ * kh-p11-check MODULE PIN threads: log in, then 4 threads each open their own
+ * session and sign 5 times at once; prints "threads ok=N/20".
  */
 #include <dlfcn.h>
 #include <p11-kit/pkcs11.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -164,12 +168,63 @@ static int run(CK_FUNCTION_LIST_PTR f, const char *pin)
 	return rv == CKR_OK ? 0 : 1;
 }
 
+#define N_THREADS 4
+#define N_SIGNS   5
+
+struct worker {
+	pthread_t t;
+	CK_FUNCTION_LIST_PTR f;
+	CK_SLOT_ID slot;
+	int ok;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	CK_SESSION_HANDLE s;
+	if (w->f->C_OpenSession(w->slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK)
+		return NULL;
+	for (int i = 0; i < N_SIGNS; i++) {
+		CK_ULONG len = 0;
+		CK_OBJECT_HANDLE key = 0;
+		if (sign(w->f, s, &len, &key) == CKR_OK && len == 256)
+			w->ok++;
+	}
+	if (w->f->C_CloseSession(s) != CKR_OK)
+		w->ok = 0;
+	return NULL;
+}
+
+static int threads(CK_FUNCTION_LIST_PTR f, const char *pin)
+{
+	struct worker w[N_THREADS];
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE s;
+	int ok = 0;
+	if (first_token(f, &slot) != 0 || open_login(f, slot, pin, &s) != CKR_OK) {
+		printf("threads no-login\n");
+		return 1;
+	}
+	for (int i = 0; i < N_THREADS; i++) {
+		w[i] = (struct worker){.f = f, .slot = slot, .ok = 0};
+		if (pthread_create(&w[i].t, NULL, work, &w[i]) != 0)
+			return 1;
+	}
+	for (int i = 0; i < N_THREADS; i++) {
+		if (pthread_join(w[i].t, NULL) != 0)
+			return 1;
+		ok += w[i].ok;
+	}
+	printf("threads ok=%d/%d\n", ok, N_THREADS * N_SIGNS);
+	return ok == N_THREADS * N_SIGNS && f->C_CloseSession(s) == CKR_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	CK_FUNCTION_LIST_PTR f;
 	CK_C_GetFunctionList get;
-	if (argc != 3) {
-		fprintf(stderr, "usage: kh-p11-check MODULE PIN\n");
+	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "threads") == 0)) {
+		fprintf(stderr, "usage: kh-p11-check MODULE PIN [threads]\n");
 		return 2;
 	}
 	void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
@@ -182,7 +237,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kh-p11-check: cannot initialise %s\n", argv[1]);
 		return 2;
 	}
-	int rc = run(f, argv[2]);
+	int rc = argc == 4 ? threads(f, argv[2]) : run(f, argv[2]);
 	CK_RV rv = f->C_Finalize(NULL);
 	CK_RV again = f->C_Initialize(NULL);
 	if (again == CKR_OK)

@@ -35,6 +35,13 @@ kh_check "SHA512-RSA-PKCS signature verifies" \
 out=$(p11 --sign -m SHA256-RSA-PKCS --id "$id" -i "$KH_TMP/data" -o "$KH_TMP/sig4" 2>&1) || true
 kh_check "no login: no signature" bash -c '[[ ! -s $1 ]]' _ "$KH_TMP/sig4"
 
+# Several threads of one program signing at once (NSS and agents do that).
+out=$(timeout 120 kh-p11-check "$MOD" "$PIN" threads) && rc=0 || rc=$?
+echo "$out"
+kh_check "4 threads x 5 signatures at once all succeed" grep -qx "threads ok=20/20" <<<"$out"
+kh_check "threads: clean C_Finalize, exit 0" \
+	bash -c 'grep -q "^finalize rv=CKR_OK again=CKR_OK" <<<"$1" && [[ $2 == 0 ]]' _ "$out" "$rc"
+
 # OpenSSL through libp11's engine.
 uri="pkcs11:token=VGCA;object=Signature%20key;type=private;pin-value=$PIN"
 PKCS11_MODULE_PATH=$MOD timeout 60 openssl dgst -engine pkcs11 -keyform engine -sign "$uri" \
