@@ -1,7 +1,237 @@
-/* `kyso doctor` (issue: doctor and reports). */
-#include "kyso_diagnostics.h"
+/* `kyso doctor`: why signing fails, in plain words, and a report to send. */
+#include "doctor_int.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_LIST 16
+
+typedef struct {
+	kyso_doctor_opts_t o;
+	bool json, help, no_redact;
+	const char *html, *bundle, *send, *token_env, *cacert;
+	const char *ca[MAX_LIST + 1];
+	const char *agents[MAX_LIST + 1];
+	size_t n_ca, n_agents;
+} doctor_args_t;
+
+static void usage(FILE *out)
+{
+	fprintf(out, "%s\n",
+	        _("Usage: kyso doctor [--json] [--html FILE] [--bundle FILE.zip] [--send URL] "
+	          "[--sign] [--offline] [--no-redact] [options]"));
+	fprintf(out, "%s\n\n",
+	        _("Checks, in order, everything signing needs and says what to do about each "
+	          "problem. Changes nothing on the computer."));
+	fprintf(out, "  --json             %s\n", _("one JSON document (schema: docs/doctor.md)"));
+	fprintf(out, "  --html FILE        %s\n", _("also write the report as a web page"));
+	fprintf(out, "  --bundle FILE.zip  %s\n", _("also write a zip for the helpdesk (report, logs, "
+	                                            "versions)"));
+	fprintf(out, "  --send URL         %s\n", _("upload the zip to the helpdesk collector"));
+	fprintf(out, "  --token-env VAR    %s\n",
+	        _("collector token from this variable (default KYSO_REPORT_TOKEN)"));
+	fprintf(out, "  --cacert FILE      %s\n", _("CA certificate of the collector (HTTPS)"));
+	fprintf(out, "  --sign             %s\n", _("make one real test signature (asks the PIN once)"));
+	fprintf(out, "  --pin-env VAR      %s\n", _("--sign: take the PIN from this variable"));
+	fprintf(out, "  --offline          %s\n", _("no network checks (clock, TSA, revocation)"));
+	fprintf(out, "  --no-redact        %s\n",
+	        _("keep names, e-mails, ID and serial numbers in the reports"));
+	fprintf(out, "  --catalog FILE     %s\n", _("use FILE instead of the installed tokens.json"));
+	fprintf(out, "  --module FILE      %s\n", _("PKCS#11 module to check instead of the catalog's"));
+	fprintf(out, "  --token LABEL      %s\n", _("which token to look at"));
+	fprintf(out, "  --ca FILE          %s\n", _("extra trusted root certificate(s)"));
+	fprintf(out, "  --tsa URL          %s\n", _("time-stamp server (also the clock reference)"));
+	fprintf(out, "  --agent-url URL    %s\n", _("where the signing agent should answer"));
+	fprintf(out, "  --no-usb           %s\n", _("do not look at USB devices"));
+	fprintf(out, "  --timeout SECS     %s\n", _("per network request (default 5)"));
+	fprintf(out, "\n%s\n",
+	        _("Exit codes: 0 no problem (warnings allowed), 1 a check failed, 2 usage, "
+	          "6 the report could not be sent."));
+}
+
+static bool take(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+	if (strcmp(argv[*i], name) == 0 && *i + 1 < argc) {
+		*val = argv[++*i];
+		return true;
+	}
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return true;
+	}
+	return false;
+}
+
+static kyso_err_t parse_args(int argc, char **argv, doctor_args_t *a, kyso_error_t *err)
+{
+	memset(a, 0, sizeof(*a));
+	kyso_doctor_opts_init(&a->o);
+	a->token_env = "KYSO_REPORT_TOKEN";
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i], *v = NULL;
+		if (strcmp(s, "--json") == 0)
+			a->json = true;
+		else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0)
+			a->help = true;
+		else if (strcmp(s, "--sign") == 0)
+			a->o.sign = true;
+		else if (strcmp(s, "--offline") == 0)
+			a->o.offline = true;
+		else if (strcmp(s, "--no-redact") == 0)
+			a->no_redact = true;
+		else if (strcmp(s, "--no-usb") == 0)
+			a->o.no_usb = true;
+		else if (take(argc, argv, &i, "--html", &a->html) ||
+		         take(argc, argv, &i, "--bundle", &a->bundle) ||
+		         take(argc, argv, &i, "--send", &a->send) ||
+		         take(argc, argv, &i, "--token-env", &a->token_env) ||
+		         take(argc, argv, &i, "--cacert", &a->cacert) ||
+		         take(argc, argv, &i, "--pin-env", &a->o.pin_env) ||
+		         take(argc, argv, &i, "--catalog", &a->o.catalog) ||
+		         take(argc, argv, &i, "--module", &a->o.module) ||
+		         take(argc, argv, &i, "--token", &a->o.token_label) ||
+		         take(argc, argv, &i, "--tsa", &a->o.tsa_url))
+			continue;
+		else if (take(argc, argv, &i, "--ca", &v)) {
+			if (a->n_ca >= MAX_LIST)
+				return kyso_error_set(err, KYSO_ERR_USAGE, "%s", _("too many --ca"));
+			a->ca[a->n_ca++] = v;
+		} else if (take(argc, argv, &i, "--agent-url", &v)) {
+			if (a->n_agents >= MAX_LIST)
+				return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
+				                      _("too many --agent-url"));
+			a->agents[a->n_agents++] = v;
+		} else if (take(argc, argv, &i, "--timeout", &v)) {
+			char *end;
+			long t = strtol(v, &end, 10);
+			if (*end != '\0' || t < 1 || t > 120)
+				return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
+				                      _("--timeout takes 1-120 seconds"));
+			a->o.timeout_ms = (int)t * 1000;
+		} else
+			return kyso_error_set(err, KYSO_ERR_USAGE,
+			                      _("kyso doctor: unknown option \"%s\" (see --help)"), s);
+	}
+	const char *env_ca = getenv("KYSO_DOCTOR_CA");
+	if (env_ca != NULL && *env_ca != '\0' && a->n_ca < MAX_LIST)
+		a->ca[a->n_ca++] = env_ca;
+	a->o.ca_files = a->n_ca > 0 ? a->ca : NULL;
+	a->o.agent_urls = a->n_agents > 0 ? a->agents : NULL;
+	return KYSO_OK;
+}
+
+/* Log lines of this run: kept for the bundle, warnings still shown. */
+typedef struct {
+	kyso_buf_t text;
+	kyso_log_level_t shown;
+} log_capture_t;
+
+static void on_log(const char *line, void *ctx)
+{
+	log_capture_t *lc = ctx;
+	if (kyso_buf_printf(&lc->text, "%s\n", line) != KYSO_OK)
+		return;
+	bool loud = strstr(line, ": error: ") != NULL ||
+	            (lc->shown >= KYSO_LOG_WARN && strstr(line, ": warning: ") != NULL) ||
+	            lc->shown >= KYSO_LOG_INFO;
+	if (loud)
+		fprintf(stderr, "%s\n", line);
+}
+
+static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, log_capture_t *lc,
+                          kyso_error_t *err)
+{
+	json_t *red = kyso_doctor_redacted(report);
+	if (red == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	kyso_err_t rc = KYSO_OK;
+	if (a->html != NULL)
+		rc = kyso_doctor_write_html(red, a->html, err);
+	char tmp_bundle[] = "/tmp/kyso-doctor-XXXXXX.zip";
+	const char *bundle = a->bundle;
+	if (rc == KYSO_OK && bundle == NULL && a->send != NULL) {
+		int fd = mkstemps(tmp_bundle, 4);
+		if (fd < 0 || close(fd) != 0)
+			rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
+			                    _("cannot create a temporary file"));
+		bundle = tmp_bundle;
+	}
+	if (rc == KYSO_OK && bundle != NULL) {
+		if (kyso_buf_append(&lc->text, "", 1) != KYSO_OK)
+			rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		char *log = rc == KYSO_OK ? kyso_redact_line((const char *)lc->text.data) : NULL;
+		if (rc == KYSO_OK)
+			rc = kyso_doctor_write_bundle(red, log, bundle, err);
+		free(log);
+	}
+	if (rc == KYSO_OK && a->send != NULL) {
+		const char *tok = getenv(a->token_env);
+		if (tok == NULL || *tok == '\0')
+			rc = kyso_error_set(err, KYSO_ERR_USAGE,
+			                    _("--send: the collector token is not set (variable %s)"),
+			                    a->token_env);
+		else
+			rc = kyso_doctor_send(bundle, a->send, tok, a->cacert, 30000, err);
+		if (rc == KYSO_OK && !a->json)
+			printf(_("Report %s sent to %s.\n"),
+			       json_string_value(json_object_get(report, "id")), a->send);
+	}
+	if (bundle == tmp_bundle && remove(tmp_bundle) != 0)
+		kyso_debug("doctor: cannot remove %s", tmp_bundle);
+	if (rc == KYSO_OK && a->json && kyso_json_print(json_incref(red)) != KYSO_OK)
+		rc = kyso_error_set(err, KYSO_ERR_IO, "%s", _("cannot write the JSON output"));
+	json_decref(red);
+	return rc;
+}
 
 int kyso_cmd_doctor(int argc, char **argv)
 {
-	return kyso_cmd_not_ready("doctor", _("Find out why signing fails."), argc, argv);
+	doctor_args_t a;
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	if (parse_args(argc, argv, &a, &err) != KYSO_OK) {
+		usage(stderr);
+		return kyso_cmd_fail(a.json, &err);
+	}
+	if (a.help) {
+		usage(stdout);
+		return KYSO_EXIT_OK;
+	}
+	kyso_redact_set_personal(!a.no_redact);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		kyso_error_set(&err, KYSO_ERR_INTERNAL, "curl_global_init failed");
+		return kyso_cmd_fail(a.json, &err);
+	}
+	log_capture_t lc;
+	kyso_buf_init(&lc.text);
+	lc.shown = kyso_log_get_level();
+	kyso_log_set_sink(on_log, &lc);
+	if (lc.shown < KYSO_LOG_INFO)
+		kyso_log_set_level(KYSO_LOG_INFO);
+	json_t *report = kyso_doctor_run(&a.o, &err);
+	kyso_log_set_level(lc.shown);
+	int exit_code;
+	if (report == NULL) {
+		kyso_log_set_sink(NULL, NULL);
+		exit_code = kyso_cmd_fail(a.json, &err);
+	} else {
+		if (!a.json)
+			kyso_doctor_write_text(stdout, report,
+			                       isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
+		exit_code = strcmp(kyso_doctor_result(report), "fail") == 0 ? KYSO_EXIT_PROBLEM
+		                                                            : KYSO_EXIT_OK;
+		kyso_err_t rc = finish_outputs(&a, report, &lc, &err);
+		kyso_log_set_sink(NULL, NULL);
+		if (rc != KYSO_OK) {
+			fflush(stdout);
+			exit_code = kyso_cmd_fail(a.json && rc != KYSO_ERR_IO, &err);
+		}
+	}
+	json_decref(report);
+	kyso_buf_free(&lc.text);
+	curl_global_cleanup();
+	return exit_code;
 }

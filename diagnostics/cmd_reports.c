@@ -1,7 +1,300 @@
-/* `kyso reports` (issue: doctor and reports). */
-#include "kyso_diagnostics.h"
+/* `kyso reports`: the helpdesk gathers doctor reports and sees patterns. */
+#include "reports_int.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct {
+	bool json, help;
+	const char *db, *listen, *store, *token_env, *cert, *key;
+	int days;
+	size_t max_size;
+	bool csv;
+	int first; /* index of the first operand */
+} reports_args_t;
+
+static void usage(FILE *out)
+{
+	fprintf(out, "%s\n", _("Usage: kyso reports [--db FILE] ingest FILE|DIR...\n"
+	                       "       kyso reports [--db FILE] summary [--days N] [--json]\n"
+	                       "       kyso reports [--db FILE] show ID\n"
+	                       "       kyso reports [--db FILE] export --csv\n"
+	                       "       kyso reports [--db FILE] serve --listen 127.0.0.1:PORT "
+	                       "[--store DIR] [--token-env VAR] [--max-size BYTES] [--cert PEM "
+	                       "--key PEM]"));
+	fprintf(out, "\n%s\n",
+	        _("Gathers kyso doctor reports (JSON or bundles) in a SQLite store and counts "
+	          "them by failing check, token type, OS and kyso version. The store is "
+	          "~/.local/state/kyso/reports.db unless --db is given; the collector's token "
+	          "comes from KYSO_REPORT_TOKEN unless --token-env names another variable."));
+}
+
+static bool take(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+	if (strcmp(argv[*i], name) == 0 && *i + 1 < argc) {
+		*val = argv[++*i];
+		return true;
+	}
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return true;
+	}
+	return false;
+}
+
+static kyso_err_t parse_args(int argc, char **argv, reports_args_t *a, char **ops, int *n_ops,
+                             kyso_error_t *err)
+{
+	memset(a, 0, sizeof(*a));
+	a->token_env = "KYSO_REPORT_TOKEN";
+	a->max_size = 20u << 20;
+	*n_ops = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i], *v = NULL;
+		if (strcmp(s, "--json") == 0)
+			a->json = true;
+		else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0)
+			a->help = true;
+		else if (strcmp(s, "--csv") == 0)
+			a->csv = true;
+		else if (take(argc, argv, &i, "--db", &a->db) ||
+		         take(argc, argv, &i, "--listen", &a->listen) ||
+		         take(argc, argv, &i, "--store", &a->store) ||
+		         take(argc, argv, &i, "--token-env", &a->token_env) ||
+		         take(argc, argv, &i, "--cert", &a->cert) ||
+		         take(argc, argv, &i, "--key", &a->key))
+			continue;
+		else if (take(argc, argv, &i, "--days", &v)) {
+			char *end;
+			long d = strtol(v, &end, 10);
+			if (*end != '\0' || d < 0 || d > 36500)
+				return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
+				                      _("--days takes a number of days"));
+			a->days = (int)d;
+		} else if (take(argc, argv, &i, "--max-size", &v)) {
+			char *end;
+			long long m = strtoll(v, &end, 10);
+			if (*end != '\0' || m < 1024 || m > (1LL << 30))
+				return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
+				                      _("--max-size takes 1024 to 1073741824 bytes"));
+			a->max_size = (size_t)m;
+		} else if (s[0] == '-' && s[1] == '-')
+			return kyso_error_set(err, KYSO_ERR_USAGE,
+			                      _("kyso reports: unknown option \"%s\" (see --help)"), s);
+		else
+			ops[(*n_ops)++] = argv[i];
+	}
+	return KYSO_OK;
+}
+
+static const char *default_db(void)
+{
+	static char path[4200];
+	const char *dir = kyso_path_state_user();
+	if (mkdir(dir, 0700) != 0)
+		kyso_debug("reports: %s exists or cannot be made", dir);
+	snprintf(path, sizeof(path), "%s/reports.db", dir);
+	return path;
+}
+
+typedef struct {
+	size_t added, known, bad;
+	bool json;
+} ingest_count_t;
+
+static void ingest_file(kyso_reports_db_t *db, const char *path, ingest_count_t *n)
+{
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char id[64] = "";
+	bool added = false;
+	if (kyso_file_read_all(path, 64u << 20, &data, &len, &err) != KYSO_OK ||
+	    kyso_reports_db_ingest(db, data, len, path, id, &added, &err) != KYSO_OK) {
+		n->bad++;
+		fprintf(stderr, "%s: %s\n", path, kyso_error_message(&err));
+	} else if (added) {
+		n->added++;
+	} else {
+		n->known++;
+	}
+	free(data);
+}
+
+static void ingest_path(kyso_reports_db_t *db, const char *path, ingest_count_t *n, int depth)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		n->bad++;
+		fprintf(stderr, _("%s: no such file\n"), path);
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ingest_file(db, path, n);
+		return;
+	}
+	if (depth > 8)
+		return;
+	struct dirent **list = NULL;
+	int k = scandir(path, &list, NULL, alphasort);
+	for (int i = 0; i < k; i++) {
+		const char *nm = list[i]->d_name;
+		size_t l = strlen(nm);
+		char child[4200];
+		snprintf(child, sizeof(child), "%s/%s", path, nm);
+		if (nm[0] != '.' &&
+		    ((l > 5 && strcmp(nm + l - 5, ".json") == 0) ||
+		     (l > 4 && strcmp(nm + l - 4, ".zip") == 0) || list[i]->d_type == DT_DIR))
+			ingest_path(db, child, n, depth + 1);
+		free(list[i]);
+	}
+	free(list);
+}
+
+static void print_counts(const char *title, const json_t *o)
+{
+	printf("%s\n", title);
+	if (json_object_size(o) == 0)
+		printf("  -\n");
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)o, k, v)
+	printf("  %6lld  %s\n", (long long)json_integer_value(v), k);
+}
+
+static int cmd_summary(kyso_reports_db_t *db, const reports_args_t *a)
+{
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	json_t *s = kyso_reports_db_summary(db, a->days, &err);
+	if (s == NULL)
+		return kyso_cmd_fail(a->json, &err);
+	if (a->json)
+		return kyso_json_print(s) == KYSO_OK ? KYSO_EXIT_OK : KYSO_EXIT_PROBLEM;
+	if (a->days > 0)
+		printf(_("%lld report(s) in the last %d day(s)\n\n"),
+		       (long long)json_integer_value(json_object_get(s, "total")), a->days);
+	else
+		printf(_("%lld report(s)\n\n"),
+		       (long long)json_integer_value(json_object_get(s, "total")));
+	print_counts(_("Failing checks:"), json_object_get(s, "by_failing_check"));
+	print_counts(_("Warnings:"), json_object_get(s, "by_warning_check"));
+	print_counts(_("Token types:"), json_object_get(s, "by_token_type"));
+	print_counts(_("Operating systems:"), json_object_get(s, "by_os"));
+	print_counts(_("kyso versions:"), json_object_get(s, "by_version"));
+	json_decref(s);
+	return KYSO_EXIT_OK;
+}
+
+static int cmd_serve(kyso_reports_db_t *db, const reports_args_t *a, const char *db_path)
+{
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	serve_t s;
+	memset(&s, 0, sizeof(s));
+	s.db = db;
+	s.listen = a->listen;
+	s.max_size = a->max_size;
+	s.token = getenv(a->token_env);
+	char store[4200];
+	if (a->store != NULL)
+		snprintf(store, sizeof(store), "%s", a->store);
+	else
+		snprintf(store, sizeof(store), "%s.d", db_path);
+	s.store = store;
+	const char *colon = a->listen != NULL ? strrchr(a->listen, ':') : NULL;
+	char host[64];
+	long port = colon != NULL ? strtol(colon + 1, NULL, 10) : 0;
+	if (colon == NULL || (size_t)(colon - a->listen) >= sizeof(host) || port < 1 || port > 65535) {
+		kyso_error_set(&err, KYSO_ERR_USAGE, "%s",
+		               _("serve needs --listen ADDRESS:PORT, e.g. 127.0.0.1:8443"));
+		return kyso_cmd_fail(false, &err);
+	}
+	memcpy(host, a->listen, (size_t)(colon - a->listen));
+	host[colon - a->listen] = '\0';
+	s.addr.sin_family = AF_INET;
+	s.addr.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &s.addr.sin_addr) != 1) {
+		kyso_error_set(&err, KYSO_ERR_USAGE, _("--listen: %s is not an IPv4 address"), host);
+		return kyso_cmd_fail(false, &err);
+	}
+	if (s.token == NULL || strlen(s.token) < 16) {
+		kyso_error_set(&err, KYSO_ERR_USAGE,
+		               _("serve needs a token of at least 16 characters in %s"), a->token_env);
+		return kyso_cmd_fail(false, &err);
+	}
+	return reports_serve(&s, a->cert, a->key, &err);
+}
 
 int kyso_cmd_reports(int argc, char **argv)
 {
-	return kyso_cmd_not_ready("reports", _("Collect and group doctor reports."), argc, argv);
+	reports_args_t a;
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	char **ops = calloc((size_t)argc + 1, sizeof(char *));
+	int n_ops = 0;
+	if (ops == NULL) {
+		kyso_error_set(&err, KYSO_ERR_NOMEM, NULL);
+		return kyso_cmd_fail(false, &err);
+	}
+	if (parse_args(argc, argv, &a, ops, &n_ops, &err) != KYSO_OK) {
+		free(ops);
+		usage(stderr);
+		return kyso_cmd_fail(a.json, &err);
+	}
+	if (a.help || n_ops == 0) {
+		free(ops);
+		usage(a.help ? stdout : stderr);
+		return a.help ? KYSO_EXIT_OK : KYSO_EXIT_USAGE;
+	}
+	const char *db_path = a.db != NULL ? a.db : default_db();
+	kyso_reports_db_t *db = kyso_reports_db_open(db_path, &err);
+	if (db == NULL) {
+		free(ops);
+		return kyso_cmd_fail(a.json, &err);
+	}
+	int rc = KYSO_EXIT_OK;
+	const char *op = ops[0];
+	if (strcmp(op, "ingest") == 0 && n_ops >= 2) {
+		ingest_count_t n = {0, 0, 0, a.json};
+		for (int i = 1; i < n_ops; i++)
+			ingest_path(db, ops[i], &n, 0);
+		if (a.json)
+			kyso_json_print(json_pack("{s:I, s:I, s:I}", "added", (json_int_t)n.added,
+			                          "already_known", (json_int_t)n.known, "rejected",
+			                          (json_int_t)n.bad));
+		else
+			printf(_("%zu added, %zu already known, %zu rejected\n"), n.added, n.known,
+			       n.bad);
+		rc = n.bad > 0 ? KYSO_EXIT_INPUT : KYSO_EXIT_OK;
+	} else if (strcmp(op, "summary") == 0) {
+		rc = cmd_summary(db, &a);
+	} else if (strcmp(op, "show") == 0 && n_ops == 2) {
+		json_t *r = kyso_reports_db_get(db, ops[1], &err);
+		if (r == NULL)
+			rc = kyso_cmd_fail(a.json, &err);
+		else if (a.json)
+			kyso_json_print(r);
+		else {
+			kyso_doctor_write_text(stdout, r, false);
+			json_decref(r);
+		}
+	} else if (strcmp(op, "export") == 0 && a.csv) {
+		if (kyso_reports_db_export_csv(db, stdout, &err) != KYSO_OK)
+			rc = kyso_cmd_fail(false, &err);
+	} else if (strcmp(op, "serve") == 0) {
+		rc = cmd_serve(db, &a, db_path);
+	} else {
+		usage(stderr);
+		kyso_error_set(&err, KYSO_ERR_USAGE, _("kyso reports: what to do? (%s)"), op);
+		rc = kyso_cmd_fail(a.json, &err);
+	}
+	kyso_reports_db_close(&db);
+	free(ops);
+	return rc;
 }

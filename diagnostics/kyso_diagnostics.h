@@ -1,9 +1,92 @@
-/* kyso_diagnostics: `kyso doctor` checks and writers, `kyso reports`. */
+/* kyso_diagnostics: `kyso doctor` checks and report writers, `kyso reports`.
+ *
+ * Running the checks as a library:
+ *
+ *	kyso_doctor_opts_t o;
+ *	kyso_doctor_opts_init(&o);
+ *	o.offline = true;
+ *	json_t *report = kyso_doctor_run(&o, &err);   // schema: docs/doctor.md
+ *	kyso_doctor_write_html(report, "report.html", &err);
+ *	json_decref(report);
+ *
+ * The doctor never changes the system (repairs are `kyso setup --repair`);
+ * only `sign` does one real test signature on a temporary sample PDF. */
 #ifndef KYSO_DIAGNOSTICS_H
 #define KYSO_DIAGNOSTICS_H
 #include "kyso_core.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 int kyso_cmd_doctor(int argc, char **argv);
 int kyso_cmd_reports(int argc, char **argv);
 
+/* Version of the report JSON schema ("schema" member). */
+#define KYSO_DOCTOR_SCHEMA 1
+
+typedef struct {
+	const char *catalog;      /* tokens.json instead of the installed one */
+	const char *module;       /* PKCS#11 module to use instead of the catalog's */
+	const char *token_label;  /* token to look at when a module has several */
+	const char *const *ca_files; /* extra trust anchors, NULL-terminated */
+	const char *tsa_url;      /* TSA (also the clock reference); NULL = config, then default */
+	const char *const *agent_urls; /* agent endpoints to try; NULL = the usual ports */
+	const char *pin_env;      /* --sign: PIN from this environment variable */
+	bool offline;             /* no network checks (clock, TSA, revocation) */
+	bool sign;                /* one real test signature */
+	bool no_usb;              /* skip the USB scan */
+	int timeout_ms;           /* per network request, 0 = 5000 */
+} kyso_doctor_opts_t;
+
+void kyso_doctor_opts_init(kyso_doctor_opts_t *o);
+
+/* Runs every check in order; returns the report (new reference), NULL only on
+ * out-of-memory. Personal data seen (names, e-mails, serials) is registered
+ * with kyso_redact_personal(). */
+json_t *kyso_doctor_run(const kyso_doctor_opts_t *o, kyso_error_t *err);
+
+/* Worst status of the report: "pass", "warn" or "fail". */
+const char *kyso_doctor_result(const json_t *report);
+
+/* A copy of the report with every string passed through kyso_redact_line()
+ * (personal data hashed unless redaction is off, PINs always masked). */
+json_t *kyso_doctor_redacted(const json_t *report);
+
+/* Writers. */
+void kyso_doctor_write_text(FILE *out, const json_t *report, bool colour);
+kyso_err_t kyso_doctor_write_html(const json_t *report, const char *path, kyso_error_t *err);
+char *kyso_doctor_html(const json_t *report); /* malloc'ed page */
+/* Zip with report.json, report.html, report.txt, versions.txt and logs.
+ * log_text may be NULL. The report must already be redacted as wanted. */
+kyso_err_t kyso_doctor_write_bundle(const json_t *report, const char *log_text, const char *path,
+                                    kyso_error_t *err);
+/* POSTs a bundle to a collector (`kyso reports serve`). HTTPS, or plain HTTP
+ * to a loopback address only. token: bearer token; cafile may be NULL. */
+kyso_err_t kyso_doctor_send(const char *bundle, const char *url, const char *token,
+                            const char *cafile, int timeout_ms, kyso_error_t *err);
+
+/* ---- reports store (SQLite) ----------------------------------------------- */
+
+typedef struct kyso_reports_db kyso_reports_db_t;
+
+kyso_reports_db_t *kyso_reports_db_open(const char *path, kyso_error_t *err);
+void kyso_reports_db_close(kyso_reports_db_t **db);
+/* Ingests one report (JSON text, or a bundle zip holding report.json).
+ * *added is false when a report with the same id was already there. */
+kyso_err_t kyso_reports_db_ingest(kyso_reports_db_t *db, const uint8_t *data, size_t len,
+                                  const char *source, char id_out[64], bool *added,
+                                  kyso_error_t *err);
+/* Parses a report document (JSON or zip) without storing it; new reference. */
+json_t *kyso_reports_parse(const uint8_t *data, size_t len, kyso_error_t *err);
+/* {total, window, by_failing_check: {...}, by_token_type, by_os, by_version}
+ * over reports created in the last `days` days (0 = all). */
+json_t *kyso_reports_db_summary(kyso_reports_db_t *db, int days, kyso_error_t *err);
+/* The stored report, or NULL (KYSO_ERR_NOT_FOUND). */
+json_t *kyso_reports_db_get(kyso_reports_db_t *db, const char *id, kyso_error_t *err);
+kyso_err_t kyso_reports_db_export_csv(kyso_reports_db_t *db, FILE *out, kyso_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

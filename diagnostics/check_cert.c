@@ -1,0 +1,374 @@
+/* Checks 10-14: certificate present, key pair, validity, chain, revocation. */
+#include "doctor_int.h"
+#include "net_int.h"
+
+#include <dirent.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define EXPIRY_WARN_DAYS 30
+
+static X509 *cert_x509(const kyso_p11_cert_t *c)
+{
+	size_t len = 0;
+	const uint8_t *der = kyso_p11_cert_der(c, &len);
+	const unsigned char *p = der;
+	return der != NULL ? d2i_X509(NULL, &p, (long)len) : NULL;
+}
+
+/* Registers the personal parts of a certificate for redaction. */
+static void personal_of_cert(const kyso_p11_cert_t *pc, X509 *x)
+{
+	doctor_personal(kyso_p11_cert_subject(pc));
+	doctor_personal(kyso_p11_cert_label(pc));
+	const kyso_p11_key_t *k = kyso_p11_cert_key(pc);
+	if (k != NULL)
+		doctor_personal(kyso_p11_key_label(k));
+	if (x == NULL)
+		return;
+	X509_NAME *name = X509_get_subject_name(x);
+	static const int nids[] = {NID_commonName, NID_pkcs9_emailAddress, NID_userId,
+	                           NID_serialNumber, NID_givenName, NID_surname};
+	for (int i = 0; i < X509_NAME_entry_count(name); i++) {
+		X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+		int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+		bool personal = false;
+		for (size_t k2 = 0; k2 < sizeof(nids) / sizeof(nids[0]); k2++)
+			personal |= nids[k2] == nid;
+		if (!personal)
+			continue;
+		unsigned char *u = NULL;
+		if (ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(e)) < 0)
+			continue;
+		doctor_personal((char *)u);
+		const char *colon = strchr((char *)u, ':'); /* "CCCD:0123..." -> the number too */
+		if (colon != NULL)
+			doctor_personal(colon + 1);
+		OPENSSL_free(u);
+	}
+	GENERAL_NAMES *san = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (int i = 0; san != NULL && i < sk_GENERAL_NAME_num(san); i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(san, i);
+		if (g->type == GEN_EMAIL)
+			doctor_personal((const char *)ASN1_STRING_get0_data(g->d.rfc822Name));
+	}
+	GENERAL_NAMES_free(san);
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+	doctor_personal(hex);
+	OPENSSL_free(hex);
+	BN_free(bn);
+}
+
+check_status_t check_cert_present(doctor_t *d, check_t *c)
+{
+	if (d->slot == NULL)
+		return ck_skip(c, _("Skipped: no token to look at."));
+	if (kyso_p11_slot_objects_error(d->slot) != NULL)
+		return ck_set(c, ST_FAIL, _("Pull the token out and plug it in again."),
+		              _("The token's objects cannot be listed: %s"),
+		              kyso_p11_slot_objects_error(d->slot));
+	d->cert = kyso_p11_slot_signing_cert(d->slot);
+	size_t n = kyso_p11_slot_cert_count(d->slot);
+	for (size_t i = 0; i < n; i++) {
+		const kyso_p11_cert_t *pc = kyso_p11_slot_cert_at(d->slot, i);
+		X509 *x = cert_x509(pc);
+		personal_of_cert(pc, x);
+		X509_free(x);
+	}
+	if (d->cert == NULL) {
+		const kyso_p11_cert_t *first = NULL;
+		for (size_t i = 0; i < n && first == NULL; i++)
+			if (!kyso_p11_cert_is_ca(kyso_p11_slot_cert_at(d->slot, i)))
+				first = kyso_p11_slot_cert_at(d->slot, i);
+		d->cert = first;
+	}
+	if (d->cert == NULL)
+		return ck_set(c, ST_FAIL, NULL, "%s",
+		              _("The token holds no signing certificate.")),
+		       ck_remedy(c, _("Have your certificate supplier (%s) load the certificate."),
+		                 doctor_token_cas(d)),
+		       c->status;
+	json_object_set_new(d->facts, "subject", json_string(kyso_p11_cert_subject(d->cert)));
+	ck_data(c, "subject", json_string(kyso_p11_cert_subject(d->cert)));
+	ck_data(c, "issuer", json_string(kyso_p11_cert_issuer(d->cert)));
+	return ck_set(c, ST_PASS, "", _("Certificate of %s"), kyso_p11_cert_subject(d->cert));
+}
+
+check_status_t check_cert_key_pair(doctor_t *d, check_t *c)
+{
+	if (d->cert == NULL)
+		return ck_skip(c, _("Skipped: no certificate."));
+	kyso_p11_pairing_t p = kyso_p11_cert_pairing(d->cert);
+	ck_data(c, "pairing", json_string(kyso_p11_pairing_id(p)));
+	switch (p) {
+	case KYSO_P11_PAIR_ID_AND_KEY:
+	case KYSO_P11_PAIR_KEY_ONLY:
+		return ck_set(c, ST_PASS, "", "%s",
+		              _("The private key on the token matches the certificate."));
+	case KYSO_P11_PAIR_ID_ONLY:
+		return ck_set(c, ST_PASS, "", "%s",
+		              _("A private key with the certificate's ID is on the token (its "
+		                "public part is only readable after the PIN)."));
+	case KYSO_P11_PAIR_MISMATCH:
+		return ck_set(c, ST_FAIL, NULL, "%s",
+		              _("The key with the certificate's ID is another key: signatures "
+		                "would not verify.")),
+		       ck_remedy(c, _("Have your certificate supplier (%s) load the right "
+		                      "certificate."),
+		                 doctor_token_cas(d)),
+		       c->status;
+	case KYSO_P11_PAIR_NONE:
+	default:
+		if (kyso_p11_slot_token_flags(d->slot) & KYSO_P11_TOKEN_LOGIN_REQUIRED)
+			return ck_set(c, ST_PASS, "", "%s",
+			              _("The private key is hidden until the PIN is entered (normal "
+			                "for this token); run with --sign to try it."));
+		return ck_set(c, ST_FAIL, NULL, "%s",
+		              _("No private key belongs to the certificate.")),
+		       ck_remedy(c, _("Have your certificate supplier (%s) check the token."),
+		                 doctor_token_cas(d)),
+		       c->status;
+	}
+}
+
+static void date_of(const ASN1_TIME *t, char *buf, size_t cap)
+{
+	struct tm tm;
+	if (ASN1_TIME_to_tm(t, &tm) != 1 || strftime(buf, cap, "%d/%m/%Y", &tm) == 0)
+		snprintf(buf, cap, "?");
+}
+
+check_status_t check_cert_validity(doctor_t *d, check_t *c)
+{
+	if (d->cert == NULL)
+		return ck_skip(c, _("Skipped: no certificate."));
+	X509 *x = cert_x509(d->cert);
+	if (x == NULL)
+		return ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
+		              _("The certificate cannot be read."));
+	char from[32], to[32];
+	date_of(X509_get0_notBefore(x), from, sizeof(from));
+	date_of(X509_get0_notAfter(x), to, sizeof(to));
+	ck_data(c, "not_after", json_string(kyso_p11_cert_not_after(d->cert)));
+	int days = 0, secs = 0;
+	check_status_t st;
+	const char *cas = doctor_token_cas(d);
+	if (X509_cmp_current_time(X509_get0_notAfter(x)) < 0) {
+		st = ck_set(c, ST_FAIL, NULL, _("The certificate expired on %s."), to);
+		ck_remedy(c, _("Renew the certificate with your supplier (%s)."), cas);
+	} else if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0) {
+		st = ck_set(c, ST_FAIL, NULL, _("The certificate is only valid from %s."), from);
+		ck_remedy(c, "%s",
+		          _("Check the computer's date; if it is right, wait until that day or ask "
+		            "the supplier."));
+	} else if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)) == 1 &&
+	           days < EXPIRY_WARN_DAYS) {
+		st = ck_set(c, ST_WARN, NULL, _("The certificate expires on %s (in %d day(s))."), to,
+		            days);
+		ck_remedy(c, _("Renew it now with your supplier (%s)."), cas);
+	} else {
+		st = ck_set(c, ST_PASS, "", _("Valid from %s to %s."), from, to);
+	}
+	X509_free(x);
+	return st;
+}
+
+static void add_file(X509_STORE *store, const char *path, json_t *loaded)
+{
+	X509_LOOKUP *lk = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+	if (lk == NULL)
+		return;
+	if (X509_LOOKUP_load_file(lk, path, X509_FILETYPE_PEM) == 1 ||
+	    X509_LOOKUP_load_file(lk, path, X509_FILETYPE_ASN1) == 1)
+		json_array_append_new(loaded, json_string(path));
+	else
+		kyso_warn("doctor: cannot read trust anchor %s", path);
+	ERR_clear_error();
+}
+
+/* data/roots (or $KYSO_ROOTS_DIR): every *.pem, *.crt, *.cer */
+static void add_roots_dir(X509_STORE *store, json_t *loaded)
+{
+	char dir[4200];
+	const char *env = getenv("KYSO_ROOTS_DIR");
+	if (env != NULL && *env != '\0')
+		snprintf(dir, sizeof(dir), "%s", env);
+	else
+		snprintf(dir, sizeof(dir), "%s/roots", kyso_path_data());
+	DIR *dh = opendir(dir);
+	if (dh == NULL)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dh)) != NULL) {
+		const char *dot = strrchr(e->d_name, '.');
+		if (dot == NULL ||
+		    (strcmp(dot, ".pem") != 0 && strcmp(dot, ".crt") != 0 && strcmp(dot, ".cer") != 0))
+			continue;
+		char path[4400];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		add_file(store, path, loaded);
+	}
+	if (closedir(dh) != 0)
+		kyso_debug("doctor: closedir failed");
+}
+
+static char *name_line(const X509_NAME *n)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	if (b == NULL)
+		return NULL;
+	X509_NAME_print_ex(b, n, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+	char *data = NULL;
+	long len = BIO_get_mem_data(b, &data);
+	char *s = len >= 0 ? strndup(data, (size_t)len) : NULL;
+	BIO_free(b);
+	return s;
+}
+
+check_status_t check_cert_chain(doctor_t *d, check_t *c)
+{
+	if (d->cert == NULL)
+		return ck_skip(c, _("Skipped: no certificate."));
+	X509 *x = cert_x509(d->cert);
+	X509_STORE *store = X509_STORE_new();
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	json_t *loaded = json_array();
+	check_status_t st = ST_FAIL;
+	if (x == NULL || store == NULL || untrusted == NULL || ctx == NULL) {
+		st = ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
+		            _("The certificate cannot be read."));
+		goto out;
+	}
+	add_roots_dir(store, loaded);
+	for (const char *const *f = d->o->ca_files; f != NULL && *f != NULL; f++)
+		add_file(store, *f, loaded);
+	if (X509_STORE_set_default_paths(store) != 1)
+		kyso_warn("doctor: the system trust store cannot be read");
+	ck_data(c, "anchors", loaded);
+	loaded = NULL;
+	/* intermediates the token carries */
+	for (size_t i = 0; i < kyso_p11_slot_cert_count(d->slot); i++) {
+		const kyso_p11_cert_t *pc = kyso_p11_slot_cert_at(d->slot, i);
+		X509 *ix = pc != d->cert ? cert_x509(pc) : NULL;
+		if (ix != NULL && sk_X509_push(untrusted, ix) <= 0)
+			X509_free(ix);
+	}
+	if (X509_STORE_CTX_init(ctx, store, x, untrusted) != 1) {
+		st = ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
+		            _("The certificate chain cannot be checked."));
+		goto out;
+	}
+	/* validity has its own check */
+	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+	int ok = X509_verify_cert(ctx);
+	int verr = X509_STORE_CTX_get_error(ctx);
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	X509 *top = chain != NULL && sk_X509_num(chain) > 0
+	                    ? sk_X509_value(chain, sk_X509_num(chain) - 1)
+	                    : NULL;
+	char *top_name = top != NULL ? name_line(X509_get_subject_name(top)) : NULL;
+	char *issuer = name_line(X509_get_issuer_name(top != NULL ? top : x));
+	if (ok == 1) {
+		ck_data(c, "root", json_string(top_name));
+		st = ck_set(c, ST_PASS, "", _("Chains to the trusted root %s (%d certificate(s))."),
+		            top_name != NULL ? top_name : "?", chain != NULL ? sk_X509_num(chain) : 0);
+	} else {
+		ck_data(c, "openssl_error", json_string(X509_verify_cert_error_string(verr)));
+		st = ck_set(c, ST_FAIL, NULL,
+		            _("The certificate does not chain to a trusted root: %s (issuer %s)."),
+		            X509_verify_cert_error_string(verr), issuer != NULL ? issuer : "?");
+		ck_remedy(c,
+		          _("Install the root and intermediate certificates of your supplier (%s): "
+		            "put them in %s/roots, or add them with --ca FILE; if the issuer above "
+		            "is not a Vietnamese CA you know, this certificate is not for signing "
+		            "documents."),
+		          doctor_token_cas(d), kyso_path_data());
+	}
+	free(top_name);
+	free(issuer);
+	d->cert_ok = ok == 1;
+out:
+	json_decref(loaded);
+	X509_STORE_CTX_free(ctx);
+	sk_X509_pop_free(untrusted, X509_free);
+	X509_STORE_free(store);
+	X509_free(x);
+	return st;
+}
+
+/* First http(s) URI of the CRL distribution points, malloc'ed. */
+static char *crl_url(X509 *x)
+{
+	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+	char *url = NULL;
+	for (int i = 0; dps != NULL && url == NULL && i < sk_DIST_POINT_num(dps); i++) {
+		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+		if (dp->distpoint == NULL || dp->distpoint->type != 0)
+			continue;
+		GENERAL_NAMES *gns = dp->distpoint->name.fullname;
+		for (int k = 0; url == NULL && k < sk_GENERAL_NAME_num(gns); k++) {
+			GENERAL_NAME *g = sk_GENERAL_NAME_value(gns, k);
+			if (g->type == GEN_URI)
+				url = strdup((const char *)ASN1_STRING_get0_data(g->d.ia5));
+		}
+	}
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	return url;
+}
+
+check_status_t check_cert_revocation(doctor_t *d, check_t *c)
+{
+	if (d->cert == NULL)
+		return ck_skip(c, _("Skipped: no certificate."));
+	if (d->o->offline)
+		return ck_skip(c, _("Skipped: --offline."));
+	X509 *x = cert_x509(d->cert);
+	char *url = x != NULL ? crl_url(x) : NULL;
+	if (url == NULL) {
+		X509_free(x);
+		return ck_skip(c, _("The certificate names no CRL to check."));
+	}
+	ck_data(c, "crl", json_string(url));
+	kyso_buf_t body;
+	kyso_buf_init(&body);
+	char msg[256] = "";
+	long code = 0;
+	check_status_t st;
+	if (net_get(url, doctor_timeout_ms(d), 8u << 20, &body, &code, msg, sizeof(msg)) != 0 ||
+	    code != 200) {
+		st = ck_set(c, ST_WARN,
+		            _("Check the Internet connection (a proxy or firewall may block it)."),
+		            _("The revocation list %s cannot be fetched: %s"), url,
+		            msg[0] != '\0' ? msg : "HTTP error");
+	} else {
+		const unsigned char *p = body.data;
+		X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)body.len);
+		if (crl == NULL) {
+			BIO *b = BIO_new_mem_buf(body.data, (int)body.len);
+			crl = b != NULL ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
+			BIO_free(b);
+		}
+		X509_REVOKED *rev = NULL;
+		if (crl == NULL)
+			st = ck_set(c, ST_WARN, _("Send this report to the helpdesk."),
+			            _("The revocation list %s cannot be read."), url);
+		else if (X509_CRL_get0_by_cert(crl, &rev, x) == 1)
+			st = ck_set(c, ST_FAIL, NULL, "%s", _("The certificate has been revoked.")),
+			ck_remedy(c, _("Ask your supplier (%s) for a new certificate."),
+			          doctor_token_cas(d));
+		else
+			st = ck_set(c, ST_PASS, "", _("Not on the revocation list %s."), url);
+		X509_CRL_free(crl);
+	}
+	kyso_buf_free(&body);
+	free(url);
+	X509_free(x);
+	return st;
+}

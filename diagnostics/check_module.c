@@ -1,0 +1,361 @@
+/* Checks 7-9: driver module installed and loadable, registered, token state. */
+#include "doctor_int.h"
+
+#include <dirent.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "module: PATH" of a p11-kit module file, malloc'ed, or NULL. */
+static char *p11kit_module_of(const char *file)
+{
+	FILE *f = fopen(file, "r");
+	if (f == NULL)
+		return NULL;
+	char line[4200];
+	char *found = NULL;
+	while (found == NULL && fgets(line, sizeof(line), f) != NULL) {
+		char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "module:", 7) != 0)
+			continue;
+		p += 7;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		p[strcspn(p, "\r\n")] = '\0';
+		char *end = p + strlen(p);
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		found = strdup(p);
+	}
+	if (fclose(f) != 0)
+		kyso_debug("doctor: closing %s failed", file);
+	return found;
+}
+
+static char *registered_module_for_type(const doctor_t *d)
+{
+	if (d->type == NULL)
+		return NULL;
+	for (int user = 1; user >= 0; user--) {
+		char *file = kyso_p11kit_module_file("", user != 0, kyso_token_type_id(d->type));
+		char *m = file != NULL ? p11kit_module_of(file) : NULL;
+		free(file);
+		if (m != NULL)
+			return m;
+	}
+	return NULL;
+}
+
+/* Where the module should be: --module, catalog paths/names, the p11-kit
+ * registration kyso setup wrote, the kyso config. *source says which. */
+static char *resolve_module(const doctor_t *d, const char **source, json_t *names)
+{
+	if (d->o->module != NULL) {
+		*source = "option";
+		return strdup(d->o->module);
+	}
+	const json_t *drv = d->type != NULL ? kyso_token_type_driver(d->type, NULL) : NULL;
+	const char *lists[] = {"paths", "modules"};
+	for (size_t l = 0; l < 2; l++) {
+		size_t i;
+		const json_t *v;
+		json_array_foreach(json_object_get(drv, lists[l]), i, v)
+		{
+			const char *name = json_string_value(v);
+			if (name == NULL)
+				continue;
+			json_array_append_new(names, json_string(name));
+			char *p = kyso_module_find(NULL, name);
+			if (p != NULL) {
+				*source = "catalog";
+				return p;
+			}
+		}
+	}
+	char *reg = registered_module_for_type(d);
+	if (reg != NULL) {
+		*source = "p11-kit";
+		return reg;
+	}
+	const char *cfg = json_string_value(json_object_get(d->config, "pkcs11_module"));
+	if (cfg != NULL && (d->type == NULL || json_array_size(names) == 0)) {
+		*source = "config";
+		return strdup(cfg);
+	}
+	return NULL;
+}
+
+static const char *packages_of(const doctor_t *d, char *buf, size_t cap)
+{
+	const json_t *drv = d->type != NULL ? kyso_token_type_driver(d->type, NULL) : NULL;
+	buf[0] = '\0';
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(drv, "packages"), i, v)
+	{
+		size_t n = strlen(buf);
+		if (json_string_value(v) != NULL)
+			snprintf(buf + n, cap - n, "%s%s", n > 0 ? " " : "", json_string_value(v));
+	}
+	return buf;
+}
+
+static void pick_slot(doctor_t *d)
+{
+	size_t n = kyso_p11_probe_slot_count(d->probe);
+	const kyso_p11_slot_t *any = NULL, *signing = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const kyso_p11_slot_t *s = kyso_p11_probe_slot_at(d->probe, i);
+		if (!kyso_p11_slot_token_present(s))
+			continue;
+		if (d->o->token_label != NULL &&
+		    strcmp(kyso_p11_slot_token_label(s), d->o->token_label) != 0)
+			continue;
+		if (any == NULL)
+			any = s;
+		if (signing == NULL && kyso_p11_slot_signing_cert(s) != NULL)
+			signing = s;
+	}
+	d->slot = signing != NULL ? signing : any;
+}
+
+static const char *load_remedy(kyso_p11_load_status_t st)
+{
+	switch (st) {
+	case KYSO_P11_LOAD_MISSING:
+		return _("Install the driver again: run `sudo kyso setup --repair`.");
+	case KYSO_P11_LOAD_NOT_ELF:
+	case KYSO_P11_LOAD_WRONG_ARCH:
+	case KYSO_P11_LOAD_NOT_PKCS11:
+		return _("The file is not a driver this computer can use: install the right "
+		         "(64-bit Linux) driver with `sudo kyso setup --repair`, or ask the token's "
+		         "supplier for it.");
+	case KYSO_P11_LOAD_MISSING_DEP:
+		return _("Install the missing library named above (`apt-file search NAME` finds "
+		         "its package), then run `sudo kyso setup --repair`.");
+	case KYSO_P11_LOAD_INIT_FAILED:
+		return _("Pull the token out and plug it in again, run `sudo systemctl restart "
+		         "pcscd`, then try again.");
+	default:
+		return _("Install the driver again: run `sudo kyso setup --repair`.");
+	}
+}
+
+check_status_t check_module_loadable(doctor_t *d, check_t *c)
+{
+	if (d->o->module == NULL && d->type == NULL) {
+		if (json_string_value(json_object_get(d->config, "pkcs11_module")) == NULL)
+			return ck_skip(c, _("Skipped: the token type is not known, so its driver "
+			                    "is not either."));
+	}
+	const char *source = "";
+	json_t *names = json_array();
+	d->module = resolve_module(d, &source, names);
+	if (d->module == NULL) {
+		char pk[256];
+		packages_of(d, pk, sizeof(pk));
+		char *list = json_dumps(names, JSON_COMPACT);
+		ck_data(c, "looked_for", names);
+		if (json_array_size(names) == 0) {
+			free(list);
+			return ck_set(c, ST_FAIL,
+			              _("Ask the token's supplier for its Linux driver, or install "
+			                "it with `sudo kyso setup --bundle DIR`."),
+			              _("The catalog names no driver for %s on this system."),
+			              kyso_token_type_name(d->type));
+		}
+		ck_set(c, ST_FAIL, NULL, _("The driver is not installed (looked for %s)."),
+		       list != NULL ? list : "?");
+		free(list);
+		if (pk[0] != '\0')
+			ck_remedy(c,
+			          _("Install it: run `sudo kyso setup` (or `sudo apt install %s`; "
+			            "vendor drivers come with `sudo kyso setup --bundle DIR`)."),
+			          pk);
+		else
+			ck_remedy(c, "%s",
+			          _("Install it: run `sudo kyso setup --bundle DIR` with the vendor's "
+			            "driver files."));
+		return c->status;
+	}
+	json_decref(names);
+	ck_data(c, "module", json_string(d->module));
+	ck_data(c, "found_by", json_string(source));
+	json_object_set_new(d->facts, "module", json_string(d->module));
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	kyso_p11_load_status_t st = KYSO_P11_LOAD_OK;
+	if (kyso_p11_probe_open(d->module, &d->probe, &st, &err) != KYSO_OK) {
+		ck_data(c, "load_status", json_string(kyso_p11_load_status_id(st)));
+		return ck_set(c, ST_FAIL, load_remedy(st), _("The driver %s cannot be loaded: %s"),
+		              d->module, kyso_error_message(&err));
+	}
+	d->module_ok = true;
+	pick_slot(d);
+	ck_data(c, "load_status", json_string("ok"));
+	return ck_set(c, ST_PASS, "", _("%s loaded (%s %s, %zu token(s))"), d->module,
+	              kyso_p11_probe_manufacturer(d->probe), kyso_p11_probe_library_version(d->probe),
+	              kyso_p11_probe_token_count(d->probe));
+}
+
+static bool same_module(const char *a, const char *b)
+{
+	if (strcmp(a, b) == 0)
+		return true;
+	const char *ba = strrchr(a, '/'), *bb = strrchr(b, '/');
+	/* a p11-kit "module:" with a bare name is looked up in p11-kit's dir */
+	return (ba == NULL && bb != NULL && strcmp(a, bb + 1) == 0) ||
+	       (bb == NULL && ba != NULL && strcmp(b, ba + 1) == 0);
+}
+
+static bool p11kit_dir_has(const char *dir, const char *module, json_t *found)
+{
+	DIR *dh = opendir(dir);
+	if (dh == NULL)
+		return false;
+	bool hit = false;
+	struct dirent *e;
+	while ((e = readdir(dh)) != NULL) {
+		size_t n = strlen(e->d_name);
+		if (n < 8 || strcmp(e->d_name + n - 7, ".module") != 0)
+			continue;
+		char file[4200];
+		snprintf(file, sizeof(file), "%s/%s", dir, e->d_name);
+		char *m = p11kit_module_of(file);
+		if (m != NULL && same_module(m, module)) {
+			hit = true;
+			json_array_append_new(found, json_string(file));
+		}
+		free(m);
+	}
+	if (closedir(dh) != 0)
+		kyso_debug("doctor: closedir %s failed", dir);
+	return hit;
+}
+
+static bool nss_db_has(const char *db, const char *module)
+{
+	char file[4200];
+	snprintf(file, sizeof(file), "%s/pkcs11.txt", db);
+	FILE *f = fopen(file, "r");
+	if (f == NULL)
+		return false;
+	char line[4400];
+	bool hit = false;
+	while (!hit && fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "library=", 8) == 0 && same_module(line + 8, module))
+			hit = true;
+	}
+	if (fclose(f) != 0)
+		kyso_debug("doctor: closing %s failed", file);
+	return hit;
+}
+
+check_status_t check_module_registered(doctor_t *d, check_t *c)
+{
+	if (d->module == NULL)
+		return ck_skip(c, _("Skipped: no driver module."));
+	char user_dir[4200];
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	if (xdg != NULL && *xdg != '\0')
+		snprintf(user_dir, sizeof(user_dir), "%s/pkcs11/modules", xdg);
+	else
+		snprintf(user_dir, sizeof(user_dir), "%s/.config/pkcs11/modules",
+		         home != NULL ? home : "/nonexistent");
+	const char *dirs[] = {user_dir, "/etc/pkcs11/modules", "/usr/share/p11-kit/modules"};
+	json_t *p11 = json_array();
+	bool in_p11kit = false;
+	for (size_t i = 0; i < 3; i++)
+		in_p11kit |= p11kit_dir_has(dirs[i], d->module, p11);
+	ck_data(c, "p11kit", p11);
+	char **dbs = kyso_nss_dbs_find("", home);
+	json_t *nss_yes = json_array(), *nss_no = json_array();
+	for (size_t i = 0; dbs != NULL && dbs[i] != NULL; i++)
+		json_array_append_new(nss_db_has(dbs[i], d->module) ? nss_yes : nss_no,
+		                      json_string(dbs[i]));
+	kyso_strv_free(dbs);
+	size_t n_yes = json_array_size(nss_yes), n_no = json_array_size(nss_no);
+	ck_data(c, "nss_registered", nss_yes);
+	ck_data(c, "nss_missing", nss_no);
+	const char *fix = _("Register it again: run `kyso setup --repair` (as the user who signs "
+	                    "in the browser), then restart the browser.");
+	if (!in_p11kit && n_yes == 0)
+		return ck_set(c, ST_FAIL, fix, "%s",
+		              _("The driver is not registered with p11-kit nor in any browser "
+		                "database: applications will not find the token."));
+	if (n_no > 0)
+		return ck_set(c, ST_WARN, fix,
+		              _("Registered with p11-kit: %s; missing in %zu of %zu browser (NSS) "
+		                "database(s), e.g. %s"),
+		              in_p11kit ? _("yes") : _("no"), n_no, n_no + n_yes,
+		              json_string_value(json_array_get(nss_no, 0)));
+	if (!in_p11kit)
+		return ck_set(c, ST_WARN, fix,
+		              _("Registered in %zu browser database(s) but not with p11-kit."),
+		              n_yes);
+	return ck_set(c, ST_PASS, "",
+	              _("Registered with p11-kit and in %zu browser (NSS) database(s)."), n_yes);
+}
+
+check_status_t check_token_state(doctor_t *d, check_t *c)
+{
+	if (!d->module_ok)
+		return ck_skip(c, _("Skipped: the driver is not loaded."));
+	if (d->slot == NULL) {
+		if (d->o->token_label != NULL)
+			return ck_set(c, ST_FAIL, _("Check the token label (see `kyso detect`)."),
+			              _("The driver does not show a token labelled \"%s\"."),
+			              d->o->token_label);
+		return ck_set(c, ST_FAIL,
+		              _("Pull the token out, wait five seconds and plug it in again; if "
+		                "the driver still sees nothing, run `sudo systemctl restart pcscd`."),
+		              "%s", _("The driver is loaded but sees no token."));
+	}
+	unsigned f = kyso_p11_slot_token_flags(d->slot);
+	const char *label = kyso_p11_slot_token_label(d->slot);
+	doctor_personal(label);
+	doctor_personal(kyso_p11_slot_token_serial(d->slot));
+	json_object_set_new(d->facts, "label", json_string(label));
+	json_object_set_new(d->facts, "serial", json_string(kyso_p11_slot_token_serial(d->slot)));
+	json_object_set_new(d->facts, "model", json_string(kyso_p11_slot_token_model(d->slot)));
+	ck_data(c, "flags", kyso_p11_token_flags_to_json(f));
+	const char *cas = doctor_token_cas(d);
+	if (f & KYSO_P11_TOKEN_NOT_INITIALISED) {
+		ck_set(c, ST_FAIL, NULL, _("The token \"%s\" is not initialised (empty)."), label);
+		ck_remedy(c, _("Take it to your certificate supplier (%s) to have the certificate "
+		               "loaded."),
+		          cas);
+		return c->status;
+	}
+	if (f & KYSO_P11_TOKEN_PIN_LOCKED) {
+		ck_set(c, ST_FAIL, NULL, "%s", _("The token's PIN is locked (too many wrong PINs)."));
+		ck_remedy(c,
+		          _("Contact the supplier (%s) to unlock it; do not try more PINs."), cas);
+		return c->status;
+	}
+	if (f & KYSO_P11_TOKEN_PIN_FINAL_TRY) {
+		ck_set(c, ST_WARN, NULL, "%s",
+		       _("Only one PIN try is left: one more wrong PIN locks the token."));
+		ck_remedy(c,
+		          _("Enter the PIN only when you are sure of it; if unsure, ask the supplier "
+		            "(%s) before trying."),
+		          cas);
+		return c->status;
+	}
+	if (f & KYSO_P11_TOKEN_PIN_COUNT_LOW) {
+		ck_set(c, ST_WARN, NULL, "%s",
+		       _("A wrong PIN was entered: few PIN tries are left."));
+		ck_remedy(c, "%s", _("Type the PIN carefully (check Caps Lock and the keyboard "
+		                     "layout); after the last try the token locks."));
+		return c->status;
+	}
+	if (f & KYSO_P11_TOKEN_PIN_NOT_SET)
+		return ck_set(c, ST_FAIL, _("Have the supplier set the user PIN."),
+		              _("The token \"%s\" has no user PIN set."), label);
+	d->token_usable = true;
+	return ck_set(c, ST_PASS, "", _("Token \"%s\" ready (PIN not locked)."), label);
+}

@@ -1,0 +1,87 @@
+/* Internal: the doctor's run state and the check functions. */
+#ifndef KYSO_DOCTOR_INT_H
+#define KYSO_DOCTOR_INT_H
+#include "kyso_detect.h"
+#include "kyso_diagnostics.h"
+#include "kyso_middleware.h"
+
+typedef enum { ST_PASS = 0, ST_WARN, ST_FAIL, ST_SKIP } check_status_t;
+
+typedef struct {
+	const char *id;
+	check_status_t status;
+	char detail[1024];
+	char remedy[1024];
+	json_t *data; /* extra facts for the helpdesk (may stay NULL) */
+} check_t;
+
+/* Result of one HTTP exchange with the TSA (shared by clock and TSA checks). */
+typedef struct {
+	bool done;
+	bool reached;   /* an HTTP answer came back */
+	long http_code;
+	long long server_time; /* Date header, 0 if none */
+	long long local_time;
+	char content_type[128];
+	char error[256];
+	int ts_status; /* PKIStatus of the time-stamp reply, -1 if none */
+	double seconds;
+} tsa_probe_t;
+
+typedef struct {
+	const kyso_doctor_opts_t *o;
+	json_t *config;           /* kyso config.json (user, then system), may be NULL */
+	kyso_catalog_t *cat;
+	kyso_error_t cat_err;
+	kyso_detect_result_t *det;
+	const kyso_token_t *token; /* chosen physical token, NULL if none */
+	const kyso_token_type_t *type;
+	char *module;             /* resolved module path */
+	bool module_ok;           /* loaded */
+	kyso_p11_probe_t *probe;
+	const kyso_p11_slot_t *slot;
+	bool token_usable;        /* not locked, initialised */
+	const kyso_p11_cert_t *cert;
+	bool cert_ok;
+	const char *tsa_url;
+	tsa_probe_t tsa;
+	json_t *facts;            /* report "token"/"module" facts */
+} doctor_t;
+
+/* check helpers */
+check_status_t ck_set(check_t *c, check_status_t st, const char *remedy, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+check_status_t ck_skip(check_t *c, const char *reason);
+void ck_remedy(check_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ck_data(check_t *c, const char *key, json_t *value);
+void doctor_personal(const char *value);
+const char *doctor_token_cas(const doctor_t *d);
+
+/* the checks, in report order */
+check_status_t check_system(doctor_t *d, check_t *c);
+check_status_t check_pcsc_service(doctor_t *d, check_t *c);
+check_status_t check_readers(doctor_t *d, check_t *c);
+check_status_t check_token_present(doctor_t *d, check_t *c);
+check_status_t check_usb_device(doctor_t *d, check_t *c);
+check_status_t check_catalog_match(doctor_t *d, check_t *c);
+check_status_t check_module_loadable(doctor_t *d, check_t *c);
+check_status_t check_module_registered(doctor_t *d, check_t *c);
+check_status_t check_token_state(doctor_t *d, check_t *c);
+check_status_t check_cert_present(doctor_t *d, check_t *c);
+check_status_t check_cert_key_pair(doctor_t *d, check_t *c);
+check_status_t check_cert_validity(doctor_t *d, check_t *c);
+check_status_t check_cert_chain(doctor_t *d, check_t *c);
+check_status_t check_cert_revocation(doctor_t *d, check_t *c);
+check_status_t check_clock_skew(doctor_t *d, check_t *c);
+check_status_t check_tsa(doctor_t *d, check_t *c);
+check_status_t check_agent(doctor_t *d, check_t *c);
+check_status_t check_test_signature(doctor_t *d, check_t *c);
+
+/* network helpers (net_http.c) */
+void tsa_probe_run(doctor_t *d);
+int doctor_timeout_ms(const doctor_t *d);
+
+/* writers */
+const char *status_id(check_status_t st);
+json_t *doctor_walk_strings(const json_t *v, char *(*fn)(const char *));
+#endif

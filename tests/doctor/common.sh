@@ -1,0 +1,95 @@
+# shellcheck shell=bash
+# Shared set-up of the `kyso doctor` tests: a private HOME and system config
+# dir, SoftHSM2 tokens (test PKI) behind the fault-injecting PKCS#11 module,
+# a catalog override that makes the virtual ePass2003 use that module, a
+# private pcscd with the virtual card, and a local TSA.
+. "$KYSO_HARNESS/lib.sh"
+kh_tmpdir
+. "$KYSO_HARNESS/vicc/pcscd.sh"
+. "$KYSO_HARNESS/softhsm/softhsm.sh"
+. "$KYSO_HARNESS/tsa/tsa.sh"
+
+EPASS_ATR=3B9F958131FE9F006646530520032571DF000003900096
+FAULTP11=$KYSO_BUILD/lib/kyso-faultp11.so
+
+# dr_env: fixture variables and files (once per test script).
+dr_env() {
+	kh_softhsm
+	export KYSO_FAULT_TARGET=$KH_P11_MODULE
+	export HOME=$KH_TMP/home KYSO_SYSCONFDIR=$KH_TMP/etc
+	unset XDG_CONFIG_HOME XDG_STATE_HOME KYSO_DOCTOR_CA KYSO_FAULT KYSO_FAULT_FILE NO_COLOR
+	mkdir -p "$HOME" "$KYSO_SYSCONFDIR/tokens.d"
+	dr_catalog '["kyso-faultp11.so"]'
+	dr_register "$FAULTP11"
+	AGENT_PORT=$(kh_free_port)
+}
+
+# dr_catalog MODULES_JSON [PATHS_JSON]: the ePass2003 entry with this driver block.
+dr_catalog() {
+	python3 - "$KYSO_SRC/data/tokens.json" "$KYSO_SYSCONFDIR/tokens.d/test.json" "$1" "${2:-[]}" <<'PY'
+import json, sys
+src, dst, mods, paths = sys.argv[1:5]
+cat = json.load(open(src, encoding="utf-8"))
+e = next(t for t in cat["tokens"] if t["id"] == "feitian-epass2003")
+e["driver"]["linux"] = {"modules": json.loads(mods), "paths": json.loads(paths),
+                        "packages": ["pcscd", "libccid", "opensc"]}
+json.dump({"schema": 1, "tokens": [e]}, open(dst, "w", encoding="utf-8"), ensure_ascii=False, indent=1)
+PY
+}
+
+# dr_register MODULE: p11-kit user module file and a Chromium-style NSS db, as kyso setup makes them.
+dr_register() {
+	mkdir -p "$HOME/.config/pkcs11/modules" "$HOME/.pki/nssdb"
+	printf 'module: %s\n' "$1" >"$HOME/.config/pkcs11/modules/kyso-feitian-epass2003.module"
+	[[ -f $HOME/.pki/nssdb/cert9.db ]] || certutil -N -d "sql:$HOME/.pki/nssdb" --empty-password
+	modutil -dbdir "sql:$HOME/.pki/nssdb" -add kyso-feitian-epass2003 -libfile "$1" -force \
+		>/dev/null 2>&1 || true
+}
+
+# dr_card: private pcscd with the virtual ePass2003 in reader 0.
+dr_card() {
+	kh_pcscd_start
+	kh_vicc_insert "$EPASS_ATR" 0
+}
+
+# dr_token LABEL PKI_PREFIX: a SoftHSM2 token holding that test-PKI signer's key and certificate.
+dr_token() {
+	local label=$1 p=$2 key cert
+	key=KH_PKI_${p}_KEY_DER
+	cert=KH_PKI_${p}_CERT_DER
+	softhsm2-util --init-token --free --label "$label" --pin 123456 --so-pin 12345678 >/dev/null
+	pkcs11-tool --module "$KH_P11_MODULE" --token-label "$label" --login --pin 123456 \
+		--write-object "${!key}" --type privkey --id 01 --label "$label" >/dev/null 2>&1
+	pkcs11-tool --module "$KH_P11_MODULE" --token-label "$label" --login --pin 123456 \
+		--write-object "${!cert}" --type cert --id 01 --label "$label" >/dev/null 2>&1
+}
+
+# dr_run OUT [kyso doctor options]: JSON report in OUT, exit status in DR_RC.
+dr_run() {
+	local out=$1
+	shift
+	DR_RC=0
+	kyso doctor --json --ca "$KH_PKI_ROOT_CERT" --agent-url "https://127.0.0.1:$AGENT_PORT/" \
+		--timeout 3 "$@" >"$out" 2>"$out.err" || DR_RC=$?
+}
+
+# dr_status FILE CHECK_ID: that check's status.
+dr_status() { jq -r --arg id "$2" '.checks[] | select(.id == $id) | .status' "$1"; }
+dr_field() { jq -r --arg id "$2" --arg f "$3" '.checks[] | select(.id == $id) | .[$f]' "$1"; }
+# dr_show FILE: print the report for a failure's context.
+dr_show() { jq -r '.checks[] | "\(.status) \(.id): \(.detail) -> \(.remedy)"' "$1" >&2; cat "$1.err" >&2; }
+
+# dr_match FILE CHECK FIELD REGEX: that field of that check matches REGEX.
+dr_match() { dr_field "$1" "$2" "$3" | grep -qE -- "$4"; }
+
+# dr_expect FILE CHECK STATUS [REMEDY_REGEX [DETAIL_REGEX]]
+dr_expect() {
+	local f=$1 id=$2 st=$3 rem=${4:-} det=${5:-}
+	kh_check "$id is $st" test "$(dr_status "$f" "$id")" = "$st" || dr_show "$f"
+	if [[ -n $rem ]]; then
+		kh_check "$id remedy: $rem" dr_match "$f" "$id" remedy "$rem"
+	fi
+	if [[ -n $det ]]; then
+		kh_check "$id detail: $det" dr_match "$f" "$id" detail "$det"
+	fi
+}
