@@ -33,8 +33,7 @@ static void usage(FILE *out)
 	fprintf(out, "  --origin URL       %s\n",
 	        _("web system allowed to use the agent (repeatable)"));
 	fprintf(out, "  --pin-env VAR      %s\n", _("self-test PIN from environment variable VAR"));
-	fprintf(out, "  --token ID         %s\n",
-	        _("which token: detected token key or catalog id"));
+	fprintf(out, "  --token ID         %s\n", _("which token: reader name or catalog id"));
 	fprintf(out, "  --token-label L    %s\n", _("PKCS#11 token label for the self-test"));
 	fprintf(out, "  --catalog FILE     %s\n",
 	        _("use FILE instead of the installed tokens.json"));
@@ -229,8 +228,10 @@ static const kyso_token_t *ask_token(const setup_opts_t *o, const kyso_detect_re
 			if (kyso_token_type(t) == NULL)
 				continue;
 			size_t l = strlen(list);
-			snprintf(list + l, sizeof(list) - l, "%s%s (%s)", l ? ", " : "",
-			         kyso_token_type_id(kyso_token_type(t)), kyso_token_key(t));
+			const kyso_reader_t *rd = kyso_token_reader(t);
+			snprintf(list + l, sizeof(list) - l, "%s%s in \"%s\"", l ? ", " : "",
+			         kyso_token_type_id(kyso_token_type(t)),
+			         rd != NULL ? kyso_reader_name(rd) : kyso_token_key(t));
 		}
 		kyso_error_set(err, KYSO_ERR_USAGE,
 		               _("Several tokens are connected: %s. Say which with --token ID, "
@@ -270,8 +271,11 @@ static kyso_err_t choose_token(const setup_opts_t *o, const kyso_catalog_t *cat,
 		for (size_t i = 0; i < n; i++) {
 			const kyso_token_t *t = kyso_detect_token_at(det, i);
 			const kyso_token_type_t *tt = kyso_token_type(t);
-			if (tt != NULL && (strcmp(kyso_token_key(t), o->token) == 0 ||
-			                   strcmp(kyso_token_type_id(tt), o->token) == 0)) {
+			const kyso_reader_t *rd = kyso_token_reader(t);
+			if (tt != NULL &&
+			    (strcmp(kyso_token_key(t), o->token) == 0 ||
+			     strcmp(kyso_token_type_id(tt), o->token) == 0 ||
+			     (rd != NULL && strcmp(kyso_reader_name(rd), o->token) == 0))) {
 				*token = t;
 				*type = tt;
 				return KYSO_OK;
@@ -279,10 +283,11 @@ static kyso_err_t choose_token(const setup_opts_t *o, const kyso_catalog_t *cat,
 		}
 		*type = kyso_catalog_find(cat, o->token);
 		if (*type == NULL)
-			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("--token %s: no such token connected and no such "
-			                        "catalog entry"),
-			                      o->token);
+			return kyso_error_set(
+			        err, KYSO_ERR_USAGE,
+			        _("--token %s: no connected token has this reader name "
+			          "or type, and the catalog has no such id"),
+			        o->token);
 		return KYSO_OK;
 	}
 	size_t known = kyso_detect_known_count(det);
