@@ -251,6 +251,11 @@ typedef struct {
 	const char *name, *reason, *location, *contact_info; /* UTF-8, optional */
 	long page;               /* 0-based page of the widget; -1 = last page */
 	const kyso_pdf_appearance_t *appearance; /* NULL: invisible, /Rect [0 0 0 0] */
+	/* An empty signature field (/FT /Sig without /V) named field_name, or
+	 * when field_name is NULL the first one, is signed into (its widget,
+	 * /Rect and page are kept; appearance, if given, becomes its /AP /N)
+	 * unless always_new_field is set. */
+	bool always_new_field;
 } kyso_pdf_sig_params_t;
 
 /* Where the DER goes. Offsets are absolute in the output file. */
@@ -259,6 +264,7 @@ typedef struct {
 	size_t contents_hex_len;   /* hex digits reserved = 2 * contents_size */
 	uint64_t byte_range[4];
 	uint64_t file_size;        /* total size of the output */
+	char field_name[256];      /* name of the field signed (new or existing), UTF-8 */
 } kyso_pdf_sig_slot_t;
 
 /* Writes original bytes + update to out (opened "w+b" or "wb", positioned at

@@ -139,6 +139,34 @@ static bool name_used(kyso_pdf_t *pdf, const kyso_pdf_obj_t *fields, const char 
 	return false;
 }
 
+/* An empty signature field among the top-level fields: /FT /Sig, no /V,
+ * named name (any when NULL). Returns its object number, 0 if none. */
+static uint32_t find_empty_sig_field(kyso_pdf_t *pdf, const kyso_pdf_obj_t *fields,
+                                     const char *name, kyso_pdf_obj_t **out)
+{
+	size_t n = kyso_pdf_array_len(fields);
+	for (size_t i = 0; i < n && i < 100000; i++) {
+		uint32_t num;
+		if (!kyso_pdf_obj_ref(kyso_pdf_array_get(fields, i), &num, NULL))
+			continue;
+		kyso_pdf_obj_t *f = kyso_pdf_load(pdf, num, NULL);
+		bool match = kyso_pdf_obj_type(f) == KYSO_PDF_DICT &&
+		             kyso_pdf_obj_is_name(kyso_pdf_dict_get(f, "FT"), "Sig") &&
+		             !kyso_pdf_dict_get(f, "V");
+		if (match && name) {
+			char *t = kyso_pdf_obj_text(kyso_pdf_dict_get(f, "T"));
+			match = t && strcmp(t, name) == 0;
+			free(t);
+		}
+		if (match) {
+			*out = f;
+			return num;
+		}
+		kyso_pdf_obj_free(f);
+	}
+	return 0;
+}
+
 /* ---- AcroForm and page ---- */
 
 static kyso_err_t add_to_array_obj(writer_t *w, kyso_pdf_obj_t *owner, const char *key,
@@ -177,6 +205,7 @@ static kyso_err_t add_to_array_obj(writer_t *w, kyso_pdf_obj_t *owner, const cha
 	return KYSO_OK;
 }
 
+/* Sets /SigFlags 3 and, when field_num is not 0, adds it to /Fields. */
 static kyso_err_t update_acroform(writer_t *w, kyso_pdf_obj_t *cat, uint32_t root_num,
                                   uint32_t field_num)
 {
@@ -204,7 +233,8 @@ static kyso_err_t update_acroform(writer_t *w, kyso_pdf_obj_t *cat, uint32_t roo
 		cat_changed = true;
 	}
 	bool af_changed = false;
-	kyso_err_t rc = add_to_array_obj(w, afd, "Fields", field_num, &af_changed);
+	kyso_err_t rc = field_num ? add_to_array_obj(w, afd, "Fields", field_num, &af_changed)
+	                          : KYSO_OK;
 	if (rc == KYSO_OK && !pdf_dict_set(afd, "SigFlags", pdf_obj_int(3)))
 		rc = KYSO_ERR_NOMEM;
 	if (rc == KYSO_OK) {
@@ -485,7 +515,8 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	w.pdf = pdf;
 	w.err = err;
 	kyso_buf_init(&w.u);
-	kyso_pdf_obj_t *cat = NULL, *page = NULL, *afd = NULL;
+	kyso_pdf_obj_t *cat = NULL, *page = NULL, *afd = NULL, *exf = NULL;
+	uint32_t existing = 0;
 	uint32_t *extra = NULL;
 	EVP_MD_CTX *mdc = NULL;
 	kyso_err_t rc = KYSO_OK;
@@ -519,26 +550,28 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 		afd = kyso_pdf_resolve(pdf, af, NULL);
 		kyso_pdf_obj_t *fields = afd ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(afd, "Fields"), NULL)
 		                             : NULL;
-		if (fname && name_used(pdf, fields, fname)) {
+		if (!p->always_new_field)
+			existing = find_empty_sig_field(pdf, fields, fname, &exf);
+		if (!existing && fname && name_used(pdf, fields, fname)) {
 			kyso_pdf_obj_free(fields);
 			rc = kyso_error_set(err, KYSO_ERR_EXISTS,
 			                    _("A form field named \"%s\" already exists"), fname);
 			goto out;
 		}
-		for (int i = 1; !fname && i < 100000; i++) {
+		for (int i = 1; !existing && !fname && i < 100000; i++) {
 			snprintf(namebuf, sizeof(namebuf), "Signature%d", i);
 			if (!name_used(pdf, fields, namebuf))
 				fname = namebuf;
 		}
 		kyso_pdf_obj_free(fields);
-		if (!fname) {
+		if (!fname && !existing) {
 			rc = kyso_error_set(err, KYSO_ERR_EXISTS, "%s", _("Too many signature fields"));
 			goto out;
 		}
 	}
 
 	uint32_t sig_num = w.next_num++;
-	uint32_t field_num = w.next_num++;
+	uint32_t field_num = existing ? existing : w.next_num++;
 	const kyso_pdf_appearance_t *ap = p->appearance;
 	uint32_t ap_num = 0;
 	size_t nextra = ap ? ap->object_count : 0;
@@ -560,8 +593,8 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	if (pdf->size > 0 && last != '\n' && last != '\r')
 		kyso_buf_append(&w.u, "\n", 1);
 
-	/* page: /Annots gains the widget */
-	{
+	/* page: /Annots gains the widget (an existing field is already there) */
+	if (!existing) {
 		bool changed = false;
 		kyso_pdf_obj_t *np = kyso_pdf_obj_copy(page);
 		rc = np ? add_to_array_obj(&w, np, "Annots", field_num, &changed) : KYSO_ERR_NOMEM;
@@ -572,31 +605,43 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 			goto out;
 	}
 	/* AcroForm (catalog is rewritten only when needed) */
-	rc = update_acroform(&w, cat, root_num, field_num);
+	rc = update_acroform(&w, cat, root_num, existing ? 0 : field_num);
 	if (rc != KYSO_OK)
 		goto out;
 
-	/* field + widget (merged) */
-	obj_begin(&w, field_num, 0);
-	kyso_buf_append(&w.u, "<</Type/Annot/Subtype/Widget/FT/Sig/F 132/T ", 44);
-	pdf_write_text_string(pdf, &w.u, fname, field_num, 0);
-	kyso_buf_printf(&w.u, "/V %u 0 R/P %u %u R/Rect [", sig_num, page_num,
-	                entry_gen(pdf, page_num));
-	{
-		kyso_pdf_obj_t *r = pdf_obj_new(KYSO_PDF_REAL);
-		for (int i = 0; r && i < 4; i++) {
-			r->u.r = ap ? ap->rect[i] : 0;
-			if (i)
-				kyso_buf_append(&w.u, " ", 1);
-			pdf_obj_serialize(NULL, r, 0, 0, &w.u);
+	if (existing) {
+		/* sign into the existing empty field */
+		if (!pdf_dict_set(exf, "V", pdf_obj_ref(sig_num, 0)) ||
+		    (ap && !pdf_dict_set(exf, "AP", pdf_obj_new(KYSO_PDF_DICT))) ||
+		    (ap && !pdf_dict_set((kyso_pdf_obj_t *)kyso_pdf_dict_get(exf, "AP"), "N",
+		                         pdf_obj_ref(ap_num, 0)))) {
+			rc = kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+			goto out;
 		}
-		kyso_pdf_obj_free(r);
+		write_obj(&w, existing, entry_gen(pdf, existing), exf);
+	} else {
+		/* field + widget (merged) */
+		obj_begin(&w, field_num, 0);
+		kyso_buf_append(&w.u, "<</Type/Annot/Subtype/Widget/FT/Sig/F 132/T ", 44);
+		pdf_write_text_string(pdf, &w.u, fname, field_num, 0);
+		kyso_buf_printf(&w.u, "/V %u 0 R/P %u %u R/Rect [", sig_num, page_num,
+		                entry_gen(pdf, page_num));
+		{
+			kyso_pdf_obj_t *r = pdf_obj_new(KYSO_PDF_REAL);
+			for (int i = 0; r && i < 4; i++) {
+				r->u.r = ap ? ap->rect[i] : 0;
+				if (i)
+					kyso_buf_append(&w.u, " ", 1);
+				pdf_obj_serialize(NULL, r, 0, 0, &w.u);
+			}
+			kyso_pdf_obj_free(r);
+		}
+		kyso_buf_append(&w.u, "]", 1);
+		if (ap)
+			kyso_buf_printf(&w.u, "/AP <</N %u 0 R>>", ap_num);
+		kyso_buf_append(&w.u, ">>", 2);
+		obj_end(&w);
 	}
-	kyso_buf_append(&w.u, "]", 1);
-	if (ap)
-		kyso_buf_printf(&w.u, "/AP <</N %u 0 R>>", ap_num);
-	kyso_buf_append(&w.u, ">>", 2);
-	obj_end(&w);
 
 	/* visible appearance (issue 6 hook) */
 	if (ap) {
@@ -719,12 +764,20 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	slot->byte_range[2] = gt;
 	slot->byte_range[3] = total - gt;
 	slot->file_size = total;
+	if (existing) {
+		char *t = kyso_pdf_obj_text(kyso_pdf_dict_get(exf, "T"));
+		snprintf(slot->field_name, sizeof(slot->field_name), "%s", t ? t : "");
+		free(t);
+	} else {
+		snprintf(slot->field_name, sizeof(slot->field_name), "%s", fname);
+	}
 	rc = KYSO_OK;
 out:
 	EVP_MD_CTX_free(mdc);
 	kyso_pdf_obj_free(cat);
 	kyso_pdf_obj_free(page);
 	kyso_pdf_obj_free(afd);
+	kyso_pdf_obj_free(exf);
 	free(extra);
 	free(w.objs);
 	kyso_buf_free(&w.u);

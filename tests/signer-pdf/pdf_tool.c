@@ -119,6 +119,7 @@ static int cmd_prepare(int argc, char **argv)
 	                            "<< /Font << /F1 @0@ >> >>",
 	                            &font,
 	                            1};
+	p.always_new_field = flag(argc, argv, "--new-field");
 	if (flag(argc, argv, "--visible"))
 		p.appearance = &ap;
 	FILE *out = fopen(argv[3], "w+b");
@@ -139,6 +140,7 @@ static int cmd_prepare(int argc, char **argv)
 	}
 	char hex[2 * EVP_MAX_MD_SIZE + 1];
 	kyso_hex_encode(digest, dlen, hex);
+	printf("field=%s\n", slot.field_name);
 	printf("digest=%s\ncontents_offset=%llu\nhex_len=%zu\nbyte_range=%llu %llu %llu %llu\n"
 	       "file_size=%llu\n",
 	       hex, (unsigned long long)slot.contents_offset, slot.contents_hex_len,

@@ -421,6 +421,7 @@ static void test_sign_prepare_fill(void **state)
 	kyso_pdf_sig_slot_t slot;
 	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err), KYSO_OK);
 	assert_int_equal(dl, 32);
+	assert_string_equal(slot.field_name, "Signature1");
 	kyso_pdf_free(&pdf);
 	/* slot layout */
 	assert_int_equal(slot.contents_hex_len, 128);
@@ -592,6 +593,55 @@ static void test_indirect_arrays(void **state)
 	kyso_pdf_free(&pdf);
 }
 
+/* An empty signature field is signed into, unless a new field is asked for. */
+static void test_existing_empty_field(void **state)
+{
+	(void)state;
+	static const char *const objs[] = {
+	        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
+	        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+	        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /Annots [4 0 R] >>",
+	        "<< /FT /Sig /T (ChuKy1) /Type /Annot /Subtype /Widget /Rect [1 1 5 5] /P 3 0 R >>",
+	};
+	kyso_error_t err;
+	char in[600];
+	snprintf(in, sizeof(in), "%s", build_pdf("emptyfield.pdf", objs, 4, NULL));
+	for (int always_new = 0; always_new < 2; always_new++) {
+		kyso_pdf_t *pdf = kyso_pdf_open(in, NULL, 0, &err);
+		assert_non_null(pdf);
+		char outp[640];
+		snprintf(outp, sizeof(outp), "%s/emptyfield-out%d.pdf", tmpdir, always_new);
+		FILE *out = fopen(outp, "w+b");
+		kyso_pdf_sig_params_t p = {.sub_filter = "ETSI.CAdES.detached", .contents_size = 64,
+		                           .always_new_field = always_new};
+		uint8_t dg[EVP_MAX_MD_SIZE];
+		unsigned dl;
+		kyso_pdf_sig_slot_t slot;
+		assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err),
+		                 KYSO_OK);
+		fclose(out);
+		kyso_pdf_free(&pdf);
+		assert_string_equal(slot.field_name, always_new ? "Signature1" : "ChuKy1");
+		pdf = kyso_pdf_open(outp, NULL, 0, &err);
+		assert_non_null(pdf);
+		kyso_pdf_sig_info_t *sigs;
+		size_t n;
+		assert_int_equal(kyso_pdf_signatures(pdf, &sigs, &n, &err), KYSO_OK);
+		assert_int_equal(n, 1);
+		assert_string_equal(sigs[0].field_name, slot.field_name);
+		kyso_pdf_sig_info_free(sigs, n);
+		kyso_pdf_obj_t *cat = kyso_pdf_catalog(pdf, &err);
+		const kyso_pdf_obj_t *af = kyso_pdf_dict_get(cat, "AcroForm");
+		assert_int_equal(kyso_pdf_array_len(kyso_pdf_dict_get(af, "Fields")),
+		                 always_new ? 2 : 1);
+		int64_t flags = 0;
+		assert_true(kyso_pdf_obj_int(kyso_pdf_dict_get(af, "SigFlags"), &flags));
+		assert_int_equal(flags, 3);
+		kyso_pdf_obj_free(cat);
+		kyso_pdf_free(&pdf);
+	}
+}
+
 int main(void)
 {
 	kyso_i18n_init("en");
@@ -609,6 +659,7 @@ int main(void)
 	        cmocka_unit_test(test_sign_prepare_fill),
 	        cmocka_unit_test(test_docmdp_refused),
 	        cmocka_unit_test(test_indirect_arrays),
+	        cmocka_unit_test(test_existing_empty_field),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -129,6 +129,19 @@ for base in xref-classic.pdf xref-stream-objstm.pdf hybrid-word2016.pdf; do
 	kh_check "$base: qpdf --check clean after three signatures" quiet qpdf --check "$cur"
 done
 
+# A pre-made empty signature field is signed into; the other fields survive.
+if sign_file "$CORPUS/form-empty-sigfield.pdf" "$T/form.pdf" ""; then
+	kh_check "form: signed into the empty field ChuKy1 (pdfsig)" \
+		bash -c "pdfsig '$T/form.pdf' | grep -q 'Signature Field Name: ChuKy1'"
+	kh_check "form: one valid signature" pdfsig_all_valid "$T/form.pdf" 1 ""
+	kh_check "form: text field HoTen and its value kept" \
+		bash -c "'$TOOL' dump '$T/form.pdf' 7 | grep -q '/T (HoTen).*/V (Nguyen Van An)'"
+	kh_check "form: /Fields still lists both fields" \
+		bash -c "'$TOOL' dump '$T/form.pdf' 1 | grep -q '/Fields \[7 0 R 8 0 R\]'"
+else
+	kh_fail "form: prepare/sign"
+fi
+
 # A visible appearance (the issue 6 hook) on the last page of a multi-page file.
 sign_file "$CORPUS/real-libtasn1-pdftex.pdf" "$T/visible.pdf" "" --visible --page -1 &&
 	kh_check "visible appearance: pdfsig valid" pdfsig_all_valid "$T/visible.pdf" 1 "" &&
