@@ -5,7 +5,9 @@
 #
 # 1. dependencies (build-deps.sh, cached in WORKDIR/{src,deps,prefix,stamps})
 # 2. kyso.exe and kyso-agent.exe cross-built with mingw-w64
-#    (cmake/toolchain-mingw64.cmake) in WORKDIR/kyso
+#    (cmake/toolchain-mingw64.cmake) in WORKDIR/kyso, from the CMake project
+#    installer/windows/CMakeLists.txt (the source tree's core, cli and the
+#    libraries listed there as portable)
 # 3. the files the installer ships, staged in WORKDIR/stage
 # 4. makensis installer/windows/kyso.nsi -> WORKDIR/kyso-setup-<version>.exe
 #
@@ -39,9 +41,8 @@ say "dependencies: ${t_deps} s"
 
 t0=$SECONDS
 if [[ ! -f $B/build.ninja ]]; then
-	cmake -S "$TOP" -B "$B" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/toolchain-mingw64.cmake" \
-		-DKYSO_WIN_PREFIX="$PREFIX" -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF \
-		-DCMAKE_INSTALL_PREFIX=/ >"$W/configure.log" 2>&1 ||
+	cmake -S "$HERE" -B "$B" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/toolchain-mingw64.cmake" \
+		-DKYSO_WIN_PREFIX="$PREFIX" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/ >"$W/configure.log" 2>&1 ||
 		{
 			tail -n 30 "$W/configure.log" >&2
 			rm -f "$B/build.ninja"
