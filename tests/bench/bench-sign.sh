@@ -48,20 +48,29 @@ runs, kyso, fdir, nss, nick, addfield = int(sys.argv[1]), *sys.argv[2:]
 env = os.environ
 module, p12 = env["KH_P11_MODULE"], env["KH_PKI_SIGNER_RSA_P12"]
 
-def measure(cmd, out):
-    times, rss = [], []
+def run1(cmd, out):
+    if os.path.exists(out):
+        os.unlink(out)
+    t0 = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0 or (out and not os.path.exists(out)):
+        sys.exit("bench-sign: failed: %s\n%s" % (" ".join(cmd), p.stderr[-2000:]))
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
+    return dt, rss / 1024.0
+
+def measure_all(cmds):
+    """cmds: {tool: (argv, out)}; the tools take turns in every round, so a busy machine
+    slows them alike. Returns {tool: (median s, peak MiB)}."""
+    t = {k: [] for k in cmds}
+    r = {k: [] for k in cmds}
     for _ in range(runs):
-        if os.path.exists(out):
-            os.unlink(out)
-        t0 = time.perf_counter()
-        p = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
-        dt = time.perf_counter() - t0
-        if p.returncode != 0 or not os.path.exists(out):
-            sys.exit("bench-sign: failed: %s\n%s" % (" ".join(cmd), p.stderr[-2000:]))
-        times.append(dt)
-        rss.append(int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1)))
-    return statistics.median(times), max(rss) / 1024.0
+        for k, (argv, out) in cmds.items():
+            dt, rss = run1(argv, out)
+            t[k].append(dt)
+            r[k].append(rss)
+    return {k: (statistics.median(t[k]), max(r[k])) for k in cmds}
 
 def valid(pdf):
     o = subprocess.run(["pdfsig", "-nssdir", "sql:" + nss, pdf], capture_output=True, text=True).stdout
@@ -76,16 +85,16 @@ for name in ("big-50mb.pdf", "pages-5000.pdf"):
     field = os.path.join(fdir, "field-" + name)
     obj = subprocess.run(["python3", addfield, src, field], capture_output=True, text=True,
                          check=True).stdout.strip()
-    res = {}
     outk = os.path.join(fdir, "kyso-" + name)
-    res["kyso sign"] = measure([kyso, "sign", src, "-o", outk, "--module", module,
-                                "--token", "kyso-rsa", "--pin-env", "BENCH_PIN"], outk)
     outm = os.path.join(fdir, "mutool-" + name)
-    res["mutool sign"] = measure(["mutool", "sign", "-s", p12, "-P", "1234", "-o", outm, field,
-                                  obj], outm)
     outp = os.path.join(fdir, "pdfsig-" + name)
-    res["pdfsig -add-signature"] = measure(["pdfsig", "-nssdir", "sql:" + nss,
-                                            "-add-signature", "-nick", nick, src, outp], outp)
+    res = measure_all({
+        "kyso sign": ([kyso, "sign", src, "-o", outk, "--module", module, "--token", "kyso-rsa",
+                       "--pin-env", "BENCH_PIN"], outk),
+        "mutool sign": (["mutool", "sign", "-s", p12, "-P", "1234", "-o", outm, field, obj], outm),
+        "pdfsig -add-signature": (["pdfsig", "-nssdir", "sql:" + nss, "-add-signature", "-nick",
+                                   nick, src, outp], outp),
+    })
     for out, tool in ((outk, "kyso"), (outm, "mutool"), (outp, "pdfsig")):
         if not valid(out):
             print("bench-sign: %s output of %s is not a valid signature" % (tool, name))
@@ -98,7 +107,7 @@ for name in ("big-50mb.pdf", "pages-5000.pdf"):
     ratio = kt / mt
     verdict = "ok" if ratio <= 1.0 else "MISSED"
     rverdict = "ok" if kr <= 16.0 else "MISSED"
-    rows.append((name, "", "=> kyso/mutool time %.2fx (target <= 1.0x: %s), kyso peak RSS %.1f MiB "
+    rows.append((name, None, "=> kyso/mutool time %.2fx (target <= 1.0x: %s), kyso peak RSS %.1f MiB "
                  "(target <= 16: %s)" % (ratio, verdict, kr, rverdict), None, None))
     ok = ok and ratio <= 1.0 and kr <= 16.0
 
@@ -106,9 +115,11 @@ print("bench-sign: %d runs each, median wall time, peak RSS (SoftHSM2 token, RSA
 print("%-16s %-10s %-24s %10s %12s" % ("file", "size", "tool", "time (s)", "peak RSS"))
 for name, size, tool, t, r in rows:
     if t is None:
-        print("%-16s %s" % ("", size))
+        print("%-16s %s" % ("", tool))
     else:
         print("%-16s %-10s %-24s %10.3f %9.1f MiB" % (name, size, tool, t, r))
+base = statistics.median(run1([kyso, "version"], "")[1] for _ in range(3))
+print("context: `kyso version` alone peaks at %.1f MiB (the one binary links every library)" % base)
 big, small = per_mib["big-50mb.pdf"], per_mib["pages-5000.pdf"]
 growth = "ok" if big[0] <= small[0] * 1.5 else "MISSED"
 print("kyso time per MiB: %.4f s (50 MiB file) vs %.4f s (%.1f MiB file): %s" %
