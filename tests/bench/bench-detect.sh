@@ -14,13 +14,36 @@ RUNS=${KYSO_BENCH_RUNS:-25}
 TARGET_MS=50
 
 if [[ ! -f $BENCH/build.ninja ]]; then
-	cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF >/dev/null
+	# clang, as ./dev builds
+	CC=${CC:-clang} cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF >/dev/null
 fi
 if ! cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" --target kyso kyso_translations >"$BENCH/bench-build.log" 2>&1; then
 	grep -E "error|FAILED" "$BENCH/bench-build.log" | head -20 >&2
 	echo "bench-detect: the Release build in $BENCH failed (log: $BENCH/bench-build.log)" >&2
 	exit 1
 fi
+# The same detection in a program linked with kyso_detect + kyso_core only:
+# shows what process start-up of the full kyso binary (all libraries) costs.
+cat >"$BENCH/detect_only.c" <<'C'
+#include "kyso_detect.h"
+int main(void)
+{
+	kyso_error_t err;
+	kyso_i18n_init("en");
+	kyso_catalog_t *cat = kyso_catalog_load(NULL, &err);
+	if (cat == NULL)
+		return 5;
+	kyso_detect_opts_t o = {.catalog = cat};
+	kyso_detect_result_t *r = kyso_detect_scan(&o, &err);
+	int rc = r != NULL && kyso_json_print(kyso_detect_result_to_json(r)) == KYSO_OK ? 0 : 1;
+	kyso_detect_result_free(r);
+	kyso_catalog_free(cat);
+	return rc;
+}
+C
+${CC:-clang} -O2 -I"$top/detect" -I"$top/core" -o "$BENCH/detect-only" "$BENCH/detect_only.c" \
+	"$BENCH/detect/libkyso_detect.a" "$BENCH/core/libkyso_core.a" \
+	$(pkg-config --libs libpcsclite libusb-1.0 jansson libcrypto)
 for p in kyso-vicc kh-pcsc-probe; do
 	[[ -x $KYSO_BUILD/bin/$p ]] || cmake --build "$KYSO_BUILD" -j "${KYSO_JOBS:-2}" --target "$p" >/dev/null
 done
@@ -38,9 +61,9 @@ kh_vicc_insert 3B9F958131FE9F006646530520032571DF000003900096 0
 	{ echo "bench-detect: kyso did not identify the virtual ePass2003" >&2; exit 1; }
 opensc-tool -a >/dev/null
 
-python3 - "$RUNS" "$TARGET_MS" "$BENCH/bin/kyso" <<'PY'
+python3 - "$RUNS" "$TARGET_MS" "$BENCH/bin/kyso" "$BENCH/detect-only" <<'PY'
 import statistics, subprocess, sys, time
-runs, target, kyso = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+runs, target, kyso, only = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
 def measure(cmd):
     t = []
     for _ in range(runs):
@@ -50,7 +73,10 @@ def measure(cmd):
     return statistics.median(t), min(t), max(t)
 rows = [("kyso detect --json", [kyso, "detect", "--json"]),
         ("kyso detect --json --no-usb", [kyso, "detect", "--json", "--no-usb"]),
-        ("opensc-tool -a", ["opensc-tool", "-a"])]
+        ("detect-only (libs of detect)", [only]),
+        ("kyso version (start-up only)", [kyso, "version"]),
+        ("opensc-tool -a", ["opensc-tool", "-a"]),
+        ("true (process spawn)", ["true"])]
 res = {}
 print(f"{'command':30} {'median':>9} {'min':>8} {'max':>8}   ({runs} runs each)")
 for name, cmd in rows:
