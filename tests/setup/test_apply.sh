@@ -102,4 +102,16 @@ kh_check "uninstall restores the staging root and HOME exactly" diff -u "$KH_TMP
 st_setup --uninstall
 kh_check "second uninstall: nothing to do" grep -q "Nothing to uninstall" "$KH_TMP/out"
 
+# ---- per-user registration -----------------------------------------------------
+st_setup --user --no-selftest
+kh_check "--user: exit 0" test "$ST_RC" -eq 0 || st_show
+kh_check "--user: p11-kit module file in ~/.config/pkcs11/modules" \
+	grep -qx "module: $mod" "$HOME/.config/pkcs11/modules/kyso-feitian-epass2003.module"
+kh_check "--user: config in ~/.config/kyso" test "$(jq -r .pkcs11_module "$HOME/.config/kyso/config.json")" = "$mod"
+kh_check "--user: agent unit in ~/.config/systemd/user" test -f "$HOME/.config/systemd/user/kyso-agent.service"
+kh_check "--user: journal in ~/.local/state/kyso/setup" test -f "$HOME/.local/state/kyso/setup/journal.json"
+kh_check "--user: nothing under the root's /etc" test ! -e "$ROOT/etc/pkcs11"
+st_setup --user --uninstall
+st_manifest >"$KH_TMP/m5"
+kh_check "--user uninstall restores exactly" diff -u "$KH_TMP/m0" "$KH_TMP/m5"
 kh_done

@@ -70,6 +70,19 @@ kh_check "SIGINT: says interrupted and rolled back" \
 st_manifest >"$KH_TMP/m4"
 kh_check "SIGINT rolled back to identical" diff -u "$KH_TMP/m0" "$KH_TMP/m4"
 
+# ---- disk full while copying the vendor module (16 KiB tmpfs over ROOT/usr/lib) ----
+unshare -m --propagation private bash -c '
+	mount -t tmpfs -o size=16k tmpfs "$ROOT/usr/lib" || exit 99
+	kyso setup --root "$ROOT" --bundle "$BUNDLE" --unattended --no-selftest >"$KH_TMP/out" 2>"$KH_TMP/err"
+	echo $? >"$KH_TMP/rc"
+	find "$ROOT/usr/lib" -mindepth 1 >"$KH_TMP/tmpfs-left"
+'
+kh_check "disk full: exit 3" test "$(cat "$KH_TMP/rc")" = 3 || st_show
+kh_check "disk full: says no space" grep -q "No space left on device" "$KH_TMP/err"
+kh_check "disk full: nothing left on the full file system" test ! -s "$KH_TMP/tmpfs-left"
+st_manifest >"$KH_TMP/m4b"
+kh_check "disk full rolled back to identical" diff -u "$KH_TMP/m0" "$KH_TMP/m4b"
+
 # ---- missing vendor file: named with where it goes; the rest is installed --------
 st_catalog "$(sha256sum "$FAULTP11" | cut -d' ' -f1)" vendor-extra.so
 st_manifest >"$KH_TMP/m5"
