@@ -5,6 +5,17 @@
 . "$KYSO_SRC/tests/bit4id/common.sh"
 b4_insert
 
+# The catalog chain: kyso detect names the emulated token and kyso-pkcs11 as its driver.
+out=$(timeout 60 kyso detect --json --no-usb --catalog "$KYSO_SRC/data/tokens.json") || true
+kh_check "kyso detect: the virtual token is the catalog's bit4id-tokenme-evo-v2, driver kyso-pkcs11" \
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+t = [t for t in d["tokens"] if t.get("reader") == sys.argv[2] + " 00 00"]
+assert t and t[0]["id"] == "bit4id-tokenme-evo-v2", t
+assert t[0]["driver"]["builtin"] == "kyso-pkcs11", t[0]["driver"]
+' "$out" "$KH_VPCD_READER"
+
 out=$(p11 -L)
 echo "$out"
 kh_check "-L: token present with the card's TokenInfo label" grep -q 'token label *: VGCA' <<<"$out"
