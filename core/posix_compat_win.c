@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -68,6 +69,111 @@ char *kyso_compat_realpath(const char *path, char *resolved)
 	strcpy(resolved, u);
 	free(u);
 	return resolved;
+}
+
+time_t kyso_compat_timegm(struct tm *tm)
+{
+	return _mkgmtime(tm);
+}
+
+int kyso_compat_mkdir(const char *path, unsigned mode)
+{
+	(void)mode; /* ACLs are inherited from the parent folder */
+	wchar_t *w = kyso_win_wide(path);
+	if (w == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	int r = _wmkdir(w);
+	free(w);
+	return r;
+}
+
+ssize_t kyso_compat_readlink(const char *path, char *buf, size_t size)
+{
+	(void)path;
+	(void)buf;
+	(void)size;
+	errno = EINVAL; /* not a symbolic link */
+	return -1;
+}
+
+/* Fills the trailing X's (before a suffix of suffixlen chars) with random
+ * characters and creates the file exclusively. */
+static int fill_template(char *tmpl, int suffixlen, size_t *xpos)
+{
+	size_t len = strlen(tmpl);
+	if (suffixlen < 0 || len < (size_t)suffixlen + 6 ||
+	    strncmp(tmpl + len - (size_t)suffixlen - 6, "XXXXXX", 6) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	*xpos = len - (size_t)suffixlen - 6;
+	return 0;
+}
+
+static void random_letters(char *dst)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	static volatile LONG counter;
+	uint64_t v = (uint64_t)GetTickCount64() * 6364136223846793005u +
+	             (uint64_t)GetCurrentProcessId() * 1442695040888963407u +
+	             (uint64_t)InterlockedIncrement(&counter) * 0x9E3779B97F4A7C15u;
+	for (int i = 0; i < 6; i++) {
+		dst[i] = set[v % (sizeof(set) - 1)];
+		v /= sizeof(set) - 1;
+		v ^= v << 13;
+	}
+}
+
+int kyso_compat_mkstemps(char *tmpl, int suffixlen)
+{
+	size_t x;
+	if (fill_template(tmpl, suffixlen, &x) != 0)
+		return -1;
+	for (int attempt = 0; attempt < 100; attempt++) {
+		random_letters(tmpl + x);
+		wchar_t *w = kyso_win_wide(tmpl);
+		if (w == NULL) {
+			errno = EINVAL;
+			return -1;
+		}
+		int fd = _wopen(w, _O_RDWR | _O_CREAT | _O_EXCL | _O_BINARY, _S_IREAD | _S_IWRITE);
+		free(w);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+char *kyso_compat_mkdtemp(char *tmpl)
+{
+	size_t x;
+	if (fill_template(tmpl, 0, &x) != 0)
+		return NULL;
+	for (int attempt = 0; attempt < 100; attempt++) {
+		random_letters(tmpl + x);
+		if (kyso_compat_mkdir(tmpl, 0700) == 0)
+			return tmpl;
+		if (errno != EEXIST)
+			return NULL;
+	}
+	return NULL;
+}
+
+char *kyso_compat_ttyname(int fd)
+{
+	(void)fd;
+	errno = ENOTTY; /* consoles have no device name */
+	return NULL;
+}
+
+int kyso_compat_symlink(const char *target, const char *linkpath)
+{
+	(void)target;
+	(void)linkpath;
+	errno = EPERM; /* symbolic links need a privilege on Windows */
+	return -1;
 }
 
 int kyso_compat_sigaction(int sig, const struct sigaction *act, struct sigaction *old)

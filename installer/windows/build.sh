@@ -49,7 +49,7 @@ if [[ ! -f $B/build.ninja ]]; then
 			fail "configuring the cross build (log: $W/configure.log)"
 		}
 fi
-cmake --build "$B" -j "$JOBS" --target kyso kyso-agent kyso_translations ||
+cmake --build "$B" -j "$JOBS" --target kyso kyso-agent kyso-core-wintest kyso_translations ||
 	fail "compiling kyso for Windows"
 t_kyso=$((SECONDS - t0))
 say "kyso.exe, kyso-agent.exe: ${t_kyso} s"

@@ -64,10 +64,15 @@ VIAddVersionKey /LANG=0 "LegalCopyright" "kyso contributors"
 !insertmacro MUI_LANGUAGE "Vietnamese"
 !insertmacro MUI_LANGUAGE "English"
 
-LangString SC_DOCTOR ${LANG_VIETNAMESE} "Kiểm tra ký số"
-LangString SC_DOCTOR ${LANG_ENGLISH} "Kiểm tra ký số (signing check)"
-LangString SC_SETUP ${LANG_VIETNAMESE} "Cài đặt token"
-LangString SC_SETUP ${LANG_ENGLISH} "Cài đặt token (token setup)"
+; Shortcut names are the same in both languages (what office staff are told
+; to click); the English UI gets English descriptions (tooltips).
+!define SC_DOCTOR "Kiểm tra ký số"
+!define SC_SETUP "Cài đặt token"
+!define SC_UNINST "Gỡ cài đặt kyso"
+LangString SC_DOCTOR_DESC ${LANG_VIETNAMESE} "Kiểm tra vì sao ký số không được, ghi báo cáo"
+LangString SC_DOCTOR_DESC ${LANG_ENGLISH} "Find out why signing fails, write a report"
+LangString SC_SETUP_DESC ${LANG_VIETNAMESE} "Cài driver token và thành phần ký số"
+LangString SC_SETUP_DESC ${LANG_ENGLISH} "Install the token driver and the signing agent"
 LangString MSG_SETUP_RUN ${LANG_VIETNAMESE} "Đang cài driver token từ thư mục ${BUNDLE}..."
 LangString MSG_SETUP_RUN ${LANG_ENGLISH} "Installing the token drivers from the ${BUNDLE} folder..."
 LangString MSG_SETUP_FAIL ${LANG_VIETNAMESE} "kyso setup báo lỗi (mã $0). kyso đã được cài; hãy chạy Kiểm tra ký số."
@@ -119,11 +124,12 @@ Section "kyso" SecMain
   ; folder (expanded by Windows when it runs), where the HTML report lands.
   CreateDirectory "$SMPROGRAMS\kyso"
   StrCpy $OUTDIR "%USERPROFILE%"
-  CreateShortCut "$SMPROGRAMS\kyso\$(SC_DOCTOR).lnk" "$INSTDIR\kyso.exe" \
-    'doctor --html kyso-kiem-tra-ky-so.html' "$INSTDIR\kyso.exe" 0
-  CreateShortCut "$SMPROGRAMS\kyso\$(SC_SETUP).lnk" "$INSTDIR\kyso.exe" 'setup' \
-    "$INSTDIR\kyso.exe" 0
-  CreateShortCut "$SMPROGRAMS\kyso\Gỡ cài đặt kyso (uninstall).lnk" "$INSTDIR\uninstall.exe"
+  CreateShortCut "$SMPROGRAMS\kyso\${SC_DOCTOR}.lnk" "$INSTDIR\kyso.exe" \
+    'doctor --html kyso-kiem-tra-ky-so.html' "$INSTDIR\kyso.exe" 0 SW_SHOWNORMAL "" \
+    "$(SC_DOCTOR_DESC)"
+  CreateShortCut "$SMPROGRAMS\kyso\${SC_SETUP}.lnk" "$INSTDIR\kyso.exe" 'setup' \
+    "$INSTDIR\kyso.exe" 0 SW_SHOWNORMAL "" "$(SC_SETUP_DESC)"
+  CreateShortCut "$SMPROGRAMS\kyso\${SC_UNINST}.lnk" "$INSTDIR\uninstall.exe"
   SetOutPath "$INSTDIR"
 
   ; Vendor drivers next to the installer: let kyso setup install them.
@@ -155,13 +161,9 @@ Section "Uninstall"
     DetailPrint "$(MSG_UNSETUP)"
   ${EndIf}
 
-  Delete "$SMPROGRAMS\kyso\$(SC_DOCTOR).lnk"
-  Delete "$SMPROGRAMS\kyso\$(SC_SETUP).lnk"
-  Delete "$SMPROGRAMS\kyso\Kiểm tra ký số.lnk"
-  Delete "$SMPROGRAMS\kyso\Kiểm tra ký số (signing check).lnk"
-  Delete "$SMPROGRAMS\kyso\Cài đặt token.lnk"
-  Delete "$SMPROGRAMS\kyso\Cài đặt token (token setup).lnk"
-  Delete "$SMPROGRAMS\kyso\Gỡ cài đặt kyso (uninstall).lnk"
+  Delete "$SMPROGRAMS\kyso\${SC_DOCTOR}.lnk"
+  Delete "$SMPROGRAMS\kyso\${SC_SETUP}.lnk"
+  Delete "$SMPROGRAMS\kyso\${SC_UNINST}.lnk"
   RMDir "$SMPROGRAMS\kyso"
 
   !insertmacro KYSO_UNINSTALL_FILES

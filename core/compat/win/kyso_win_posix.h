@@ -5,11 +5,23 @@
 #ifndef KYSO_WIN_POSIX_H
 #define KYSO_WIN_POSIX_H
 
+/* localtime_r/gmtime_r (inline in mingw's time.h) */
+#ifndef _POSIX_THREAD_SAFE_FUNCTIONS
+#define _POSIX_THREAD_SAFE_FUNCTIONS 200112L
+#endif
+
+/* Headers declaring what the macros below replace come first. */
+#include <direct.h>
+#include <io.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,6 +32,26 @@ int kyso_compat_setenv(const char *name, const char *value, int overwrite);
 int kyso_compat_unsetenv(const char *name);
 char *kyso_compat_realpath(const char *path, char *resolved);
 
+time_t kyso_compat_timegm(struct tm *tm);
+int kyso_compat_mkdir(const char *path, unsigned mode);
+ssize_t kyso_compat_readlink(const char *path, char *buf, size_t size);
+int kyso_compat_mkstemps(char *tmpl, int suffixlen);
+char *kyso_compat_mkdtemp(char *tmpl);
+char *kyso_compat_ttyname(int fd);
+int kyso_compat_symlink(const char *target, const char *linkpath);
+
+#define timegm   kyso_compat_timegm
+/* Windows has no POSIX symlinks: lstat is stat, readlink fails with EINVAL */
+#define lstat    stat
+#ifndef S_ISLNK
+#define S_ISLNK(m) 0
+#endif
+#define readlink kyso_compat_readlink
+#define mkdir(path, mode) kyso_compat_mkdir((path), (unsigned)(mode))
+#define mkstemps kyso_compat_mkstemps
+#define mkdtemp  kyso_compat_mkdtemp
+#define ttyname  kyso_compat_ttyname
+#define symlink  kyso_compat_symlink
 #define strndup  kyso_compat_strndup
 #define setenv   kyso_compat_setenv
 #define unsetenv kyso_compat_unsetenv
