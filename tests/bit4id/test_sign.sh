@@ -35,6 +35,19 @@ kh_check "SHA512-RSA-PKCS signature verifies" \
 out=$(p11 --sign -m SHA256-RSA-PKCS --id "$id" -i "$KH_TMP/data" -o "$KH_TMP/sig4" 2>&1) || true
 kh_check "no login: no signature" bash -c '[[ ! -s $1 ]]' _ "$KH_TMP/sig4"
 
+# A second token in the other reader, with an RSA-3072 key: its 384-byte
+# signature comes back in two pieces (61xx, GET RESPONSE).
+kh_vicc_insert "$BIT4ID_ATR" 1 --applet bit4id --applet-opt "key=$KH_PKI_SIGNER_RSA3072_KEY" \
+	--applet-opt "cert=$KH_PKI_SIGNER_RSA3072_CERT" --applet-opt "ca=$KH_PKI_SUBCA_CERT"
+out=$(p11 -L)
+kh_check "two readers, two tokens" test "$(grep -c 'token label *: VGCA' <<<"$out")" = 2
+p11 --slot 1 --login --pin "$PIN" --sign -m SHA256-RSA-PKCS -i "$KH_TMP/data" -o "$KH_TMP/sig3072"
+openssl x509 -in "$KH_PKI_SIGNER_RSA3072_CERT" -pubkey -noout >"$KH_TMP/pub3072.pem"
+kh_check "RSA-3072 token in slot 1: 384-byte signature verifies" \
+	openssl dgst -sha256 -verify "$KH_TMP/pub3072.pem" -signature "$KH_TMP/sig3072" "$KH_TMP/data"
+kh_check "RSA-3072 signature fetched with GET RESPONSE" grep -q '^> 00C0000080$' "$KH_PCSCD_DIR/vicc1.apdu"
+kh_vicc_stop 1
+
 # Several threads of one program signing at once (NSS and agents do that).
 out=$(timeout 120 kh-p11-check "$MOD" "$PIN" threads) && rc=0 || rc=$?
 echo "$out"
