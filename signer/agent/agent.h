@@ -1,0 +1,215 @@
+/* kyso-agent internals: configuration, request model (parsed from the three
+ * protocols), the token worker and the reply formats. The network side
+ * (libwebsockets) is agent_server.c. */
+#ifndef KYSO_AGENT_H
+#define KYSO_AGENT_H
+
+#include "kyso_core.h"
+#include "kyso_signer.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Size limits: a PDF of at most 50 MiB; a WebSocket message carries it as
+ * base64 inside JSON (4/3 plus room for the options). */
+#define AG_MAX_PDF ((uint64_t)50 * 1024 * 1024)
+#define AG_MAX_WS_MSG ((size_t)(AG_MAX_PDF / 3 * 4 + 8 + 256 * 1024))
+#define AG_MAX_JSON_BODY ((size_t)1024 * 1024)
+#define AG_MAX_HASHES 256
+
+typedef enum { AG_PROTO_KYSO = 0, AG_PROTO_VNPT, AG_PROTO_VGCA } ag_proto_t;
+
+typedef enum {
+	AG_OP_NONE = 0,   /* parse error: reply with rq->err */
+	AG_OP_STATUS,     /* kyso status, VNPT checkPlugin */
+	AG_OP_VERSION,    /* VNPT getVersion */
+	AG_OP_LICENSE,    /* VNPT setLicenseKey: accepted, ignored */
+	AG_OP_CERTS,      /* list the signing certificate(s) */
+	AG_OP_SIGN_PDF,
+	AG_OP_SIGN_HASH,  /* one or several digests (VNPT signArrDataAdvanced) */
+	AG_OP_VERIFY,
+	AG_OP_UNSUPPORTED,
+} ag_op_t;
+
+/* Which signature this is in the document's life (issue 6 roles). */
+typedef enum {
+	AG_ROLE_NONE = 0,
+	AG_ROLE_INITIAL,  /* ký nháy */
+	AG_ROLE_APPROVAL, /* ký duyệt */
+	AG_ROLE_APPENDIX, /* ký phụ lục */
+	AG_ROLE_ISSUE,    /* văn thư cấp số/ngày (phát hành) */
+	AG_ROLE_COPY,     /* ký sao */
+	AG_ROLE_COMMENT,  /* ký ý kiến */
+	AG_ROLE_INCOME,   /* ký văn bản đến */
+} ag_role_t;
+
+typedef struct {
+	kyso_digest_t alg;
+	uint8_t d[64];
+	size_t len;
+} ag_hash_t;
+
+/* One request, whatever protocol it came in. Strings are owned (malloc). */
+typedef struct ag_request {
+	ag_proto_t proto;
+	ag_op_t op;
+	/* a request that could not be parsed: the reply carries this error */
+	kyso_err_t err;
+	char *err_msg;
+	/* routing back */
+	char *callback;  /* VNPT funcCallback ("callbackDefault" when absent) */
+	int function_id; /* VNPT functionID */
+	char *vgca_op;   /* VGCA endpoint name (no slash) */
+	json_t *id;      /* kyso WebSocket request id (echoed) */
+	bool http;       /* kyso HTTP API: reply as an HTTP response */
+	/* who asks */
+	char *origin;
+	/* the document */
+	char *doc_name;
+	kyso_buf_t pdf;     /* PDF bytes (WebSocket protocols) */
+	char *pdf_path;     /* or a file holding them (HTTP body) */
+	/* signature options */
+	ag_role_t role;
+	char *reason, *location, *signer_name, *contact, *field_name;
+	char *doc_number, *doc_date;
+	char *key_id;
+	char *tsa_url;
+	kyso_digest_t digest;
+	bool has_position;
+	int page;
+	double llx, lly, urx, ury;
+	char *appearance_text; /* text the page wants in the visible signature */
+	char *ignored;         /* options accepted but not applied (comma list) */
+	/* sign-hash */
+	ag_hash_t *hashes;
+	size_t nhashes;
+	bool hash_array; /* reply with an array (VNPT signArrDataAdvanced) */
+	/* VGCA: where the file comes from and goes to */
+	char *file_url, *upload_url, *session_id, *jwt;
+	json_t *metadata;
+} ag_request_t;
+
+ag_request_t *ag_request_new(ag_proto_t proto);
+void ag_request_free(ag_request_t **rq);
+/* Marks rq as a parse failure with a message (printf-like). */
+void ag_request_fail(ag_request_t *rq, kyso_err_t code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Parsers (agent_request.c): never fail to return a request; problems end up
+ * in rq->err. They only read their input (the fuzz target calls them). */
+ag_request_t *ag_parse_vnpt(const char *msg, size_t len);
+ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len);
+ag_request_t *ag_parse_kyso_ws(const char *msg, size_t len);
+/* kyso HTTP: path (without query), query string ("a=1&b=2", percent-encoded) */
+ag_request_t *ag_parse_kyso_http(const char *method, const char *path, const char *query);
+/* kyso HTTP sign-hash body (JSON) into an existing request */
+void ag_parse_kyso_hash_body(ag_request_t *rq, const char *body, size_t len);
+
+const char *ag_role_id(ag_role_t r);
+bool ag_role_parse(const char *s, ag_role_t *out);
+/* The role in Vietnamese for prompts and the signature reason. */
+const char *ag_role_label(ag_role_t r);
+
+/* ---- outcome of a request, ready to send (agent_reply.c) ------------------ */
+
+typedef struct {
+	uint64_t conn;        /* connection id */
+	bool http;
+	unsigned status;      /* HTTP status */
+	char *content_type;   /* HTTP */
+	char *body;           /* message / body in memory */
+	size_t len;
+	char *file;           /* or the body is this file (deleted after sending) */
+	uint64_t file_len;
+	char *extra_headers;  /* "Name: value\r\n"... (HTTP) */
+} ag_reply_t;
+
+void ag_reply_free(ag_reply_t **r);
+
+/* What the worker found out. */
+typedef struct {
+	kyso_err_t err;
+	char *message;
+	json_t *data;        /* certificates, verify report, signatures */
+	char *out_path;      /* signed PDF */
+	uint64_t out_len;
+	char signer[512];
+	char *file_server;   /* VGCA: what the upload handler answered */
+	char *file_name;
+} ag_outcome_t;
+
+void ag_outcome_clear(ag_outcome_t *o);
+/* Builds the protocol's answer. Takes over o->out_path for HTTP PDF bodies. */
+ag_reply_t *ag_reply_build(const ag_request_t *rq, ag_outcome_t *o);
+/* An answer for a request refused before it ran (busy, too large...). */
+ag_reply_t *ag_reply_error(const ag_request_t *rq, kyso_err_t code, const char *msg);
+/* VNPT result code for an error. */
+int ag_vnpt_code(kyso_err_t e);
+
+/* ---- configuration -------------------------------------------------------- */
+
+typedef struct {
+	int kyso_port, vnpt_ports[5], vgca_port;
+	size_t n_vnpt_ports;
+	bool kyso_on, vnpt_on, vgca_on;
+	char **origins;          /* allowed web-system origins */
+	size_t norigins;
+	char **fetch_origins;    /* extra origins VGCA may download from / upload to */
+	size_t nfetch;
+	char *state_dir;
+	char *pinentry;
+	kyso_token_sel_t token;
+	char *module, *slot, *tokenlabel, *key_id, *chain_file;
+	char **ca_files;         /* verification trust anchors (NULL-terminated) */
+	size_t nca;
+	size_t queue_max;
+	unsigned timeout_secs;
+	bool ipv6;
+} ag_config_t;
+
+void ag_config_init(ag_config_t *c);
+void ag_config_free(ag_config_t *c);
+kyso_err_t ag_config_add_origin(ag_config_t *c, const char *origin, kyso_error_t *err);
+/* origins from the kyso config files (KYSO_CONFIG, user, system) */
+void ag_config_load_files(ag_config_t *c);
+bool ag_origin_allowed(const ag_config_t *c, const char *origin);
+/* Host header names this machine's loopback (localhost, 127.0.0.1, [::1]) */
+bool ag_host_ok(const char *host);
+/* url (absolute, or "/path" relative to origin) is on origin or an extra
+ * fetch origin; *abs gets the absolute URL. */
+bool ag_url_allowed(const ag_config_t *c, const char *origin, const char *url, char **abs);
+
+/* ---- TLS material (agent_tls.c) ------------------------------------------ */
+
+/* Creates dir/ca.pem, ca-key.pem, cert.pem, key.pem when missing or about to
+ * expire. */
+kyso_err_t ag_tls_ensure(const char *dir, kyso_error_t *err);
+kyso_err_t ag_tls_export_ca(const char *dir, const char *out, kyso_error_t *err);
+
+/* ---- the token worker (agent_worker.c) ------------------------------------ */
+
+typedef struct ag_worker ag_worker_t;
+typedef void (*ag_done_fn)(void *ctx);
+
+ag_worker_t *ag_worker_new(const ag_config_t *cfg, ag_done_fn wake, void *wake_ctx);
+void ag_worker_free(ag_worker_t **w);
+/* Queues rq (taken over) for connection conn. false = queue full (rq left to
+ * the caller). */
+bool ag_worker_submit(ag_worker_t *w, uint64_t conn, ag_request_t *rq);
+/* Next finished reply, or NULL. */
+ag_reply_t *ag_worker_take(ag_worker_t *w);
+size_t ag_worker_pending(ag_worker_t *w);
+
+/* Runs one request (agent_ops.c), in the worker thread. */
+void ag_exec(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *out);
+
+/* ---- the network side (agent_server.c) ------------------------------------ */
+
+int ag_server_run(ag_config_t *cfg);
+
+/* base64 (agent_b64.c) */
+char *ag_b64_encode(const uint8_t *d, size_t len, size_t *out_len);
+kyso_err_t ag_b64_decode(const char *s, size_t len, kyso_buf_t *out);
+
+#endif

@@ -1,0 +1,351 @@
+/* Answers in each protocol's format:
+ * - VNPT-CA Plugin: "<result>*<callback>", result {"code","data","error"};
+ * - VGCA Sign Service: {"Status","Message",...} (Status 0 = success);
+ * - kyso API: {"id","ok",...} over WebSocket, or an HTTP response. */
+#include "agent.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* the protocol version of the VNPT-CA Plugin JS library this agent speaks */
+#define AG_VNPT_VERSION "1.0.1.9"
+
+void ag_reply_free(ag_reply_t **pr)
+{
+	ag_reply_t *r = pr != NULL ? *pr : NULL;
+	if (r == NULL)
+		return;
+	free(r->content_type);
+	free(r->body);
+	if (r->file != NULL) {
+		remove(r->file);
+		free(r->file);
+	}
+	free(r->extra_headers);
+	free(r);
+	*pr = NULL;
+}
+
+int ag_vnpt_code(kyso_err_t e)
+{
+	switch (e) {
+	case KYSO_OK:
+		return 0;
+	case KYSO_ERR_PIN_CANCELLED:
+		return 11;
+	case KYSO_ERR_NO_TOKEN:
+	case KYSO_ERR_MODULE_LOAD:
+		return 2;
+	case KYSO_ERR_KEY_NOT_FOUND:
+		return 4;
+	case KYSO_ERR_BAD_INPUT:
+	case KYSO_ERR_BAD_PDF:
+	case KYSO_ERR_TOO_LARGE:
+	case KYSO_ERR_ENCRYPTED:
+	case KYSO_ERR_BAD_PASSWORD:
+	case KYSO_ERR_USAGE:
+		return 1;
+	default:
+		return 3;
+	}
+}
+
+static unsigned http_status(kyso_err_t e)
+{
+	switch (e) {
+	case KYSO_OK:
+		return 200;
+	case KYSO_ERR_BAD_INPUT:
+	case KYSO_ERR_BAD_PDF:
+	case KYSO_ERR_ENCRYPTED:
+	case KYSO_ERR_BAD_PASSWORD:
+	case KYSO_ERR_USAGE:
+		return 400;
+	case KYSO_ERR_PIN_CANCELLED:
+		return 403;
+	case KYSO_ERR_NOT_FOUND:
+		return 404;
+	case KYSO_ERR_TOO_LARGE:
+		return 413;
+	case KYSO_ERR_PROBLEM:
+		return 503;
+	default:
+		return 502;
+	}
+}
+
+static ag_reply_t *reply_new(const ag_request_t *rq)
+{
+	ag_reply_t *r = calloc(1, sizeof(*r));
+	if (r != NULL) {
+		r->http = rq->http;
+		r->status = 200;
+	}
+	return r;
+}
+
+static ag_reply_t *set_text(ag_reply_t *r, char *text)
+{
+	if (r == NULL || text == NULL) {
+		free(text);
+		ag_reply_free(&r);
+		return NULL;
+	}
+	r->body = text;
+	r->len = strlen(text);
+	return r;
+}
+
+static ag_reply_t *set_json(ag_reply_t *r, json_t *j)
+{
+	char *t = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	json_decref(j);
+	if (r != NULL && t != NULL) {
+		free(r->content_type);
+		r->content_type = strdup("application/json");
+	}
+	return set_text(r, t);
+}
+
+/* base64 of a whole file */
+static char *file_b64(const char *path)
+{
+	uint8_t *d = NULL;
+	size_t n = 0;
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	if (kyso_file_read_all(path, AG_MAX_PDF + (1 << 20), &d, &n, &err) != KYSO_OK)
+		return NULL;
+	char *b = ag_b64_encode(d, n, NULL);
+	free(d);
+	return b;
+}
+
+/* ---- VNPT ----------------------------------------------------------------------- */
+
+static ag_reply_t *vnpt_wrap(const ag_request_t *rq, json_t *result_or_null, const char *plain)
+{
+	char *res = plain != NULL ? strdup(plain)
+	                          : json_dumps(result_or_null, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(result_or_null);
+	char *out = NULL;
+	if (res == NULL || asprintf(&out, "%s*%s", res, rq->callback) < 0)
+		out = NULL;
+	free(res);
+	return set_text(reply_new(rq), out);
+}
+
+static json_t *vnpt_result(int code, json_t *data, const char *error)
+{
+	return json_pack("{s:i, s:o, s:s}", "code", code, "data", data != NULL ? data : json_string(""),
+	                 "error", error != NULL ? error : "");
+}
+
+static ag_reply_t *vnpt_reply(const ag_request_t *rq, ag_outcome_t *o)
+{
+	if (rq->op == AG_OP_STATUS)
+		return vnpt_wrap(rq, NULL, "1");
+	if (rq->op == AG_OP_VERSION)
+		return vnpt_wrap(rq, NULL, AG_VNPT_VERSION);
+	if (rq->op == AG_OP_UNSUPPORTED) {
+		char m[128];
+		snprintf(m, sizeof(m), "functionID %d is not supported by kyso-agent", rq->function_id);
+		return vnpt_wrap(rq, vnpt_result(1, NULL, m), NULL);
+	}
+	if (o->err != KYSO_OK || rq->op == AG_OP_NONE) {
+		kyso_err_t e = o->err != KYSO_OK ? o->err : rq->err;
+		const char *m = o->message != NULL ? o->message : rq->err_msg;
+		return vnpt_wrap(rq, vnpt_result(ag_vnpt_code(e), NULL, m != NULL ? m : kyso_strerr(e)),
+		                 NULL);
+	}
+	json_t *data = NULL;
+	switch (rq->op) {
+	case AG_OP_LICENSE:
+		break;
+	case AG_OP_CERTS: {
+		json_t *c = json_array_get(o->data, 0);
+		data = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "Base64",
+		                 json_object_get(c, "certificate"), "Subject", json_object_get(c, "subject"),
+		                 "Issuer", json_object_get(c, "issuer"), "SerialNumber",
+		                 json_object_get(c, "serial"), "NotBefore", json_object_get(c, "not_before"),
+		                 "NotAfter", json_object_get(c, "not_after"), "Token",
+		                 json_object_get(c, "token"));
+		break;
+	}
+	case AG_OP_SIGN_PDF: {
+		char *b = file_b64(o->out_path);
+		if (b == NULL)
+			return vnpt_wrap(rq, vnpt_result(3, NULL, "cannot read the signed file"), NULL);
+		data = json_string(b);
+		free(b);
+		break;
+	}
+	case AG_OP_SIGN_HASH: {
+		data = json_array();
+		size_t i;
+		json_t *s;
+		json_array_foreach(json_object_get(o->data, "signatures"), i, s)
+			json_array_append(data, json_object_get(s, "signature"));
+		break;
+	}
+	case AG_OP_VERIFY:
+		data = json_incref(o->data);
+		break;
+	default:
+		break;
+	}
+	return vnpt_wrap(rq, vnpt_result(0, data, ""), NULL);
+}
+
+/* ---- VGCA ------------------------------------------------------------------------ */
+
+static ag_reply_t *vgca_reply(const ag_request_t *rq, ag_outcome_t *o)
+{
+	ag_reply_t *r = reply_new(rq);
+	if (rq->op == AG_OP_UNSUPPORTED) {
+		char m[160];
+		snprintf(m, sizeof(m), "/%s is not supported by kyso-agent", rq->vgca_op);
+		return set_json(r, json_pack("{s:i, s:s, s:s}", "Status", 1, "Message", m, "Error", m));
+	}
+	if (o->err != KYSO_OK || rq->op == AG_OP_NONE) {
+		kyso_err_t e = o->err != KYSO_OK ? o->err : rq->err;
+		const char *m = o->message != NULL ? o->message : rq->err_msg;
+		if (m == NULL)
+			m = kyso_strerr(e);
+		return set_json(r, json_pack("{s:i, s:s, s:s}", "Status", ag_vnpt_code(e) ? ag_vnpt_code(e) : 3,
+		                             "Message", m, "Error", m));
+	}
+	switch (rq->op) {
+	case AG_OP_CERTS: {
+		json_t *c = json_array_get(o->data, 0);
+		return set_json(r, json_pack("{s:i, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "Status", 0,
+		                             "Message", "", "Base64", json_object_get(c, "certificate"),
+		                             "Subject", json_object_get(c, "subject"), "Issuer",
+		                             json_object_get(c, "issuer"), "SerialNumber",
+		                             json_object_get(c, "serial"), "NotBefore",
+		                             json_object_get(c, "not_before"), "NotAfter",
+		                             json_object_get(c, "not_after")));
+	}
+	case AG_OP_SIGN_PDF:
+		return set_json(r, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "Status", 0, "Message", "",
+		                             "FileName",
+		                             o->file_name != NULL ? o->file_name
+		                                                  : (rq->doc_name ? rq->doc_name : ""),
+		                             "FileServer", o->file_server != NULL ? o->file_server : "",
+		                             "DocumentNumber", rq->doc_number ? rq->doc_number : "",
+		                             "DocumentDate", rq->doc_date ? rq->doc_date : ""));
+	case AG_OP_VERIFY:
+		return set_json(r, json_pack("{s:i, s:s, s:O}", "Status", 0, "Message", "", "Report",
+		                             o->data));
+	default:
+		return set_json(r, json_pack("{s:i, s:s}", "Status", 0, "Message", ""));
+	}
+}
+
+/* ---- kyso ------------------------------------------------------------------------- */
+
+static json_t *kyso_error_json(kyso_err_t e, const char *msg)
+{
+	return json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code", kyso_err_id(e), "message",
+	                 msg != NULL ? msg : kyso_strerr(e));
+}
+
+static void pct_encode(kyso_buf_t *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_' || *p == '~' || *p == ' ' || *p == '=' ||
+		    *p == ',')
+			kyso_buf_append(b, p, 1);
+		else
+			kyso_buf_printf(b, "%%%02X", *p);
+	}
+}
+
+static ag_reply_t *kyso_reply(const ag_request_t *rq, ag_outcome_t *o)
+{
+	ag_reply_t *r = reply_new(rq);
+	if (r == NULL)
+		return NULL;
+	kyso_err_t e = o->err != KYSO_OK ? o->err : (rq->op == AG_OP_NONE ? rq->err : KYSO_OK);
+	json_t *j;
+	if (e != KYSO_OK) {
+		j = kyso_error_json(e, o->message != NULL ? o->message : rq->err_msg);
+		r->status = http_status(e);
+	} else if (rq->op == AG_OP_SIGN_PDF && rq->http) {
+		/* the signed PDF is the body; details in headers */
+		r->content_type = strdup("application/pdf");
+		r->file = o->out_path;
+		r->file_len = o->out_len;
+		o->out_path = NULL;
+		kyso_buf_t h;
+		kyso_buf_init(&h);
+		kyso_buf_printf(&h, "x-kyso-signer: ");
+		pct_encode(&h, o->signer);
+		kyso_buf_printf(&h, "\r\n");
+		json_t *na = json_object_get(o->data, "not_applied");
+		if (json_array_size(na) > 0) {
+			char *t = json_dumps(na, JSON_COMPACT);
+			kyso_buf_printf(&h, "x-kyso-not-applied: ");
+			pct_encode(&h, t != NULL ? t : "");
+			kyso_buf_printf(&h, "\r\n");
+			free(t);
+		}
+		kyso_buf_append(&h, "", 1);
+		r->extra_headers = (char *)h.data;
+		return r;
+	} else {
+		j = json_pack("{s:b}", "ok", 1);
+		switch (rq->op) {
+		case AG_OP_STATUS:
+			json_object_update(j, o->data);
+			break;
+		case AG_OP_CERTS:
+			json_object_set(j, "certificates", o->data);
+			break;
+		case AG_OP_SIGN_PDF: {
+			json_object_update(j, o->data);
+			char *b = file_b64(o->out_path);
+			json_object_set_new(j, "pdf", json_string(b != NULL ? b : ""));
+			free(b);
+			break;
+		}
+		case AG_OP_SIGN_HASH:
+			json_object_update(j, o->data);
+			break;
+		case AG_OP_VERIFY:
+			json_object_set(j, "report", o->data);
+			break;
+		default:
+			break;
+		}
+	}
+	if (rq->id != NULL)
+		json_object_set(j, "id", rq->id);
+	return set_json(r, j);
+}
+
+ag_reply_t *ag_reply_build(const ag_request_t *rq, ag_outcome_t *o)
+{
+	switch (rq->proto) {
+	case AG_PROTO_VNPT:
+		return vnpt_reply(rq, o);
+	case AG_PROTO_VGCA:
+		return vgca_reply(rq, o);
+	case AG_PROTO_KYSO:
+		break;
+	}
+	return kyso_reply(rq, o);
+}
+
+ag_reply_t *ag_reply_error(const ag_request_t *rq, kyso_err_t code, const char *msg)
+{
+	ag_outcome_t o;
+	memset(&o, 0, sizeof(o));
+	o.err = code;
+	o.message = strdup(msg);
+	ag_reply_t *r = ag_reply_build(rq, &o);
+	ag_outcome_clear(&o);
+	return r;
+}

@@ -1,0 +1,837 @@
+/* Request parsing for the three protocols: VNPT-CA Plugin JSON frames, VGCA
+ * Sign Service endpoint + JSON, and the kyso API (WebSocket JSON or HTTP query
+ * string). Pure functions over their input: every problem becomes rq->err. */
+#include "agent.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+ag_request_t *ag_request_new(ag_proto_t proto)
+{
+	ag_request_t *rq = calloc(1, sizeof(*rq));
+	if (rq == NULL)
+		return NULL;
+	rq->proto = proto;
+	rq->digest = KYSO_DIGEST_SHA256;
+	rq->page = 1;
+	kyso_buf_init(&rq->pdf);
+	return rq;
+}
+
+void ag_request_free(ag_request_t **prq)
+{
+	ag_request_t *rq = prq != NULL ? *prq : NULL;
+	if (rq == NULL)
+		return;
+	free(rq->err_msg);
+	free(rq->callback);
+	free(rq->vgca_op);
+	json_decref(rq->id);
+	free(rq->origin);
+	free(rq->doc_name);
+	kyso_buf_free(&rq->pdf);
+	if (rq->pdf_path != NULL) {
+		remove(rq->pdf_path);
+		free(rq->pdf_path);
+	}
+	free(rq->reason);
+	free(rq->location);
+	free(rq->signer_name);
+	free(rq->contact);
+	free(rq->field_name);
+	free(rq->doc_number);
+	free(rq->doc_date);
+	free(rq->key_id);
+	free(rq->tsa_url);
+	free(rq->appearance_text);
+	free(rq->ignored);
+	free(rq->hashes);
+	free(rq->file_url);
+	free(rq->upload_url);
+	free(rq->session_id);
+	free(rq->jwt);
+	json_decref(rq->metadata);
+	free(rq);
+	*prq = NULL;
+}
+
+void ag_request_fail(ag_request_t *rq, kyso_err_t code, const char *fmt, ...)
+{
+	if (rq->op != AG_OP_NONE || rq->err == KYSO_OK) {
+		char buf[512];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		va_end(ap);
+		free(rq->err_msg);
+		rq->err_msg = strdup(buf);
+		rq->err = code;
+	}
+	rq->op = AG_OP_NONE;
+}
+
+/* ---- roles ----------------------------------------------------------------- */
+
+static const struct {
+	ag_role_t role;
+	const char *id;
+} roles[] = {
+	{AG_ROLE_INITIAL, "initial"},   {AG_ROLE_APPROVAL, "approval"}, {AG_ROLE_APPENDIX, "appendix"},
+	{AG_ROLE_ISSUE, "issue"},       {AG_ROLE_COPY, "copy"},         {AG_ROLE_COMMENT, "comment"},
+	{AG_ROLE_INCOME, "income"},
+};
+
+const char *ag_role_id(ag_role_t r)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (roles[i].role == r)
+			return roles[i].id;
+	return "";
+}
+
+bool ag_role_parse(const char *s, ag_role_t *out)
+{
+	if (s == NULL || *s == '\0') {
+		*out = AG_ROLE_NONE;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (strcmp(s, roles[i].id) == 0) {
+			*out = roles[i].role;
+			return true;
+		}
+	return false;
+}
+
+const char *ag_role_label(ag_role_t r)
+{
+	switch (r) {
+	case AG_ROLE_INITIAL:
+		return _("initial signature (ký nháy)");
+	case AG_ROLE_APPROVAL:
+		return _("approval signature (ký duyệt)");
+	case AG_ROLE_APPENDIX:
+		return _("appendix signature (ký phụ lục)");
+	case AG_ROLE_ISSUE:
+		return _("issuing with number and date (văn thư cấp số/ngày)");
+	case AG_ROLE_COPY:
+		return _("certified copy (ký sao)");
+	case AG_ROLE_COMMENT:
+		return _("comment signature (ký ý kiến)");
+	case AG_ROLE_INCOME:
+		return _("incoming document (ký văn bản đến)");
+	case AG_ROLE_NONE:
+		break;
+	}
+	return _("signature");
+}
+
+/* ---- JSON helpers ------------------------------------------------------------ */
+
+static void note_ignored(ag_request_t *rq, const char *name)
+{
+	size_t old = rq->ignored != NULL ? strlen(rq->ignored) : 0;
+	if (old > 2000)
+		return;
+	char *n = realloc(rq->ignored, old + strlen(name) + 2);
+	if (n == NULL)
+		return;
+	if (old > 0)
+		n[old++] = ',';
+	strcpy(n + old, name);
+	rq->ignored = n;
+}
+
+/* string option: a JSON string (or number, printed) */
+static bool json_str_opt(ag_request_t *rq, json_t *v, const char *name, char **dst)
+{
+	if (v == NULL || json_is_null(v))
+		return true;
+	char num[64];
+	const char *s = NULL;
+	if (json_is_string(v))
+		s = json_string_value(v);
+	else if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		s = num;
+	} else {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" must be a string", name);
+		return false;
+	}
+	if (strlen(s) > 4096) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" is too long", name);
+		return false;
+	}
+	free(*dst);
+	*dst = strdup(s);
+	return *dst != NULL;
+}
+
+/* number option: JSON number or a numeric string */
+static bool json_num_opt(ag_request_t *rq, json_t *v, const char *name, double *dst, bool *set)
+{
+	if (v == NULL || json_is_null(v))
+		return true;
+	double d;
+	if (json_is_number(v)) {
+		d = json_number_value(v);
+	} else if (json_is_string(v)) {
+		char *end = NULL;
+		const char *s = json_string_value(v);
+		d = strtod(s, &end);
+		if (end == s || *end != '\0') {
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" must be a number", name);
+			return false;
+		}
+	} else {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" must be a number", name);
+		return false;
+	}
+	if (!isfinite(d) || d < -1e6 || d > 1e6) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" is out of range", name);
+		return false;
+	}
+	*dst = d;
+	if (set != NULL)
+		*set = true;
+	return true;
+}
+
+static json_t *obj_get_ci(json_t *o, const char *key)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(o, k, v)
+	{
+		if (strcasecmp(k, key) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static void set_page(ag_request_t *rq, double p)
+{
+	if (p < 1 || p > 100000 || p != floor(p))
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "page must be a whole number from 1");
+	else
+		rq->page = (int)p;
+}
+
+static void check_rect(ag_request_t *rq)
+{
+	if (rq->op != AG_OP_NONE && rq->has_position && (rq->urx <= rq->llx || rq->ury <= rq->lly))
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+		                "the signature rectangle is empty (need llx < urx, lly < ury)");
+}
+
+/* kyso option names, shared by the WebSocket JSON and the HTTP query string */
+static void kyso_opt(ag_request_t *rq, const char *key, json_t *v)
+{
+	double d = 0;
+	bool set = false;
+	if (strcmp(key, "role") == 0) {
+		if (!json_is_string(v) || !ag_role_parse(json_string_value(v), &rq->role))
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+			                "unknown role (initial, approval, appendix, issue, copy, "
+			                "comment, income)");
+	} else if (strcmp(key, "document") == 0) {
+		json_str_opt(rq, v, key, &rq->doc_name);
+	} else if (strcmp(key, "reason") == 0) {
+		json_str_opt(rq, v, key, &rq->reason);
+	} else if (strcmp(key, "location") == 0) {
+		json_str_opt(rq, v, key, &rq->location);
+	} else if (strcmp(key, "name") == 0) {
+		json_str_opt(rq, v, key, &rq->signer_name);
+	} else if (strcmp(key, "contact") == 0) {
+		json_str_opt(rq, v, key, &rq->contact);
+	} else if (strcmp(key, "field") == 0) {
+		json_str_opt(rq, v, key, &rq->field_name);
+	} else if (strcmp(key, "doc_number") == 0) {
+		json_str_opt(rq, v, key, &rq->doc_number);
+	} else if (strcmp(key, "doc_date") == 0) {
+		json_str_opt(rq, v, key, &rq->doc_date);
+	} else if (strcmp(key, "key_id") == 0) {
+		json_str_opt(rq, v, key, &rq->key_id);
+	} else if (strcmp(key, "text") == 0) {
+		json_str_opt(rq, v, key, &rq->appearance_text);
+	} else if (strcmp(key, "tsa_url") == 0) {
+		json_str_opt(rq, v, key, &rq->tsa_url);
+	} else if (strcmp(key, "digest") == 0) {
+		if (!json_is_string(v) || !kyso_digest_parse(json_string_value(v), &rq->digest))
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "digest must be sha256, sha384 or sha512");
+	} else if (strcmp(key, "page") == 0) {
+		if (json_num_opt(rq, v, key, &d, &set) && set)
+			set_page(rq, d);
+	} else if (strcmp(key, "llx") == 0) {
+		json_num_opt(rq, v, key, &rq->llx, &rq->has_position);
+	} else if (strcmp(key, "lly") == 0) {
+		json_num_opt(rq, v, key, &rq->lly, &rq->has_position);
+	} else if (strcmp(key, "urx") == 0) {
+		json_num_opt(rq, v, key, &rq->urx, &rq->has_position);
+	} else if (strcmp(key, "ury") == 0) {
+		json_num_opt(rq, v, key, &rq->ury, &rq->has_position);
+	}
+	/* anything else ("op", "id", "pdf", "hash"...) is handled by the caller */
+}
+
+/* ---- hashes ------------------------------------------------------------------ */
+
+static bool add_hash(ag_request_t *rq, const char *value, kyso_digest_t alg)
+{
+	if (rq->nhashes >= AG_MAX_HASHES) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "too many hashes (at most %d)", AG_MAX_HASHES);
+		return false;
+	}
+	size_t want = alg == KYSO_DIGEST_SHA256 ? 32 : alg == KYSO_DIGEST_SHA384 ? 48 : 64;
+	ag_hash_t h = {.alg = alg};
+	size_t n = strlen(value);
+	if (n == want * 2) {
+		ssize_t got = kyso_hex_decode(value, h.d, sizeof(h.d));
+		if (got != (ssize_t)want) {
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "bad hex hash");
+			return false;
+		}
+		h.len = want;
+	} else {
+		kyso_buf_t b;
+		kyso_buf_init(&b);
+		if (n > 200 || ag_b64_decode(value, n, &b) != KYSO_OK || b.len != want) {
+			kyso_buf_free(&b);
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+			                "a hash must be %zu bytes of %s in hex or base64", want,
+			                kyso_digest_name(alg));
+			return false;
+		}
+		memcpy(h.d, b.data, want);
+		h.len = want;
+		kyso_buf_free(&b);
+	}
+	ag_hash_t *n2 = realloc(rq->hashes, (rq->nhashes + 1) * sizeof(*n2));
+	if (n2 == NULL) {
+		ag_request_fail(rq, KYSO_ERR_NOMEM, "out of memory");
+		return false;
+	}
+	rq->hashes = n2;
+	rq->hashes[rq->nhashes++] = h;
+	return true;
+}
+
+/* {"hash": "...", "algorithm": "sha256"} or a bare string */
+static bool hash_item(ag_request_t *rq, json_t *it, kyso_digest_t def)
+{
+	if (json_is_string(it))
+		return add_hash(rq, json_string_value(it), def);
+	if (!json_is_object(it)) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "a hash item must be a string or an object");
+		return false;
+	}
+	kyso_digest_t alg = def;
+	json_t *a = obj_get_ci(it, "algorithm");
+	if (a == NULL)
+		a = obj_get_ci(it, "alg");
+	if (a != NULL && (!json_is_string(a) || !kyso_digest_parse(json_string_value(a), &alg))) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "algorithm must be sha256, sha384 or sha512");
+		return false;
+	}
+	json_t *h = obj_get_ci(it, "hash");
+	if (h == NULL)
+		h = obj_get_ci(it, "data");
+	if (!json_is_string(h)) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "a hash item needs \"hash\" (string)");
+		return false;
+	}
+	return add_hash(rq, json_string_value(h), alg);
+}
+
+static void parse_hashes(ag_request_t *rq, json_t *v, kyso_digest_t def)
+{
+	if (json_is_array(v)) {
+		rq->hash_array = true;
+		size_t i;
+		json_t *it;
+		json_array_foreach(v, i, it)
+		{
+			if (!hash_item(rq, it, def))
+				return;
+		}
+		if (rq->nhashes == 0)
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "no hash to sign");
+	} else {
+		hash_item(rq, v, def);
+	}
+}
+
+/* ---- PDF in base64 -------------------------------------------------------------- */
+
+static void take_pdf_b64(ag_request_t *rq, json_t *v)
+{
+	if (!json_is_string(v)) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the PDF must be a base64 string");
+		return;
+	}
+	size_t n = json_string_length(v);
+	if (n / 4 * 3 > AG_MAX_PDF + 2) {
+		ag_request_fail(rq, KYSO_ERR_TOO_LARGE, "the PDF is larger than 50 MB");
+		return;
+	}
+	rq->pdf.len = 0;
+	if (ag_b64_decode(json_string_value(v), n, &rq->pdf) != KYSO_OK) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the PDF is not valid base64");
+		return;
+	}
+	if (rq->pdf.len > AG_MAX_PDF)
+		ag_request_fail(rq, KYSO_ERR_TOO_LARGE, "the PDF is larger than 50 MB");
+	else if (rq->pdf.len < 5 || memcmp(rq->pdf.data, "%PDF-", 5) != 0)
+		ag_request_fail(rq, KYSO_ERR_BAD_PDF, "the data is not a PDF");
+}
+
+/* ---- VNPT-CA Plugin ------------------------------------------------------------ */
+
+static const char *pdf_signer_ignored[] = {
+	"ImageBase64",       "SigType",        "SigTextSize",       "SigColorRGB",
+	"SetImageBackground", "ValidationOption", "OnlyDescription", "AdvancedCustom",
+	"IsEncyptFile",      "EncryptPassword", "SigningTime",      "PagesArray",
+	"TsaUsername",       "TsaPassword",    "listComment",       "sigAllPages",
+	NULL,
+};
+
+static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
+{
+	if (txt == NULL || *txt == '\0')
+		return;
+	json_error_t je;
+	json_t *o = json_loads(txt, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "PdfSigner is not a JSON object");
+		return;
+	}
+	double page = 0;
+	bool pset = false;
+	json_num_opt(rq, obj_get_ci(o, "page"), "page", &page, &pset);
+	if (pset)
+		set_page(rq, page);
+	json_num_opt(rq, obj_get_ci(o, "llx"), "llx", &rq->llx, &rq->has_position);
+	json_num_opt(rq, obj_get_ci(o, "lly"), "lly", &rq->lly, &rq->has_position);
+	json_num_opt(rq, obj_get_ci(o, "urx"), "urx", &rq->urx, &rq->has_position);
+	json_num_opt(rq, obj_get_ci(o, "ury"), "ury", &rq->ury, &rq->has_position);
+	json_str_opt(rq, obj_get_ci(o, "Signer"), "Signer", &rq->signer_name);
+	json_str_opt(rq, obj_get_ci(o, "Description"), "Description", &rq->appearance_text);
+	json_str_opt(rq, obj_get_ci(o, "Reason"), "Reason", &rq->reason);
+	json_str_opt(rq, obj_get_ci(o, "Location"), "Location", &rq->location);
+	json_str_opt(rq, obj_get_ci(o, "TsaUrl"), "TsaUrl", &rq->tsa_url);
+	json_str_opt(rq, obj_get_ci(o, "DocumentNumber"), "DocumentNumber", &rq->doc_number);
+	json_str_opt(rq, obj_get_ci(o, "DocumentDate"), "DocumentDate", &rq->doc_date);
+	json_str_opt(rq, obj_get_ci(o, "FileName"), "FileName", &rq->doc_name);
+	json_t *role = obj_get_ci(o, "Role");
+	if (role != NULL && (!json_is_string(role) || !ag_role_parse(json_string_value(role), &rq->role)))
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "unknown Role");
+	json_t *cs = obj_get_ci(o, "CertificateSerial");
+	(void)cs; /* one signing certificate per token here: the serial is not needed */
+	for (size_t i = 0; pdf_signer_ignored[i] != NULL; i++)
+		if (obj_get_ci(o, pdf_signer_ignored[i]) != NULL)
+			note_ignored(rq, pdf_signer_ignored[i]);
+	json_decref(o);
+	check_rect(rq);
+}
+
+static const char *arg_str(json_t *args, size_t i)
+{
+	json_t *v = json_array_get(args, i);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
+{
+	ag_request_t *rq = ag_request_new(AG_PROTO_VNPT);
+	if (rq == NULL)
+		return NULL;
+	rq->callback = strdup("callbackDefault");
+	json_error_t je;
+	json_t *o = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(o)) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the request is not a JSON object");
+		json_decref(o);
+		return rq;
+	}
+	json_t *cb = json_object_get(o, "funcCallback");
+	if (json_is_string(cb) && json_string_length(cb) > 0 && json_string_length(cb) < 128) {
+		/* the callback name goes back verbatim before/after '*': keep it a
+		 * plain identifier */
+		const char *s = json_string_value(cb);
+		bool ok = true;
+		for (const char *p = s; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '_' && *p != '$' && *p != '.')
+				ok = false;
+		if (ok) {
+			free(rq->callback);
+			rq->callback = strdup(s);
+		}
+	}
+	json_t *fid = json_object_get(o, "functionID");
+	long long id = -1;
+	if (json_is_integer(fid))
+		id = json_integer_value(fid);
+	else if (json_is_string(fid)) {
+		char *end = NULL;
+		id = strtoll(json_string_value(fid), &end, 10);
+		if (end == json_string_value(fid) || *end != '\0')
+			id = -1;
+	}
+	if (id < 0 || id > 100000) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "functionID is missing or not a number");
+		json_decref(o);
+		return rq;
+	}
+	rq->function_id = (int)id;
+	json_t *args = json_object_get(o, "args");
+	if (args != NULL && !json_is_array(args)) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "args must be an array");
+		json_decref(o);
+		return rq;
+	}
+	switch (id) {
+	case 7: /* checkPlugin */
+		rq->op = AG_OP_STATUS;
+		break;
+	case 11: /* getVersion */
+		rq->op = AG_OP_VERSION;
+		break;
+	case 6: /* setLicenseKey */
+		rq->op = AG_OP_LICENSE;
+		break;
+	case 0: /* GetCertInfo */
+		rq->op = AG_OP_CERTS;
+		break;
+	case 2:  /* SignPDF */
+	case 12: /* SignPDFMultiplePages */
+		rq->op = AG_OP_SIGN_PDF;
+		if (json_array_size(args) < 1) {
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "SignPDF needs [base64Pdf, PdfSigner]");
+			break;
+		}
+		take_pdf_b64(rq, json_array_get(args, 0));
+		if (rq->op != AG_OP_NONE)
+			vnpt_pdf_signer(rq, arg_str(args, 1));
+		if (id == 12 && rq->op != AG_OP_NONE)
+			note_ignored(rq, "PagesArray");
+		break;
+	case 10: { /* signArrDataAdvanced */
+		rq->op = AG_OP_SIGN_HASH;
+		const char *arr = arg_str(args, 0);
+		json_t *a = arr != NULL ? json_loads(arr, 0, &je) : NULL;
+		if (!json_is_array(a))
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+			                "signArrDataAdvanced needs a JSON array of hashes");
+		else
+			parse_hashes(rq, a, KYSO_DIGEST_SHA256);
+		rq->hash_array = true;
+		json_decref(a);
+		break;
+	}
+	case 42: /* VerifyPdf */
+		rq->op = AG_OP_VERIFY;
+		if (json_array_size(args) < 1)
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "VerifyPdf needs [base64Pdf]");
+		else
+			take_pdf_b64(rq, json_array_get(args, 0));
+		break;
+	default:
+		rq->op = AG_OP_UNSUPPORTED;
+		break;
+	}
+	json_decref(o);
+	return rq;
+}
+
+/* ---- VGCA Sign Service ------------------------------------------------------------- */
+
+static const struct {
+	const char *path;
+	ag_op_t op;
+	ag_role_t role;
+} vgca_ops[] = {
+	{"GetCertInfo", AG_OP_CERTS, AG_ROLE_NONE},
+	{"SignPDF", AG_OP_SIGN_PDF, AG_ROLE_NONE},
+	{"SignApproved", AG_OP_SIGN_PDF, AG_ROLE_APPROVAL},
+	{"SignIssued", AG_OP_SIGN_PDF, AG_ROLE_ISSUE},
+	{"SignAppendix", AG_OP_SIGN_PDF, AG_ROLE_APPENDIX},
+	{"SignCopy", AG_OP_SIGN_PDF, AG_ROLE_COPY},
+	{"Comment", AG_OP_SIGN_PDF, AG_ROLE_COMMENT},
+	{"SignIncome", AG_OP_SIGN_PDF, AG_ROLE_INCOME},
+	{"VerifyPDF", AG_OP_VERIFY, AG_ROLE_NONE},
+};
+
+/* last path segment of a URL, without query */
+static char *url_file_name(const char *url)
+{
+	const char *end = url + strcspn(url, "?#");
+	const char *s = end;
+	while (s > url && s[-1] != '/')
+		s--;
+	size_t n = (size_t)(end - s);
+	if (n == 0 || n > 200)
+		return strdup("document.pdf");
+	char *o = malloc(n + 1);
+	if (o == NULL)
+		return NULL;
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			hi = isdigit((unsigned char)s[i + 1]) ? s[i + 1] - '0' : (tolower(s[i + 1]) - 'a' + 10);
+			lo = isdigit((unsigned char)s[i + 2]) ? s[i + 2] - '0' : (tolower(s[i + 2]) - 'a' + 10);
+			char c = (char)(hi * 16 + lo);
+			o[j++] = (c == '/' || c == '\0' || c == '\\') ? '_' : c;
+			i += 2;
+		} else {
+			o[j++] = s[i];
+		}
+	}
+	o[j] = '\0';
+	return o;
+}
+
+ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
+{
+	ag_request_t *rq = ag_request_new(AG_PROTO_VGCA);
+	if (rq == NULL)
+		return NULL;
+	while (path != NULL && *path == '/')
+		path++;
+	rq->vgca_op = strndup(path != NULL ? path : "", 64);
+	size_t k = sizeof(vgca_ops) / sizeof(vgca_ops[0]);
+	size_t i;
+	for (i = 0; i < k; i++)
+		if (strcmp(rq->vgca_op, vgca_ops[i].path) == 0)
+			break;
+	if (i == k) {
+		rq->op = AG_OP_UNSUPPORTED;
+		return rq;
+	}
+	rq->op = vgca_ops[i].op;
+	rq->role = vgca_ops[i].role;
+	if (rq->op == AG_OP_CERTS)
+		return rq; /* payload is the literal "get_cert_info" */
+	json_error_t je;
+	json_t *o = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the request is not a JSON object");
+		return rq;
+	}
+	json_str_opt(rq, obj_get_ci(o, "FileName"), "FileName", &rq->file_url);
+	json_str_opt(rq, obj_get_ci(o, "FileUploadHandler"), "FileUploadHandler", &rq->upload_url);
+	json_str_opt(rq, obj_get_ci(o, "SessionId"), "SessionId", &rq->session_id);
+	json_str_opt(rq, obj_get_ci(o, "JWTToken"), "JWTToken", &rq->jwt);
+	json_str_opt(rq, obj_get_ci(o, "DocNumber"), "DocNumber", &rq->doc_number);
+	json_str_opt(rq, obj_get_ci(o, "IssuedDate"), "IssuedDate", &rq->doc_date);
+	json_str_opt(rq, obj_get_ci(o, "Reason"), "Reason", &rq->reason);
+	json_t *role = obj_get_ci(o, "Role");
+	if (role != NULL && (!json_is_string(role) || !ag_role_parse(json_string_value(role), &rq->role)))
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "unknown Role");
+	json_t *md = obj_get_ci(o, "MetaData");
+	if (md != NULL && !json_is_null(md)) {
+		bool ok = json_is_array(md) && json_array_size(md) <= 64;
+		size_t j;
+		json_t *it;
+		json_array_foreach(md, j, it)
+		{
+			if (!json_is_object(it) || !json_is_string(obj_get_ci(it, "Key")))
+				ok = false;
+		}
+		if (!ok)
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+			                "MetaData must be an array of {\"Key\",\"Value\"}");
+		else
+			rq->metadata = json_incref(md);
+	}
+	/* the native service has its own position dialog; kyso takes the kyso
+	 * option names as an extension */
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v)
+	{
+		if (strcmp(key, "page") == 0 || strcmp(key, "llx") == 0 || strcmp(key, "lly") == 0 ||
+		    strcmp(key, "urx") == 0 || strcmp(key, "ury") == 0)
+			kyso_opt(rq, key, v);
+	}
+	json_decref(o);
+	if (rq->op != AG_OP_NONE && (rq->file_url == NULL || *rq->file_url == '\0'))
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+		                "FileName (the URL of the PDF) is required: kyso-agent has no "
+		                "file-browse dialog");
+	if (rq->op == AG_OP_SIGN_PDF && (rq->upload_url == NULL || *rq->upload_url == '\0'))
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "FileUploadHandler is required");
+	if (rq->op != AG_OP_NONE)
+		rq->doc_name = url_file_name(rq->file_url);
+	check_rect(rq);
+	return rq;
+}
+
+/* ---- kyso API -------------------------------------------------------------------- */
+
+static bool op_parse(const char *s, ag_op_t *op)
+{
+	static const struct {
+		const char *n;
+		ag_op_t op;
+	} t[] = {{"status", AG_OP_STATUS},     {"certificates", AG_OP_CERTS},
+	         {"sign_pdf", AG_OP_SIGN_PDF}, {"sign_hash", AG_OP_SIGN_HASH},
+	         {"verify", AG_OP_VERIFY}};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(s, t[i].n) == 0) {
+			*op = t[i].op;
+			return true;
+		}
+	return false;
+}
+
+ag_request_t *ag_parse_kyso_ws(const char *msg, size_t len)
+{
+	ag_request_t *rq = ag_request_new(AG_PROTO_KYSO);
+	if (rq == NULL)
+		return NULL;
+	json_error_t je;
+	json_t *o = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the request is not a JSON object");
+		return rq;
+	}
+	json_t *id = json_object_get(o, "id");
+	if (id != NULL && (json_is_string(id) || json_is_integer(id)))
+		rq->id = json_incref(id);
+	json_t *op = json_object_get(o, "op");
+	if (!json_is_string(op) || !op_parse(json_string_value(op), &rq->op)) {
+		json_decref(o);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+		                "\"op\" must be status, certificates, sign_pdf, sign_hash or verify");
+		return rq;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v)
+	{
+		if (rq->op == AG_OP_NONE)
+			break;
+		kyso_opt(rq, key, v);
+	}
+	if (rq->op == AG_OP_SIGN_PDF || rq->op == AG_OP_VERIFY) {
+		json_t *pdf = json_object_get(o, "pdf");
+		if (pdf == NULL)
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"pdf\" (base64) is required");
+		else
+			take_pdf_b64(rq, pdf);
+	} else if (rq->op == AG_OP_SIGN_HASH) {
+		json_t *h = json_object_get(o, "hash");
+		if (h == NULL)
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"hash\" is required");
+		else
+			parse_hashes(rq, h, rq->digest);
+	}
+	json_decref(o);
+	check_rect(rq);
+	return rq;
+}
+
+static char *pct_decode(const char *s, size_t n)
+{
+	char *o = malloc(n + 1);
+	if (o == NULL)
+		return NULL;
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			o[j++] = ' ';
+		} else if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		           isxdigit((unsigned char)s[i + 2])) {
+			char hx[3] = {s[i + 1], s[i + 2], 0};
+			o[j++] = (char)strtol(hx, NULL, 16);
+			i += 2;
+		} else {
+			o[j++] = s[i];
+		}
+	}
+	o[j] = '\0';
+	return o;
+}
+
+ag_request_t *ag_parse_kyso_http(const char *method, const char *path, const char *query)
+{
+	ag_request_t *rq = ag_request_new(AG_PROTO_KYSO);
+	if (rq == NULL)
+		return NULL;
+	rq->http = true;
+	bool post = strcmp(method, "POST") == 0;
+	if (strcmp(path, "/v1/status") == 0 && !post)
+		rq->op = AG_OP_STATUS;
+	else if (strcmp(path, "/v1/certificates") == 0 && !post)
+		rq->op = AG_OP_CERTS;
+	else if (strcmp(path, "/v1/sign/pdf") == 0 && post)
+		rq->op = AG_OP_SIGN_PDF;
+	else if (strcmp(path, "/v1/sign/hash") == 0 && post)
+		rq->op = AG_OP_SIGN_HASH;
+	else if (strcmp(path, "/v1/verify") == 0 && post)
+		rq->op = AG_OP_VERIFY;
+	else {
+		ag_request_fail(rq, KYSO_ERR_NOT_FOUND, "no such API endpoint: %s %s", method, path);
+		return rq;
+	}
+	const char *q = query != NULL ? query : "";
+	while (*q && rq->op != AG_OP_NONE) {
+		size_t n = strcspn(q, "&");
+		const char *eq = memchr(q, '=', n);
+		if (eq != NULL && n < 8192) {
+			char *k = pct_decode(q, (size_t)(eq - q));
+			char *v = pct_decode(eq + 1, n - (size_t)(eq - q) - 1);
+			if (k != NULL && v != NULL) {
+				json_t *jv = json_string(v);
+				if (jv == NULL)
+					ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" is not UTF-8", k);
+				else
+					kyso_opt(rq, k, jv);
+				json_decref(jv);
+			}
+			free(k);
+			free(v);
+		}
+		q += n;
+		if (*q == '&')
+			q++;
+	}
+	check_rect(rq);
+	return rq;
+}
+
+void ag_parse_kyso_hash_body(ag_request_t *rq, const char *body, size_t len)
+{
+	json_error_t je;
+	json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the body is not a JSON object");
+		return;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v)
+	{
+		if (rq->op == AG_OP_NONE)
+			break;
+		kyso_opt(rq, key, v);
+	}
+	json_t *h = json_object_get(o, "hash");
+	if (rq->op != AG_OP_NONE) {
+		if (h == NULL)
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"hash\" is required");
+		else
+			parse_hashes(rq, h, rq->digest);
+	}
+	json_decref(o);
+}

@@ -1,0 +1,180 @@
+/* The token worker: one thread runs the token operations one at a time in
+ * arrival order, from a bounded queue; finished replies go to a list the
+ * network thread takes from after a wake-up. */
+#include "agent.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct job {
+	struct job *next;
+	uint64_t conn;
+	ag_request_t *rq;
+} job_t;
+
+typedef struct done {
+	struct done *next;
+	ag_reply_t *r;
+} done_t;
+
+struct ag_worker {
+	const ag_config_t *cfg;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	job_t *head, *tail;
+	size_t queued;  /* waiting + running */
+	done_t *dhead, *dtail;
+	bool stop;
+	ag_done_fn wake;
+	void *wake_ctx;
+};
+
+static void post(ag_worker_t *w, ag_reply_t *r)
+{
+	done_t *d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		ag_reply_free(&r);
+		return;
+	}
+	d->r = r;
+	pthread_mutex_lock(&w->mu);
+	if (w->dtail != NULL)
+		w->dtail->next = d;
+	else
+		w->dhead = d;
+	w->dtail = d;
+	pthread_mutex_unlock(&w->mu);
+	w->wake(w->wake_ctx);
+}
+
+static void *worker_main(void *arg)
+{
+	ag_worker_t *w = arg;
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (w->head == NULL && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->stop) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		job_t *j = w->head;
+		w->head = j->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->mu);
+
+		ag_outcome_t o;
+		ag_exec(w->cfg, j->rq, &o);
+		ag_reply_t *r = ag_reply_build(j->rq, &o);
+		if (r == NULL)
+			r = ag_reply_error(j->rq, KYSO_ERR_NOMEM, "out of memory");
+		ag_outcome_clear(&o);
+		if (r != NULL) {
+			r->conn = j->conn;
+			r->http = j->rq->http;
+		}
+		ag_request_free(&j->rq);
+		free(j);
+		pthread_mutex_lock(&w->mu);
+		w->queued--;
+		pthread_mutex_unlock(&w->mu);
+		if (r != NULL)
+			post(w, r);
+	}
+	return NULL;
+}
+
+ag_worker_t *ag_worker_new(const ag_config_t *cfg, ag_done_fn wake, void *wake_ctx)
+{
+	ag_worker_t *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return NULL;
+	w->cfg = cfg;
+	w->wake = wake;
+	w->wake_ctx = wake_ctx;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void ag_worker_free(ag_worker_t **pw)
+{
+	ag_worker_t *w = pw != NULL ? *pw : NULL;
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	while (w->head != NULL) {
+		job_t *j = w->head;
+		w->head = j->next;
+		ag_request_free(&j->rq);
+		free(j);
+	}
+	ag_reply_t *r;
+	while ((r = ag_worker_take(w)) != NULL)
+		ag_reply_free(&r);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+	*pw = NULL;
+}
+
+bool ag_worker_submit(ag_worker_t *w, uint64_t conn, ag_request_t *rq)
+{
+	job_t *j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return false;
+	pthread_mutex_lock(&w->mu);
+	if (w->queued >= w->cfg->queue_max) {
+		pthread_mutex_unlock(&w->mu);
+		free(j);
+		return false;
+	}
+	j->conn = conn;
+	j->rq = rq;
+	if (w->tail != NULL)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	w->queued++;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return true;
+}
+
+ag_reply_t *ag_worker_take(ag_worker_t *w)
+{
+	pthread_mutex_lock(&w->mu);
+	done_t *d = w->dhead;
+	if (d != NULL) {
+		w->dhead = d->next;
+		if (w->dhead == NULL)
+			w->dtail = NULL;
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (d == NULL)
+		return NULL;
+	ag_reply_t *r = d->r;
+	free(d);
+	return r;
+}
+
+size_t ag_worker_pending(ag_worker_t *w)
+{
+	pthread_mutex_lock(&w->mu);
+	size_t n = w->queued;
+	pthread_mutex_unlock(&w->mu);
+	return n;
+}
