@@ -125,6 +125,23 @@ rc=0
 kyso verify >/dev/null 2>&1 || rc=$?
 kh_check "no file: usage exit 2" test $rc -eq 2
 
+# ---- Vietnamese sample document ----------------------------------------------------------------------
+rc=0
+kyso sign --sample "$W/sample.pdf" >/dev/null || rc=$?
+kh_check "sample: written (exit $rc)" test $rc -eq 0 -a -s "$W/sample.pdf"
+kh_check "sample: qpdf --check clean" test "$(sg_qpdf_level "$W/sample.pdf")" -eq 0
+kh_check "sample: one embedded subset font with ToUnicode" bash -c \
+	"pdffonts '$W/sample.pdf' | awk 'NR>2' | grep -qE 'KYSOAA\+.* yes +yes +yes'"
+kh_check "sample: shaped Vietnamese text extracts exactly" bash -c \
+	"pdftotext '$W/sample.pdf' - | grep -q 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM' &&
+	 pdftotext '$W/sample.pdf' - | grep -q 'Độc lập – Tự do – Hạnh phúc' &&
+	 pdftotext '$W/sample.pdf' - | grep -q 'ẳ ẵ ặ'"
+kh_check "sample: small (subset font, $(stat -c %s "$W/sample.pdf") bytes)" test "$(stat -c %s "$W/sample.pdf")" -lt 80000
+kh_check "sample: renders without errors" bash -c "pdftoppm -r 30 -png '$W/sample.pdf' '$W/sample' 2>'$W/render.err' && test ! -s '$W/render.err'"
+kyso sign "$W/sample.pdf" -o "$W/sample-signed.pdf" --module "$M" --token kyso-rsa --pin-env SG_PIN >/dev/null
+kh_check "sample: signs and verifies (pdfsig, kyso verify)" bash -c \
+	"sg_pdfsig_all_valid '$W/sample-signed.pdf' && kyso verify --ca '$KH_PKI_ROOT_CERT' '$W/sample-signed.pdf' >/dev/null"
+
 # ---- JSON schema (docs/sign.md) --------------------------------------------------------------------------
 kh_check "JSON report has the documented keys" python3 - "$W/v3.json" <<'PY'
 import json, sys
