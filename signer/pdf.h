@@ -87,9 +87,9 @@ int kyso_pdf_docmdp(kyso_pdf_t *pdf, kyso_error_t *err);
  * included, as written by the producer). A linearized file has one more
  * marker (the first page section) than it has updates. */
 typedef struct {
-	uint64_t eof_end;     /* absolute offset just past "%%EOF" and its EOL */
-	uint64_t startxref;   /* the startxref value before that %%EOF (relative
-	                         to the header), UINT64_MAX if none */
+	uint64_t eof_end;   /* absolute offset just past "%%EOF" and its EOL */
+	uint64_t startxref; /* the startxref value before that %%EOF (relative
+	                       to the header), UINT64_MAX if none */
 } kyso_pdf_revision_t;
 
 /* Scans the file (streamed) once for %%EOF markers; cached. */
@@ -99,23 +99,23 @@ kyso_err_t kyso_pdf_revisions(kyso_pdf_t *pdf, const kyso_pdf_revision_t **revs,
 /* ---- signatures already in the document --------------------------------- */
 
 typedef struct {
-	char *field_name;       /* /T of the field, UTF-8 (full dotted name) */
-	char *sub_filter;       /* e.g. "ETSI.CAdES.detached", "adbe.pkcs7.detached" */
-	char *filter;           /* e.g. "Adobe.PPKLite" */
-	bool is_doc_timestamp;  /* /Type /DocTimeStamp */
-	bool byte_range_ok;     /* /ByteRange has 4 non-negative integers */
+	char *field_name;      /* /T of the field, UTF-8 (full dotted name) */
+	char *sub_filter;      /* e.g. "ETSI.CAdES.detached", "adbe.pkcs7.detached" */
+	char *filter;          /* e.g. "Adobe.PPKLite" */
+	bool is_doc_timestamp; /* /Type /DocTimeStamp */
+	bool byte_range_ok;    /* /ByteRange has 4 non-negative integers */
 	uint64_t byte_range[4];
-	uint8_t *contents;      /* /Contents decoded (raw DER with trailing zeros) */
+	uint8_t *contents; /* /Contents decoded (raw DER with trailing zeros) */
 	size_t contents_len;
 	uint64_t contents_offset; /* absolute offset of '<' of /Contents, 0 if unknown */
-	char *m;                /* /M as written ("D:20250101...") or NULL */
+	char *m;                  /* /M as written ("D:20250101...") or NULL */
 	char *name, *reason, *location, *contact_info; /* UTF-8 or NULL */
-	uint64_t covered_end;   /* byte_range[2] + byte_range[3] */
-	long revision;          /* index into kyso_pdf_revisions() whose eof_end
-	                           == covered_end, or -1 */
-	int docmdp_p;           /* 0, or P of a certification signature */
-	uint32_t sig_num;       /* object number of the signature dictionary */
-	uint32_t field_num;     /* object number of the field (0 when direct) */
+	uint64_t covered_end;                          /* byte_range[2] + byte_range[3] */
+	long revision;      /* index into kyso_pdf_revisions() whose eof_end
+	                       == covered_end, or -1 */
+	int docmdp_p;       /* 0, or P of a certification signature */
+	uint32_t sig_num;   /* object number of the signature dictionary */
+	uint32_t field_num; /* object number of the field (0 when direct) */
 } kyso_pdf_sig_info_t;
 
 /* Lists every signature field with a /V signature dictionary (walks
@@ -131,29 +131,29 @@ kyso_err_t kyso_pdf_hash_ranges(kyso_pdf_t *pdf, const uint64_t byte_range[4], c
 /* ---- what changed after a revision ------------------------------------- */
 
 typedef enum {
-	KYSO_PDF_CHANGE_SIGNATURE,   /* /Type /Sig or /DocTimeStamp dictionary */
-	KYSO_PDF_CHANGE_FORM_FIELD,  /* field or widget annotation (signature field) */
-	KYSO_PDF_CHANGE_ACROFORM,    /* the /AcroForm dict or its /Fields array */
-	KYSO_PDF_CHANGE_PAGE_ANNOTS, /* a page where only /Annots changed, or its /Annots array */
-	KYSO_PDF_CHANGE_CATALOG_FORM,/* catalog where only /AcroForm, /Perms, /DSS changed */
-	KYSO_PDF_CHANGE_APPEARANCE,  /* a form XObject (widget appearance) */
-	KYSO_PDF_CHANGE_DSS,         /* LTV data: /DSS, certs, CRLs, OCSP streams */
-	KYSO_PDF_CHANGE_XREF,        /* an xref stream or object stream (container) */
-	KYSO_PDF_CHANGE_OTHER,       /* anything else: page content, metadata, ... */
+	KYSO_PDF_CHANGE_SIGNATURE,    /* /Type /Sig or /DocTimeStamp dictionary */
+	KYSO_PDF_CHANGE_FORM_FIELD,   /* field or widget annotation (signature field) */
+	KYSO_PDF_CHANGE_ACROFORM,     /* the /AcroForm dict or its /Fields array */
+	KYSO_PDF_CHANGE_PAGE_ANNOTS,  /* a page where only /Annots changed, or its /Annots array */
+	KYSO_PDF_CHANGE_CATALOG_FORM, /* catalog where only /AcroForm, /Perms, /DSS changed */
+	KYSO_PDF_CHANGE_APPEARANCE,   /* a form XObject (widget appearance) */
+	KYSO_PDF_CHANGE_DSS,          /* LTV data: /DSS, certs, CRLs, OCSP streams */
+	KYSO_PDF_CHANGE_XREF,         /* an xref stream or object stream (container) */
+	KYSO_PDF_CHANGE_OTHER,        /* anything else: page content, metadata, ... */
 } kyso_pdf_change_kind_t;
 
 typedef struct {
 	uint32_t num;
 	uint16_t gen;
 	kyso_pdf_change_kind_t kind;
-	bool is_new;                 /* object did not exist at that revision */
+	bool is_new; /* object did not exist at that revision */
 } kyso_pdf_change_t;
 
 /* Objects (re)defined by the xref sections written after the revision
  * that ends at offset end (absolute, e.g. a signature's covered_end), each
  * classified. *out is malloc'd (free()), *n may be 0. */
-kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change_t **out,
-                                  size_t *n, kyso_error_t *err);
+kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change_t **out, size_t *n,
+                                  kyso_error_t *err);
 /* English id of a change kind, e.g. "signature", "other". */
 const char *kyso_pdf_change_kind_id(kyso_pdf_change_kind_t kind);
 
@@ -242,14 +242,14 @@ typedef struct {
 } kyso_pdf_appearance_t;
 
 typedef struct {
-	const char *field_name;  /* NULL: "Signature1", "Signature2", ... (unique) */
-	const char *filter;      /* NULL: "Adobe.PPKLite" */
-	const char *sub_filter;  /* e.g. "ETSI.CAdES.detached" (required) */
-	bool doc_timestamp;      /* /Type /DocTimeStamp instead of /Sig */
-	size_t contents_size;    /* bytes reserved for the DER (hex is 2x), > 0 */
-	time_t signing_time;     /* /M; 0 = now */
+	const char *field_name; /* NULL: "Signature1", "Signature2", ... (unique) */
+	const char *filter;     /* NULL: "Adobe.PPKLite" */
+	const char *sub_filter; /* e.g. "ETSI.CAdES.detached" (required) */
+	bool doc_timestamp;     /* /Type /DocTimeStamp instead of /Sig */
+	size_t contents_size;   /* bytes reserved for the DER (hex is 2x), > 0 */
+	time_t signing_time;    /* /M; 0 = now */
 	const char *name, *reason, *location, *contact_info; /* UTF-8, optional */
-	long page;               /* 0-based page of the widget; -1 = last page */
+	long page;                               /* 0-based page of the widget; -1 = last page */
 	const kyso_pdf_appearance_t *appearance; /* NULL: invisible, /Rect [0 0 0 0] */
 	/* An empty signature field (/FT /Sig without /V) named field_name, or
 	 * when field_name is NULL the first one, is signed into (its widget,
@@ -260,11 +260,11 @@ typedef struct {
 
 /* Where the DER goes. Offsets are absolute in the output file. */
 typedef struct {
-	uint64_t contents_offset;  /* offset of the first hex digit (after '<') */
-	size_t contents_hex_len;   /* hex digits reserved = 2 * contents_size */
+	uint64_t contents_offset; /* offset of the first hex digit (after '<') */
+	size_t contents_hex_len;  /* hex digits reserved = 2 * contents_size */
 	uint64_t byte_range[4];
-	uint64_t file_size;        /* total size of the output */
-	char field_name[256];      /* name of the field signed (new or existing), UTF-8 */
+	uint64_t file_size;   /* total size of the output */
+	char field_name[256]; /* name of the field signed (new or existing), UTF-8 */
 } kyso_pdf_sig_slot_t;
 
 /* Writes original bytes + update to out (opened "w+b" or "wb", positioned at

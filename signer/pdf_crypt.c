@@ -127,7 +127,7 @@ static bool check_user_r4(const std_params_t *sp, const uint8_t key[16])
 		return false;
 	pdf_rc4(key, sp->n, h, out, 16);
 	for (int i = 1; i <= 19; i++) {
-		uint8_t k2[16];
+		uint8_t k2[16] = {0};
 		for (size_t j = 0; j < sp->n; j++)
 			k2[j] = (uint8_t)(key[j] ^ i);
 		pdf_rc4(k2, sp->n, out, out, 16);
@@ -135,8 +135,9 @@ static bool check_user_r4(const std_params_t *sp, const uint8_t key[16])
 	return memcmp(out, sp->u, 16) == 0;
 }
 
-static bool auth_r4(const std_params_t *sp, const char *pw, uint8_t key[16])
+static bool auth_r4(const std_params_t *sp, const char *pw, uint8_t key[16], bool *owner)
 {
+	*owner = false;
 	uint8_t padded[32];
 	pad_password(pw, padded);
 	if (key_r4(sp, padded, key) && check_user_r4(sp, key))
@@ -155,12 +156,13 @@ static bool auth_r4(const std_params_t *sp, const char *pw, uint8_t key[16])
 	} else {
 		memcpy(upw, sp->o, 32);
 		for (int i = 19; i >= 0; i--) {
-			uint8_t k2[16];
+			uint8_t k2[16] = {0};
 			for (size_t j = 0; j < sp->n; j++)
 				k2[j] = (uint8_t)(h[j] ^ i);
 			pdf_rc4(k2, sp->n, upw, upw, 32);
 		}
 	}
+	*owner = true;
 	return key_r4(sp, upw, key) && check_user_r4(sp, key);
 }
 
@@ -200,7 +202,8 @@ static bool hash_r6(int r, const uint8_t *pw, size_t pwlen, const uint8_t salt[8
 		unsigned sum = 0;
 		for (int j = 0; j < 16; j++)
 			sum += e[j];
-		const EVP_MD *md = sum % 3 == 0 ? EVP_sha256() : (sum % 3 == 1 ? EVP_sha384() : EVP_sha512());
+		const EVP_MD *md =
+		        sum % 3 == 0 ? EVP_sha256() : (sum % 3 == 1 ? EVP_sha384() : EVP_sha512());
 		klen = sum % 3 == 0 ? 32 : (sum % 3 == 1 ? 48 : 64);
 		const uint8_t *pp[1] = {e};
 		size_t pl[1] = {total};
@@ -218,8 +221,9 @@ static bool hash_r6(int r, const uint8_t *pw, size_t pwlen, const uint8_t salt[8
 	return ok;
 }
 
-static bool auth_r6(const std_params_t *sp, const char *pw, uint8_t key[32])
+static bool auth_r6(const std_params_t *sp, const char *pw, uint8_t key[32], bool *owner)
 {
+	*owner = false;
 	size_t pwlen = strlen(pw);
 	if (pwlen > 127)
 		pwlen = 127;
@@ -228,6 +232,7 @@ static bool auth_r6(const std_params_t *sp, const char *pw, uint8_t key[32])
 	if (sp->ulen < 48 || sp->olen < 48)
 		return false;
 	if (hash_r6(sp->r, p, pwlen, sp->o + 32, sp->u, 48, h) && memcmp(h, sp->o, 32) == 0) {
+		*owner = true;
 		return hash_r6(sp->r, p, pwlen, sp->o + 40, sp->u, 48, h) &&
 		       aes_cbc(false, h, 32, iv, sp->oe, 32, key);
 	}
@@ -297,10 +302,11 @@ kyso_err_t pdf_crypt_init(kyso_pdf_t *pdf, const char *password, kyso_error_t *e
 		goto out;
 	}
 	if (strcmp(filter, "Standard") != 0) {
-		rc = kyso_error_set(err, KYSO_ERR_ENCRYPTED,
-		                    _("The PDF is encrypted with the \"%s\" security handler, which is "
-		                      "not supported (only password encryption is)"),
-		                    filter);
+		rc = kyso_error_set(
+		        err, KYSO_ERR_ENCRYPTED,
+		        _("The PDF is encrypted with the \"%s\" security handler, which is "
+		          "not supported (only password encryption is)"),
+		        filter);
 		goto out;
 	}
 	int64_t v = 0, r = 0, len = 40, p = 0;
@@ -335,8 +341,8 @@ kyso_err_t pdf_crypt_init(kyso_pdf_t *pdf, const char *password, kyso_error_t *e
 		c->str = cf_method(enc, kyso_pdf_dict_get(enc, "StrF"));
 		sp.n = 16;
 		supported = c->stm != PDF_CRYPT_NONE && c->str != PDF_CRYPT_NONE &&
-		            c->stm != PDF_CRYPT_AESV3 && c->str != PDF_CRYPT_AESV3 && sp.olen >= 32 &&
-		            sp.ulen >= 32;
+		            c->stm != PDF_CRYPT_AESV3 && c->str != PDF_CRYPT_AESV3 &&
+		            sp.olen >= 32 && sp.ulen >= 32;
 		int64_t cflen;
 		const kyso_pdf_obj_t *cf =
 		        kyso_pdf_dict_get(kyso_pdf_dict_get(enc, "CF"),
@@ -354,13 +360,15 @@ kyso_err_t pdf_crypt_init(kyso_pdf_t *pdf, const char *password, kyso_error_t *e
 		            copy_str(kyso_pdf_dict_get(enc, "UE"), sp.ue, 32, NULL);
 	}
 	if (!supported) {
-		rc = kyso_error_set(err, KYSO_ERR_ENCRYPTED,
-		                    _("The PDF uses an unsupported encryption method (V=%lld, R=%lld)"),
-		                    (long long)v, (long long)r);
+		rc = kyso_error_set(
+		        err, KYSO_ERR_ENCRYPTED,
+		        _("The PDF uses an unsupported encryption method (V=%lld, R=%lld)"),
+		        (long long)v, (long long)r);
 		goto out;
 	}
 	const char *pw = password ? password : "";
-	bool ok = v == 5 ? auth_r6(&sp, pw, c->key) : auth_r4(&sp, pw, c->key);
+	bool owner = false;
+	bool ok = v == 5 ? auth_r6(&sp, pw, c->key, &owner) : auth_r4(&sp, pw, c->key, &owner);
 	if (!ok) {
 		rc = kyso_error_set(err, KYSO_ERR_BAD_PASSWORD, "%s",
 		                    password && *password
@@ -375,6 +383,8 @@ kyso_err_t pdf_crypt_init(kyso_pdf_t *pdf, const char *password, kyso_error_t *e
 	c->key_len = sp.n;
 	c->encrypt_metadata = sp.encrypt_metadata;
 	c->encrypt_num = enum_;
+	c->owner = owner;
+	c->perms = sp.p;
 out:
 	kyso_pdf_obj_free(enc);
 	return rc;
@@ -432,7 +442,8 @@ kyso_err_t pdf_crypt_buf(kyso_pdf_t *pdf, bool encrypt, bool is_stream, uint32_t
 		size_t padn = 16 - len % 16;
 		size_t total = len + padn;
 		uint8_t *tmp = malloc(total);
-		if (!tmp || RAND_bytes(iv, 16) != 1 || kyso_buf_reserve(out, total + 16) != KYSO_OK) {
+		if (!tmp || RAND_bytes(iv, 16) != 1 ||
+		    kyso_buf_reserve(out, total + 16) != KYSO_OK) {
 			free(tmp);
 			return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
 		}
@@ -486,7 +497,8 @@ static kyso_err_t crypt_tree(kyso_pdf_t *pdf, kyso_pdf_obj_t *o, uint32_t num, u
 			kyso_buf_free(&out);
 			return rc;
 		}
-		kyso_pdf_obj_t *n = pdf_obj_string(out.data ? out.data : (const uint8_t *)"", out.len);
+		kyso_pdf_obj_t *n =
+		        pdf_obj_string(out.data ? out.data : (const uint8_t *)"", out.len);
 		kyso_buf_free(&out);
 		if (!n)
 			return KYSO_ERR_NOMEM;
@@ -497,7 +509,8 @@ static kyso_err_t crypt_tree(kyso_pdf_t *pdf, kyso_pdf_obj_t *o, uint32_t num, u
 	}
 	case KYSO_PDF_ARRAY:
 		for (size_t i = 0; i < o->u.arr.n; i++) {
-			kyso_err_t rc = crypt_tree(pdf, o->u.arr.items[i], num, gen, depth + 1, err);
+			kyso_err_t rc =
+			        crypt_tree(pdf, o->u.arr.items[i], num, gen, depth + 1, err);
 			if (rc != KYSO_OK)
 				return rc;
 		}
@@ -506,12 +519,14 @@ static kyso_err_t crypt_tree(kyso_pdf_t *pdf, kyso_pdf_obj_t *o, uint32_t num, u
 		return crypt_tree(pdf, o->u.stream.dict, num, gen, depth + 1, err);
 	case KYSO_PDF_DICT: {
 		const kyso_pdf_obj_t *t = kyso_pdf_dict_get(o, "Type");
-		bool sig = kyso_pdf_obj_is_name(t, "Sig") || kyso_pdf_obj_is_name(t, "DocTimeStamp") ||
+		bool sig = kyso_pdf_obj_is_name(t, "Sig") ||
+		           kyso_pdf_obj_is_name(t, "DocTimeStamp") ||
 		           (kyso_pdf_dict_get(o, "ByteRange") && kyso_pdf_dict_get(o, "Contents"));
 		for (size_t i = 0; i < o->u.dict.n; i++) {
 			if (sig && strcmp(o->u.dict.keys[i], "Contents") == 0)
 				continue; /* signature /Contents is never encrypted */
-			kyso_err_t rc = crypt_tree(pdf, o->u.dict.vals[i], num, gen, depth + 1, err);
+			kyso_err_t rc =
+			        crypt_tree(pdf, o->u.dict.vals[i], num, gen, depth + 1, err);
 			if (rc != KYSO_OK)
 				return rc;
 		}

@@ -109,8 +109,9 @@ kyso_pdf_t *kyso_pdf_open(const char *path, const char *password, uint64_t max_s
 		pdf_repair_after_crypt(pdf);
 	}
 	if (!check_root(pdf)) {
-		kyso_error_set(err, KYSO_ERR_BAD_PDF,
-		               _("The PDF has no usable document catalog; it is damaged beyond repair"));
+		kyso_error_set(
+		        err, KYSO_ERR_BAD_PDF,
+		        _("The PDF has no usable document catalog; it is damaged beyond repair"));
 		goto fail;
 	}
 	return pdf;
@@ -229,8 +230,8 @@ kyso_pdf_obj_t *pdf_parse_indirect(kyso_pdf_t *pdf, uint64_t abs_off, uint32_t n
 	kyso_pdf_obj_t *o = NULL;
 	pdf_src_file(&s, pdf, abs_off);
 	if (pdf_lex(&s, &t) != TOK_INT || (num != UINT32_MAX && t.i != num)) {
-		kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object %u is not at the offset the xref gives"),
-		               num);
+		kyso_error_set(err, KYSO_ERR_BAD_PDF,
+		               _("Object %u is not at the offset the xref gives"), num);
 		goto out;
 	}
 	uint16_t gen = 0;
@@ -240,8 +241,8 @@ kyso_pdf_obj_t *pdf_parse_indirect(kyso_pdf_t *pdf, uint64_t abs_off, uint32_t n
 	if (gen_out)
 		*gen_out = gen;
 	if (!gen_ok || !expect_keyword(&s, &t, "obj")) {
-		kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object %u is not at the offset the xref gives"),
-		               num);
+		kyso_error_set(err, KYSO_ERR_BAD_PDF,
+		               _("Object %u is not at the offset the xref gives"), num);
 		goto out;
 	}
 	o = pdf_parse_object(&s, 0, err);
@@ -310,7 +311,8 @@ kyso_pdf_obj_t *pdf_load_entry(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_ent
                                kyso_error_t *err)
 {
 	if (pdf->load_depth > 16) {
-		kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object %u refers to itself in a loop"), num);
+		kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object %u refers to itself in a loop"),
+		               num);
 		return NULL;
 	}
 	kyso_pdf_obj_t *o = NULL;
@@ -330,7 +332,8 @@ kyso_pdf_obj_t *pdf_load_entry(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_ent
 		}
 	} else if (e->type == XREF_COMPRESSED) {
 		if (e->off > UINT32_MAX)
-			kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object %u: bad object stream"), num);
+			kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object %u: bad object stream"),
+			               num);
 		else
 			o = pdf_objstm_load(pdf, (uint32_t)e->off, e->idx, num, err);
 	} else {
@@ -407,8 +410,8 @@ kyso_pdf_obj_t *kyso_pdf_catalog(kyso_pdf_t *pdf, kyso_error_t *err)
 
 /* ---- streams ---- */
 
-kyso_err_t pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, size_t max,
-                             kyso_buf_t *out, bool *decoded, kyso_error_t *err)
+kyso_err_t pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, size_t max, kyso_buf_t *out,
+                             bool *decoded, kyso_error_t *err)
 {
 	if (!st || st->type != KYSO_PDF_STREAM)
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s", _("Object is not a stream"));
@@ -448,7 +451,8 @@ kyso_err_t pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, size_t m
 	size_t nf = filt && filt->type == KYSO_PDF_ARRAY ? filt->u.arr.n : (filt ? 1 : 0);
 	*decoded = true;
 	for (size_t i = 0; i < nf; i++) {
-		const kyso_pdf_obj_t *f = filt->type == KYSO_PDF_ARRAY ? filt->u.arr.items[i] : filt;
+		const kyso_pdf_obj_t *f =
+		        filt->type == KYSO_PDF_ARRAY ? filt->u.arr.items[i] : filt;
 		const kyso_pdf_obj_t *p = parms && parms->type == KYSO_PDF_ARRAY
 		                                  ? kyso_pdf_array_get(parms, i)
 		                                  : parms;
@@ -477,8 +481,8 @@ kyso_err_t pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, size_t m
 					return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
 					                      _("Unsupported stream predictor"));
 				}
-				rc = pdf_png_unpredict(&raw, (int)pred, (int)colors, (int)bpc, (int)cols,
-				                       err);
+				rc = pdf_png_unpredict(&raw, (int)pred, (int)colors, (int)bpc,
+				                       (int)cols, err);
 				if (rc != KYSO_OK) {
 					kyso_buf_free(&raw);
 					return rc;
@@ -622,7 +626,8 @@ kyso_pdf_obj_t *kyso_pdf_page(kyso_pdf_t *pdf, long index, uint32_t *num_out, ky
 	}
 	for (size_t i = 0; i < acc->u.dict.n; i++)
 		if (!kyso_pdf_dict_get(page, acc->u.dict.keys[i]))
-			pdf_dict_set(page, acc->u.dict.keys[i], kyso_pdf_obj_copy(acc->u.dict.vals[i]));
+			pdf_dict_set(page, acc->u.dict.keys[i],
+			             kyso_pdf_obj_copy(acc->u.dict.vals[i]));
 	kyso_pdf_obj_free(acc);
 	return page;
 }
@@ -636,20 +641,24 @@ int kyso_pdf_docmdp(kyso_pdf_t *pdf, kyso_error_t *err)
 		return -1;
 	kyso_pdf_obj_t *perms = kyso_pdf_resolve(pdf, kyso_pdf_dict_get(cat, "Perms"), NULL);
 	kyso_pdf_obj_free(cat);
-	kyso_pdf_obj_t *sig = perms ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(perms, "DocMDP"), NULL)
-	                            : NULL;
+	kyso_pdf_obj_t *sig =
+	        perms ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(perms, "DocMDP"), NULL) : NULL;
 	kyso_pdf_obj_free(perms);
 	int p = 0;
 	if (sig && sig->type == KYSO_PDF_DICT) {
 		p = 2;
-		kyso_pdf_obj_t *refs = kyso_pdf_resolve(pdf, kyso_pdf_dict_get(sig, "Reference"), NULL);
+		kyso_pdf_obj_t *refs =
+		        kyso_pdf_resolve(pdf, kyso_pdf_dict_get(sig, "Reference"), NULL);
 		for (size_t i = 0; i < kyso_pdf_array_len(refs); i++) {
-			kyso_pdf_obj_t *r = kyso_pdf_resolve(pdf, kyso_pdf_array_get(refs, i), NULL);
-			if (kyso_pdf_obj_is_name(kyso_pdf_dict_get(r, "TransformMethod"), "DocMDP")) {
+			kyso_pdf_obj_t *r =
+			        kyso_pdf_resolve(pdf, kyso_pdf_array_get(refs, i), NULL);
+			if (kyso_pdf_obj_is_name(kyso_pdf_dict_get(r, "TransformMethod"),
+			                         "DocMDP")) {
 				kyso_pdf_obj_t *tp = kyso_pdf_resolve(
 				        pdf, kyso_pdf_dict_get(r, "TransformParams"), NULL);
 				int64_t v;
-				if (kyso_pdf_obj_int(kyso_pdf_dict_get(tp, "P"), &v) && v >= 1 && v <= 3)
+				if (kyso_pdf_obj_int(kyso_pdf_dict_get(tp, "P"), &v) && v >= 1 &&
+				    v <= 3)
 					p = (int)v;
 				kyso_pdf_obj_free(tp);
 			}

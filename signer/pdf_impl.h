@@ -5,14 +5,14 @@
 #include "pdf.h"
 
 /* Limits against PDF bombs. */
-#define PDF_MAX_OBJECTS      (8u * 1024 * 1024) /* object numbers */
-#define PDF_MAX_DEPTH        64                 /* nesting of arrays/dicts */
-#define PDF_MAX_STRING       (16u * 1024 * 1024)
-#define PDF_MAX_DECODED      (64u * 1024 * 1024) /* xref/object stream decoded size */
-#define PDF_MAX_SECTIONS     4096
-#define PDF_MAX_OBJSTM_N     1000000
-#define PDF_BLOCK_SIZE       4096
-#define PDF_BLOCK_COUNT      16
+#define PDF_MAX_OBJECTS  (8u * 1024 * 1024) /* object numbers */
+#define PDF_MAX_DEPTH    64                 /* nesting of arrays/dicts */
+#define PDF_MAX_STRING   (16u * 1024 * 1024)
+#define PDF_MAX_DECODED  (64u * 1024 * 1024) /* xref/object stream decoded size */
+#define PDF_MAX_SECTIONS 4096
+#define PDF_MAX_OBJSTM_N 1000000
+#define PDF_BLOCK_SIZE   4096
+#define PDF_BLOCK_COUNT  16
 
 struct kyso_pdf_obj {
 	kyso_pdf_type_t type;
@@ -52,8 +52,8 @@ struct kyso_pdf_obj {
 enum { XREF_FREE = 0, XREF_OFFSET = 1, XREF_COMPRESSED = 2, XREF_NONE = 3 };
 
 typedef struct {
-	uint64_t off;   /* offset relative to the header, or object stream number */
-	uint32_t idx;   /* index inside the object stream */
+	uint64_t off; /* offset relative to the header, or object stream number */
+	uint32_t idx; /* index inside the object stream */
 	uint16_t gen;
 	uint8_t type;
 } pdf_xref_entry_t;
@@ -65,17 +65,22 @@ typedef struct {
 
 /* One xref section (newest first in kyso_pdf::sections). */
 typedef struct {
-	uint64_t offset;          /* relative to the header */
+	uint64_t offset; /* relative to the header */
 	bool is_stream;
-	uint32_t stream_num;      /* object number of the xref stream */
-	pdf_xref_item_t *items;   /* sorted by num */
+	uint32_t stream_num;    /* object number of the xref stream */
+	pdf_xref_item_t *items; /* sorted by num */
 	size_t n, cap;
 	kyso_pdf_obj_t *trailer;
 } pdf_section_t;
 
 /* Standard security handler state. */
-typedef enum { PDF_CRYPT_NONE, PDF_CRYPT_RC4, PDF_CRYPT_AESV2, PDF_CRYPT_AESV3,
-	       PDF_CRYPT_IDENTITY } pdf_cipher_t;
+typedef enum {
+	PDF_CRYPT_NONE,
+	PDF_CRYPT_RC4,
+	PDF_CRYPT_AESV2,
+	PDF_CRYPT_AESV3,
+	PDF_CRYPT_IDENTITY
+} pdf_cipher_t;
 
 typedef struct {
 	bool on;
@@ -84,6 +89,8 @@ typedef struct {
 	uint8_t key[32];
 	pdf_cipher_t stm, str;
 	bool encrypt_metadata;
+	bool owner;           /* opened with the owner password */
+	int32_t perms;        /* /P */
 	uint32_t encrypt_num; /* object number of /Encrypt (not encrypted) */
 } pdf_crypt_t;
 
@@ -135,10 +142,10 @@ struct kyso_pdf {
 
 /* ---- byte source (file through the block cache, or memory) ---- */
 typedef struct {
-	kyso_pdf_t *pdf;       /* file source when mem == NULL */
+	kyso_pdf_t *pdf; /* file source when mem == NULL */
 	const uint8_t *mem;
-	uint64_t pos;          /* absolute file offset or index into mem */
-	uint64_t end;          /* exclusive */
+	uint64_t pos; /* absolute file offset or index into mem */
+	uint64_t end; /* exclusive */
 } pdf_src_t;
 
 void pdf_src_file(pdf_src_t *s, kyso_pdf_t *pdf, uint64_t pos);
@@ -192,8 +199,8 @@ void pdf_dict_remove(kyso_pdf_obj_t *dict, const char *key);
 /* Parses one object at the source; handles "N G R". NULL on error. */
 kyso_pdf_obj_t *pdf_parse_object(pdf_src_t *s, int depth, kyso_error_t *err);
 /* Serializes obj (strings encrypted for num/gen when the document is). */
-kyso_err_t pdf_obj_serialize(kyso_pdf_t *pdf, const kyso_pdf_obj_t *obj, uint32_t num,
-                             uint16_t gen, kyso_buf_t *out);
+kyso_err_t pdf_obj_serialize(kyso_pdf_t *pdf, const kyso_pdf_obj_t *obj, uint32_t num, uint16_t gen,
+                             kyso_buf_t *out);
 bool pdf_obj_equal(const kyso_pdf_obj_t *a, const kyso_pdf_obj_t *b);
 
 /* ---- document ---- */
@@ -231,7 +238,7 @@ kyso_err_t pdf_flate_decode(const uint8_t *in, size_t in_len, size_t max, kyso_b
 
 /* object streams */
 kyso_pdf_obj_t *pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t idx, uint32_t num,
-                                 kyso_error_t *err);
+                                kyso_error_t *err);
 
 /* Object numbers stored in object stream stm_num (malloc'd). */
 kyso_err_t pdf_objstm_list(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t **nums, size_t *n,
@@ -243,14 +250,13 @@ kyso_err_t pdf_crypt_init(kyso_pdf_t *pdf, const char *password, kyso_error_t *e
 kyso_err_t pdf_crypt_obj(kyso_pdf_t *pdf, kyso_pdf_obj_t *obj, uint32_t num, uint16_t gen,
                          kyso_error_t *err);
 /* Decrypts/encrypts a buffer for object num/gen. is_stream picks StmF/StrF. */
-kyso_err_t pdf_crypt_buf(kyso_pdf_t *pdf, bool encrypt, bool is_stream, uint32_t num,
-                         uint16_t gen, const uint8_t *in, size_t len, kyso_buf_t *out,
-                         kyso_error_t *err);
+kyso_err_t pdf_crypt_buf(kyso_pdf_t *pdf, bool encrypt, bool is_stream, uint32_t num, uint16_t gen,
+                         const uint8_t *in, size_t len, kyso_buf_t *out, kyso_error_t *err);
 void pdf_rc4(const uint8_t *key, size_t key_len, const uint8_t *in, uint8_t *out, size_t len);
 
 /* writing helpers */
 void pdf_write_name(kyso_buf_t *out, const char *name);
-kyso_err_t pdf_write_text_string(kyso_pdf_t *pdf, kyso_buf_t *out, const char *utf8,
-                                 uint32_t num, uint16_t gen);
+kyso_err_t pdf_write_text_string(kyso_pdf_t *pdf, kyso_buf_t *out, const char *utf8, uint32_t num,
+                                 uint16_t gen);
 
 #endif

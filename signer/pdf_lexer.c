@@ -118,7 +118,8 @@ static bool tok_putc(pdf_tok_t *t, int c)
 {
 	if (t->s.len >= PDF_MAX_STRING)
 		return false;
-	if (t->s.len + 2 > t->s.cap && kyso_buf_reserve(&t->s, t->s.len < 64 ? 64 : t->s.len) != KYSO_OK)
+	if (t->s.len + 2 > t->s.cap &&
+	    kyso_buf_reserve(&t->s, t->s.len < 64 ? 64 : t->s.len) != KYSO_OK)
 		return false;
 	t->s.data[t->s.len++] = (uint8_t)c;
 	t->s.data[t->s.len] = 0;
@@ -140,11 +141,21 @@ static pdf_tok_type_t lex_literal(pdf_src_t *s, pdf_tok_t *t)
 		} else if (c == '\\') {
 			c = pdf_src_get(s);
 			switch (c) {
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 't': c = '\t'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
 			case '\r':
 				if (pdf_src_peek(s) == '\n')
 					s->pos++;

@@ -114,7 +114,8 @@ kyso_pdf_obj_t *kyso_pdf_obj_copy(const kyso_pdf_obj_t *o)
 	case KYSO_PDF_DICT:
 		c = pdf_obj_new(KYSO_PDF_DICT);
 		for (size_t i = 0; c && i < o->u.dict.n; i++) {
-			if (!pdf_dict_set(c, o->u.dict.keys[i], kyso_pdf_obj_copy(o->u.dict.vals[i]))) {
+			if (!pdf_dict_set(c, o->u.dict.keys[i],
+			                  kyso_pdf_obj_copy(o->u.dict.vals[i]))) {
 				kyso_pdf_obj_free(c);
 				return NULL;
 			}
@@ -442,12 +443,14 @@ static kyso_pdf_obj_t *parse_container(pdf_src_t *s, pdf_tok_t *t, int depth, bo
 			return o;
 		if (tt == TOK_EOF || tt == TOK_ERROR) {
 			kyso_pdf_obj_free(o);
-			return parse_fail(err, is_dict ? "unterminated dictionary" : "unterminated array",
-			                  pos);
+			return parse_fail(
+			        err, is_dict ? "unterminated dictionary" : "unterminated array",
+			        pos);
 		}
 		if (is_dict) {
 			if (tt != TOK_NAME) {
-				/* tolerate junk keywords inside dictionaries (e.g. stray "endobj") */
+				/* tolerate junk keywords inside dictionaries (e.g. stray "endobj")
+				 */
 				if (tt == TOK_KEYWORD &&
 				    (strcmp((char *)t->s.data, "endobj") == 0 ||
 				     strcmp((char *)t->s.data, "stream") == 0)) {
@@ -491,7 +494,8 @@ static kyso_pdf_obj_t *parse_tok(pdf_src_t *s, pdf_tok_t *t, int depth, kyso_err
 	if (depth > PDF_MAX_DEPTH) {
 		if (err && err->code == KYSO_OK)
 			kyso_error_set(err, KYSO_ERR_BAD_PDF,
-			               _("The PDF nests objects too deeply (limit %d)"), PDF_MAX_DEPTH);
+			               _("The PDF nests objects too deeply (limit %d)"),
+			               PDF_MAX_DEPTH);
 		return NULL;
 	}
 	kyso_pdf_obj_t *o;
@@ -502,7 +506,8 @@ static kyso_pdf_obj_t *parse_tok(pdf_src_t *s, pdf_tok_t *t, int depth, kyso_err
 		if (v >= 0 && v <= UINT32_MAX) {
 			if (pdf_lex(s, t) == TOK_INT && t->i >= 0 && t->i <= 65535) {
 				int64_t g = t->i;
-				if (pdf_lex(s, t) == TOK_KEYWORD && strcmp((char *)t->s.data, "R") == 0)
+				if (pdf_lex(s, t) == TOK_KEYWORD &&
+				    strcmp((char *)t->s.data, "R") == 0)
 					return pdf_obj_ref((uint32_t)v, (uint16_t)g);
 			}
 		}
@@ -652,7 +657,8 @@ kyso_err_t pdf_write_text_string(kyso_pdf_t *pdf, kyso_buf_t *out, const char *u
 			}
 		}
 	}
-	kyso_err_t rc = write_string(pdf, out, u.data ? u.data : (const uint8_t *)"", u.len, num, gen);
+	kyso_err_t rc =
+	        write_string(pdf, out, u.data ? u.data : (const uint8_t *)"", u.len, num, gen);
 	kyso_buf_free(&u);
 	return rc;
 }
@@ -756,7 +762,8 @@ bool pdf_obj_equal(const kyso_pdf_obj_t *a, const kyso_pdf_obj_t *b)
 		if (a->u.dict.n != b->u.dict.n)
 			return false;
 		for (size_t i = 0; i < a->u.dict.n; i++)
-			if (!pdf_obj_equal(a->u.dict.vals[i], kyso_pdf_dict_get(b, a->u.dict.keys[i])))
+			if (!pdf_obj_equal(a->u.dict.vals[i],
+			                   kyso_pdf_dict_get(b, a->u.dict.keys[i])))
 				return false;
 		return true;
 	case KYSO_PDF_REF:

@@ -16,7 +16,8 @@ static kyso_err_t objstm_decode(kyso_pdf_t *pdf, uint32_t stm_num, kyso_error_t 
 	pdf->ostm_n = 0;
 	pdf->ostm_num = 0;
 	if (stm_num >= pdf->xref_n || pdf->xref[stm_num].type != XREF_OFFSET)
-		return kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object stream %u is missing"), stm_num);
+		return kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object stream %u is missing"),
+		                      stm_num);
 	pdf_xref_entry_t e = pdf->xref[stm_num];
 	kyso_pdf_obj_t *st = pdf_load_entry(pdf, stm_num, &e, err);
 	if (!st)
@@ -70,7 +71,7 @@ static kyso_err_t objstm_decode(kyso_pdf_t *pdf, uint32_t stm_num, kyso_error_t 
 }
 
 kyso_pdf_obj_t *pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t idx, uint32_t num,
-                                 kyso_error_t *err)
+                                kyso_error_t *err)
 {
 	if (stm_num == num)
 		return NULL;
@@ -83,8 +84,8 @@ kyso_pdf_obj_t *pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t idx,
 			;
 	}
 	if (k >= pdf->ostm_n || pdf->ostm_offs[k] >= pdf->ostm_data.len) {
-		kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object %u is not in object stream %u"), num,
-		               stm_num);
+		kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object %u is not in object stream %u"),
+		               num, stm_num);
 		return NULL;
 	}
 	pdf_src_t s;

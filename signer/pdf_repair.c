@@ -78,9 +78,11 @@ static kyso_err_t scan(kyso_pdf_t *pdf, uint64_t *trailers, size_t *ntrailers)
 					                      .type = XREF_OFFSET};
 					rc = pdf_xref_set(pdf, num, &e);
 				}
-			} else if (buf[i] == 't' && i + 7 <= n && memcmp(buf + i, "trailer", 7) == 0) {
+			} else if (buf[i] == 't' && i + 7 <= n &&
+			           memcmp(buf + i, "trailer", 7) == 0) {
 				if (*ntrailers == MAX_TRAILERS) {
-					memmove(trailers, trailers + 1, (MAX_TRAILERS - 1) * sizeof(*trailers));
+					memmove(trailers, trailers + 1,
+					        (MAX_TRAILERS - 1) * sizeof(*trailers));
 					(*ntrailers)--;
 				}
 				trailers[(*ntrailers)++] = pos + i + 7;
@@ -134,7 +136,8 @@ static void add_objstm_entries(kyso_pdf_t *pdf, kyso_pdf_obj_t *trailer, bool wa
 						continue;
 					if (on < pdf->xref_n && pdf->xref[on].type == XREF_OFFSET)
 						continue;
-					pdf_xref_entry_t ce = {.off = num, .idx = (uint32_t)k,
+					pdf_xref_entry_t ce = {.off = num,
+					                       .idx = (uint32_t)k,
 					                       .type = XREF_COMPRESSED};
 					pdf_xref_set(pdf, on, &ce);
 				}
@@ -170,15 +173,17 @@ kyso_err_t pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err)
 	kyso_err_t rc = trailers && tr ? scan(pdf, trailers, &ntrailers) : KYSO_ERR_NOMEM;
 	if (rc != KYSO_OK) {
 		kyso_error_set(err, rc, "%s",
-		               rc == KYSO_ERR_NOMEM ? _("Out of memory") : _("Too many objects in the PDF"));
+		               rc == KYSO_ERR_NOMEM ? _("Out of memory")
+		                                    : _("Too many objects in the PDF"));
 		goto out;
 	}
 	bool any = false;
 	for (uint32_t i = 0; i < pdf->xref_n && !any; i++)
 		any = pdf->xref[i].type == XREF_OFFSET;
 	if (!any) {
-		rc = kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
-		                    _("The PDF is truncated or damaged beyond repair (no objects found)"));
+		rc = kyso_error_set(
+		        err, KYSO_ERR_BAD_PDF, "%s",
+		        _("The PDF is truncated or damaged beyond repair (no objects found)"));
 		goto out;
 	}
 	/* the newest trailer with /Root first, then older ones fill in */
@@ -203,8 +208,9 @@ kyso_err_t pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err)
 		add_objstm_entries(pdf, tr, true);
 	}
 	if (!kyso_pdf_dict_get(tr, "Root")) {
-		rc = kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
-		                    _("The PDF is truncated or damaged beyond repair (no document catalog)"));
+		rc = kyso_error_set(
+		        err, KYSO_ERR_BAD_PDF, "%s",
+		        _("The PDF is truncated or damaged beyond repair (no document catalog)"));
 		goto out;
 	}
 	uint32_t size = pdf->xref_n;
@@ -214,7 +220,8 @@ kyso_err_t pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err)
 	pdf->repaired = true;
 	pdf->page_count = -1;
 	pdf_warn(pdf, "%s",
-	         _("The cross-reference table was damaged and has been rebuilt by scanning the file"));
+	         _("The cross-reference table was damaged and has been rebuilt by scanning the "
+	           "file"));
 	rc = KYSO_OK;
 out:
 	if (rc != KYSO_OK && tr) {

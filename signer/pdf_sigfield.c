@@ -69,7 +69,8 @@ kyso_err_t kyso_pdf_revisions(kyso_pdf_t *pdf, const kyso_pdf_revision_t **revs,
 				}
 				if (add_rev(pdf, end, startxref_before(pdf, pos + i)) != KYSO_OK) {
 					free(buf);
-					return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+					return kyso_error_set(err, KYSO_ERR_NOMEM, "%s",
+					                      _("Out of memory"));
 				}
 			}
 			if (pos + got >= pdf->size)
@@ -106,7 +107,8 @@ kyso_err_t kyso_pdf_hash_ranges(kyso_pdf_t *pdf, const uint64_t br[4], const EVP
 			size_t want = left > 65536 ? 65536 : (size_t)left;
 			size_t n = pdf_file_read(pdf, off, buf, want);
 			if (n != want) {
-				rc = kyso_error_set(err, KYSO_ERR_IO, "%s", _("Could not read the input PDF"));
+				rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
+				                    _("Could not read the input PDF"));
 				break;
 			}
 			EVP_DigestUpdate(c, buf, n);
@@ -233,8 +235,8 @@ static void add_sig(kyso_pdf_t *pdf, sig_list_t *l, const char *fullname,
 		kyso_pdf_obj_t *r = kyso_pdf_resolve(pdf, kyso_pdf_array_get(refs, i), NULL);
 		if (kyso_pdf_obj_is_name(kyso_pdf_dict_get(r, "TransformMethod"), "DocMDP")) {
 			int64_t pv = 2;
-			kyso_pdf_obj_t *tp = kyso_pdf_resolve(pdf, kyso_pdf_dict_get(r, "TransformParams"),
-			                                      NULL);
+			kyso_pdf_obj_t *tp = kyso_pdf_resolve(
+			        pdf, kyso_pdf_dict_get(r, "TransformParams"), NULL);
 			kyso_pdf_obj_int(kyso_pdf_dict_get(tp, "P"), &pv);
 			kyso_pdf_obj_free(tp);
 			s->docmdp_p = pv >= 1 && pv <= 3 ? (int)pv : 2;
@@ -288,8 +290,8 @@ kyso_err_t kyso_pdf_signatures(kyso_pdf_t *pdf, kyso_pdf_sig_info_t **out, size_
 	if (!cat)
 		return err->code;
 	kyso_pdf_obj_t *af = kyso_pdf_resolve(pdf, kyso_pdf_dict_get(cat, "AcroForm"), NULL);
-	kyso_pdf_obj_t *fields = af ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(af, "Fields"), NULL)
-	                            : NULL;
+	kyso_pdf_obj_t *fields =
+	        af ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(af, "Fields"), NULL) : NULL;
 	sig_list_t l;
 	memset(&l, 0, sizeof(l));
 	walk_fields(pdf, &l, fields, "", false, 0);
@@ -330,15 +332,24 @@ void kyso_pdf_sig_info_free(kyso_pdf_sig_info_t *v, size_t n)
 const char *kyso_pdf_change_kind_id(kyso_pdf_change_kind_t k)
 {
 	switch (k) {
-	case KYSO_PDF_CHANGE_SIGNATURE: return "signature";
-	case KYSO_PDF_CHANGE_FORM_FIELD: return "form-field";
-	case KYSO_PDF_CHANGE_ACROFORM: return "acroform";
-	case KYSO_PDF_CHANGE_PAGE_ANNOTS: return "page-annots";
-	case KYSO_PDF_CHANGE_CATALOG_FORM: return "catalog-form";
-	case KYSO_PDF_CHANGE_APPEARANCE: return "appearance";
-	case KYSO_PDF_CHANGE_DSS: return "dss";
-	case KYSO_PDF_CHANGE_XREF: return "xref";
-	case KYSO_PDF_CHANGE_OTHER: return "other";
+	case KYSO_PDF_CHANGE_SIGNATURE:
+		return "signature";
+	case KYSO_PDF_CHANGE_FORM_FIELD:
+		return "form-field";
+	case KYSO_PDF_CHANGE_ACROFORM:
+		return "acroform";
+	case KYSO_PDF_CHANGE_PAGE_ANNOTS:
+		return "page-annots";
+	case KYSO_PDF_CHANGE_CATALOG_FORM:
+		return "catalog-form";
+	case KYSO_PDF_CHANGE_APPEARANCE:
+		return "appearance";
+	case KYSO_PDF_CHANGE_DSS:
+		return "dss";
+	case KYSO_PDF_CHANGE_XREF:
+		return "xref";
+	case KYSO_PDF_CHANGE_OTHER:
+		return "other";
 	}
 	return "other";
 }
@@ -371,7 +382,8 @@ static bool only_keys_differ(const kyso_pdf_obj_t *a, const kyso_pdf_obj_t *b,
 			bool allowed = false;
 			for (size_t j = 0; j < nkeys; j++)
 				allowed = allowed || strcmp(k, keys[j]) == 0;
-			if (!allowed && !pdf_obj_equal(kyso_pdf_dict_value(x, i), kyso_pdf_dict_get(y, k)))
+			if (!allowed &&
+			    !pdf_obj_equal(kyso_pdf_dict_value(x, i), kyso_pdf_dict_get(y, k)))
 				return false;
 		}
 	}
@@ -385,7 +397,8 @@ static bool array_only_grew(const kyso_pdf_obj_t *old, const kyso_pdf_obj_t *nw)
 	for (size_t i = 0; i < kyso_pdf_array_len(old); i++) {
 		bool found = false;
 		for (size_t j = 0; j < kyso_pdf_array_len(nw) && !found; j++)
-			found = pdf_obj_equal(kyso_pdf_array_get(old, i), kyso_pdf_array_get(nw, j));
+			found = pdf_obj_equal(kyso_pdf_array_get(old, i),
+			                      kyso_pdf_array_get(nw, j));
 		if (!found)
 			return false;
 	}
@@ -405,11 +418,13 @@ static kyso_pdf_change_kind_t classify(kyso_pdf_t *pdf, uint32_t num, size_t fir
 	const kyso_pdf_obj_t *sub = kyso_pdf_dict_get(o, "Subtype");
 	if (!o) {
 		k = KYSO_PDF_CHANGE_OTHER;
-	} else if (kyso_pdf_obj_is_name(type, "Sig") || kyso_pdf_obj_is_name(type, "DocTimeStamp")) {
+	} else if (kyso_pdf_obj_is_name(type, "Sig") ||
+	           kyso_pdf_obj_is_name(type, "DocTimeStamp")) {
 		k = KYSO_PDF_CHANGE_SIGNATURE;
 	} else if (kyso_pdf_obj_is_name(type, "XRef") || kyso_pdf_obj_is_name(type, "ObjStm")) {
 		k = KYSO_PDF_CHANGE_XREF;
-	} else if (kyso_pdf_obj_is_name(sub, "Widget") || kyso_pdf_obj_is_name(kyso_pdf_dict_get(o, "FT"), "Sig")) {
+	} else if (kyso_pdf_obj_is_name(sub, "Widget") ||
+	           kyso_pdf_obj_is_name(kyso_pdf_dict_get(o, "FT"), "Sig")) {
 		k = KYSO_PDF_CHANGE_FORM_FIELD;
 	} else if (kyso_pdf_obj_is_name(type, "Catalog")) {
 		static const char *const keys[] = {"AcroForm", "Perms", "DSS", "Extensions"};
@@ -421,7 +436,8 @@ static kyso_pdf_change_kind_t classify(kyso_pdf_t *pdf, uint32_t num, size_t fir
 		                                             : KYSO_PDF_CHANGE_OTHER;
 	} else if (kyso_pdf_obj_type(o) == KYSO_PDF_DICT && kyso_pdf_dict_get(o, "Fields") &&
 	           (!old || kyso_pdf_dict_get(old, "Fields"))) {
-		static const char *const keys[] = {"Fields", "SigFlags", "DR", "DA", "NeedAppearances"};
+		static const char *const keys[] = {"Fields", "SigFlags", "DR", "DA",
+		                                   "NeedAppearances"};
 		k = !old || only_keys_differ(old, o, keys, 5) ? KYSO_PDF_CHANGE_ACROFORM
 		                                              : KYSO_PDF_CHANGE_OTHER;
 	} else if (kyso_pdf_obj_type(o) == KYSO_PDF_ARRAY && old && array_only_grew(old, o)) {
@@ -437,16 +453,17 @@ static kyso_pdf_change_kind_t classify(kyso_pdf_t *pdf, uint32_t num, size_t fir
 		else if (o->type == KYSO_PDF_STREAM || kyso_pdf_obj_is_name(type, "Font") ||
 		         kyso_pdf_obj_is_name(type, "FontDescriptor") ||
 		         kyso_pdf_obj_is_name(type, "XObject"))
-			k = o->type == KYSO_PDF_STREAM && !type && !sub ? KYSO_PDF_CHANGE_DSS
-			                                                 : KYSO_PDF_CHANGE_APPEARANCE;
+			k = o->type == KYSO_PDF_STREAM && !type && !sub
+			            ? KYSO_PDF_CHANGE_DSS
+			            : KYSO_PDF_CHANGE_APPEARANCE;
 	}
 	kyso_pdf_obj_free(o);
 	kyso_pdf_obj_free(old);
 	return k;
 }
 
-kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change_t **out,
-                                  size_t *n, kyso_error_t *err)
+kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change_t **out, size_t *n,
+                                  kyso_error_t *err)
 {
 	*out = NULL;
 	*n = 0;
@@ -460,8 +477,8 @@ kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change
 		first_old++;
 	uint32_t fields_num = 0;
 	kyso_pdf_obj_t *cat = kyso_pdf_catalog(pdf, NULL);
-	kyso_pdf_obj_t *af = cat ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(cat, "AcroForm"), NULL)
-	                         : NULL;
+	kyso_pdf_obj_t *af =
+	        cat ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(cat, "AcroForm"), NULL) : NULL;
 	kyso_pdf_obj_ref(kyso_pdf_dict_get(af, "Fields"), &fields_num, NULL);
 	kyso_pdf_obj_free(af);
 	kyso_pdf_obj_free(cat);
@@ -487,7 +504,8 @@ kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change
 				if (!p) {
 					free(v);
 					pdf->repairing = was_repairing;
-					return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+					return kyso_error_set(err, KYSO_ERR_NOMEM, "%s",
+					                      _("Out of memory"));
 				}
 				v = p;
 			}

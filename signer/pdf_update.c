@@ -18,8 +18,8 @@ typedef struct {
 
 typedef struct {
 	kyso_pdf_t *pdf;
-	kyso_buf_t u;       /* the appended bytes */
-	uint64_t base_rel;  /* offset of u[0] relative to the header */
+	kyso_buf_t u;      /* the appended bytes */
+	uint64_t base_rel; /* offset of u[0] relative to the header */
 	new_obj_t *objs;
 	size_t nobjs, cap;
 	uint32_t next_num;
@@ -191,8 +191,8 @@ static kyso_err_t add_to_array_obj(writer_t *w, kyso_pdf_obj_t *owner, const cha
 		kyso_pdf_obj_free(arr);
 		v = NULL; /* broken: replace by a direct array */
 	}
-	kyso_pdf_obj_t *arr = v && v->type == KYSO_PDF_ARRAY ? kyso_pdf_obj_copy(v)
-	                                                     : pdf_obj_new(KYSO_PDF_ARRAY);
+	kyso_pdf_obj_t *arr =
+	        v && v->type == KYSO_PDF_ARRAY ? kyso_pdf_obj_copy(v) : pdf_obj_new(KYSO_PDF_ARRAY);
 	if (!arr)
 		return KYSO_ERR_NOMEM;
 	if (!pdf_array_push(arr, pdf_obj_ref(field_num, 0))) {
@@ -233,8 +233,8 @@ static kyso_err_t update_acroform(writer_t *w, kyso_pdf_obj_t *cat, uint32_t roo
 		cat_changed = true;
 	}
 	bool af_changed = false;
-	kyso_err_t rc = field_num ? add_to_array_obj(w, afd, "Fields", field_num, &af_changed)
-	                          : KYSO_OK;
+	kyso_err_t rc =
+	        field_num ? add_to_array_obj(w, afd, "Fields", field_num, &af_changed) : KYSO_OK;
 	if (rc == KYSO_OK && !pdf_dict_set(afd, "SigFlags", pdf_obj_int(3)))
 		rc = KYSO_ERR_NOMEM;
 	if (rc == KYSO_OK) {
@@ -309,8 +309,8 @@ static void entry_for(const writer_t *w, uint32_t num, pdf_xref_entry_t *e)
 			return;
 		}
 	}
-	if (num < w->pdf->xref_n && (w->pdf->xref[num].type == XREF_OFFSET ||
-	                             w->pdf->xref[num].type == XREF_COMPRESSED)) {
+	if (num < w->pdf->xref_n &&
+	    (w->pdf->xref[num].type == XREF_OFFSET || w->pdf->xref[num].type == XREF_COMPRESSED)) {
 		*e = w->pdf->xref[num];
 		return;
 	}
@@ -341,7 +341,8 @@ static void write_classic_xref(writer_t *w, uint32_t size)
 			kyso_buf_printf(&w->u, "%u %zu\n", w->objs[i].num, j - i);
 			for (size_t k = i; k < j; k++)
 				kyso_buf_printf(&w->u, "%010llu %05u n\r\n",
-				                (unsigned long long)w->objs[k].off, (unsigned)w->objs[k].gen);
+				                (unsigned long long)w->objs[k].off,
+				                (unsigned)w->objs[k].gen);
 			i = j;
 		}
 	}
@@ -397,7 +398,8 @@ static void write_stream_xref(writer_t *w, uint32_t xnum, uint32_t size)
 		for (uint32_t n = 0; n < size; n++) {
 			pdf_xref_entry_t e;
 			entry_for(w, n, &e);
-			put_be(&data, e.type == XREF_OFFSET ? 1 : (e.type == XREF_COMPRESSED ? 2 : 0), 1);
+			put_be(&data,
+			       e.type == XREF_OFFSET ? 1 : (e.type == XREF_COMPRESSED ? 2 : 0), 1);
 			put_be(&data, e.type == XREF_FREE ? 0 : e.off, w2);
 			put_be(&data, e.type == XREF_COMPRESSED ? e.idx : e.gen, w3);
 		}
@@ -462,8 +464,9 @@ static kyso_err_t copy_and_hash(kyso_pdf_t *pdf, FILE *out, EVP_MD_CTX *md, kyso
 		size_t want = left > 65536 ? 65536 : (size_t)left;
 		size_t n = fread(buf, 1, want, pdf->f);
 		if (n != want) {
-			rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
-			                    _("The input PDF changed or could not be read while signing"));
+			rc = kyso_error_set(
+			        err, KYSO_ERR_IO, "%s",
+			        _("The input PDF changed or could not be read while signing"));
 			break;
 		}
 		if (EVP_DigestUpdate(md, buf, n) != 1) {
@@ -496,9 +499,20 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	if (mdp < 0)
 		return err->code;
 	if (mdp == 1)
-		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, "%s",
-		                      _("The document is certified with \"no changes allowed\" (DocMDP "
-		                        "P=1); adding a signature would invalidate the certification"));
+		return kyso_error_set(
+		        err, KYSO_ERR_BAD_INPUT, "%s",
+		        _("The document is certified with \"no changes allowed\" (DocMDP "
+		          "P=1); adding a signature would invalidate the certification"));
+	/* the author's permissions bind a user-password opener: signing needs
+	 * "fill in forms / sign" (bit 9, R>=3) or "annotate and fill in" (bit 6) */
+	if (pdf->crypt.on && !pdf->crypt.owner) {
+		uint32_t pb = (uint32_t)pdf->crypt.perms;
+		bool allowed = (pb & 32u) || (pdf->crypt.r >= 3 && (pb & 256u));
+		if (!allowed)
+			return kyso_error_set(err, KYSO_ERR_BAD_INPUT, "%s",
+			                      _("The document's security settings do not allow "
+			                        "signing; open it with the owner password"));
+	}
 	long pages = kyso_pdf_page_count(pdf, err);
 	if (pages <= 0)
 		return err->code ? err->code
@@ -548,8 +562,8 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	{
 		const kyso_pdf_obj_t *af = kyso_pdf_dict_get(cat, "AcroForm");
 		afd = kyso_pdf_resolve(pdf, af, NULL);
-		kyso_pdf_obj_t *fields = afd ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(afd, "Fields"), NULL)
-		                             : NULL;
+		kyso_pdf_obj_t *fields =
+		        afd ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(afd, "Fields"), NULL) : NULL;
 		if (!p->always_new_field)
 			existing = find_empty_sig_field(pdf, fields, fname, &exf);
 		if (!existing && fname && name_used(pdf, fields, fname)) {
@@ -565,7 +579,8 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 		}
 		kyso_pdf_obj_free(fields);
 		if (!fname && !existing) {
-			rc = kyso_error_set(err, KYSO_ERR_EXISTS, "%s", _("Too many signature fields"));
+			rc = kyso_error_set(err, KYSO_ERR_EXISTS, "%s",
+			                    _("Too many signature fields"));
 			goto out;
 		}
 	}
@@ -652,7 +667,8 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 			ht = -ht;
 		kyso_buf_t head;
 		kyso_buf_init(&head);
-		kyso_buf_printf(&head, "<</Type/XObject/Subtype/Form/BBox [0 0 %.3f %.3f]/Resources %s>>",
+		kyso_buf_printf(&head,
+		                "<</Type/XObject/Subtype/Form/BBox [0 0 %.3f %.3f]/Resources %s>>",
 		                wd, ht, ap->resources ? ap->resources : "<<>>");
 		kyso_buf_append(&head, "", 1);
 		write_stream(&w, ap_num, (const char *)head.data, extra, nextra,
@@ -661,8 +677,8 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 		for (size_t i = 0; i < nextra; i++) {
 			const kyso_pdf_new_obj_t *o = &ap->objects[i];
 			if (o->data) {
-				write_stream(&w, extra[i], o->dict ? o->dict : "<<>>", extra, nextra, o->data,
-				             o->data_len);
+				write_stream(&w, extra[i], o->dict ? o->dict : "<<>>", extra,
+				             nextra, o->data, o->data_len);
 			} else {
 				obj_begin(&w, extra[i], 0);
 				put_subst(&w, o->dict ? o->dict : "null", extra, nextra);
@@ -720,13 +736,14 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 
 	/* byte range */
 	uint64_t total = pdf->size + w.u.len;
-	uint64_t lt = pdf->size + hex_at - 1;      /* offset of '<' */
+	uint64_t lt = pdf->size + hex_at - 1;           /* offset of '<' */
 	uint64_t gt = pdf->size + hex_at + hex_len + 1; /* just after '>' */
 	char br[BR_WIDTH + 1];
 	int bl = snprintf(br, sizeof(br), "[0 %llu %llu %llu]", (unsigned long long)lt,
 	                  (unsigned long long)gt, (unsigned long long)(total - gt));
 	if (bl <= 0 || bl > BR_WIDTH) {
-		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Could not build the signature update"));
+		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s",
+		                    _("Could not build the signature update"));
 		goto out;
 	}
 	memcpy(w.u.data + br_at, br, (size_t)bl);
@@ -746,8 +763,8 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	if (rc != KYSO_OK)
 		goto out;
 	if (EVP_DigestUpdate(mdc, w.u.data, hex_at - 1) != 1 ||
-	    EVP_DigestUpdate(mdc, w.u.data + hex_at + hex_len + 1, w.u.len - hex_at - hex_len - 1) !=
-	            1 ||
+	    EVP_DigestUpdate(mdc, w.u.data + hex_at + hex_len + 1,
+	                     w.u.len - hex_at - hex_len - 1) != 1 ||
 	    EVP_DigestFinal_ex(mdc, digest, digest_len) != 1) {
 		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
 		goto out;
@@ -788,9 +805,9 @@ kyso_err_t kyso_pdf_sig_fill(FILE *out, const kyso_pdf_sig_slot_t *slot, const u
                              size_t der_len, kyso_error_t *err)
 {
 	if (!slot || der_len * 2 > slot->contents_hex_len)
-		return kyso_error_set(err, KYSO_ERR_INTERNAL,
-		                      _("The signature (%zu bytes) does not fit the reserved space"),
-		                      der_len);
+		return kyso_error_set(
+		        err, KYSO_ERR_INTERNAL,
+		        _("The signature (%zu bytes) does not fit the reserved space"), der_len);
 	char *hex = malloc(der_len * 2 + 1);
 	if (!hex)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));

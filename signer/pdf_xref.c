@@ -168,11 +168,13 @@ static kyso_err_t parse_classic(kyso_pdf_t *pdf, uint64_t abs, pdf_section_t *se
 				goto bad;
 			int64_t num = first + k;
 			/* common producer bug: table starting at 1 with the free head */
-			if (first == 1 && k == 0 && t.s.data[0] == 'f' && off == 0 && gen == 65535) {
+			if (first == 1 && k == 0 && t.s.data[0] == 'f' && off == 0 &&
+			    gen == 65535) {
 				first = 0;
 				num = 0;
 			}
-			pdf_xref_entry_t e = {.off = (uint64_t)off, .gen = (uint16_t)(gen & 0xffff),
+			pdf_xref_entry_t e = {.off = (uint64_t)off,
+			                      .gen = (uint16_t)(gen & 0xffff),
 			                      .type = t.s.data[0] == 'n' ? XREF_OFFSET : XREF_FREE};
 			if (e.type == XREF_OFFSET && (off == 0 || (uint64_t)off >= filemax))
 				e.type = XREF_FREE; /* points nowhere; treated as free */
@@ -202,9 +204,10 @@ static kyso_err_t parse_stream_section(kyso_pdf_t *pdf, uint64_t rel, pdf_sectio
                                        kyso_error_t *err)
 {
 	if (rel >= pdf->size - pdf->hdr)
-		return kyso_error_set(err, KYSO_ERR_BAD_PDF,
-		                      _("The cross-reference offset %llu is past the end of the file"),
-		                      (unsigned long long)rel);
+		return kyso_error_set(
+		        err, KYSO_ERR_BAD_PDF,
+		        _("The cross-reference offset %llu is past the end of the file"),
+		        (unsigned long long)rel);
 	uint16_t gen;
 	kyso_pdf_obj_t *st = pdf_parse_indirect(pdf, pdf->hdr + rel, UINT32_MAX, &gen, err);
 	if (!st)
@@ -243,9 +246,10 @@ static kyso_err_t parse_section(kyso_pdf_t *pdf, uint64_t rel, pdf_section_t *se
 	sec->offset = rel;
 	uint64_t abs = pdf->hdr + rel;
 	if (abs >= pdf->size)
-		return kyso_error_set(err, KYSO_ERR_BAD_PDF,
-		                      _("The cross-reference offset %llu is past the end of the file"),
-		                      (unsigned long long)rel);
+		return kyso_error_set(
+		        err, KYSO_ERR_BAD_PDF,
+		        _("The cross-reference offset %llu is past the end of the file"),
+		        (unsigned long long)rel);
 	pdf_src_t s;
 	pdf_src_file(&s, pdf, abs);
 	pdf_skip_ws(&s);
@@ -268,16 +272,18 @@ static kyso_err_t parse_section(kyso_pdf_t *pdf, uint64_t rel, pdf_section_t *se
 						continue;
 					pdf_section_t view = *sec;
 					view.n = base_n; /* sorted part only */
-					pdf_xref_entry_t *te =
-					        (pdf_xref_entry_t *)pdf_section_find(&view, hs.items[i].num);
+					pdf_xref_entry_t *te = (pdf_xref_entry_t *)pdf_section_find(
+					        &view, hs.items[i].num);
 					if (!te)
-						rc = pdf_section_add(sec, hs.items[i].num, &hs.items[i].e);
+						rc = pdf_section_add(sec, hs.items[i].num,
+						                     &hs.items[i].e);
 					else if (te->type == XREF_FREE)
 						*te = hs.items[i].e;
 				}
 				pdf_section_sort(sec);
 			} else {
-				pdf_warn(pdf, _("The hybrid cross-reference stream is damaged (%s)"),
+				pdf_warn(pdf,
+				         _("The hybrid cross-reference stream is damaged (%s)"),
 				         kyso_error_message(&he));
 			}
 			free(hs.items);
@@ -302,7 +308,8 @@ kyso_err_t pdf_xref_load(kyso_pdf_t *pdf, kyso_error_t *err)
 	for (;;) {
 		for (size_t i = 0; i < nseen; i++) {
 			if (seen[i] == off) {
-				pdf_warn(pdf, "%s", _("The /Prev chain of cross-reference sections loops"));
+				pdf_warn(pdf, "%s",
+				         _("The /Prev chain of cross-reference sections loops"));
 				goto merged;
 			}
 		}
@@ -354,7 +361,8 @@ merged:
 		for (size_t k = 0; k < 4; k++) {
 			if (kyso_pdf_dict_get(pdf->trailer, keys[k]))
 				continue;
-			const kyso_pdf_obj_t *v = kyso_pdf_dict_get(pdf->sections[s].trailer, keys[k]);
+			const kyso_pdf_obj_t *v =
+			        kyso_pdf_dict_get(pdf->sections[s].trailer, keys[k]);
 			if (v)
 				pdf_dict_set(pdf->trailer, keys[k], kyso_pdf_obj_copy(v));
 		}

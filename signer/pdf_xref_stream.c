@@ -27,9 +27,9 @@ kyso_err_t pdf_flate_decode(const uint8_t *in, size_t in_len, size_t max, kyso_b
 		size_t got = sizeof(chunk) - z.avail_out;
 		if (got) {
 			if (out->len + got > max) {
-				rc = kyso_error_set(err, KYSO_ERR_BAD_PDF,
-				                    _("A stream decodes to more than %zu bytes (limit)"),
-				                    max);
+				rc = kyso_error_set(
+				        err, KYSO_ERR_BAD_PDF,
+				        _("A stream decodes to more than %zu bytes (limit)"), max);
 				break;
 			}
 			if (kyso_buf_append(out, chunk, got) != KYSO_OK) {
@@ -74,11 +74,13 @@ kyso_err_t pdf_png_unpredict(kyso_buf_t *buf, int predictor, int colors, int bpc
 			                      _("Unsupported stream predictor"));
 		for (size_t r = 0; r + row <= buf->len; r += row)
 			for (size_t i = bpp; i < row; i++)
-				buf->data[r + i] = (uint8_t)(buf->data[r + i] + buf->data[r + i - bpp]);
+				buf->data[r + i] =
+				        (uint8_t)(buf->data[r + i] + buf->data[r + i - bpp]);
 		return KYSO_OK;
 	}
 	if (predictor < 10)
-		return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s", _("Unsupported stream predictor"));
+		return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
+		                      _("Unsupported stream predictor"));
 	uint8_t *prev = calloc(1, row);
 	if (!prev)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
@@ -93,11 +95,20 @@ kyso_err_t pdf_png_unpredict(kyso_buf_t *buf, int predictor, int colors, int bpc
 			int c = i >= bpp ? prev[i - bpp] : 0;
 			int x = cur[i];
 			switch (type) {
-			case 0: break;
-			case 1: x += a; break;
-			case 2: x += b; break;
-			case 3: x += (a + b) / 2; break;
-			case 4: x += paeth(a, b, c); break;
+			case 0:
+				break;
+			case 1:
+				x += a;
+				break;
+			case 2:
+				x += b;
+				break;
+			case 3:
+				x += (a + b) / 2;
+				break;
+			case 4:
+				x += paeth(a, b, c);
+				break;
 			default:
 				free(prev);
 				return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",

@@ -76,5 +76,18 @@ kh_check "signed-twice: changes after signature 1 are signature/form only" \
 r0=$(val revision.0 "$T/revisions-10.pdf.info")
 "$TOOL" changes "$CORPUS/revisions-10.pdf" "$r0" >"$T/ch2" 2>&1
 kh_check "revisions-10: changes after revision 1 are 'other'" grep -q ' other' "$T/ch2"
+# the author's permissions: no form filling/annotating for the user password
+qpdf --encrypt kyso-user kyso-owner 256 --annotate=n --form=n -- \
+	"$CORPUS/xref-classic.pdf" "$T/noperm.pdf" 2>/dev/null
+"$TOOL" prepare "$T/noperm.pdf" "$T/noperm-user.pdf" -p kyso-user >/dev/null 2>"$T/noperm.err"
+kh_check "signing forbidden by /P with the user password: bad-input, exit 5" \
+	grep -q '^error=bad-input exit=5: .*security settings' "$T/noperm.err"
+kh_check "signing forbidden by /P: no output" test ! -e "$T/noperm-user.pdf"
+kh_check "the owner password may sign it" \
+	"$TOOL" prepare "$T/noperm.pdf" "$T/noperm-owner.pdf" -p kyso-owner
+qpdf --encrypt kyso-user kyso-owner 256 --annotate=n -- \
+	"$CORPUS/xref-classic.pdf" "$T/formonly.pdf" 2>/dev/null
+kh_check "form filling allowed (bit 9): the user password may sign" \
+	"$TOOL" prepare "$T/formonly.pdf" "$T/formonly-user.pdf" -p kyso-user
 kh_check "at least 40 corpus files opened" test $opened -ge 40
 kh_done
