@@ -209,7 +209,9 @@ static int uninstall(const setup_opts_t *o)
 		size_t i;
 		json_t *v;
 		json_array_foreach(problems, i, v)
-		        printf(_("  Problem: %s\n"), json_string_value(v));
+		{
+			printf(_("  Problem: %s\n"), json_string_value(v));
+		}
 	}
 	json_decref(problems);
 	free(dir);
@@ -386,7 +388,9 @@ static int fail_rolled_back(const setup_opts_t *o, plan_t *p, const kyso_detect_
 		size_t i;
 		json_t *v;
 		json_array_foreach(r->problems, i, v)
-		        fprintf(stderr, _("  Problem: %s\n"), json_string_value(v));
+		{
+			fprintf(stderr, _("  Problem: %s\n"), json_string_value(v));
+		}
 	}
 	return code;
 }

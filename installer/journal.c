@@ -271,7 +271,10 @@ kyso_err_t journal_undo(journal_t *j, bool this_run_only, json_t *problems, kyso
 			others = true;
 	}
 	if (others) {
-		json_array_foreach(deferred, i, e) json_array_insert(keep, 0, e);
+		json_array_foreach(deferred, i, e)
+		{
+			json_array_insert(keep, 0, e);
+		}
 		json_object_set(j->doc, "entries", keep);
 		rc = save(j, err);
 	} else {
@@ -284,7 +287,10 @@ kyso_err_t journal_undo(journal_t *j, bool this_run_only, json_t *problems, kyso
 				        strerror(errno));
 			free(bdir);
 		}
-		json_array_foreach(deferred, i, e) undo_one(e, problems);
+		json_array_foreach(deferred, i, e)
+		{
+			undo_one(e, problems);
+		}
 		/* also the ones of older runs, newest first */
 		for (size_t k = json_array_size(keep); k-- > 0;)
 			undo_one(json_array_get(keep, k), problems);

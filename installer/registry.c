@@ -124,7 +124,10 @@ char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 	json_array_foreach(o->origins, i, v)
 	{
 		bool have = false;
-		json_array_foreach(origins, k, w) have = have || json_equal(v, w);
+		json_array_foreach(origins, k, w)
+		{
+			have = have || json_equal(v, w);
+		}
 		if (!have)
 			json_array_append(origins, v);
 	}

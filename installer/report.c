@@ -112,7 +112,10 @@ void report_print_summary(const json_t *rep, FILE *out)
 	const json_t *nss = json_object_get(reg, "nss_databases");
 	if (json_array_size(nss) == 0)
 		fprintf(out, _("  NSS:          %s\n"), _("(no database)"));
-	json_array_foreach(nss, i, v) fprintf(out, _("  NSS:          %s\n"), json_string_value(v));
+	json_array_foreach(nss, i, v)
+	{
+		fprintf(out, _("  NSS:          %s\n"), json_string_value(v));
+	}
 	fprintf(out, _("  Config:       %s\n"), s_or(reg, "config", _("(not written)")));
 	const char *sts = s_or(st, "status", "skipped");
 	if (strcmp(sts, "verified") == 0)
@@ -144,5 +147,7 @@ void report_print_summary(const json_t *rep, FILE *out)
 		        s_or(v, "target", ""), s_or(v, "why", ""));
 	}
 	json_array_foreach(json_object_get(rep, "problems"), i, v)
-	        fprintf(out, _("  Problem:      %s\n"), json_string_value(v));
+	{
+		fprintf(out, _("  Problem:      %s\n"), json_string_value(v));
+	}
 }

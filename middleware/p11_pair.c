@@ -25,7 +25,9 @@ static char *name_line(const X509_NAME *n)
 		s[len] = '\0';
 	}
 	BIO_free(b);
-	return s != NULL ? s : strdup("");
+	if (s == NULL)
+		return strdup("");
+	return s;
 }
 
 static void public_key_bytes(EVP_PKEY *pk, uint8_t **out, size_t *len)

@@ -6,7 +6,11 @@
 #ifndef KYSO_P11_CARD_H
 #define KYSO_P11_CARD_H
 
+#ifdef _WIN32
+#include <winscard.h>
+#else
 #include <PCSC/winscard.h>
+#endif
 #include <stddef.h>
 #include <stdint.h>
 

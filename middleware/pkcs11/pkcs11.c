@@ -5,11 +5,11 @@
  * structures; signing is done by the card. One lock serialises all calls.
  */
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "card.h"
+#include "lock.h"
 #include "token.h"
 
 #define MAX_SLOTS         16
@@ -74,7 +74,6 @@ static const struct mech mechs[] = {
 };
 #define N_MECHS (sizeof(mechs) / sizeof(mechs[0]))
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int initialized;
 static SCARDCONTEXT pcsc;
 static int have_pcsc;
@@ -307,7 +306,7 @@ CK_RV C_Initialize(CK_VOID_PTR init_args)
 	CK_RV rv = CKR_OK;
 	if (a != NULL && a->pReserved != NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	if (initialized) {
 		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
 	} else {
@@ -319,7 +318,7 @@ CK_RV C_Initialize(CK_VOID_PTR init_args)
 			have_pcsc = 0;
 		initialized = 1;
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -327,9 +326,9 @@ CK_RV C_Finalize(CK_VOID_PTR reserved)
 {
 	if (reserved != NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	if (!initialized) {
-		pthread_mutex_unlock(&lock);
+		lock_give();
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	}
 	for (size_t i = 0; i < MAX_SESSIONS; i++) {
@@ -344,7 +343,7 @@ CK_RV C_Finalize(CK_VOID_PTR reserved)
 		have_pcsc = 0;
 	have_pcsc = 0;
 	initialized = 0;
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return CKR_OK;
 }
 
@@ -374,9 +373,9 @@ CK_RV C_GetSlotList(CK_BBOOL token_present, CK_SLOT_ID_PTR list, CK_ULONG_PTR co
 	CK_RV rv = CKR_OK;
 	if (count == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	if (!initialized) {
-		pthread_mutex_unlock(&lock);
+		lock_give();
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	}
 	refresh_readers();
@@ -398,7 +397,7 @@ CK_RV C_GetSlotList(CK_BBOOL token_present, CK_SLOT_ID_PTR list, CK_ULONG_PTR co
 			memcpy(list, ids, n * sizeof(ids[0]));
 	}
 	*count = n;
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -408,7 +407,7 @@ CK_RV C_GetSlotInfo(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 	CK_RV rv;
 	if (info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = initialized ? get_slot(id, &sl) : CKR_CRYPTOKI_NOT_INITIALIZED;
 	if (rv == CKR_OK) {
 		memset(info, 0, sizeof(*info));
@@ -418,7 +417,7 @@ CK_RV C_GetSlotInfo(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 		if (!sl->reader_gone && slot_update(sl))
 			info->flags |= CKF_TOKEN_PRESENT;
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -449,7 +448,7 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 	uint16_t sw = 0;
 	if (info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = initialized ? get_slot(id, &sl) : CKR_CRYPTOKI_NOT_INITIALIZED;
 	if (rv == CKR_OK && (sl->reader_gone || !slot_update(sl)))
 		rv = CKR_TOKEN_NOT_PRESENT;
@@ -495,7 +494,7 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		info->firmwareVersion.major = 1;
 		memset(info->utcTime, ' ', sizeof(info->utcTime));
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -513,7 +512,7 @@ CK_RV C_GetMechanismList(CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR
 	CK_RV rv;
 	if (count == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = initialized ? get_slot(id, &sl) : CKR_CRYPTOKI_NOT_INITIALIZED;
 	if (rv == CKR_OK && list != NULL && *count < N_MECHS)
 		rv = CKR_BUFFER_TOO_SMALL;
@@ -522,7 +521,7 @@ CK_RV C_GetMechanismList(CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR
 			list[i] = mechs[i].type;
 	if (rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL)
 		*count = N_MECHS;
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -532,7 +531,7 @@ CK_RV C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type, CK_MECHANISM_INF
 	CK_RV rv;
 	if (info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = initialized ? get_slot(id, &sl) : CKR_CRYPTOKI_NOT_INITIALIZED;
 	if (rv == CKR_OK && find_mech(type) == NULL)
 		rv = CKR_MECHANISM_INVALID;
@@ -541,7 +540,7 @@ CK_RV C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type, CK_MECHANISM_INF
 		info->ulMaxKeySize = 4096;
 		info->flags = CKF_HW | CKF_SIGN;
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -558,7 +557,7 @@ CK_RV C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY no
 		return CKR_ARGUMENTS_BAD;
 	if (!(flags & CKF_SERIAL_SESSION))
 		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = initialized ? get_slot(id, &sl) : CKR_CRYPTOKI_NOT_INITIALIZED;
 	if (rv == CKR_OK && (sl->reader_gone || !slot_update(sl)))
 		rv = CKR_TOKEN_NOT_PRESENT;
@@ -577,7 +576,7 @@ CK_RV C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY no
 			*out = i + 1;
 		}
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -613,14 +612,14 @@ static void close_one(struct session *s)
 CK_RV C_CloseSession(CK_SESSION_HANDLE h)
 {
 	CK_RV rv = CKR_OK;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	if (!initialized)
 		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
 	else if (h == 0 || h > MAX_SESSIONS || !sessions[h - 1].used)
 		rv = CKR_SESSION_HANDLE_INVALID;
 	else
 		close_one(&sessions[h - 1]);
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -628,13 +627,13 @@ CK_RV C_CloseAllSessions(CK_SLOT_ID id)
 {
 	struct slot *sl;
 	CK_RV rv;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = initialized ? get_slot(id, &sl) : CKR_CRYPTOKI_NOT_INITIALIZED;
 	for (size_t i = 0; rv == CKR_OK && i < MAX_SESSIONS; i++) {
 		if (sessions[i].used && sessions[i].slot == id)
 			close_one(&sessions[i]);
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -645,7 +644,7 @@ CK_RV C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 	CK_RV rv;
 	if (info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = get_session(h, &s, &sl);
 	if (rv == CKR_OK) {
 		int rw = (s->flags & CKF_RW_SESSION) != 0;
@@ -657,7 +656,7 @@ CK_RV C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 		else
 			info->state = rw ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION;
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -700,7 +699,7 @@ CK_RV C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_UL
 	struct session *s = NULL;
 	struct slot *sl;
 	CK_RV rv;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = get_session(h, &s, &sl);
 	if (rv == CKR_OK && user != CKU_USER)
 		rv = CKR_USER_TYPE_INVALID; /* no SO PIN; keys never need context login */
@@ -710,7 +709,7 @@ CK_RV C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_UL
 		rv = CKR_ARGUMENTS_BAD; /* no PIN pad on these tokens */
 	if (rv == CKR_OK)
 		rv = verify_pin(sl, pin, len);
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -719,7 +718,7 @@ CK_RV C_Logout(CK_SESSION_HANDLE h)
 	struct session *s = NULL;
 	struct slot *sl;
 	CK_RV rv;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = get_session(h, &s, &sl);
 	if (rv == CKR_OK && !sl->logged_in)
 		rv = CKR_USER_NOT_LOGGED_IN;
@@ -730,7 +729,7 @@ CK_RV C_Logout(CK_SESSION_HANDLE h)
 		}
 		logout(sl);
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -753,7 +752,7 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUT
 	CK_RV rv;
 	if (tmpl == NULL && count > 0)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = get_session(h, &s, &sl);
 	if (rv == CKR_OK && (o = get_object(sl, obj)) == NULL)
 		rv = CKR_OBJECT_HANDLE_INVALID;
@@ -782,7 +781,7 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUT
 		}
 		rv = worst;
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -805,7 +804,7 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG cou
 	CK_RV rv;
 	if (tmpl == NULL && count > 0)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = get_session(h, &s, &sl);
 	if (rv == CKR_OK && s->find_active)
 		rv = CKR_OPERATION_ACTIVE;
@@ -819,7 +818,7 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG cou
 		}
 		s->find_active = 1;
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -830,7 +829,7 @@ CK_RV C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max,
 	CK_RV rv;
 	if (out == NULL || count == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = get_session(h, &s, &sl);
 	if (rv == CKR_OK && !s->find_active)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
@@ -840,7 +839,7 @@ CK_RV C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max,
 			out[n++] = s->found[s->pos++];
 		*count = n;
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -849,13 +848,13 @@ CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE h)
 	struct session *s = NULL;
 	struct slot *sl;
 	CK_RV rv;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = get_session(h, &s, &sl);
 	if (rv == CKR_OK && !s->find_active)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
 	if (rv == CKR_OK)
 		s->find_active = 0;
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -870,7 +869,7 @@ CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE ke
 	CK_RV rv;
 	if (mech == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = get_session(h, &s, &sl);
 	if (rv == CKR_OK && s->sign_active)
 		rv = CKR_OPERATION_ACTIVE;
@@ -900,7 +899,7 @@ CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE ke
 		s->key = key;
 		s->data_len = 0;
 	}
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -1003,7 +1002,7 @@ CK_RV C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR si
 	CK_RV rv;
 	if (siglen == NULL || (data == NULL && len > 0))
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = get_session(h, &s, &sl);
 	if (rv == CKR_DEVICE_REMOVED && s != NULL)
 		end_sign(s);
@@ -1017,7 +1016,7 @@ CK_RV C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR si
 	}
 	if (rv == CKR_OK)
 		rv = sign_final(s, sl, sig, siglen);
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -1028,7 +1027,7 @@ CK_RV C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR part, CK_ULONG len)
 	CK_RV rv;
 	if (part == NULL && len > 0)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = get_session(h, &s, &sl);
 	if (rv == CKR_OK && !s->sign_active)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
@@ -1036,7 +1035,7 @@ CK_RV C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR part, CK_ULONG len)
 		rv = sign_update(s, part, len);
 	if (rv != CKR_OK && rv != CKR_OPERATION_NOT_INITIALIZED && s != NULL)
 		end_sign(s);
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
 
@@ -1047,7 +1046,7 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR siglen)
 	CK_RV rv;
 	if (siglen == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&lock);
+	lock_take();
 	rv = get_session(h, &s, &sl);
 	if (rv == CKR_OK && !s->sign_active)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
@@ -1055,6 +1054,6 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR siglen)
 		rv = sign_final(s, sl, sig, siglen);
 	else if (rv == CKR_DEVICE_REMOVED && s != NULL)
 		end_sign(s);
-	pthread_mutex_unlock(&lock);
+	lock_give();
 	return rv;
 }
