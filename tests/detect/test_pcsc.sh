@@ -70,6 +70,11 @@ kh_check "text: both tokens, ATR spaced for reading aloud" \
 kh_check "text: Vietnamese by default" grep -q "Độ tin cậy" "$KH_TMP/two.txt"
 kh_check "text --lang en: English" bash -c "kyso --lang en detect --no-usb | grep -q 'Confidence:'"
 
+# detection never talks to the token: no APDU reached either virtual card
+# (every detect run above included)
+kh_check "no APDU was sent to the tokens by kyso detect" \
+	bash -c "test -f '$KH_PCSCD_DIR/vicc0.apdu' && ! grep -q '^>' '$KH_PCSCD_DIR/vicc0.apdu' '$KH_PCSCD_DIR/vicc1.apdu'"
+
 # --- a card held exclusively by another program ------------------------------
 kh_bg "$KH_TMP/hold.log" "$KYSO_DETECT_HOLD_CARD" 1
 hold_pid=$KH_LAST_PID
