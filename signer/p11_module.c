@@ -51,8 +51,12 @@ kyso_err_t kyso_p11_module_path(const char *module, char **path, kyso_error_t *e
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_p11_module_check(const char *path, kyso_error_t *err)
+/* dlopen()s the module once to name the real reason when it cannot be
+ * loaded; the handle stays open (libp11 then gets the same mapping, so the
+ * module is not unloaded and loaded again) and gives the function list. */
+kyso_err_t kyso_p11_module_check(const char *path, void **handle, kyso_error_t *err)
 {
+	*handle = NULL;
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
@@ -66,34 +70,21 @@ kyso_err_t kyso_p11_module_check(const char *path, kyso_error_t *err)
 		                      _("PKCS#11 module %s cannot be loaded: %s"), path,
 		                      why != NULL ? why : "dlopen");
 	}
-	void *sym = dlsym(h, "C_GetFunctionList");
-	dlclose(h);
-	if (sym == NULL)
+	if (dlsym(h, "C_GetFunctionList") == NULL) {
+		dlclose(h);
 		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
 		                      _("%s is not a PKCS#11 module (no C_GetFunctionList)."),
 		                      path);
+	}
+	*handle = h;
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_p11_funcs_open(const char *path, void **handle, CK_FUNCTION_LIST_PTR *fl,
-                               kyso_error_t *err)
+kyso_err_t kyso_p11_funcs_get(void *handle, CK_FUNCTION_LIST_PTR *fl, kyso_error_t *err)
 {
-	dlerror();
-	*handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (*handle == NULL) {
-		const char *why = dlerror();
-		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
-		                      _("PKCS#11 module %s cannot be loaded: %s"), path,
-		                      why != NULL ? why : "dlopen");
-	}
 	CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR) = NULL;
-	*(void **)&get = dlsym(*handle, "C_GetFunctionList");
-	if (get == NULL || get(fl) != CKR_OK || *fl == NULL) {
-		dlclose(*handle);
-		*handle = NULL;
-		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
-		                      _("%s is not a PKCS#11 module (no C_GetFunctionList)."),
-		                      path);
-	}
+	*(void **)&get = dlsym(handle, "C_GetFunctionList");
+	if (get == NULL || get(fl) != CKR_OK || *fl == NULL)
+		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD, "C_GetFunctionList failed");
 	return KYSO_OK;
 }

@@ -59,7 +59,7 @@ kyso_err_t kyso_p11_open(const kyso_token_sel_t *sel, kyso_p11_t **out, kyso_err
 	kyso_err_t rc = kyso_p11_module_path(sel->module, &p->module, err);
 	if (rc != KYSO_OK)
 		goto fail;
-	rc = kyso_p11_module_check(p->module, err);
+	rc = kyso_p11_module_check(p->module, &p->dl, err);
 	if (rc != KYSO_OK)
 		goto fail;
 	p->ctx = PKCS11_CTX_new();
@@ -83,8 +83,8 @@ kyso_err_t kyso_p11_open(const kyso_token_sel_t *sel, kyso_p11_t **out, kyso_err
 		set_ckr_error(err, rc, ckr, _("listing the slots"));
 		goto fail;
 	}
-	/* same module file: dlopen returns libp11's handle, already initialised */
-	rc = kyso_p11_funcs_open(p->module, &p->dl, &p->fl, err);
+	/* our handle to the same module (initialised by libp11) for C_GetTokenInfo */
+	rc = kyso_p11_funcs_get(p->dl, &p->fl, err);
 	if (rc != KYSO_OK)
 		goto fail;
 	rc = kyso_p11_pick_cert(p, sel, err);
