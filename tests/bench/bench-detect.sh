@@ -53,15 +53,19 @@ export PATH=$KYSO_BUILD/bin:$KYSO_HARNESS/bin:$PATH
 kh_tmpdir
 export KYSO_SYSCONFDIR=$KH_TMP/etc XDG_CONFIG_HOME=$KH_TMP/config
 export KYSO_DATADIR=$top/data
+# private copies: another run may rebuild build-bench meanwhile
+mkdir -p "$KH_TMP/bin"
+cp "$BENCH/bin/kyso" "$BENCH/detect-only" "$KH_TMP/bin/"
+export KYSO_LOCALEDIR=$BENCH/share/locale
 kh_pcscd_start
 kh_vicc_insert 3B9F958131FE9F006646530520032571DF000003900096 0
 
 # sanity: both tools see the card, kyso identifies it
-"$BENCH/bin/kyso" detect --json | grep -q '"id": "feitian-epass2003"' ||
+"$KH_TMP/bin/kyso" detect --json | grep -q '"id": "feitian-epass2003"' ||
 	{ echo "bench-detect: kyso did not identify the virtual ePass2003" >&2; exit 1; }
 opensc-tool -a >/dev/null
 
-python3 - "$RUNS" "$TARGET_MS" "$BENCH/bin/kyso" "$BENCH/detect-only" <<'PY'
+python3 - "$RUNS" "$TARGET_MS" "$KH_TMP/bin/kyso" "$KH_TMP/bin/detect-only" <<'PY'
 import statistics, subprocess, sys, time
 runs, target, kyso, only = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
 def measure(cmd):
