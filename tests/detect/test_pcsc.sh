@@ -105,6 +105,14 @@ kh_check "unknown ATR text: tells the helpdesk how to add it" \
 	bash -c "grep -q 'NOT IN THE CATALOG' '$KH_TMP/unknown.txt' && grep -q 'tokens.json' '$KH_TMP/unknown.txt' &&
 		grep -q '\"atr\":\"$UNKNOWN_ATR\"' '$KH_TMP/unknown.txt'"
 unset KYSO_SMARTCARD_LIST
+# the helpdesk flow: the printed entry, named, in the user's override file
+mkdir -p "$XDG_CONFIG_HOME/kyso"
+jq '{schema: 1, tokens: [.tokens[0].catalog_hint | fromjson | .id = "acme-key" | .name = "Acme Key"]}' \
+	"$KH_TMP/unknown.json" >"$XDG_CONFIG_HOME/kyso/tokens.json"
+detect_json "$KH_TMP/added.json" --no-usb
+kh_check "after adding the hint to the user catalog: known, exit 0" \
+	jqe '.exit == 0 and .tokens[0].id == "acme-key" and .tokens[0].confidence == "medium"' "$KH_TMP/added.json"
+rm "$XDG_CONFIG_HOME/kyso/tokens.json"
 
 # --- card pulled out between listing the readers and reading their state ----
 kh_vicc_insert "$EPASS_ATR" 0
