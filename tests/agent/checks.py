@@ -1,0 +1,469 @@
+"""Protocol checks against a running kyso-agent; one check per call:
+checks.py NAME. Environment: AG_KYSO, AG_VNPT, AG_VGCA (ports), AG_ORIGIN
+(allowed), AG_PDF (a PDF to sign), AG_WORK (scratch dir), AG_FILES (test web
+system base URL), AG_FILESDIR (its directory), AG_PELOG (fake pinentry log)."""
+import base64
+import concurrent.futures
+import hashlib
+import http.client
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wsclient import WS, Closed, Refused, tls_connect  # noqa: E402
+
+E = os.environ
+ORIGIN = E.get("AG_ORIGIN", "")
+WORK = E.get("AG_WORK", "/tmp")
+KYSO, VNPT, VGCA = int(E.get("AG_KYSO", 0)), int(E.get("AG_VNPT", 0)), int(E.get("AG_VGCA", 0))
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def expect(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def pdf_b64(path=None):
+    with open(path or E["AG_PDF"], "rb") as f:
+        return base64.b64encode(f.read()).decode()
+
+
+def vnpt_call(fid, args, cb="callbackDefault", ws=None):
+    own = ws is None
+    ws = ws or WS(VNPT, "/plugin", ORIGIN)
+    ws.send(json.dumps({"functionID": fid, "funcCallback": cb, "args": args, "domain": "127.0.0.1"}))
+    r = ws.recv()
+    if own:
+        ws.close()
+    res, _, name = r.rpartition("*")
+    expect(name == cb, "callback name %r, want %r (reply %r)" % (name, cb, r[:200]))
+    return res
+
+
+def vnpt_json(fid, args, **kw):
+    res = vnpt_call(fid, args, **kw)
+    try:
+        return json.loads(res)
+    except ValueError:
+        fail("VNPT result is not JSON: %r" % res[:200])
+
+
+def https(method, path, body=None, headers=None, port=None):
+    c = http.client.HTTPSConnection("127.0.0.1", port or KYSO, timeout=120,
+                                    context=ssl._create_unverified_context())
+    h = {"Host": "localhost:%d" % (port or KYSO)}
+    h.update(headers or {})
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
+
+
+def save(name, data):
+    p = os.path.join(WORK, name)
+    with open(p, "wb") as f:
+        f.write(data)
+    return p
+
+
+def pelog_has(*words):
+    with open(E["AG_PELOG"], encoding="utf-8", errors="replace") as f:
+        desc = [ln for ln in f if ln.startswith("SETDESC")]
+    expect(desc, "no SETDESC in the pinentry log")
+    last = desc[-1]
+    for w in words:
+        expect(w in last, "prompt %r does not name %r" % (last[:300], w))
+
+
+# ---- VNPT ----------------------------------------------------------------------
+
+def c_vnpt_basic():
+    expect(vnpt_call(7, [], cb="cbCheck") == "1", "checkPlugin != 1")
+    v = vnpt_call(11, [])
+    expect(v and v[0].isdigit(), "getVersion %r" % v)
+    expect(vnpt_json(6, ["<License/>"])["code"] == 0, "setLicenseKey not accepted")
+    r = vnpt_json(24, [])
+    expect(r["code"] == 1 and "not supported" in r["error"], "unsupported functionID: %r" % r)
+    # several calls on one persistent socket, like vnpt-plugin.js
+    ws = WS(VNPT, "/plugin", ORIGIN)
+    for i in range(3):
+        expect(vnpt_call(7, [], cb="cb%d" % i, ws=ws) == "1", "persistent socket call %d" % i)
+    ws.close()
+
+
+def c_vnpt_certinfo():
+    r = vnpt_json(0, ["1"])
+    expect(r["code"] == 0, "GetCertInfo code %r" % r)
+    der = base64.b64decode(r["data"]["Base64"])
+    save("vnpt-cert.der", der)
+    expect("Nguyễn Văn An" in r["data"]["Subject"], "subject %r" % r["data"]["Subject"])
+
+
+def c_vnpt_sign():
+    signer = {"page": 1, "llx": 50, "lly": 50, "urx": 250, "ury": 120, "Signer": "Nguyễn Văn An",
+              "Description": "Ký bởi: Nguyễn Văn An", "SigningTime": "10:00:00 25/11/2026",
+              "DocumentNumber": "12/QĐ-UBND", "DocumentDate": "25/11/2026",
+              "FileName": "quyet-dinh-12.pdf", "Role": "approval"}
+    r = vnpt_json(2, [pdf_b64(), json.dumps(signer, ensure_ascii=False)], cb="onSigned")
+    expect(r["code"] == 0, "SignPDF: %r" % r)
+    save("vnpt-signed.pdf", base64.b64decode(r["data"]))
+    pelog_has(ORIGIN, "quyet-dinh-12.pdf", "ký duyệt")
+    # SignPDFMultiplePages signs too
+    r = vnpt_json(12, [pdf_b64(), json.dumps({"page": 1, "PagesArray": "1,2"})])
+    expect(r["code"] == 0, "SignPDFMultiplePages: %r" % r)
+
+
+def c_vnpt_hash():
+    data = b"noi dung van ban can ky"
+    h = hashlib.sha256(data).hexdigest()
+    r = vnpt_json(10, [json.dumps([{"hash": h}, base64.b64encode(hashlib.sha256(b"x").digest()).decode()]),
+                       "", "0", "0"])
+    expect(r["code"] == 0 and len(r["data"]) == 2, "signArrDataAdvanced: %r" % r)
+    save("hash-data.bin", data)
+    save("hash-sig.bin", base64.b64decode(r["data"][0]))
+    c = vnpt_json(0, [])
+    save("hash-cert.der", base64.b64decode(c["data"]["Base64"]))
+    pub = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", os.path.join(WORK, "hash-cert.der"),
+                          "-pubkey", "-noout"], capture_output=True, check=True).stdout
+    save("hash-pub.pem", pub)
+    v = subprocess.run(["openssl", "dgst", "-sha256", "-verify", os.path.join(WORK, "hash-pub.pem"),
+                        "-signature", os.path.join(WORK, "hash-sig.bin"), os.path.join(WORK, "hash-data.bin")],
+                       capture_output=True, text=True)
+    expect(v.returncode == 0, "openssl does not verify the hash signature: " + v.stdout + v.stderr)
+
+
+def c_vnpt_verify():
+    r = vnpt_json(42, [pdf_b64(os.path.join(WORK, "vnpt-signed.pdf")), "0"])
+    expect(r["code"] == 0, "VerifyPdf: %r" % r)
+    expect("Nguy" in json.dumps(r["data"], ensure_ascii=False), "report names no signer: %r" % r)
+
+
+def c_vnpt_cancel():
+    open(os.path.join(WORK, "cancel"), "w").close()
+    try:
+        r = vnpt_json(2, [pdf_b64(), "{}"])
+    finally:
+        os.remove(os.path.join(WORK, "cancel"))
+    expect(r["code"] == 11, "cancelled prompt gives code %r, want 11" % r.get("code"))
+
+
+def c_vnpt_removed():
+    r = vnpt_json(2, [pdf_b64(), "{}"])
+    expect(r["code"] != 0 and r["error"], "token removed mid-signature: %r" % r)
+    print("error text:", r["error"])
+    expect(vnpt_call(7, []) == "1", "agent alive after the removal")
+
+
+# ---- VGCA ----------------------------------------------------------------------
+
+def vgca(op, payload):
+    ws = WS(VGCA, "/" + op, ORIGIN)
+    ws.send(payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False))
+    r = ws.recv()
+    ws.close()
+    try:
+        return json.loads(r)
+    except ValueError:
+        fail("VGCA reply is not JSON: %r" % r[:200])
+
+
+def c_vgca_sign():
+    base = E["AG_FILES"]
+    ops = [("SignApproved", {}), ("SignIssued", {"DocNumber": "123/BCY-CTSBMTT",
+                                                  "IssuedDate": "2019-03-12T12:00:00+07:00"}),
+           ("SignAppendix", {"DocNumber": "123/BCY-CTSBMTT"}), ("SignCopy", {}), ("Comment", {})]
+    for i, (op, extra) in enumerate(ops):
+        n_before = len([x for x in os.listdir(os.path.join(E["AG_FILESDIR"], "uploads")) if x.endswith(".pdf")])
+        p = {"FileUploadHandler": base + "/upload", "SessionId": "sess-%d" % i, "JWTToken": "jwt-%d" % i,
+             "FileName": base + "/files/van%20ban.pdf",
+             "MetaData": [{"Key": "docid", "Value": str(100 + i)}]}
+        p.update(extra)
+        r = vgca(op, p)
+        expect(r.get("Status") == 0, "%s: %r" % (op, r))
+        expect(r.get("FileServer") == "/files/signed-%d.pdf" % (n_before + 1), "%s FileServer %r" % (op, r))
+        if op == "SignIssued":
+            expect(r["DocumentNumber"] == "123/BCY-CTSBMTT" and r["DocumentDate"].startswith("2019-03-12"),
+                   "SignIssued number/date %r" % r)
+        f = json.load(open(os.path.join(E["AG_FILESDIR"], "uploads", "%d.json" % (n_before + 1))))
+        expect(f.get("SessionId") == "sess-%d" % i and f.get("docid") == str(100 + i),
+               "%s upload fields %r" % (op, f))
+        expect(f.get("_filename") == "van ban.pdf", "upload file name %r" % f.get("_filename"))
+    log = open(os.path.join(E["AG_FILESDIR"], "requests.log")).read()
+    expect("auth=Bearer jwt-0" in log, "JWTToken not sent as a bearer token")
+    pelog_has(ORIGIN, "van ban.pdf", "ký ý kiến")
+
+
+def c_vgca_certinfo():
+    r = vgca("GetCertInfo", "get_cert_info")
+    expect(r.get("Status") == 0 and r.get("Base64"), "GetCertInfo %r" % r)
+
+
+def c_vgca_foreign():
+    before = open(os.path.join(E["AG_FILESDIR"], "requests.log")).read().count("\n")
+    r = vgca("SignApproved", {"FileUploadHandler": "http://127.0.0.1:9/upload",
+                              "FileName": "http://127.0.0.1:9/files/x.pdf"})
+    expect(r.get("Status") not in (0, None) and "site" in r.get("Message", ""), "foreign URL %r" % r)
+    r = vgca("SignApproved", {"FileUploadHandler": "", "FileName": E["AG_FILES"] + "/files/van%20ban.pdf"})
+    expect(r.get("Status") not in (0, None), "missing FileUploadHandler %r" % r)
+    after = open(os.path.join(E["AG_FILESDIR"], "requests.log")).read().count("\n")
+    expect(before == after, "the agent fetched something for a refused request")
+    r = vgca("SignLylich", {})
+    expect(r.get("Status") not in (0, None), "unknown endpoint %r" % r)
+
+
+def c_vgca_cancel():
+    open(os.path.join(WORK, "cancel"), "w").close()
+    try:
+        r = vgca("SignApproved", {"FileUploadHandler": E["AG_FILES"] + "/upload",
+                                  "FileName": E["AG_FILES"] + "/files/van%20ban.pdf"})
+    finally:
+        os.remove(os.path.join(WORK, "cancel"))
+    expect(r.get("Status") not in (0, None), "cancelled: Status %r" % r)
+
+
+# ---- kyso API -------------------------------------------------------------------
+
+def c_kyso_http():
+    st, h, b = https("GET", "/v1/status")
+    expect(st == 200 and json.loads(b)["service"] == "kyso-agent", "status %d %r" % (st, b[:100]))
+    st, h, b = https("GET", "/v1/certificates", headers={"Origin": ORIGIN})
+    expect(st == 200 and json.loads(b)["certificates"], "certificates %d" % st)
+    expect(h.get("access-control-allow-origin") == ORIGIN, "no CORS header")
+    pdf = open(E["AG_PDF"], "rb").read()
+    st, h, b = https("POST", "/v1/sign/pdf?role=issue&doc_number=5%2FTB&doc_date=2026-11-25&document=th%C3%B4ng%20b%C3%A1o.pdf",
+                     body=pdf, headers={"Origin": ORIGIN, "Content-Type": "application/pdf"})
+    expect(st == 200 and b.startswith(b"%PDF-") and len(b) > len(pdf), "sign/pdf %d %r" % (st, b[:200]))
+    expect(b[:len(pdf)] == pdf, "incremental update must keep the original bytes")
+    save("kyso-signed.pdf", b)
+    pelog_has(ORIGIN, "thông báo.pdf", "văn thư cấp số/ngày")
+    st, h, b = https("POST", "/v1/verify", body=b, headers={"Origin": ORIGIN})
+    expect(st == 200 and json.loads(b)["ok"], "verify %d %r" % (st, b[:200]))
+    d = hashlib.sha256(b"abc").hexdigest()
+    st, h, b = https("POST", "/v1/sign/hash", body=json.dumps({"hash": d, "document": "abc"}),
+                     headers={"Origin": ORIGIN, "Content-Type": "application/json"})
+    j = json.loads(b)
+    expect(st == 200 and j["signatures"][0]["signature"], "sign/hash %d %r" % (st, b[:200]))
+
+
+def c_kyso_ws():
+    ws = WS(KYSO, "/v1/ws", ORIGIN)
+    ws.send(json.dumps({"id": 1, "op": "status"}))
+    r = json.loads(ws.recv())
+    expect(r["ok"] and r["id"] == 1, "ws status %r" % r)
+    ws.send(json.dumps({"id": "a", "op": "sign_pdf", "pdf": pdf_b64(), "role": "initial", "document": "nhap.pdf"}))
+    r = json.loads(ws.recv())
+    expect(r["ok"] and r["id"] == "a" and base64.b64decode(r["pdf"]).startswith(b"%PDF-"), "ws sign %r" % str(r)[:200])
+    ws.close()
+
+
+def c_preflight():
+    st, h, b = https("OPTIONS", "/v1/sign/pdf", headers={
+        "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Private-Network": "true"})
+    expect(st == 204 and h.get("access-control-allow-origin") == ORIGIN and
+           h.get("access-control-allow-private-network") == "true", "preflight %d %r" % (st, h))
+    st, h, b = https("OPTIONS", "/v1/sign/pdf", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Private-Network": "true"})
+    expect(st == 403 and "access-control-allow-private-network" not in h and
+           "access-control-allow-origin" not in h, "preflight from a foreign origin %d %r" % (st, h))
+
+
+# ---- hostile input -----------------------------------------------------------------
+
+def c_origin_refused():
+    for port, path in ((VNPT, "/plugin"), (VGCA, "/SignApproved"), (KYSO, "/v1/ws")):
+        for origin in ("https://evil.example", None, "null", ORIGIN + ".evil.example"):
+            try:
+                WS(port, path, origin).close()
+                fail("WebSocket upgrade with Origin %r on %d accepted" % (origin, port))
+            except Refused:
+                pass
+    st, h, b = https("POST", "/v1/sign/pdf", body=b"%PDF-1.4", headers={"Origin": "https://evil.example"})
+    expect(st == 403, "foreign origin POST %d" % st)
+    st, h, b = https("GET", "/v1/certificates")
+    expect(st == 403, "no Origin certificates %d" % st)
+    st, h, b = https("POST", "/v1/sign/pdf", body=b"%PDF-1.4")
+    expect(st == 403, "no Origin POST %d" % st)
+
+
+def c_rebinding():
+    for hh in ("evil.example:%d" % VNPT, "attacker.localhost.evil:%d" % VNPT, "127.0.0.1.nip.io"):
+        try:
+            WS(VNPT, "/plugin", ORIGIN, host_header=hh).close()
+            fail("upgrade with Host %r accepted" % hh)
+        except Refused:
+            pass
+    st, h, b = https("GET", "/v1/status", headers={"Host": "evil.example"})
+    expect(st == 421, "HTTP Host evil.example: %d" % st)
+    st, h, b = https("GET", "/v1/certificates", headers={"Host": "evil.example", "Origin": ORIGIN})
+    expect(st == 421, "HTTP Host evil.example with Origin: %d" % st)
+    # loopback names are fine
+    WS(VNPT, "/plugin", ORIGIN, host_header="127.0.0.1:%d" % VNPT).close()
+    WS(VNPT, "/plugin", ORIGIN, host_header="[::1]:%d" % VNPT).close()
+
+
+def c_bad_json():
+    ws = WS(VNPT, "/plugin", ORIGIN)
+    for bad in ("{", "[]", "null", '{"functionID":"abc"}', '{"functionID":2,"args":"x"}',
+                '{"functionID":2,"args":[123]}', '{"functionID":2,"args":["%%%", "{}"]}',
+                '{"functionID":2,"args":["' + base64.b64encode(b"not a pdf").decode() + '"]}',
+                '{"functionID":2,"args":["' + pdf_b64() + '", "{\\"page\\":\\"x\\"}"]}',
+                '{"functionID":2,"args":["' + pdf_b64() + '", "{\\"page\\":1,\\"llx\\":10,\\"urx\\":5}"]}',
+                '{"functionID":10,"args":["[{\\"hash\\":\\"zz\\"}]"]}',
+                '{"functionID":2,"funcCallback":"a*b","args":[]}'):
+        ws.send(bad)
+        r = ws.recv()
+        res = json.loads(r.rsplit("*", 1)[0])
+        expect(res["code"] == 1 and res["error"], "bad input %r -> %r" % (bad[:60], r[:200]))
+    expect(vnpt_call(7, [], ws=ws) == "1", "socket still works after bad input")
+    ws.close()
+    ws = WS(VGCA, "/SignApproved", ORIGIN)
+    ws.send("not json")
+    r = json.loads(ws.recv())
+    expect(r["Status"] != 0, "VGCA bad JSON %r" % r)
+    ws.close()
+    ws = WS(KYSO, "/v1/ws", ORIGIN)
+    ws.send('{"op": 5}')
+    r = json.loads(ws.recv())
+    expect(r["ok"] is False and r["error"]["code"] == "bad-input", "kyso bad op %r" % r)
+    ws.close()
+    st, h, b = https("POST", "/v1/sign/hash", body=b'{"hash": 5}', headers={"Origin": ORIGIN})
+    expect(st == 400, "sign/hash wrong type %d" % st)
+    st, h, b = https("GET", "/v1/nothing", headers={"Origin": ORIGIN})
+    expect(st == 404, "unknown endpoint %d" % st)
+
+
+def c_huge():
+    limit = 50 * 1024 * 1024
+    # HTTP: 50 MB + 1 byte refused from Content-Length, before reading it
+    s = tls_connect(KYSO)
+    s.sendall(("POST /v1/sign/pdf HTTP/1.1\r\nHost: localhost\r\nOrigin: %s\r\n"
+               "Content-Length: %d\r\n\r\n" % (ORIGIN, limit + 1)).encode())
+    resp = s.recv(4096).decode(errors="replace")
+    s.close()
+    expect(" 413 " in resp.split("\r\n")[0], "50 MB + 1 byte: %r" % resp[:100])
+    # a body longer than its Content-Length is cut off
+    # VNPT: a 50 MB + 1 byte PDF in base64 -> code 1 (too large)
+    big = b"%PDF-1.4\n" + b"0" * (limit + 1 - 9)
+    b64 = base64.b64encode(big).decode()
+    ws = WS(VNPT, "/plugin", ORIGIN)
+    ws.send('{"functionID":2,"funcCallback":"cbBig","args":["' + b64 + '","{}"]}', frag=1 << 20)
+    r = ws.recv()
+    res = json.loads(r.rsplit("*", 1)[0])
+    expect(res["code"] == 1 and "50 MB" in res["error"], "50 MB + 1 via VNPT: %r" % r[:200])
+    del b64, big
+    # a frame over the message limit is dropped with an error, the socket lives on
+    ws.send_frame(1, b"x" * (72 * 1024 * 1024))
+    r = ws.recv()
+    expect('"code":1' in r and "larger" in r, "huge frame: %r" % r[:200])
+    expect(vnpt_call(7, [], ws=ws) == "1", "socket works after a huge frame")
+    ws.close()
+
+
+def c_slowloris():
+    t0 = time.time()
+    s = tls_connect(KYSO)
+    s.sendall(b"GET /v1/status HTTP/1.1\r\nHost: localhost\r\n")
+    closed = False
+    # meanwhile others are served
+    st, h, b = https("GET", "/v1/status")
+    expect(st == 200, "status while a slow client hangs: %d" % st)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            s.sendall(b"X-a: b\r\n")
+            s.settimeout(1)
+            d = s.recv(100)
+            if d == b"":
+                closed = True
+                break
+        except socket.timeout:
+            continue
+        except (OSError, ssl.SSLError):
+            closed = True
+            break
+    dt = time.time() - t0
+    expect(closed, "a slow header sender is still connected after 30 s")
+    print("slow client dropped after %.1f s" % dt)
+    # a WebSocket message that never ends is dropped too
+    ws = WS(VNPT, "/plugin", ORIGIN)
+    ws.send_frame(1, b'{"functionID":', fin=False)
+    t1 = time.time()
+    try:
+        ws.s.settimeout(60)
+        ws.recv()
+        fail("unfinished message answered")
+    except (Closed, OSError, ssl.SSLError):
+        pass
+    print("unfinished WebSocket message dropped after %.1f s" % (time.time() - t1))
+    expect(time.time() - t1 < 45, "unfinished WebSocket message kept too long")
+
+
+def c_concurrent():
+    n = 20
+    pdf = pdf_b64()
+    t0 = time.time()
+
+    def one(i):
+        ws = WS(VNPT, "/plugin", ORIGIN, timeout=300)
+        ws.send(json.dumps({"functionID": 2, "funcCallback": "cb%d" % i, "args": [pdf, "{}"]}))
+        r = ws.recv()
+        ws.close()
+        return r, time.time()
+
+    with concurrent.futures.ThreadPoolExecutor(n) as ex:
+        res = list(ex.map(one, range(n)))
+    for i, (r, _) in enumerate(res):
+        body, _, cb = r.rpartition("*")
+        expect(cb == "cb%d" % i and json.loads(body)["code"] == 0, "request %d: %r" % (i, r[:100]))
+    dt = time.time() - t0
+    print("%d concurrent signatures on %d connections in %.1f s" % (n, n, dt))
+    expect(dt < 120, "too slow")
+    # in order on one connection
+    ws = WS(VNPT, "/plugin", ORIGIN, timeout=300)
+    for i in range(n):
+        ws.send(json.dumps({"functionID": 2, "funcCallback": "seq%d" % i, "args": [pdf, "{}"]}))
+    got = []
+    for i in range(n):
+        r = ws.recv()
+        body, _, cb = r.rpartition("*")
+        expect(json.loads(body)["code"] == 0, "seq %d: %r" % (i, r[:100]))
+        got.append(cb)
+    ws.close()
+    expect(got == ["seq%d" % i for i in range(n)], "answers out of order: %r" % got)
+    print("%d pipelined signatures answered in order" % n)
+
+
+def c_busy():
+    pdf = pdf_b64()
+    ws = WS(VNPT, "/plugin", ORIGIN, timeout=300)
+    n = int(E.get("AG_BUSY_N", "12"))
+    for i in range(n):
+        ws.send(json.dumps({"functionID": 2, "funcCallback": "b%d" % i, "args": [pdf, "{}"]}))
+    ok, busy = [], []
+    for i in range(n):
+        r = ws.recv()
+        body, _, cb = r.rpartition("*")
+        j = json.loads(body)
+        (ok if j["code"] == 0 else busy).append((cb, j))
+    ws.close()
+    expect(busy and all("busy" in j["error"] for _, j in busy), "busy answers: %r" % busy[:2])
+    expect([c for c, _ in ok] == sorted([c for c, _ in ok], key=lambda c: int(c[1:])), "accepted out of order")
+    print("%d accepted, %d busy" % (len(ok), len(busy)))
+
+
+if __name__ == "__main__":
+    globals()["c_" + sys.argv[1]]()
+    print("ok", sys.argv[1])
