@@ -125,6 +125,33 @@ rc=0
 kyso verify >/dev/null 2>&1 || rc=$?
 kh_check "no file: usage exit 2" test $rc -eq 2
 
+# ---- document time stamps from the harness TSA ---------------------------------------------------
+. "$KYSO_HARNESS/tsa/tsa.sh"
+tsa_cmd() { # the command kyso-test-docts runs: query, POST, token out
+	printf '%s' "openssl ts -query -digest \$KYSO_DIGEST_HEX -sha256 -cert -out '$W/q.tsq' &&
+		curl -sf -H 'Content-Type: application/timestamp-query' --data-binary @'$W/q.tsq' \
+		'$KH_TSA_URL' -o '$W/r.tsr' &&
+		openssl ts -reply -in '$W/r.tsr' -token_out -out \$KYSO_TOKEN_OUT"
+}
+kh_tsa_start "$KH_TMP/tsa" "${KYSO_BUILD}/harness/pki" >/dev/null
+kh_check "doc time stamp added after a signature" kyso-test-docts "$W/s1.pdf" "$W/ts.pdf" "$(tsa_cmd)"
+rc=0
+kyso verify --json "${CA[@]}" --no-system-ca "$W/ts.pdf" >"$W/ts.json" || rc=$?
+kh_check "doc time stamp: exit 0, 2 entries, the second a valid doc-timestamp" test \
+	"$rc $(jq_py "$W/ts.json" 'd["count"], d["signatures"][1]["type"], d["signatures"][1]["timestamp"]["valid"]')" == "0 (2, 'doc-timestamp', True)"
+kh_check "doc time stamp: TSA named, time from the token" test \
+	"$(jq_py "$W/ts.json" '"Kyso" in d["signatures"][1]["timestamp"]["tsa"] and d["signatures"][1]["signing_time_source"]')" == "timestamp"
+kh_check "doc time stamp: the earlier signature's later changes are signatures/forms only" test \
+	"$(jq_py "$W/ts.json" 'd["signatures"][0]["later_changes"]')" == "signatures-and-forms"
+kh_tsa_stop
+kh_tsa_start "$KH_TMP/tsa2" "${KYSO_BUILD}/harness/pki" --fail-mode wrong-imprint >/dev/null
+kyso-test-docts "$W/s1.pdf" "$W/ts-bad.pdf" "$(tsa_cmd)" 2>/dev/null || true
+rc=0
+kyso verify --json "${CA[@]}" --no-system-ca "$W/ts-bad.pdf" >"$W/tsb.json" || rc=$?
+kh_check "time stamp for other data (TSA wrong-imprint): exit 1, time stamp invalid" test \
+	"$rc $(jq_py "$W/tsb.json" 'd["signatures"][1]["timestamp"]["valid"], d["signatures"][1]["valid"]')" == "1 (False, False)"
+kh_tsa_stop
+
 # ---- Vietnamese sample document ----------------------------------------------------------------------
 rc=0
 kyso sign --sample "$W/sample.pdf" >/dev/null || rc=$?
