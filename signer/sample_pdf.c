@@ -3,7 +3,11 @@
  * diacritics are placed by the font's GPOS/GSUB), the font subset with
  * hb-subset (glyph IDs kept) and embedded as a CIDFontType2 (Identity-H) with
  * a ToUnicode map so the text can be searched and copied. FreeType reads the
- * font's metrics for the font descriptor. */
+ * font's metrics for the font descriptor.
+ *
+ * HarfBuzz, hb-subset and FreeType are loaded with dlopen() when a sample is
+ * made, so every other kyso command does not pay for them (and for GLib, PNG
+ * and Brotli behind them) at start-up and in resident memory. */
 #include "kyso_signer.h"
 
 #include <ft2build.h>
@@ -13,7 +17,120 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dlfcn.h>
 #include <zlib.h>
+
+#define SAMPLE_FUNCS(X)                                                                    \
+	X(hb_blob_create_from_file_or_fail)                                                \
+	X(hb_blob_destroy)                                                                 \
+	X(hb_blob_get_data)                                                                \
+	X(hb_buffer_add_utf8)                                                              \
+	X(hb_buffer_create)                                                                \
+	X(hb_buffer_destroy)                                                               \
+	X(hb_buffer_get_glyph_infos)                                                       \
+	X(hb_buffer_get_glyph_positions)                                                   \
+	X(hb_buffer_set_direction)                                                         \
+	X(hb_buffer_set_language)                                                          \
+	X(hb_buffer_set_script)                                                            \
+	X(hb_face_create)                                                                  \
+	X(hb_face_destroy)                                                                 \
+	X(hb_face_reference_blob)                                                          \
+	X(hb_font_create)                                                                  \
+	X(hb_font_destroy)                                                                 \
+	X(hb_font_get_glyph_h_advance)                                                     \
+	X(hb_font_set_scale)                                                               \
+	X(hb_language_from_string)                                                         \
+	X(hb_set_add)                                                                      \
+	X(hb_set_create)                                                                   \
+	X(hb_set_destroy)                                                                  \
+	X(hb_set_next)                                                                     \
+	X(hb_set_union)                                                                    \
+	X(hb_shape)                                                                        \
+	X(hb_subset_input_create_or_fail)                                                  \
+	X(hb_subset_input_destroy)                                                         \
+	X(hb_subset_input_glyph_set)                                                       \
+	X(hb_subset_input_set_flags)                                                       \
+	X(hb_subset_or_fail)                                                               \
+	X(FT_Done_Face)                                                                    \
+	X(FT_Done_FreeType)                                                                \
+	X(FT_Get_Postscript_Name)                                                          \
+	X(FT_Init_FreeType)                                                                \
+	X(FT_New_Face)
+
+static struct {
+#define SAMPLE_DECL(f) __typeof__(&f) f;
+	SAMPLE_FUNCS(SAMPLE_DECL)
+#undef SAMPLE_DECL
+} lib;
+
+static const char *const lib_names[] = {
+#ifdef _WIN32
+        "libharfbuzz-0.dll", "libharfbuzz-subset-0.dll", "libfreetype-6.dll",
+#else
+        "libharfbuzz.so.0", "libharfbuzz-subset.so.0", "libfreetype.so.6",
+#endif
+};
+
+static kyso_err_t load_libs(kyso_error_t *err)
+{
+	void *h[3];
+	for (size_t i = 0; i < 3; i++) {
+		dlerror();
+		h[i] = dlopen(lib_names[i], RTLD_NOW | RTLD_LOCAL);
+		if (h[i] == NULL) {
+			const char *why = dlerror();
+			return kyso_error_set(err, KYSO_ERR_NOT_FOUND,
+			                      _("The sample document needs %s: %s"), lib_names[i],
+			                      why != NULL ? why : "dlopen");
+		}
+	}
+#define SAMPLE_LOAD(f)                                                                     \
+	for (size_t i = 0; i < 3 && lib.f == NULL; i++)                                   \
+		*(void **)&lib.f = dlsym(h[i], #f);                                        \
+	if (lib.f == NULL)                                                                 \
+		return kyso_error_set(err, KYSO_ERR_NOT_FOUND,                             \
+		                      _("The sample document needs %s: %s"), #f, "dlsym");
+	SAMPLE_FUNCS(SAMPLE_LOAD)
+#undef SAMPLE_LOAD
+	return KYSO_OK;
+}
+
+/* every call below goes through the loaded table */
+#define hb_blob_create_from_file_or_fail lib.hb_blob_create_from_file_or_fail
+#define hb_blob_destroy lib.hb_blob_destroy
+#define hb_blob_get_data lib.hb_blob_get_data
+#define hb_buffer_add_utf8 lib.hb_buffer_add_utf8
+#define hb_buffer_create lib.hb_buffer_create
+#define hb_buffer_destroy lib.hb_buffer_destroy
+#define hb_buffer_get_glyph_infos lib.hb_buffer_get_glyph_infos
+#define hb_buffer_get_glyph_positions lib.hb_buffer_get_glyph_positions
+#define hb_buffer_set_direction lib.hb_buffer_set_direction
+#define hb_buffer_set_language lib.hb_buffer_set_language
+#define hb_buffer_set_script lib.hb_buffer_set_script
+#define hb_face_create lib.hb_face_create
+#define hb_face_destroy lib.hb_face_destroy
+#define hb_face_reference_blob lib.hb_face_reference_blob
+#define hb_font_create lib.hb_font_create
+#define hb_font_destroy lib.hb_font_destroy
+#define hb_font_get_glyph_h_advance lib.hb_font_get_glyph_h_advance
+#define hb_font_set_scale lib.hb_font_set_scale
+#define hb_language_from_string lib.hb_language_from_string
+#define hb_set_add lib.hb_set_add
+#define hb_set_create lib.hb_set_create
+#define hb_set_destroy lib.hb_set_destroy
+#define hb_set_next lib.hb_set_next
+#define hb_set_union lib.hb_set_union
+#define hb_shape lib.hb_shape
+#define hb_subset_input_create_or_fail lib.hb_subset_input_create_or_fail
+#define hb_subset_input_destroy lib.hb_subset_input_destroy
+#define hb_subset_input_glyph_set lib.hb_subset_input_glyph_set
+#define hb_subset_input_set_flags lib.hb_subset_input_set_flags
+#define hb_subset_or_fail lib.hb_subset_or_fail
+#define FT_Done_Face lib.FT_Done_Face
+#define FT_Done_FreeType lib.FT_Done_FreeType
+#define FT_Get_Postscript_Name lib.FT_Get_Postscript_Name
+#define FT_Init_FreeType lib.FT_Init_FreeType
+#define FT_New_Face lib.FT_New_Face
 
 #define SAMPLE_MAX_GLYPHS 4096
 
@@ -332,6 +449,9 @@ kyso_err_t kyso_sample_pdf_write(const char *path, kyso_error_t *err)
 	};
 	const double ys[] = {780, 760, 735, 680, 640, 620, 602, 570, 552, 520};
 
+	kyso_err_t lrc = load_libs(err);
+	if (lrc != KYSO_OK)
+		return lrc;
 	struct sample *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
