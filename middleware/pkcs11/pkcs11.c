@@ -573,7 +573,7 @@ CK_RV C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY no
 			sessions[i].slot = id;
 			sessions[i].gen = sl->gen;
 			sessions[i].flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
-			*out = i + 1;
+			*out = (CK_SESSION_HANDLE)(i + 1);
 		}
 	}
 	lock_give();
@@ -769,14 +769,14 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUT
 				if (worst == CKR_OK)
 					worst = CKR_ATTRIBUTE_TYPE_INVALID;
 			} else if (a->pValue == NULL) {
-				a->ulValueLen = v->len;
+				a->ulValueLen = (CK_ULONG)v->len;
 			} else if (a->ulValueLen < v->len) {
 				a->ulValueLen = CK_UNAVAILABLE_INFORMATION;
 				if (worst == CKR_OK)
 					worst = CKR_BUFFER_TOO_SMALL;
 			} else {
 				memcpy(a->pValue, v->val, v->len);
-				a->ulValueLen = v->len;
+				a->ulValueLen = (CK_ULONG)v->len;
 			}
 		}
 		rv = worst;
@@ -978,18 +978,18 @@ static CK_RV sign_final(struct session *s, struct slot *sl, CK_BYTE_PTR sig, CK_
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	if (sig == NULL) {
-		*siglen = key->mod_len;
+		*siglen = (CK_ULONG)key->mod_len;
 		return CKR_OK;
 	}
 	if (*siglen < key->mod_len) {
-		*siglen = key->mod_len;
+		*siglen = (CK_ULONG)key->mod_len;
 		return CKR_BUFFER_TOO_SMALL;
 	}
 	rv = sign_input(s, key, in, &len);
 	if (rv == CKR_OK)
 		rv = card_sign(sl, key, in, len, sig, &n);
 	if (rv == CKR_OK)
-		*siglen = n;
+		*siglen = (CK_ULONG)n;
 	end_sign(s);
 	return rv;
 }

@@ -249,14 +249,14 @@ static int private_key_object(struct p11_object *o, const struct token *t, const
 	rc |= add_bool(o, CKA_NEVER_EXTRACTABLE, yes);
 	rc |= add_bool(o, CKA_ALWAYS_AUTHENTICATE, no);
 	rc |= add_bool(o, CKA_WRAP_WITH_TRUSTED, no);
-	rc |= add_ulong(o, CKA_MODULUS_BITS, o->mod_len * 8);
+	rc |= add_ulong(o, CKA_MODULUS_BITS, (CK_ULONG)(o->mod_len * 8));
 	return rc == 0 && o->mod_len > 0 ? 0 : -1;
 }
 
 static int public_key_object(struct p11_object *o, const struct p15_key *k, X509 *x)
 {
 	int rc = key_common(o, k, x, CKO_PUBLIC_KEY);
-	CK_ULONG bits = o->mod_len * 8;
+	CK_ULONG bits = (CK_ULONG)(o->mod_len * 8);
 	rc |= add_bool(o, CKA_PRIVATE, no);
 	rc |= add_bool(o, CKA_VERIFY, yes);
 	rc |= add_bool(o, CKA_VERIFY_RECOVER, no);
