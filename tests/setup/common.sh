@@ -54,12 +54,12 @@ PY
 }
 
 # st_manifest: every path under ROOT and HOME with type, mode, link target
-# and content hash (NSS databases by their module list, see st_nss_list).
+# and content hash (NSS databases included), plus the NSS module lists.
 st_manifest() {
 	local d
 	for d in "$ROOT" "$HOME"; do
 		(cd "$d" && find . -printf '%p %y %m %l\n' | sort)
-		(cd "$d" && find . -type f ! -name '*.db' ! -name 'pkcs11.txt' -print0 | sort -z |
+		(cd "$d" && find . -type f -print0 | sort -z |
 			xargs -0 -r sha256sum)
 	done
 	st_nss_list
