@@ -15,7 +15,8 @@ static void usage(FILE *f)
 	          "\n"
 	          "  -o, --output FILE     signed PDF to write (written atomically)\n"
 	          "      --in-place        allow OUT to be IN (replaced atomically)\n"
-	          "      --module PATH     PKCS#11 module (default: the one \"kyso setup\" registered)\n"
+	          "      --module PATH     PKCS#11 module (default: the one \"kyso setup\" "
+	          "registered)\n"
 	          "      --slot ID         slot ID\n"
 	          "      --token LABEL     token label\n"
 	          "      --key-id HEX      key/certificate CKA_ID\n"
@@ -28,10 +29,17 @@ static void usage(FILE *f)
 	          "      --password-env V  ... read from environment variable V\n"
 	          "      --max-size SIZE   refuse larger inputs (default 100M; K/M/G suffixes)\n"
 	          "      --field NAME      signature field name\n"
-	          "      --name, --reason, --location, --contact TEXT   signature dictionary entries\n"
+	          "      --name, --reason, --location, --contact TEXT   signature dictionary "
+	          "entries\n"
 	          "      --json            print one JSON document\n"
+	          "Time stamp (PAdES B-T):\n"
+	          "      --tsa URL         RFC 3161 time-stamp server (e.g. http://tsa.ca.gov.vn)\n"
+	          "      --tsa-user USER   HTTP basic auth user name\n"
+	          "      --tsa-pass-env V  ... password from environment variable V\n"
+	          "      --tsa-timeout S   seconds for the whole request (default 30)\n"
+	          "      --tsa-optional    when the server fails, warn and sign without a time stamp\n"
 	          "Exit codes: 0 signed, 2 usage, 3 no module/token, 4 token/PIN error,\n"
-	          "5 bad input PDF."));
+	          "5 bad input PDF, 6 time-stamp server error."));
 }
 
 static bool parse_size(const char *s, uint64_t *out)
@@ -79,13 +87,18 @@ enum {
 	OPT_CONTACT,
 	OPT_JSON,
 	OPT_SAMPLE,
+	OPT_TSA,
+	OPT_TSA_USER,
+	OPT_TSA_PASS_ENV,
+	OPT_TSA_TIMEOUT,
+	OPT_TSA_OPTIONAL,
 };
 
-#define USAGE_ERROR(json, ...)                                                     \
-	do {                                                                       \
-		char m_[512];                                                      \
-		snprintf(m_, sizeof(m_), __VA_ARGS__);                             \
-		return usage_error(json, m_);                                      \
+#define USAGE_ERROR(json, ...)                                                                     \
+	do {                                                                                       \
+		char m_[512];                                                                      \
+		snprintf(m_, sizeof(m_), __VA_ARGS__);                                             \
+		return usage_error(json, m_);                                                      \
 	} while (0)
 
 static const struct option long_opts[] = {
@@ -112,6 +125,11 @@ static const struct option long_opts[] = {
         {"contact", required_argument, NULL, OPT_CONTACT},
         {"json", no_argument, NULL, OPT_JSON},
         {"sample", required_argument, NULL, OPT_SAMPLE},
+        {"tsa", required_argument, NULL, OPT_TSA},
+        {"tsa-user", required_argument, NULL, OPT_TSA_USER},
+        {"tsa-pass-env", required_argument, NULL, OPT_TSA_PASS_ENV},
+        {"tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT},
+        {"tsa-optional", no_argument, NULL, OPT_TSA_OPTIONAL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -130,8 +148,8 @@ static int print_result(bool json, const char *in, const char *out, const kyso_s
                         const kyso_sign_result_t *r)
 {
 	if (!json) {
-		printf(_("Signed %s -> %s\n  signer: %s\n  CMS: %zu bytes (/Contents %zu), %s\n"), in,
-		       out, r->signer_subject, r->cms_len, r->contents_size,
+		printf(_("Signed %s -> %s\n  signer: %s\n  CMS: %zu bytes (/Contents %zu), %s\n"),
+		       in, out, r->signer_subject, r->cms_len, r->contents_size,
 		       kyso_digest_name(o->digest));
 		return KYSO_EXIT_OK;
 	}
@@ -154,7 +172,7 @@ static int sample(bool json, const char *path)
 	if (json) {
 		json_t *doc = json_pack("{s:b, s:s}", "written", 1, "output", path);
 		return doc != NULL && kyso_json_print(doc) == KYSO_OK ? KYSO_EXIT_OK
-		                                                       : KYSO_EXIT_PROBLEM;
+		                                                      : KYSO_EXIT_PROBLEM;
 	}
 	printf(_("Sample document written to %s\n"), path);
 	return KYSO_EXIT_OK;
@@ -201,8 +219,9 @@ int kyso_cmd_sign(int argc, char **argv)
 			break;
 		case OPT_HASH:
 			if (!kyso_digest_parse(optarg, &o.digest))
-				USAGE_ERROR(json, _("--hash takes sha256, sha384 or sha512, not \"%s\"."),
-				                   optarg);
+				USAGE_ERROR(json,
+				            _("--hash takes sha256, sha384 or sha512, not \"%s\"."),
+				            optarg);
 			break;
 		case OPT_CHAIN:
 			o.chain_file = optarg;
@@ -219,8 +238,9 @@ int kyso_cmd_sign(int argc, char **argv)
 			break;
 		case OPT_MAX_SIZE:
 			if (!parse_size(optarg, &o.max_size))
-				USAGE_ERROR(json, _("--max-size takes a size such as 50M, not \"%s\"."),
-				                   optarg);
+				USAGE_ERROR(json,
+				            _("--max-size takes a size such as 50M, not \"%s\"."),
+				            optarg);
 			break;
 		case OPT_IN_PLACE:
 			o.in_place = true;
@@ -246,6 +266,33 @@ int kyso_cmd_sign(int argc, char **argv)
 		case OPT_SAMPLE:
 			sample_out = optarg;
 			break;
+		case OPT_TSA:
+			if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+				USAGE_ERROR(json, _("--tsa takes an http:// or https:// URL, not \"%s\"."),
+				            optarg);
+			o.tsa_url = optarg;
+			break;
+		case OPT_TSA_USER:
+			o.tsa_user = optarg;
+			break;
+		case OPT_TSA_PASS_ENV:
+			o.tsa_pass = getenv(optarg);
+			if (o.tsa_pass == NULL)
+				USAGE_ERROR(json, _("--tsa-pass-env: %s is not set."), optarg);
+			kyso_redact_secret(o.tsa_pass);
+			break;
+		case OPT_TSA_TIMEOUT: {
+			char *end = NULL;
+			long t = strtol(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || t <= 0 || t > 600)
+				USAGE_ERROR(json, _("--tsa-timeout takes seconds (1-600), not \"%s\"."),
+				            optarg);
+			o.tsa_timeout = t;
+			break;
+		}
+		case OPT_TSA_OPTIONAL:
+			o.tsa_optional = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return KYSO_EXIT_OK;
@@ -261,6 +308,8 @@ int kyso_cmd_sign(int argc, char **argv)
 		USAGE_ERROR(json, "%s", _("Give exactly one input PDF."));
 	if (out == NULL)
 		USAGE_ERROR(json, "%s", _("Give the output file with -o OUT.pdf."));
+	if (o.tsa_url == NULL && (o.tsa_user != NULL || o.tsa_pass != NULL || o.tsa_optional))
+		USAGE_ERROR(json, "%s", _("--tsa-user, --tsa-pass-env and --tsa-optional need --tsa URL."));
 	const char *in = argv[optind];
 
 	kyso_error_t e;

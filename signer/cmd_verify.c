@@ -69,14 +69,16 @@ static void print_text(json_t *doc)
 		               : _("an earlier revision"),
 		       json_is_integer(rev) ? (long long)json_integer_value(rev) : 0LL,
 		       (long long)json_integer_value(json_object_get(s, "revisions")));
-		printf(_("  byte range ok:     %s\n  digest matches:    %s\n  signature valid:   %s\n"),
+		printf(_("  byte range ok:     %s\n  digest matches:    %s\n  signature valid:   "
+		         "%s\n"),
 		       yesno(s, "byte_range_ok"), yesno(s, "digest_ok"), yesno(s, "signature_ok"));
-		printf(_("  chain trusted:     %s\n  cert valid then:   %s\n"), yesno(s, "chain_ok"),
-		       yesno(s, "cert_valid_at_signing_time"));
+		printf(_("  chain trusted:     %s\n  cert valid then:   %s\n"),
+		       yesno(s, "chain_ok"), yesno(s, "cert_valid_at_signing_time"));
 		json_t *ts = json_object_get(s, "timestamp");
 		if (json_is_object(ts))
 			printf(_("  time stamp:        %s, %s (%s)\n"), str(ts, "time"),
-			       json_is_true(json_object_get(ts, "valid")) ? _("valid") : _("INVALID"),
+			       json_is_true(json_object_get(ts, "valid")) ? _("valid")
+			                                                  : _("INVALID"),
 			       str(ts, "tsa"));
 		printf(_("  later changes:     %s\n"), changes_text(str(s, "later_changes")));
 		json_t *pr = json_object_get(s, "problems");
@@ -85,8 +87,8 @@ static void print_text(json_t *doc)
 		json_t *wa = json_object_get(s, "warnings");
 		for (size_t k = 0; k < json_array_size(wa); k++)
 			printf("  ~ %s\n", json_string_value(json_array_get(wa, k)));
-		printf("  => %s\n", json_is_true(json_object_get(s, "valid")) ? _("VALID")
-		                                                               : _("INVALID"));
+		printf("  => %s\n",
+		       json_is_true(json_object_get(s, "valid")) ? _("VALID") : _("INVALID"));
 	}
 	if (n == 0)
 		printf(_("The document has no signature.\n"));

@@ -101,6 +101,25 @@ static kyso_err_t ssl_error(kyso_error_t *err, const char *what)
 	return kyso_error_set(err, KYSO_ERR_INTERNAL, "CMS: %s: %s", what, buf);
 }
 
+/* PAdES B-T: signature-time-stamp (id-aa-timeStampToken) over the value. */
+static kyso_err_t add_timestamp(const kyso_cms_signer_t *s, CMS_SignerInfo *si, const uint8_t *sig,
+                                size_t sl, kyso_error_t *err)
+{
+	kyso_buf_t tok;
+	kyso_buf_init(&tok);
+	kyso_err_t rc = s->timestamp(s->timestamp_ctx, s->md, sig, sl, &tok, err);
+	if (rc == KYSO_ERR_UNSUPPORTED) {
+		kyso_buf_free(&tok);
+		return KYSO_OK;
+	}
+	if (rc == KYSO_OK &&
+	    !CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE,
+	                                   tok.data, (int)tok.len))
+		rc = ssl_error(err, "time-stamp attribute");
+	kyso_buf_free(&tok);
+	return rc;
+}
+
 static kyso_err_t sign_signer_info(const kyso_cms_signer_t *s, CMS_SignerInfo *si,
                                    kyso_error_t *err)
 {
@@ -126,6 +145,8 @@ static kyso_err_t sign_signer_info(const kyso_cms_signer_t *s, CMS_SignerInfo *s
 	}
 	if (rc == KYSO_OK && !ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sl))
 		rc = ssl_error(err, "signature");
+	if (rc == KYSO_OK && s->sign != NULL && s->timestamp != NULL)
+		rc = add_timestamp(s, si, sig, sl, err);
 	free(sig);
 	return rc;
 }
@@ -157,9 +178,8 @@ kyso_err_t kyso_cms_build(const kyso_cms_signer_t *s, const uint8_t *content_dig
 	if (cms == NULL)
 		return ssl_error(err, "CMS_sign");
 	EVP_PKEY *pub = X509_get0_pubkey(s->cert);
-	CMS_SignerInfo *si = pub != NULL ? CMS_add1_signer(cms, s->cert, pub, s->md,
-	                                                   flags | CMS_CADES)
-	                                 : NULL;
+	CMS_SignerInfo *si =
+	        pub != NULL ? CMS_add1_signer(cms, s->cert, pub, s->md, flags | CMS_CADES) : NULL;
 	if (si == NULL) {
 		rc = ssl_error(err, "signer");
 		goto out;

@@ -7,12 +7,13 @@
 #include <openssl/x509v3.h>
 #include <string.h>
 
-kyso_err_t kyso_cms_load_certs(const char *path, STACK_OF(X509) *out, kyso_error_t *err)
+kyso_err_t kyso_cms_load_certs(const char *path, STACK_OF(X509) * out, kyso_error_t *err)
 {
 	BIO *b = BIO_new_file(path, "rb");
 	if (b == NULL) {
 		ERR_clear_error();
-		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot read certificate file %s."), path);
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot read certificate file %s."),
+		                      path);
 	}
 	int n = 0;
 	X509 *x;
@@ -41,7 +42,7 @@ kyso_err_t kyso_cms_load_certs(const char *path, STACK_OF(X509) *out, kyso_error
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_cms_chain(X509 *signer, STACK_OF(X509) *pool, STACK_OF(X509) **chain,
+kyso_err_t kyso_cms_chain(X509 *signer, STACK_OF(X509) * pool, STACK_OF(X509) * *chain,
                           kyso_error_t *err)
 {
 	*chain = sk_X509_new_null();

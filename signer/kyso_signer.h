@@ -54,10 +54,10 @@ typedef struct {
 
 /* State of the user PIN as the token reports it (PKCS#11 token flags). */
 typedef enum {
-	KYSO_PIN_TRIES_OK = 0,   /* nothing reported */
-	KYSO_PIN_TRIES_LOW,      /* CKF_USER_PIN_COUNT_LOW: few tries left */
-	KYSO_PIN_TRIES_FINAL,    /* CKF_USER_PIN_FINAL_TRY: one try left */
-	KYSO_PIN_TRIES_LOCKED,   /* CKF_USER_PIN_LOCKED */
+	KYSO_PIN_TRIES_OK = 0, /* nothing reported */
+	KYSO_PIN_TRIES_LOW,    /* CKF_USER_PIN_COUNT_LOW: few tries left */
+	KYSO_PIN_TRIES_FINAL,  /* CKF_USER_PIN_FINAL_TRY: one try left */
+	KYSO_PIN_TRIES_LOCKED, /* CKF_USER_PIN_LOCKED */
 } kyso_pin_tries_t;
 
 /* What a PIN prompt shows. Strings are borrowed for the call. */
@@ -65,7 +65,7 @@ typedef struct {
 	const char *token_label;
 	const char *cert_subject; /* signer's subject (UTF-8, one line) */
 	kyso_pin_tries_t tries;
-	const char *description;  /* a ready-made translated description */
+	const char *description; /* a ready-made translated description */
 } kyso_pin_request_t;
 
 /* A PIN source: writes a NUL-terminated PIN into pin (cap bytes).
@@ -79,7 +79,7 @@ typedef struct {
 	const char *pin_env;
 	kyso_pin_fn pin_fn;
 	void *pin_ctx;
-	const char *pinentry;   /* pinentry program; NULL = $KYSO_PINENTRY, else "pinentry" */
+	const char *pinentry; /* pinentry program; NULL = $KYSO_PINENTRY, else "pinentry" */
 	kyso_digest_t digest;
 	const char *chain_file; /* extra chain certificates (PEM or DER) */
 	const char *password;   /* PDF password (encrypted input) */
@@ -87,7 +87,14 @@ typedef struct {
 	bool in_place;          /* allow OUT == IN (replaced atomically) */
 	const char *field_name; /* signature field name, NULL = "SignatureN" */
 	const char *name, *reason, *location, *contact_info; /* UTF-8, optional */
-	time_t signing_time;    /* /M; 0 = now */
+	time_t signing_time;                                 /* /M; 0 = now */
+	/* PAdES B-T (issue 6): time stamp from an RFC 3161 server over the
+	 * signature value. tsa_pass: HTTP basic auth password (not an env name). */
+	const char *tsa_url, *tsa_user, *tsa_pass;
+	long tsa_timeout;  /* seconds, 0 = 30 */
+	bool tsa_optional; /* TSA failure: warn and sign B-B instead of failing */
+	/* Visible appearance and role (issue 6, appearance_*.c); NULL = invisible. */
+	const struct kyso_appearance_opts *appearance;
 } kyso_sign_opts_t;
 
 void kyso_sign_opts_init(kyso_sign_opts_t *o);
@@ -127,10 +134,11 @@ kyso_err_t kyso_sign_pdf(const kyso_sign_opts_t *o, const char *in, const char *
 /* ---- verification ------------------------------------------------------- */
 
 typedef struct {
-	const char *const *ca_files; /* trust anchors (PEM/DER files); NULL-terminated, may be NULL */
-	bool no_system_anchors;      /* do not use the installed anchors (/etc/ssl/certs) */
-	const char *password;        /* PDF password */
-	uint64_t max_size;           /* 0 = 100 MB */
+	const char *const
+	        *ca_files;      /* trust anchors (PEM/DER files); NULL-terminated, may be NULL */
+	bool no_system_anchors; /* do not use the installed anchors (/etc/ssl/certs) */
+	const char *password;   /* PDF password */
+	uint64_t max_size;      /* 0 = 100 MB */
 } kyso_verify_opts_t;
 
 /* Checks every signature of path. *report gets the JSON report (docs/sign.md);

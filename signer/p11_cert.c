@@ -103,9 +103,10 @@ kyso_err_t kyso_p11_pick_cert(kyso_p11_t *p, const kyso_token_sel_t *sel, kyso_e
 	if (sel->key_id != NULL) {
 		ssize_t r = kyso_hex_decode(sel->key_id, id, sizeof(id));
 		if (r <= 0)
-			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("--key-id takes the key's CKA_ID in hex, not \"%s\"."),
-			                      sel->key_id);
+			return kyso_error_set(
+			        err, KYSO_ERR_USAGE,
+			        _("--key-id takes the key's CKA_ID in hex, not \"%s\"."),
+			        sel->key_id);
 		id_len = (size_t)r;
 	}
 	if (sel->slot != NULL && !parse_slot_id(sel->slot, &want_slot))
@@ -166,10 +167,11 @@ kyso_err_t kyso_p11_pick_cert(kyso_p11_t *p, const kyso_token_sel_t *sel, kyso_e
 			char a[300], b[300];
 			describe(&cand[0], a, sizeof(a));
 			describe(&cand[1], b, sizeof(b));
-			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("Several signing certificates were found (%s; %s; ...). "
-			                        "Choose one with --token and --key-id or --cert-label."),
-			                      a, b);
+			return kyso_error_set(
+			        err, KYSO_ERR_USAGE,
+			        _("Several signing certificates were found (%s; %s; ...). "
+			          "Choose one with --token and --key-id or --cert-label."),
+			        a, b);
 		}
 	}
 	return take(p, &cand[0], err);
@@ -184,7 +186,8 @@ kyso_err_t kyso_p11_find_private_key(kyso_p11_t *p, kyso_error_t *err)
 	if (PKCS11_enumerate_keys(p->slot->token, &keys, &n) < 0) {
 		unsigned long ckr;
 		kyso_err_t rc = kyso_p11_last_error(KYSO_ERR_TOKEN, &ckr);
-		return kyso_error_set(err, rc, _("Cannot list the keys of token \"%s\" (CKR 0x%lX)."),
+		return kyso_error_set(err, rc,
+		                      _("Cannot list the keys of token \"%s\" (CKR 0x%lX)."),
 		                      kyso_p11_token_label(p), ckr);
 	}
 	for (unsigned int i = 0; i < n && key == NULL; i++)
@@ -196,15 +199,17 @@ kyso_err_t kyso_p11_find_private_key(kyso_p11_t *p, kyso_error_t *err)
 		ERR_clear_error();
 	}
 	if (key == NULL || !key->isPrivate)
-		return kyso_error_set(err, KYSO_ERR_KEY_NOT_FOUND,
-		                      _("The private key of the certificate is not on token \"%s\"."),
-		                      kyso_p11_token_label(p));
+		return kyso_error_set(
+		        err, KYSO_ERR_KEY_NOT_FOUND,
+		        _("The private key of the certificate is not on token \"%s\"."),
+		        kyso_p11_token_label(p));
 	p->priv = PKCS11_get_private_key(key);
 	if (p->priv == NULL) {
 		unsigned long ckr;
 		kyso_err_t rc = kyso_p11_last_error(KYSO_ERR_KEY_NOT_FOUND, &ckr);
-		return kyso_error_set(err, rc, _("The private key on token \"%s\" cannot be used "
-		                                 "(CKR 0x%lX)."),
+		return kyso_error_set(err, rc,
+		                      _("The private key on token \"%s\" cannot be used "
+		                        "(CKR 0x%lX)."),
 		                      kyso_p11_token_label(p), ckr);
 	}
 	return KYSO_OK;

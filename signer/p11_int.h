@@ -12,13 +12,13 @@ struct kyso_p11 {
 	PKCS11_CTX *ctx;
 	PKCS11_SLOT *slots;
 	unsigned int nslots;
-	PKCS11_SLOT *slot;      /* chosen slot (in slots) */
+	PKCS11_SLOT *slot; /* chosen slot (in slots) */
 	unsigned long slot_id;
-	PKCS11_CERT *cert;      /* chosen certificate (owned by libp11) */
-	X509 *x509;             /* its certificate (own reference) */
-	STACK_OF(X509) *others; /* other certificates on the token */
-	EVP_PKEY *pub;          /* signer public key (own reference) */
-	EVP_PKEY *priv;         /* private key through libp11, after login */
+	PKCS11_CERT *cert;       /* chosen certificate (owned by libp11) */
+	X509 *x509;              /* its certificate (own reference) */
+	STACK_OF(X509) * others; /* other certificates on the token */
+	EVP_PKEY *pub;           /* signer public key (own reference) */
+	EVP_PKEY *priv;          /* private key through libp11, after login */
 	char *label;
 	/* the module's own function list, for C_GetTokenInfo (fresh PIN flags) */
 	void *dl;

@@ -42,9 +42,10 @@ kyso_err_t kyso_p11_module_path(const char *module, char **path, kyso_error_t *e
 		if (*path == NULL)
 			*path = config_module(kyso_path_config_system());
 		if (*path == NULL)
-			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("No PKCS#11 module is registered (run \"kyso setup\"); "
-			                        "give one with --module PATH."));
+			return kyso_error_set(
+			        err, KYSO_ERR_USAGE,
+			        _("No PKCS#11 module is registered (run \"kyso setup\"); "
+			          "give one with --module PATH."));
 	}
 	if (*path == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);

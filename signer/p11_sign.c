@@ -15,9 +15,9 @@ kyso_err_t kyso_p11_check_key_type(EVP_PKEY *pub, kyso_error_t *err)
 	switch (EVP_PKEY_get_base_id(pub)) {
 	case EVP_PKEY_RSA:
 		if (bits < 2048 || bits > 4096)
-			return kyso_error_set(err, KYSO_ERR_TOKEN,
-			                      _("RSA keys of %d bits are not supported (2048 to 4096)."),
-			                      bits);
+			return kyso_error_set(
+			        err, KYSO_ERR_TOKEN,
+			        _("RSA keys of %d bits are not supported (2048 to 4096)."), bits);
 		return KYSO_OK;
 	case EVP_PKEY_EC: {
 		char curve[64] = "";
@@ -66,8 +66,7 @@ static kyso_err_t verify_with_cert(kyso_p11_t *p, const EVP_MD *md, const uint8_
 }
 
 kyso_err_t kyso_p11_sign_digest(kyso_p11_t *p, const EVP_MD *md, const uint8_t *dgst,
-                                size_t dgst_len, uint8_t *sig, size_t *sig_len,
-                                kyso_error_t *err)
+                                size_t dgst_len, uint8_t *sig, size_t *sig_len, kyso_error_t *err)
 {
 	if (p->priv == NULL)
 		return kyso_error_set(err, KYSO_ERR_INTERNAL, "sign before login");

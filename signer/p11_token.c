@@ -130,7 +130,7 @@ X509 *kyso_p11_cert(const kyso_p11_t *p)
 	return p->x509;
 }
 
-STACK_OF(X509) *kyso_p11_other_certs(const kyso_p11_t *p)
+STACK_OF(X509) * kyso_p11_other_certs(const kyso_p11_t *p)
 {
 	return p->others;
 }

@@ -79,10 +79,11 @@ kyso_err_t kyso_pin_pinentry(const char *program, const kyso_pin_request_t *req,
 {
 	char *path = find_program(program);
 	if (path == NULL)
-		return kyso_error_set(err, KYSO_ERR_USAGE,
-		                      _("pinentry program \"%s\" was not found; install pinentry or "
-		                        "give the PIN with --pin-env VAR."),
-		                      program);
+		return kyso_error_set(
+		        err, KYSO_ERR_USAGE,
+		        _("pinentry program \"%s\" was not found; install pinentry or "
+		          "give the PIN with --pin-env VAR."),
+		        program);
 	assuan_context_t ctx = NULL;
 	gpg_error_t e = assuan_new(&ctx);
 	if (e != 0) {

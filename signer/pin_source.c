@@ -47,9 +47,10 @@ kyso_err_t kyso_pin_get(const kyso_sign_opts_t *o, const kyso_pin_request_t *req
 	if (o->pin_env != NULL) {
 		const char *v = getenv(o->pin_env);
 		if (v == NULL || v[0] == '\0')
-			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("--pin-env: the environment variable %s is not set."),
-			                      o->pin_env);
+			return kyso_error_set(
+			        err, KYSO_ERR_USAGE,
+			        _("--pin-env: the environment variable %s is not set."),
+			        o->pin_env);
 		if (strlen(v) >= cap)
 			return kyso_error_set(err, KYSO_ERR_USAGE, _("The PIN is too long."));
 		strcpy(pin, v);
@@ -59,9 +60,10 @@ kyso_err_t kyso_pin_get(const kyso_sign_opts_t *o, const kyso_pin_request_t *req
 	} else {
 		const char *prog = o->pinentry != NULL ? o->pinentry : getenv("KYSO_PINENTRY");
 		if (prog == NULL && !interactive())
-			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("No PIN: not running interactively. Give the PIN with "
-			                        "--pin-env VAR."));
+			return kyso_error_set(
+			        err, KYSO_ERR_USAGE,
+			        _("No PIN: not running interactively. Give the PIN with "
+			          "--pin-env VAR."));
 		rc = kyso_pin_pinentry(prog != NULL ? prog : "pinentry", req, pin, cap, err);
 	}
 	if (rc != KYSO_OK) {

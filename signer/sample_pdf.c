@@ -20,41 +20,41 @@
 #include <dlfcn.h>
 #include <zlib.h>
 
-#define SAMPLE_FUNCS(X)                                                                    \
-	X(hb_blob_create_from_file_or_fail)                                                \
-	X(hb_blob_destroy)                                                                 \
-	X(hb_blob_get_data)                                                                \
-	X(hb_buffer_add_utf8)                                                              \
-	X(hb_buffer_create)                                                                \
-	X(hb_buffer_destroy)                                                               \
-	X(hb_buffer_get_glyph_infos)                                                       \
-	X(hb_buffer_get_glyph_positions)                                                   \
-	X(hb_buffer_set_direction)                                                         \
-	X(hb_buffer_set_language)                                                          \
-	X(hb_buffer_set_script)                                                            \
-	X(hb_face_create)                                                                  \
-	X(hb_face_destroy)                                                                 \
-	X(hb_face_reference_blob)                                                          \
-	X(hb_font_create)                                                                  \
-	X(hb_font_destroy)                                                                 \
-	X(hb_font_get_glyph_h_advance)                                                     \
-	X(hb_font_set_scale)                                                               \
-	X(hb_language_from_string)                                                         \
-	X(hb_set_add)                                                                      \
-	X(hb_set_create)                                                                   \
-	X(hb_set_destroy)                                                                  \
-	X(hb_set_next)                                                                     \
-	X(hb_set_union)                                                                    \
-	X(hb_shape)                                                                        \
-	X(hb_subset_input_create_or_fail)                                                  \
-	X(hb_subset_input_destroy)                                                         \
-	X(hb_subset_input_glyph_set)                                                       \
-	X(hb_subset_input_set_flags)                                                       \
-	X(hb_subset_or_fail)                                                               \
-	X(FT_Done_Face)                                                                    \
-	X(FT_Done_FreeType)                                                                \
-	X(FT_Get_Postscript_Name)                                                          \
-	X(FT_Init_FreeType)                                                                \
+#define SAMPLE_FUNCS(X)                                                                            \
+	X(hb_blob_create_from_file_or_fail)                                                        \
+	X(hb_blob_destroy)                                                                         \
+	X(hb_blob_get_data)                                                                        \
+	X(hb_buffer_add_utf8)                                                                      \
+	X(hb_buffer_create)                                                                        \
+	X(hb_buffer_destroy)                                                                       \
+	X(hb_buffer_get_glyph_infos)                                                               \
+	X(hb_buffer_get_glyph_positions)                                                           \
+	X(hb_buffer_set_direction)                                                                 \
+	X(hb_buffer_set_language)                                                                  \
+	X(hb_buffer_set_script)                                                                    \
+	X(hb_face_create)                                                                          \
+	X(hb_face_destroy)                                                                         \
+	X(hb_face_reference_blob)                                                                  \
+	X(hb_font_create)                                                                          \
+	X(hb_font_destroy)                                                                         \
+	X(hb_font_get_glyph_h_advance)                                                             \
+	X(hb_font_set_scale)                                                                       \
+	X(hb_language_from_string)                                                                 \
+	X(hb_set_add)                                                                              \
+	X(hb_set_create)                                                                           \
+	X(hb_set_destroy)                                                                          \
+	X(hb_set_next)                                                                             \
+	X(hb_set_union)                                                                            \
+	X(hb_shape)                                                                                \
+	X(hb_subset_input_create_or_fail)                                                          \
+	X(hb_subset_input_destroy)                                                                 \
+	X(hb_subset_input_glyph_set)                                                               \
+	X(hb_subset_input_set_flags)                                                               \
+	X(hb_subset_or_fail)                                                                       \
+	X(FT_Done_Face)                                                                            \
+	X(FT_Done_FreeType)                                                                        \
+	X(FT_Get_Postscript_Name)                                                                  \
+	X(FT_Init_FreeType)                                                                        \
 	X(FT_New_Face)
 
 static struct {
@@ -65,9 +65,13 @@ static struct {
 
 static const char *const lib_names[] = {
 #ifdef _WIN32
-        "libharfbuzz-0.dll", "libharfbuzz-subset-0.dll", "libfreetype-6.dll",
+        "libharfbuzz-0.dll",
+        "libharfbuzz-subset-0.dll",
+        "libfreetype-6.dll",
 #else
-        "libharfbuzz.so.0", "libharfbuzz-subset.so.0", "libfreetype.so.6",
+        "libharfbuzz.so.0",
+        "libharfbuzz-subset.so.0",
+        "libfreetype.so.6",
 #endif
 };
 
@@ -84,11 +88,11 @@ static kyso_err_t load_libs(kyso_error_t *err)
 			                      why != NULL ? why : "dlopen");
 		}
 	}
-#define SAMPLE_LOAD(f)                                                                     \
-	for (size_t i = 0; i < 3 && lib.f == NULL; i++)                                   \
-		*(void **)&lib.f = dlsym(h[i], #f);                                        \
-	if (lib.f == NULL)                                                                 \
-		return kyso_error_set(err, KYSO_ERR_NOT_FOUND,                             \
+#define SAMPLE_LOAD(f)                                                                             \
+	for (size_t i = 0; i < 3 && lib.f == NULL; i++)                                            \
+		*(void **)&lib.f = dlsym(h[i], #f);                                                \
+	if (lib.f == NULL)                                                                         \
+		return kyso_error_set(err, KYSO_ERR_NOT_FOUND,                                     \
 		                      _("The sample document needs %s: %s"), #f, "dlsym");
 	SAMPLE_FUNCS(SAMPLE_LOAD)
 #undef SAMPLE_LOAD
@@ -97,40 +101,40 @@ static kyso_err_t load_libs(kyso_error_t *err)
 
 /* every call below goes through the loaded table */
 #define hb_blob_create_from_file_or_fail lib.hb_blob_create_from_file_or_fail
-#define hb_blob_destroy lib.hb_blob_destroy
-#define hb_blob_get_data lib.hb_blob_get_data
-#define hb_buffer_add_utf8 lib.hb_buffer_add_utf8
-#define hb_buffer_create lib.hb_buffer_create
-#define hb_buffer_destroy lib.hb_buffer_destroy
-#define hb_buffer_get_glyph_infos lib.hb_buffer_get_glyph_infos
-#define hb_buffer_get_glyph_positions lib.hb_buffer_get_glyph_positions
-#define hb_buffer_set_direction lib.hb_buffer_set_direction
-#define hb_buffer_set_language lib.hb_buffer_set_language
-#define hb_buffer_set_script lib.hb_buffer_set_script
-#define hb_face_create lib.hb_face_create
-#define hb_face_destroy lib.hb_face_destroy
-#define hb_face_reference_blob lib.hb_face_reference_blob
-#define hb_font_create lib.hb_font_create
-#define hb_font_destroy lib.hb_font_destroy
-#define hb_font_get_glyph_h_advance lib.hb_font_get_glyph_h_advance
-#define hb_font_set_scale lib.hb_font_set_scale
-#define hb_language_from_string lib.hb_language_from_string
-#define hb_set_add lib.hb_set_add
-#define hb_set_create lib.hb_set_create
-#define hb_set_destroy lib.hb_set_destroy
-#define hb_set_next lib.hb_set_next
-#define hb_set_union lib.hb_set_union
-#define hb_shape lib.hb_shape
-#define hb_subset_input_create_or_fail lib.hb_subset_input_create_or_fail
-#define hb_subset_input_destroy lib.hb_subset_input_destroy
-#define hb_subset_input_glyph_set lib.hb_subset_input_glyph_set
-#define hb_subset_input_set_flags lib.hb_subset_input_set_flags
-#define hb_subset_or_fail lib.hb_subset_or_fail
-#define FT_Done_Face lib.FT_Done_Face
-#define FT_Done_FreeType lib.FT_Done_FreeType
-#define FT_Get_Postscript_Name lib.FT_Get_Postscript_Name
-#define FT_Init_FreeType lib.FT_Init_FreeType
-#define FT_New_Face lib.FT_New_Face
+#define hb_blob_destroy                  lib.hb_blob_destroy
+#define hb_blob_get_data                 lib.hb_blob_get_data
+#define hb_buffer_add_utf8               lib.hb_buffer_add_utf8
+#define hb_buffer_create                 lib.hb_buffer_create
+#define hb_buffer_destroy                lib.hb_buffer_destroy
+#define hb_buffer_get_glyph_infos        lib.hb_buffer_get_glyph_infos
+#define hb_buffer_get_glyph_positions    lib.hb_buffer_get_glyph_positions
+#define hb_buffer_set_direction          lib.hb_buffer_set_direction
+#define hb_buffer_set_language           lib.hb_buffer_set_language
+#define hb_buffer_set_script             lib.hb_buffer_set_script
+#define hb_face_create                   lib.hb_face_create
+#define hb_face_destroy                  lib.hb_face_destroy
+#define hb_face_reference_blob           lib.hb_face_reference_blob
+#define hb_font_create                   lib.hb_font_create
+#define hb_font_destroy                  lib.hb_font_destroy
+#define hb_font_get_glyph_h_advance      lib.hb_font_get_glyph_h_advance
+#define hb_font_set_scale                lib.hb_font_set_scale
+#define hb_language_from_string          lib.hb_language_from_string
+#define hb_set_add                       lib.hb_set_add
+#define hb_set_create                    lib.hb_set_create
+#define hb_set_destroy                   lib.hb_set_destroy
+#define hb_set_next                      lib.hb_set_next
+#define hb_set_union                     lib.hb_set_union
+#define hb_shape                         lib.hb_shape
+#define hb_subset_input_create_or_fail   lib.hb_subset_input_create_or_fail
+#define hb_subset_input_destroy          lib.hb_subset_input_destroy
+#define hb_subset_input_glyph_set        lib.hb_subset_input_glyph_set
+#define hb_subset_input_set_flags        lib.hb_subset_input_set_flags
+#define hb_subset_or_fail                lib.hb_subset_or_fail
+#define FT_Done_Face                     lib.FT_Done_Face
+#define FT_Done_FreeType                 lib.FT_Done_FreeType
+#define FT_Get_Postscript_Name           lib.FT_Get_Postscript_Name
+#define FT_Init_FreeType                 lib.FT_Init_FreeType
+#define FT_New_Face                      lib.FT_New_Face
 
 #define SAMPLE_MAX_GLYPHS 4096
 
@@ -348,18 +352,21 @@ static kyso_err_t write_pdf(struct sample *s, const char *path, const kyso_buf_t
 	              "<< /F1 5 0 R >> >> /Contents 4 0 R >>\nendobj\n");
 	obj_stream(&wr, "/Filter /FlateDecode", &zc); /* 4 */
 	obj_begin(&wr);                               /* 5 */
-	fprintf(wr.f, "<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H "
-	              "/DescendantFonts [6 0 R] /ToUnicode 8 0 R >>\nendobj\n",
+	fprintf(wr.f,
+	        "<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H "
+	        "/DescendantFonts [6 0 R] /ToUnicode 8 0 R >>\nendobj\n",
 	        name);
 	obj_begin(&wr); /* 6 */
-	fprintf(wr.f, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << "
-	              "/Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 7 0 R "
-	              "/CIDToGIDMap /Identity /DW 0 /W %.*s >>\nendobj\n",
+	fprintf(wr.f,
+	        "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << "
+	        "/Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 7 0 R "
+	        "/CIDToGIDMap /Identity /DW 0 /W %.*s >>\nendobj\n",
 	        name, (int)w.len, (const char *)w.data);
 	obj_begin(&wr); /* 7 */
-	fprintf(wr.f, "<< /Type /FontDescriptor /FontName /%s /Flags 6 /FontBBox [%.0f %.0f %.0f %.0f] "
-	              "/ItalicAngle 0 /Ascent %.0f /Descent %.0f /CapHeight %.0f /StemV 80 "
-	              "/FontFile2 9 0 R >>\nendobj\n",
+	fprintf(wr.f,
+	        "<< /Type /FontDescriptor /FontName /%s /Flags 6 /FontBBox [%.0f %.0f %.0f %.0f] "
+	        "/ItalicAngle 0 /Ascent %.0f /Descent %.0f /CapHeight %.0f /StemV 80 "
+	        "/FontFile2 9 0 R >>\nendobj\n",
 	        name, (double)s->face->bbox.xMin * k, (double)s->face->bbox.yMin * k,
 	        (double)s->face->bbox.xMax * k, (double)s->face->bbox.yMax * k,
 	        (double)s->face->ascender * k, (double)s->face->descender * k,

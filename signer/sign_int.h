@@ -22,7 +22,7 @@ void kyso_p11_free(kyso_p11_t **p);
 const char *kyso_p11_token_label(const kyso_p11_t *p);
 X509 *kyso_p11_cert(const kyso_p11_t *p); /* borrowed */
 /* Every other certificate on the token (borrowed, may be empty). */
-STACK_OF(X509) *kyso_p11_other_certs(const kyso_p11_t *p);
+STACK_OF(X509) * kyso_p11_other_certs(const kyso_p11_t *p);
 kyso_pin_tries_t kyso_p11_pin_tries(kyso_p11_t *p);
 bool kyso_p11_has_pinpad(const kyso_p11_t *p);
 bool kyso_p11_logged_in(kyso_p11_t *p);
@@ -34,8 +34,7 @@ size_t kyso_p11_sig_max_len(const kyso_p11_t *p);
 /* Signs a digest on the token: RSA PKCS#1 v1.5 with DigestInfo, or ECDSA
  * (DER-encoded). sig must hold kyso_p11_sig_max_len() bytes. */
 kyso_err_t kyso_p11_sign_digest(kyso_p11_t *p, const EVP_MD *md, const uint8_t *dgst,
-                                size_t dgst_len, uint8_t *sig, size_t *sig_len,
-                                kyso_error_t *err);
+                                size_t dgst_len, uint8_t *sig, size_t *sig_len, kyso_error_t *err);
 /* Maps the newest libp11 error (CKR code) to a kyso error. */
 kyso_err_t kyso_p11_last_error(kyso_err_t fallback, unsigned long *ckr);
 
@@ -65,12 +64,18 @@ typedef kyso_err_t (*kyso_cms_sign_fn)(void *ctx, const EVP_MD *md, const uint8_
                                        kyso_error_t *err);
 
 typedef struct {
-	X509 *cert;              /* signer */
-	STACK_OF(X509) *chain;   /* the rest of the chain, in order (may be NULL) */
+	X509 *cert;             /* signer */
+	STACK_OF(X509) * chain; /* the rest of the chain, in order (may be NULL) */
 	const EVP_MD *md;
-	size_t sig_max_len;      /* largest signature value */
-	kyso_cms_sign_fn sign;   /* NULL: a dummy signature of sig_max_len bytes */
+	size_t sig_max_len;    /* largest signature value */
+	kyso_cms_sign_fn sign; /* NULL: a dummy signature of sig_max_len bytes */
 	void *sign_ctx;
+	/* Optional (PAdES B-T): gets a time-stamp token (DER) over the signature
+	 * value, added as the signature-time-stamp unsigned attribute. Called only
+	 * with a real sign function. KYSO_ERR_UNSUPPORTED from it: no attribute. */
+	kyso_err_t (*timestamp)(void *ctx, const EVP_MD *md, const uint8_t *sig, size_t sig_len,
+	                        kyso_buf_t *token, kyso_error_t *err);
+	void *timestamp_ctx;
 } kyso_cms_signer_t;
 
 /* DER SignedData (detached) over content whose digest is content_digest:
@@ -83,10 +88,10 @@ kyso_err_t kyso_cms_build(const kyso_cms_signer_t *s, const uint8_t *content_dig
 kyso_err_t kyso_cms_size(const kyso_cms_signer_t *s, size_t *size, kyso_error_t *err);
 /* Orders chain certificates from the signer up to a root, taking the issuers
  * from pool. *chain gets new references (without the signer). */
-kyso_err_t kyso_cms_chain(X509 *signer, STACK_OF(X509) *pool, STACK_OF(X509) **chain,
+kyso_err_t kyso_cms_chain(X509 *signer, STACK_OF(X509) * pool, STACK_OF(X509) * *chain,
                           kyso_error_t *err);
 /* Reads certificates (PEM, several, or one DER) from a file into *out. */
-kyso_err_t kyso_cms_load_certs(const char *path, STACK_OF(X509) *out, kyso_error_t *err);
+kyso_err_t kyso_cms_load_certs(const char *path, STACK_OF(X509) * out, kyso_error_t *err);
 
 /* A certificate's subject as one UTF-8 line ("CN=..., O=..."). */
 void kyso_x509_name_line(const X509_NAME *name, char *buf, size_t cap);

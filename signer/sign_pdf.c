@@ -5,6 +5,7 @@
  * ByteRange, sign on the token, fill /Contents, rename over OUT. */
 #include "sign_int.h"
 #include "pdf.h"
+#include "tsa_int.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -15,7 +16,7 @@
 struct kyso_signer {
 	kyso_sign_opts_t o;
 	kyso_p11_t *p11;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	char subject[512];
 };
 
@@ -108,6 +109,23 @@ kyso_err_t kyso_signer_login(kyso_signer_t *s, kyso_error_t *err)
 	return rc;
 }
 
+/* PAdES B-T: the CMS builder's time-stamp hook (ctx: the options). */
+static kyso_err_t tsa_hook(void *ctx, const EVP_MD *md, const uint8_t *sig, size_t sig_len,
+                           kyso_buf_t *token, kyso_error_t *err)
+{
+	const kyso_sign_opts_t *o = ctx;
+	kyso_tsa_opts_t t = {o->tsa_url, o->tsa_user, o->tsa_pass, o->tsa_timeout};
+	kyso_err_t rc = kyso_tsa_stamp(&t, md, sig, sig_len, token, err);
+	if (rc != KYSO_OK && o->tsa_optional) {
+		kyso_warn(_("%s — signing without a time stamp (PAdES B-B) as --tsa-optional "
+		            "allows."),
+		          err->msg);
+		kyso_error_clear(err);
+		return KYSO_ERR_UNSUPPORTED;
+	}
+	return rc;
+}
+
 static kyso_err_t token_sign(void *ctx, const EVP_MD *md, const uint8_t *dgst, size_t dgst_len,
                              uint8_t *sig, size_t *sig_len, kyso_error_t *err)
 {
@@ -124,8 +142,9 @@ static kyso_err_t check_paths(const char *in, const char *out, bool in_place, un
 		                      strerror(errno));
 	*mode = (unsigned)(si.st_mode & 0666);
 	if (stat(out, &so) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino && !in_place)
-		return kyso_error_set(err, KYSO_ERR_USAGE,
-		                      _("The output is the input file; use --in-place to replace it."));
+		return kyso_error_set(
+		        err, KYSO_ERR_USAGE,
+		        _("The output is the input file; use --in-place to replace it."));
 	return KYSO_OK;
 }
 
@@ -176,11 +195,15 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 	        .sig_max_len = kyso_p11_sig_max_len(s->p11),
 	        .sign = token_sign,
 	        .sign_ctx = s->p11,
+	        .timestamp = s->o.tsa_url != NULL ? tsa_hook : NULL,
+	        .timestamp_ctx = &s->o,
 	};
 	size_t cms_size = 0;
 	rc = kyso_cms_size(&cs, &cms_size, err);
 	if (rc != KYSO_OK)
 		goto out;
+	if (s->o.tsa_url != NULL)
+		cms_size += KYSO_TSA_RESERVE;
 
 	kyso_pdf_sig_params_t params = {
 	        .field_name = s->o.field_name,

@@ -45,8 +45,8 @@ static bool check_byte_range(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, str
 	for (int i = 0; i < 4; i++)
 		json_array_append_new(a, json_integer((json_int_t)br[i]));
 	json_object_set_new(c->o, "byte_range", a);
-	bool ok = in->byte_range_ok && br[0] == 0 && br[1] < br[2] &&
-	          br[2] + br[3] <= size && br[2] + br[3] >= br[2];
+	bool ok = in->byte_range_ok && br[0] == 0 && br[1] < br[2] && br[2] + br[3] <= size &&
+	          br[2] + br[3] >= br[2];
 	/* the gap must be exactly the /Contents hex string */
 	if (ok && in->contents_offset != 0 && in->contents_offset != br[1])
 		ok = false;
@@ -63,9 +63,8 @@ static bool check_byte_range(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, str
 		whole = in->covered_end == revs[nrev - 1].eof_end || in->covered_end == size;
 	set_bool(c, "byte_range_ok", ok);
 	set_bool(c, "covers_whole_file", ok && whole);
-	json_object_set_new(c->o, "revision", in->revision >= 0
-	                                              ? json_integer(in->revision + 1)
-	                                              : json_null());
+	json_object_set_new(c->o, "revision",
+	                    in->revision >= 0 ? json_integer(in->revision + 1) : json_null());
 	json_object_set_new(c->o, "revisions", json_integer((json_int_t)nrev));
 	if (!ok)
 		problem(c, _("The /ByteRange does not cover the file except /Contents."));
@@ -128,8 +127,8 @@ static json_t *tst_json(const kyso_tst_check_t *t)
 	return o;
 }
 
-static bool check_doc_timestamp(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in,
-                                X509_STORE *store, struct check *c)
+static bool check_doc_timestamp(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509_STORE *store,
+                                struct check *c)
 {
 	const EVP_MD *md = tst_md(in->contents, in->contents_len);
 	uint8_t d[EVP_MAX_MD_SIZE];
@@ -194,8 +193,8 @@ static void check_cms_signature(CMS_SignerInfo *si, EVP_PKEY *pkey, const EVP_MD
 		EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pkey, NULL);
 		bool ok = c != NULL && EVP_PKEY_verify_init(c) == 1 &&
 		          EVP_PKEY_CTX_set_signature_md(c, md) == 1 &&
-		          EVP_PKEY_verify(c, ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s),
-		                          d, dl) == 1;
+		          EVP_PKEY_verify(c, ASN1_STRING_get0_data(s),
+		                          (size_t)ASN1_STRING_length(s), d, dl) == 1;
 		EVP_PKEY_CTX_free(c);
 		*digest_ok = *sig_ok = ok;
 	}
@@ -203,7 +202,7 @@ static void check_cms_signature(CMS_SignerInfo *si, EVP_PKEY *pkey, const EVP_MD
 }
 
 /* Chain of signer to a trust anchor at time t. */
-static bool check_chain(X509 *signer, STACK_OF(X509) *certs, X509_STORE *store, time_t t,
+static bool check_chain(X509 *signer, STACK_OF(X509) * certs, X509_STORE *store, time_t t,
                         struct check *c)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -224,8 +223,8 @@ static bool check_chain(X509 *signer, STACK_OF(X509) *certs, X509_STORE *store, 
 			        X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
 			set_str(c, "chain_error", why);
 			char msg[300];
-			snprintf(msg, sizeof(msg), _("The signer's certificate is not trusted: %s."),
-			         why);
+			snprintf(msg, sizeof(msg),
+			         _("The signer's certificate is not trusted: %s."), why);
 			problem(c, msg);
 		} else {
 			json_object_set_new(c->o, "chain_error", json_null());
@@ -242,9 +241,8 @@ static bool check_cms(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509_STORE
                       struct check *c)
 {
 	const unsigned char *p = in->contents;
-	CMS_ContentInfo *cms = in->contents != NULL
-	                               ? d2i_CMS_ContentInfo(NULL, &p, (long)in->contents_len)
-	                               : NULL;
+	CMS_ContentInfo *cms =
+	        in->contents != NULL ? d2i_CMS_ContentInfo(NULL, &p, (long)in->contents_len) : NULL;
 	STACK_OF(CMS_SignerInfo) *sis = cms != NULL ? CMS_get0_SignerInfos(cms) : NULL;
 	if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
 		ERR_clear_error();
@@ -295,13 +293,14 @@ static bool check_cms(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509_STORE
 	time_t t = time(NULL);
 	const char *src = "now";
 	time_t mt;
-	ASN1_TYPE *st = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_signingTime), -3,
-	                                            V_ASN1_ANY);
+	ASN1_TYPE *st =
+	        CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_signingTime), -3, V_ASN1_ANY);
 	time_t at;
 	if (in->m != NULL && kyso_pdf_date_parse(in->m, &mt)) {
 		t = mt;
 		src = "M";
-	} else if (st != NULL && (st->type == V_ASN1_UTCTIME || st->type == V_ASN1_GENERALIZEDTIME) &&
+	} else if (st != NULL &&
+	           (st->type == V_ASN1_UTCTIME || st->type == V_ASN1_GENERALIZEDTIME) &&
 	           kyso_asn1_time_to_time_t((ASN1_TIME *)st->value.asn1_string, &at)) {
 		t = at;
 		src = "signing-time";
@@ -315,8 +314,8 @@ static bool check_cms(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509_STORE
 		if (v != NULL && v->type == V_ASN1_SEQUENCE) {
 			kyso_tst_check(ASN1_STRING_get0_data(v->value.sequence),
 			               (size_t)ASN1_STRING_length(v->value.sequence),
-			               ASN1_STRING_get0_data(sv), (size_t)ASN1_STRING_length(sv), NULL,
-			               0, store, &ts);
+			               ASN1_STRING_get0_data(sv), (size_t)ASN1_STRING_length(sv),
+			               NULL, 0, store, &ts);
 		} else {
 			memset(&ts, 0, sizeof(ts));
 			ts.present = true;
@@ -343,7 +342,8 @@ static bool check_cms(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509_STORE
 		                   X509_cmp_time(X509_get0_notAfter(signer), &t) >= 0;
 		set_bool(c, "cert_valid_at_signing_time", in_validity);
 		if (!in_validity) {
-			problem(c, _("The signer's certificate was not valid at the signing time."));
+			problem(c,
+			        _("The signer's certificate was not valid at the signing time."));
 			ok = false;
 		}
 		if (!check_chain(signer, certs, store, t, c))
@@ -374,11 +374,13 @@ json_t *kyso_verify_one(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509_STO
 	if (in->is_doc_timestamp || strcmp(sf, "ETSI.RFC3161") == 0) {
 		json_object_set_new(c.o, "signer", json_null());
 		ok = check_doc_timestamp(pdf, in, store, &c) && ok;
-	} else if (strcmp(sf, "ETSI.CAdES.detached") == 0 || strcmp(sf, "adbe.pkcs7.detached") == 0) {
+	} else if (strcmp(sf, "ETSI.CAdES.detached") == 0 ||
+	           strcmp(sf, "adbe.pkcs7.detached") == 0) {
 		ok = check_cms(pdf, in, store, &c) && ok;
 	} else {
 		char msg[200];
-		snprintf(msg, sizeof(msg), _("Signature type /SubFilter /%s is not supported."), sf);
+		snprintf(msg, sizeof(msg), _("Signature type /SubFilter /%s is not supported."),
+		         sf);
 		problem(&c, msg);
 		ok = false;
 	}
@@ -389,9 +391,9 @@ json_t *kyso_verify_one(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509_STO
 	json_object_set_new(c.o, "changed_objects", json_integer((json_int_t)n));
 	json_object_set_new(c.o, "docmdp", in->docmdp_p ? json_integer(in->docmdp_p) : json_null());
 	if (strcmp(cls, "other") == 0)
-		json_array_append_new(c.warnings,
-		                      json_string(_("Later revisions changed the document's content, "
-		                                    "not only signatures and form fields.")));
+		json_array_append_new(
+		        c.warnings, json_string(_("Later revisions changed the document's content, "
+		                                  "not only signatures and form fields.")));
 	/* a certified document: changes beyond what its DocMDP permits */
 	if (in->docmdp_p == 1 && n > 0 && strcmp(cls, "none") != 0) {
 		problem(&c, _("The document is certified with no changes allowed, but it was "

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static kyso_err_t token_sign(void *ctx, const EVP_MD *md, const uint8_t *d, size_t dl,
-                             uint8_t *sig, size_t *sl, kyso_error_t *err)
+static kyso_err_t token_sign(void *ctx, const EVP_MD *md, const uint8_t *d, size_t dl, uint8_t *sig,
+                             size_t *sl, kyso_error_t *err)
 {
 	return kyso_p11_sign_digest(ctx, md, d, dl, sig, sl, err);
 }
@@ -17,7 +17,8 @@ static kyso_err_t token_sign(void *ctx, const EVP_MD *md, const uint8_t *d, size
 int main(int argc, char **argv)
 {
 	if (argc < 7) {
-		fprintf(stderr, "usage: kyso-test-cms MODULE TOKEN PIN_ENV HASH IN OUT.der [size]\n");
+		fprintf(stderr,
+		        "usage: kyso-test-cms MODULE TOKEN PIN_ENV HASH IN OUT.der [size]\n");
 		return 2;
 	}
 	kyso_i18n_init("en");
@@ -41,8 +42,8 @@ int main(int argc, char **argv)
 		rc = kyso_cms_chain(kyso_p11_cert(p), kyso_p11_other_certs(p), &chain, &err);
 	kyso_cms_signer_t cs = {0};
 	if (rc == KYSO_OK) {
-		cs = (kyso_cms_signer_t){kyso_p11_cert(p), chain, md, kyso_p11_sig_max_len(p),
-		                         token_sign, p};
+		cs = (kyso_cms_signer_t){kyso_p11_cert(p),        chain,      md,
+		                         kyso_p11_sig_max_len(p), token_sign, p};
 	}
 	size_t est = 0;
 	if (rc == KYSO_OK)
@@ -75,7 +76,8 @@ int main(int argc, char **argv)
 		rc = kyso_file_write_atomic(argv[6], der.data, der.len, 0644, &err);
 out:
 	if (rc != KYSO_OK)
-		fprintf(stderr, "kyso-test-cms: %s (%s)\n", kyso_error_message(&err), kyso_err_id(rc));
+		fprintf(stderr, "kyso-test-cms: %s (%s)\n", kyso_error_message(&err),
+		        kyso_err_id(rc));
 	free(data);
 	kyso_buf_free(&der);
 	sk_X509_pop_free(chain, X509_free);
