@@ -538,6 +538,16 @@ static const char *kind_text(act_kind_t k)
 	return "?";
 }
 
+/* Characters (not bytes) of a UTF-8 string, for column padding. */
+static int utf8_width(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
 void plan_print(const plan_t *p, FILE *out)
 {
 	fprintf(out, _("Token: %s (%s)\n"), kyso_token_type_name(p->type),
@@ -545,7 +555,9 @@ void plan_print(const plan_t *p, FILE *out)
 	fprintf(out, _("PKCS#11 module: %s\n"), p->module != NULL ? p->module : _("(none)"));
 	for (size_t i = 0; i < p->nacts; i++) {
 		const action_t *a = &p->acts[i];
-		fprintf(out, "  [%-16s] %s", status_text(a->status), kind_text(a->kind));
+		const char *st = status_text(a->status);
+		int pad = 16 - utf8_width(st);
+		fprintf(out, "  [%s%*s] %s", st, pad > 0 ? pad : 0, "", kind_text(a->kind));
 		if (a->target != NULL)
 			fprintf(out, ": %s", a->target);
 		fputc('\n', out);
