@@ -166,6 +166,8 @@ char *agent_unit_text(const char *agent_path, const char *config_file)
 	             "ExecStart=%s\n"
 	             "Restart=on-failure\n"
 	             "RestartSec=5\n"
+	             "# exit 2 = usage/configuration error: restarting will not help\n"
+	             "RestartPreventExitStatus=2\n"
 	             "NoNewPrivileges=yes\n"
 	             "\n"
 	             "[Install]\n"

@@ -30,6 +30,7 @@ kh_check "dry run installed nothing" test ! -s "$FAKE_APT_LOG" -o -z "$(grep -v 
 # ---- apply --------------------------------------------------------------------
 st_setup --origin https://vanban.example.gov.vn --json
 kh_check "setup exits 0" test "$ST_RC" -eq 0 || st_show
+kh_check "--json: stdout is one JSON document, the report" test "$(jq -r .kind "$KH_TMP/out")" = kyso-install-report
 rep=$ROOT/var/lib/kyso/setup/install-report.json
 kh_check "install report written" test -s "$rep"
 kh_check "report is schema 1" test "$(jq .schema "$rep")" = 1
