@@ -193,6 +193,19 @@ static void plan_bundle(const setup_opts_t *o, const json_t *drv, plan_t *p)
 		bool deb = (kind != NULL && strcmp(kind, "deb") == 0) ||
 		           (kind == NULL && strlen(base) > 4 &&
 		            strcmp(base + strlen(base) - 4, ".deb") == 0);
+		bool module = (kind != NULL && strcmp(kind, "module") == 0) ||
+		              (kind == NULL && strstr(base, ".so") != NULL);
+		if (!deb && !module) {
+			/* e.g. a Windows installer (kind "exe"/"msi") or a tarball */
+			action_t *a =
+			        plan_add(p, ACT_BUNDLE_FILE, AST_SKIPPED, NULL, NULL, NULL, NULL);
+			if (a != NULL)
+				act_set_detail(
+				        a,
+				        _("vendor file %s (kind \"%s\") is not installed on Linux"),
+				        file, kind != NULL ? kind : "?");
+			continue;
+		}
 		char src[PATH_MAX] = "";
 		if (o->bundle != NULL)
 			snprintf(src, sizeof(src), "%s/%s", o->bundle, file);
