@@ -77,6 +77,8 @@ static kyso_err_t scan(kyso_pdf_t *pdf, uint64_t *trailers, size_t *ntrailers)
 					                      .gen = (uint16_t)gen,
 					                      .type = XREF_OFFSET};
 					rc = pdf_xref_set(pdf, num, &e);
+					if (rc == KYSO_ERR_BAD_PDF)
+						rc = KYSO_OK; /* number out of range: ignored */
 				}
 			} else if (buf[i] == 't' && i + 7 <= n &&
 			           memcmp(buf + i, "trailer", 7) == 0) {
@@ -139,7 +141,8 @@ static void add_objstm_entries(kyso_pdf_t *pdf, kyso_pdf_obj_t *trailer, bool wa
 					pdf_xref_entry_t ce = {.off = num,
 					                       .idx = (uint32_t)k,
 					                       .type = XREF_COMPRESSED};
-					pdf_xref_set(pdf, on, &ce);
+					if (pdf_xref_set(pdf, on, &ce) != KYSO_OK)
+						continue; /* out of range: ignored */
 				}
 			}
 			free(nums);

@@ -77,16 +77,24 @@ const pdf_xref_entry_t *pdf_section_find(const pdf_section_t *sec, uint32_t num)
 	return NULL;
 }
 
+/* Object numbers allowed for this file: one per two bytes is far beyond any
+ * real document, and keeps a tiny file from claiming a huge xref table. */
+static uint32_t max_objects(const kyso_pdf_t *pdf)
+{
+	uint64_t lim = 1024 + pdf->size / 2;
+	return lim < PDF_MAX_OBJECTS ? (uint32_t)lim : PDF_MAX_OBJECTS;
+}
+
 kyso_err_t pdf_xref_set(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_entry_t *e)
 {
-	if (num >= PDF_MAX_OBJECTS)
+	if (num >= max_objects(pdf))
 		return KYSO_ERR_BAD_PDF;
 	if (num >= pdf->xref_n) {
 		uint32_t nn = pdf->xref_n ? pdf->xref_n : 256;
 		while (nn <= num)
 			nn *= 2;
-		if (nn > PDF_MAX_OBJECTS)
-			nn = PDF_MAX_OBJECTS;
+		if (nn > max_objects(pdf))
+			nn = max_objects(pdf);
 		pdf_xref_entry_t *p = realloc(pdf->xref, nn * sizeof(*p));
 		if (!p)
 			return KYSO_ERR_NOMEM;

@@ -204,6 +204,10 @@ static void test_open_simple(void **state)
 	assert_memory_equal(data.data, "BT ET", 5);
 	kyso_buf_free(&data);
 	kyso_pdf_obj_free(st);
+	/* a small file cannot claim millions of objects (xref table bomb) */
+	pdf_xref_entry_t fake = {.off = 10, .type = XREF_OFFSET};
+	assert_int_equal(pdf_xref_set(pdf, 4000000, &fake), KYSO_ERR_BAD_PDF);
+	assert_int_equal(pdf_xref_set(pdf, 900, &fake), KYSO_OK);
 	/* free/missing objects are null, not errors */
 	kyso_pdf_obj_t *missing = kyso_pdf_load(pdf, 99, &err);
 	assert_int_equal(kyso_pdf_obj_type(missing), KYSO_PDF_NULL);
