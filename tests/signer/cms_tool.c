@@ -42,8 +42,12 @@ int main(int argc, char **argv)
 		rc = kyso_cms_chain(kyso_p11_cert(p), kyso_p11_other_certs(p), &chain, &err);
 	kyso_cms_signer_t cs = {0};
 	if (rc == KYSO_OK) {
-		cs = (kyso_cms_signer_t){kyso_p11_cert(p),        chain,      md,
-		                         kyso_p11_sig_max_len(p), token_sign, p};
+		cs = (kyso_cms_signer_t){.cert = kyso_p11_cert(p),
+		                         .chain = chain,
+		                         .md = md,
+		                         .sig_max_len = kyso_p11_sig_max_len(p),
+		                         .sign = token_sign,
+		                         .sign_ctx = p};
 	}
 	size_t est = 0;
 	if (rc == KYSO_OK)
