@@ -491,6 +491,10 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
                                 kyso_pdf_sig_slot_t *slot, kyso_error_t *err)
 {
 	kyso_error_clear(err);
+	/* objects loaded below may trigger the lazy xref rebuild; the update is
+	 * then built again on the rebuilt xref (once: it cannot happen twice) */
+	bool was_repaired = pdf->repaired;
+	bool retry = false;
 	if (!p || !p->sub_filter || p->contents_size == 0 || p->contents_size > 1024 * 1024 ||
 	    !out || !md || !digest || !slot)
 		return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
@@ -734,6 +738,11 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 		goto out;
 	}
 
+	if (pdf->repaired != was_repaired) {
+		retry = true;
+		goto out;
+	}
+
 	/* byte range */
 	uint64_t total = pdf->size + w.u.len;
 	uint64_t lt = pdf->size + hex_at - 1;           /* offset of '<' */
@@ -798,6 +807,8 @@ out:
 	free(extra);
 	free(w.objs);
 	kyso_buf_free(&w.u);
+	if (retry)
+		return kyso_pdf_sig_prepare(pdf, p, out, md, digest, digest_len, slot, err);
 	return rc;
 }
 

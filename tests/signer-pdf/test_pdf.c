@@ -21,6 +21,7 @@ typedef struct {
 	const char *prefix;      /* junk before %PDF- */
 	const char *suffix;      /* garbage after %%EOF */
 	int xref_shift;          /* added to every offset */
+	size_t shift_from;       /* ...of objects >= this number (0: all) */
 	bool no_xref;            /* no xref/trailer at all */
 } build_opts_t;
 
@@ -45,7 +46,8 @@ static char *build_pdf(const char *name, const char *const *objs, size_t n,
 		size_t xref = b.len - hdr;
 		kyso_buf_printf(&b, "xref\n0 %zu\n0000000000 65535 f \n", n + 1);
 		for (size_t i = 0; i < n; i++)
-			kyso_buf_printf(&b, "%010zu 00000 n \n", offs[i] + (size_t)(o ? o->xref_shift : 0));
+			kyso_buf_printf(&b, "%010zu 00000 n \n",
+			                offs[i] + (size_t)(o && i + 1 >= o->shift_from ? o->xref_shift : 0));
 		kyso_buf_printf(&b, "trailer\n<< /Size %zu /Root 1 0 R /ID [<0102030405060708090A0B0C0D0E0F10> "
 		                    "<0102030405060708090A0B0C0D0E0F10>] >>\nstartxref\n%zu\n%%%%EOF\n",
 		                n + 1, xref);
@@ -246,6 +248,43 @@ static void test_open_repair(void **state)
 	pdf = kyso_pdf_open(build_pdf("noxref.pdf", simple, 5, &nx), NULL, 0, &err);
 	assert_non_null(pdf);
 	assert_true(kyso_pdf_was_repaired(pdf));
+	kyso_pdf_free(&pdf);
+}
+
+/* Only some offsets wrong: the rebuild happens lazily, during the update,
+ * which is then built on the rebuilt xref (complete table, no /Prev). */
+static void test_lazy_repair_during_update(void **state)
+{
+	(void)state;
+	build_opts_t o = {.xref_shift = 5, .shift_from = 3};
+	kyso_error_t err;
+	char in[600];
+	snprintf(in, sizeof(in), "%s", build_pdf("lazy.pdf", simple, 5, &o));
+	kyso_pdf_t *pdf = kyso_pdf_open(in, NULL, 0, &err);
+	assert_non_null(pdf);
+	assert_false(kyso_pdf_was_repaired(pdf));
+	char outp[640];
+	snprintf(outp, sizeof(outp), "%s/lazy-out.pdf", tmpdir);
+	FILE *out = fopen(outp, "w+b");
+	kyso_pdf_sig_params_t p = {.sub_filter = "ETSI.CAdES.detached", .contents_size = 64};
+	uint8_t dg[EVP_MAX_MD_SIZE];
+	unsigned dl;
+	kyso_pdf_sig_slot_t slot;
+	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err), KYSO_OK);
+	fclose(out);
+	assert_true(kyso_pdf_was_repaired(pdf));
+	kyso_pdf_free(&pdf);
+	pdf = kyso_pdf_open(outp, NULL, 0, &err);
+	assert_non_null(pdf);
+	assert_false(kyso_pdf_was_repaired(pdf)); /* the new complete xref is right */
+	assert_int_equal(kyso_pdf_xref_section_count(pdf), 1);
+	assert_int_equal(kyso_pdf_page_count(pdf, &err), 2);
+	kyso_pdf_sig_info_t *sigs;
+	size_t n;
+	assert_int_equal(kyso_pdf_signatures(pdf, &sigs, &n, &err), KYSO_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(sigs[0].covered_end, slot.file_size);
+	kyso_pdf_sig_info_free(sigs, n);
 	kyso_pdf_free(&pdf);
 }
 
@@ -658,6 +697,7 @@ int main(void)
 	        cmocka_unit_test(test_open_simple),
 	        cmocka_unit_test(test_open_junk_and_garbage),
 	        cmocka_unit_test(test_open_repair),
+	        cmocka_unit_test(test_lazy_repair_during_update),
 	        cmocka_unit_test(test_open_refusals),
 	        cmocka_unit_test(test_xref_stream_objstm),
 	        cmocka_unit_test(test_sign_prepare_fill),
