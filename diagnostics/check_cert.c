@@ -77,6 +77,8 @@ check_status_t check_cert_present(doctor_t *d, check_t *c)
 	size_t n = kyso_p11_slot_cert_count(d->slot);
 	for (size_t i = 0; i < n; i++) {
 		const kyso_p11_cert_t *pc = kyso_p11_slot_cert_at(d->slot, i);
+		if (kyso_p11_cert_is_ca(pc))
+			continue; /* CA names are not personal */
 		X509 *x = cert_x509(pc);
 		personal_of_cert(pc, x);
 		X509_free(x);
@@ -97,6 +99,14 @@ check_status_t check_cert_present(doctor_t *d, check_t *c)
 	json_object_set_new(d->facts, "subject", json_string(kyso_p11_cert_subject(d->cert)));
 	ck_data(c, "subject", json_string(kyso_p11_cert_subject(d->cert)));
 	ck_data(c, "issuer", json_string(kyso_p11_cert_issuer(d->cert)));
+	ck_data(c, "label", json_string(kyso_p11_cert_label(d->cert)));
+	X509 *x = cert_x509(d->cert);
+	BIGNUM *bn = x != NULL ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL) : NULL;
+	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+	ck_data(c, "serial", hex != NULL ? json_string(hex) : NULL);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	X509_free(x);
 	return ck_set(c, ST_PASS, "", _("Certificate of %s"), kyso_p11_cert_subject(d->cert));
 }
 

@@ -133,6 +133,7 @@ static const char *load_remedy(kyso_p11_load_status_t st)
 		         "(64-bit Linux) driver with `sudo kyso setup --repair`, or ask the token's "
 		         "supplier for it.");
 	case KYSO_P11_LOAD_MISSING_DEP:
+	case KYSO_P11_LOAD_DLOPEN: /* see requests-doctor.md: a missing dependency may land here */
 		return _("Install the missing library named above (`apt-file search NAME` finds "
 		         "its package), then run `sudo kyso setup --repair`.");
 	case KYSO_P11_LOAD_INIT_FAILED:
@@ -357,5 +358,5 @@ check_status_t check_token_state(doctor_t *d, check_t *c)
 		return ck_set(c, ST_FAIL, _("Have the supplier set the user PIN."),
 		              _("The token \"%s\" has no user PIN set."), label);
 	d->token_usable = true;
-	return ck_set(c, ST_PASS, "", _("Token \"%s\" ready (PIN not locked)."), label);
+	return ck_set(c, ST_PASS, "", _("Token \"%s\" is ready: not locked, tries left."), label);
 }

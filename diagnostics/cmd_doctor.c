@@ -162,7 +162,7 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 	if (rc == KYSO_OK && bundle != NULL) {
 		if (kyso_buf_append(&lc->text, "", 1) != KYSO_OK)
 			rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
-		char *log = rc == KYSO_OK ? kyso_redact_line((const char *)lc->text.data) : NULL;
+		char *log = rc == KYSO_OK ? doctor_redact_string((const char *)lc->text.data) : NULL;
 		if (rc == KYSO_OK)
 			rc = kyso_doctor_write_bundle(red, log, bundle, err);
 		free(log);
@@ -200,7 +200,7 @@ int kyso_cmd_doctor(int argc, char **argv)
 		usage(stdout);
 		return KYSO_EXIT_OK;
 	}
-	kyso_redact_set_personal(!a.no_redact);
+	doctor_set_redact(!a.no_redact);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		kyso_error_set(&err, KYSO_ERR_INTERNAL, "curl_global_init failed");
 		return kyso_cmd_fail(a.json, &err);

@@ -55,6 +55,8 @@ check_status_t ck_skip(check_t *c, const char *reason);
 void ck_remedy(check_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ck_data(check_t *c, const char *key, json_t *value);
 void doctor_personal(const char *value);
+void doctor_set_redact(bool on);
+char *doctor_redact_string(const char *s);
 const char *doctor_token_cas(const doctor_t *d);
 
 /* the checks, in report order */

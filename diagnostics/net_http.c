@@ -285,15 +285,17 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 {
 	const char *const *urls = d->o->agent_urls != NULL ? d->o->agent_urls : default_agent_urls;
 	json_t *tried = json_array();
+	char list[1024] = "";
 	const char *up = NULL;
 	char msg[256] = "";
 	int timeout = doctor_timeout_ms(d) < 2000 ? doctor_timeout_ms(d) : 2000;
 	for (size_t i = 0; urls[i] != NULL && up == NULL; i++) {
 		json_array_append_new(tried, json_string(urls[i]));
+		size_t n = strlen(list);
+		snprintf(list + n, sizeof(list) - n, "%s%s", n > 0 ? ", " : "", urls[i]);
 		if (agent_answers(urls[i], timeout, msg, sizeof(msg)))
 			up = urls[i];
 	}
-	char *list = json_dumps(tried, JSON_COMPACT);
 	ck_data(c, "tried", tried);
 	check_status_t st;
 	if (up != NULL)
@@ -305,7 +307,6 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 		              "signing plugin; then reload the web page."),
 		            _("No signing agent is running (tried %s): the web system cannot "
 		              "reach the token."),
-		            list != NULL ? list : "?");
-	free(list);
+		            list);
 	return st;
 }

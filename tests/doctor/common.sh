@@ -52,9 +52,10 @@ dr_card() {
 	kh_vicc_insert "$EPASS_ATR" 0
 }
 
-# dr_token LABEL PKI_PREFIX: a SoftHSM2 token holding that test-PKI signer's key and certificate.
+# dr_token LABEL PKI_PREFIX [CA_DER]: a SoftHSM2 token holding that test-PKI signer's key and
+# certificate (and an intermediate CA certificate, as real tokens carry theirs).
 dr_token() {
-	local label=$1 p=$2 key cert
+	local label=$1 p=$2 ca=${3:-} key cert
 	key=KH_PKI_${p}_KEY_DER
 	cert=KH_PKI_${p}_CERT_DER
 	softhsm2-util --init-token --free --label "$label" --pin 123456 --so-pin 12345678 >/dev/null
@@ -62,6 +63,10 @@ dr_token() {
 		--write-object "${!key}" --type privkey --id 01 --label "$label" >/dev/null 2>&1
 	pkcs11-tool --module "$KH_P11_MODULE" --token-label "$label" --login --pin 123456 \
 		--write-object "${!cert}" --type cert --id 01 --label "$label" >/dev/null 2>&1
+	if [[ -n $ca ]]; then
+		pkcs11-tool --module "$KH_P11_MODULE" --token-label "$label" --login --pin 123456 \
+			--write-object "$ca" --type cert --id 02 --label CA >/dev/null 2>&1
+	fi
 }
 
 # dr_run OUT [kyso doctor options]: JSON report in OUT, exit status in DR_RC.

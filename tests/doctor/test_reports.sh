@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# kyso reports: a doctor bundle goes through --send to the collector
+# (`kyso reports serve`, plain HTTP on loopback and HTTPS), the summary counts
+# it; bad token and oversize uploads are refused; ingest is idempotent by
+# report id; show and CSV export.
+. "$KYSO_SRC/tests/doctor/common.sh"
+dr_env
+dr_card
+export LANGUAGE=en
+db=$KH_TMP/reports.db
+export KYSO_REPORT_TOKEN=kyso-test-token-0123456789
+
+# ---- collector on plain HTTP (loopback) ----------------------------------------------
+port=$(kh_free_port)
+kh_bg "$KH_TMP/serve.log" kyso reports --db "$db" serve --listen "127.0.0.1:$port" --store "$KH_TMP/store" --max-size 200000
+serve_pid=$KH_LAST_PID
+kh_wait_for 20 grep -q "Collecting reports" "$KH_TMP/serve.log"
+url=http://127.0.0.1:$port/api/v1/reports
+
+rc=0
+kyso doctor --offline --token kyso-rsa --ca "$KH_PKI_ROOT_CERT" --agent-url "https://127.0.0.1:$AGENT_PORT/" \
+	--bundle "$KH_TMP/b1.zip" --send "$url" >"$KH_TMP/send.txt" 2>&1 || rc=$?
+kh_check "doctor --send: exit 1 (the agent check fails), not 6" test "$rc" -eq 1 || cat "$KH_TMP/send.txt"
+kh_check "doctor says the report was sent" grep -q "sent to $url" "$KH_TMP/send.txt"
+id1=$(unzip -p "$KH_TMP/b1.zip" report.json | jq -r .id)
+kh_check "collector stored the bundle" test -s "$KH_TMP/store/$id1.zip"
+kh_check "stored bundle is the one sent" cmp "$KH_TMP/b1.zip" "$KH_TMP/store/$id1.zip"
+
+kyso reports --db "$db" summary --json >"$KH_TMP/s.json"
+kh_check "summary counts 1 report" test "$(jq .total "$KH_TMP/s.json")" = 1
+kh_check "summary counts the failing agent check" test "$(jq '.by_failing_check.agent' "$KH_TMP/s.json")" = 1
+kh_check "summary by token type" test "$(jq '.by_token_type["feitian-epass2003"]' "$KH_TMP/s.json")" = 1
+kh_check "summary by kyso version" test "$(jq '.by_version | to_entries[0].value' "$KH_TMP/s.json")" = 1
+
+# a second report without a token (pcscd stopped): two reports, two failing pcsc-service
+kh_pcscd_stop
+kyso doctor --offline --agent-url "https://127.0.0.1:$AGENT_PORT/" --send "$url" >/dev/null 2>&1 || true
+kyso reports --db "$db" summary --json >"$KH_TMP/s.json"
+kh_check "summary counts 2 reports" test "$(jq .total "$KH_TMP/s.json")" = 2
+kh_check "summary: pcsc-service failed once" test "$(jq '.by_failing_check["pcsc-service"]' "$KH_TMP/s.json")" = 1
+kh_check "summary: agent failed twice" test "$(jq '.by_failing_check.agent' "$KH_TMP/s.json")" = 2
+kh_check "summary: one unknown token type" test "$(jq '.by_token_type.unknown' "$KH_TMP/s.json")" = 1
+kyso reports --db "$db" summary --days 1 >"$KH_TMP/s.txt"
+kh_check "text summary over a window" grep -q "2 report(s) in the last 1 day(s)" "$KH_TMP/s.txt"
+
+# refused uploads
+rc=0
+KYSO_REPORT_TOKEN=wrong-token-wrong-token kyso doctor --offline --send "$url" >"$KH_TMP/bad.txt" 2>&1 || rc=$?
+kh_check "wrong token: refused, exit 6" test "$rc" -eq 6
+kh_check "wrong token: HTTP 401 named" grep -q "401" "$KH_TMP/bad.txt"
+head -c 300000 /dev/urandom >"$KH_TMP/big.zip"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KYSO_REPORT_TOKEN" \
+	-H 'Content-Type: application/zip' --data-binary "@$KH_TMP/big.zip" "$url")
+kh_check "oversize upload: HTTP 413" test "$code" = 413
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KYSO_REPORT_TOKEN" \
+	--data-binary '{"kind":"something else"}' "$url")
+kh_check "not a report: HTTP 400" test "$code" = 400
+rc=0
+kyso doctor --offline --send "http://192.0.2.1:$port/api/v1/reports" >"$KH_TMP/plain.txt" 2>&1 || rc=$?
+kh_check "plain http to another host is refused (exit 2)" test "$rc" -eq 2
+kyso reports --db "$db" summary --json >"$KH_TMP/s.json"
+kh_check "refused uploads were not counted" test "$(jq .total "$KH_TMP/s.json")" = 2
+kh_stop "$serve_pid"
+
+# ---- idempotent ingest, show, CSV ------------------------------------------------------
+kyso reports --db "$KH_TMP/r2.db" ingest "$KH_TMP/b1.zip" --json >"$KH_TMP/i.json"
+kh_check "ingest adds the bundle" test "$(jq .added "$KH_TMP/i.json")" = 1
+kyso reports --db "$KH_TMP/r2.db" ingest "$KH_TMP/store" --json >"$KH_TMP/i.json"
+kh_check "ingest of the directory: 1 new, 1 already known" \
+	test "$(jq -c '[.added, .already_known]' "$KH_TMP/i.json")" = "[1,1]"
+kyso reports --db "$KH_TMP/r2.db" show "$id1" --json >"$KH_TMP/show.json"
+kh_check "show returns the report" test "$(jq -r .id "$KH_TMP/show.json")" = "$id1"
+kyso reports --db "$KH_TMP/r2.db" export --csv >"$KH_TMP/r.csv"
+kh_check "CSV has a header and 2 rows" test "$(wc -l <"$KH_TMP/r.csv")" = 3
+kh_check "CSV names the failing agent check" grep -q "\"$id1\".*\"agent\"" "$KH_TMP/r.csv"
+rc=0
+printf 'not json' >"$KH_TMP/junk.json"
+kyso reports --db "$KH_TMP/r2.db" ingest "$KH_TMP/junk.json" >/dev/null 2>&1 || rc=$?
+kh_check "junk is rejected (exit 5)" test "$rc" -eq 5
+
+# ---- HTTPS collector ------------------------------------------------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$KH_TMP/c.key" -out "$KH_TMP/c.crt" -days 1 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+port=$(kh_free_port)
+kh_bg "$KH_TMP/serve2.log" kyso reports --db "$KH_TMP/r3.db" serve --listen "127.0.0.1:$port" \
+	--store "$KH_TMP/store3" --cert "$KH_TMP/c.crt" --key "$KH_TMP/c.key"
+kh_wait_for 20 grep -q "Collecting reports on https" "$KH_TMP/serve2.log"
+rc=0
+kyso doctor --offline --send "https://127.0.0.1:$port/api/v1/reports" --cacert "$KH_TMP/c.crt" >"$KH_TMP/s3.txt" 2>&1 || rc=$?
+kh_check "HTTPS upload accepted" grep -q "sent to https" "$KH_TMP/s3.txt" || cat "$KH_TMP/s3.txt"
+rc=0
+kyso doctor --offline --send "https://127.0.0.1:$port/api/v1/reports" >"$KH_TMP/s4.txt" 2>&1 || rc=$?
+kh_check "HTTPS without the collector's CA: refused (exit 6)" test "$rc" -eq 6
+kh_check "HTTPS store has 1 report" test "$(kyso reports --db "$KH_TMP/r3.db" summary --json | jq .total)" = 1
+kh_done
