@@ -151,7 +151,10 @@ typedef struct {
 
 /* Objects (re)defined by the xref sections written after the revision
  * that ends at offset end (absolute, e.g. a signature's covered_end), each
- * classified. *out is malloc'd (free()), *n may be 0. */
+ * classified. *out is malloc'd (free()), *n may be 0. A freed object or a
+ * rewritten /Info counts as OTHER; new objects are classified by type (they
+ * change nothing unless a changed object refers to them). KYSO_ERR_BAD_PDF
+ * when the xref was rebuilt (no revision history to compare). */
 kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change_t **out, size_t *n,
                                   kyso_error_t *err);
 /* English id of a change kind, e.g. "signature", "other". */
