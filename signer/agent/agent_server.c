@@ -246,7 +246,15 @@ static void ws_message(conn_t *c, ag_proto_t kind)
 	ag_request_t *rq;
 	const char *msg = (const char *)c->rx.data;
 	size_t len = c->rx.len;
-	if (kind == AG_PROTO_VNPT)
+	if (c->rx_too_big) {
+		rq = ag_request_new(kind);
+		if (rq != NULL) {
+			rq->callback = strdup("callbackDefault");
+			rq->vgca_op = strdup(c->path[0] == '/' ? c->path + 1 : c->path);
+			ag_request_fail(rq, KYSO_ERR_TOO_LARGE, "the message is larger than %zu bytes",
+			                AG_MAX_WS_MSG);
+		}
+	} else if (kind == AG_PROTO_VNPT)
 		rq = ag_parse_vnpt(msg != NULL ? msg : "", len);
 	else if (kind == AG_PROTO_VGCA)
 		rq = ag_parse_vgca(c->path, msg != NULL ? msg : "", len);
@@ -255,9 +263,6 @@ static void ws_message(conn_t *c, ag_proto_t kind)
 	kyso_buf_free(&c->rx);
 	if (rq == NULL)
 		return;
-	if (c->rx_too_big)
-		ag_request_fail(rq, KYSO_ERR_TOO_LARGE, "the message is larger than %zu bytes",
-		                AG_MAX_WS_MSG);
 	c->rx_too_big = false;
 	rq->origin = strdup(c->origin);
 	kyso_debug("agent: %s request op %d from %s", kind_name(kind), rq->op, c->origin);

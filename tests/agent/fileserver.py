@@ -43,6 +43,16 @@ class H(http.server.BaseHTTPRequestHandler):
                     return self.send(200, f.read(), ct)
         self.send(404, b"{}")
 
+    def do_PUT(self):
+        # the demo page stores the document on its web system (VGCA flow)
+        n = int(self.headers.get("Content-Length", "0"))
+        if not self.path.startswith("/files/") or n > 50 * 1024 * 1024:
+            return self.send(400, b"{}")
+        name = os.path.basename(urllib.parse.unquote(self.path.split("?")[0]))
+        with open(os.path.join(DIR, "files", name), "wb") as f:
+            f.write(self.rfile.read(n))
+        self.send(200, b"{}")
+
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n)
@@ -63,6 +73,8 @@ class H(http.server.BaseHTTPRequestHandler):
         counter[0] += 1
         base = os.path.join(DIR, "uploads", str(counter[0]))
         with open(base + ".pdf", "wb") as f:
+            f.write(pdf)
+        with open(os.path.join(DIR, "files", "signed-%d.pdf" % counter[0]), "wb") as f:
             f.write(pdf)
         fields["_filename"] = fname
         with open(base + ".json", "w") as f:
