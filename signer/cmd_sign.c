@@ -37,7 +37,8 @@ static void usage(FILE *f)
 	          "      --tsa-user USER   HTTP basic auth user name\n"
 	          "      --tsa-pass-env V  ... password from environment variable V\n"
 	          "      --tsa-timeout S   seconds for the whole request (default 30)\n"
-	          "      --tsa-optional    when the server fails, warn and sign without a time stamp\n"
+	          "      --tsa-optional    when the server fails, warn and sign without a time "
+	          "stamp\n"
 	          "Exit codes: 0 signed, 2 usage, 3 no module/token, 4 token/PIN error,\n"
 	          "5 bad input PDF, 6 time-stamp server error."));
 }
@@ -53,7 +54,7 @@ static bool parse_size(const char *s, uint64_t *out)
 	if (*end == 'k' || *end == 'K')
 		mul = 1024;
 	else if (*end == 'm' || *end == 'M')
-		mul = 1024 * 1024;
+		mul = 1024ULL * 1024;
 	else if (*end == 'g' || *end == 'G')
 		mul = 1024ULL * 1024 * 1024;
 	if (mul != 1)
@@ -267,9 +268,12 @@ int kyso_cmd_sign(int argc, char **argv)
 			sample_out = optarg;
 			break;
 		case OPT_TSA:
-			if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
-				USAGE_ERROR(json, _("--tsa takes an http:// or https:// URL, not \"%s\"."),
-				            optarg);
+			if (strncmp(optarg, "http://", 7) != 0 &&
+			    strncmp(optarg, "https://", 8) != 0)
+				USAGE_ERROR(
+				        json,
+				        _("--tsa takes an http:// or https:// URL, not \"%s\"."),
+				        optarg);
 			o.tsa_url = optarg;
 			break;
 		case OPT_TSA_USER:
@@ -285,7 +289,8 @@ int kyso_cmd_sign(int argc, char **argv)
 			char *end = NULL;
 			long t = strtol(optarg, &end, 10);
 			if (end == optarg || *end != '\0' || t <= 0 || t > 600)
-				USAGE_ERROR(json, _("--tsa-timeout takes seconds (1-600), not \"%s\"."),
+				USAGE_ERROR(json,
+				            _("--tsa-timeout takes seconds (1-600), not \"%s\"."),
 				            optarg);
 			o.tsa_timeout = t;
 			break;
@@ -309,7 +314,8 @@ int kyso_cmd_sign(int argc, char **argv)
 	if (out == NULL)
 		USAGE_ERROR(json, "%s", _("Give the output file with -o OUT.pdf."));
 	if (o.tsa_url == NULL && (o.tsa_user != NULL || o.tsa_pass != NULL || o.tsa_optional))
-		USAGE_ERROR(json, "%s", _("--tsa-user, --tsa-pass-env and --tsa-optional need --tsa URL."));
+		USAGE_ERROR(json, "%s",
+		            _("--tsa-user, --tsa-pass-env and --tsa-optional need --tsa URL."));
 	const char *in = argv[optind];
 
 	kyso_error_t e;

@@ -161,9 +161,7 @@ kyso_err_t kyso_p11_pick_cert(kyso_p11_t *p, const kyso_token_sel_t *sel, kyso_e
 		for (size_t i = 0; i < ncand; i++)
 			if (cert_valid_now(cand[i].cert->x509))
 				cand[k++] = cand[i];
-		if (k == 1) {
-			ncand = 1;
-		} else {
+		if (k != 1) {
 			char a[300], b[300];
 			describe(&cand[0], a, sizeof(a));
 			describe(&cand[1], b, sizeof(b));

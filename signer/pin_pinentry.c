@@ -107,8 +107,9 @@ kyso_err_t kyso_pin_pinentry(const char *program, const kyso_pin_request_t *req,
 		const char *tty = ttyname(STDIN_FILENO);
 		if (tty != NULL)
 			send_opt(ctx, "OPTION ttyname=", tty);
-		if (getenv("TERM") != NULL)
-			send_opt(ctx, "OPTION ttytype=", getenv("TERM"));
+		const char *term = getenv("TERM");
+		if (term != NULL)
+			send_opt(ctx, "OPTION ttytype=", term);
 	}
 	char desc[1024];
 	if (req->description != NULL)

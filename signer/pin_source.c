@@ -53,7 +53,7 @@ kyso_err_t kyso_pin_get(const kyso_sign_opts_t *o, const kyso_pin_request_t *req
 			        o->pin_env);
 		if (strlen(v) >= cap)
 			return kyso_error_set(err, KYSO_ERR_USAGE, _("The PIN is too long."));
-		strcpy(pin, v);
+		memcpy(pin, v, strlen(v) + 1);
 		rc = KYSO_OK;
 	} else if (o->pin_fn != NULL) {
 		rc = o->pin_fn(o->pin_ctx, req, pin, cap, err);

@@ -58,7 +58,7 @@
 	X(FT_New_Face)
 
 static struct {
-#define SAMPLE_DECL(f) __typeof__(&f) f;
+#define SAMPLE_DECL(f) __typeof__ (&(f))(f);
 	SAMPLE_FUNCS(SAMPLE_DECL)
 #undef SAMPLE_DECL
 } lib;

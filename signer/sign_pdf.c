@@ -282,7 +282,7 @@ kyso_err_t kyso_sign_pdf(const kyso_sign_opts_t *o, const char *in, const char *
 		return err->code;
 	kyso_signer_t *s = NULL;
 	kyso_err_t rc = kyso_signer_open(o, &s, err);
-	if (rc == KYSO_OK)
+	if (rc == KYSO_OK && s != NULL)
 		rc = sign_opened(s, pdf, mode, out, res, err);
 	else
 		kyso_pdf_free(&pdf);
