@@ -114,11 +114,12 @@ kyso_err_t kyso_p11_pick_cert(kyso_p11_t *p, const kyso_token_sel_t *sel, kyso_e
 		                      sel->slot);
 
 	struct candidate cand[MAX_CANDIDATES];
-	size_t ncand = 0, ntokens = 0;
+	size_t ncand = 0, ntokens = 0, npresent = 0;
 	for (unsigned int i = 0; i < p->nslots; i++) {
 		PKCS11_SLOT *s = &p->slots[i];
 		if (s->token == NULL || !s->token->initialized)
 			continue;
+		npresent++;
 		if (sel->slot != NULL && PKCS11_get_slotid_from_slot(s) != want_slot)
 			continue;
 		if (sel->token != NULL &&
@@ -140,7 +141,7 @@ kyso_err_t kyso_p11_pick_cert(kyso_p11_t *p, const kyso_token_sel_t *sel, kyso_e
 				cand[ncand++] = (struct candidate){s, &certs[k]};
 	}
 	if (ntokens == 0) {
-		if (sel->token != NULL || sel->slot != NULL)
+		if (npresent > 0 && (sel->token != NULL || sel->slot != NULL))
 			return kyso_error_set(err, KYSO_ERR_NO_TOKEN,
 			                      _("No token matches --token/--slot in module %s."),
 			                      p->module);
