@@ -13,21 +13,21 @@
 
 /* Size limits: a PDF of at most 50 MiB; a WebSocket message carries it as
  * base64 inside JSON (4/3 plus room for the options). */
-#define AG_MAX_PDF ((uint64_t)50 * 1024 * 1024)
-#define AG_MAX_WS_MSG ((size_t)(AG_MAX_PDF / 3 * 4 + 8 + 256 * 1024))
+#define AG_MAX_PDF       ((uint64_t)50 * 1024 * 1024)
+#define AG_MAX_WS_MSG    ((size_t)(AG_MAX_PDF / 3 * 4 + 8 + 256 * 1024))
 #define AG_MAX_JSON_BODY ((size_t)1024 * 1024)
-#define AG_MAX_HASHES 256
+#define AG_MAX_HASHES    256
 
 typedef enum { AG_PROTO_KYSO = 0, AG_PROTO_VNPT, AG_PROTO_VGCA } ag_proto_t;
 
 typedef enum {
-	AG_OP_NONE = 0,   /* parse error: reply with rq->err */
-	AG_OP_STATUS,     /* kyso status, VNPT checkPlugin */
-	AG_OP_VERSION,    /* VNPT getVersion */
-	AG_OP_LICENSE,    /* VNPT setLicenseKey: accepted, ignored */
-	AG_OP_CERTS,      /* list the signing certificate(s) */
+	AG_OP_NONE = 0, /* parse error: reply with rq->err */
+	AG_OP_STATUS,   /* kyso status, VNPT checkPlugin */
+	AG_OP_VERSION,  /* VNPT getVersion */
+	AG_OP_LICENSE,  /* VNPT setLicenseKey: accepted, ignored */
+	AG_OP_CERTS,    /* list the signing certificate(s) */
 	AG_OP_SIGN_PDF,
-	AG_OP_SIGN_HASH,  /* one or several digests (VNPT signArrDataAdvanced) */
+	AG_OP_SIGN_HASH, /* one or several digests (VNPT signArrDataAdvanced) */
 	AG_OP_VERIFY,
 	AG_OP_UNSUPPORTED,
 } ag_op_t;
@@ -67,8 +67,8 @@ typedef struct ag_request {
 	char *origin;
 	/* the document */
 	char *doc_name;
-	kyso_buf_t pdf;     /* PDF bytes (WebSocket protocols) */
-	char *pdf_path;     /* or a file holding them (HTTP body) */
+	kyso_buf_t pdf; /* PDF bytes (WebSocket protocols) */
+	char *pdf_path; /* or a file holding them (HTTP body) */
 	/* signature options */
 	ag_role_t role;
 	char *reason, *location, *signer_name, *contact, *field_name;
@@ -94,7 +94,7 @@ ag_request_t *ag_request_new(ag_proto_t proto);
 void ag_request_free(ag_request_t **rq);
 /* Marks rq as a parse failure with a message (printf-like). */
 void ag_request_fail(ag_request_t *rq, kyso_err_t code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Parsers (agent_request.c): never fail to return a request; problems end up
  * in rq->err. They only read their input (the fuzz target calls them). */
@@ -114,15 +114,15 @@ const char *ag_role_label(ag_role_t r);
 /* ---- outcome of a request, ready to send (agent_reply.c) ------------------ */
 
 typedef struct {
-	uint64_t conn;        /* connection id */
+	uint64_t conn; /* connection id */
 	bool http;
-	unsigned status;      /* HTTP status */
-	char *content_type;   /* HTTP */
-	char *body;           /* message / body in memory */
+	unsigned status;    /* HTTP status */
+	char *content_type; /* HTTP */
+	char *body;         /* message / body in memory */
 	size_t len;
-	char *file;           /* or the body is this file (deleted after sending) */
+	char *file; /* or the body is this file (deleted after sending) */
 	uint64_t file_len;
-	char *extra_headers;  /* "Name: value\r\n"... (HTTP) */
+	char *extra_headers; /* "Name: value\r\n"... (HTTP) */
 } ag_reply_t;
 
 void ag_reply_free(ag_reply_t **r);
@@ -131,11 +131,11 @@ void ag_reply_free(ag_reply_t **r);
 typedef struct {
 	kyso_err_t err;
 	char *message;
-	json_t *data;        /* certificates, verify report, signatures */
-	char *out_path;      /* signed PDF */
+	json_t *data;   /* certificates, verify report, signatures */
+	char *out_path; /* signed PDF */
 	uint64_t out_len;
 	char signer[512];
-	char *file_server;   /* VGCA: what the upload handler answered */
+	char *file_server; /* VGCA: what the upload handler answered */
 	char *file_name;
 } ag_outcome_t;
 
@@ -153,15 +153,15 @@ typedef struct {
 	int kyso_port, vnpt_ports[5], vgca_port;
 	size_t n_vnpt_ports;
 	bool kyso_on, vnpt_on, vgca_on;
-	char **origins;          /* allowed web-system origins */
+	char **origins; /* allowed web-system origins */
 	size_t norigins;
-	char **fetch_origins;    /* extra origins VGCA may download from / upload to */
+	char **fetch_origins; /* extra origins VGCA may download from / upload to */
 	size_t nfetch;
 	char *state_dir;
 	char *pinentry;
 	kyso_token_sel_t token;
 	char *module, *slot, *tokenlabel, *key_id, *chain_file;
-	char **ca_files;         /* verification trust anchors (NULL-terminated) */
+	char **ca_files; /* verification trust anchors (NULL-terminated) */
 	size_t nca;
 	size_t queue_max;
 	unsigned timeout_secs;

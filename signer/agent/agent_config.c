@@ -62,7 +62,8 @@ static char *origin_normalize(const char *in)
 		return NULL;
 	const char *h = p + 3;
 	size_t hl = strcspn(h, "/?#");
-	if (hl == 0 || hl > 255 || h[hl] == '?' || h[hl] == '#' || (h[hl] == '/' && h[hl + 1] != '\0'))
+	if (hl == 0 || hl > 255 || h[hl] == '?' || h[hl] == '#' ||
+	    (h[hl] == '/' && h[hl + 1] != '\0'))
 		return NULL;
 	char host[256];
 	for (size_t i = 0; i < hl; i++) {
@@ -105,9 +106,9 @@ kyso_err_t ag_config_add_origin(ag_config_t *c, const char *origin, kyso_error_t
 {
 	char *o = origin_normalize(origin);
 	if (o == NULL)
-		return kyso_error_set(err, KYSO_ERR_USAGE,
-		                      _("\"%s\" is not a web origin like https://vanban.example.gov.vn"),
-		                      origin);
+		return kyso_error_set(
+		        err, KYSO_ERR_USAGE,
+		        _("\"%s\" is not a web origin like https://vanban.example.gov.vn"), origin);
 	return strv_add(&c->origins, &c->norigins, o);
 }
 
@@ -123,7 +124,8 @@ static void load_file(ag_config_t *c, const char *path)
 	json_t *v;
 	json_array_foreach(arr, i, v)
 	{
-		if (!json_is_string(v) || ag_config_add_origin(c, json_string_value(v), &err) != KYSO_OK)
+		if (!json_is_string(v) ||
+		    ag_config_add_origin(c, json_string_value(v), &err) != KYSO_OK)
 			kyso_warn("%s: origins[%zu] ignored", path, i);
 	}
 	arr = json_object_get(doc, "agent_fetch_origins");
@@ -196,7 +198,8 @@ bool ag_host_ok(const char *host)
 			if (!isdigit((unsigned char)*p))
 				return false;
 	}
-	return strcmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 || strcmp(h, "[::1]") == 0;
+	return strcmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 ||
+	       strcmp(h, "[::1]") == 0;
 }
 
 bool ag_url_allowed(const ag_config_t *c, const char *origin, const char *url, char **abs)

@@ -15,23 +15,28 @@ static void agent_usage(FILE *out)
 	fprintf(out, _("Usage: kyso-agent [options]\n"));
 	fprintf(out, "%s\n\n",
 	        _("The web signing service (VNPT-CA Plugin, VGCA Sign Service and kyso API) on\n"
-	          "loopback. Only the web sites configured with \"kyso setup --origin\" may use it;\n"
+	          "loopback. Only the web sites configured with \"kyso setup --origin\" may use "
+	          "it;\n"
 	          "every signature asks the user's consent and PIN."));
 	fprintf(out, "  --origin URL         %s\n", _("also allow this web origin (repeatable)"));
 	fprintf(out, "  --fetch-origin URL   %s\n",
 	        _("VGCA: also download from / upload to this origin (repeatable)"));
 	fprintf(out, "  --state-dir DIR      %s\n",
 	        _("TLS certificates and work files (default ~/.local/state/kyso/agent)"));
-	fprintf(out, "  --pinentry PATH      %s\n", _("pinentry program for the consent + PIN prompt"));
+	fprintf(out, "  --pinentry PATH      %s\n",
+	        _("pinentry program for the consent + PIN prompt"));
 	fprintf(out, "  --module PATH        %s\n", _("PKCS#11 module (default: kyso config)"));
 	fprintf(out, "  --slot ID, --token LABEL, --key-id HEX  %s\n", _("which token and key"));
 	fprintf(out, "  --chain FILE         %s\n", _("extra chain certificates to embed"));
-	fprintf(out, "  --ca-file FILE       %s\n", _("trust anchor for verification (repeatable)"));
+	fprintf(out, "  --ca-file FILE       %s\n",
+	        _("trust anchor for verification (repeatable)"));
 	fprintf(out, "  --kyso-port N        %s\n", _("kyso API port (default 4453; 0 = off)"));
 	fprintf(out, "  --vnpt-ports LIST    %s\n",
 	        _("VNPT-CA Plugin ports (default 4433,4434,4435,9201,9202; \"\" = off)"));
-	fprintf(out, "  --vgca-port N        %s\n", _("VGCA Sign Service port (default 8987; 0 = off)"));
-	fprintf(out, "  --queue N            %s\n", _("signing requests that may wait (default 32)"));
+	fprintf(out, "  --vgca-port N        %s\n",
+	        _("VGCA Sign Service port (default 8987; 0 = off)"));
+	fprintf(out, "  --queue N            %s\n",
+	        _("signing requests that may wait (default 32)"));
 	fprintf(out, "  --timeout SECS       %s\n", _("network timeout (default 10)"));
 	fprintf(out, "  --no-ipv6            %s\n", _("listen on 127.0.0.1 only"));
 	fprintf(out, "  --export-ca FILE     %s\n",
@@ -73,7 +78,8 @@ static bool parse_vnpt_ports(ag_config_t *c, const char *s)
 	if (copy == NULL)
 		return false;
 	bool ok = true;
-	for (char *t = strtok_r(copy, ",", &save); t != NULL && ok; t = strtok_r(NULL, ",", &save)) {
+	for (char *t = strtok_r(copy, ",", &save); t != NULL && ok;
+	     t = strtok_r(NULL, ",", &save)) {
 		int p;
 		if (c->n_vnpt_ports >= 5 || !parse_port(t, &p) || p == 0)
 			ok = false;

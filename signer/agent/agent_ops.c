@@ -67,7 +67,8 @@ static kyso_err_t prompt_pin(void *vctx, const kyso_pin_request_t *req, char *pi
 		snprintf(tries, sizeof(tries), "\n%s", t);
 	char desc[2048];
 	snprintf(desc, sizeof(desc),
-	         _("The web site %s asks to sign %s\nas: %s.\n\nSigner: %s\nToken: %s%s\n\nEnter the "
+	         _("The web site %s asks to sign %s\nas: %s.\n\nSigner: %s\nToken: %s%s\n\nEnter "
+	           "the "
 	           "token PIN to agree, or Cancel to refuse."),
 	         c->rq->origin != NULL ? c->rq->origin : "?", c->what, ag_role_label(c->rq->role),
 	         req->cert_subject != NULL ? req->cert_subject : "?",
@@ -94,7 +95,8 @@ static char *work_file(const ag_config_t *cfg, const char *tag, kyso_error_t *er
 		return NULL;
 	int fd = mkstemp(p);
 	if (fd < 0) {
-		kyso_error_set(err, KYSO_ERR_IO, _("cannot create a file in %s: %s"), dir, strerror(errno));
+		kyso_error_set(err, KYSO_ERR_IO, _("cannot create a file in %s: %s"), dir,
+		               strerror(errno));
 		free(p);
 		return NULL;
 	}
@@ -193,13 +195,14 @@ static kyso_err_t vgca_download(const ag_config_t *cfg, ag_request_t *rq, kyso_e
 		long code = 0;
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 		if (cr == CURLE_WRITE_ERROR && s.n + 1 > AG_MAX_PDF)
-			rc = kyso_error_set(err, KYSO_ERR_TOO_LARGE, _("the document is larger than 50 MB"));
+			rc = kyso_error_set(err, KYSO_ERR_TOO_LARGE,
+			                    _("the document is larger than 50 MB"));
 		else if (cr != CURLE_OK)
 			rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("cannot download %s: %s"), url,
 			                    curl_easy_strerror(cr));
 		else if (code < 200 || code > 299)
-			rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("cannot download %s: HTTP %ld"), url,
-			                    code);
+			rc = kyso_error_set(err, KYSO_ERR_NETWORK,
+			                    _("cannot download %s: HTTP %ld"), url, code);
 		curl_easy_cleanup(c);
 	}
 	curl_slist_free_all(hdrs);
@@ -229,9 +232,10 @@ static kyso_err_t vgca_upload(const ag_config_t *cfg, const ag_request_t *rq, ag
 {
 	char *url = NULL;
 	if (!ag_url_allowed(cfg, rq->origin, rq->upload_url, &url))
-		return kyso_error_set(err, KYSO_ERR_BAD_INPUT,
-		                      _("FileUploadHandler must be on the calling page's site (%s)"),
-		                      rq->origin != NULL ? rq->origin : "?");
+		return kyso_error_set(
+		        err, KYSO_ERR_BAD_INPUT,
+		        _("FileUploadHandler must be on the calling page's site (%s)"),
+		        rq->origin != NULL ? rq->origin : "?");
 	struct curl_slist *hdrs = NULL;
 	CURL *c = curl_for(url, rq, &hdrs);
 	if (c == NULL) {
@@ -276,15 +280,17 @@ static kyso_err_t vgca_upload(const ag_config_t *cfg, const ag_request_t *rq, ag
 		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("cannot upload to %s: %s"), url,
 		                    curl_easy_strerror(cr));
 	else if (code < 200 || code > 299)
-		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("the upload to %s failed: HTTP %ld"), url,
-		                    code);
+		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("the upload to %s failed: HTTP %ld"),
+		                    url, code);
 	if (rc == KYSO_OK) {
 		json_error_t je;
 		json_t *j = json_loadb((const char *)body.data, body.len, 0, &je);
 		json_t *st = json_object_get(j, "Status");
-		if (st != NULL && (json_is_false(st) || (json_is_integer(st) && json_integer_value(st) != 0))) {
+		if (st != NULL &&
+		    (json_is_false(st) || (json_is_integer(st) && json_integer_value(st) != 0))) {
 			const char *msg = json_string_value(json_object_get(j, "Message"));
-			rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("the upload handler refused the file: %s"),
+			rc = kyso_error_set(err, KYSO_ERR_NETWORK,
+			                    _("the upload handler refused the file: %s"),
 			                    msg != NULL ? msg : "Status");
 		}
 		const char *fs = json_string_value(json_object_get(j, "FileServer"));
@@ -340,9 +346,9 @@ static json_t *cert_json(X509 *x, const char *token)
 	OPENSSL_free(der);
 	char *nb = asn1_time_text(X509_get0_notBefore(x));
 	char *na = asn1_time_text(X509_get0_notAfter(x));
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "subject", subj, "issuer", iss,
-	                      "serial", serial != NULL ? serial : "", "not_before", nb, "not_after", na,
-	                      "token", token, "certificate", b64);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "subject", subj, "issuer",
+	                      iss, "serial", serial != NULL ? serial : "", "not_before", nb,
+	                      "not_after", na, "token", token, "certificate", b64);
 	OPENSSL_free(serial);
 	free(b64);
 	free(nb);
@@ -395,7 +401,8 @@ static const char *role_reason_vi(ag_role_t r)
 /* the /Reason: the page's reason, else the role; plus number and date */
 static char *compose_reason(const ag_request_t *rq)
 {
-	const char *base = rq->reason != NULL && *rq->reason ? rq->reason : role_reason_vi(rq->role);
+	const char *base =
+	        rq->reason != NULL && *rq->reason ? rq->reason : role_reason_vi(rq->role);
 	kyso_buf_t b;
 	kyso_buf_init(&b);
 	if (base != NULL)
@@ -461,8 +468,8 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *
 	snprintf(o->signer, sizeof(o->signer), "%s", res.signer_subject);
 	kyso_info("agent: signed %s for %s in %llu ms", what, rq->origin != NULL ? rq->origin : "?",
 	          (unsigned long long)(kyso_now_ms() - t0));
-	o->data = json_pack("{s:s, s:s, s:I}", "signer", res.signer_subject, "field", res.field_name,
-	                    "size", (json_int_t)res.out_size);
+	o->data = json_pack("{s:s, s:s, s:I}", "signer", res.signer_subject, "field",
+	                    res.field_name, "size", (json_int_t)res.out_size);
 	/* what the signer library cannot do yet (visible appearance: issue 6) */
 	json_t *na = json_array();
 	if (rq->has_position)

@@ -138,8 +138,9 @@ static ag_reply_t *vnpt_wrap(const ag_request_t *rq, json_t *result_or_null, con
 
 static json_t *vnpt_result(int code, json_t *data, const char *error)
 {
-	return json_pack("{s:i, s:o, s:s}", "code", code, "data", data != NULL ? data : json_string(""),
-	                 "error", error != NULL ? error : "");
+	return json_pack("{s:i, s:o, s:s}", "code", code, "data",
+	                 data != NULL ? data : json_string(""), "error",
+	                 error != NULL ? error : "");
 }
 
 static ag_reply_t *vnpt_reply(const ag_request_t *rq, ag_outcome_t *o)
@@ -150,13 +151,15 @@ static ag_reply_t *vnpt_reply(const ag_request_t *rq, ag_outcome_t *o)
 		return vnpt_wrap(rq, NULL, AG_VNPT_VERSION);
 	if (rq->op == AG_OP_UNSUPPORTED) {
 		char m[128];
-		snprintf(m, sizeof(m), "functionID %d is not supported by kyso-agent", rq->function_id);
+		snprintf(m, sizeof(m), "functionID %d is not supported by kyso-agent",
+		         rq->function_id);
 		return vnpt_wrap(rq, vnpt_result(1, NULL, m), NULL);
 	}
 	if (o->err != KYSO_OK || rq->op == AG_OP_NONE) {
 		kyso_err_t e = o->err != KYSO_OK ? o->err : rq->err;
 		const char *m = o->message != NULL ? o->message : rq->err_msg;
-		return vnpt_wrap(rq, vnpt_result(ag_vnpt_code(e), NULL, m != NULL ? m : kyso_strerr(e)),
+		return vnpt_wrap(rq,
+		                 vnpt_result(ag_vnpt_code(e), NULL, m != NULL ? m : kyso_strerr(e)),
 		                 NULL);
 	}
 	json_t *data = NULL;
@@ -165,18 +168,20 @@ static ag_reply_t *vnpt_reply(const ag_request_t *rq, ag_outcome_t *o)
 		break;
 	case AG_OP_CERTS: {
 		json_t *c = json_array_get(o->data, 0);
-		data = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "Base64",
-		                 json_object_get(c, "certificate"), "Subject", json_object_get(c, "subject"),
-		                 "Issuer", json_object_get(c, "issuer"), "SerialNumber",
-		                 json_object_get(c, "serial"), "NotBefore", json_object_get(c, "not_before"),
-		                 "NotAfter", json_object_get(c, "not_after"), "Token",
-		                 json_object_get(c, "token"));
+		data = json_pack(
+		        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "Base64",
+		        json_object_get(c, "certificate"), "Subject", json_object_get(c, "subject"),
+		        "Issuer", json_object_get(c, "issuer"), "SerialNumber",
+		        json_object_get(c, "serial"), "NotBefore", json_object_get(c, "not_before"),
+		        "NotAfter", json_object_get(c, "not_after"), "Token",
+		        json_object_get(c, "token"));
 		break;
 	}
 	case AG_OP_SIGN_PDF: {
 		char *b = file_b64(o->out_path);
 		if (b == NULL)
-			return vnpt_wrap(rq, vnpt_result(3, NULL, "cannot read the signed file"), NULL);
+			return vnpt_wrap(rq, vnpt_result(3, NULL, "cannot read the signed file"),
+			                 NULL);
 		data = json_string(b);
 		free(b);
 		break;
@@ -186,7 +191,7 @@ static ag_reply_t *vnpt_reply(const ag_request_t *rq, ag_outcome_t *o)
 		size_t i;
 		json_t *s;
 		json_array_foreach(json_object_get(o->data, "signatures"), i, s)
-			json_array_append(data, json_object_get(s, "signature"));
+		        json_array_append(data, json_object_get(s, "signature"));
 		break;
 	}
 	case AG_OP_VERIFY:
@@ -206,38 +211,42 @@ static ag_reply_t *vgca_reply(const ag_request_t *rq, ag_outcome_t *o)
 	if (rq->op == AG_OP_UNSUPPORTED) {
 		char m[160];
 		snprintf(m, sizeof(m), "/%s is not supported by kyso-agent", rq->vgca_op);
-		return set_json(r, json_pack("{s:i, s:s, s:s}", "Status", 1, "Message", m, "Error", m));
+		return set_json(
+		        r, json_pack("{s:i, s:s, s:s}", "Status", 1, "Message", m, "Error", m));
 	}
 	if (o->err != KYSO_OK || rq->op == AG_OP_NONE) {
 		kyso_err_t e = o->err != KYSO_OK ? o->err : rq->err;
 		const char *m = o->message != NULL ? o->message : rq->err_msg;
 		if (m == NULL)
 			m = kyso_strerr(e);
-		return set_json(r, json_pack("{s:i, s:s, s:s}", "Status", ag_vnpt_code(e) ? ag_vnpt_code(e) : 3,
-		                             "Message", m, "Error", m));
+		return set_json(r, json_pack("{s:i, s:s, s:s}", "Status",
+		                             ag_vnpt_code(e) ? ag_vnpt_code(e) : 3, "Message", m,
+		                             "Error", m));
 	}
 	switch (rq->op) {
 	case AG_OP_CERTS: {
 		json_t *c = json_array_get(o->data, 0);
-		return set_json(r, json_pack("{s:i, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "Status", 0,
-		                             "Message", "", "Base64", json_object_get(c, "certificate"),
-		                             "Subject", json_object_get(c, "subject"), "Issuer",
+		return set_json(r, json_pack("{s:i, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
+		                             "Status", 0, "Message", "", "Base64",
+		                             json_object_get(c, "certificate"), "Subject",
+		                             json_object_get(c, "subject"), "Issuer",
 		                             json_object_get(c, "issuer"), "SerialNumber",
 		                             json_object_get(c, "serial"), "NotBefore",
 		                             json_object_get(c, "not_before"), "NotAfter",
 		                             json_object_get(c, "not_after")));
 	}
 	case AG_OP_SIGN_PDF:
-		return set_json(r, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "Status", 0, "Message", "",
-		                             "FileName",
-		                             o->file_name != NULL ? o->file_name
-		                                                  : (rq->doc_name ? rq->doc_name : ""),
-		                             "FileServer", o->file_server != NULL ? o->file_server : "",
-		                             "DocumentNumber", rq->doc_number ? rq->doc_number : "",
-		                             "DocumentDate", rq->doc_date ? rq->doc_date : ""));
+		return set_json(
+		        r, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "Status", 0, "Message", "",
+		                     "FileName",
+		                     o->file_name != NULL ? o->file_name
+		                                          : (rq->doc_name ? rq->doc_name : ""),
+		                     "FileServer", o->file_server != NULL ? o->file_server : "",
+		                     "DocumentNumber", rq->doc_number ? rq->doc_number : "",
+		                     "DocumentDate", rq->doc_date ? rq->doc_date : ""));
 	case AG_OP_VERIFY:
-		return set_json(r, json_pack("{s:i, s:s, s:O}", "Status", 0, "Message", "", "Report",
-		                             o->data));
+		return set_json(r, json_pack("{s:i, s:s, s:O}", "Status", 0, "Message", "",
+		                             "Report", o->data));
 	default:
 		return set_json(r, json_pack("{s:i, s:s}", "Status", 0, "Message", ""));
 	}
@@ -254,9 +263,9 @@ static json_t *kyso_error_json(kyso_err_t e, const char *msg)
 static void pct_encode(kyso_buf_t *b, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '.' || *p == '_' || *p == '~' || *p == ' ' || *p == '=' ||
-		    *p == ',')
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~' ||
+		    *p == ' ' || *p == '=' || *p == ',')
 			kyso_buf_append(b, p, 1);
 		else
 			kyso_buf_printf(b, "%%%02X", *p);

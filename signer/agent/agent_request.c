@@ -80,9 +80,10 @@ static const struct {
 	ag_role_t role;
 	const char *id;
 } roles[] = {
-	{AG_ROLE_INITIAL, "initial"},   {AG_ROLE_APPROVAL, "approval"}, {AG_ROLE_APPENDIX, "appendix"},
-	{AG_ROLE_ISSUE, "issue"},       {AG_ROLE_COPY, "copy"},         {AG_ROLE_COMMENT, "comment"},
-	{AG_ROLE_INCOME, "income"},
+        {AG_ROLE_INITIAL, "initial"},   {AG_ROLE_APPROVAL, "approval"},
+        {AG_ROLE_APPENDIX, "appendix"}, {AG_ROLE_ISSUE, "issue"},
+        {AG_ROLE_COPY, "copy"},         {AG_ROLE_COMMENT, "comment"},
+        {AG_ROLE_INCOME, "income"},
 };
 
 const char *ag_role_id(ag_role_t r)
@@ -262,7 +263,8 @@ static void kyso_opt(ag_request_t *rq, const char *key, json_t *v)
 		json_str_opt(rq, v, key, &rq->tsa_url);
 	} else if (strcmp(key, "digest") == 0) {
 		if (!json_is_string(v) || !kyso_digest_parse(json_string_value(v), &rq->digest))
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "digest must be sha256, sha384 or sha512");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+			                "digest must be sha256, sha384 or sha512");
 	} else if (strcmp(key, "page") == 0) {
 		if (json_num_opt(rq, v, key, &d, &set) && set)
 			set_page(rq, d);
@@ -283,7 +285,8 @@ static void kyso_opt(ag_request_t *rq, const char *key, json_t *v)
 static bool add_hash(ag_request_t *rq, const char *value, kyso_digest_t alg)
 {
 	if (rq->nhashes >= AG_MAX_HASHES) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "too many hashes (at most %d)", AG_MAX_HASHES);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "too many hashes (at most %d)",
+		                AG_MAX_HASHES);
 		return false;
 	}
 	size_t want = alg == KYSO_DIGEST_SHA256 ? 32 : alg == KYSO_DIGEST_SHA384 ? 48 : 64;
@@ -326,7 +329,8 @@ static bool hash_item(ag_request_t *rq, json_t *it, kyso_digest_t def)
 	if (json_is_string(it))
 		return add_hash(rq, json_string_value(it), def);
 	if (!json_is_object(it)) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "a hash item must be a string or an object");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+		                "a hash item must be a string or an object");
 		return false;
 	}
 	kyso_digest_t alg = def;
@@ -334,7 +338,8 @@ static bool hash_item(ag_request_t *rq, json_t *it, kyso_digest_t def)
 	if (a == NULL)
 		a = obj_get_ci(it, "alg");
 	if (a != NULL && (!json_is_string(a) || !kyso_digest_parse(json_string_value(a), &alg))) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "algorithm must be sha256, sha384 or sha512");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+		                "algorithm must be sha256, sha384 or sha512");
 		return false;
 	}
 	json_t *h = obj_get_ci(it, "hash");
@@ -392,11 +397,23 @@ static void take_pdf_b64(ag_request_t *rq, json_t *v)
 /* ---- VNPT-CA Plugin ------------------------------------------------------------ */
 
 static const char *pdf_signer_ignored[] = {
-	"ImageBase64",       "SigType",        "SigTextSize",       "SigColorRGB",
-	"SetImageBackground", "ValidationOption", "OnlyDescription", "AdvancedCustom",
-	"IsEncyptFile",      "EncryptPassword", "SigningTime",      "PagesArray",
-	"TsaUsername",       "TsaPassword",    "listComment",       "sigAllPages",
-	NULL,
+        "ImageBase64",
+        "SigType",
+        "SigTextSize",
+        "SigColorRGB",
+        "SetImageBackground",
+        "ValidationOption",
+        "OnlyDescription",
+        "AdvancedCustom",
+        "IsEncyptFile",
+        "EncryptPassword",
+        "SigningTime",
+        "PagesArray",
+        "TsaUsername",
+        "TsaPassword",
+        "listComment",
+        "sigAllPages",
+        NULL,
 };
 
 static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
@@ -428,7 +445,8 @@ static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
 	json_str_opt(rq, obj_get_ci(o, "DocumentDate"), "DocumentDate", &rq->doc_date);
 	json_str_opt(rq, obj_get_ci(o, "FileName"), "FileName", &rq->doc_name);
 	json_t *role = obj_get_ci(o, "Role");
-	if (role != NULL && (!json_is_string(role) || !ag_role_parse(json_string_value(role), &rq->role)))
+	if (role != NULL &&
+	    (!json_is_string(role) || !ag_role_parse(json_string_value(role), &rq->role)))
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "unknown Role");
 	json_t *cs = obj_get_ci(o, "CertificateSerial");
 	(void)cs; /* one signing certificate per token here: the serial is not needed */
@@ -511,7 +529,8 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 	case 12: /* SignPDFMultiplePages */
 		rq->op = AG_OP_SIGN_PDF;
 		if (json_array_size(args) < 1) {
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "SignPDF needs [base64Pdf, PdfSigner]");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+			                "SignPDF needs [base64Pdf, PdfSigner]");
 			break;
 		}
 		take_pdf_b64(rq, json_array_get(args, 0));
@@ -555,15 +574,15 @@ static const struct {
 	ag_op_t op;
 	ag_role_t role;
 } vgca_ops[] = {
-	{"GetCertInfo", AG_OP_CERTS, AG_ROLE_NONE},
-	{"SignPDF", AG_OP_SIGN_PDF, AG_ROLE_NONE},
-	{"SignApproved", AG_OP_SIGN_PDF, AG_ROLE_APPROVAL},
-	{"SignIssued", AG_OP_SIGN_PDF, AG_ROLE_ISSUE},
-	{"SignAppendix", AG_OP_SIGN_PDF, AG_ROLE_APPENDIX},
-	{"SignCopy", AG_OP_SIGN_PDF, AG_ROLE_COPY},
-	{"Comment", AG_OP_SIGN_PDF, AG_ROLE_COMMENT},
-	{"SignIncome", AG_OP_SIGN_PDF, AG_ROLE_INCOME},
-	{"VerifyPDF", AG_OP_VERIFY, AG_ROLE_NONE},
+        {"GetCertInfo", AG_OP_CERTS, AG_ROLE_NONE},
+        {"SignPDF", AG_OP_SIGN_PDF, AG_ROLE_NONE},
+        {"SignApproved", AG_OP_SIGN_PDF, AG_ROLE_APPROVAL},
+        {"SignIssued", AG_OP_SIGN_PDF, AG_ROLE_ISSUE},
+        {"SignAppendix", AG_OP_SIGN_PDF, AG_ROLE_APPENDIX},
+        {"SignCopy", AG_OP_SIGN_PDF, AG_ROLE_COPY},
+        {"Comment", AG_OP_SIGN_PDF, AG_ROLE_COMMENT},
+        {"SignIncome", AG_OP_SIGN_PDF, AG_ROLE_INCOME},
+        {"VerifyPDF", AG_OP_VERIFY, AG_ROLE_NONE},
 };
 
 /* last path segment of a URL, without query */
@@ -584,8 +603,10 @@ static char *url_file_name(const char *url)
 		int hi, lo;
 		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
 		    isxdigit((unsigned char)s[i + 2])) {
-			hi = isdigit((unsigned char)s[i + 1]) ? s[i + 1] - '0' : (tolower(s[i + 1]) - 'a' + 10);
-			lo = isdigit((unsigned char)s[i + 2]) ? s[i + 2] - '0' : (tolower(s[i + 2]) - 'a' + 10);
+			hi = isdigit((unsigned char)s[i + 1]) ? s[i + 1] - '0'
+			                                      : (tolower(s[i + 1]) - 'a' + 10);
+			lo = isdigit((unsigned char)s[i + 2]) ? s[i + 2] - '0'
+			                                      : (tolower(s[i + 2]) - 'a' + 10);
 			char c = (char)(hi * 16 + lo);
 			o[j++] = (c == '/' || c == '\0' || c == '\\') ? '_' : c;
 			i += 2;
@@ -633,7 +654,8 @@ ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
 	json_str_opt(rq, obj_get_ci(o, "IssuedDate"), "IssuedDate", &rq->doc_date);
 	json_str_opt(rq, obj_get_ci(o, "Reason"), "Reason", &rq->reason);
 	json_t *role = obj_get_ci(o, "Role");
-	if (role != NULL && (!json_is_string(role) || !ag_role_parse(json_string_value(role), &rq->role)))
+	if (role != NULL &&
+	    (!json_is_string(role) || !ag_role_parse(json_string_value(role), &rq->role)))
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "unknown Role");
 	json_t *md = obj_get_ci(o, "MetaData");
 	if (md != NULL && !json_is_null(md)) {
@@ -657,8 +679,8 @@ ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
 	json_t *v;
 	json_object_foreach(o, key, v)
 	{
-		if (strcmp(key, "page") == 0 || strcmp(key, "llx") == 0 || strcmp(key, "lly") == 0 ||
-		    strcmp(key, "urx") == 0 || strcmp(key, "ury") == 0)
+		if (strcmp(key, "page") == 0 || strcmp(key, "llx") == 0 ||
+		    strcmp(key, "lly") == 0 || strcmp(key, "urx") == 0 || strcmp(key, "ury") == 0)
 			kyso_opt(rq, key, v);
 	}
 	json_decref(o);
@@ -681,8 +703,10 @@ static bool op_parse(const char *s, ag_op_t *op)
 	static const struct {
 		const char *n;
 		ag_op_t op;
-	} t[] = {{"status", AG_OP_STATUS},     {"certificates", AG_OP_CERTS},
-	         {"sign_pdf", AG_OP_SIGN_PDF}, {"sign_hash", AG_OP_SIGN_HASH},
+	} t[] = {{"status", AG_OP_STATUS},
+	         {"certificates", AG_OP_CERTS},
+	         {"sign_pdf", AG_OP_SIGN_PDF},
+	         {"sign_hash", AG_OP_SIGN_HASH},
 	         {"verify", AG_OP_VERIFY}};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(s, t[i].n) == 0) {
@@ -710,8 +734,9 @@ ag_request_t *ag_parse_kyso_ws(const char *msg, size_t len)
 	json_t *op = json_object_get(o, "op");
 	if (!json_is_string(op) || !op_parse(json_string_value(op), &rq->op)) {
 		json_decref(o);
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-		                "\"op\" must be status, certificates, sign_pdf, sign_hash or verify");
+		ag_request_fail(
+		        rq, KYSO_ERR_BAD_INPUT,
+		        "\"op\" must be status, certificates, sign_pdf, sign_hash or verify");
 		return rq;
 	}
 	const char *key;
@@ -780,7 +805,8 @@ ag_request_t *ag_parse_kyso_http(const char *method, const char *path, const cha
 	else if (strcmp(path, "/v1/verify") == 0 && post)
 		rq->op = AG_OP_VERIFY;
 	else {
-		ag_request_fail(rq, KYSO_ERR_NOT_FOUND, "no such API endpoint: %s %s", method, path);
+		ag_request_fail(rq, KYSO_ERR_NOT_FOUND, "no such API endpoint: %s %s", method,
+		                path);
 		return rq;
 	}
 	const char *q = query != NULL ? query : "";
@@ -793,7 +819,8 @@ ag_request_t *ag_parse_kyso_http(const char *method, const char *path, const cha
 			if (k != NULL && v != NULL) {
 				json_t *jv = json_string(v);
 				if (jv == NULL)
-					ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" is not UTF-8", k);
+					ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
+					                "\"%s\" is not UTF-8", k);
 				else
 					kyso_opt(rq, k, jv);
 				json_decref(jv);

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK 65536
+#define CHUNK              65536
 #define WS_PARTIAL_TIMEOUT 30
 
 typedef struct out_msg {
@@ -204,12 +204,12 @@ static json_t *status_json(void)
 	json_t *vnpt = json_array();
 	for (size_t i = 0; S.cfg->vnpt_on && i < S.cfg->n_vnpt_ports; i++)
 		json_array_append_new(vnpt, json_integer(S.cfg->vnpt_ports[i]));
-	return json_pack("{s:s, s:s, s:{s:o, s:o, s:o}, s:I, s:I}", "service", "kyso-agent",
-	                 "version", KYSO_VERSION, "protocols", "kyso",
-	                 S.cfg->kyso_on ? json_integer(S.cfg->kyso_port) : json_null(), "vnpt", vnpt,
-	                 "vgca", S.cfg->vgca_on ? json_integer(S.cfg->vgca_port) : json_null(),
-	                 "queue", (json_int_t)ag_worker_pending(S.worker), "queue_max",
-	                 (json_int_t)S.cfg->queue_max);
+	return json_pack(
+	        "{s:s, s:s, s:{s:o, s:o, s:o}, s:I, s:I}", "service", "kyso-agent", "version",
+	        KYSO_VERSION, "protocols", "kyso",
+	        S.cfg->kyso_on ? json_integer(S.cfg->kyso_port) : json_null(), "vnpt", vnpt, "vgca",
+	        S.cfg->vgca_on ? json_integer(S.cfg->vgca_port) : json_null(), "queue",
+	        (json_int_t)ag_worker_pending(S.worker), "queue_max", (json_int_t)S.cfg->queue_max);
 }
 
 static ag_reply_t *answer_now(ag_request_t *rq)
@@ -231,7 +231,8 @@ static ag_reply_t *dispatch(conn_t *c, ag_request_t *rq)
 	if (immediate(rq)) {
 		r = answer_now(rq);
 	} else if (!ag_worker_submit(S.worker, c->id, rq)) {
-		kyso_warn("agent: busy, %s request from %s refused", kind_name(rq->proto), c->origin);
+		kyso_warn("agent: busy, %s request from %s refused", kind_name(rq->proto),
+		          c->origin);
 		r = ag_reply_error(rq, KYSO_ERR_PROBLEM,
 		                   _("kyso-agent is busy with other signatures; try again later"));
 	} else {
@@ -251,8 +252,8 @@ static void ws_message(conn_t *c, ag_proto_t kind)
 		if (rq != NULL) {
 			rq->callback = strdup("callbackDefault");
 			rq->vgca_op = strdup(c->path[0] == '/' ? c->path + 1 : c->path);
-			ag_request_fail(rq, KYSO_ERR_TOO_LARGE, "the message is larger than %zu bytes",
-			                AG_MAX_WS_MSG);
+			ag_request_fail(rq, KYSO_ERR_TOO_LARGE,
+			                "the message is larger than %zu bytes", AG_MAX_WS_MSG);
 		}
 	} else if (kind == AG_PROTO_VNPT)
 		rq = ag_parse_vnpt(msg != NULL ? msg : "", len);
@@ -328,22 +329,28 @@ static int http_writeable(conn_t *c)
 			r->file_len = len;
 		}
 		if (lws_add_http_common_headers(wsi, r->status,
-		                                r->content_type != NULL ? r->content_type : "text/plain",
+		                                r->content_type != NULL ? r->content_type
+		                                                        : "text/plain",
 		                                (lws_filepos_t)len, &p, end) != 0)
 			return -1;
 		bool ok = add_h(wsi, "cache-control:", "no-store", &p, end);
 		if (c->origin[0] != '\0' && ag_origin_allowed(S.cfg, c->origin)) {
 			ok = ok && add_h(wsi, "access-control-allow-origin:", c->origin, &p, end) &&
-			     add_h(wsi, "access-control-expose-headers:", "x-kyso-signer, x-kyso-not-applied",
-			           &p, end);
+			     add_h(wsi, "access-control-expose-headers:",
+			           "x-kyso-signer, x-kyso-not-applied", &p, end);
 			if (r->status == 204) {
-				ok = ok && add_h(wsi, "access-control-allow-methods:", "GET, POST, OPTIONS", &p,
-				                 end) &&
-				     add_h(wsi, "access-control-allow-headers:", "content-type", &p, end) &&
+				ok = ok &&
+				     add_h(wsi,
+				           "access-control-allow-methods:", "GET, POST, OPTIONS",
+				           &p, end) &&
+				     add_h(wsi, "access-control-allow-headers:", "content-type", &p,
+				           end) &&
 				     add_h(wsi, "access-control-max-age:", "600", &p, end);
 				if (c->want_pna)
-					ok = ok && add_h(wsi, "access-control-allow-private-network:", "true", &p,
-					                 end);
+					ok = ok &&
+					     add_h(wsi,
+					           "access-control-allow-private-network:", "true",
+					           &p, end);
 			}
 		}
 		ok = ok && add_h(wsi, "vary:", "Origin", &p, end);
@@ -455,7 +462,8 @@ static int http_request(conn_t *c, struct lws *wsi, const char *uri)
 		kyso_warn("agent: HTTP request with Host \"%s\" refused (DNS rebinding?)", host);
 		c->origin[0] = '\0';
 		c->close_after = true;
-		http_error(c, 421, KYSO_ERR_BAD_INPUT, "Host must be localhost, 127.0.0.1 or [::1]");
+		http_error(c, 421, KYSO_ERR_BAD_INPUT,
+		           "Host must be localhost, 127.0.0.1 or [::1]");
 		return 0;
 	}
 	if (conn_kind(wsi) != AG_PROTO_KYSO) {
@@ -476,8 +484,8 @@ static int http_request(conn_t *c, struct lws *wsi, const char *uri)
 			return 0;
 		}
 		char pna[16] = "";
-		if (lws_hdr_custom_copy(wsi, pna, sizeof(pna), "access-control-request-private-network:",
-		                        39) > 0)
+		if (lws_hdr_custom_copy(wsi, pna, sizeof(pna),
+		                        "access-control-request-private-network:", 39) > 0)
 			c->want_pna = strcmp(pna, "true") == 0;
 		ag_reply_t *r = calloc(1, sizeof(*r));
 		if (r == NULL)
@@ -498,7 +506,8 @@ static int http_request(conn_t *c, struct lws *wsi, const char *uri)
 		kyso_warn("agent: %s %s without Origin refused", method, uri);
 		ag_request_free(&rq);
 		c->close_after = true;
-		http_error(c, 403, KYSO_ERR_PROBLEM, "an Origin header from an allowed web site is required");
+		http_error(c, 403, KYSO_ERR_PROBLEM,
+		           "an Origin header from an allowed web site is required");
 		return 0;
 	}
 	if (rq->op == AG_OP_NONE || strcmp(method, "GET") == 0) {
@@ -523,7 +532,8 @@ static int http_request(conn_t *c, struct lws *wsi, const char *uri)
 		kyso_warn("agent: %llu-byte body refused (limit %llu)", n, (unsigned long long)max);
 		ag_request_free(&rq);
 		c->close_after = true;
-		http_error(c, 413, KYSO_ERR_TOO_LARGE, "the body is larger than the limit (50 MB for a PDF)");
+		http_error(c, 413, KYSO_ERR_TOO_LARGE,
+		           "the body is larger than the limit (50 MB for a PDF)");
 		return 0;
 	}
 	c->body_max = n;
@@ -550,7 +560,8 @@ static int http_body(conn_t *c, const void *in, size_t len)
 	if (c->body_len + len > c->body_max) {
 		c->close_after = true;
 		ag_request_free(&c->rq);
-		http_error(c, 413, KYSO_ERR_TOO_LARGE, "the body is longer than its Content-Length");
+		http_error(c, 413, KYSO_ERR_TOO_LARGE,
+		           "the body is longer than its Content-Length");
 		return 0;
 	}
 	c->body_len += len;
@@ -597,11 +608,13 @@ static int ws_filter(struct lws *wsi)
 		return 1;
 	}
 	if (!ag_origin_allowed(S.cfg, origin)) {
-		kyso_warn("agent: WebSocket from origin \"%s\" refused (not in the allow-list)", origin);
+		kyso_warn("agent: WebSocket from origin \"%s\" refused (not in the allow-list)",
+		          origin);
 		return 1;
 	}
 	if ((k == AG_PROTO_VNPT && strcmp(uri, "/plugin") != 0) ||
-	    (k == AG_PROTO_KYSO && strcmp(uri, "/v1/ws") != 0) || (k == AG_PROTO_VGCA && uri[0] != '/')) {
+	    (k == AG_PROTO_KYSO && strcmp(uri, "/v1/ws") != 0) ||
+	    (k == AG_PROTO_VGCA && uri[0] != '/')) {
 		kyso_warn("agent: WebSocket path %s refused on the %s port", uri, kind_name(k));
 		return 1;
 	}
@@ -673,7 +686,8 @@ static int agent_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		snprintf(c->origin, sizeof(c->origin), "%s", origin);
 		snprintf(c->path, sizeof(c->path), "%s", uri);
 		kyso_buf_init(&c->rx);
-		kyso_debug("agent: %s WebSocket %s from %s", kind_name(conn_kind(wsi)), uri, origin);
+		kyso_debug("agent: %s WebSocket %s from %s", kind_name(conn_kind(wsi)), uri,
+		           origin);
 		return 0;
 	}
 	case LWS_CALLBACK_RECEIVE:
@@ -704,10 +718,10 @@ static int agent_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	return 0;
 }
 
-#define PROTOS(name, kind)                                                                      \
-	static struct lws_protocols name[] = {                                                      \
-		{"kyso-agent", agent_cb, sizeof(conn_t), CHUNK, 0, (void *)&kind, 0},                \
-		{NULL, NULL, 0, 0, 0, NULL, 0},                                                         \
+#define PROTOS(name, kind)                                                                         \
+	static struct lws_protocols name[] = {                                                     \
+	        {"kyso-agent", agent_cb, sizeof(conn_t), CHUNK, 0, (void *)&kind, 0},              \
+	        {NULL, NULL, 0, 0, 0, NULL, 0},                                                    \
 	}
 PROTOS(protos_kyso, kind_kyso);
 PROTOS(protos_vnpt, kind_vnpt);
@@ -731,10 +745,12 @@ static int listen_on(int port, const struct lws_protocols *protos, const char *n
 		v.alpn = "http/1.1";
 		v.timeout_secs = S.cfg->timeout_secs;
 		v.keepalive_timeout = 30;
-		v.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
+		v.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+		            LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
 		            LWS_SERVER_OPTION_VALIDATE_UTF8 |
-		            (i == 0 ? LWS_SERVER_OPTION_DISABLE_IPV6 : LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY |
-		                                                           LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE);
+		            (i == 0 ? LWS_SERVER_OPTION_DISABLE_IPV6
+		                    : LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY |
+		                              LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE);
 		struct lws_vhost *vh = lws_create_vhost(S.ctx, &v);
 		if (vh == NULL)
 			kyso_warn("agent: cannot listen on %s port %d (%s)", ifaces[i], port, name);
@@ -789,7 +805,8 @@ int ag_server_run(ag_config_t *cfg)
 	int rc = S.worker != NULL ? 0 : -1;
 	int listening = 0;
 	if (rc == 0 && cfg->kyso_on)
-		rc = listen_on(cfg->kyso_port, protos_kyso, "kyso", true) < 0 ? -1 : (listening++, 0);
+		rc = listen_on(cfg->kyso_port, protos_kyso, "kyso", true) < 0 ? -1
+		                                                              : (listening++, 0);
 	for (size_t i = 0; rc == 0 && cfg->vnpt_on && i < cfg->n_vnpt_ports; i++) {
 		int m = listen_on(cfg->vnpt_ports[i], protos_vnpt, "vnpt", i == 0);
 		if (m < 0)
@@ -798,7 +815,8 @@ int ag_server_run(ag_config_t *cfg)
 			listening++;
 	}
 	if (rc == 0 && cfg->vgca_on)
-		rc = listen_on(cfg->vgca_port, protos_vgca, "vgca", true) < 0 ? -1 : (listening++, 0);
+		rc = listen_on(cfg->vgca_port, protos_vgca, "vgca", true) < 0 ? -1
+		                                                              : (listening++, 0);
 	if (rc != 0 || listening == 0) {
 		kyso_error("agent: cannot listen on the configured ports (already in use?)");
 		ag_worker_free(&S.worker);

@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CA_DAYS 3650
-#define LEAF_DAYS 397
+#define CA_DAYS    3650
+#define LEAF_DAYS  397
 #define RENEW_DAYS 30
 
 static kyso_err_t ossl_fail(kyso_error_t *err, const char *what)
@@ -28,7 +28,8 @@ static kyso_err_t ossl_fail(kyso_error_t *err, const char *what)
 	if (e != 0)
 		ERR_error_string_n(e, buf, sizeof(buf));
 	ERR_clear_error();
-	return kyso_error_set(err, KYSO_ERR_INTERNAL, _("TLS certificate: %s failed: %s"), what, buf);
+	return kyso_error_set(err, KYSO_ERR_INTERNAL, _("TLS certificate: %s failed: %s"), what,
+	                      buf);
 }
 
 static EVP_PKEY *new_key(void)
@@ -73,18 +74,20 @@ static X509 *new_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *iss
 	char full[512];
 	snprintf(full, sizeof(full), "%s%s%s", cn, *host ? " - " : "", host);
 	ok = ok &&
-	     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"kyso", -1, -1,
-	                                0) == 1 &&
+	     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"kyso", -1,
+	                                -1, 0) == 1 &&
 	     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)full, -1,
 	                                -1, 0) == 1;
-	ok = ok && X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : name) == 1;
+	ok = ok &&
+	     X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : name) == 1;
 	X509 *iss = issuer != NULL ? issuer : x;
 	if (issuer == NULL) {
 		ok = ok && add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
 		     add_ext(x, iss, NID_key_usage, "critical,keyCertSign,cRLSign") &&
 		     add_ext(x, iss, NID_subject_key_identifier, "hash") &&
 		     add_ext(x, iss, NID_name_constraints,
-		             "critical,permitted;DNS:localhost,permitted;IP:127.0.0.1/255.255.255.255,"
+		             "critical,permitted;DNS:localhost,permitted;IP:127.0.0.1/"
+		             "255.255.255.255,"
 		             "permitted;IP:::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	} else {
 		ok = ok && add_ext(x, iss, NID_basic_constraints, "critical,CA:FALSE") &&
@@ -152,7 +155,8 @@ static void path_in(char *buf, size_t cap, const char *dir, const char *name)
 kyso_err_t ag_tls_ensure(const char *dir, kyso_error_t *err)
 {
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return kyso_error_set(err, KYSO_ERR_IO, _("cannot create %s: %s"), dir, strerror(errno));
+		return kyso_error_set(err, KYSO_ERR_IO, _("cannot create %s: %s"), dir,
+		                      strerror(errno));
 	char ca_p[4096], cak_p[4096], leaf_p[4096], leafk_p[4096];
 	path_in(ca_p, sizeof(ca_p), dir, "ca.pem");
 	path_in(cak_p, sizeof(cak_p), dir, "ca-key.pem");
@@ -162,7 +166,8 @@ kyso_err_t ag_tls_ensure(const char *dir, kyso_error_t *err)
 	EVP_PKEY *cak = read_key(cak_p);
 	kyso_err_t rc = KYSO_OK;
 	bool new_ca = false;
-	if (ca == NULL || cak == NULL || !valid_for(ca, LEAF_DAYS) || X509_check_private_key(ca, cak) != 1) {
+	if (ca == NULL || cak == NULL || !valid_for(ca, LEAF_DAYS) ||
+	    X509_check_private_key(ca, cak) != 1) {
 		X509_free(ca);
 		EVP_PKEY_free(cak);
 		cak = new_key();
@@ -199,7 +204,8 @@ kyso_err_t ag_tls_ensure(const char *dir, kyso_error_t *err)
 				if (b != NULL && PEM_write_bio_X509(b, leaf) == 1 &&
 				    PEM_write_bio_X509(b, ca) == 1)
 					n = BIO_get_mem_data(b, &data);
-				rc = n > 0 ? kyso_file_write_atomic(leaf_p, data, (size_t)n, 0644, err)
+				rc = n > 0 ? kyso_file_write_atomic(leaf_p, data, (size_t)n, 0644,
+				                                    err)
 				           : ossl_fail(err, "PEM");
 				BIO_free(b);
 			}

@@ -23,7 +23,7 @@ struct ag_worker {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	job_t *head, *tail;
-	size_t queued;  /* waiting + running */
+	size_t queued; /* waiting + running */
 	done_t *dhead, *dtail;
 	bool stop;
 	ag_done_fn wake;
