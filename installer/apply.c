@@ -167,12 +167,14 @@ static void agent_check(const plan_t *p, apply_result_t *r)
 	                                vgca ? NULL
 	                                     : "port 8987 is in use (the vendor's service?): "
 	                                       "kyso-agent leaves this protocol off"));
+	json_array_append_new(protocols, json_pack("{s:s, s:s, s:b}", "name", "kyso-api", "url",
+	                                           "https://localhost:4453/v1/", "enabled", 1));
 	r->agent = json_pack("{s:s, s:s, s:b, s:s?, s:o, s:s}", "unit", p->unit_file, "program",
 	                     p->agent_path, "answers_version", answers, "version", version,
 	                     "protocols", protocols, "note",
-	                     "kyso-agent answers only --version in this release: the unit is "
-	                     "installed and enabled (starts at the next login), the HTTPS/WSS "
-	                     "check comes with the agent");
+	                     "the unit is installed and enabled (the agent starts at the next "
+	                     "login); setup checks that the program runs (--version), not yet "
+	                     "its HTTPS/WSS answer");
 	free(version);
 }
 
@@ -220,7 +222,7 @@ static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, acti
 		break;
 	}
 	case ACT_AGENT_UNIT: {
-		char *text = agent_unit_text(p->agent_path, p->config_file);
+		char *text = plan_agent_unit(p);
 		rc = text != NULL ? jfs_write(j, a->target, text, strlen(text), 0644, err)
 		                  : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 		free(text);

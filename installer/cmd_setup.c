@@ -179,8 +179,7 @@ static int uninstall(const setup_opts_t *o)
 	memset(&p, 0, sizeof(p));
 	char *dir = o->user ? NULL : setup_path(o, "/var/lib/kyso/setup");
 	if (o->user) {
-		const char *home = getenv("HOME");
-		if (asprintf(&dir, "%s/.local/state/kyso/setup", home != NULL ? home : "/tmp") < 0)
+		if (asprintf(&dir, "%s/.local/state/kyso/setup", setup_home(o)) < 0)
 			dir = NULL;
 	}
 	journal_t *j = dir != NULL ? journal_open(dir, &err) : NULL;

@@ -4,6 +4,7 @@
 #include "setup_int.h"
 
 #include <limits.h>
+#include <pwd.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,11 +323,26 @@ static void resolve_module(const setup_opts_t *o, const json_t *drv, plan_t *p)
 		p->module = setup_path(o, first);
 }
 
-static char *home_path(const char *rel)
+const char *setup_home(const setup_opts_t *o)
 {
+	/* "sudo kyso setup" on the real system: the browsers to register in are
+	 * the ones of the user who ran sudo, not root's */
+	const char *sudo_user = getenv("SUDO_USER");
+	if (o->root[0] == '\0' && sudo_user != NULL && sudo_user[0] != '\0' &&
+	    strcmp(sudo_user, "root") != 0) {
+		const struct passwd *pw = getpwnam(sudo_user);
+		if (pw != NULL && pw->pw_dir != NULL)
+			return pw->pw_dir;
+	}
 	const char *home = getenv("HOME");
+	return home != NULL ? home : "/tmp";
+}
+
+static char *home_path(const setup_opts_t *o, const char *rel)
+{
+	const char *home = setup_home(o);
 	char *s = NULL;
-	if (asprintf(&s, "%s/%s", home != NULL ? home : "/tmp", rel) < 0)
+	if (asprintf(&s, "%s/%s", home, rel) < 0)
 		return NULL;
 	return s;
 }
@@ -345,9 +361,12 @@ static void plan_registration(const setup_opts_t *o, const kyso_token_type_t *ty
 	free(mod_text);
 
 	/* NSS databases */
-	char **dbs = kyso_nss_dbs_find(o->user ? "" : o->root, getenv("HOME"));
+	char **dbs = kyso_nss_dbs_find(o->root, setup_home(o));
 	char *name = nss_module_name(type);
+	char *sysdb = setup_path(o, "/etc/pki/nssdb");
 	for (size_t i = 0; dbs != NULL && dbs[i] != NULL; i++) {
+		if (o->user && sysdb != NULL && strcmp(dbs[i], sysdb) == 0)
+			continue; /* --user leaves the system database alone */
 		if (p->module == NULL) {
 			plan_add(p, ACT_NSS, AST_SKIPPED, dbs[i], NULL, NULL,
 			         _("no PKCS#11 module"));
@@ -367,6 +386,7 @@ static void plan_registration(const setup_opts_t *o, const kyso_token_type_t *ty
 		         _("no NSS database found (no Firefox profile, no ~/.pki/nssdb)"));
 	kyso_strv_free(dbs);
 	free(name);
+	free(sysdb);
 
 	/* kyso config: module path for kyso sign and the agent, origins */
 	char *existing = read_text(p->config_file);
@@ -382,13 +402,56 @@ static void plan_registration(const setup_opts_t *o, const kyso_token_type_t *ty
 	free(text);
 }
 
+/* The vendor's own plugin/service on its port (VNPT-CA Plugin 4433, VGCA
+ * Sign Service 8987): kyso-agent leaves that protocol off. Decided once, at
+ * the first setup, and kept in config.json ("agent"), so that kyso-agent
+ * itself listening there later does not change the decision. */
+static void vendor_ports(plan_t *p)
+{
+	char *existing = read_text(p->config_file);
+	json_error_t je;
+	json_t *doc = existing != NULL ? json_loads(existing, 0, &je) : NULL;
+	const json_t *agent = json_object_get(doc, "agent");
+	if (json_is_object(agent)) {
+		if (json_is_false(json_object_get(agent, "vnpt_plugin")))
+			json_array_append_new(p->vendor_ports, json_integer(4433));
+		if (json_is_false(json_object_get(agent, "vgca_sign_service")))
+			json_array_append_new(p->vendor_ports, json_integer(8987));
+	} else {
+		static const int ports[] = {4433, 8987};
+		for (size_t i = 0; i < 2; i++)
+			if (port_in_use(ports[i]))
+				json_array_append_new(p->vendor_ports, json_integer(ports[i]));
+	}
+	json_decref(doc);
+	free(existing);
+}
+
+static bool vendor_port(const plan_t *p, int port)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(p->vendor_ports, i, v)
+	{
+		if (json_integer_value(v) == port)
+			return true;
+	}
+	return false;
+}
+
+char *plan_agent_unit(const plan_t *p)
+{
+	return agent_unit_text(p->agent_path, p->config_file, vendor_port(p, 4433),
+	                       vendor_port(p, 8987));
+}
+
 static void plan_agent(const setup_opts_t *o, plan_t *p)
 {
 	if (o->no_agent) {
 		plan_add(p, ACT_AGENT_UNIT, AST_SKIPPED, p->unit_file, NULL, NULL, _("--no-agent"));
 		return;
 	}
-	char *unit = agent_unit_text(p->agent_path, p->config_file);
+	char *unit = plan_agent_unit(p);
 	plan_add(p, ACT_AGENT_UNIT,
 	         unit != NULL && file_has(p->unit_file, unit) ? AST_IN_PLACE : AST_TODO,
 	         p->unit_file, NULL, NULL, NULL);
@@ -415,17 +478,22 @@ static void plan_agent(const setup_opts_t *o, plan_t *p)
 static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
 {
 	if (o->user) {
-		p->journal_dir = home_path(".local/state/kyso/setup");
-		p->config_file = home_path(".config/kyso/config.json");
-		p->unit_file = home_path(".config/systemd/user/kyso-agent.service");
+		p->journal_dir = home_path(o, ".local/state/kyso/setup");
+		p->config_file = home_path(o, ".config/kyso/config.json");
+		p->unit_file = home_path(o, ".config/systemd/user/kyso-agent.service");
 	} else {
 		p->journal_dir = setup_path(o, "/var/lib/kyso/setup");
 		p->config_file = setup_path(o, "/etc/kyso/config.json");
 		p->unit_file = setup_path(o, "/etc/systemd/user/kyso-agent.service");
 	}
 	p->report_dir = o->report_dir != NULL ? strdup(o->report_dir) : strdup(p->journal_dir);
-	if (asprintf(&p->agent_path, "%s/kyso-agent", kyso_path_exe_dir()) < 0)
-		p->agent_path = NULL;
+	char prefix[PATH_MAX];
+	if (!kyso_install_prefix(prefix, sizeof(prefix)))
+		snprintf(prefix, sizeof(prefix), "/usr");
+	char agent[PATH_MAX + 32];
+	snprintf(agent, sizeof(agent), "%s/bin/kyso-agent", prefix);
+	char real[PATH_MAX];
+	p->agent_path = strdup(realpath(agent, real) != NULL ? real : agent);
 	p->missing = json_array();
 	p->vendor_ports = json_array();
 	if (p->journal_dir == NULL || p->config_file == NULL || p->unit_file == NULL ||
@@ -459,12 +527,9 @@ kyso_err_t plan_build(const setup_opts_t *o, const kyso_token_type_t *type,
 		         json_array_size(p->missing) > 0
 		                 ? _("no PKCS#11 module: the vendor file is missing")
 		                 : _("the catalog names no PKCS#11 module for Linux"));
+	vendor_ports(p);
 	plan_registration(o, type, p);
 	plan_agent(o, p);
-	static const int vendor_ports[] = {4433, 8987};
-	for (size_t i = 0; i < 2; i++)
-		if (port_in_use(vendor_ports[i]))
-			json_array_append_new(p->vendor_ports, json_integer(vendor_ports[i]));
 	if (o->no_selftest)
 		plan_add(p, ACT_SELFTEST, AST_SKIPPED, NULL, NULL, NULL, _("--no-selftest"));
 	else if (p->module == NULL)

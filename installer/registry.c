@@ -152,7 +152,7 @@ char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 	return nl;
 }
 
-char *agent_unit_text(const char *agent_path, const char *config_file)
+char *agent_unit_text(const char *agent_path, const char *config_file, bool vnpt_off, bool vgca_off)
 {
 	char *s = NULL;
 	if (asprintf(&s,
@@ -163,16 +163,18 @@ char *agent_unit_text(const char *agent_path, const char *config_file)
 	             "\n"
 	             "[Service]\n"
 	             "Environment=KYSO_CONFIG=%s\n"
-	             "ExecStart=%s\n"
+	             "ExecStart=%s%s%s\n"
 	             "Restart=on-failure\n"
 	             "RestartSec=5\n"
 	             "# exit 2 = usage/configuration error: restarting will not help\n"
 	             "RestartPreventExitStatus=2\n"
+	             "PrivateTmp=yes\n"
 	             "NoNewPrivileges=yes\n"
 	             "\n"
 	             "[Install]\n"
 	             "WantedBy=default.target\n",
-	             config_file, agent_path) < 0)
+	             config_file, agent_path, vnpt_off ? " --vnpt-ports \"\"" : "",
+	             vgca_off ? " --vgca-port 0" : "") < 0)
 		return NULL;
 	return s;
 }

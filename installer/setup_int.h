@@ -27,6 +27,10 @@ typedef struct {
 	json_t *origins; /* array of strings */
 } setup_opts_t;
 
+/* The home directory whose browsers/user files setup handles: $HOME, or the
+ * sudo caller's home on the real system. */
+const char *setup_home(const setup_opts_t *o);
+
 /* Root-prefixed path (malloc'ed): "<root><path>". */
 char *setup_path(const setup_opts_t *o, const char *path);
 
@@ -176,7 +180,10 @@ char *nss_module_name(const kyso_token_type_t *t);
 /* config.json content with the module and origins merged in (malloc'ed). */
 char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing);
 /* systemd user unit text (malloc'ed). */
-char *agent_unit_text(const char *agent_path, const char *config_file);
+char *agent_unit_text(const char *agent_path, const char *config_file, bool vnpt_off,
+                      bool vgca_off);
+/* The unit text for this plan (vendor ports taken into account). */
+char *plan_agent_unit(const plan_t *p);
 /* Is something listening on 127.0.0.1:port? */
 bool port_in_use(int port);
 

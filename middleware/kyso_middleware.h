@@ -177,6 +177,10 @@ json_t *kyso_p11_token_flags_to_json(unsigned flags);
  * are only prefixed with root. Returns a malloc'ed path or NULL. */
 char *kyso_module_find(const char *root, const char *name);
 
+/* kyso's install prefix (build tree or /usr): the parent of the directory
+ * holding the running program's bin/ or libexec/kyso/. */
+bool kyso_install_prefix(char *dst, size_t cap);
+
 /* The p11-kit module file kyso writes for a token type id:
  * "<dir>/kyso-<id>.module". dir is /etc/pkcs11/modules (system) or
  * $XDG_CONFIG_HOME/pkcs11/modules (user). Returned string is malloc'ed. */

@@ -55,14 +55,29 @@ char *kyso_module_find(const char *root, const char *name)
 		if (is_file(path))
 			return strdup(path);
 	}
-	const char *exe = kyso_path_exe_dir();
-	if (r[0] == '\0' && exe[0] != '\0') {
-		snprintf(path, sizeof(path), "%s/../lib/%s", exe, name);
+	char prefix[PATH_MAX];
+	if (r[0] == '\0' && kyso_install_prefix(prefix, sizeof(prefix))) {
+		snprintf(path, sizeof(path), "%s/lib/%s", prefix, name);
 		char real[PATH_MAX];
 		if (is_file(path) && realpath(path, real) != NULL)
 			return strdup(real);
 	}
 	return NULL;
+}
+
+bool kyso_install_prefix(char *dst, size_t cap)
+{
+	const char *exe = kyso_path_exe_dir();
+	if (exe[0] == '\0')
+		return false;
+	size_t n = strlen(exe);
+	static const char sub[] = "/libexec/kyso";
+	/* programs live in <prefix>/bin and <prefix>/libexec/kyso */
+	if (n >= sizeof(sub) - 1 && strcmp(exe + n - (sizeof(sub) - 1), sub) == 0)
+		snprintf(dst, cap, "%.*s", (int)(n - (sizeof(sub) - 1)), exe);
+	else
+		snprintf(dst, cap, "%s/..", exe);
+	return true;
 }
 
 char *kyso_p11kit_module_file(const char *root, bool user, const char *type_id)

@@ -30,6 +30,8 @@ st_fixture() {
 	mkdir -p "$HOME/.pki/nssdb" "$HOME/.mozilla/firefox/k1y2s3o4.default-release"
 	certutil -N -d "sql:$HOME/.pki/nssdb" --empty-password
 	certutil -N -d "sql:$HOME/.mozilla/firefox/k1y2s3o4.default-release" --empty-password
+	mkdir -p "$ROOT/etc/pki/nssdb" # the system NSS database
+	certutil -N -d "sql:$ROOT/etc/pki/nssdb" --empty-password
 	echo pcscd >"$FAKE_APT_STATE" # already installed on this "system"
 	cp "$FAULTP11" "$BUNDLE/kyso-faultp11.so"
 	st_catalog "$(sha256sum "$FAULTP11" | cut -d' ' -f1)"
@@ -65,11 +67,14 @@ st_manifest() {
 	st_nss_list
 }
 
-# st_nss_list: the modules of both NSS databases.
+# st_nss_list: the modules of the NSS databases.
 st_nss_list() {
 	modutil -dbdir "sql:$HOME/.pki/nssdb" -list 2>&1 | grep -E '^ *[0-9]+\. ' || true
 	modutil -dbdir "sql:$HOME/.mozilla/firefox/k1y2s3o4.default-release" -list 2>&1 |
 		grep -E '^ *[0-9]+\. ' || true
+	if [[ -d $ROOT/etc/pki/nssdb ]]; then
+		modutil -dbdir "sql:$ROOT/etc/pki/nssdb" -list 2>&1 | grep -E '^ *[0-9]+\. ' || true
+	fi
 }
 
 # st_card: private pcscd with the virtual ePass2003 in reader 0.

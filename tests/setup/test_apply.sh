@@ -19,8 +19,8 @@ kh_check "dry run: opensc and libccid to install, pcscd in place" \
 	= "pcscd=in-place libccid=todo opensc=todo"
 kh_check "dry run: vendor module from the bundle, hash checked" \
 	test "$(jq -r '.plan.actions[] | select(.kind=="bundle-file") | .status' "$KH_TMP/out")" = todo
-kh_check "dry run: both NSS databases planned" \
-	test "$(jq '[.plan.actions[] | select(.kind=="nss" and .status=="todo")] | length' "$KH_TMP/out")" = 2
+kh_check "dry run: the three NSS databases planned (Chromium, Firefox, system)" \
+	test "$(jq '[.plan.actions[] | select(.kind=="nss" and .status=="todo")] | length' "$KH_TMP/out")" = 3
 st_setup --dry-run
 kh_check "dry run text names the module" grep -q "kyso-faultp11.so" "$KH_TMP/out"
 st_manifest >"$KH_TMP/m1"
@@ -49,7 +49,7 @@ p11list=$(unshare -m --propagation private sh -c \
 echo "$p11list" >"$KH_TMP/p11kit.txt"
 kh_check "p11-kit list-modules shows the kyso module" grep -q "^kyso-feitian-epass2003: $mod" "$KH_TMP/p11kit.txt"
 kh_check "p11-kit list-modules shows the token" grep -q "token: kyso-rsa" "$KH_TMP/p11kit.txt"
-for db in "$HOME/.pki/nssdb" "$HOME/.mozilla/firefox/k1y2s3o4.default-release"; do
+for db in "$HOME/.pki/nssdb" "$HOME/.mozilla/firefox/k1y2s3o4.default-release" "$ROOT/etc/pki/nssdb"; do
 	kh_check "modutil -list shows the module in $(basename "$db")" \
 		sh -c "modutil -dbdir 'sql:$db' -list kyso-feitian-epass2003 | grep -q 'Library file: $mod'"
 done
@@ -58,7 +58,7 @@ kh_check "config records the module for kyso sign and the agent" \
 	test "$(jq -r .pkcs11_module "$cfg")" = "$mod"
 kh_check "config records the origin" test "$(jq -r '.origins[0]' "$cfg")" = https://vanban.example.gov.vn
 unit=$ROOT/etc/systemd/user/kyso-agent.service
-kh_check "agent unit installed" grep -q "^ExecStart=.*/kyso-agent$" "$unit"
+kh_check "agent unit installed" grep -q "^ExecStart=.*/kyso-agent\( \|$\)" "$unit"
 kh_check "agent unit enabled" test "$(readlink "$ROOT/etc/systemd/user/default.target.wants/kyso-agent.service")" = "$unit"
 if command -v systemd-analyze >/dev/null; then
 	kh_check "agent unit passes systemd-analyze verify" \
@@ -112,6 +112,8 @@ kh_check "--user: config in ~/.config/kyso" test "$(jq -r .pkcs11_module "$HOME/
 kh_check "--user: agent unit in ~/.config/systemd/user" test -f "$HOME/.config/systemd/user/kyso-agent.service"
 kh_check "--user: journal in ~/.local/state/kyso/setup" test -f "$HOME/.local/state/kyso/setup/journal.json"
 kh_check "--user: nothing under the root's /etc" test ! -e "$ROOT/etc/pkcs11"
+kh_check "--user: the system NSS database left alone" \
+	sh -c "! modutil -dbdir 'sql:$ROOT/etc/pki/nssdb' -list | grep -q kyso-"
 st_setup --user --uninstall
 st_manifest >"$KH_TMP/m5"
 kh_check "--user uninstall restores exactly" diff -u "$KH_TMP/m0" "$KH_TMP/m5"

@@ -69,4 +69,24 @@ kh_check "wrong-architecture module: exit 3" test "$ST_RC" -eq 3 || st_show
 kh_check "wrong-architecture module: explained" grep -q "is built for aarch64; this program is x86_64" "$KH_TMP/err"
 st_manifest >"$KH_TMP/m4"
 kh_check "wrong-architecture module: rolled back to identical" diff -u "$KH_TMP/m3" "$KH_TMP/m4"
+
+# ---- the vendor's VGCA Sign Service already holds 127.0.0.1:8987 -----------------
+cp "$FAULTP11" "$BUNDLE/kyso-faultp11.so"
+st_catalog "$(sha256sum "$FAULTP11" | cut -d' ' -f1)"
+if ! python3 -c 'import socket; s=socket.socket(); s.connect(("127.0.0.1", 8987))' 2>/dev/null; then
+	kh_bg "$KH_TMP/vendor.log" python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8987)); s.listen(5); time.sleep(600)'
+	kh_wait_for 10 python3 -c 'import socket; s=socket.socket(); s.connect(("127.0.0.1", 8987))'
+fi
+st_setup --no-selftest
+kh_check "vendor service on 8987: setup exit 0" test "$ST_RC" -eq 0 || st_show
+kh_check "vendor service on 8987: agent started with --vgca-port 0" \
+	grep -q '^ExecStart=.*/kyso-agent.* --vgca-port 0' "$ROOT/etc/systemd/user/kyso-agent.service"
+kh_check "vendor service on 8987: config says so" \
+	test "$(jq .agent.vgca_sign_service "$ROOT/etc/kyso/config.json")" = false
+kh_check "vendor service on 8987: report names the protocol off" \
+	test "$(jq '[.agent.protocols[] | select(.name=="vgca-sign-service") | .enabled][0]' "$rep")" = false
+st_setup --uninstall
 kh_done
