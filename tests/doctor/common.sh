@@ -19,7 +19,7 @@ dr_env() {
 	export HOME=$KH_TMP/home KYSO_SYSCONFDIR=$KH_TMP/etc
 	unset XDG_CONFIG_HOME XDG_STATE_HOME KYSO_DOCTOR_CA KYSO_FAULT KYSO_FAULT_FILE NO_COLOR
 	mkdir -p "$HOME" "$KYSO_SYSCONFDIR/tokens.d"
-	dr_catalog '["kyso-faultp11.so"]'
+	dr_good_catalog
 	dr_register "$FAULTP11"
 	AGENT_PORT=$(kh_free_port)
 }
@@ -36,6 +36,9 @@ e["driver"]["linux"] = {"modules": json.loads(mods), "paths": json.loads(paths),
 json.dump({"schema": 1, "tokens": [e]}, open(dst, "w", encoding="utf-8"), ensure_ascii=False, indent=1)
 PY
 }
+
+# dr_good_catalog: the ePass2003 driver is the faultp11 proxy (by path and by name).
+dr_good_catalog() { dr_catalog '["kyso-faultp11.so"]' "[\"$FAULTP11\"]"; }
 
 # dr_register MODULE: p11-kit user module file and a Chromium-style NSS db, as kyso setup makes them.
 dr_register() {

@@ -67,7 +67,7 @@ dr_run "$r" --offline
 dr_expect "$r" driver-module fail "apt-file" "libkyso-gone"
 
 # ---- back to a good set-up: TSA unreachable, clock skew --------------------------------------
-dr_catalog '["kyso-faultp11.so"]'
+dr_good_catalog
 dr_register "$FAULTP11"
 dead=$(kh_free_port)
 dr_run "$r" --token kyso-rsa --tsa "http://127.0.0.1:$dead/"
