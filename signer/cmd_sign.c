@@ -1,5 +1,6 @@
 /* `kyso sign IN.pdf -o OUT.pdf`: PAdES B-B signature with a PKCS#11 token. */
 #include "kyso_signer.h"
+#include "appearance.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -41,6 +42,7 @@ static void usage(FILE *f)
 	          "stamp\n"
 	          "Exit codes: 0 signed, 2 usage, 3 no module/token, 4 token/PIN error,\n"
 	          "5 bad input PDF, 6 time-stamp server error."));
+	fprintf(f, "%s", kyso_appearance_usage());
 }
 
 static bool parse_size(const char *s, uint64_t *out)
@@ -131,6 +133,7 @@ static const struct option long_opts[] = {
         {"tsa-pass-env", required_argument, NULL, OPT_TSA_PASS_ENV},
         {"tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT},
         {"tsa-optional", no_argument, NULL, OPT_TSA_OPTIONAL},
+        KYSO_APPEARANCE_LONG_OPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -183,6 +186,10 @@ int kyso_cmd_sign(int argc, char **argv)
 {
 	kyso_sign_opts_t o;
 	kyso_sign_opts_init(&o);
+	kyso_appearance_opts_t ap;
+	kyso_appearance_opts_init(&ap);
+	kyso_error_t e;
+	kyso_error_clear(&e);
 	const char *out = NULL, *sample_out = NULL;
 	bool json = false;
 	int c;
@@ -298,6 +305,10 @@ int kyso_cmd_sign(int argc, char **argv)
 		case OPT_TSA_OPTIONAL:
 			o.tsa_optional = true;
 			break;
+		case KYSO_APOPT_PAGE ... KYSO_APOPT_INVISIBLE:
+			if (kyso_appearance_parse_opt(c, optarg, &ap, &e) != KYSO_OK)
+				USAGE_ERROR(json, "%s", e.msg);
+			break;
 		case 'h':
 			usage(stdout);
 			return KYSO_EXIT_OK;
@@ -316,10 +327,11 @@ int kyso_cmd_sign(int argc, char **argv)
 	if (o.tsa_url == NULL && (o.tsa_user != NULL || o.tsa_pass != NULL || o.tsa_optional))
 		USAGE_ERROR(json, "%s",
 		            _("--tsa-user, --tsa-pass-env and --tsa-optional need --tsa URL."));
+	if (kyso_appearance_finish(&ap, &e) != KYSO_OK)
+		USAGE_ERROR(json, "%s", e.msg);
+	o.appearance = &ap;
 	const char *in = argv[optind];
 
-	kyso_error_t e;
-	kyso_error_clear(&e);
 	kyso_sign_result_t r;
 	if (kyso_sign_pdf(&o, in, out, &r, &e) != KYSO_OK)
 		return kyso_cmd_fail(json, &e);

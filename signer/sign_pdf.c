@@ -6,6 +6,7 @@
 #include "sign_int.h"
 #include "pdf.h"
 #include "tsa_int.h"
+#include "appearance.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -182,6 +183,17 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 	kyso_atomic_file_t *af = NULL;
 	kyso_buf_t der;
 	kyso_buf_init(&der);
+	kyso_appearance_t *app = NULL;
+	long page = -1;
+	time_t when = s->o.signing_time != 0 ? s->o.signing_time : time(NULL);
+
+	/* visible appearance before the PIN: bad image/page/rect fail first */
+	if (s->o.appearance != NULL && s->o.appearance->visible) {
+		rc = kyso_appearance_build(s->o.appearance, pdf, kyso_p11_cert(s->p11), when,
+		                           s->o.reason, s->o.location, &app, &page, err);
+		if (rc != KYSO_OK)
+			goto out;
+	}
 
 	rc = kyso_signer_login(s, err);
 	if (rc != KYSO_OK)
@@ -209,12 +221,13 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 	        .field_name = s->o.field_name,
 	        .sub_filter = "ETSI.CAdES.detached",
 	        .contents_size = cms_size,
-	        .signing_time = s->o.signing_time,
+	        .signing_time = when,
 	        .name = s->o.name,
 	        .reason = s->o.reason,
 	        .location = s->o.location,
 	        .contact_info = s->o.contact_info,
-	        .page = -1,
+	        .page = page,
+	        .appearance = app != NULL ? kyso_appearance_get(app) : NULL,
 	};
 	af = kyso_atomic_file_new(out, mode, err);
 	if (af == NULL) {
@@ -258,6 +271,7 @@ out:
 		kyso_atomic_file_abort(&af);
 	kyso_pdf_free(&pdf);
 	kyso_buf_free(&der);
+	kyso_appearance_free(&app);
 	ERR_clear_error();
 	return rc;
 }
