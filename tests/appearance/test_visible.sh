@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Visible signatures: Vietnamese text (copyable, subset CID font), PNG image with transparency
+# (rendered pixels compared with the image), rotated pages and offset MediaBox, layouts, and the
+# bad-input errors that come before the PIN is asked.
+. "$KYSO_HARNESS/lib.sh"
+. "$KYSO_SRC/tests/signer/common.sh"
+sg_setup
+export -f sg_sign
+W=$KH_TMP/w
+mkdir -p "$W"
+IC=$KYSO_SRC/tests/appearance/imgcheck.py
+kyso sign --sample "$W/in.pdf" >/dev/null
+python3 "$IC" make "$W/sig.png"
+ratio_ge() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)' "$1" "$2"; }
+ratio_le() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
+
+# ---- image left + text right on page 1 -----------------------------------------------------------
+rc=0
+sg_sign "$W/in.pdf" -o "$W/v.pdf" --page 1 --rect 300,80,250,90 --image "$W/sig.png" \
+	--reason "Phê duyệt văn bản" --location "Hà Nội" >"$W/v.out" 2>&1 || rc=$?
+kh_check "visible: exit 0" test $rc -eq 0
+kh_check "visible: pdfsig valid" sg_pdfsig_all_valid "$W/v.pdf"
+kh_check "visible: qpdf --check clean" test "$(sg_qpdf_level "$W/v.pdf")" = 0
+pdftotext -f 1 -l 1 "$W/v.pdf" "$W/v.txt"
+kh_check "pdftotext: signer name with diacritics" grep -qx "Ký bởi: Nguyễn Văn An" "$W/v.txt"
+kh_check "pdftotext: reason" grep -qx "Lý do: Phê duyệt văn bản" "$W/v.txt"
+kh_check "pdftotext: location" grep -qx "Nơi ký: Hà Nội" "$W/v.txt"
+kh_check "pdftotext: Vietnamese signing time" grep -Eq "^Ngày ký: [0-9]{2}/[0-9]{2}/[0-9]{4} [0-9:]{8}" "$W/v.txt"
+pdffonts "$W/v.pdf" >"$W/fonts.txt" 2>&1
+kh_check "pdffonts: subset CID TrueType, embedded, with ToUnicode" \
+	grep -Eq "^KYSOAP\+[A-Za-z-]+ +CID TrueType +Identity-H +yes +yes +yes" "$W/fonts.txt"
+pdftoppm -r 144 -f 1 -l 1 "$W/v.pdf" "$W/v"
+# layout: box 300,80 250x90, padding 2, image 40% of 246 wide (98.4 x 49.2), centred vertically
+m=$(python3 "$IC" compare "$W/v-1.ppm" 144 842 302 100.4 98.4 49.2)
+kh_check "render: the image's pixels (alpha -> page shows through) in place ($m >= 0.9)" ratio_ge "$m" 0.9
+m2=$(python3 "$IC" compare "$W/v-1.ppm" 144 842 312 100.4 98.4 49.2)
+kh_check "render: comparison is position-sensitive ($m2 < 0.85)" ratio_le "$m2" 0.85
+ink=$(python3 "$IC" ink "$W/v-1.ppm" 144 842 402 82 146 86)
+kh_check "render: text drawn right of the image ($ink >= 0.03)" ratio_ge "$ink" 0.03
+out=$(python3 "$IC" ink "$W/v-1.ppm" 144 842 300 170 250 100)
+kh_check "render: nothing above the box ($out)" ratio_le "$out" 0.0005
+kh_check "PDF: image with /SMask" grep -aq "/SMask" "$W/v.pdf"
+
+# ---- text only, wraps and shrinks in a small box ------------------------------------------------
+sg_sign "$W/in.pdf" -o "$W/t.pdf" --rect 40,40,120,40 --layout text \
+	--reason "Phê duyệt văn bản hành chính số 123 của Ủy ban nhân dân" >/dev/null 2>&1
+pdftoppm -r 72 -f 1 -l 1 "$W/t.pdf" "$W/t"
+kh_check "small box: signature valid" sg_pdfsig_all_valid "$W/t.pdf"
+kh_check "small box: text inside (ink in the box)" ratio_ge "$(python3 "$IC" ink "$W/t-1.ppm" 72 842 40 40 120 40)" 0.02
+kh_check "small box: no ink spilling right of it" ratio_le "$(python3 "$IC" ink "$W/t-1.ppm" 72 842 161 40 60 40)" 0
+kh_check "small box: name still copyable" bash -c 'pdftotext "$1" - | grep -q "Nguyễn Văn An"' _ "$W/t.pdf"
+
+# ---- image only / image above text ------------------------------------------------------------------
+sg_sign "$W/in.pdf" -o "$W/i.pdf" --rect 300,300,120,60 --layout image --image "$W/sig.png" >/dev/null 2>&1
+pdftoppm -r 144 -f 1 -l 1 "$W/i.pdf" "$W/i"
+kh_check "image only: pixels match the image" ratio_ge "$(python3 "$IC" compare "$W/i-1.ppm" 144 842 304 302 112 56)" 0.9
+sg_sign "$W/in.pdf" -o "$W/top.pdf" --rect 300,300,160,120 --layout image-top --image "$W/sig.png" >/dev/null 2>&1
+kh_check "image above text: valid and text copyable" bash -c 'sg_pdfsig_all_valid "$1" && pdftotext "$1" - | grep -q "Ký bởi: Nguyễn Văn An"' _ "$W/top.pdf"
+
+# ---- rotated page (/Rotate 90) and a MediaBox not at 0,0 ---------------------------------------------
+qpdf --rotate=+90:1 "$W/in.pdf" "$W/rot.pdf"
+sg_sign "$W/rot.pdf" -o "$W/rot-s.pdf" --page 1 --rect 500,40,250,80 --layout text >/dev/null 2>&1
+kh_check "rotated: valid" sg_pdfsig_all_valid "$W/rot-s.pdf"
+pdftoppm -r 72 -f 1 -l 1 "$W/rot-s.pdf" "$W/rot"
+# displayed page is 842 x 595; the box must be where asked, drawn upright (text reads in one line)
+kh_check "rotated: ink inside the asked box" ratio_ge "$(python3 "$IC" ink "$W/rot-1.ppm" 72 595 500 40 250 80)" 0.02
+kh_check "rotated: text upright (one extracted line)" bash -c 'pdftotext "$1" - | grep -qx "Ký bởi: Nguyễn Văn An"' _ "$W/rot-s.pdf"
+python3 - "$W/in.pdf" "$W/off0.pdf" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read().replace(b"/MediaBox [0 0 595 842]", b"/MediaBox [100 200 695 1042]")
+open(sys.argv[2], "wb").write(d)
+PY
+qpdf "$W/off0.pdf" "$W/off.pdf" 2>/dev/null || true
+sg_sign "$W/off.pdf" -o "$W/off-s.pdf" --rect 300,80,250,90 --layout text >/dev/null 2>&1
+pdftoppm -r 72 -f 1 -l 1 "$W/off-s.pdf" "$W/off"
+kh_check "MediaBox origin 100,200: ink inside the asked box" ratio_ge "$(python3 "$IC" ink "$W/off-1.ppm" 72 842 300 80 250 90)" 0.02
+kh_check "MediaBox origin 100,200: valid" sg_pdfsig_all_valid "$W/off-s.pdf"
+
+# ---- bad input: errors before the PIN (no PIN variable set) -------------------------------------
+bad() { # NAME EXIT REGEX args...
+	local name=$1 want=$2 re=$3 rc=0
+	shift 3
+	rm -f "$W/b.pdf"
+	kyso sign --module "$KH_P11_MODULE" --token kyso-rsa --pin-env NO_SUCH_PIN_VAR "$W/in.pdf" -o "$W/b.pdf" "$@" >"$W/b.out" 2>&1 || rc=$?
+	kh_check "$name: exit $want" test $rc -eq "$want"
+	kh_check "$name: message" grep -Eq "$re" "$W/b.out"
+	kh_check "$name: no output" test ! -e "$W/b.pdf"
+}
+bad "page out of range" 2 "Page 5|Trang 5" --page 5
+bad "rect off the page" 2 "700,80|not inside|không nằm" --rect 700,80,200,50
+printf 'not an image' >"$W/bad.png"
+bad "unreadable image" 5 "bad.png" --image "$W/bad.png" --rect 300,80,200,60
+python3 - "$W/huge.png" <<'PY'
+import struct, sys, zlib
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+PY
+bad "huge image" 5 "huge.png.*4096" --image "$W/huge.png" --rect 300,80,200,60
+bad "issue without number" 2 "number" --role issue
+kh_done
