@@ -91,11 +91,9 @@ check_status_t check_cert_present(doctor_t *d, check_t *c)
 		d->cert = first;
 	}
 	if (d->cert == NULL)
-		return ck_set(c, ST_FAIL, NULL, "%s",
-		              _("The token holds no signing certificate.")),
-		       ck_remedy(c, _("Have your certificate supplier (%s) load the certificate."),
-		                 doctor_token_cas(d)),
-		       c->status;
+		return ck_set_remedy(c, ST_FAIL, _("The token holds no signing certificate."),
+		                     _("Have your certificate supplier (%s) load the certificate."),
+		                     doctor_token_cas(d));
 	json_object_set_new(d->facts, "subject", json_string(kyso_p11_cert_subject(d->cert)));
 	ck_data(c, "subject", json_string(kyso_p11_cert_subject(d->cert)));
 	ck_data(c, "issuer", json_string(kyso_p11_cert_issuer(d->cert)));
@@ -126,24 +124,21 @@ check_status_t check_cert_key_pair(doctor_t *d, check_t *c)
 		              _("A private key with the certificate's ID is on the token (its "
 		                "public part is only readable after the PIN)."));
 	case KYSO_P11_PAIR_MISMATCH:
-		return ck_set(c, ST_FAIL, NULL, "%s",
-		              _("The key with the certificate's ID is another key: signatures "
-		                "would not verify.")),
-		       ck_remedy(c, _("Have your certificate supplier (%s) load the right "
-		                      "certificate."),
-		                 doctor_token_cas(d)),
-		       c->status;
+		return ck_set_remedy(c, ST_FAIL,
+		                     _("The key with the certificate's ID is another key: signatures "
+		                       "would not verify."),
+		                     _("Have your certificate supplier (%s) load the right "
+		                       "certificate."),
+		                     doctor_token_cas(d));
 	case KYSO_P11_PAIR_NONE:
 	default:
 		if (kyso_p11_slot_token_flags(d->slot) & KYSO_P11_TOKEN_LOGIN_REQUIRED)
 			return ck_set(c, ST_PASS, "", "%s",
 			              _("The private key is hidden until the PIN is entered (normal "
 			                "for this token); run with --sign to try it."));
-		return ck_set(c, ST_FAIL, NULL, "%s",
-		              _("No private key belongs to the certificate.")),
-		       ck_remedy(c, _("Have your certificate supplier (%s) check the token."),
-		                 doctor_token_cas(d)),
-		       c->status;
+		return ck_set_remedy(c, ST_FAIL, _("No private key belongs to the certificate."),
+		                     _("Have your certificate supplier (%s) check the token."),
+		                     doctor_token_cas(d));
 	}
 }
 
@@ -319,6 +314,21 @@ out:
 	return st;
 }
 
+/* The issuer of x among the CA certificates on the token (caller frees), or NULL. */
+static X509 *token_issuer(const doctor_t *d, X509 *x)
+{
+	for (size_t i = 0; i < kyso_p11_slot_cert_count(d->slot); i++) {
+		const kyso_p11_cert_t *pc = kyso_p11_slot_cert_at(d->slot, i);
+		if (!kyso_p11_cert_is_ca(pc))
+			continue;
+		X509 *ca = cert_x509(pc);
+		if (ca != NULL && X509_check_issued(ca, x) == X509_V_OK)
+			return ca;
+		X509_free(ca);
+	}
+	return NULL;
+}
+
 /* First http(s) URI of the CRL distribution points, malloc'ed. */
 static char *crl_url(X509 *x)
 {
@@ -372,15 +382,24 @@ check_status_t check_cert_revocation(doctor_t *d, check_t *c)
 			BIO_free(b);
 		}
 		X509_REVOKED *rev = NULL;
+		X509 *issuer = crl != NULL ? token_issuer(d, x) : NULL;
+		EVP_PKEY *ik = issuer != NULL ? X509_get0_pubkey(issuer) : NULL;
 		if (crl == NULL)
 			st = ck_set(c, ST_WARN, _("Send this report to the helpdesk."),
 			            _("The revocation list %s cannot be read."), url);
+		else if (ik == NULL || X509_CRL_verify(crl, ik) != 1)
+			st = ck_set(c, ST_WARN, _("Send this report to the helpdesk."),
+			            _("The revocation list %s is not signed by the certificate's issuer "
+			              "(or the issuer is not on the token)."),
+			            url);
 		else if (X509_CRL_get0_by_cert(crl, &rev, x) == 1)
-			st = ck_set(c, ST_FAIL, NULL, "%s", _("The certificate has been revoked.")),
-			ck_remedy(c, _("Ask your supplier (%s) for a new certificate."),
-			          doctor_token_cas(d));
+			st = ck_set_remedy(c, ST_FAIL, _("The certificate has been revoked."),
+			                   _("Ask your supplier (%s) for a new certificate."),
+			                   doctor_token_cas(d));
 		else
 			st = ck_set(c, ST_PASS, "", _("Not on the revocation list %s."), url);
+		X509_free(issuer);
+		ERR_clear_error();
 		X509_CRL_free(crl);
 	}
 	kyso_buf_free(&body);

@@ -227,7 +227,7 @@ int kyso_cmd_doctor(int argc, char **argv)
 		kyso_log_set_sink(NULL, NULL);
 		if (rc != KYSO_OK) {
 			fflush(stdout);
-			exit_code = kyso_cmd_fail(a.json && rc != KYSO_ERR_IO, &err);
+			exit_code = kyso_cmd_fail(a.json, &err);
 		}
 	}
 	json_decref(report);

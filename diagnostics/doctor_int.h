@@ -53,6 +53,9 @@ check_status_t ck_set(check_t *c, check_status_t st, const char *remedy, const c
         __attribute__((format(printf, 4, 5)));
 check_status_t ck_skip(check_t *c, const char *reason);
 void ck_remedy(check_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* status with a plain detail and a formatted remedy */
+check_status_t ck_set_remedy(check_t *c, check_status_t st, const char *detail,
+                             const char *remedy_fmt, ...) __attribute__((format(printf, 4, 5)));
 void ck_data(check_t *c, const char *key, json_t *value);
 void doctor_personal(const char *value);
 void doctor_set_redact(bool on);

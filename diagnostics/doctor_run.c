@@ -71,6 +71,18 @@ void ck_remedy(check_t *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+check_status_t ck_set_remedy(check_t *c, check_status_t st, const char *detail,
+                             const char *remedy_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, remedy_fmt);
+	vsnprintf(c->remedy, sizeof(c->remedy), remedy_fmt, ap);
+	va_end(ap);
+	snprintf(c->detail, sizeof(c->detail), "%s", detail);
+	c->status = st;
+	return st;
+}
+
 check_status_t ck_skip(check_t *c, const char *reason)
 {
 	return ck_set(c, ST_SKIP, NULL, "%s", reason);

@@ -7,6 +7,7 @@
 # green, so that check can pass as well as fail.
 . "$KYSO_SRC/tests/doctor/common.sh"
 dr_env
+export LANGUAGE=en
 dr_card
 kh_tsa_start "$KH_TMP/tsa" "$KH_PKI_DIR"
 
@@ -44,7 +45,7 @@ dr_expect "$r" agent pass "" "$AGENT_PORT"
 kh_check "all green: doctor exits 0" test "$DR_RC" -eq 0 || dr_show "$r"
 
 # text output: Vietnamese by default, English with --lang en
-kyso doctor --offline --token kyso-rsa --ca "$KH_PKI_ROOT_CERT" --agent-url "https://127.0.0.1:$AGENT_PORT/" >"$KH_TMP/vi.txt" 2>&1 || true
+LANGUAGE=vi kyso doctor --offline --token kyso-rsa --ca "$KH_PKI_ROOT_CERT" --agent-url "https://127.0.0.1:$AGENT_PORT/" >"$KH_TMP/vi.txt" 2>&1 || true
 kh_check "Vietnamese text report" grep -q "Dịch vụ PC/SC" "$KH_TMP/vi.txt"
 kyso --lang en doctor --offline --token kyso-rsa --ca "$KH_PKI_ROOT_CERT" --agent-url "https://127.0.0.1:$AGENT_PORT/" >"$KH_TMP/en.txt" 2>&1 || true
 kh_check "English text report" grep -q "PC/SC service" "$KH_TMP/en.txt"
