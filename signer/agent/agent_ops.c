@@ -3,6 +3,7 @@
  * through its PKCS#11 layer, verification, and for VGCA the download of the
  * document and the upload of the result. */
 #include "agent.h"
+#include "appearance.h"
 #include "sign_int.h"
 
 #include <curl/curl.h>
@@ -419,6 +420,52 @@ static char *compose_reason(const ag_request_t *rq)
 	return (char *)b.data;
 }
 
+/* The visible appearance (issue 6): the page's rectangle and text, the role
+ * with its defaults. A request without a position and without a role signs
+ * invisibly. date gets the YYYY-MM-DD part of the document date. */
+static bool appearance_from(const ag_request_t *rq, kyso_appearance_opts_t *ap, char date[11])
+{
+	if (!rq->has_position && rq->role == AG_ROLE_NONE)
+		return false;
+	kyso_appearance_opts_init(ap);
+	ap->visible = true;
+	switch (rq->role) {
+	case AG_ROLE_INITIAL:
+		ap->role = KYSO_ROLE_INITIAL;
+		break;
+	case AG_ROLE_APPROVAL:
+		ap->role = KYSO_ROLE_APPROVE;
+		break;
+	case AG_ROLE_APPENDIX:
+		ap->role = KYSO_ROLE_APPENDIX;
+		break;
+	case AG_ROLE_ISSUE:
+		ap->role = KYSO_ROLE_ISSUE;
+		break;
+	default:
+		ap->role = KYSO_ROLE_NONE;
+		break;
+	}
+	if (rq->has_position) {
+		ap->page = rq->page;
+		ap->has_rect = true;
+		ap->rect[0] = rq->llx;
+		ap->rect[1] = rq->lly;
+		ap->rect[2] = rq->urx - rq->llx;
+		ap->rect[3] = rq->ury - rq->lly;
+	}
+	ap->text = rq->appearance_text;
+	ap->number = rq->doc_number != NULL && *rq->doc_number ? rq->doc_number : NULL;
+	const char *d = rq->doc_date;
+	if (d != NULL && strlen(d) >= 10 && d[4] == '-' && d[7] == '-') {
+		memcpy(date, d, 10);
+		date[10] = '\0';
+		ap->date = date;
+	}
+	kyso_role_defaults(ap);
+	return true;
+}
+
 static void op_sign_pdf(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
 {
 	kyso_error_t err;
@@ -448,6 +495,12 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *
 	so.max_size = AG_MAX_PDF;
 	so.field_name = rq->field_name;
 	so.name = rq->signer_name;
+	kyso_appearance_opts_t ap;
+	char date[11] = "";
+	if (appearance_from(rq, &ap, date))
+		so.appearance = &ap;
+	if (rq->tsa_url != NULL && *rq->tsa_url)
+		so.tsa_url = rq->tsa_url;
 	char *reason = compose_reason(rq);
 	so.reason = reason;
 	so.location = rq->location;
@@ -472,12 +525,6 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *
 	                    res.field_name, "size", (json_int_t)res.out_size);
 	/* what the signer library cannot do yet (visible appearance: issue 6) */
 	json_t *na = json_array();
-	if (rq->has_position)
-		json_array_append_new(na, json_string("position"));
-	if (rq->appearance_text != NULL)
-		json_array_append_new(na, json_string("text"));
-	if (rq->tsa_url != NULL && *rq->tsa_url)
-		json_array_append_new(na, json_string("tsa_url"));
 	if (rq->ignored != NULL)
 		json_array_append_new(na, json_string(rq->ignored));
 	json_object_set_new(o->data, "not_applied", na);

@@ -117,7 +117,12 @@ def c_vnpt_sign():
               "FileName": "quyet-dinh-12.pdf", "Role": "approval"}
     r = vnpt_json(2, [pdf_b64(), json.dumps(signer, ensure_ascii=False)], cb="onSigned")
     expect(r["code"] == 0, "SignPDF: %r" % r)
-    save("vnpt-signed.pdf", base64.b64decode(r["data"]))
+    signed = base64.b64decode(r["data"])
+    save("vnpt-signed.pdf", signed)
+    # the visible signature sits where the page asked (PdfSigner rectangle, PDF points)
+    tail = signed[os.path.getsize(E["AG_PDF"]):]
+    expect(b"/Widget" in tail and b"/Rect [50 50 250 120]" in tail,
+           "no widget at the PdfSigner rectangle in the update")
     pelog_has(ORIGIN, "quyet-dinh-12.pdf", "ký duyệt")
     # SignPDFMultiplePages signs too
     r = vnpt_json(12, [pdf_b64(), json.dumps({"page": 1, "PagesArray": "1,2"})])
