@@ -25,6 +25,7 @@ set +a
 export BENCH_PIN=$KH_P11_USER_PIN
 cat >"$KH_TMP/pinentry" <<'PE'
 #!/usr/bin/env bash
+exec 2>/dev/null
 echo "OK Pleased to meet you"
 while IFS= read -r line; do
 	case $line in
@@ -36,7 +37,10 @@ done
 PE
 chmod +x "$KH_TMP/pinentry"
 kh-bigpdf "$KH_TMP/1mb.pdf" --pages 4 --mb 1 >/dev/null
-kh-bigpdf "$KH_TMP/50mb.pdf" --pages 20 --mb 50 >/dev/null
+# the largest PDF the agent takes is 50 MiB; kh-bigpdf writes at least --mb MiB
+kh-bigpdf "$KH_TMP/50mb.pdf" --pages 20 --mb 49.9 >/dev/null || kh-bigpdf "$KH_TMP/50mb.pdf" --pages 20 --mb 49 >/dev/null
+size=$(stat -c %s "$KH_TMP/50mb.pdf")
+echo "big PDF: $size bytes (limit 52428800)"
 ORIGIN=http://127.0.0.1:9
 start_agent() {
 	PORT=$(kh_free_port)
