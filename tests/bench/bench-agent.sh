@@ -4,6 +4,7 @@
 # same SoftHSM2 token, same fake pinentry (consent + PIN prompt in both). Prints the median
 # wall time of each and the agent overhead per signature; then the peak RSS (VmHWM) of a fresh
 # agent after it signed a 50 MiB PDF (streamed: body to disk, signed file from disk).
+# Both make the same invisible PAdES B-B signature.
 # Targets: agent overhead <= 20 ms per signature; agent peak RSS <= 64 MiB.
 # Release (non-sanitized) build in build-bench/.
 set -euo pipefail
@@ -59,7 +60,7 @@ ctx = ssl._create_unverified_context()
 def via_agent():
     t0 = time.perf_counter()
     c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=120)
-    c.request("POST", "/v1/sign/pdf?role=approval&document=bench.pdf", body=pdf,
+    c.request("POST", "/v1/sign/pdf?document=bench.pdf", body=pdf,
               headers={"Origin": origin, "Host": "localhost", "Content-Type": "application/pdf"})
     r = c.getresponse(); body = r.read(); c.close()
     assert r.status == 200 and body.startswith(b"%PDF-"), (r.status, body[:200])
