@@ -6,25 +6,38 @@
 #include "kyso_installer.h"
 #include "kyso_signer.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd_version.h"
 
+/* With KYSO_SPLIT_COMMANDS (Linux), each subcommand but `version` is its own
+ * program in <prefix>/libexec/kyso, exec'd by `kyso`, so a command loads only
+ * the shared libraries it needs. Otherwise (Windows, one static .exe) the
+ * functions are called directly. */
+#ifdef KYSO_SPLIT_COMMANDS
+#define KYSO_CMD(fn) NULL
+#else
+#define KYSO_CMD(fn) fn
+#endif
+
 struct subcommand {
 	const char *name;
-	kyso_cmd_fn fn;
+	kyso_cmd_fn fn; /* NULL: run libexec/kyso/kyso-<name> */
 	const char *summary; /* msgid */
 };
 
 static const struct subcommand subcommands[] = {
-        {"detect", kyso_cmd_detect, N_("identify the connected token (PC/SC reader, ATR, USB ID)")},
-        {"setup", kyso_cmd_setup,
+        {"detect", KYSO_CMD(kyso_cmd_detect), N_("identify the connected token (PC/SC reader, ATR, USB ID)")},
+        {"setup", KYSO_CMD(kyso_cmd_setup),
          N_("install and register the token driver and the signing agent")},
-        {"sign", kyso_cmd_sign, N_("sign a PDF with the token")},
-        {"verify", kyso_cmd_verify, N_("check the signatures of a PDF")},
-        {"doctor", kyso_cmd_doctor, N_("find out why signing fails, write a report")},
-        {"reports", kyso_cmd_reports, N_("helpdesk: collect and group doctor reports")},
+        {"sign", KYSO_CMD(kyso_cmd_sign), N_("sign a PDF with the token")},
+        {"verify", KYSO_CMD(kyso_cmd_verify), N_("check the signatures of a PDF")},
+        {"doctor", KYSO_CMD(kyso_cmd_doctor), N_("find out why signing fails, write a report")},
+        {"reports", KYSO_CMD(kyso_cmd_reports), N_("helpdesk: collect and group doctor reports")},
         {"version", kyso_cmd_version, N_("print version information")},
 };
 
@@ -38,6 +51,23 @@ static void usage(FILE *out)
 	fprintf(out, "%s\n",
 	        _("Exit codes: 0 ok, 1 problem found, 2 usage error, 3 environment error,\n"
 	          "4 token error, 5 input error, 6 network error."));
+}
+
+/* Replaces this process with libexec/kyso/kyso-<name>; returns only on error. */
+static int exec_subcommand(const char *name, char **argv)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/../libexec/kyso/kyso-%s", kyso_path_exe_dir(), name);
+	const char *level[] = {"error", "warn", "info", "debug"};
+	if (setenv("KYSO_LOG", level[kyso_log_get_level()], 1) != 0)
+		kyso_warn("cannot pass the log level on");
+	fflush(NULL);
+	execv(path, argv);
+	kyso_error_t err;
+	kyso_error_set(&err, KYSO_ERR_CHILD_PROCESS,
+		       _("Cannot run %s: %s. The kyso installation is incomplete; reinstall kyso."),
+		       path, strerror(errno));
+	return kyso_cmd_fail(false, &err);
 }
 
 /* Pulls --lang/--verbose/--debug out of argv; returns the new argc. */
@@ -95,7 +125,8 @@ int main(int argc, char **argv)
 		return kyso_cmd_version(1, (char *[]){"version", NULL});
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (strcmp(argv[1], subcommands[i].name) == 0)
-			return subcommands[i].fn(argc - 1, argv + 1);
+			return subcommands[i].fn != NULL ? subcommands[i].fn(argc - 1, argv + 1)
+							 : exec_subcommand(subcommands[i].name, argv + 1);
 	fprintf(stderr, _("kyso: unknown command \"%s\"\n"), argv[1]);
 	usage(stderr);
 	return KYSO_EXIT_USAGE;

@@ -67,13 +67,18 @@ const char *kyso_path_exe_dir(void)
 	return dir;
 }
 
-/* <exe>/../share/<sub> when it exists (install and build trees alike). */
+/* <exe>/../share/<sub> (programs in bin/) or <exe>/../../share/<sub>
+ * (subcommand programs in libexec/kyso/), when it exists: install and build
+ * trees alike. */
 static bool exe_relative(char *dst, size_t cap, const char *sub)
 {
 	const char *exe = kyso_path_exe_dir();
 	if (*exe == '\0')
 		return false;
 	snprintf(dst, cap, "%s/../share/%s", exe, sub);
+	if (is_dir(dst))
+		return true;
+	snprintf(dst, cap, "%s/../../share/%s", exe, sub);
 	return is_dir(dst);
 }
 

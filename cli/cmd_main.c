@@ -1,0 +1,16 @@
+/* Entry point of one subcommand program (libexec/kyso/kyso-<name>), built
+ * once per subcommand with KYSO_CMD_NAME, KYSO_CMD_FN and KYSO_CMD_HEADER.
+ * `kyso` execs it after handling the global options: the language arrives in
+ * LANGUAGE, the log level in KYSO_LOG. Each program links only the libraries
+ * its command needs, so `kyso detect` does not load libcurl, SQLite, ... */
+#include "kyso_core.h"
+
+#include KYSO_CMD_HEADER
+
+int main(int argc, char **argv)
+{
+	kyso_log_init();
+	kyso_i18n_init(NULL);
+	argv[0] = (char *)KYSO_CMD_NAME;
+	return KYSO_CMD_FN(argc, argv);
+}
