@@ -32,8 +32,8 @@ static void personal_of_cert(const kyso_p11_cert_t *pc, X509 *x)
 	if (x == NULL)
 		return;
 	X509_NAME *name = X509_get_subject_name(x);
-	static const int nids[] = {NID_commonName, NID_pkcs9_emailAddress, NID_userId,
-	                           NID_serialNumber, NID_givenName, NID_surname};
+	static const int nids[] = {NID_commonName,   NID_pkcs9_emailAddress, NID_userId,
+	                           NID_serialNumber, NID_givenName,          NID_surname};
 	for (int i = 0; i < X509_NAME_entry_count(name); i++) {
 		X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
 		int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
@@ -124,18 +124,20 @@ check_status_t check_cert_key_pair(doctor_t *d, check_t *c)
 		              _("A private key with the certificate's ID is on the token (its "
 		                "public part is only readable after the PIN)."));
 	case KYSO_P11_PAIR_MISMATCH:
-		return ck_set_remedy(c, ST_FAIL,
-		                     _("The key with the certificate's ID is another key: signatures "
-		                       "would not verify."),
-		                     _("Have your certificate supplier (%s) load the right "
-		                       "certificate."),
-		                     doctor_token_cas(d));
+		return ck_set_remedy(
+		        c, ST_FAIL,
+		        _("The key with the certificate's ID is another key: signatures "
+		          "would not verify."),
+		        _("Have your certificate supplier (%s) load the right "
+		          "certificate."),
+		        doctor_token_cas(d));
 	case KYSO_P11_PAIR_NONE:
 	default:
 		if (kyso_p11_slot_token_flags(d->slot) & KYSO_P11_TOKEN_LOGIN_REQUIRED)
-			return ck_set(c, ST_PASS, "", "%s",
-			              _("The private key is hidden until the PIN is entered (normal "
-			                "for this token); run with --sign to try it."));
+			return ck_set(
+			        c, ST_PASS, "", "%s",
+			        _("The private key is hidden until the PIN is entered (normal "
+			          "for this token); run with --sign to try it."));
 		return ck_set_remedy(c, ST_FAIL, _("No private key belongs to the certificate."),
 		                     _("Have your certificate supplier (%s) check the token."),
 		                     doctor_token_cas(d));
@@ -174,8 +176,8 @@ check_status_t check_cert_validity(doctor_t *d, check_t *c)
 		            "the supplier."));
 	} else if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)) == 1 &&
 	           days < EXPIRY_WARN_DAYS) {
-		st = ck_set(c, ST_WARN, NULL, _("The certificate expires on %s (in %d day(s))."), to,
-		            days);
+		st = ck_set(c, ST_WARN, NULL, _("The certificate expires on %s (in %d day(s))."),
+		            to, days);
 		ck_remedy(c, _("Renew it now with your supplier (%s)."), cas);
 	} else {
 		st = ck_set(c, ST_PASS, "", _("Valid from %s to %s."), from, to);
@@ -212,8 +214,8 @@ static void add_roots_dir(X509_STORE *store, json_t *loaded)
 	struct dirent *e;
 	while ((e = readdir(dh)) != NULL) {
 		const char *dot = strrchr(e->d_name, '.');
-		if (dot == NULL ||
-		    (strcmp(dot, ".pem") != 0 && strcmp(dot, ".crt") != 0 && strcmp(dot, ".cer") != 0))
+		if (dot == NULL || (strcmp(dot, ".pem") != 0 && strcmp(dot, ".crt") != 0 &&
+		                    strcmp(dot, ".cer") != 0))
 			continue;
 		char path[4400];
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
@@ -289,7 +291,8 @@ check_status_t check_cert_chain(doctor_t *d, check_t *c)
 	if (ok == 1) {
 		ck_data(c, "root", json_string(top_name));
 		st = ck_set(c, ST_PASS, "", _("Chains to the trusted root %s (%d certificate(s))."),
-		            top_name != NULL ? top_name : "?", chain != NULL ? sk_X509_num(chain) : 0);
+		            top_name != NULL ? top_name : "?",
+		            chain != NULL ? sk_X509_num(chain) : 0);
 	} else {
 		ck_data(c, "openssl_error", json_string(X509_verify_cert_error_string(verr)));
 		st = ck_set(c, ST_FAIL, NULL,
@@ -389,7 +392,8 @@ check_status_t check_cert_revocation(doctor_t *d, check_t *c)
 			            _("The revocation list %s cannot be read."), url);
 		else if (ik == NULL || X509_CRL_verify(crl, ik) != 1)
 			st = ck_set(c, ST_WARN, _("Send this report to the helpdesk."),
-			            _("The revocation list %s is not signed by the certificate's issuer "
+			            _("The revocation list %s is not signed by the certificate's "
+			              "issuer "
 			              "(or the issuer is not on the token)."),
 			            url);
 		else if (X509_CRL_get0_by_cert(crl, &rev, x) == 1)

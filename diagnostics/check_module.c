@@ -129,9 +129,10 @@ static const char *load_remedy(kyso_p11_load_status_t st)
 	case KYSO_P11_LOAD_NOT_ELF:
 	case KYSO_P11_LOAD_WRONG_ARCH:
 	case KYSO_P11_LOAD_NOT_PKCS11:
-		return _("The file is not a driver this computer can use: install the right "
-		         "(64-bit Linux) driver with `sudo kyso setup --repair`, or ask the token's "
-		         "supplier for it.");
+		return _(
+		        "The file is not a driver this computer can use: install the right "
+		        "(64-bit Linux) driver with `sudo kyso setup --repair`, or ask the token's "
+		        "supplier for it.");
 	case KYSO_P11_LOAD_MISSING_DEP:
 	case KYSO_P11_LOAD_DLOPEN: /* see requests-doctor.md: a missing dependency may land here */
 		return _("Install the missing library named above (`apt-file search NAME` finds "
@@ -177,7 +178,8 @@ check_status_t check_module_loadable(doctor_t *d, check_t *c)
 			          pk);
 		else
 			ck_remedy(c, "%s",
-			          _("Install it: run `sudo kyso setup --bundle DIR` with the vendor's "
+			          _("Install it: run `sudo kyso setup --bundle DIR` with the "
+			            "vendor's "
 			            "driver files."));
 		return c->status;
 	}
@@ -197,7 +199,8 @@ check_status_t check_module_loadable(doctor_t *d, check_t *c)
 	pick_slot(d);
 	ck_data(c, "load_status", json_string("ok"));
 	return ck_set(c, ST_PASS, "", _("%s loaded (%s %s, %zu token(s))"), d->module,
-	              kyso_p11_probe_manufacturer(d->probe), kyso_p11_probe_library_version(d->probe),
+	              kyso_p11_probe_manufacturer(d->probe),
+	              kyso_p11_probe_library_version(d->probe),
 	              kyso_p11_probe_token_count(d->probe));
 }
 
@@ -311,10 +314,11 @@ check_status_t check_token_state(doctor_t *d, check_t *c)
 			return ck_set(c, ST_FAIL, _("Check the token label (see `kyso detect`)."),
 			              _("The driver does not show a token labelled \"%s\"."),
 			              d->o->token_label);
-		return ck_set(c, ST_FAIL,
-		              _("Pull the token out, wait five seconds and plug it in again; if "
-		                "the driver still sees nothing, run `sudo systemctl restart pcscd`."),
-		              "%s", _("The driver is loaded but sees no token."));
+		return ck_set(
+		        c, ST_FAIL,
+		        _("Pull the token out, wait five seconds and plug it in again; if "
+		          "the driver still sees nothing, run `sudo systemctl restart pcscd`."),
+		        "%s", _("The driver is loaded but sees no token."));
 	}
 	unsigned f = kyso_p11_slot_token_flags(d->slot);
 	const char *label = kyso_p11_slot_token_label(d->slot);
@@ -327,31 +331,35 @@ check_status_t check_token_state(doctor_t *d, check_t *c)
 	const char *cas = doctor_token_cas(d);
 	if (f & KYSO_P11_TOKEN_NOT_INITIALISED) {
 		ck_set(c, ST_FAIL, NULL, _("The token \"%s\" is not initialised (empty)."), label);
-		ck_remedy(c, _("Take it to your certificate supplier (%s) to have the certificate "
-		               "loaded."),
+		ck_remedy(c,
+		          _("Take it to your certificate supplier (%s) to have the certificate "
+		            "loaded."),
 		          cas);
 		return c->status;
 	}
 	if (f & KYSO_P11_TOKEN_PIN_LOCKED) {
-		ck_set(c, ST_FAIL, NULL, "%s", _("The token's PIN is locked (too many wrong PINs)."));
-		ck_remedy(c,
-		          _("Contact the supplier (%s) to unlock it; do not try more PINs."), cas);
+		ck_set(c, ST_FAIL, NULL, "%s",
+		       _("The token's PIN is locked (too many wrong PINs)."));
+		ck_remedy(c, _("Contact the supplier (%s) to unlock it; do not try more PINs."),
+		          cas);
 		return c->status;
 	}
 	if (f & KYSO_P11_TOKEN_PIN_FINAL_TRY) {
 		ck_set(c, ST_WARN, NULL, "%s",
 		       _("Only one PIN try is left: one more wrong PIN locks the token."));
-		ck_remedy(c,
-		          _("Enter the PIN only when you are sure of it; if unsure, ask the supplier "
-		            "(%s) before trying."),
-		          cas);
+		ck_remedy(
+		        c,
+		        _("Enter the PIN only when you are sure of it; if unsure, ask the supplier "
+		          "(%s) before trying."),
+		        cas);
 		return c->status;
 	}
 	if (f & KYSO_P11_TOKEN_PIN_COUNT_LOW) {
 		ck_set(c, ST_WARN, NULL, "%s",
 		       _("A wrong PIN was entered: few PIN tries are left."));
-		ck_remedy(c, "%s", _("Type the PIN carefully (check Caps Lock and the keyboard "
-		                     "layout); after the last try the token locks."));
+		ck_remedy(c, "%s",
+		          _("Type the PIN carefully (check Caps Lock and the keyboard "
+		            "layout); after the last try the token locks."));
 		return c->status;
 	}
 	if (f & KYSO_P11_TOKEN_PIN_NOT_SET)

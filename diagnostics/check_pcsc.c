@@ -9,8 +9,9 @@ check_status_t check_system(doctor_t *d, check_t *c)
 {
 	kyso_os_info_t os;
 	kyso_os_info(&os);
-	ck_data(c, "os", json_pack("{s:s, s:s, s:s}", "name", os.name, "release", os.release,
-	                           "machine", os.machine));
+	ck_data(c, "os",
+	        json_pack("{s:s, s:s, s:s}", "name", os.name, "release", os.release, "machine",
+	                  os.machine));
 	(void)d; /* the system facts need no earlier state */
 	return ck_set(c, ST_PASS, "", _("%s %s (%s), kyso %s"), os.name, os.release, os.machine,
 	              KYSO_VERSION_STRING);
@@ -94,15 +95,16 @@ check_status_t check_readers(doctor_t *d, check_t *c)
 	size_t n = kyso_detect_reader_count(d->det);
 	json_t *names = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(names,
-		                      json_string(kyso_reader_name(kyso_detect_reader_at(d->det, i))));
+		json_array_append_new(
+		        names, json_string(kyso_reader_name(kyso_detect_reader_at(d->det, i))));
 	ck_data(c, "readers", names);
 	if (n == 0)
-		return ck_set(c, ST_FAIL,
-		              _("Plug the token into a USB port (not through a hub) and wait a few "
-		                "seconds; if it still does not show, run `sudo apt install libccid` "
-		                "and `sudo systemctl restart pcscd`."),
-		              "%s", _("No card reader or token is connected."));
+		return ck_set(
+		        c, ST_FAIL,
+		        _("Plug the token into a USB port (not through a hub) and wait a few "
+		          "seconds; if it still does not show, run `sudo apt install libccid` "
+		          "and `sudo systemctl restart pcscd`."),
+		        "%s", _("No card reader or token is connected."));
 	const kyso_reader_t *first = kyso_detect_reader_at(d->det, 0);
 	return ck_set(c, ST_PASS, "", _("%zu reader(s): %s"), n, kyso_reader_name(first));
 }
@@ -125,13 +127,14 @@ check_status_t check_token_present(doctor_t *d, check_t *c)
 			              kyso_reader_name(rd), kyso_reader_atr_hex(rd));
 		}
 		if (st == KYSO_READER_MUTE)
-			return ck_set(c, ST_FAIL,
-			              _("Pull the token out, wait five seconds and plug it in again; "
-			                "try another USB port."),
-			              _("The token in \"%s\" does not answer."), kyso_reader_name(rd));
+			return ck_set(
+			        c, ST_FAIL,
+			        _("Pull the token out, wait five seconds and plug it in again; "
+			          "try another USB port."),
+			        _("The token in \"%s\" does not answer."), kyso_reader_name(rd));
 	}
-	return ck_set(c, ST_FAIL, _("Plug the token in (or put the card into the reader)."),
-	              "%s", _("A reader is connected but no token/card is in it."));
+	return ck_set(c, ST_FAIL, _("Plug the token in (or put the card into the reader)."), "%s",
+	              _("A reader is connected but no token/card is in it."));
 }
 
 check_status_t check_usb_device(doctor_t *d, check_t *c)
@@ -141,8 +144,9 @@ check_status_t check_usb_device(doctor_t *d, check_t *c)
 	if (kyso_detect_usb_status(d->det) == KYSO_USB_SKIPPED)
 		return ck_skip(c, _("USB was not looked at (--no-usb)."));
 	if (kyso_detect_usb_status(d->det) == KYSO_USB_UNAVAILABLE)
-		return ck_set(c, ST_WARN, _("Nothing to do if the token works; otherwise run as "
-		                            "the user who is logged in at the screen."),
+		return ck_set(c, ST_WARN,
+		              _("Nothing to do if the token works; otherwise run as "
+		                "the user who is logged in at the screen."),
 		              _("USB devices cannot be listed: %s"),
 		              kyso_detect_usb_message(d->det) != NULL
 		                      ? kyso_detect_usb_message(d->det)

@@ -99,8 +99,9 @@ check_status_t check_test_signature(doctor_t *d, check_t *c)
 		st = ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
 		            _("The token signed, but the signature does not verify."));
 	else
-		st = ck_set(c, ST_PASS, "", _("Signed and verified a sample document (%zu-byte "
-		                              "signature)."),
+		st = ck_set(c, ST_PASS, "",
+		            _("Signed and verified a sample document (%zu-byte "
+		              "signature)."),
 		            res.cms_len);
 	json_decref(report);
 	remove_tmp(dir, in, out);

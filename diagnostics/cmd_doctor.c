@@ -27,22 +27,27 @@ static void usage(FILE *out)
 	          "problem. Changes nothing on the computer."));
 	fprintf(out, "  --json             %s\n", _("one JSON document (schema: docs/doctor.md)"));
 	fprintf(out, "  --html FILE        %s\n", _("also write the report as a web page"));
-	fprintf(out, "  --bundle FILE.zip  %s\n", _("also write a zip for the helpdesk (report, logs, "
-	                                            "versions)"));
+	fprintf(out, "  --bundle FILE.zip  %s\n",
+	        _("also write a zip for the helpdesk (report, logs, "
+	          "versions)"));
 	fprintf(out, "  --send URL         %s\n", _("upload the zip to the helpdesk collector"));
 	fprintf(out, "  --token-env VAR    %s\n",
 	        _("collector token from this variable (default KYSO_REPORT_TOKEN)"));
 	fprintf(out, "  --cacert FILE      %s\n", _("CA certificate of the collector (HTTPS)"));
-	fprintf(out, "  --sign             %s\n", _("make one real test signature (asks the PIN once)"));
+	fprintf(out, "  --sign             %s\n",
+	        _("make one real test signature (asks the PIN once)"));
 	fprintf(out, "  --pin-env VAR      %s\n", _("--sign: take the PIN from this variable"));
 	fprintf(out, "  --offline          %s\n", _("no network checks (clock, TSA, revocation)"));
 	fprintf(out, "  --no-redact        %s\n",
 	        _("keep names, e-mails, ID and serial numbers in the reports"));
-	fprintf(out, "  --catalog FILE     %s\n", _("use FILE instead of the installed tokens.json"));
-	fprintf(out, "  --module FILE      %s\n", _("PKCS#11 module to check instead of the catalog's"));
+	fprintf(out, "  --catalog FILE     %s\n",
+	        _("use FILE instead of the installed tokens.json"));
+	fprintf(out, "  --module FILE      %s\n",
+	        _("PKCS#11 module to check instead of the catalog's"));
 	fprintf(out, "  --token LABEL      %s\n", _("which token to look at"));
 	fprintf(out, "  --ca FILE          %s\n", _("extra trusted root certificate(s)"));
-	fprintf(out, "  --tsa URL          %s\n", _("time-stamp server (also the clock reference)"));
+	fprintf(out, "  --tsa URL          %s\n",
+	        _("time-stamp server (also the clock reference)"));
 	fprintf(out, "  --agent-url URL    %s\n", _("where the signing agent should answer"));
 	fprintf(out, "  --no-usb           %s\n", _("do not look at USB devices"));
 	fprintf(out, "  --timeout SECS     %s\n", _("per network request (default 5)"));
@@ -97,7 +102,8 @@ static kyso_err_t parse_args(int argc, char **argv, doctor_args_t *a, kyso_error
 			continue;
 		else if (take(argc, argv, &i, "--ca", &v)) {
 			if (a->n_ca >= MAX_LIST)
-				return kyso_error_set(err, KYSO_ERR_USAGE, "%s", _("too many --ca"));
+				return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
+				                      _("too many --ca"));
 			a->ca[a->n_ca++] = v;
 		} else if (take(argc, argv, &i, "--agent-url", &v)) {
 			if (a->n_agents >= MAX_LIST)
@@ -113,7 +119,8 @@ static kyso_err_t parse_args(int argc, char **argv, doctor_args_t *a, kyso_error
 			a->o.timeout_ms = (int)t * 1000;
 		} else
 			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("kyso doctor: unknown option \"%s\" (see --help)"), s);
+			                      _("kyso doctor: unknown option \"%s\" (see --help)"),
+			                      s);
 	}
 	const char *env_ca = getenv("KYSO_DOCTOR_CA");
 	if (env_ca != NULL && *env_ca != '\0' && a->n_ca < MAX_LIST)
@@ -142,7 +149,7 @@ static void on_log(const char *line, void *ctx)
 }
 
 static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, log_capture_t *lc,
-                          kyso_error_t *err)
+                                 kyso_error_t *err)
 {
 	json_t *red = kyso_doctor_redacted(report);
 	if (red == NULL)
@@ -162,7 +169,8 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 	if (rc == KYSO_OK && bundle != NULL) {
 		if (kyso_buf_append(&lc->text, "", 1) != KYSO_OK)
 			rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
-		char *log = rc == KYSO_OK ? doctor_redact_string((const char *)lc->text.data) : NULL;
+		char *log =
+		        rc == KYSO_OK ? doctor_redact_string((const char *)lc->text.data) : NULL;
 		if (rc == KYSO_OK)
 			rc = kyso_doctor_write_bundle(red, log, bundle, err);
 		free(log);
@@ -170,9 +178,10 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 	if (rc == KYSO_OK && a->send != NULL) {
 		const char *tok = getenv(a->token_env);
 		if (tok == NULL || *tok == '\0')
-			rc = kyso_error_set(err, KYSO_ERR_USAGE,
-			                    _("--send: the collector token is not set (variable %s)"),
-			                    a->token_env);
+			rc = kyso_error_set(
+			        err, KYSO_ERR_USAGE,
+			        _("--send: the collector token is not set (variable %s)"),
+			        a->token_env);
 		else
 			rc = kyso_doctor_send(bundle, a->send, tok, a->cacert, 30000, err);
 		if (rc == KYSO_OK && !a->json)

@@ -18,13 +18,14 @@ typedef struct {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "%s\n", _("Usage: kyso reports [--db FILE] ingest FILE|DIR...\n"
-	                       "       kyso reports [--db FILE] summary [--days N] [--json]\n"
-	                       "       kyso reports [--db FILE] show ID\n"
-	                       "       kyso reports [--db FILE] export --csv\n"
-	                       "       kyso reports [--db FILE] serve --listen 127.0.0.1:PORT "
-	                       "[--store DIR] [--token-env VAR] [--max-size BYTES] [--cert PEM "
-	                       "--key PEM]"));
+	fprintf(out, "%s\n",
+	        _("Usage: kyso reports [--db FILE] ingest FILE|DIR...\n"
+	          "       kyso reports [--db FILE] summary [--days N] [--json]\n"
+	          "       kyso reports [--db FILE] show ID\n"
+	          "       kyso reports [--db FILE] export --csv\n"
+	          "       kyso reports [--db FILE] serve --listen 127.0.0.1:PORT "
+	          "[--store DIR] [--token-env VAR] [--max-size BYTES] [--cert PEM "
+	          "--key PEM]"));
 	fprintf(out, "\n%s\n",
 	        _("Gathers kyso doctor reports (JSON or bundles) in a SQLite store and counts "
 	          "them by failing check, token type, OS and kyso version. The store is "
@@ -79,12 +80,14 @@ static kyso_err_t parse_args(int argc, char **argv, reports_args_t *a, char **op
 			char *end;
 			long long m = strtoll(v, &end, 10);
 			if (*end != '\0' || m < 1024 || m > (1LL << 30))
-				return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
-				                      _("--max-size takes 1024 to 1073741824 bytes"));
+				return kyso_error_set(
+				        err, KYSO_ERR_USAGE, "%s",
+				        _("--max-size takes 1024 to 1073741824 bytes"));
 			a->max_size = (size_t)m;
 		} else if (s[0] == '-' && s[1] == '-')
 			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("kyso reports: unknown option \"%s\" (see --help)"), s);
+			                      _("kyso reports: unknown option \"%s\" (see --help)"),
+			                      s);
 		else
 			ops[(*n_ops)++] = argv[i];
 	}
@@ -164,7 +167,9 @@ static void print_counts(const char *title, const json_t *o)
 	const char *k;
 	const json_t *v;
 	json_object_foreach((json_t *)o, k, v)
-	printf("  %6lld  %s\n", (long long)json_integer_value(v), k);
+	{
+		printf("  %6lld  %s\n", (long long)json_integer_value(v), k);
+	}
 }
 
 static int cmd_summary(kyso_reports_db_t *db, const reports_args_t *a)
@@ -210,7 +215,8 @@ static int cmd_serve(kyso_reports_db_t *db, const reports_args_t *a, const char 
 	const char *colon = a->listen != NULL ? strrchr(a->listen, ':') : NULL;
 	char host[64];
 	long port = colon != NULL ? strtol(colon + 1, NULL, 10) : 0;
-	if (colon == NULL || (size_t)(colon - a->listen) >= sizeof(host) || port < 1 || port > 65535) {
+	if (colon == NULL || (size_t)(colon - a->listen) >= sizeof(host) || port < 1 ||
+	    port > 65535) {
 		kyso_error_set(&err, KYSO_ERR_USAGE, "%s",
 		               _("serve needs --listen ADDRESS:PORT, e.g. 127.0.0.1:8443"));
 		return kyso_cmd_fail(false, &err);
@@ -220,12 +226,14 @@ static int cmd_serve(kyso_reports_db_t *db, const reports_args_t *a, const char 
 	s.addr.sin_family = AF_INET;
 	s.addr.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, host, &s.addr.sin_addr) != 1) {
-		kyso_error_set(&err, KYSO_ERR_USAGE, _("--listen: %s is not an IPv4 address"), host);
+		kyso_error_set(&err, KYSO_ERR_USAGE, _("--listen: %s is not an IPv4 address"),
+		               host);
 		return kyso_cmd_fail(false, &err);
 	}
 	if (s.token == NULL || strlen(s.token) < 16) {
 		kyso_error_set(&err, KYSO_ERR_USAGE,
-		               _("serve needs a token of at least 16 characters in %s"), a->token_env);
+		               _("serve needs a token of at least 16 characters in %s"),
+		               a->token_env);
 		return kyso_cmd_fail(false, &err);
 	}
 	return reports_serve(&s, a->cert, a->key, &err);

@@ -18,7 +18,7 @@ typedef struct {
 /* Result of one HTTP exchange with the TSA (shared by clock and TSA checks). */
 typedef struct {
 	bool done;
-	bool reached;   /* an HTTP answer came back */
+	bool reached; /* an HTTP answer came back */
 	long http_code;
 	long long server_time; /* Date header, 0 if none */
 	long long local_time;
@@ -30,22 +30,22 @@ typedef struct {
 
 typedef struct {
 	const kyso_doctor_opts_t *o;
-	json_t *config;           /* kyso config.json (user, then system), may be NULL */
+	json_t *config; /* kyso config.json (user, then system), may be NULL */
 	kyso_catalog_t *cat;
 	kyso_error_t cat_err;
 	kyso_detect_result_t *det;
 	const kyso_token_t *token; /* chosen physical token, NULL if none */
 	const kyso_token_type_t *type;
-	char *module;             /* resolved module path */
-	bool module_ok;           /* loaded */
+	char *module;   /* resolved module path */
+	bool module_ok; /* loaded */
 	kyso_p11_probe_t *probe;
 	const kyso_p11_slot_t *slot;
-	bool token_usable;        /* not locked, initialised */
+	bool token_usable; /* not locked, initialised */
 	const kyso_p11_cert_t *cert;
 	bool cert_ok;
 	const char *tsa_url;
 	tsa_probe_t tsa;
-	json_t *facts;            /* report "token"/"module" facts */
+	json_t *facts; /* report "token"/"module" facts */
 } doctor_t;
 
 /* check helpers */

@@ -172,9 +172,8 @@ char *doctor_redact_string(const char *s)
 const char *doctor_token_cas(const doctor_t *d)
 {
 	static char buf[256];
-	const json_t *cas = d->type != NULL
-	                            ? json_object_get(kyso_token_type_json(d->type), "cas")
-	                            : NULL;
+	const json_t *cas =
+	        d->type != NULL ? json_object_get(kyso_token_type_json(d->type), "cas") : NULL;
 	buf[0] = '\0';
 	size_t i;
 	const json_t *v;
@@ -323,11 +322,11 @@ json_t *kyso_doctor_run(const kyso_doctor_opts_t *o, kyso_error_t *err)
 	json_t *rep = json_pack(
 	        "{s:i, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:b, s:b}, s:O, s:o, s:o, "
 	        "s:I}",
-	        "schema", KYSO_DOCTOR_SCHEMA, "kind", "kyso-doctor-report", "id", id, "created", now,
-	        "kyso_version", KYSO_VERSION_STRING, "lang", kyso_i18n_lang(), "os", "name", os.name,
-	        "release", os.release, "machine", os.machine, "options", "offline", o->offline,
-	        "sign", o->sign, "token", d.facts, "summary", summary_json(list), "checks", list,
-	        "duration_ms", (json_int_t)(kyso_now_ms() - t0));
+	        "schema", KYSO_DOCTOR_SCHEMA, "kind", "kyso-doctor-report", "id", id, "created",
+	        now, "kyso_version", KYSO_VERSION_STRING, "lang", kyso_i18n_lang(), "os", "name",
+	        os.name, "release", os.release, "machine", os.machine, "options", "offline",
+	        o->offline, "sign", o->sign, "token", d.facts, "summary", summary_json(list),
+	        "checks", list, "duration_ms", (json_int_t)(kyso_now_ms() - t0));
 	doctor_free(&d);
 	if (rep == NULL)
 		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
@@ -336,8 +335,8 @@ json_t *kyso_doctor_run(const kyso_doctor_opts_t *o, kyso_error_t *err)
 
 const char *kyso_doctor_result(const json_t *report)
 {
-	const char *r = json_string_value(json_object_get(json_object_get(report, "summary"),
-	                                                  "result"));
+	const char *r =
+	        json_string_value(json_object_get(json_object_get(report, "summary"), "result"));
 	return r != NULL ? r : "fail";
 }
 
@@ -354,7 +353,9 @@ json_t *doctor_walk_strings(const json_t *v, char *(*fn)(const char *))
 		size_t i;
 		const json_t *e;
 		json_array_foreach(v, i, e)
-		json_array_append_new(a, doctor_walk_strings(e, fn));
+		{
+			json_array_append_new(a, doctor_walk_strings(e, fn));
+		}
 		return a;
 	}
 	if (json_is_object(v)) {

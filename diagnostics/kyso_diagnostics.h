@@ -26,17 +26,17 @@ int kyso_cmd_reports(int argc, char **argv);
 #define KYSO_DOCTOR_SCHEMA 1
 
 typedef struct {
-	const char *catalog;      /* tokens.json instead of the installed one */
-	const char *module;       /* PKCS#11 module to use instead of the catalog's */
-	const char *token_label;  /* token to look at when a module has several */
+	const char *catalog;         /* tokens.json instead of the installed one */
+	const char *module;          /* PKCS#11 module to use instead of the catalog's */
+	const char *token_label;     /* token to look at when a module has several */
 	const char *const *ca_files; /* extra trust anchors, NULL-terminated */
-	const char *tsa_url;      /* TSA (also the clock reference); NULL = config, then default */
+	const char *tsa_url; /* TSA (also the clock reference); NULL = config, then default */
 	const char *const *agent_urls; /* agent endpoints to try; NULL = the usual ports */
-	const char *pin_env;      /* --sign: PIN from this environment variable */
-	bool offline;             /* no network checks (clock, TSA, revocation) */
-	bool sign;                /* one real test signature */
-	bool no_usb;              /* skip the USB scan */
-	int timeout_ms;           /* per network request, 0 = 5000 */
+	const char *pin_env;           /* --sign: PIN from this environment variable */
+	bool offline;                  /* no network checks (clock, TSA, revocation) */
+	bool sign;                     /* one real test signature */
+	bool no_usb;                   /* skip the USB scan */
+	int timeout_ms;                /* per network request, 0 = 5000 */
 } kyso_doctor_opts_t;
 
 void kyso_doctor_opts_init(kyso_doctor_opts_t *o);

@@ -56,8 +56,8 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-static int perform(CURL *h, const char *url, int timeout_ms, sink_t *sink, hdrs_t *hd,
-                   long *code, char *msg, size_t cap)
+static int perform(CURL *h, const char *url, int timeout_ms, sink_t *sink, hdrs_t *hd, long *code,
+                   char *msg, size_t cap)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(h, CURLOPT_URL, url);
@@ -164,7 +164,8 @@ void tsa_probe_run(doctor_t *d)
 		curl_easy_cleanup(h);
 		return;
 	}
-	struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/timestamp-query");
+	struct curl_slist *hl =
+	        curl_slist_append(NULL, "Content-Type: application/timestamp-query");
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, q);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)qlen);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
@@ -200,7 +201,8 @@ check_status_t check_clock_skew(doctor_t *d, check_t *c)
 		return ck_skip(c, _("Skipped: --offline."));
 	tsa_probe_run(d);
 	if (!d->tsa.reached || d->tsa.server_time == 0)
-		return ck_skip(c, _("Skipped: the time server did not answer (see the TSA check)."));
+		return ck_skip(c,
+		               _("Skipped: the time server did not answer (see the TSA check)."));
 	long long skew = d->tsa.local_time - d->tsa.server_time;
 	long long abs_skew = skew < 0 ? -skew : skew;
 	ck_data(c, "skew_seconds", json_integer((json_int_t)skew));
@@ -251,8 +253,7 @@ check_status_t check_tsa(doctor_t *d, check_t *c)
 		return ck_set(c, ST_FAIL, _("Check the TSA address and account in the settings."),
 		              _("The time-stamp server %s refused the request (status %d)."),
 		              d->tsa_url, t->ts_status);
-	return ck_set(c, ST_PASS, "", _("%s gave a time stamp in %.1f s."), d->tsa_url,
-	              t->seconds);
+	return ck_set(c, ST_PASS, "", _("%s gave a time stamp in %.1f s."), d->tsa_url, t->seconds);
 }
 
 /* ---- agent ---------------------------------------------------------------- */
@@ -260,6 +261,7 @@ check_status_t check_tsa(doctor_t *d, check_t *c)
 static const char *const default_agent_urls[] = {
         "https://localhost:4433/", /* VNPT-CA Plugin protocol */
         "https://127.0.0.1:8987/", /* VGCA Sign Service protocol */
+        "https://localhost:4453/", /* kyso API (docs/agent.md) */
         NULL,
 };
 

@@ -35,9 +35,8 @@ static char *versions_text(void)
 	kyso_buf_init(&b);
 	curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
 	kyso_buf_printf(&b, "kyso %s\n%s\nlibcurl %s\nlibarchive %s\nsqlite %s\njansson %s\n",
-	                KYSO_VERSION_STRING, OPENSSL_VERSION_TEXT,
-	                cv != NULL ? cv->version : "?", archive_version_string(),
-	                sqlite3_libversion(), JANSSON_VERSION);
+	                KYSO_VERSION_STRING, OPENSSL_VERSION_TEXT, cv != NULL ? cv->version : "?",
+	                archive_version_string(), sqlite3_libversion(), JANSSON_VERSION);
 	if (kyso_buf_append(&b, "", 1) != KYSO_OK) {
 		kyso_buf_free(&b);
 		return NULL;
@@ -169,8 +168,9 @@ kyso_err_t kyso_doctor_send(const char *bundle, const char *url, const char *tok
 		                    url, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cr));
 	else if (code < 200 || code > 299) {
 		kyso_buf_append(&reply, "", 1);
-		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("the collector %s answered HTTP %ld: %s"),
-		                    url, code, reply.data != NULL ? (const char *)reply.data : "");
+		rc = kyso_error_set(err, KYSO_ERR_NETWORK,
+		                    _("the collector %s answered HTTP %ld: %s"), url, code,
+		                    reply.data != NULL ? (const char *)reply.data : "");
 	}
 	kyso_buf_free(&reply);
 	curl_slist_free_all(hl);

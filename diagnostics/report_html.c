@@ -114,13 +114,12 @@ char *kyso_doctor_html(const json_t *report)
 		kyso_buf_printf(&b, "%s", _("Everything checked is in order."));
 	else
 		kyso_buf_printf(&b, "%s", _("Signing may not work: see the problems below."));
-	kyso_buf_printf(&b,
-	                "<div class=\"counts\">%lld %s · %lld %s · %lld %s · %lld %s</div></div>\n",
-	                (long long)json_integer_value(json_object_get(sum, "fail")),
-	                _("problem(s)"), (long long)json_integer_value(json_object_get(sum, "warn")),
-	                _("warning(s)"), (long long)json_integer_value(json_object_get(sum, "pass")),
-	                _("OK"), (long long)json_integer_value(json_object_get(sum, "skip")),
-	                _("skipped"));
+	kyso_buf_printf(
+	        &b, "<div class=\"counts\">%lld %s · %lld %s · %lld %s · %lld %s</div></div>\n",
+	        (long long)json_integer_value(json_object_get(sum, "fail")), _("problem(s)"),
+	        (long long)json_integer_value(json_object_get(sum, "warn")), _("warning(s)"),
+	        (long long)json_integer_value(json_object_get(sum, "pass")), _("OK"),
+	        (long long)json_integer_value(json_object_get(sum, "skip")), _("skipped"));
 	kyso_buf_printf(&b, "<table>\n");
 	const json_t *checks = json_object_get(report, "checks");
 	rows(&b, checks, "fail");

@@ -28,7 +28,8 @@ void kyso_doctor_write_text(FILE *out, const json_t *report, bool colour)
 	json_array_foreach(json_object_get(report, "checks"), i, c)
 	{
 		const char *st = str(c, "status");
-		fprintf(out, "%s %s: %s\n", label_of(st, colour), str(c, "title"), str(c, "detail"));
+		fprintf(out, "%s %s: %s\n", label_of(st, colour), str(c, "title"),
+		        str(c, "detail"));
 		if ((strcmp(st, "fail") == 0 || strcmp(st, "warn") == 0) && *str(c, "remedy"))
 			fprintf(out, "       → %s\n", str(c, "remedy"));
 	}
@@ -38,8 +39,9 @@ void kyso_doctor_write_text(FILE *out, const json_t *report, bool colour)
 	if (strcmp(res, "pass") == 0)
 		fprintf(out, "%s\n", _("Everything checked is in order."));
 	else
-		fprintf(out, _("%lld problem(s), %lld warning(s): do what the arrows say, top "
-		               "first.\n"),
+		fprintf(out,
+		        _("%lld problem(s), %lld warning(s): do what the arrows say, top "
+		          "first.\n"),
 		        (long long)json_integer_value(json_object_get(s, "fail")),
 		        (long long)json_integer_value(json_object_get(s, "warn")));
 	fprintf(out, _("Report id: %s\n"), str(report, "id"));

@@ -77,8 +77,7 @@ static char *zip_report(const uint8_t *data, size_t len, kyso_error_t *err)
 		if (size <= 0 || size > (la_int64_t)MAX_REPORT)
 			break;
 		out = malloc((size_t)size + 1);
-		if (out == NULL ||
-		    archive_read_data(a, out, (size_t)size) != (la_ssize_t)size) {
+		if (out == NULL || archive_read_data(a, out, (size_t)size) != (la_ssize_t)size) {
 			free(out);
 			out = NULL;
 			break;
@@ -124,8 +123,8 @@ json_t *kyso_reports_parse(const uint8_t *data, size_t len, kyso_error_t *err)
 		rep = json_loadb((const char *)data, len, 0, &je);
 	}
 	if (rep == NULL) {
-		kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("not a JSON report: line %d: %s"), je.line,
-		               je.text);
+		kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("not a JSON report: line %d: %s"),
+		               je.line, je.text);
 		return NULL;
 	}
 	const char *kind = json_string_value(json_object_get(rep, "kind"));
@@ -205,17 +204,19 @@ kyso_err_t kyso_reports_db_ingest(kyso_reports_db_t *db, const uint8_t *data, si
 	sqlite3_finalize(st);
 	st = NULL;
 	if (*added) {
-		if (sqlite3_prepare_v2(db->db,
-		                       "INSERT OR IGNORE INTO problems (report_id, check_id, status) "
-		                       "VALUES (?,?,?)",
-		                       -1, &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(
+		            db->db,
+		            "INSERT OR IGNORE INTO problems (report_id, check_id, status) "
+		            "VALUES (?,?,?)",
+		            -1, &st, NULL) != SQLITE_OK)
 			goto sqlerr;
 		size_t i;
 		const json_t *c;
 		json_array_foreach(json_object_get(rep, "checks"), i, c)
 		{
 			const char *s = jstr(c, "status", NULL), *cid = jstr(c, "id", NULL);
-			if (s == NULL || cid == NULL || (strcmp(s, "fail") != 0 && strcmp(s, "warn") != 0))
+			if (s == NULL || cid == NULL ||
+			    (strcmp(s, "fail") != 0 && strcmp(s, "warn") != 0))
 				continue;
 			sqlite3_reset(st);
 			sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -251,7 +252,8 @@ static json_t *count_by(sqlite3 *db, const char *sql, const char *since, kyso_er
 	json_t *o = json_object();
 	while (o != NULL && sqlite3_step(st) == SQLITE_ROW) {
 		const char *k = (const char *)sqlite3_column_text(st, 0);
-		json_object_set_new(o, k != NULL ? k : "?", json_integer(sqlite3_column_int64(st, 1)));
+		json_object_set_new(o, k != NULL ? k : "?",
+		                    json_integer(sqlite3_column_int64(st, 1)));
 	}
 	sqlite3_finalize(st);
 	return o;
@@ -266,9 +268,8 @@ json_t *kyso_reports_db_summary(kyso_reports_db_t *db, int days, kyso_error_t *e
 		if (gmtime_r(&t, &tm) != NULL)
 			strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
-	json_t *total = count_by(db->db,
-	                         "SELECT 'total', COUNT(*) FROM reports WHERE created >= ?1", since,
-	                         err);
+	json_t *total = count_by(
+	        db->db, "SELECT 'total', COUNT(*) FROM reports WHERE created >= ?1", since, err);
 	json_t *checks = count_by(db->db,
 	                          "SELECT p.check_id, COUNT(*) FROM problems p JOIN reports r ON "
 	                          "r.id = p.report_id WHERE r.created >= ?1 AND p.status = 'fail' "
@@ -349,13 +350,14 @@ static void csv_field(FILE *out, const char *s, bool last)
 kyso_err_t kyso_reports_db_export_csv(kyso_reports_db_t *db, FILE *out, kyso_error_t *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db->db,
-	                       "SELECT r.id, r.created, r.received, r.result, r.os, r.kyso_version, "
-	                       "r.token_type, (SELECT group_concat(check_id, ' ') FROM problems p "
-	                       "WHERE p.report_id = r.id AND p.status = 'fail'), (SELECT "
-	                       "group_concat(check_id, ' ') FROM problems p WHERE p.report_id = "
-	                       "r.id AND p.status = 'warn') FROM reports r ORDER BY r.created",
-	                       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	            db->db,
+	            "SELECT r.id, r.created, r.received, r.result, r.os, r.kyso_version, "
+	            "r.token_type, (SELECT group_concat(check_id, ' ') FROM problems p "
+	            "WHERE p.report_id = r.id AND p.status = 'fail'), (SELECT "
+	            "group_concat(check_id, ' ') FROM problems p WHERE p.report_id = "
+	            "r.id AND p.status = 'warn') FROM reports r ORDER BY r.created",
+	            -1, &st, NULL) != SQLITE_OK)
 		return kyso_error_set(err, KYSO_ERR_IO, _("report store: %s"),
 		                      sqlite3_errmsg(db->db));
 	fprintf(out, "id,created,received,result,os,kyso_version,token_type,failing_checks,"

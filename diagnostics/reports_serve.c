@@ -35,8 +35,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	size_t len = n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-	struct MHD_Response *r =
-	        MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
@@ -58,8 +57,8 @@ static bool token_ok(const serve_t *s, struct MHD_Connection *c)
 static kyso_err_t store_upload(serve_t *s, const upload_t *u, char id[64], bool *added,
                                kyso_error_t *err)
 {
-	kyso_err_t rc = kyso_reports_db_ingest(s->db, u->body.data, u->body.len, "upload", id,
-	                                       added, err);
+	kyso_err_t rc =
+	        kyso_reports_db_ingest(s->db, u->body.data, u->body.len, "upload", id, added, err);
 	if (rc != KYSO_OK)
 		return rc;
 	char path[4200];
@@ -111,8 +110,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	kyso_error_clear(&err);
 	if (store_upload(s, u, id, &added, &err) != KYSO_OK) {
 		kyso_warn("reports: upload rejected: %s", kyso_error_message(&err));
-		return reply(c, err.code == KYSO_ERR_IO ? MHD_HTTP_INTERNAL_SERVER_ERROR
-		                                        : MHD_HTTP_BAD_REQUEST,
+		return reply(c,
+		             err.code == KYSO_ERR_IO ? MHD_HTTP_INTERNAL_SERVER_ERROR
+		                                     : MHD_HTTP_BAD_REQUEST,
 		             "{\"error\":\"not a kyso doctor report\"}");
 	}
 	kyso_info("reports: received %s (%s)", id, added ? "new" : "already known");
@@ -173,14 +173,15 @@ int reports_serve(serve_t *s, const char *cert, const char *key, kyso_error_t *e
 	struct MHD_Daemon *d;
 	if (cert_pem != NULL)
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-		                     (struct sockaddr *)&s->addr, MHD_OPTION_NOTIFY_COMPLETED, on_done,
-		                     s, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+		                     (struct sockaddr *)&s->addr, MHD_OPTION_NOTIFY_COMPLETED,
+		                     on_done, s, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 		                     MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
 		                     key_pem, MHD_OPTION_END);
 	else
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-		                     (struct sockaddr *)&s->addr, MHD_OPTION_NOTIFY_COMPLETED, on_done,
-		                     s, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+		                     (struct sockaddr *)&s->addr, MHD_OPTION_NOTIFY_COMPLETED,
+		                     on_done, s, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+		                     MHD_OPTION_END);
 	if (d == NULL) {
 		free(cert_pem);
 		free(key_pem);
