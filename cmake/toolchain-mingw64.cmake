@@ -16,14 +16,10 @@ set(CMAKE_RANLIB /usr/bin/${KYSO_MINGW}-ranlib CACHE FILEPATH "")
 if(NOT KYSO_WIN_PREFIX AND DEFINED ENV{KYSO_WIN_PREFIX})
   set(KYSO_WIN_PREFIX $ENV{KYSO_WIN_PREFIX})
 endif()
-# Included a second time as CMAKE_USER_MAKE_RULES_OVERRIDE (below), after
-# Platform/Windows-GNU.cmake has set its library suffixes: prefer static
+# After Platform/Windows-GNU.cmake has set its library suffixes, prefer static
 # archives (libz.a over libz.dll.a) so nothing needs a DLL next to kyso.exe.
-if(CMAKE_C_COMPILER_ID)
-  set(CMAKE_FIND_LIBRARY_SUFFIXES .a)
-  return()
-endif()
-set(CMAKE_USER_MAKE_RULES_OVERRIDE ${CMAKE_CURRENT_LIST_FILE})
+set(CMAKE_USER_MAKE_RULES_OVERRIDE
+    ${CMAKE_CURRENT_LIST_DIR}/../installer/windows/mingw-static-rules.cmake)
 
 # try_compile projects inherit the prefix through this list.
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES KYSO_WIN_PREFIX)

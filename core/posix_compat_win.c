@@ -21,6 +21,15 @@ char *kyso_compat_strndup(const char *s, size_t n)
 	return d;
 }
 
+char *kyso_compat_strcasestr(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (const char *p = haystack; *p != '\0'; p++)
+		if (_strnicmp(p, needle, n) == 0)
+			return (char *)p;
+	return n == 0 ? (char *)haystack : NULL;
+}
+
 int kyso_compat_setenv(const char *name, const char *value, int overwrite)
 {
 	if (name == NULL || *name == '\0' || strchr(name, '=') != NULL) {

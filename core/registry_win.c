@@ -37,7 +37,8 @@ kyso_err_t kyso_reg_get_string(kyso_reg_root_t root, const char *key, const char
 	kyso_err_t rc = wide_args(key, value, &wkey, &wvalue, err);
 	if (rc != KYSO_OK)
 		return rc;
-	DWORD flags = RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ | RRF_SUBKEY_WOW6464KEY;
+	/* a 64-bit program reads the 64-bit view natively */
+	DWORD flags = RRF_RT_REG_SZ; /* REG_EXPAND_SZ comes back expanded, as REG_SZ */
 	DWORD size = 0;
 	LSTATUS st = RegGetValueW(root_key(root), wkey, wvalue, flags, NULL, NULL, &size);
 	wchar_t *data = NULL;

@@ -42,11 +42,15 @@ static kyso_err_t to_der(const uint8_t *cert, size_t len, uint8_t **der, size_t 
 	return KYSO_OK;
 }
 
-static HCERTSTORE open_root(kyso_trust_scope_t scope)
+/* Changes go to the registry-backed ROOT store itself: the system store is
+ * a collection of physical stores, and deleting through the collection does
+ * nothing on some implementations (wine). Lookups use the whole collection. */
+static HCERTSTORE open_root(kyso_trust_scope_t scope, bool for_change)
 {
 	DWORD where = scope == KYSO_TRUST_MACHINE ? CERT_SYSTEM_STORE_LOCAL_MACHINE
 	                                          : CERT_SYSTEM_STORE_CURRENT_USER;
-	return CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, where, L"ROOT");
+	return CertOpenStore(for_change ? CERT_STORE_PROV_SYSTEM_REGISTRY_W : CERT_STORE_PROV_SYSTEM_W,
+	                     0, 0, where, L"ROOT");
 }
 
 /* The store's copy of this certificate (free with CertFreeCertificateContext). */
@@ -70,7 +74,7 @@ kyso_err_t kyso_trust_add_ca(kyso_trust_scope_t scope, const char *name, const u
 	kyso_err_t rc = to_der(cert, len, &der, &der_len, err);
 	if (rc != KYSO_OK)
 		return rc;
-	HCERTSTORE store = open_root(scope);
+	HCERTSTORE store = open_root(scope, true);
 	if (store == NULL) {
 		free(der);
 		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot open the trusted root store: %s"),
@@ -97,20 +101,21 @@ kyso_err_t kyso_trust_remove_ca(kyso_trust_scope_t scope, const char *name, cons
 	kyso_err_t rc = to_der(cert, len, &der, &der_len, err);
 	if (rc != KYSO_OK)
 		return rc;
-	HCERTSTORE store = open_root(scope);
+	HCERTSTORE store = open_root(scope, true);
 	if (store == NULL) {
 		free(der);
 		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot open the trusted root store: %s"),
 		                      kyso_win_strerror(GetLastError()));
 	}
-	PCCERT_CONTEXT found = find_in(store, der, der_len);
-	free(der);
+	/* every copy (a system store may hold it more than once) */
 	BOOL ok = TRUE;
 	DWORD e = 0;
-	if (found != NULL) {
+	PCCERT_CONTEXT found;
+	for (int i = 0; ok && i < 16 && (found = find_in(store, der, der_len)) != NULL; i++) {
 		ok = CertDeleteCertificateFromStore(found); /* frees found */
 		e = GetLastError();
 	}
+	free(der);
 	CertCloseStore(store, 0);
 	if (!ok)
 		return kyso_error_set(err, KYSO_ERR_IO,
@@ -128,7 +133,7 @@ bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t
 	size_t der_len;
 	if (to_der(cert, len, &der, &der_len, &err) != KYSO_OK)
 		return false;
-	HCERTSTORE store = open_root(scope);
+	HCERTSTORE store = open_root(scope, false);
 	PCCERT_CONTEXT found = store != NULL ? find_in(store, der, der_len) : NULL;
 	free(der);
 	bool have = found != NULL;

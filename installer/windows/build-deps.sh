@@ -271,8 +271,7 @@ recipe_libp11() {
 		PKG_CONFIG_LIBDIR="$PKG_CONFIG_LIBDIR" OPENSSL_CFLAGS="-I$PREFIX/include" \
 		OPENSSL_LIBS="-L$PREFIX/lib -lcrypto -lws2_32 -lgdi32 -lcrypt32"
 	run build make -j"$JOBS" -C src libp11.la
-	run install make -C src install-libLTLIBRARIES install-includeHEADERS
-	run install make install-pkgconfigDATA
+	run install make -C src install-libLTLIBRARIES install-includeHEADERS install-pkgconfigDATA
 	# static consumers need libcrypto's own dependencies
 	sed -i 's|^Libs:.*$|& -lcrypto -lws2_32 -lgdi32 -lcrypt32|' "$PREFIX/lib/pkgconfig/libp11.pc"
 }

@@ -17,6 +17,9 @@ export WINEPREFIX=$W/wineprefix WINEARCH=win64 WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree=;mshtml=;winemenubuilder.exe=d"
 export PATH=/usr/lib/wine:$PATH
 unset DISPLAY WAYLAND_DISPLAY
+# wine passes the Unix environment on: the installed kyso.exe must use its own
+# data and translations, not the source tree's
+unset KYSO_DATADIR KYSO_LOCALEDIR
 t0=$SECONDS
 
 # Our own wineserver for this prefix; stopped at exit.
@@ -110,11 +113,12 @@ head -c 1500 "$KH_TMP/detect.json"
 echo
 kh_check "kyso.exe detect --json exits 3 (environment error; got $rc)" test "$rc" -eq 3
 kh_check "detect --json prints one JSON document" python3 -m json.tool "$KH_TMP/detect.json" /dev/null
-kh_check "detect --json reports the PC/SC service as unavailable" \
-	python3 -c 'import json,sys; s=json.dumps(json.load(open(sys.argv[1]))); sys.exit("no-pcsc-service" not in s and "no-service" not in s)' \
+kh_check "detect --json reports the PC/SC service as unavailable (pcsc no-service, error no-pcsc-service)" \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["pcsc"]["status"]!="no-service" or d["error"]["id"]!="no-pcsc-service" or d["os"]!="windows")' \
 	"$KH_TMP/detect.json"
 wk detect
 kh_check "kyso.exe detect (text) exits 3 (got $rc)" test "$rc" -eq 3
+kh_check "kyso.exe detect (text) names the Smart Card service" grep -q 'Smart Card' "$KH_TMP/err"
 
 # doctor: one JSON document and a documented exit code (0-6), never a crash.
 wk doctor --json

@@ -28,6 +28,7 @@ extern "C" {
 #endif
 
 char *kyso_compat_strndup(const char *s, size_t n);
+char *kyso_compat_strcasestr(const char *haystack, const char *needle);
 int kyso_compat_setenv(const char *name, const char *value, int overwrite);
 int kyso_compat_unsetenv(const char *name);
 char *kyso_compat_realpath(const char *path, char *resolved);
@@ -53,6 +54,7 @@ int kyso_compat_symlink(const char *target, const char *linkpath);
 #define ttyname  kyso_compat_ttyname
 #define symlink  kyso_compat_symlink
 #define strndup  kyso_compat_strndup
+#define strcasestr kyso_compat_strcasestr
 #define setenv   kyso_compat_setenv
 #define unsetenv kyso_compat_unsetenv
 #define realpath kyso_compat_realpath
