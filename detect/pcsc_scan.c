@@ -201,7 +201,10 @@ void kyso_pcsc_scan(kyso_detect_result_t *r, const kyso_detect_opts_t *opts)
 	SCARDCONTEXT ctx;
 	LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
 	if (rv != SCARD_S_SUCCESS) {
-		set_error(r, "SCardEstablishContext", rv);
+		/* no context at all means no usable service (a winscard without the
+		 * Smart Card service, e.g. wine's, fails with SCARD_F_INTERNAL_ERROR) */
+		set_error(r, "SCardEstablishContext",
+		          rv == SCARD_F_INTERNAL_ERROR ? SCARD_E_NO_SERVICE : rv);
 		return;
 	}
 	char *names = list_readers(ctx, &rv);
