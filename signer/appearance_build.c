@@ -383,15 +383,12 @@ kyso_err_t kyso_appearance_build(const kyso_appearance_opts_t *o, kyso_pdf_t *pd
 	long np = kyso_pdf_page_count(pdf, err);
 	if (np <= 0)
 		return err->code != KYSO_OK ? err->code : kyso_error_set(err, KYSO_ERR_BAD_PDF, NULL);
-	if (o->all_pages)
-		return kyso_error_set(err, KYSO_ERR_UNSUPPORTED, "%s",
-		                      _("--page all (one signature shown on every page) is not "
-		                        "supported yet."));
 	if (o->page < 0 || o->page > np)
 		return kyso_error_set(err, KYSO_ERR_USAGE,
 		                      _("Page %ld does not exist: the document has %ld pages."), o->page,
 		                      np);
-	long idx = o->page == 0 ? np - 1 : o->page - 1;
+	/* --page all: the box is laid out on the last page and shown on every page */
+	long idx = o->page == 0 || o->all_pages ? np - 1 : o->page - 1;
 	struct geom g;
 	kyso_err_t rc = page_geom(pdf, idx, &g, err);
 	if (rc != KYSO_OK)

@@ -259,6 +259,9 @@ typedef struct {
 	 * /Rect and page are kept; appearance, if given, becomes its /AP /N)
 	 * unless always_new_field is set. */
 	bool always_new_field;
+	/* With an appearance and a new field: one signature field whose /Kids
+	 * are a widget on every page (same /Rect and /AP /N); page is ignored. */
+	bool all_pages;
 } kyso_pdf_sig_params_t;
 
 /* Where the DER goes. Offsets are absolute in the output file. */

@@ -536,6 +536,7 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	kyso_pdf_obj_t *cat = NULL, *page = NULL, *afd = NULL, *exf = NULL;
 	uint32_t existing = 0;
 	uint32_t *extra = NULL;
+	uint32_t *wnums = NULL; /* all_pages: widget, page object numbers */
 	EVP_MD_CTX *mdc = NULL;
 	kyso_err_t rc = KYSO_OK;
 
@@ -612,8 +613,31 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	if (pdf->size > 0 && last != '\n' && last != '\r')
 		kyso_buf_append(&w.u, "\n", 1);
 
+	/* all pages (issue 6): one widget per page, kids of the field */
+	bool every = p->all_pages && ap && !existing;
+	if (every) {
+		wnums = calloc((size_t)pages * 2, sizeof(*wnums));
+		if (!wnums) {
+			rc = kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+			goto out;
+		}
+		for (long i = 0; i < pages && rc == KYSO_OK; i++) {
+			uint32_t pn = 0;
+			bool changed = false;
+			kyso_pdf_obj_t *pg = pdf_page_raw(pdf, i, &pn, err);
+			wnums[2 * i] = w.next_num++;
+			wnums[2 * i + 1] = pn;
+			rc = pg ? add_to_array_obj(&w, pg, "Annots", wnums[2 * i], &changed)
+			        : (err->code ? err->code : KYSO_ERR_BAD_PDF);
+			if (rc == KYSO_OK && changed)
+				write_obj(&w, pn, entry_gen(pdf, pn), pg);
+			kyso_pdf_obj_free(pg);
+		}
+		if (rc != KYSO_OK)
+			goto out;
+	}
 	/* page: /Annots gains the widget (an existing field is already there) */
-	if (!existing) {
+	if (!existing && !every) {
 		bool changed = false;
 		kyso_pdf_obj_t *np = kyso_pdf_obj_copy(page);
 		rc = np ? add_to_array_obj(&w, np, "Annots", field_num, &changed) : KYSO_ERR_NOMEM;
@@ -638,6 +662,24 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 			goto out;
 		}
 		write_obj(&w, existing, entry_gen(pdf, existing), exf);
+	} else if (every) {
+		obj_begin(&w, field_num, 0);
+		kyso_buf_append(&w.u, "<</FT/Sig/T ", 12);
+		pdf_write_text_string(pdf, &w.u, fname, field_num, 0);
+		kyso_buf_printf(&w.u, "/V %u 0 R/Kids [", sig_num);
+		for (long i = 0; i < pages; i++)
+			kyso_buf_printf(&w.u, "%s%u 0 R", i ? " " : "", wnums[2 * i]);
+		kyso_buf_append(&w.u, "]>>", 3);
+		obj_end(&w);
+		for (long i = 0; i < pages; i++) {
+			obj_begin(&w, wnums[2 * i], 0);
+			kyso_buf_printf(&w.u,
+			                "<</Type/Annot/Subtype/Widget/F 132/Parent %u 0 R/P %u %u R"
+			                "/Rect [%.3f %.3f %.3f %.3f]/AP <</N %u 0 R>>>>",
+			                field_num, wnums[2 * i + 1], entry_gen(pdf, wnums[2 * i + 1]),
+			                ap->rect[0], ap->rect[1], ap->rect[2], ap->rect[3], ap_num);
+			obj_end(&w);
+		}
 	} else {
 		/* field + widget (merged) */
 		obj_begin(&w, field_num, 0);
@@ -805,6 +847,7 @@ out:
 	kyso_pdf_obj_free(afd);
 	kyso_pdf_obj_free(exf);
 	free(extra);
+	free(wnums);
 	free(w.objs);
 	kyso_buf_free(&w.u);
 	if (retry)

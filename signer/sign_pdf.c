@@ -228,6 +228,7 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 	        .contact_info = s->o.contact_info,
 	        .page = page,
 	        .appearance = app != NULL ? kyso_appearance_get(app) : NULL,
+	        .all_pages = app != NULL && s->o.appearance->all_pages,
 	};
 	af = kyso_atomic_file_new(out, mode, err);
 	if (af == NULL) {
