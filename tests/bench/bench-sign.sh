@@ -129,7 +129,7 @@ for name, size, tool, t, r, c in rows:
         print("%-16s %-10s %-24s %10.3f %10.3f %9.1f MiB" % (name, size, tool, t, c, r))
 base = statistics.median(run1([kyso, "version"], "")[1] for _ in range(3))
 print("(wall: median; CPU: median user+sys; peak RSS: largest run)")
-print("context: `kyso version` alone peaks at %.1f MiB (the one binary links every library)" % base)
+print("context: `kyso version` alone peaks at %.1f MiB" % base)
 big, small = per_mib["big-50mb.pdf"], per_mib["pages-5000.pdf"]
 growth = "ok" if big[0] <= small[0] * 1.5 else "MISSED"
 print("kyso time per MiB: %.4f s (50 MiB file) vs %.4f s (%.1f MiB file): %s" %
