@@ -57,8 +57,8 @@ kyso_err_t kyso_autostart_set(const char *name, const char *const argv[], kyso_e
 		return kyso_error_set(err, KYSO_ERR_IO, "%s: %s", path, strerror(errno));
 	kyso_buf_t b;
 	kyso_buf_init(&b);
-	kyso_err_t rc = kyso_buf_printf(&b, "[Desktop Entry]\nType=Application\nName=%s\nExec=",
-	                                name);
+	kyso_err_t rc =
+	        kyso_buf_printf(&b, "[Desktop Entry]\nType=Application\nName=%s\nExec=", name);
 	for (size_t i = 0; rc == KYSO_OK && argv[i] != NULL; i++)
 		rc = append_exec_arg(&b, argv[i]);
 	if (rc == KYSO_OK)

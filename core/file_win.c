@@ -154,7 +154,8 @@ kyso_err_t kyso_file_read_all(const char *path, size_t max, uint8_t **out, size_
 	*len = 0;
 	wchar_t *wpath = kyso_win_wide(path);
 	if (wpath == NULL)
-		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not a valid UTF-8 path: %s"), path);
+		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not a valid UTF-8 path: %s"),
+		                      path);
 	FILE *fp = _wfopen(wpath, L"rb");
 	free(wpath);
 	if (fp == NULL)

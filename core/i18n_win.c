@@ -37,8 +37,8 @@ static const char *normalise_lang(const char *l)
 static uint32_t mo_u32(size_t off)
 {
 	const uint8_t *p = mo.data + off;
-	uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	             (uint32_t)p[3] << 24;
+	uint32_t v =
+	        (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 	if (mo.swapped)
 		v = (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) | (v << 24);
 	return v;

@@ -35,8 +35,8 @@ typedef enum {
 /* Reads a REG_SZ/REG_EXPAND_SZ value (expanded). *out is allocated.
  * KYSO_ERR_NOT_FOUND when the key or value does not exist. value NULL or ""
  * is the key's default value. */
-kyso_err_t kyso_reg_get_string(kyso_reg_root_t root, const char *key, const char *value,
-                               char **out, kyso_error_t *err);
+kyso_err_t kyso_reg_get_string(kyso_reg_root_t root, const char *key, const char *value, char **out,
+                               kyso_error_t *err);
 /* Creates the key when needed and writes a REG_SZ value. */
 kyso_err_t kyso_reg_set_string(kyso_reg_root_t root, const char *key, const char *value,
                                const char *data, kyso_error_t *err);
@@ -65,8 +65,7 @@ kyso_err_t kyso_trust_add_ca(kyso_trust_scope_t scope, const char *name, const u
 kyso_err_t kyso_trust_remove_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
                                 size_t len, kyso_error_t *err);
 /* Is this certificate a trusted root in that store? */
-bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
-                       size_t len);
+bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert, size_t len);
 
 /* ---- autostart at logon -------------------------------------------------- */
 

@@ -31,8 +31,8 @@ static bool is_dir(const char *p)
 }
 
 /* env override, else the known folder + "\kyso", else env fallback. */
-static const char *folder_path(char *dst, size_t cap, const char *override,
-                               const KNOWNFOLDERID *id, const char *env_fallback)
+static const char *folder_path(char *dst, size_t cap, const char *override, const KNOWNFOLDERID *id,
+                               const char *env_fallback)
 {
 	char *env = override != NULL ? kyso_win_getenv(override) : NULL;
 	if (env != NULL) {
@@ -66,8 +66,8 @@ const char *kyso_path_config_user(void)
 
 const char *kyso_path_state_user(void)
 {
-	return folder_path(path_state_user, sizeof(path_state_user), NULL,
-	                   &FOLDERID_LocalAppData, "LOCALAPPDATA");
+	return folder_path(path_state_user, sizeof(path_state_user), NULL, &FOLDERID_LocalAppData,
+	                   "LOCALAPPDATA");
 }
 
 const char *kyso_path_exe_dir(void)

@@ -18,8 +18,8 @@ kyso_err_t kyso_prompt_secret(const char *title, const char *message, char *pin,
 		free(wmsg);
 		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not valid UTF-8: %s"), title);
 	}
-	CREDUI_INFOW info = {.cbSize = sizeof(info), .pszMessageText = wmsg,
-	                     .pszCaptionText = wtitle};
+	CREDUI_INFOW info = {
+	        .cbSize = sizeof(info), .pszMessageText = wmsg, .pszCaptionText = wtitle};
 	wchar_t user[CREDUI_MAX_USERNAME_LENGTH + 1] = L"PIN";
 	wchar_t secret[CREDUI_MAX_PASSWORD_LENGTH + 1] = L"";
 	BOOL save = FALSE;

@@ -6,8 +6,8 @@ static kyso_err_t no_registry(kyso_error_t *err)
 	return kyso_error_set(err, KYSO_ERR_UNSUPPORTED, _("This system has no Windows registry"));
 }
 
-kyso_err_t kyso_reg_get_string(kyso_reg_root_t root, const char *key, const char *value,
-                               char **out, kyso_error_t *err)
+kyso_err_t kyso_reg_get_string(kyso_reg_root_t root, const char *key, const char *value, char **out,
+                               kyso_error_t *err)
 {
 	(void)root;
 	(void)key;

@@ -16,8 +16,8 @@ static const char *root_name(kyso_reg_root_t root)
 }
 
 /* Converts key and value to UTF-16; value NULL stays NULL (default value). */
-static kyso_err_t wide_args(const char *key, const char *value, wchar_t **wkey,
-                            wchar_t **wvalue, kyso_error_t *err)
+static kyso_err_t wide_args(const char *key, const char *value, wchar_t **wkey, wchar_t **wvalue,
+                            kyso_error_t *err)
 {
 	*wkey = kyso_win_wide(key);
 	*wvalue = value != NULL && *value != '\0' ? kyso_win_wide(value) : NULL;
@@ -29,8 +29,8 @@ static kyso_err_t wide_args(const char *key, const char *value, wchar_t **wkey,
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_reg_get_string(kyso_reg_root_t root, const char *key, const char *value,
-                               char **out, kyso_error_t *err)
+kyso_err_t kyso_reg_get_string(kyso_reg_root_t root, const char *key, const char *value, char **out,
+                               kyso_error_t *err)
 {
 	*out = NULL;
 	wchar_t *wkey, *wvalue;
@@ -77,10 +77,10 @@ kyso_err_t kyso_reg_set_string(kyso_reg_root_t root, const char *key, const char
 		return rc;
 	wchar_t *wdata = kyso_win_wide(data);
 	HKEY k = NULL;
-	LSTATUS st = wdata == NULL ? ERROR_INVALID_DATA
-	                           : RegCreateKeyExW(root_key(root), wkey, 0, NULL, 0,
-	                                             KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &k,
-	                                             NULL);
+	LSTATUS st = wdata == NULL
+	                     ? ERROR_INVALID_DATA
+	                     : RegCreateKeyExW(root_key(root), wkey, 0, NULL, 0,
+	                                       KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &k, NULL);
 	if (st == ERROR_SUCCESS) {
 		DWORD bytes = (DWORD)((wcslen(wdata) + 1) * sizeof(wchar_t));
 		st = RegSetValueExW(k, wvalue, 0, REG_SZ, (const BYTE *)wdata, bytes);
@@ -90,7 +90,8 @@ kyso_err_t kyso_reg_set_string(kyso_reg_root_t root, const char *key, const char
 	free(wvalue);
 	free(wdata);
 	if (st != ERROR_SUCCESS)
-		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot write the registry value %s\\%s: %s"),
+		return kyso_error_set(err, KYSO_ERR_IO,
+		                      _("Cannot write the registry value %s\\%s: %s"),
 		                      root_name(root), key, kyso_win_strerror((DWORD)st));
 	return KYSO_OK;
 }
@@ -111,7 +112,8 @@ kyso_err_t kyso_reg_delete_value(kyso_reg_root_t root, const char *key, const ch
 	free(wkey);
 	free(wvalue);
 	if (st != ERROR_SUCCESS && st != ERROR_FILE_NOT_FOUND && st != ERROR_PATH_NOT_FOUND)
-		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot delete the registry value %s\\%s: %s"),
+		return kyso_error_set(err, KYSO_ERR_IO,
+		                      _("Cannot delete the registry value %s\\%s: %s"),
 		                      root_name(root), key, kyso_win_strerror((DWORD)st));
 	return KYSO_OK;
 }
@@ -126,7 +128,8 @@ kyso_err_t kyso_reg_delete_tree(kyso_reg_root_t root, const char *key, kyso_erro
 		st = RegDeleteKeyExW(root_key(root), wkey, KEY_WOW64_64KEY, 0);
 	free(wkey);
 	if (st != ERROR_SUCCESS && st != ERROR_FILE_NOT_FOUND && st != ERROR_PATH_NOT_FOUND)
-		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot delete the registry key %s\\%s: %s"),
+		return kyso_error_set(err, KYSO_ERR_IO,
+		                      _("Cannot delete the registry key %s\\%s: %s"),
 		                      root_name(root), key, kyso_win_strerror((DWORD)st));
 	return KYSO_OK;
 }

@@ -53,8 +53,9 @@ static kyso_err_t read_child(HANDLE rd, HANDLE proc, kyso_buf_t *out, size_t out
 			/* exited: drain what is left, without blocking on grandchildren */
 			while (PeekNamedPipe(rd, NULL, 0, NULL, &avail, NULL) && avail > 0) {
 				DWORD n = 0;
-				if (!ReadFile(rd, chunk, avail < sizeof(chunk) ? avail : sizeof(chunk),
-				              &n, NULL) ||
+				if (!ReadFile(rd, chunk,
+				              avail < sizeof(chunk) ? avail : sizeof(chunk), &n,
+				              NULL) ||
 				    n == 0)
 					break;
 				kyso_err_t rc = keep_output(out, out_max, chunk, n);
@@ -72,8 +73,8 @@ kyso_err_t kyso_spawn(const char *const argv[], kyso_buf_t *out, size_t out_max,
 	*status = -1;
 	wchar_t *cmd = command_line(argv);
 	if (cmd == NULL)
-		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Cannot build a command line for %s"),
-		                      argv[0]);
+		return kyso_error_set(err, KYSO_ERR_BAD_INPUT,
+		                      _("Cannot build a command line for %s"), argv[0]);
 	SECURITY_ATTRIBUTES sa = {.nLength = sizeof(sa), .bInheritHandle = TRUE};
 	HANDLE rd = NULL, wr = NULL;
 	if (!CreatePipe(&rd, &wr, &sa, 0)) {
@@ -89,8 +90,8 @@ kyso_err_t kyso_spawn(const char *const argv[], kyso_buf_t *out, size_t out_max,
 	si.hStdOutput = wr;
 	si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
 	PROCESS_INFORMATION pi;
-	BOOL ok = CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si,
-	                         &pi);
+	BOOL ok =
+	        CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi);
 	DWORD create_err = GetLastError();
 	free(cmd);
 	CloseHandle(wr);

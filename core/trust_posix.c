@@ -105,8 +105,7 @@ kyso_err_t kyso_trust_remove_ca(kyso_trust_scope_t scope, const char *name, cons
 	return system ? update_store(err) : KYSO_OK;
 }
 
-bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
-                       size_t len)
+bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert, size_t len)
 {
 	(void)scope;
 	if (!safe_name(name))

@@ -49,7 +49,8 @@ static HCERTSTORE open_root(kyso_trust_scope_t scope, bool for_change)
 {
 	DWORD where = scope == KYSO_TRUST_MACHINE ? CERT_SYSTEM_STORE_LOCAL_MACHINE
 	                                          : CERT_SYSTEM_STORE_CURRENT_USER;
-	return CertOpenStore(for_change ? CERT_STORE_PROV_SYSTEM_REGISTRY_W : CERT_STORE_PROV_SYSTEM_W,
+	return CertOpenStore(for_change ? CERT_STORE_PROV_SYSTEM_REGISTRY_W
+	                                : CERT_STORE_PROV_SYSTEM_W,
 	                     0, 0, where, L"ROOT");
 }
 
@@ -59,8 +60,8 @@ static PCCERT_CONTEXT find_in(HCERTSTORE store, const uint8_t *der, size_t der_l
 	PCCERT_CONTEXT want = CertCreateCertificateContext(X509_ASN_ENCODING, der, (DWORD)der_len);
 	if (want == NULL)
 		return NULL;
-	PCCERT_CONTEXT found = CertFindCertificateInStore(
-	        store, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING, want, NULL);
+	PCCERT_CONTEXT found = CertFindCertificateInStore(store, X509_ASN_ENCODING, 0,
+	                                                  CERT_FIND_EXISTING, want, NULL);
 	CertFreeCertificateContext(want);
 	return found;
 }
@@ -118,14 +119,14 @@ kyso_err_t kyso_trust_remove_ca(kyso_trust_scope_t scope, const char *name, cons
 	free(der);
 	CertCloseStore(store, 0);
 	if (!ok)
-		return kyso_error_set(err, KYSO_ERR_IO,
-		                      _("Cannot remove the certificate from the trusted root store: %s"),
-		                      kyso_win_strerror(e));
+		return kyso_error_set(
+		        err, KYSO_ERR_IO,
+		        _("Cannot remove the certificate from the trusted root store: %s"),
+		        kyso_win_strerror(e));
 	return KYSO_OK;
 }
 
-bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
-                       size_t len)
+bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert, size_t len)
 {
 	(void)name;
 	kyso_error_t err;

@@ -41,23 +41,23 @@ char *kyso_compat_mkdtemp(char *tmpl);
 char *kyso_compat_ttyname(int fd);
 int kyso_compat_symlink(const char *target, const char *linkpath);
 
-#define timegm   kyso_compat_timegm
+#define timegm kyso_compat_timegm
 /* Windows has no POSIX symlinks: lstat is stat, readlink fails with EINVAL */
-#define lstat    stat
+#define lstat stat
 #ifndef S_ISLNK
 #define S_ISLNK(m) 0
 #endif
-#define readlink kyso_compat_readlink
+#define readlink          kyso_compat_readlink
 #define mkdir(path, mode) kyso_compat_mkdir((path), (unsigned)(mode))
-#define mkstemps kyso_compat_mkstemps
-#define mkdtemp  kyso_compat_mkdtemp
-#define ttyname  kyso_compat_ttyname
-#define symlink  kyso_compat_symlink
-#define strndup  kyso_compat_strndup
-#define strcasestr kyso_compat_strcasestr
-#define setenv   kyso_compat_setenv
-#define unsetenv kyso_compat_unsetenv
-#define realpath kyso_compat_realpath
+#define mkstemps          kyso_compat_mkstemps
+#define mkdtemp           kyso_compat_mkdtemp
+#define ttyname           kyso_compat_ttyname
+#define symlink           kyso_compat_symlink
+#define strndup           kyso_compat_strndup
+#define strcasestr        kyso_compat_strcasestr
+#define setenv            kyso_compat_setenv
+#define unsetenv          kyso_compat_unsetenv
+#define realpath          kyso_compat_realpath
 
 /* sigaction over signal(): only sa_handler is honoured (Windows delivers
  * SIGINT/SIGBREAK from the console and nothing else that matters here). */

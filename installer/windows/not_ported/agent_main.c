@@ -20,7 +20,8 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			printf(_("Usage: kyso-agent [--version] [--help]\n"));
-			printf("%s\n", _("This command is not available in this version of kyso yet."));
+			printf("%s\n",
+			       _("This command is not available in this version of kyso yet."));
 			return KYSO_EXIT_OK;
 		}
 	}

@@ -3,6 +3,5 @@
 
 int kyso_cmd_setup(int argc, char **argv)
 {
-	return kyso_cmd_not_ready("setup", _("Install and register the token driver."), argc,
-	                          argv);
+	return kyso_cmd_not_ready("setup", _("Install and register the token driver."), argc, argv);
 }
