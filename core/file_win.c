@@ -108,6 +108,7 @@ kyso_err_t kyso_atomic_file_commit(kyso_atomic_file_t **afp, kyso_error_t *err)
 	kyso_atomic_file_t *af = *afp;
 	bool bad = ferror(af->fp) || fflush(af->fp) != 0;
 	const char *why = bad ? strerror(errno) : NULL;
+	/* NOLINTNEXTLINE(performance-no-int-to-ptr): the CRT hands out handles as intptr_t */
 	if (!bad && !FlushFileBuffers((HANDLE)_get_osfhandle(_fileno(af->fp)))) {
 		bad = true;
 		why = kyso_win_strerror(GetLastError());

@@ -10,7 +10,7 @@
 
 #define MO_MAGIC         0x950412deu
 #define MO_MAGIC_SWAPPED 0xde120495u
-#define MO_MAX_SIZE      (16u * 1024u * 1024u)
+#define MO_MAX_SIZE      ((size_t)16 * 1024 * 1024)
 
 static char ui_lang[8] = "vi";
 
@@ -48,7 +48,7 @@ static uint32_t mo_u32(size_t off)
  * file or is not NUL-terminated. */
 static const char *mo_string(uint32_t table, uint32_t i)
 {
-	size_t ent = (size_t)table + (size_t)i * 8u;
+	size_t ent = (size_t)table + (size_t)i * (size_t)8;
 	if (ent + 8u > mo.len)
 		return NULL;
 	uint32_t len = mo_u32(ent), off = mo_u32(ent + 4u);

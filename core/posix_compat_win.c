@@ -75,7 +75,7 @@ char *kyso_compat_realpath(const char *path, char *resolved)
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	strcpy(resolved, u);
+	memcpy(resolved, u, strlen(u) + 1);
 	free(u);
 	return resolved;
 }

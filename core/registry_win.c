@@ -24,7 +24,10 @@ static kyso_err_t wide_args(const char *key, const char *value, wchar_t **wkey, 
 	if (*wkey == NULL || (value != NULL && *value != '\0' && *wvalue == NULL)) {
 		free(*wkey);
 		free(*wvalue);
-		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not valid UTF-8: %s"), key);
+		*wkey = NULL;
+		*wvalue = NULL;
+		kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not valid UTF-8: %s"), key);
+		return KYSO_ERR_BAD_INPUT;
 	}
 	return KYSO_OK;
 }

@@ -24,17 +24,24 @@ static kyso_err_t to_der(const uint8_t *cert, size_t len, uint8_t **der, size_t 
 		const unsigned char *p = cert;
 		x = d2i_X509(NULL, &p, (long)len);
 	}
-	if (x == NULL)
-		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not an X.509 certificate"));
+	*der = NULL;
+	*der_len = 0;
+	if (x == NULL) {
+		kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not an X.509 certificate"));
+		return KYSO_ERR_BAD_INPUT;
+	}
 	unsigned char *out = NULL;
 	int n = i2d_X509(x, &out);
 	X509_free(x);
-	if (n <= 0)
-		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not an X.509 certificate"));
+	if (n <= 0) {
+		kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not an X.509 certificate"));
+		return KYSO_ERR_BAD_INPUT;
+	}
 	*der = malloc((size_t)n);
 	if (*der == NULL) {
 		OPENSSL_free(out);
-		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		return KYSO_ERR_NOMEM;
 	}
 	memcpy(*der, out, (size_t)n);
 	*der_len = (size_t)n;
@@ -70,8 +77,8 @@ kyso_err_t kyso_trust_add_ca(kyso_trust_scope_t scope, const char *name, const u
                              size_t len, kyso_error_t *err)
 {
 	(void)name;
-	uint8_t *der;
-	size_t der_len;
+	uint8_t *der = NULL;
+	size_t der_len = 0;
 	kyso_err_t rc = to_der(cert, len, &der, &der_len, err);
 	if (rc != KYSO_OK)
 		return rc;
@@ -97,8 +104,8 @@ kyso_err_t kyso_trust_remove_ca(kyso_trust_scope_t scope, const char *name, cons
                                 size_t len, kyso_error_t *err)
 {
 	(void)name;
-	uint8_t *der;
-	size_t der_len;
+	uint8_t *der = NULL;
+	size_t der_len = 0;
 	kyso_err_t rc = to_der(cert, len, &der, &der_len, err);
 	if (rc != KYSO_OK)
 		return rc;
@@ -130,8 +137,8 @@ bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t
 {
 	(void)name;
 	kyso_error_t err;
-	uint8_t *der;
-	size_t der_len;
+	uint8_t *der = NULL;
+	size_t der_len = 0;
 	if (to_der(cert, len, &der, &der_len, &err) != KYSO_OK)
 		return false;
 	HCERTSTORE store = open_root(scope, false);
