@@ -147,6 +147,9 @@ void kyso_redact_set_personal(bool on);
 void kyso_redact_reset(void);
 /* Returns a newly allocated redacted copy of line (caller frees). */
 char *kyso_redact_line(const char *line);
+/* Only the personal-data replacement (for report text, where the PIN-pattern
+ * rules would mangle sentences). Newly allocated; caller frees. */
+char *kyso_redact_personal_line(const char *line);
 /* Stable short hash of personal data: "[#" + 8 hex + "]". dst >= 12 bytes. */
 void kyso_redact_hash(const char *value, char dst[12]);
 

@@ -111,6 +111,9 @@ static char *apply_list(char *line, char **list, size_t n, bool hash)
 /* Keys whose value is always masked: "pin=1234", "--pin 1234", "password: x". */
 static const char *const secret_keys[] = {"pin", "password", "passwd", "pass", "so-pin", "puk"};
 
+/* "pin=…", "pin: …" and the option form "--pin …"; not prose such as
+ * "PIN locked" or "khóa PIN: liên hệ". PINs themselves are registered with
+ * kyso_redact_secret() and masked wherever they appear. */
 static bool is_key_at(const char *line, const char *p, const char *key)
 {
 	size_t kl = strlen(key);
@@ -118,8 +121,13 @@ static bool is_key_at(const char *line, const char *p, const char *key)
 		return false;
 	if (p > line && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
 		return false;
+	bool option = p >= line + 2 && p[-1] == '-' && p[-2] == '-';
 	char c = p[kl];
-	return c == '=' || c == ':' || c == ' ';
+	if (c == '=')
+		return true;
+	if (c == ':') /* "PIN: liên hệ …" is prose; "password: x" is a value */
+		return option || strcmp(key, "pin") != 0 || (p[kl + 1] != ' ' && p[kl + 1] != '\0');
+	return option && c == ' ';
 }
 
 static void mask_key_values(char *line)
@@ -176,6 +184,14 @@ static void mask_pin_apdus(char *line)
 			p = v;
 		}
 	}
+}
+
+char *kyso_redact_personal_line(const char *line)
+{
+	char *out = strdup(line != NULL ? line : "");
+	if (out == NULL || !personal_on)
+		return out;
+	return apply_list(out, personal, n_personal, true);
 }
 
 char *kyso_redact_line(const char *line)

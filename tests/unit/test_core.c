@@ -83,6 +83,16 @@ static void test_redaction(void **state)
 	assert_null(strstr(s, "hunter2"));
 	free(s);
 
+	/* prose about the PIN is not mangled */
+	s = kyso_redact_line("PIN not locked; khóa PIN: liên hệ VNPT-CA");
+	assert_string_equal(s, "PIN not locked; khóa PIN: liên hệ VNPT-CA");
+	free(s);
+	s = kyso_redact_line("pin:2468 and --pin=1357 and --so-pin 8642");
+	assert_null(strstr(s, "2468"));
+	assert_null(strstr(s, "1357"));
+	assert_null(strstr(s, "8642"));
+	free(s);
+
 	/* registered secrets are masked wherever they appear */
 	kyso_redact_secret("735194");
 	s = kyso_redact_line("user typed 735194 into the box");
@@ -107,6 +117,9 @@ static void test_redaction(void **state)
 	assert_null(strstr(s, "Nguyễn"));
 	assert_null(strstr(s, "an.nguyen@example.vn"));
 	assert_non_null(strstr(s, h1));
+	free(s);
+	s = kyso_redact_personal_line("PIN locked for Nguyễn Văn An");
+	assert_string_equal(strstr(s, "PIN locked for [#"), s);
 	free(s);
 	kyso_redact_set_personal(false);
 	s = kyso_redact_line("signer CN=Nguyễn Văn An");
