@@ -5,7 +5,10 @@
         the region (points, from the page's lower-left) of a pdftoppm render must show the test
         image scaled into it (transparent pixels -> white page): prints the matching fraction
   imgcheck.py ink PAGE.ppm DPI PAGE_H_PT X Y W H
-        prints the fraction of non-white pixels in the region"""
+        prints the fraction of non-white pixels in the region
+  imgcheck.py crop PAGE.ppm DPI PAGE_H_PT X Y W H OUT.png   the region as an RGB PNG
+  imgcheck.py diff A.png B.png   fraction of pixels differing by more than 60 in a channel
+        (1.0 when the sizes differ); only reads the PNGs this script writes"""
 import struct
 import sys
 import zlib
@@ -80,5 +83,46 @@ def ink(args):
     print("%.4f" % (dark / total if total else 0))
 
 
+def write_png(path, w, h, rgb):
+    raw = b"".join(b"\0" + rgb[y * w * 3:(y + 1) * w * 3] for y in range(h))
+
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+
+    open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+                           chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def read_png(path):
+    d = open(path, "rb").read()
+    i, idat, w, h = 8, b"", 0, 0
+    while i < len(d):
+        n = struct.unpack(">I", d[i:i + 4])[0]
+        t = d[i + 4:i + 8]
+        if t == b"IHDR":
+            w, h = struct.unpack(">II", d[i + 8:i + 16])
+        elif t == b"IDAT":
+            idat += d[i + 8:i + 8 + n]
+        i += 12 + n
+    raw = zlib.decompress(idat)
+    return w, h, b"".join(raw[y * (w * 3 + 1) + 1:(y + 1) * (w * 3 + 1)] for y in range(h))
+
+
+def crop(args):
+    pw, px, x0, x1, y0, y1 = region(args[:7])
+    rgb = b"".join(px[(y * pw + x0) * 3:(y * pw + x1) * 3] for y in range(y0, y1))
+    write_png(args[7], x1 - x0, y1 - y0, rgb)
+
+
+def diff(args):
+    wa, ha, a = read_png(args[0])
+    wb, hb, b = read_png(args[1])
+    if (wa, ha) != (wb, hb):
+        print("1.0")
+        return
+    bad = sum(1 for i in range(0, len(a), 3) if any(abs(a[i + k] - b[i + k]) > 60 for k in range(3)))
+    print("%.4f" % (bad / (wa * ha)))
+
+
 if __name__ == "__main__":
-    {"make": lambda a: make(a[0]), "compare": compare, "ink": ink}[sys.argv[1]](sys.argv[2:])
+    {"make": lambda a: make(a[0]), "compare": compare, "ink": ink, "crop": crop, "diff": diff}[sys.argv[1]](sys.argv[2:])

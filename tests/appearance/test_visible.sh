@@ -103,6 +103,24 @@ for p in 1 2 3; do
 done
 kh_check "--page all: no box on the unsigned input" ratio_le "$(pdftoppm -r 72 -f 2 -l 2 "$W/three.pdf" "$W/none" && python3 "$IC" ink "$W/none-2.ppm" 72 842 300 40 250 70)" 0
 
+# ---- reference renderings, one per layout (no time line, so they do not change) ---------------------
+# KYSO_UPDATE_REFS=1 rewrites them (look at them before committing)
+REF=$KYSO_SRC/tests/appearance/ref
+for layout in text image image-left image-top; do
+	img=(--image "$W/sig.png")
+	[[ $layout == text ]] && img=()
+	sg_sign "$W/in.pdf" -o "$W/ref-$layout.pdf" --rect 300,80,220,80 --layout "$layout" "${img[@]}" \
+		--show signer,org --reason "Phê duyệt" >/dev/null 2>&1
+	pdftoppm -r 144 -f 1 -l 1 "$W/ref-$layout.pdf" "$W/ref-$layout"
+	python3 "$IC" crop "$W/ref-$layout-1.ppm" 144 842 300 80 220 80 "$W/ref-$layout.png"
+	if [[ ${KYSO_UPDATE_REFS:-} == 1 ]]; then
+		mkdir -p "$REF"
+		cp "$W/ref-$layout.png" "$REF/$layout.png"
+	fi
+	d=$(python3 "$IC" diff "$W/ref-$layout.png" "$REF/$layout.png" 2>/dev/null || echo 1.0)
+	kh_check "reference rendering $layout: at most 2% of pixels differ ($d)" ratio_le "$d" 0.02
+done
+
 # ---- bad input: errors before the PIN (no PIN variable set) -------------------------------------
 bad() { # NAME EXIT REGEX args...
 	local name=$1 want=$2 re=$3 rc=0
