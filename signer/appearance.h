@@ -44,20 +44,20 @@ typedef enum {
 } kyso_role_t;
 
 struct kyso_appearance_opts {
-	bool visible;       /* false: invisible signature (the rest is ignored) */
-	long page;          /* 1-based; 0 = last page */
-	bool all_pages;     /* --page all (one widget per page: not supported yet) */
-	bool has_rect;      /* rect given; else the role's default place */
-	bool rect_mm;       /* rect in millimetres */
-	double rect[4];     /* x, y, w, h from the lower-left of the visible page */
-	const char *image;  /* PNG or JPEG, NULL = none */
-	const char *font;   /* TrueType/OpenType file, NULL = system default */
+	bool visible;      /* false: invisible signature (the rest is ignored) */
+	long page;         /* 1-based; 0 = last page */
+	bool all_pages;    /* --page all (one widget per page: not supported yet) */
+	bool has_rect;     /* rect given; else the role's default place */
+	bool rect_mm;      /* rect in millimetres */
+	double rect[4];    /* x, y, w, h from the lower-left of the visible page */
+	const char *image; /* PNG or JPEG, NULL = none */
+	const char *font;  /* TrueType/OpenType file, NULL = system default */
 	kyso_layout_t layout;
-	unsigned show;      /* KYSO_SHOW_* ; 0 = the role's default */
-	const char *text;   /* extra line(s) of text ("\n" separates), may be NULL */
+	unsigned show;    /* KYSO_SHOW_* ; 0 = the role's default */
+	const char *text; /* extra line(s) of text ("\n" separates), may be NULL */
 	kyso_role_t role;
-	const char *number; /* --number (issue) */
-	const char *date;   /* --date YYYY-MM-DD (issue) */
+	const char *number;   /* --number (issue) */
+	const char *date;     /* --date YYYY-MM-DD (issue) */
 	const char *main_doc; /* --main-doc (appendix reference) */
 	bool invisible_asked; /* --invisible */
 };
@@ -94,18 +94,20 @@ enum {
 };
 #define KYSO_APPEARANCE_LONG_OPTS                                                                  \
 	{"page", required_argument, NULL, KYSO_APOPT_PAGE},                                        \
-	{"rect", required_argument, NULL, KYSO_APOPT_RECT},                                        \
-	{"rect-mm", required_argument, NULL, KYSO_APOPT_RECT_MM},                                  \
-	{"image", required_argument, NULL, KYSO_APOPT_IMAGE},                                      \
-	{"font", required_argument, NULL, KYSO_APOPT_FONT},                                        \
-	{"layout", required_argument, NULL, KYSO_APOPT_LAYOUT},                                    \
-	{"show", required_argument, NULL, KYSO_APOPT_SHOW},                                        \
-	{"text", required_argument, NULL, KYSO_APOPT_TEXT},                                        \
-	{"role", required_argument, NULL, KYSO_APOPT_ROLE},                                        \
-	{"number", required_argument, NULL, KYSO_APOPT_NUMBER},                                    \
-	{"date", required_argument, NULL, KYSO_APOPT_DATE},                                        \
-	{"main-doc", required_argument, NULL, KYSO_APOPT_MAIN_DOC},                                \
-	{"invisible", no_argument, NULL, KYSO_APOPT_INVISIBLE}
+	        {"rect", required_argument, NULL, KYSO_APOPT_RECT},                                \
+	        {"rect-mm", required_argument, NULL, KYSO_APOPT_RECT_MM},                          \
+	        {"image", required_argument, NULL, KYSO_APOPT_IMAGE},                              \
+	        {"font", required_argument, NULL, KYSO_APOPT_FONT},                                \
+	        {"layout", required_argument, NULL, KYSO_APOPT_LAYOUT},                            \
+	        {"show", required_argument, NULL, KYSO_APOPT_SHOW},                                \
+	        {"text", required_argument, NULL, KYSO_APOPT_TEXT},                                \
+	        {"role", required_argument, NULL, KYSO_APOPT_ROLE},                                \
+	        {"number", required_argument, NULL, KYSO_APOPT_NUMBER},                            \
+	        {"date", required_argument, NULL, KYSO_APOPT_DATE},                                \
+	        {"main-doc", required_argument, NULL, KYSO_APOPT_MAIN_DOC},                        \
+	{                                                                                          \
+		"invisible", no_argument, NULL, KYSO_APOPT_INVISIBLE                               \
+	}
 
 /* Handles one appearance option c (KYSO_APOPT_*); KYSO_ERR_USAGE with a
  * message for a bad value. */
@@ -159,7 +161,7 @@ kyso_err_t kyso_font_objects(kyso_font_t *f, kyso_pdf_new_obj_t *objs, size_t *n
 /* An image ready for PDF: data + dict for the image and optional SMask. */
 typedef struct {
 	unsigned width, height;
-	char dict[256];      /* without /SMask */
+	char dict[256]; /* without /SMask */
 	kyso_buf_t data;
 	bool has_alpha;
 	char smask_dict[256];

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #define MAX_LINES 16
-#define PAD 2.0
+#define PAD       2.0
 
 struct kyso_appearance {
 	kyso_pdf_appearance_t ap;
@@ -75,7 +75,8 @@ static kyso_err_t page_geom(kyso_pdf_t *pdf, long idx, struct geom *g, kyso_erro
 {
 	kyso_pdf_obj_t *page = kyso_pdf_page(pdf, idx, NULL, err);
 	if (page == NULL)
-		return err->code != KYSO_OK ? err->code : kyso_error_set(err, KYSO_ERR_BAD_PDF, NULL);
+		return err->code != KYSO_OK ? err->code
+		                            : kyso_error_set(err, KYSO_ERR_BAD_PDF, NULL);
 	double mb[4];
 	if (!get_box(page, "MediaBox", mb)) {
 		mb[0] = mb[1] = 0;
@@ -221,7 +222,8 @@ static kyso_err_t draw_text(kyso_appearance_t *a, const struct para *p, size_t n
 		for (size_t j = l->from; j < l->to; j++) {
 			const kyso_glyph_t *g = &p[l->para].g[j];
 			kyso_buf_printf(&a->content, "1 0 0 1 %.2f %.2f Tm <%04X> Tj\n",
-			                cx + g->dx * size / 1000, base + g->dy * size / 1000, g->gid);
+			                cx + g->dx * size / 1000, base + g->dy * size / 1000,
+			                g->gid);
 			cx += g->adv * size / 1000;
 		}
 	}
@@ -302,8 +304,8 @@ static void add_line(char lines[][512], size_t *n, const char *label, const char
 }
 
 static kyso_err_t text_lines(const kyso_appearance_opts_t *o, X509 *cert, time_t t,
-                             const char *reason, const char *location, char lines[][512],
-                             size_t *n, kyso_error_t *err)
+                             const char *reason, const char *location, char lines[][512], size_t *n,
+                             kyso_error_t *err)
 {
 	char cn[256], org[256], ou[256], mail[256], tbuf[64];
 	name_entry(cert, NID_commonName, cn, sizeof(cn));
@@ -318,7 +320,8 @@ static kyso_err_t text_lines(const kyso_appearance_opts_t *o, X509 *cert, time_t
 		if (o->date != NULL) {
 			if (!iso_to_vn(o->date, d, sizeof(d)))
 				return kyso_error_set(err, KYSO_ERR_USAGE,
-				                      _("--date takes YYYY-MM-DD, not \"%s\"."), o->date);
+				                      _("--date takes YYYY-MM-DD, not \"%s\"."),
+				                      o->date);
 			add_line(lines, n, "Ngày ban hành: ", d);
 		}
 	}
@@ -327,14 +330,16 @@ static kyso_err_t text_lines(const kyso_appearance_opts_t *o, X509 *cert, time_t
 		initials(cn, ini, sizeof(ini));
 		vn_time(t, tbuf, sizeof(tbuf), false);
 		char l[128];
-		snprintf(l, sizeof(l), "%s %s", ini[0] ? ini : "", (o->show & KYSO_SHOW_TIME) ? tbuf : "");
+		snprintf(l, sizeof(l), "%s %s", ini[0] ? ini : "",
+		         (o->show & KYSO_SHOW_TIME) ? tbuf : "");
 		add_line(lines, n, "", l);
 	} else {
 		if (o->show & KYSO_SHOW_SIGNER)
 			add_line(lines, n, "Ký bởi: ", cn);
 		if (o->show & KYSO_SHOW_ORG) {
 			char both[520];
-			snprintf(both, sizeof(both), "%s%s%s", org, org[0] && ou[0] ? " - " : "", ou);
+			snprintf(both, sizeof(both), "%s%s%s", org, org[0] && ou[0] ? " - " : "",
+			         ou);
 			add_line(lines, n, "Cơ quan: ", both);
 		}
 		if (o->show & KYSO_SHOW_EMAIL)
@@ -382,11 +387,12 @@ kyso_err_t kyso_appearance_build(const kyso_appearance_opts_t *o, kyso_pdf_t *pd
 	*out = NULL;
 	long np = kyso_pdf_page_count(pdf, err);
 	if (np <= 0)
-		return err->code != KYSO_OK ? err->code : kyso_error_set(err, KYSO_ERR_BAD_PDF, NULL);
+		return err->code != KYSO_OK ? err->code
+		                            : kyso_error_set(err, KYSO_ERR_BAD_PDF, NULL);
 	if (o->page < 0 || o->page > np)
 		return kyso_error_set(err, KYSO_ERR_USAGE,
-		                      _("Page %ld does not exist: the document has %ld pages."), o->page,
-		                      np);
+		                      _("Page %ld does not exist: the document has %ld pages."),
+		                      o->page, np);
 	/* --page all: the box is laid out on the last page and shown on every page */
 	long idx = o->page == 0 || o->all_pages ? np - 1 : o->page - 1;
 	struct geom g;
@@ -403,10 +409,11 @@ kyso_err_t kyso_appearance_build(const kyso_appearance_opts_t *o, kyso_pdf_t *pd
 	}
 	if (r[2] < 4 || r[3] < 4 || r[0] < -0.01 || r[1] < -0.01 || r[0] + r[2] > g.vw + 0.01 ||
 	    r[1] + r[3] > g.vh + 0.01)
-		return kyso_error_set(err, KYSO_ERR_USAGE,
-		                      _("The signature box %.0f,%.0f %.0fx%.0f pt is not inside page "
-		                        "%ld (%.0fx%.0f pt)."),
-		                      r[0], r[1], r[2], r[3], idx + 1, g.vw, g.vh);
+		return kyso_error_set(
+		        err, KYSO_ERR_USAGE,
+		        _("The signature box %.0f,%.0f %.0fx%.0f pt is not inside page "
+		          "%ld (%.0fx%.0f pt)."),
+		        r[0], r[1], r[2], r[3], idx + 1, g.vw, g.vh);
 
 	kyso_appearance_t *a = calloc(1, sizeof(*a));
 	if (a == NULL)
@@ -470,8 +477,8 @@ kyso_err_t kyso_appearance_build(const kyso_appearance_opts_t *o, kyso_pdf_t *pd
 	char lines[MAX_LINES][512];
 	size_t nl = 0;
 	if (tw > 0) {
-		rc = text_lines(o, cert, signing_time != 0 ? signing_time : time(NULL), reason, location,
-		                lines, &nl, err);
+		rc = text_lines(o, cert, signing_time != 0 ? signing_time : time(NULL), reason,
+		                location, lines, &nl, err);
 		if (rc != KYSO_OK)
 			goto fail;
 	}
@@ -503,7 +510,8 @@ kyso_err_t kyso_appearance_build(const kyso_appearance_opts_t *o, kyso_pdf_t *pd
 			rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 			goto fail;
 		}
-		a->objs[nobj++] = (kyso_pdf_new_obj_t){a->img_dict, a->img.data.data, a->img.data.len};
+		a->objs[nobj++] =
+		        (kyso_pdf_new_obj_t){a->img_dict, a->img.data.data, a->img.data.len};
 		if (a->img.has_alpha)
 			a->objs[nobj++] = (kyso_pdf_new_obj_t){a->img.smask_dict, a->img.smask.data,
 			                                       a->img.smask.len};

@@ -6,22 +6,23 @@
 
 const char *kyso_appearance_usage(void)
 {
-	return _("Visible signature and role:\n"
-	         "      --page N|last|all page of the signature box (default: last)\n"
-	         "      --rect X,Y,W,H    box in points from the lower-left corner of the page as "
-	         "shown\n"
-	         "      --rect-mm X,Y,W,H ... in millimetres\n"
-	         "      --image FILE      signature image (PNG with transparency, or JPEG)\n"
-	         "      --font FILE       TrueType/OpenType font (default: Noto Sans/DejaVu Sans)\n"
-	         "      --layout L        auto, image, text, image-left, image-top\n"
-	         "      --show LIST       text lines: signer,org,email,time,reason,location\n"
-	         "      --text TEXT       extra text line(s)\n"
-	         "      --role R          initial, approve, appendix or issue (see "
-	         "docs/signing-roles.md)\n"
-	         "      --number NO       document number (role issue)\n"
-	         "      --date YYYY-MM-DD issue date (role issue)\n"
-	         "      --main-doc TEXT   main document an appendix belongs to (role appendix)\n"
-	         "      --invisible       no visible box (the default without the options above)\n");
+	return _(
+	        "Visible signature and role:\n"
+	        "      --page N|last|all page of the signature box (default: last)\n"
+	        "      --rect X,Y,W,H    box in points from the lower-left corner of the page as "
+	        "shown\n"
+	        "      --rect-mm X,Y,W,H ... in millimetres\n"
+	        "      --image FILE      signature image (PNG with transparency, or JPEG)\n"
+	        "      --font FILE       TrueType/OpenType font (default: Noto Sans/DejaVu Sans)\n"
+	        "      --layout L        auto, image, text, image-left, image-top\n"
+	        "      --show LIST       text lines: signer,org,email,time,reason,location\n"
+	        "      --text TEXT       extra text line(s)\n"
+	        "      --role R          initial, approve, appendix or issue (see "
+	        "docs/signing-roles.md)\n"
+	        "      --number NO       document number (role issue)\n"
+	        "      --date YYYY-MM-DD issue date (role issue)\n"
+	        "      --main-doc TEXT   main document an appendix belongs to (role appendix)\n"
+	        "      --invisible       no visible box (the default without the options above)\n");
 }
 
 static bool parse_rect(const char *s, double r[4])
@@ -92,19 +93,20 @@ kyso_err_t kyso_appearance_parse_opt(int c, const char *arg, kyso_appearance_opt
 			char *end = NULL;
 			long p = strtol(arg, &end, 10);
 			if (end == arg || *end != '\0' || p < 1)
-				return kyso_error_set(err, KYSO_ERR_USAGE,
-				                      _("--page takes a page number, last or all, not "
-				                        "\"%s\"."),
-				                      arg);
+				return kyso_error_set(
+				        err, KYSO_ERR_USAGE,
+				        _("--page takes a page number, last or all, not "
+				          "\"%s\"."),
+				        arg);
 			a->page = p;
 		}
 		return KYSO_OK;
 	case KYSO_APOPT_RECT:
 	case KYSO_APOPT_RECT_MM:
 		if (!parse_rect(arg, a->rect))
-			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("--rect takes X,Y,W,H (W and H positive), not \"%s\"."),
-			                      arg);
+			return kyso_error_set(
+			        err, KYSO_ERR_USAGE,
+			        _("--rect takes X,Y,W,H (W and H positive), not \"%s\"."), arg);
 		a->has_rect = true;
 		a->rect_mm = c == KYSO_APOPT_RECT_MM;
 		a->visible = true;
@@ -138,10 +140,11 @@ kyso_err_t kyso_appearance_parse_opt(int c, const char *arg, kyso_appearance_opt
 		return KYSO_OK;
 	case KYSO_APOPT_ROLE:
 		if (!kyso_role_parse(arg, &a->role))
-			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("--role takes initial, approve, appendix or issue, not "
-			                        "\"%s\"."),
-			                      arg);
+			return kyso_error_set(
+			        err, KYSO_ERR_USAGE,
+			        _("--role takes initial, approve, appendix or issue, not "
+			          "\"%s\"."),
+			        arg);
 		a->visible = true;
 		return KYSO_OK;
 	case KYSO_APOPT_NUMBER:

@@ -50,7 +50,7 @@
 	X(hb_subset_or_fail)
 
 static struct {
-#define FONT_DECL(f) __typeof__(&(f))(f);
+#define FONT_DECL(f) __typeof__ (&(f))(f);
 	FONT_FUNCS(FONT_DECL)
 #undef FONT_DECL
 	bool loaded;
@@ -73,8 +73,8 @@ static kyso_err_t load_hb(kyso_error_t *err)
 	for (size_t i = 0; i < 2 && hb.f == NULL; i++)                                             \
 		*(void **)&hb.f = dlsym(h[i], #f);                                                 \
 	if (hb.f == NULL)                                                                          \
-		return kyso_error_set(err, KYSO_ERR_NOT_FOUND, _("Visible signatures need %s: %s"), \
-		                      #f, "dlsym");
+		return kyso_error_set(err, KYSO_ERR_NOT_FOUND,                                     \
+		                      _("Visible signatures need %s: %s"), #f, "dlsym");
 	FONT_FUNCS(FONT_LOAD)
 #undef FONT_LOAD
 	hb.loaded = true;
@@ -369,8 +369,8 @@ static void ps_name(kyso_font_t *f, char *out, size_t cap)
 	size_t o = 0;
 	o += (size_t)snprintf(out, cap, "KYSOAP+");
 	for (const char *p = name; *p != '\0' && o + 1 < cap; p++)
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-')
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-')
 			out[o++] = *p;
 	if (o == 7 && o + 5 < cap)
 		o += (size_t)snprintf(out + o, cap - o, "Font");

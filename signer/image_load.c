@@ -112,15 +112,17 @@ static kyso_err_t load_jpeg(const char *path, const uint8_t *p, size_t n, kyso_i
 			unsigned comps = p[i + 9];
 			if (w == 0 || h == 0 || w > IMG_MAX_SIDE || h > IMG_MAX_SIDE)
 				return bad(err, path, _("larger than 4096x4096 pixels"));
-			const char *cs = comps == 1 ? "/DeviceGray" : comps == 3 ? "/DeviceRGB"
-			                              : comps == 4               ? "/DeviceCMYK"
-			                                                         : NULL;
+			const char *cs = comps == 1   ? "/DeviceGray"
+			                 : comps == 3 ? "/DeviceRGB"
+			                 : comps == 4 ? "/DeviceCMYK"
+			                              : NULL;
 			if (cs == NULL)
 				return bad(err, path, _("unsupported JPEG colours"));
 			img->width = w;
 			img->height = h;
 			snprintf(img->dict, sizeof(img->dict),
-			         "<< /Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
+			         "<< /Type /XObject /Subtype /Image /Width %u /Height %u "
+			         "/ColorSpace "
 			         "%s /BitsPerComponent 8 /Filter /DCTDecode%s",
 			         w, h, cs, comps == 4 ? " /Decode [1 0 1 0 1 0 1 0]" : "");
 			if (kyso_buf_append(&img->data, p, n) != KYSO_OK)

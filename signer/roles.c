@@ -40,7 +40,8 @@ void kyso_role_defaults(kyso_appearance_opts_t *a)
 		break;
 	case KYSO_ROLE_APPROVE:
 		if (a->show == 0)
-			a->show = KYSO_SHOW_SIGNER | KYSO_SHOW_ORG | KYSO_SHOW_TIME | KYSO_SHOW_REASON;
+			a->show = KYSO_SHOW_SIGNER | KYSO_SHOW_ORG | KYSO_SHOW_TIME |
+			          KYSO_SHOW_REASON;
 		break;
 	case KYSO_ROLE_APPENDIX:
 		if (a->show == 0)
@@ -55,8 +56,8 @@ void kyso_role_defaults(kyso_appearance_opts_t *a)
 	case KYSO_ROLE_NONE:
 	default:
 		if (a->show == 0)
-			a->show = KYSO_SHOW_SIGNER | KYSO_SHOW_ORG | KYSO_SHOW_TIME | KYSO_SHOW_REASON |
-			          KYSO_SHOW_LOCATION;
+			a->show = KYSO_SHOW_SIGNER | KYSO_SHOW_ORG | KYSO_SHOW_TIME |
+			          KYSO_SHOW_REASON | KYSO_SHOW_LOCATION;
 		break;
 	}
 }

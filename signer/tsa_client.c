@@ -10,8 +10,8 @@
 
 #define TSA_MAX_REPLY (1024 * 1024)
 
-static kyso_err_t make_request(const EVP_MD *md, const uint8_t *digest, size_t dlen,
-                               uint64_t nonce, kyso_buf_t *out, kyso_error_t *err)
+static kyso_err_t make_request(const EVP_MD *md, const uint8_t *digest, size_t dlen, uint64_t nonce,
+                               kyso_buf_t *out, kyso_error_t *err)
 {
 	kyso_err_t rc = KYSO_ERR_INTERNAL;
 	TS_REQ *req = TS_REQ_new();
@@ -23,8 +23,8 @@ static kyso_err_t make_request(const EVP_MD *md, const uint8_t *digest, size_t d
 	if (req == NULL || mi == NULL || alg == NULL || n == NULL)
 		goto out;
 	X509_ALGOR_set_md(alg, md);
-	if (!TS_MSG_IMPRINT_set_algo(mi, alg) || !TS_MSG_IMPRINT_set_msg(mi, (unsigned char *)digest,
-	                                                                (int)dlen) ||
+	if (!TS_MSG_IMPRINT_set_algo(mi, alg) ||
+	    !TS_MSG_IMPRINT_set_msg(mi, (unsigned char *)digest, (int)dlen) ||
 	    !TS_REQ_set_version(req, 1) || !TS_REQ_set_msg_imprint(req, mi) ||
 	    !ASN1_INTEGER_set_uint64(n, nonce) || !TS_REQ_set_nonce(req, n) ||
 	    !TS_REQ_set_cert_req(req, 1))
@@ -66,8 +66,8 @@ static kyso_err_t post(const kyso_tsa_opts_t *o, const kyso_buf_t *q, kyso_buf_t
 	if (c == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/timestamp-query");
-	struct curl_slist *h2 = h != NULL ? curl_slist_append(h, "Accept: application/timestamp-reply")
-	                                  : NULL;
+	struct curl_slist *h2 =
+	        h != NULL ? curl_slist_append(h, "Accept: application/timestamp-reply") : NULL;
 	if (h2 == NULL) {
 		curl_slist_free_all(h);
 		curl_easy_cleanup(c);
@@ -101,7 +101,8 @@ static kyso_err_t post(const kyso_tsa_opts_t *o, const kyso_buf_t *q, kyso_buf_t
 	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
 	kyso_err_t rc = KYSO_OK;
 	if (s.too_big)
-		rc = kyso_error_set(err, KYSO_ERR_TSA, _("The time-stamp server's reply is too large."));
+		rc = kyso_error_set(err, KYSO_ERR_TSA,
+		                    _("The time-stamp server's reply is too large."));
 	else if (cr != CURLE_OK)
 		rc = kyso_error_set(err, KYSO_ERR_NETWORK,
 		                    _("Cannot reach the time-stamp server %s: %s"), o->url,
@@ -147,7 +148,8 @@ kyso_err_t kyso_tsa_stamp(const kyso_tsa_opts_t *o, const EVP_MD *md, const uint
 	if (rc == KYSO_OK)
 		rc = post(o, &q, &reply, err);
 	if (rc == KYSO_OK)
-		rc = kyso_tsa_check_reply(reply.data, reply.len, md, digest, dlen, nonce, token, err);
+		rc = kyso_tsa_check_reply(reply.data, reply.len, md, digest, dlen, nonce, token,
+		                          err);
 	kyso_buf_free(&q);
 	kyso_buf_free(&reply);
 	return rc;

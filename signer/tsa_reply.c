@@ -18,8 +18,9 @@ static kyso_err_t bad(kyso_error_t *err, const char *what)
 	if (e != 0)
 		ERR_error_string_n(e, buf, sizeof(buf));
 	ERR_clear_error();
-	return kyso_error_set(err, KYSO_ERR_TSA, _("The time-stamp server's reply was refused: %s%s%s"),
-	                      what, buf[0] ? " — " : "", buf);
+	return kyso_error_set(err, KYSO_ERR_TSA,
+	                      _("The time-stamp server's reply was refused: %s%s%s"), what,
+	                      buf[0] ? " — " : "", buf);
 }
 
 static bool nonce_is(const ASN1_INTEGER *n, uint64_t want)
@@ -74,12 +75,32 @@ kyso_err_t kyso_tsa_check_reply(const uint8_t *resp, size_t resp_len, const EVP_
 	if (status != TS_STATUS_GRANTED && status != TS_STATUS_GRANTED_WITH_MODS) {
 		const ASN1_BIT_STRING *fi = TS_STATUS_INFO_get0_failure_info(si);
 		char info[64] = "";
-		static const char *const names[] = {"badAlg", NULL, "badRequest", NULL, NULL,
-		                                    "badDataFormat", NULL, NULL, NULL, NULL,
-		                                    NULL, NULL, NULL, NULL, "timeNotAvailable",
-		                                    "unacceptedPolicy", "unacceptedExtension",
-		                                    "addInfoNotAvailable", NULL, NULL, NULL, NULL,
-		                                    NULL, NULL, NULL, "systemFailure"};
+		static const char *const names[] = {"badAlg",
+		                                    NULL,
+		                                    "badRequest",
+		                                    NULL,
+		                                    NULL,
+		                                    "badDataFormat",
+		                                    NULL,
+		                                    NULL,
+		                                    NULL,
+		                                    NULL,
+		                                    NULL,
+		                                    NULL,
+		                                    NULL,
+		                                    NULL,
+		                                    "timeNotAvailable",
+		                                    "unacceptedPolicy",
+		                                    "unacceptedExtension",
+		                                    "addInfoNotAvailable",
+		                                    NULL,
+		                                    NULL,
+		                                    NULL,
+		                                    NULL,
+		                                    NULL,
+		                                    NULL,
+		                                    NULL,
+		                                    "systemFailure"};
 		for (int i = 0; fi != NULL && i < (int)(sizeof(names) / sizeof(names[0])); i++)
 			if (names[i] != NULL && ASN1_BIT_STRING_get_bit(fi, i))
 				snprintf(info, sizeof(info), " (%s)", names[i]);
