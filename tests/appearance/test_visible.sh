@@ -76,6 +76,21 @@ pdftoppm -r 72 -f 1 -l 1 "$W/off-s.pdf" "$W/off"
 kh_check "MediaBox origin 100,200: ink inside the asked box" ratio_ge "$(python3 "$IC" ink "$W/off-1.ppm" 72 842 300 80 250 90)" 0.02
 kh_check "MediaBox origin 100,200: valid" sg_pdfsig_all_valid "$W/off-s.pdf"
 
+# ---- fonts: --font, and a font without Vietnamese letters falls back with a warning --------------
+sg_sign "$W/in.pdf" -o "$W/fd.pdf" --rect 300,80,200,60 --font /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf >/dev/null 2>&1
+kh_check "--font: DejaVu Serif subset embedded" bash -c 'pdffonts "$1" | grep -q "^KYSOAP+DejaVuSerif "' _ "$W/fd.pdf"
+NOVI=/usr/share/fonts/truetype/dai-banna/DBSILBR.ttf
+if [[ -f $NOVI ]]; then
+	rc=0
+	sg_sign "$W/in.pdf" -o "$W/fb.pdf" --rect 300,80,200,60 --font "$NOVI" >"$W/fb.out" 2>&1 || rc=$?
+	kh_check "font without Vietnamese: still signs" test $rc -eq 0
+	kh_check "font without Vietnamese: warning names it" grep -q "DBSILBR.ttf" "$W/fb.out"
+	kh_check "font without Vietnamese: a default font is embedded instead" bash -c 'pdffonts "$1" | grep -Eq "^KYSOAP\+(NotoSans|DejaVuSans)"' _ "$W/fb.pdf"
+	kh_check "font without Vietnamese: text still right" bash -c 'pdftotext "$1" - | grep -qx "Ký bởi: Nguyễn Văn An"' _ "$W/fb.pdf"
+else
+	kh_fail "font without Vietnamese: $NOVI missing (fonts-sil-dai-banna)"
+fi
+
 # ---- one signature shown on every page (--page all) ---------------------------------------------
 qpdf --empty --pages "$W/in.pdf" "$W/in.pdf" "$W/in.pdf" -- "$W/three.pdf"
 rc=0

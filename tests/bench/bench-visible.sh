@@ -1,0 +1,60 @@
+#!/bin/bash
+# Benchmark (issue 6): `kyso sign` with a visible box (PNG image + Vietnamese text, HarfBuzz +
+# hb-subset) against the invisible signature on a 50 MiB PDF, and `podofosign` with its visible
+# annotation (text + the same image, PEM key of the same signer) in the same run: median wall
+# time of KYSO_BENCH_RUNS (default 5) runs each, the tools taking turns.
+# Target: visible / invisible <= 1.2x. kyso comes from the Release build in build-bench/.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export KYSO_SRC=$top KYSO_HARNESS=$top/tests/harness
+BENCH=${KYSO_BENCH_DIR:-$top/build-bench}
+RUNS=${KYSO_BENCH_RUNS:-5}
+if [[ ! -f $BENCH/build.ninja ]]; then
+	cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF >/dev/null
+fi
+cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" >/dev/null
+export PATH=$KYSO_HARNESS/bin:$PATH
+. "$KYSO_HARNESS/lib.sh"
+kh_tmpdir
+command -v podofosign >/dev/null || { echo "bench-visible: podofosign missing (apt-get install libpodofo-utils)" >&2; exit 1; }
+kh-softhsm "$KH_TMP/hsm" "$KH_TMP/pki" >/dev/null
+set -a
+. "$KH_TMP/pki/pki.env"
+. "$KH_TMP/hsm/softhsm.env"
+set +a
+export BENCH_PIN=$KH_P11_USER_PIN
+kh-bigpdf "$KH_TMP/big.pdf" --pages 20 --mb 50 >/dev/null
+python3 "$top/tests/appearance/imgcheck.py" make "$KH_TMP/sig.png"
+K=$BENCH/bin/kyso
+KS=("$K" sign --module "$KH_P11_MODULE" --token kyso-rsa --pin-env BENCH_PIN "$KH_TMP/big.pdf")
+python3 - "$RUNS" "$KH_TMP" "${KS[@]}" <<'PY'
+import statistics, subprocess, sys, time
+runs, tmp, ks = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+png = tmp + "/sig.png"
+cmds = {
+    "kyso invisible": ks + ["-o", tmp + "/inv.pdf"],
+    "kyso visible": ks + ["-o", tmp + "/vis.pdf", "--page", "1", "--rect", "300,80,250,90", "--image", png,
+                          "--reason", "Phê duyệt văn bản", "--location", "Hà Nội"],
+    "podofosign visible": ["podofosign", "-in", tmp + "/big.pdf", "-out", tmp + "/pod.pdf",
+                           "-cert", sys.argv[0] and __import__("os").environ["KH_PKI_SIGNER_RSA_CERT"],
+                           "-pkey", __import__("os").environ["KH_PKI_SIGNER_RSA_KEY"], "-digest", "SHA256",
+                           "-annot-units", "mm", "-annot-position", "1,105,230,88,32", "-annot-print",
+                           "-annot-font", "3,000000,Helvetica",
+                           "-annot-image", "0,0,34,17," + png,
+                           "-annot-text", "36,4,Ký bởi: Nguyễn Văn An", "-annot-text", "36,9,Lý do: Phê duyệt văn bản"],
+}
+t = {k: [] for k in cmds}
+for _ in range(runs):
+    for k, c in cmds.items():
+        s = time.monotonic()
+        r = subprocess.run(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        t[k].append(time.monotonic() - s)
+        if r.returncode != 0:
+            sys.exit("%s failed: %s" % (k, r.stderr.decode(errors="replace")[-400:]))
+m = {k: statistics.median(v) for k, v in t.items()}
+for k in cmds:
+    print("%-20s median %.3f s" % (k, m[k]))
+ratio = m["kyso visible"] / m["kyso invisible"]
+print("visible/invisible: %.2fx (target <= 1.2x) %s" % (ratio, "OK" if ratio <= 1.2 else "OVER"))
+print("kyso visible / podofosign visible: %.2fx" % (m["kyso visible"] / m["podofosign visible"]))
+PY
