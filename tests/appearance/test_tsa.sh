@@ -67,9 +67,15 @@ fails "wrong nonce" "nonce" --tsa "$KH_TSA_URL"
 kh_tsa_start "$KH_TMP/tsa-imprint" --fail-mode wrong-imprint
 fails "wrong imprint" "imprint" --tsa "$KH_TSA_URL"
 kh_tsa_start "$KH_TMP/tsa-reject" --fail-mode status-rejection
-fails "rejection" "status 2.*badRequest" --tsa "$KH_TSA_URL"
+fails "rejection" "(status|trạng thái) 2.*badRequest" --tsa "$KH_TSA_URL"
 kh_tsa_start "$KH_TMP/tsa-garbage" --fail-mode garbage
 fails "garbage reply" "RFC 3161" --tsa "$KH_TSA_URL"
+kh_tsa_start "$KH_TMP/tsa-nocerts" --fail-mode no-certs
+fails "reply without the TSA certificate" "TSA certificate|chứng thư của TSA" --tsa "$KH_TSA_URL"
+kh_tsa_start "$KH_TMP/tsa-ctype" --fail-mode wrong-content-type
+fails "wrong Content-Type" "Content-Type text/html" --tsa "$KH_TSA_URL"
+kh_tsa_start "$KH_TMP/tsa-500" --fail-mode http500
+fails "HTTP 500" "HTTP 500" --tsa "$KH_TSA_URL"
 kh_tsa_start "$KH_TMP/tsa-slow" --fail-mode slow 5
 fails "slow TSA (--tsa-timeout 2)" "(timeout|timed out)" --tsa "$KH_TSA_URL" --tsa-timeout 2
 
