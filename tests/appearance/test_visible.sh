@@ -41,6 +41,15 @@ out=$(python3 "$IC" ink "$W/v-1.ppm" 144 842 300 170 250 100)
 kh_check "render: nothing above the box ($out)" ratio_le "$out" 0.0005
 kh_check "PDF: image with /SMask" grep -aq "/SMask" "$W/v.pdf"
 
+# ---- JPEG image (embedded as DCTDecode) ----------------------------------------------------------
+pdftoppm -r 30 -jpeg -f 1 -l 1 "$W/v.pdf" "$W/jp" # any JPEG: a small rendering of a page
+rc=0
+sg_sign "$W/in.pdf" -o "$W/j.pdf" --rect 300,300,120,170 --layout image --image "$W/jp-1.jpg" >/dev/null 2>&1 || rc=$?
+kh_check "JPEG: signed, valid" bash -c 'test "$1" -eq 0 && sg_pdfsig_all_valid "$2"' _ "$rc" "$W/j.pdf"
+kh_check "JPEG: embedded as DCTDecode" grep -aq "/DCTDecode" "$W/j.pdf"
+pdftoppm -r 72 -f 1 -l 1 "$W/j.pdf" "$W/jr"
+kh_check "JPEG: drawn in the box" ratio_ge "$(python3 "$IC" ink "$W/jr-1.ppm" 72 842 300 300 120 170)" 0.005
+
 # ---- text only, wraps and shrinks in a small box ------------------------------------------------
 sg_sign "$W/in.pdf" -o "$W/t.pdf" --rect 40,40,120,40 --layout text \
 	--reason "Phê duyệt văn bản hành chính số 123 của Ủy ban nhân dân" >/dev/null 2>&1
