@@ -26,12 +26,13 @@
 
 struct subcommand {
 	const char *name;
-	kyso_cmd_fn fn; /* NULL: run libexec/kyso/kyso-<name> */
+	kyso_cmd_fn fn;      /* NULL: run libexec/kyso/kyso-<name> */
 	const char *summary; /* msgid */
 };
 
 static const struct subcommand subcommands[] = {
-        {"detect", KYSO_CMD(kyso_cmd_detect), N_("identify the connected token (PC/SC reader, ATR, USB ID)")},
+        {"detect", KYSO_CMD(kyso_cmd_detect),
+         N_("identify the connected token (PC/SC reader, ATR, USB ID)")},
         {"setup", KYSO_CMD(kyso_cmd_setup),
          N_("install and register the token driver and the signing agent")},
         {"sign", KYSO_CMD(kyso_cmd_sign), N_("sign a PDF with the token")},
@@ -65,8 +66,8 @@ static int exec_subcommand(const char *name, char **argv)
 	execv(path, argv);
 	kyso_error_t err;
 	kyso_error_set(&err, KYSO_ERR_CHILD_PROCESS,
-		       _("Cannot run %s: %s. The kyso installation is incomplete; reinstall kyso."),
-		       path, strerror(errno));
+	               _("Cannot run %s: %s. The kyso installation is incomplete; reinstall kyso."),
+	               path, strerror(errno));
 	return kyso_cmd_fail(false, &err);
 }
 
@@ -125,8 +126,9 @@ int main(int argc, char **argv)
 		return kyso_cmd_version(1, (char *[]){"version", NULL});
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (strcmp(argv[1], subcommands[i].name) == 0)
-			return subcommands[i].fn != NULL ? subcommands[i].fn(argc - 1, argv + 1)
-							 : exec_subcommand(subcommands[i].name, argv + 1);
+			return subcommands[i].fn != NULL
+			               ? subcommands[i].fn(argc - 1, argv + 1)
+			               : exec_subcommand(subcommands[i].name, argv + 1);
 	fprintf(stderr, _("kyso: unknown command \"%s\"\n"), argv[1]);
 	usage(stderr);
 	return KYSO_EXIT_USAGE;
