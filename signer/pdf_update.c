@@ -676,8 +676,9 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 			kyso_buf_printf(&w.u,
 			                "<</Type/Annot/Subtype/Widget/F 132/Parent %u 0 R/P %u %u R"
 			                "/Rect [%.3f %.3f %.3f %.3f]/AP <</N %u 0 R>>>>",
-			                field_num, wnums[2 * i + 1], entry_gen(pdf, wnums[2 * i + 1]),
-			                ap->rect[0], ap->rect[1], ap->rect[2], ap->rect[3], ap_num);
+			                field_num, wnums[2 * i + 1],
+			                entry_gen(pdf, wnums[2 * i + 1]), ap->rect[0], ap->rect[1],
+			                ap->rect[2], ap->rect[3], ap_num);
 			obj_end(&w);
 		}
 	} else {
