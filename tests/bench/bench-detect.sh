@@ -54,8 +54,9 @@ kh_tmpdir
 export KYSO_SYSCONFDIR=$KH_TMP/etc XDG_CONFIG_HOME=$KH_TMP/config
 export KYSO_DATADIR=$top/data
 # private copies: another run may rebuild build-bench meanwhile
-mkdir -p "$KH_TMP/bin"
+mkdir -p "$KH_TMP/bin" "$KH_TMP/libexec"
 cp "$BENCH/bin/kyso" "$BENCH/detect-only" "$KH_TMP/bin/"
+cp -r "$BENCH/libexec/kyso" "$KH_TMP/libexec/" # kyso execs libexec/kyso/kyso-detect
 export KYSO_LOCALEDIR=$BENCH/share/locale
 kh_pcscd_start
 kh_vicc_insert 3B9F958131FE9F006646530520032571DF000003900096 0
