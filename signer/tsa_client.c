@@ -2,7 +2,9 @@
  * optional basic auth and timeouts, reply checked by kyso_tsa_check_reply(). */
 #include "tsa_int.h"
 
+#define CURL_DISABLE_TYPECHECK /* calls go through function pointers */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/ts.h>
@@ -59,46 +61,96 @@ static size_t sink_write(char *p, size_t sz, size_t n, void *ctx)
 	return kyso_buf_append(s->b, p, sz * n) == KYSO_OK ? sz * n : 0;
 }
 
+/* libcurl is loaded on first use (dlopen), like HarfBuzz: a program that
+ * links it directly pulls in some 28 shared libraries (GnuTLS, Kerberos,
+ * LDAP, ...) at every start, time stamp or not. */
+static struct {
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	const char *(*easy_strerror)(CURLcode);
+	void (*easy_cleanup)(CURL *);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} cu;
+
+static kyso_err_t curl_load(kyso_error_t *err)
+{
+	static void *lib;
+	if (lib != NULL)
+		return KYSO_OK;
+	static const char *const names[] = {"libcurl.so.4", "libcurl.so", "libcurl-4.dll",
+	                                    "libcurl.dll"};
+	void *h = NULL;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && h == NULL; i++)
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL)
+		return kyso_error_set(err, KYSO_ERR_NETWORK,
+		                      _("Cannot load libcurl for the time stamp: %s"), dlerror());
+	*(void **)&cu.easy_init = dlsym(h, "curl_easy_init");
+	*(void **)&cu.easy_setopt = dlsym(h, "curl_easy_setopt");
+	*(void **)&cu.easy_perform = dlsym(h, "curl_easy_perform");
+	*(void **)&cu.easy_getinfo = dlsym(h, "curl_easy_getinfo");
+	*(void **)&cu.easy_strerror = dlsym(h, "curl_easy_strerror");
+	*(void **)&cu.easy_cleanup = dlsym(h, "curl_easy_cleanup");
+	*(void **)&cu.slist_append = dlsym(h, "curl_slist_append");
+	*(void **)&cu.slist_free_all = dlsym(h, "curl_slist_free_all");
+	if (cu.easy_init == NULL || cu.easy_setopt == NULL || cu.easy_perform == NULL ||
+	    cu.easy_getinfo == NULL || cu.easy_strerror == NULL || cu.easy_cleanup == NULL ||
+	    cu.slist_append == NULL || cu.slist_free_all == NULL) {
+		dlclose(h);
+		return kyso_error_set(err, KYSO_ERR_NETWORK,
+		                      _("Cannot load libcurl for the time stamp: %s"),
+		                      "missing symbol");
+	}
+	lib = h;
+	return KYSO_OK;
+}
+
 static kyso_err_t post(const kyso_tsa_opts_t *o, const kyso_buf_t *q, kyso_buf_t *reply,
                        kyso_error_t *err)
 {
-	CURL *c = curl_easy_init();
+	kyso_err_t lrc = curl_load(err);
+	if (lrc != KYSO_OK)
+		return lrc;
+	CURL *c = cu.easy_init();
 	if (c == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/timestamp-query");
+	struct curl_slist *h = cu.slist_append(NULL, "Content-Type: application/timestamp-query");
 	struct curl_slist *h2 =
-	        h != NULL ? curl_slist_append(h, "Accept: application/timestamp-reply") : NULL;
+	        h != NULL ? cu.slist_append(h, "Accept: application/timestamp-reply") : NULL;
 	if (h2 == NULL) {
-		curl_slist_free_all(h);
-		curl_easy_cleanup(c);
+		cu.slist_free_all(h);
+		cu.easy_cleanup(c);
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	}
 	h = h2;
 	struct sink s = {reply, false};
 	char errbuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(c, CURLOPT_URL, o->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s > 0 ? o->timeout_s : 30L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "kyso/" KYSO_VERSION);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->data);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)q->len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	cu.easy_setopt(c, CURLOPT_URL, o->url);
+	cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	cu.easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s > 0 ? o->timeout_s : 30L);
+	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(c, CURLOPT_USERAGENT, "kyso/" KYSO_VERSION);
+	cu.easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	cu.easy_setopt(c, CURLOPT_POSTFIELDS, q->data);
+	cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)q->len);
+	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+	cu.easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	cu.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	if (o->user != NULL) {
-		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(c, CURLOPT_USERNAME, o->user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, o->pass != NULL ? o->pass : "");
+		cu.easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		cu.easy_setopt(c, CURLOPT_USERNAME, o->user);
+		cu.easy_setopt(c, CURLOPT_PASSWORD, o->pass != NULL ? o->pass : "");
 	}
-	CURLcode cr = curl_easy_perform(c);
+	CURLcode cr = cu.easy_perform(c);
 	long code = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	char *ctype = NULL;
-	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
+	cu.easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
 	kyso_err_t rc = KYSO_OK;
 	if (s.too_big)
 		rc = kyso_error_set(err, KYSO_ERR_TSA,
@@ -106,7 +158,7 @@ static kyso_err_t post(const kyso_tsa_opts_t *o, const kyso_buf_t *q, kyso_buf_t
 	else if (cr != CURLE_OK)
 		rc = kyso_error_set(err, KYSO_ERR_NETWORK,
 		                    _("Cannot reach the time-stamp server %s: %s"), o->url,
-		                    errbuf[0] ? errbuf : curl_easy_strerror(cr));
+		                    errbuf[0] ? errbuf : cu.easy_strerror(cr));
 	else if (code == 401 || code == 403)
 		rc = kyso_error_set(err, KYSO_ERR_TSA,
 		                    o->user != NULL
@@ -124,8 +176,8 @@ static kyso_err_t post(const kyso_tsa_opts_t *o, const kyso_buf_t *q, kyso_buf_t
 		                    _("The time-stamp server %s did not send a time-stamp reply "
 		                      "(Content-Type %s)."),
 		                    o->url, ctype != NULL ? ctype : "-");
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	cu.slist_free_all(h);
+	cu.easy_cleanup(c);
 	return rc;
 }
 
