@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# kyso doctor on a correctly set-up virtual token: every check passes except
-# the agent (kyso-agent is not a service yet, issue 8: it is honestly not
-# running, the single expected failure), revocation (the test PKI names no
-# CRL: skip) and, without --sign, the test signature (skip). Then --sign
-# makes a real signature. A listener on the agent port turns the agent check
-# green, so that check can pass as well as fail.
+# kyso doctor on a correctly set-up virtual token: first with no agent
+# running (the agent check is then the single failure), revocation skipped
+# (the test PKI names no CRL) and, without --sign, the test signature
+# skipped. Then --sign makes a real signature, and with the real kyso-agent
+# started on the agent port every check is green (exit 0).
 . "$KYSO_SRC/tests/doctor/common.sh"
 dr_env
 export LANGUAGE=en
@@ -35,11 +34,10 @@ export DR_PIN=123456
 dr_run "$r" --token kyso-rsa --offline --sign --pin-env DR_PIN
 dr_expect "$r" test-signature pass "" "verified"
 
-# a listener on the agent port (TLS, any answer): the agent check passes
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$KH_TMP/a.key" -out "$KH_TMP/a.crt" -days 1 \
-	-subj /CN=127.0.0.1 >/dev/null 2>&1
-kh_bg "$KH_TMP/agent.log" openssl s_server -accept "$AGENT_PORT" -cert "$KH_TMP/a.crt" -key "$KH_TMP/a.key" -www -quiet
-kh_wait_for 10 sh -c "curl -sk https://127.0.0.1:$AGENT_PORT/ >/dev/null"
+# the real kyso-agent on the agent port: the agent check passes
+kh_bg "$KH_TMP/agent.log" kyso-agent --state-dir "$KH_TMP/agent-state" --kyso-port "$AGENT_PORT" \
+	--vnpt-ports "" --vgca-port 0 --no-ipv6 --origin https://vanban.example.gov.vn
+kh_wait_for 30 grep -q '^ready' "$KH_TMP/agent.log"
 dr_run "$r" --token kyso-rsa --offline
 dr_expect "$r" agent pass "" "$AGENT_PORT"
 kh_check "all green: doctor exits 0" test "$DR_RC" -eq 0 || dr_show "$r"
