@@ -6,7 +6,7 @@
 
 /* Reads fp (opened by the platform's kyso_file_read_all) to the end, at most
  * max bytes, into a new buffer (*out, caller frees). Closes fp. */
-kyso_err_t kyso_core_read_stream(FILE *fp, const char *path, size_t max, uint8_t **out,
-                                 size_t *len, kyso_error_t *err);
+kyso_err_t kyso_core_read_stream(FILE *fp, const char *path, size_t max, uint8_t **out, size_t *len,
+                                 kyso_error_t *err);
 
 #endif

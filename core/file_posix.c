@@ -131,20 +131,6 @@ kyso_err_t kyso_atomic_file_commit(kyso_atomic_file_t **afp, kyso_error_t *err)
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-                                  kyso_error_t *err)
-{
-	kyso_atomic_file_t *af = kyso_atomic_file_new(path, mode, err);
-	if (af == NULL)
-		return err != NULL ? err->code : KYSO_ERR_IO;
-	if (len > 0 && fwrite(data, 1, len, af->fp) != len) {
-		kyso_error_set(err, KYSO_ERR_IO, _("Writing %s failed: %s"), path, strerror(errno));
-		kyso_atomic_file_abort(&af);
-		return KYSO_ERR_IO;
-	}
-	return kyso_atomic_file_commit(&af, err);
-}
-
 kyso_err_t kyso_file_read_all(const char *path, size_t max, uint8_t **out, size_t *len,
                               kyso_error_t *err)
 {
