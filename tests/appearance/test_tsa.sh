@@ -57,7 +57,7 @@ fails() { # NAME EXPECTED-REGEX kyso sign args...
 	sg_sign "$W/in.pdf" -o "$W/f.pdf" "$@" >"$W/f.out" 2>&1 || rc=$?
 	kh_check "$name: exit 6" test $rc -eq 6
 	kh_check "$name: no output file" test ! -e "$W/f.pdf"
-	kh_check "$name: message" grep -Eqi "$re" "$W/f.out" || cat "$W/f.out" >&2
+	kh_check "$name: message" grep -Eqi "$re" "$W/f.out"; kh_on_fail cat "$W/f.out" >&2
 }
 fails "wrong password" "(password|mật khẩu).*401" --tsa "$URL" --tsa-user vanthu --tsa-pass-env TSA_BAD
 fails "no credentials" "tsa-user" --tsa "$URL"

@@ -93,7 +93,7 @@ dr_match() { dr_field "$1" "$2" "$3" | grep -qE -- "$4"; }
 # dr_expect FILE CHECK STATUS [REMEDY_REGEX [DETAIL_REGEX]]
 dr_expect() {
 	local f=$1 id=$2 st=$3 rem=${4:-} det=${5:-}
-	kh_check "$id is $st" test "$(dr_status "$f" "$id")" = "$st" || dr_show "$f"
+	kh_check "$id is $st" test "$(dr_status "$f" "$id")" = "$st"; kh_on_fail dr_show "$f"
 	if [[ -n $rem ]]; then
 		kh_check "$id remedy: $rem" dr_match "$f" "$id" remedy "$rem"
 	fi

@@ -12,7 +12,7 @@ kh_tsa_start "$KH_TMP/tsa" "$KH_PKI_DIR"
 
 r=$KH_TMP/green.json
 dr_run "$r" --token kyso-rsa --tsa "$KH_TSA_URL"
-kh_check "doctor exits 1 (one failure: the agent)" test "$DR_RC" -eq 1 || dr_show "$r"
+kh_check "doctor exits 1 (one failure: the agent)" test "$DR_RC" -eq 1; kh_on_fail dr_show "$r"
 kh_check "report is schema 1" test "$(jq .schema "$r")" = 1
 kh_check "checks in the DESIGN.md order" test "$(jq -r '[.checks[].id] | join(" ")' "$r")" = \
 	"system pcsc-service readers token-present usb-device catalog-match driver-module module-registered token-state cert-present cert-key-pair cert-validity cert-chain cert-revocation clock-skew tsa agent test-signature"
@@ -40,7 +40,7 @@ kh_bg "$KH_TMP/agent.log" kyso-agent --state-dir "$KH_TMP/agent-state" --kyso-po
 kh_wait_for 30 grep -q '^ready' "$KH_TMP/agent.log"
 dr_run "$r" --token kyso-rsa --offline
 dr_expect "$r" agent pass "" "$AGENT_PORT"
-kh_check "all green: doctor exits 0" test "$DR_RC" -eq 0 || dr_show "$r"
+kh_check "all green: doctor exits 0" test "$DR_RC" -eq 0; kh_on_fail dr_show "$r"
 
 # text output: Vietnamese by default, English with --lang en
 LANGUAGE=vi kyso doctor --offline --token kyso-rsa --ca "$KH_PKI_ROOT_CERT" --agent-url "https://127.0.0.1:$AGENT_PORT/" >"$KH_TMP/vi.txt" 2>&1 || true

@@ -20,7 +20,7 @@ url=http://127.0.0.1:$port/api/v1/reports
 rc=0
 kyso doctor --offline --token kyso-rsa --ca "$KH_PKI_ROOT_CERT" --agent-url "https://127.0.0.1:$AGENT_PORT/" \
 	--bundle "$KH_TMP/b1.zip" --send "$url" >"$KH_TMP/send.txt" 2>&1 || rc=$?
-kh_check "doctor --send: exit 1 (the agent check fails), not 6" test "$rc" -eq 1 || cat "$KH_TMP/send.txt"
+kh_check "doctor --send: exit 1 (the agent check fails), not 6" test "$rc" -eq 1; kh_on_fail cat "$KH_TMP/send.txt"
 kh_check "doctor says the report was sent" grep -q "sent to $url" "$KH_TMP/send.txt"
 id1=$(unzip -p "$KH_TMP/b1.zip" report.json | jq -r .id)
 kh_check "collector stored the bundle" test -s "$KH_TMP/store/$id1.zip"
@@ -87,7 +87,7 @@ kh_bg "$KH_TMP/serve2.log" kyso reports --db "$KH_TMP/r3.db" serve --listen "127
 kh_wait_for 20 grep -q "Collecting reports on https" "$KH_TMP/serve2.log"
 rc=0
 kyso doctor --offline --send "https://127.0.0.1:$port/api/v1/reports" --cacert "$KH_TMP/c.crt" >"$KH_TMP/s3.txt" 2>&1 || rc=$?
-kh_check "HTTPS upload accepted" grep -q "sent to https" "$KH_TMP/s3.txt" || cat "$KH_TMP/s3.txt"
+kh_check "HTTPS upload accepted" grep -q "sent to https" "$KH_TMP/s3.txt"; kh_on_fail cat "$KH_TMP/s3.txt"
 rc=0
 kyso doctor --offline --send "https://127.0.0.1:$port/api/v1/reports" >"$KH_TMP/s4.txt" 2>&1 || rc=$?
 kh_check "HTTPS without the collector's CA: refused (exit 6)" test "$rc" -eq 6

@@ -102,13 +102,20 @@ kh_wait_for() {
 	return 1
 }
 
-kh_pass() { KH_PASSES=$((KH_PASSES + 1)); echo "ok - $*"; }
-kh_fail() { KH_FAILS=$((KH_FAILS + 1)); echo "FAIL - $*" >&2; }
-# kh_check DESCRIPTION CMD...: record pass/fail of CMD.
+KH_LAST_FAILED=0
+kh_pass() { KH_PASSES=$((KH_PASSES + 1)); KH_LAST_FAILED=0; echo "ok - $*"; }
+kh_fail() { KH_FAILS=$((KH_FAILS + 1)); KH_LAST_FAILED=1; echo "FAIL - $*" >&2; }
+# kh_check DESCRIPTION CMD...: record pass/fail of CMD. Always returns 0 so
+# scripts under `set -e` go on; use kh_on_fail to print context.
 kh_check() {
 	local d=$1
 	shift
 	if "$@"; then kh_pass "$d"; else kh_fail "$d"; fi
+}
+# kh_on_fail CMD...: run CMD (e.g. print the program's output) only when the
+# last kh_check/kh_pass/kh_fail recorded a failure.
+kh_on_fail() {
+	if [[ $KH_LAST_FAILED -ne 0 ]]; then "$@" || true; fi
 }
 # kh_done: print the summary line and exit non-zero if anything failed.
 kh_done() {

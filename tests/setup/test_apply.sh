@@ -11,7 +11,7 @@ st_manifest >"$KH_TMP/m0"
 
 # ---- dry run ------------------------------------------------------------------
 st_setup --dry-run --json
-kh_check "dry run exits 0" test "$ST_RC" -eq 0 || st_show
+kh_check "dry run exits 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_check "dry run plan is for the ePass2003" \
 	test "$(jq -r .plan.token_type "$KH_TMP/out")" = feitian-epass2003
 kh_check "dry run: opensc and libccid to install, pcscd in place" \
@@ -29,7 +29,7 @@ kh_check "dry run installed nothing" test ! -s "$FAKE_APT_LOG" -o -z "$(grep -v 
 
 # ---- apply --------------------------------------------------------------------
 st_setup --origin https://vanban.example.gov.vn --json
-kh_check "setup exits 0" test "$ST_RC" -eq 0 || st_show
+kh_check "setup exits 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_check "--json: stdout is one JSON document, the report" test "$(jq -r .kind "$KH_TMP/out")" = kyso-install-report
 rep=$ROOT/var/lib/kyso/setup/install-report.json
 kh_check "install report written" test -s "$rep"
@@ -77,13 +77,13 @@ kh_check "pdfsig: signer is the Vietnamese test signer" grep -q "Nguyễn Văn A
 # kyso sign uses the registered module without --module (config under the root)
 KYSO_SYSCONFDIR=$ROOT/etc/kyso kyso sign "$KYSO_SRC/data/samples/sample-vi.pdf" -o "$KH_TMP/again.pdf" \
 	--token kyso-rsa --pin-env KH_P11_USER_PIN >"$KH_TMP/sign.txt" 2>&1 || true
-kh_check "kyso sign finds the registered module" test -s "$KH_TMP/again.pdf" || cat "$KH_TMP/sign.txt"
+kh_check "kyso sign finds the registered module" test -s "$KH_TMP/again.pdf"; kh_on_fail cat "$KH_TMP/sign.txt"
 
 # ---- second run: nothing to do -------------------------------------------------
 st_manifest >"$KH_TMP/m2"
 : >"$FAKE_APT_LOG"
 st_setup --origin https://vanban.example.gov.vn
-kh_check "second run exits 0" test "$ST_RC" -eq 0 || st_show
+kh_check "second run exits 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_check "second run says nothing to do" grep -q "already in place" "$KH_TMP/out"
 st_manifest >"$KH_TMP/m3"
 kh_check "second run changed nothing" diff -u "$KH_TMP/m2" "$KH_TMP/m3"
@@ -92,12 +92,12 @@ kh_check "second run installed nothing" sh -c "! grep -v '^status' '$FAKE_APT_LO
 # ---- repair: a removed registration comes back --------------------------------
 rm "$p11"
 st_setup --repair
-kh_check "repair exits 0" test "$ST_RC" -eq 0 || st_show
+kh_check "repair exits 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_check "repair wrote the p11-kit file again" grep -qx "module: $mod" "$p11"
 
 # ---- uninstall ----------------------------------------------------------------
 st_setup --uninstall --json
-kh_check "uninstall exits 0" test "$ST_RC" -eq 0 || st_show
+kh_check "uninstall exits 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 st_manifest >"$KH_TMP/m4"
 kh_check "uninstall restores the staging root and HOME exactly" diff -u "$KH_TMP/m0" "$KH_TMP/m4"
 st_setup --uninstall
@@ -105,7 +105,7 @@ kh_check "second uninstall: nothing to do" grep -q "Nothing to uninstall" "$KH_T
 
 # ---- per-user registration -----------------------------------------------------
 st_setup --user --no-selftest
-kh_check "--user: exit 0" test "$ST_RC" -eq 0 || st_show
+kh_check "--user: exit 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_check "--user: p11-kit module file in ~/.config/pkcs11/modules" \
 	grep -qx "module: $mod" "$HOME/.config/pkcs11/modules/kyso-feitian-epass2003.module"
 kh_check "--user: config in ~/.config/kyso" test "$(jq -r .pkcs11_module "$HOME/.config/kyso/config.json")" = "$mod"

@@ -28,14 +28,14 @@ run() {
 	set -e
 }
 run --dry-run --json
-kh_check "dry run: exit 0" test "$rc" -eq 0 || cat "$KH_TMP/err"
+kh_check "dry run: exit 0" test "$rc" -eq 0; kh_on_fail cat "$KH_TMP/err"
 kh_check "dry run: Bit4id TokenME EVO v2 detected" \
 	test "$(jq -r .plan.token_type "$KH_TMP/out")" = bit4id-tokenme-evo-v2
 kh_check "dry run: kyso's own module kyso-pkcs11" \
 	test "$(jq -r .plan.module "$KH_TMP/out")" = "$(realpath "$KYSO_BUILD/lib/kyso-pkcs11.so")"
 
 run
-kh_check "setup: exit 0" test "$rc" -eq 0 || { cat "$KH_TMP/out" "$KH_TMP/err"; }
+kh_check "setup: exit 0" test "$rc" -eq 0; kh_on_fail cat "$KH_TMP/out" "$KH_TMP/err"
 rep=$ROOT/var/lib/kyso/setup/install-report.json
 kh_check "report: builtin module" test "$(jq .driver.builtin "$rep")" = true
 kh_check "report: probe found the signer's certificate paired with its key" \

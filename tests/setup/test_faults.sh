@@ -9,23 +9,23 @@ kh_pcscd_start
 st_manifest >"$KH_TMP/m0"
 
 st_setup --dry-run
-kh_check "no token: exit 3" test "$ST_RC" -eq 3 || st_show
+kh_check "no token: exit 3" test "$ST_RC" -eq 3; kh_on_fail st_show
 kh_check "no token: says so" grep -qi "no token" "$KH_TMP/err"
 
 kh_vicc_insert 3B8F800180318065B0850300EF120FFF82900073 0 # a card no catalog entry knows
 st_setup --dry-run
-kh_check "unknown token: exit 1" test "$ST_RC" -eq 1 || st_show
+kh_check "unknown token: exit 1" test "$ST_RC" -eq 1; kh_on_fail st_show
 kh_check "unknown token: prints the catalog entry to add" grep -q "catalog entry to add" "$KH_TMP/err"
 kh_vicc_stop 0
 
 kh_vicc_insert "$EPASS_ATR" 0
 kh_vicc_insert "$EPASS_ATR" 1
 st_setup --dry-run
-kh_check "two tokens, unattended: exit 2" test "$ST_RC" -eq 2 || st_show
+kh_check "two tokens, unattended: exit 2" test "$ST_RC" -eq 2; kh_on_fail st_show
 kh_check "two tokens: asks for --token" grep -q "Several tokens are connected.*--token" "$KH_TMP/err"
 key=$(kyso detect --json | jq -r '.tokens[1].reader')
 st_setup --dry-run --json --token "$key"
-kh_check "two tokens: --token READER chooses one" test "$ST_RC" -eq 0 || st_show
+kh_check "two tokens: --token READER chooses one" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_vicc_stop 1
 st_manifest >"$KH_TMP/m1"
 kh_check "nothing changed so far" diff -u "$KH_TMP/m0" "$KH_TMP/m1"
@@ -33,27 +33,27 @@ kh_check "nothing changed so far" diff -u "$KH_TMP/m0" "$KH_TMP/m1"
 # ---- PIN locked: the driver is installed and registered; the self-test fails ----
 rep=$ROOT/var/lib/kyso/setup/install-report.json
 KYSO_FAULT=pin-locked st_setup
-kh_check "PIN locked: exit 4" test "$ST_RC" -eq 4 || st_show
+kh_check "PIN locked: exit 4" test "$ST_RC" -eq 4; kh_on_fail st_show
 kh_check "PIN locked: message" grep -qi "locked" "$KH_TMP/err"
 kh_check "PIN locked: report has the token flag" test "$(jq '.token.flags | index("pin-locked") != null' "$rep")" = true
 kh_check "PIN locked: self-test failed with pin-locked" test "$(jq -r .selftest.error "$rep")" = pin-locked
 kh_check "PIN locked: registration kept" test -f "$ROOT/etc/pkcs11/modules/kyso-feitian-epass2003.module"
 
 KYSO_FAULT="wrong-pin,log=$KH_TMP/calls.log" st_setup --repair
-kh_check "wrong PIN: exit 4" test "$ST_RC" -eq 4 || st_show
+kh_check "wrong PIN: exit 4" test "$ST_RC" -eq 4; kh_on_fail st_show
 kh_check "wrong PIN: message" grep -qi "PIN" "$KH_TMP/err"
 kh_check "wrong PIN: tried once, no retry" test "$(grep -c '^C_Login ' "$KH_TMP/calls.log")" -eq 1
 
 KYSO_FAULT=removed st_setup --repair
-kh_check "token gone from the module: exit 3" test "$ST_RC" -eq 3 || st_show
+kh_check "token gone from the module: exit 3" test "$ST_RC" -eq 3; kh_on_fail st_show
 kh_check "token gone: self-test skipped, says why" test "$(jq -r .selftest.why "$rep")" = "no token in the module's slots"
 
 KYSO_FAULT=remove-during-sign st_setup --repair
-kh_check "token pulled during the signature: exit 4" test "$ST_RC" -eq 4 || st_show
+kh_check "token pulled during the signature: exit 4" test "$ST_RC" -eq 4; kh_on_fail st_show
 kh_check "token pulled: no signed file left" sh -c "test \"\$(jq -r .selftest.status '$rep')\" = failed"
 
 st_setup --repair
-kh_check "good token again: exit 0" test "$ST_RC" -eq 0 || st_show
+kh_check "good token again: exit 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_check "good token again: verified" test "$(jq -r .selftest.status "$rep")" = verified
 st_setup --uninstall
 st_manifest >"$KH_TMP/m2"
@@ -65,7 +65,7 @@ printf '\xb7\x00' | dd of="$BUNDLE/kyso-faultp11.so" bs=1 seek=18 conv=notrunc s
 st_catalog "$(sha256sum "$BUNDLE/kyso-faultp11.so" | cut -d' ' -f1)"
 st_manifest >"$KH_TMP/m3"
 st_setup
-kh_check "wrong-architecture module: exit 3" test "$ST_RC" -eq 3 || st_show
+kh_check "wrong-architecture module: exit 3" test "$ST_RC" -eq 3; kh_on_fail st_show
 kh_check "wrong-architecture module: explained" grep -q "is built for aarch64; this program is x86_64" "$KH_TMP/err"
 st_manifest >"$KH_TMP/m4"
 kh_check "wrong-architecture module: rolled back to identical" diff -u "$KH_TMP/m3" "$KH_TMP/m4"
@@ -81,7 +81,7 @@ s.bind(("127.0.0.1", 8987)); s.listen(5); time.sleep(600)'
 	kh_wait_for 10 python3 -c 'import socket; s=socket.socket(); s.connect(("127.0.0.1", 8987))'
 fi
 st_setup --no-selftest
-kh_check "vendor service on 8987: setup exit 0" test "$ST_RC" -eq 0 || st_show
+kh_check "vendor service on 8987: setup exit 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_check "vendor service on 8987: agent started with --vgca-port 0" \
 	grep -q '^ExecStart=.*/kyso-agent.* --vgca-port 0' "$ROOT/etc/systemd/user/kyso-agent.service"
 kh_check "vendor service on 8987: config says so" \

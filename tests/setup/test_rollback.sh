@@ -10,7 +10,7 @@ st_manifest >"$KH_TMP/m0"
 
 # How many changes does a full run make? (journal entries of one run)
 st_setup
-kh_check "reference run exits 0" test "$ST_RC" -eq 0 || st_show
+kh_check "reference run exits 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 total=$(jq '[.entries[] | select(.journal != true)] | length' "$ROOT/var/lib/kyso/setup/journal.json")
 kh_check "reference run journaled its changes ($total)" test "$total" -gt 15
 st_setup --uninstall
@@ -33,7 +33,7 @@ kh_check "a failure after any of the $total changes rolls back to identical" tes
 
 # ---- apt fails on the second package ------------------------------------------
 FAKE_APT_FAIL=opensc st_setup
-kh_check "apt failure: exit 3" test "$ST_RC" -eq 3 || st_show
+kh_check "apt failure: exit 3" test "$ST_RC" -eq 3; kh_on_fail st_show
 kh_check "apt failure: message names the package" grep -q "install opensc" "$KH_TMP/err"
 kh_check "apt failure: libccid installed before was removed again" grep -q "^remove libccid" "$FAKE_APT_LOG"
 st_manifest >"$KH_TMP/m2"
@@ -46,7 +46,7 @@ st_setup --dry-run --json
 kh_check "dry run shows the bad hash" \
 	test "$(jq -r '.plan.actions[] | select(.kind=="bundle-file") | .status' "$KH_TMP/out")" = bad-hash
 st_setup
-kh_check "bad hash: exit 5" test "$ST_RC" -eq 5 || st_show
+kh_check "bad hash: exit 5" test "$ST_RC" -eq 5; kh_on_fail st_show
 kh_check "bad hash: message names the file and both hashes" \
 	grep -q "kyso-faultp11.so has SHA-256 [0-9a-f]\{64\}, the catalog expects" "$KH_TMP/err"
 st_manifest >"$KH_TMP/m3"
@@ -77,7 +77,7 @@ unshare -m --propagation private bash -c '
 	echo $? >"$KH_TMP/rc"
 	find "$ROOT/usr/lib" -mindepth 1 >"$KH_TMP/tmpfs-left"
 '
-kh_check "disk full: exit 3" test "$(cat "$KH_TMP/rc")" = 3 || st_show
+kh_check "disk full: exit 3" test "$(cat "$KH_TMP/rc")" = 3; kh_on_fail st_show
 kh_check "disk full: says no space" grep -q "No space left on device" "$KH_TMP/err"
 kh_check "disk full: nothing left on the full file system" test ! -s "$KH_TMP/tmpfs-left"
 st_manifest >"$KH_TMP/m4b"
@@ -87,7 +87,7 @@ kh_check "disk full rolled back to identical" diff -u "$KH_TMP/m0" "$KH_TMP/m4b"
 st_catalog "$(sha256sum "$FAULTP11" | cut -d' ' -f1)" vendor-extra.so
 st_manifest >"$KH_TMP/m5"
 st_setup
-kh_check "missing vendor file: exit 1" test "$ST_RC" -eq 1 || st_show
+kh_check "missing vendor file: exit 1" test "$ST_RC" -eq 1; kh_on_fail st_show
 kh_check "missing vendor file: says which file and where" \
 	grep -q "vendor file vendor-extra.so is missing: put it at $BUNDLE/vendor-extra.so" "$KH_TMP/out"
 rep=$ROOT/var/lib/kyso/setup/install-report.json
