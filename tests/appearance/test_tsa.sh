@@ -72,6 +72,8 @@ kh_tsa_start "$KH_TMP/tsa-garbage" --fail-mode garbage
 fails "garbage reply" "RFC 3161" --tsa "$KH_TSA_URL"
 kh_tsa_start "$KH_TMP/tsa-nocerts" --fail-mode no-certs
 fails "reply without the TSA certificate" "TSA certificate|chứng thư của TSA" --tsa "$KH_TSA_URL"
+kh_tsa_start "$KH_TMP/tsa-noeku" --fail-mode no-eku
+fails "TSA certificate without the timeStamping EKU" "(not for time stamping|không dành cho cấp dấu thời gian).*timeStamping" --tsa "$KH_TSA_URL"
 kh_tsa_start "$KH_TMP/tsa-ctype" --fail-mode wrong-content-type
 fails "wrong Content-Type" "Content-Type text/html" --tsa "$KH_TSA_URL"
 kh_tsa_start "$KH_TMP/tsa-500" --fail-mode http500

@@ -18,6 +18,8 @@ Fail modes (for client tests; with --fail-count N only the first N time-stamp re
   wrong-nonce        a correctly signed reply whose nonce differs from the request's
   wrong-imprint      a correctly signed reply for a different message imprint
   no-certs           a correctly signed reply without certificates even when certReq is set
+  no-eku             a reply whose token is signed (CAdES, with the certificate) by a certificate
+                     without the timeStamping extended key usage (the PKI's RSA signer)
 GET /stats answers "requests N\\ngranted N\\n" (POSTs received / time stamps granted).
 """
 
@@ -40,7 +42,7 @@ REPLY_TYPE = "application/timestamp-reply"
 MAX_QUERY = 64 * 1024
 DEFAULT_POLICY = "2.999.1.3.1"
 FAIL_MODES = ("none", "status-rejection", "garbage", "slow", "http500", "drop",
-              "wrong-content-type", "wrong-nonce", "wrong-imprint", "no-certs")
+              "wrong-content-type", "wrong-nonce", "wrong-imprint", "no-certs", "no-eku")
 
 
 def log(msg):
@@ -240,6 +242,40 @@ class Responder:
                 pass
             return data
 
+    def resign(self, data):
+        """no-eku: the same TSTInfo, signed again by a certificate without the timeStamping
+        EKU (openssl ts -reply refuses such a signer, so openssl cms -sign -cades does it)."""
+        kids = der_children(data)
+        if len(kids) < 2:
+            return data
+        with self.lock:
+            self.seq += 1
+            tok = os.path.join(self.state, "t%d.der" % self.seq)
+            tst = os.path.join(self.state, "i%d.der" % self.seq)
+            out = os.path.join(self.state, "o%d.der" % self.seq)
+            try:
+                with open(tok, "wb") as f:
+                    f.write(kids[1])
+                for cmd in ([self.args.openssl, "cms", "-verify", "-noverify", "-binary",
+                             "-inform", "DER", "-in", tok, "-out", tst],
+                            [self.args.openssl, "cms", "-sign", "-binary", "-nodetach", "-cades",
+                             "-nosmimecap", "-md", "sha256", "-econtent_type",
+                             "1.2.840.113549.1.9.16.1.4", "-signer", self.args.noeku_cert,
+                             "-inkey", self.args.noeku_key, "-outform", "DER", "-in", tst,
+                             "-out", out]):
+                    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       timeout=30)
+                    if p.returncode != 0:
+                        log("no-eku: %s failed: %s" % (cmd[1], p.stderr.decode(errors="replace")))
+                        return None
+                with open(out, "rb") as f:
+                    token = f.read()
+            finally:
+                for x in (tok, tst, out):
+                    if os.path.exists(x):
+                        os.unlink(x)
+        return der_tlv(0x30, kids[0] + token)
+
 
 def make_handler(resp):
     args = resp.args
@@ -331,6 +367,8 @@ def make_handler(resp):
                 except ValueError as e:
                     log("cannot rewrite query for %s: %s" % (mode, e))
             data = resp.reply(query)
+            if data is not None and mode == "no-eku":
+                data = resp.resign(data)
             if data is None:
                 self.send(500, b"openssl ts -reply failed\n")
                 return
@@ -394,6 +432,12 @@ def parse_args(argv):
         a.cert = a.cert or env.get("KH_PKI_TSA_CERT")
         a.key = a.key or env.get("KH_PKI_TSA_KEY")
         a.certs = a.certs or env.get("KH_PKI_CHAIN")
+        a.noeku_cert = env.get("KH_PKI_SIGNER_RSA_CERT")
+        a.noeku_key = env.get("KH_PKI_SIGNER_RSA_KEY")
+    else:
+        a.noeku_cert = a.noeku_key = None
+    if a.fail_mode == "no-eku" and not (a.noeku_cert and a.noeku_key):
+        ap.error("--fail-mode no-eku needs --pki-dir (its RSA signer signs the token)")
     for what in ("cert", "key", "certs"):
         v = getattr(a, what)
         if not v or not os.path.isfile(v):

@@ -184,6 +184,20 @@ code=$(kh_tsa_post "$D/q.tsq" "$D/f.tsr") || true
 kh_check "no-certs: no certificates despite certReq" test "$(certs_in "$D/f.tsr")" = 0
 kh_tsa_stop
 
+start_mode --fail-mode no-eku
+code=$(kh_tsa_post "$D/q.tsq" "$D/f.tsr") || true
+kh_check "no-eku: reply granted, nonce as asked" bash -c '[[ $1 == 200 && -n $2 && $2 == "$3" ]]' \
+	_ "$code" "$(nonce_of "$D/q.tsq")" "$(reply_field "$D/f.tsr" Nonce)"
+openssl ts -reply -in "$D/f.tsr" -token_out -out "$D/noeku.tok" 2>/dev/null || true
+openssl pkcs7 -inform DER -in "$D/noeku.tok" -print_certs 2>/dev/null >"$D/noeku.crt" || true
+kh_check "no-eku: token signature itself is intact" openssl cms -verify -noverify -binary \
+	-inform DER -in "$D/noeku.tok" -out /dev/null
+kh_check "no-eku: the token's certificate has no timeStamping EKU" bash -c \
+	'[[ -s $1 ]] && ! openssl x509 -in "$1" -noout -ext extendedKeyUsage 2>/dev/null | grep -q "Time Stamping"' _ "$D/noeku.crt"
+kh_check "no-eku: openssl ts -verify refuses it" bash -c \
+	'! openssl ts -verify -queryfile "$1" -in "$2" -CAfile "$3" >/dev/null 2>&1' _ "$D/q.tsq" "$D/f.tsr" "$KH_TSA_CHAIN"
+kh_tsa_stop
+
 start_mode --fail-mode http500 --fail-count 1
 c1=$(kh_tsa_post "$D/q.tsq" "$D/f.tsr") || true
 c2=$(kh_tsa_post "$D/q.tsq" "$D/f.tsr") || true
