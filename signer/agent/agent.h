@@ -212,4 +212,9 @@ int ag_server_run(ag_config_t *cfg);
 char *ag_b64_encode(const uint8_t *d, size_t len, size_t *out_len);
 kyso_err_t ag_b64_decode(const char *s, size_t len, kyso_buf_t *out);
 
+/* Makes libassuan start programs (pinentry) with posix_spawn() instead of
+ * fork() in this multi-threaded process (agent_spawn.c). Call once, before
+ * the worker thread starts. */
+void ag_spawn_hooks_install(void);
+
 #endif

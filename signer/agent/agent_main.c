@@ -252,6 +252,7 @@ int main(int argc, char **argv)
 	}
 	if (rc == KYSO_EXIT_OK) {
 		ag_config_load_files(&cfg);
+		ag_spawn_hooks_install();
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		rc = ag_server_run(&cfg);
 		curl_global_cleanup();

@@ -418,9 +418,16 @@ def c_slowloris():
     expect(time.time() - t1 < 45, "unfinished WebSocket message kept too long")
 
 
+def prompts():
+    """how many PIN prompts the fake pinentry has answered so far"""
+    with open(E["AG_PELOG"], encoding="utf-8", errors="replace") as f:
+        return sum(1 for ln in f if ln.strip() == "GETPIN")
+
+
 def c_concurrent():
     n = 20
     pdf = pdf_b64()
+    p0 = prompts()
     t0 = time.time()
 
     def one(i):
@@ -437,8 +444,12 @@ def c_concurrent():
         expect(cb == "cb%d" % i and json.loads(body)["code"] == 0, "request %d: %r" % (i, r[:100]))
     dt = time.time() - t0
     print("%d concurrent signatures on %d connections in %.1f s" % (n, n, dt))
-    expect(dt < 120, "too slow")
+    expect(dt < 120, "%d concurrent signatures took %.1f s (limit 120 s)" % (n, dt))
+    # every request went through its own prompt: none lost, none merged
+    expect(prompts() - p0 == n, "%d PIN prompts for %d signatures" % (prompts() - p0, n))
     # in order on one connection
+    p0 = prompts()
+    t0 = time.time()
     ws = WS(VNPT, "/plugin", ORIGIN, timeout=300)
     for i in range(n):
         ws.send(json.dumps({"functionID": 2, "funcCallback": "seq%d" % i, "args": [pdf, "{}"]}))
@@ -449,8 +460,11 @@ def c_concurrent():
         expect(json.loads(body)["code"] == 0, "seq %d: %r" % (i, r[:100]))
         got.append(cb)
     ws.close()
+    dt = time.time() - t0
     expect(got == ["seq%d" % i for i in range(n)], "answers out of order: %r" % got)
-    print("%d pipelined signatures answered in order" % n)
+    expect(prompts() - p0 == n, "%d PIN prompts for %d pipelined signatures" % (prompts() - p0, n))
+    expect(dt < 120, "%d pipelined signatures took %.1f s (limit 120 s)" % (n, dt))
+    print("%d pipelined signatures answered in order in %.1f s" % (n, dt))
 
 
 def c_busy():

@@ -8,17 +8,10 @@ set -u
 ag_setup
 ag_start agent --timeout 3
 
-checks="origin_refused rebinding bad_json huge slowloris"
-# 20 simultaneous signatures: each forks pinentry from the agent's worker
-# thread while the main thread is busy. Under clang 14's ASan runtime (no
-# allocator lock across fork) the forked child can deadlock before exec;
-# this hung two full CI runs. Known issue, left for the agent issue (#8):
-# spawn pinentry with posix_spawn. Run it with KYSO_AGENT_STRESS=1.
-if [[ ${KYSO_AGENT_STRESS:-0} == 1 ]]; then
-	checks+=" concurrent"
-else
-	echo "not run - concurrent (set KYSO_AGENT_STRESS=1; ASan fork deadlock, see test source)"
-fi
+# concurrent: 20 simultaneous signatures, then 20 pipelined on one socket. Each
+# starts pinentry from the agent's worker thread while the network thread is
+# busy (posix_spawn, agent_spawn.c: a fork()ed child could deadlock under ASan).
+checks="origin_refused rebinding bad_json huge slowloris concurrent"
 for c in $checks; do
 	kh_check "$c" ag_check "$c"
 done
