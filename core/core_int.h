@@ -9,4 +9,11 @@
 kyso_err_t kyso_core_read_stream(FILE *fp, const char *path, size_t max, uint8_t **out, size_t *len,
                                  kyso_error_t *err);
 
+/* Writes "[#xxxxxxxx]" for value into dst. */
+typedef void (*kyso_core_hash_fn)(const char *value, char dst[12]);
+
+/* Adds a personal value to the redaction list, hashed with hash in output
+ * (redact_personal.c passes kyso_redact_hash). */
+void kyso_core_redact_add_personal(const char *value, kyso_core_hash_fn hash);
+
 #endif

@@ -1,8 +1,10 @@
-/* Redaction of secrets and personal data in every log line and report. */
-#include "kyso_core.h"
+/* Redaction of secrets and personal data in every log line and report.
+ * Hashing of personal values lives in redact_personal.c, so a program that
+ * never registers personal data (the `kyso` dispatcher) does not link
+ * libcrypto. */
+#include "core_int.h"
 
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,7 @@ static size_t n_secrets;
 static char *personal[REDACT_MAX];
 static size_t n_personal;
 static bool personal_on = true;
+static kyso_core_hash_fn personal_hash;
 
 static void add_value(char **list, size_t *n, const char *value)
 {
@@ -32,8 +35,9 @@ void kyso_redact_secret(const char *secret)
 	add_value(secrets, &n_secrets, secret);
 }
 
-void kyso_redact_personal(const char *value)
+void kyso_core_redact_add_personal(const char *value, kyso_core_hash_fn hash)
 {
+	personal_hash = hash;
 	add_value(personal, &n_personal, value);
 }
 
@@ -52,23 +56,6 @@ void kyso_redact_reset(void)
 		free(personal[i]);
 	n_secrets = n_personal = 0;
 	personal_on = true;
-}
-
-void kyso_redact_hash(const char *value, char dst[12])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (EVP_Digest(value, strlen(value), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen < 4) {
-		memcpy(dst, "[#????????]", 12);
-		return;
-	}
-	dst[0] = '[';
-	dst[1] = '#';
-	kyso_hex_encode(md, 4, dst + 2);
-	for (int i = 2; i < 10; i++)
-		dst[i] = (char)tolower((unsigned char)dst[i]);
-	dst[10] = ']';
-	dst[11] = '\0';
 }
 
 /* Replaces every occurrence of needle in *s with repl. */
@@ -91,9 +78,9 @@ static char *apply_list(char *line, char **list, size_t n, bool hash)
 	for (size_t i = 0; i < n && line != NULL; i++) {
 		if (strstr(line, list[i]) == NULL)
 			continue;
-		char h[12];
-		if (hash)
-			kyso_redact_hash(list[i], h);
+		char h[12] = "[#????????]";
+		if (hash && personal_hash != NULL)
+			personal_hash(list[i], h);
 		kyso_buf_t out;
 		kyso_buf_init(&out);
 		bool ok = replace_all(&out, line, list[i], hash ? h : "****");
