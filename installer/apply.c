@@ -1,6 +1,7 @@
 /* Applying the plan: each change journaled first; on failure this run's
  * changes are undone (rollback). */
 #include "setup_int.h"
+#include "browser_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -128,7 +129,9 @@ static kyso_err_t do_agent_enable(journal_t *j, action_t *a, kyso_error_t *err)
 	return jfs_symlink(j, a->source, a->target, err);
 }
 
-static void agent_check(const plan_t *p, apply_result_t *r)
+/* The agent: does the program run (--version), and does it answer on each
+ * protocol with the local CA as trust anchor (agent_run.c)? */
+static void agent_check(const setup_opts_t *o, const plan_t *p, apply_result_t *r)
 {
 	kyso_buf_t out;
 	kyso_buf_init(&out);
@@ -136,46 +139,17 @@ static void agent_check(const plan_t *p, apply_result_t *r)
 	kyso_error_t e;
 	kyso_error_clear(&e);
 	const char *argv[] = {p->agent_path, "--version", NULL};
-	bool answers = kyso_spawn(argv, &out, 4096, 10000, &status, &e) == KYSO_OK && status == 0;
-	char *version = NULL;
-	if (answers && kyso_buf_append(&out, "", 1) == KYSO_OK) {
-		version = strdup((const char *)out.data);
-		if (version != NULL)
-			version[strcspn(version, "\r\n")] = '\0';
-	}
+	bool runs = kyso_spawn(argv, &out, 4096, 10000, &status, &e) == KYSO_OK && status == 0;
 	kyso_buf_free(&out);
-	json_t *protocols = json_array();
-	bool vnpt = true, vgca = true;
-	size_t i;
-	json_t *v;
-	json_array_foreach(p->vendor_ports, i, v)
-	{
-		if (json_integer_value(v) == 4433)
-			vnpt = false;
-		if (json_integer_value(v) == 8987)
-			vgca = false;
-	}
-	json_array_append_new(protocols,
-	                      json_pack("{s:s, s:s, s:b, s:s?}", "name", "vnpt-ca-plugin", "url",
-	                                "wss://localhost:4433/plugin", "enabled", vnpt, "note",
-	                                vnpt ? NULL
-	                                     : "port 4433 is in use (the vendor's plugin?): "
-	                                       "kyso-agent leaves this protocol off"));
-	json_array_append_new(protocols,
-	                      json_pack("{s:s, s:s, s:b, s:s?}", "name", "vgca-sign-service", "url",
-	                                "wss://127.0.0.1:8987/", "enabled", vgca, "note",
-	                                vgca ? NULL
-	                                     : "port 8987 is in use (the vendor's service?): "
-	                                       "kyso-agent leaves this protocol off"));
-	json_array_append_new(protocols, json_pack("{s:s, s:s, s:b}", "name", "kyso-api", "url",
-	                                           "https://localhost:4453/v1/", "enabled", 1));
-	r->agent = json_pack("{s:s, s:s, s:b, s:s?, s:o, s:s}", "unit", p->unit_file, "program",
-	                     p->agent_path, "answers_version", answers, "version", version,
-	                     "protocols", protocols, "note",
-	                     "the unit is installed and enabled (the agent starts at the next "
-	                     "login); setup checks that the program runs (--version), not yet "
-	                     "its HTTPS/WSS answer");
-	free(version);
+	bool ok = false;
+	r->agent = agent_check_answers(o, p, &ok);
+	if (r->agent != NULL)
+		json_object_set_new(r->agent, "answers_version", json_boolean(runs));
+	r->agent_ok = ok;
+	if (!ok && r->problems != NULL)
+		json_array_append_new(r->problems,
+		                      json_string(_("kyso-agent does not answer on every protocol "
+		                                    "(see \"agent\" in the report)")));
 }
 
 static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
@@ -231,11 +205,54 @@ static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, acti
 	case ACT_AGENT_ENABLE:
 		rc = do_agent_enable(j, a, err);
 		break;
+	case ACT_BROWSER_POLICY:
+	case ACT_BROWSER_CA:
+		rc = apply_browser(o, p, j, a, err);
+		break;
+	case ACT_AGENT_CA:
+		rc = local_ca_create(o, p, j, err);
+		break;
+	case ACT_CA_SYSTEM:
+		rc = p->ca_pem != NULL ? ca_system_install(o, j, a->target, p->ca_pem, err)
+		                       : kyso_error_set(err, KYSO_ERR_INTERNAL, "no local CA");
+		break;
+	case ACT_CA_NSS:
+		rc = p->ca_pem != NULL ? nss_cert_add(j, a->target, LOCAL_CA_NAME, p->ca_pem, err)
+		                       : kyso_error_set(err, KYSO_ERR_INTERNAL, "no local CA");
+		break;
+	case ACT_AGENT_START:
+		rc = agent_start(o, p, j, p->agent_running, err);
+		break;
+	case ACT_VENDOR_PLUGIN:
+		rc = vendor_plugin_install(o, j, a, err);
+		break;
 	case ACT_SELFTEST:
 	case ACT_REPORT:
 		break; /* done by the caller after the changes */
 	}
 	return rc;
+}
+
+/* The module is still not there after the packages: a vendor file nobody
+ * provided. Say which and where; everything else is still installed. */
+static void module_missing(plan_t *p, action_t *a)
+{
+	const json_t *drv = kyso_token_type_driver(p->type, "linux");
+	const char *notes = json_string_value(json_object_get(drv, "notes"));
+	const char *base = strrchr(p->module, '/') != NULL ? strrchr(p->module, '/') + 1 : p->module;
+	a->status = AST_MISSING;
+	act_set_detail(a,
+	               _("the PKCS#11 module %s is not on this machine: it goes to %s and comes "
+	                 "with the vendor's driver package%s%s%s. Install that package (or put "
+	                 "it in an install bundle listed in the catalog with its SHA-256), "
+	                 "then run kyso setup --repair"),
+	               base, p->module, notes != NULL ? " (" : "", notes != NULL ? notes : "",
+	               notes != NULL ? ")" : "");
+	json_array_append_new(p->missing,
+	                      json_pack("{s:s, s:s, s:s}", "file", base, "where", p->module, "why",
+	                                a->detail));
+	free(p->module);
+	p->module = NULL;
 }
 
 kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_result_t *r,
@@ -255,16 +272,17 @@ kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_resu
 			a->status = AST_FAILED;
 			break;
 		}
+		if (a->status == AST_TODO && p->module == NULL &&
+		    (a->kind == ACT_P11KIT || a->kind == ACT_NSS || a->kind == ACT_SELFTEST)) {
+			a->status = AST_SKIPPED;
+			act_set_detail(a, "%s", _("no PKCS#11 module"));
+			continue;
+		}
 		if (a->status != AST_TODO || a->kind == ACT_SELFTEST || a->kind == ACT_REPORT)
 			continue;
 		if (a->kind == ACT_PROBE && access(p->module, F_OK) != 0 && errno == ENOENT) {
-			rc = kyso_error_set(
-			        err, KYSO_ERR_MODULE_LOAD,
-			        _("The PKCS#11 module %s is still missing after installing "
-			          "the packages"),
-			        p->module);
-			a->status = AST_FAILED;
-			break;
+			module_missing(p, a);
+			continue;
 		}
 		kyso_info("setup: %s %s", act_kind_id(a->kind), a->target != NULL ? a->target : "");
 		rc = apply_one(o, p, j, a, r, err);
@@ -276,6 +294,6 @@ kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_resu
 	if (rc == KYSO_OK && setup_interrupted)
 		rc = kyso_error_set(err, KYSO_ERR_PROBLEM, _("Interrupted"));
 	if (rc == KYSO_OK && !o->no_agent)
-		agent_check(p, r);
+		agent_check(o, p, r);
 	return rc;
 }

@@ -4,6 +4,7 @@
  * <dir>/journal.json: {"schema": 1, "entries": [{"run": "...", "op": ...}]}
  * <dir>/backup/N: previous content of files kyso replaced. */
 #include "setup_int.h"
+#include "browser_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -234,6 +235,8 @@ static void undo_one(const json_t *e, json_t *problems)
 	} else if (strcmp(op, "nss-module") == 0) {
 		if (nss_module_delete(sget(e, "db"), sget(e, "name"), &err) != KYSO_OK)
 			problem(problems, "%s", kyso_error_message(&err));
+	} else if (browser_undo_one(e, problems)) {
+		/* a browser step's entry (nss-cert) */
 	} else {
 		problem(problems, _("Unknown journal entry \"%s\" left as it is"), op);
 	}
@@ -249,17 +252,25 @@ kyso_err_t journal_undo(journal_t *j, bool this_run_only, json_t *problems, kyso
 		json_decref(deferred);
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	}
+	/* the oldest agent-start/agent-stop undone tells whether the agent ran
+	 * before: a stop means it did, and it is started again at the end */
+	const json_t *agent_first = NULL;
 	for (size_t i = json_array_size(entries); i-- > 0;) {
 		json_t *e = json_array_get(entries, i);
 		if (this_run_only && strcmp(sget(e, "run"), j->run) != 0) {
 			json_array_insert(keep, 0, e);
 			continue;
 		}
+		if (strncmp(sget(e, "op"), "agent-st", 8) == 0)
+			agent_first = e;
 		if (json_is_true(json_object_get(e, "journal")))
 			json_array_append(deferred, e);
 		else
 			undo_one(e, problems);
 	}
+	json_t *restart = agent_first != NULL && strcmp(sget(agent_first, "op"), "agent-stop") == 0
+	                          ? json_deep_copy(agent_first)
+	                          : NULL;
 	kyso_err_t rc = KYSO_OK;
 	/* entries of other runs remain: keep the journal (and its directories) */
 	bool others = false;
@@ -297,6 +308,9 @@ kyso_err_t journal_undo(journal_t *j, bool this_run_only, json_t *problems, kyso
 		json_object_set_new(j->doc, "entries", json_array());
 		j->on_disk = false;
 	}
+	if (restart != NULL)
+		agent_undo_stop(restart, problems);
+	json_decref(restart);
 	j->run_count = 0;
 	json_decref(keep);
 	json_decref(deferred);

@@ -2,6 +2,7 @@
  * its state now (to do, already in place, vendor file missing, ...).
  * Building the plan changes nothing. */
 #include "setup_int.h"
+#include "browser_int.h"
 
 #include <limits.h>
 #include <pwd.h>
@@ -115,6 +116,11 @@ void plan_free(plan_t *p)
 	free(p->agent_path);
 	json_decref(p->missing);
 	json_decref(p->vendor_ports);
+	free(p->agent_state);
+	free(p->ca_pem);
+	free(p->ca_system);
+	free(p->agent_pidfile);
+	free(p->agent_log);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -122,7 +128,8 @@ const char *act_kind_id(act_kind_t k)
 {
 	static const char *const ids[] = {"package",      "bundle-file", "bundle-deb", "probe",
 	                                  "p11-kit",      "nss",         "config",     "agent-unit",
-	                                  "agent-enable", "selftest",    "report"};
+	                                  "agent-enable", "selftest",    "report",
+	                                  "browser-policy", "browser-ca"};
 	return (size_t)k < sizeof(ids) / sizeof(ids[0]) ? ids[k] : "?";
 }
 
@@ -140,6 +147,7 @@ bool plan_has_work(const plan_t *p)
 		    p->acts[i].kind != ACT_SELFTEST && p->acts[i].kind != ACT_REPORT)
 			return true;
 	return false;
+}
 }
 
 static bool file_has(const char *path, const char *text)
@@ -390,7 +398,8 @@ static void plan_registration(const setup_opts_t *o, const kyso_token_type_t *ty
 
 	/* kyso config: module path for kyso sign and the agent, origins */
 	char *existing = read_text(p->config_file);
-	char *text = p->module != NULL ? config_text(o, p, existing) : NULL;
+	/* written without a module too: the agent reads its origins there */
+	char *text = config_text(o, p, existing);
 	if (text == NULL)
 		plan_add(p, ACT_CONFIG, AST_SKIPPED, p->config_file, NULL, NULL,
 		         _("no PKCS#11 module"));
@@ -414,11 +423,11 @@ static void vendor_ports(plan_t *p)
 	const json_t *agent = json_object_get(doc, "agent");
 	if (json_is_object(agent)) {
 		if (json_is_false(json_object_get(agent, "vnpt_plugin")))
-			json_array_append_new(p->vendor_ports, json_integer(4433));
+			json_array_append_new(p->vendor_ports, json_integer(p->vnpt_port));
 		if (json_is_false(json_object_get(agent, "vgca_sign_service")))
-			json_array_append_new(p->vendor_ports, json_integer(8987));
+			json_array_append_new(p->vendor_ports, json_integer(p->vgca_port));
 	} else {
-		static const int ports[] = {4433, 8987};
+		const int ports[] = {p->vnpt_port, p->vgca_port};
 		for (size_t i = 0; i < 2; i++)
 			if (port_in_use(ports[i]))
 				json_array_append_new(p->vendor_ports, json_integer(ports[i]));
@@ -427,8 +436,9 @@ static void vendor_ports(plan_t *p)
 	free(existing);
 }
 
-static bool vendor_port(const plan_t *p, int port)
+bool plan_proto_off(const plan_t *p, int proto)
 {
+	int port = proto == AGENT_PROTO_VNPT ? p->vnpt_port : p->vgca_port;
 	size_t i;
 	const json_t *v;
 	json_array_foreach(p->vendor_ports, i, v)
@@ -439,10 +449,160 @@ static bool vendor_port(const plan_t *p, int port)
 	return false;
 }
 
+static bool strv_add(char ***v, size_t *n, const char *s)
+{
+	char **more = realloc(*v, (*n + 2) * sizeof(**v));
+	if (more == NULL)
+		return false;
+	*v = more;
+	more[*n] = strdup(s);
+	more[*n + 1] = NULL;
+	return more[(*n)++] != NULL;
+}
+
+char **plan_agent_argv(const plan_t *p)
+{
+	char **v = NULL;
+	size_t n = 0;
+	char num[16];
+	bool ok = strv_add(&v, &n, p->agent_path);
+	if (ok && p->kyso_port != 4453) {
+		snprintf(num, sizeof(num), "%d", p->kyso_port);
+		ok = strv_add(&v, &n, "--kyso-port") && strv_add(&v, &n, num);
+	}
+	if (ok && plan_proto_off(p, AGENT_PROTO_VNPT)) {
+		ok = strv_add(&v, &n, "--vnpt-ports") && strv_add(&v, &n, "");
+	} else if (ok && p->vnpt_port != 4433) {
+		snprintf(num, sizeof(num), "%d", p->vnpt_port);
+		ok = strv_add(&v, &n, "--vnpt-ports") && strv_add(&v, &n, num);
+	}
+	if (ok && (plan_proto_off(p, AGENT_PROTO_VGCA) || p->vgca_port != 8987)) {
+		snprintf(num, sizeof(num), "%d", plan_proto_off(p, AGENT_PROTO_VGCA) ? 0 : p->vgca_port);
+		ok = strv_add(&v, &n, "--vgca-port") && strv_add(&v, &n, num);
+	}
+	if (!ok) {
+		kyso_strv_free(v);
+		return NULL;
+	}
+	return v;
+}
+
 char *plan_agent_unit(const plan_t *p)
 {
-	return agent_unit_text(p->agent_path, p->config_file, vendor_port(p, 4433),
-	                       vendor_port(p, 8987));
+	char **argv = plan_agent_argv(p);
+	if (argv == NULL)
+		return NULL;
+	/* ExecStart: the arguments, "" for an empty one */
+	size_t len = 1;
+	for (size_t i = 0; argv[i] != NULL; i++)
+		len += strlen(argv[i]) + 3;
+	char *cmd = malloc(len);
+	if (cmd != NULL) {
+		cmd[0] = '\0';
+		for (size_t i = 0; argv[i] != NULL; i++) {
+			if (i > 0)
+				strcat(cmd, " ");
+			strcat(cmd, argv[i][0] != '\0' ? argv[i] : "\"\"");
+		}
+	}
+	kyso_strv_free(argv);
+	char *unit = cmd != NULL ? agent_unit_text(cmd, p->config_file) : NULL;
+	free(cmd);
+	return unit;
+}
+
+/* Start now: the agent setup started before keeps running unless its unit
+ * or configuration changes (then it is restarted to read them). */
+static void plan_agent_start(const setup_opts_t *o, plan_t *p)
+{
+	p->agent_running = agent_is_running(o, p);
+	bool changed = false;
+	for (size_t i = 0; i < p->nacts; i++) {
+		const action_t *a = &p->acts[i];
+		if (a->status == AST_TODO &&
+		    (a->kind == ACT_CONFIG || a->kind == ACT_AGENT_UNIT || a->kind == ACT_AGENT_CA))
+			changed = true;
+	}
+	const char *target = p->agent_systemd ? "kyso-agent.service (systemctl --user)"
+	                                      : p->agent_pidfile;
+	action_t *a = plan_add(p, ACT_AGENT_START,
+	                       p->agent_running && !changed ? AST_IN_PLACE : AST_TODO, target,
+	                       NULL, NULL, NULL);
+	if (a == NULL)
+		return;
+	if (p->agent_running && changed)
+		act_set_detail(a, "%s", _("restart: its settings change"));
+	else if (!p->agent_systemd && a->status == AST_TODO)
+		act_set_detail(a, "%s",
+		               o->root[0] != '\0'
+		                       ? _("staging root: started in the background as the unit "
+		                           "would run it (PID in this file)")
+		                       : _("no systemd user manager: started in the background as "
+		                           "the unit would run it; systemd starts it at the next "
+		                           "login"));
+}
+
+/* The agent's local CA and where browsers look for trust anchors. */
+static void plan_trust(const setup_opts_t *o, plan_t *p)
+{
+	if (o->no_agent)
+		return;
+	char ca_file[PATH_MAX];
+	snprintf(ca_file, sizeof(ca_file), "%s/ca.pem", p->agent_state);
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	p->ca_pem = local_ca_read(p->agent_state, &e);
+	bool bad = p->ca_pem == NULL && access(ca_file, F_OK) == 0;
+	action_t *a = plan_add(p, ACT_AGENT_CA, p->ca_pem != NULL ? AST_IN_PLACE : AST_TODO,
+	                       ca_file, NULL, NULL, NULL);
+	if (a != NULL && bad) {
+		a->status = AST_SKIPPED;
+		a->problem = true;
+		act_set_detail(a, "%s", kyso_error_message(&e));
+	}
+	const char *why_not = bad ? _("the local CA is not acceptable (above)") : NULL;
+	/* system store */
+	if (o->user) {
+		plan_add(p, ACT_CA_SYSTEM, AST_SKIPPED, NULL, NULL, NULL,
+		         _("--user: the system trust store needs root; the browsers' NSS "
+		           "databases have the CA"));
+	} else if (why_not != NULL) {
+		plan_add(p, ACT_CA_SYSTEM, AST_SKIPPED, p->ca_system, NULL, NULL, why_not);
+	} else {
+		char *cur = read_text(p->ca_system);
+		action_t *s = plan_add(p, ACT_CA_SYSTEM,
+		                       pem_same_cert(cur, p->ca_pem) ? AST_IN_PLACE : AST_TODO,
+		                       p->ca_system, NULL, NULL, NULL);
+		if (s != NULL && s->status == AST_TODO && o->root[0] != '\0' &&
+		    getenv("KYSO_APT") == NULL)
+			act_set_detail(s, "%s",
+			               _("staging root without KYSO_APT: the file is written, "
+			                 "update-ca-certificates is not run"));
+		free(cur);
+	}
+	/* the browsers' NSS databases (Chromium's, Firefox profiles): not the system one */
+	char **dbs = kyso_nss_dbs_find(NULL, setup_home(o));
+	size_t n = 0;
+	for (size_t i = 0; dbs != NULL && dbs[i] != NULL; i++) {
+		if (strncmp(dbs[i], setup_home(o), strlen(setup_home(o))) != 0)
+			continue;
+		n++;
+		if (why_not != NULL) {
+			plan_add(p, ACT_CA_NSS, AST_SKIPPED, dbs[i], NULL, NULL, why_not);
+			continue;
+		}
+		char *pem = NULL;
+		char *trust = nss_cert_trust(dbs[i], LOCAL_CA_NAME, &pem);
+		bool ok = trust != NULL && strcmp(trust, "C,,") == 0 && pem_same_cert(pem, p->ca_pem);
+		plan_add(p, ACT_CA_NSS, ok ? AST_IN_PLACE : AST_TODO, dbs[i], NULL, NULL, NULL);
+		free(trust);
+		free(pem);
+	}
+	if (n == 0)
+		plan_add(p, ACT_CA_NSS, AST_SKIPPED, NULL, NULL, NULL,
+		         _("no browser NSS database (Chromium ~/.pki/nssdb, Firefox profile) "
+		           "found: start the browser once, then run kyso setup --repair"));
+	kyso_strv_free(dbs);
 }
 
 static void plan_agent(const setup_opts_t *o, plan_t *p)
@@ -473,6 +633,7 @@ static void plan_agent(const setup_opts_t *o, plan_t *p)
 	         p->unit_file, NULL, NULL);
 	free(link);
 	free(dir);
+	plan_agent_start(o, p);
 }
 
 static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
@@ -496,9 +657,36 @@ static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err
 	p->agent_path = strdup(realpath(agent, real) != NULL ? real : agent);
 	p->missing = json_array();
 	p->vendor_ports = json_array();
+	p->agent_state = agent_state_dir(o);
+	p->ca_system = o->user ? NULL
+	                       : setup_path(o, "/usr/local/share/ca-certificates/" LOCAL_CA_NAME
+	                                       ".crt");
+	if (asprintf(&p->agent_pidfile, "%s/agent.pid", p->journal_dir) < 0)
+		p->agent_pidfile = NULL;
+	if (asprintf(&p->agent_log, "%s/agent.log", p->journal_dir) < 0)
+		p->agent_log = NULL;
 	if (p->journal_dir == NULL || p->config_file == NULL || p->unit_file == NULL ||
-	    p->report_dir == NULL || p->agent_path == NULL || p->missing == NULL)
+	    p->report_dir == NULL || p->agent_path == NULL || p->missing == NULL ||
+	    p->agent_state == NULL || p->agent_pidfile == NULL || p->agent_log == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	/* KYSO_AGENT_PORTS="KYSO,VNPT,VGCA" (tests, a machine where they are taken) */
+	p->kyso_port = 4453;
+	p->vnpt_port = 4433;
+	p->vgca_port = 8987;
+	const char *ports = getenv("KYSO_AGENT_PORTS");
+	if (ports != NULL && ports[0] != '\0') {
+		int k = 0, v = 0, g = 0;
+		if (sscanf(ports, "%d,%d,%d", &k, &v, &g) != 3 || k <= 0 || k > 65535 || v <= 0 ||
+		    v > 65535 || g <= 0 || g > 65535)
+			return kyso_error_set(err, KYSO_ERR_USAGE,
+			                      _("KYSO_AGENT_PORTS must be KYSO,VNPT,VGCA port numbers, "
+			                        "not \"%s\""),
+			                      ports);
+		p->kyso_port = k;
+		p->vnpt_port = v;
+		p->vgca_port = g;
+	}
+	p->agent_systemd = !o->no_agent && agent_systemd_available(o);
 	return KYSO_OK;
 }
 
@@ -528,8 +716,13 @@ kyso_err_t plan_build(const setup_opts_t *o, const kyso_token_type_t *type,
 		                 ? _("no PKCS#11 module: the vendor file is missing")
 		                 : _("the catalog names no PKCS#11 module for Linux"));
 	vendor_ports(p);
+	plan_vendor_plugins(o, type, drv, p);
 	plan_registration(o, type, p);
+	plan_trust(o, p);
 	plan_agent(o, p);
+	rc = plan_browser(o, p, err);
+	if (rc != KYSO_OK)
+		return rc;
 	if (o->no_selftest)
 		plan_add(p, ACT_SELFTEST, AST_SKIPPED, NULL, NULL, NULL, _("--no-selftest"));
 	else if (p->module == NULL)
@@ -612,6 +805,10 @@ static const char *kind_text(act_kind_t k)
 		return _("sign the sample PDF (self-test)");
 	case ACT_REPORT:
 		return _("write the install report");
+	case ACT_BROWSER_POLICY:
+		return _("pre-approve the web system in the browser policy");
+	case ACT_BROWSER_CA:
+		return _("trust kyso-agent's local CA in the browser");
 	}
 	return "?";
 }

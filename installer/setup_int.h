@@ -93,6 +93,8 @@ typedef enum {
 	ACT_AGENT_ENABLE, /* enable symlink */
 	ACT_SELFTEST,     /* sign the sample PDF */
 	ACT_REPORT,       /* install-report.json */
+	ACT_BROWSER_POLICY, /* Local Network Access policy file (browser_int.h) */
+	ACT_BROWSER_CA,     /* agent's local CA in a browser NSS database */
 } act_kind_t;
 
 typedef enum {
@@ -112,7 +114,13 @@ typedef struct {
 	char *source; /* bundle file */
 	char *sha256; /* expected SHA-256 of source */
 	char *detail; /* human detail / reason (translated) */
+	bool problem; /* a problem the exit code reports (1) although nothing failed */
+	int proto;    /* ACT_VENDOR_PLUGIN: AGENT_PROTO_* the plugin replaces, or 0 */
 } action_t;
+
+/* kyso-agent protocols (bit values). */
+#define AGENT_PROTO_VNPT 1
+#define AGENT_PROTO_VGCA 2
 
 typedef struct {
 	const kyso_token_type_t *type; /* chosen token type */
@@ -128,6 +136,14 @@ typedef struct {
 	char *unit_file;
 	char *agent_path;
 	json_t *vendor_ports; /* ports found busy: [4433, 8987] */
+	int kyso_port, vnpt_port, vgca_port; /* agent ports (KYSO_AGENT_PORTS) */
+	char *agent_state;   /* the agent's state directory (local CA) */
+	char *ca_pem;        /* the local CA certificate (PEM) once known */
+	char *ca_system;     /* system store file (root-prefixed) or NULL (--user) */
+	char *agent_pidfile; /* detached agent (no user systemd): its PID */
+	char *agent_log;     /* ... and its output */
+	bool agent_systemd;  /* start through systemctl --user */
+	bool agent_running;  /* running before this run */
 } plan_t;
 
 kyso_err_t plan_build(const setup_opts_t *o, const kyso_token_type_t *type,
@@ -155,6 +171,7 @@ typedef struct {
 	unsigned token_flags;
 	json_t *selftest;     /* {status, file, ...} */
 	json_t *agent;        /* {unit, enabled, answers, protocols} */
+	bool agent_ok;        /* the agent answered on every protocol */
 	json_t *nss;          /* [db...] */
 	json_t *problems;     /* strings */
 	kyso_err_t token_err; /* self-test failure (token errors), KYSO_OK otherwise */
@@ -179,13 +196,78 @@ char *nss_module_name(const kyso_token_type_t *t);
 
 /* config.json content with the module and origins merged in (malloc'ed). */
 char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing);
-/* systemd user unit text (malloc'ed). */
-char *agent_unit_text(const char *agent_path, const char *config_file, bool vnpt_off,
-                      bool vgca_off);
+/* systemd user unit text (malloc'ed); exec_start: the command line. */
+char *agent_unit_text(const char *exec_start, const char *config_file);
 /* The unit text for this plan (vendor ports taken into account). */
 char *plan_agent_unit(const plan_t *p);
 /* Is something listening on 127.0.0.1:port? */
 bool port_in_use(int port);
+/* The agent's command line for this plan (as ExecStart runs it), NULL-terminated;
+ * free with kyso_strv_free. */
+char **plan_agent_argv(const plan_t *p);
+/* Is the vendor's own service (or plugin) in charge of that protocol? */
+bool plan_proto_off(const plan_t *p, int proto);
+
+/* ---- the agent's local CA and its trust (agent_ca.c) ----------------------------- */
+
+#define LOCAL_CA_NAME "kyso-local-ca"
+/* The agent's state directory of the user setup registers for. */
+char *agent_state_dir(const setup_opts_t *o);
+/* Reads <state>/ca.pem and checks it is a CA name-constrained to localhost,
+ * 127.0.0.1 and ::1 (NULL + err when missing or not acceptable). */
+char *local_ca_read(const char *state_dir, kyso_error_t *err);
+/* Creates the CA (journaled: the directories, or the files it adds). */
+kyso_err_t local_ca_create(const setup_opts_t *o, plan_t *p, journal_t *j, kyso_error_t *err);
+/* Trust flags of nickname in db ("C,,") or NULL; *pem gets its certificate. */
+char *nss_cert_trust(const char *db, const char *name, char **pem);
+kyso_err_t nss_cert_add(journal_t *j, const char *db, const char *name, const char *pem,
+                        kyso_error_t *err);
+/* Undo of nss_cert_add: removes name, puts back the previous certificate. */
+kyso_err_t nss_cert_undo(const char *db, const char *name, const char *prev_pem,
+                         const char *prev_trust, kyso_error_t *err);
+/* System trust store: the file plus update-ca-certificates (journaled). */
+kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *file,
+                             const char *pem, kyso_error_t *err);
+/* Runs update-ca-certificates for root ("" = the real system). */
+kyso_err_t ca_update(const char *root, kyso_error_t *err);
+/* Are PEM certificates a and b the same certificate? */
+bool pem_same_cert(const char *a, const char *b);
+/* Makes path (and what is below it) the sudo caller's (sudo on the real system). */
+void chown_to_caller(const setup_opts_t *o, const char *path);
+/* ... and each directory from the home directory down to path owned by root. */
+void chown_path_to_caller(const setup_opts_t *o, const char *path);
+/* Removes a directory tree setup created (no symlink is followed). */
+kyso_err_t remove_tree(const char *path, kyso_error_t *err);
+
+/* ---- starting the agent and checking its answers (agent_run.c) --------------------- */
+
+/* Is a user systemd manager reachable for the user setup registers for? */
+bool agent_systemd_available(const setup_opts_t *o);
+/* Is the agent setup started (pidfile or unit) running? */
+bool agent_is_running(const setup_opts_t *o, const plan_t *p);
+kyso_err_t agent_start(const setup_opts_t *o, plan_t *p, journal_t *j, bool restart,
+                       kyso_error_t *err);
+/* Journal undo: stops the agent a journal entry started. */
+void agent_undo_start(const json_t *entry, json_t *problems);
+/* Journal undo of a stop (restart): starts it again as it ran before. */
+void agent_undo_stop(const json_t *entry, json_t *problems);
+/* Checks the agent answers on each protocol, the local CA as trust anchor;
+ * returns the report's "agent" object. */
+json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok);
+/* Single checks (agent_check.c); return true on a good answer, msg tells what. */
+bool check_kyso_status(int port, const char *cafile, char *version, size_t vcap, char *msg,
+                       size_t cap);
+bool check_ws(int port, const char *host, const char *path, const char *origin, const char *frame,
+              const char *cafile, char *reply, size_t rcap, char *msg, size_t cap);
+bool check_https_any(int port, const char *host, const char *cafile, char *msg, size_t cap);
+
+/* ---- vendor plugin (vendor_plugin.c) ------------------------------------------------ */
+
+/* Plans the bundle's kind "plugin" entries (installed with --vendor-plugin). */
+void plan_vendor_plugins(const setup_opts_t *o, const kyso_token_type_t *type, const json_t *drv,
+                         plan_t *p);
+kyso_err_t vendor_plugin_install(const setup_opts_t *o, journal_t *j, action_t *a,
+                                 kyso_error_t *err);
 
 /* Self-test (selftest.c). */
 kyso_err_t selftest_run(const setup_opts_t *o, const plan_t *p, journal_t *j,

@@ -61,14 +61,21 @@ st_manifest() {
 	local d
 	for d in "$ROOT" "$HOME"; do
 		(cd "$d" && find . -printf '%p %y %m %l\n' | sort)
-		(cd "$d" && find . -type f -print0 | sort -z |
+		# NSS's SQLite files change bytes on any write (a certificate
+		# added then removed): their content is compared as listings below
+		(cd "$d" && find . -type f ! -name cert9.db ! -name key4.db -print0 | sort -z |
 			xargs -0 -r sha256sum)
 	done
 	st_nss_list
 }
 
-# st_nss_list: the modules of the NSS databases.
+# st_nss_list: the modules and certificates of the NSS databases.
 st_nss_list() {
+	local db
+	while IFS= read -r db; do
+		echo "certificates of ${db#"$HOME"}:"
+		certutil -L -d "sql:$(dirname "$db")" 2>&1 | tail -n +5 || true
+	done < <(find "$HOME" "$ROOT" -name cert9.db 2>/dev/null | sort)
 	modutil -dbdir "sql:$HOME/.pki/nssdb" -list 2>&1 | grep -E '^ *[0-9]+\. ' || true
 	modutil -dbdir "sql:$HOME/.mozilla/firefox/k1y2s3o4.default-release" -list 2>&1 |
 		grep -E '^ *[0-9]+\. ' || true

@@ -1,0 +1,58 @@
+/* Private declarations of the browser steps of `kyso setup`: Local Network
+ * Access policies that pre-approve the web-system origins, and the agent's
+ * local CA trusted in the user's NSS databases (docs/browsers.md). */
+#ifndef KYSO_BROWSER_INT_H
+#define KYSO_BROWSER_INT_H
+
+#include "setup_int.h"
+
+/* Policy names written, newest first (Chrome/Edge >= 146, then >= 139). */
+#define BROWSER_POLICY_LOOPBACK "LoopbackNetworkAllowedForUrls"
+#define BROWSER_POLICY_LNA      "LocalNetworkAccessAllowedForUrls"
+/* File name in each managed-policy directory. */
+#define BROWSER_POLICY_FILE "kyso-local-network.json"
+/* NSS nickname of the agent's local CA. */
+#define BROWSER_CA_NICK "kyso local CA"
+
+typedef struct {
+	const char *browser; /* "chrome", "chromium", "edge" */
+	const char *linux_dir; /* managed policy directory (JSON files) */
+	const char *windows_key; /* HKLM key holding the policy lists */
+} browser_policy_place_t;
+
+/* Where Chromium-based browsers read machine policies. */
+const browser_policy_place_t *browser_policy_places(size_t *n);
+
+/* Checks a web origin (scheme://host[:port], http or https, no path, no
+ * wildcard) and writes its normal form (lower case, default port dropped)
+ * to norm. */
+bool browser_origin_normalize(const char *origin, char *norm, size_t cap);
+
+/* The origins to pre-approve: the ones already in config.json plus
+ * --origin, normalised, no duplicates. A bad --origin (wildcard, path) is
+ * a usage error; a bad origin found in config.json is left out and named in
+ * *skipped (array of strings, may be NULL). */
+json_t *browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *skipped,
+                               kyso_error_t *err);
+
+/* The managed-policy JSON for the origins (malloc'ed). */
+char *browser_policy_text(const json_t *origins);
+
+/* Plan items (policies, CA trust); called by plan_build after the agent. */
+kyso_err_t plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err);
+/* Runs one browser plan item. */
+kyso_err_t apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+                         kyso_error_t *err);
+/* Undoes a journal entry of the browser steps; false when the entry is not
+ * one of them. */
+bool browser_undo_one(const json_t *e, json_t *problems);
+
+/* CA trust (step_browser_ca.c). */
+void plan_browser_ca(const setup_opts_t *o, plan_t *p);
+kyso_err_t apply_browser_ca(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+                            kyso_error_t *err);
+kyso_err_t browser_ca_delete(const char *db, const char *nick, kyso_error_t *err);
+/* The agent's state directory of the user setup works for. */
+char *browser_agent_state_dir(const setup_opts_t *o);
+
+#endif

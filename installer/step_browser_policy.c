@@ -1,0 +1,108 @@
+/* `kyso setup` step: managed policy files that pre-approve the web-system
+ * origins for loopback access (Local Network Access) in Chrome, Chromium
+ * and Edge on Linux, so the page reaches kyso-agent without a permission
+ * prompt. Written through the journal (uninstall removes them). */
+#include "browser_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool same_text(const char *path, const char *text)
+{
+	char *cur = read_text(path);
+	bool same = cur != NULL && strcmp(cur, text) == 0;
+	free(cur);
+	return same;
+}
+
+static void plan_policies(const setup_opts_t *o, plan_t *p, const json_t *origins,
+                          const json_t *skipped)
+{
+	size_t n;
+	const browser_policy_place_t *pl = browser_policy_places(&n);
+	char *text = json_array_size(origins) > 0 ? browser_policy_text(origins) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		char rel[256];
+		snprintf(rel, sizeof(rel), "%s/%s", pl[i].linux_dir, BROWSER_POLICY_FILE);
+		char *path = setup_path(o, rel);
+		action_t *a;
+		if (o->user)
+			a = plan_add(p, ACT_BROWSER_POLICY, AST_SKIPPED, path, NULL, NULL,
+			             _("browser policies are machine-wide: run kyso setup "
+			               "without --user to pre-approve the web system"));
+		else if (json_array_size(origins) == 0)
+			a = plan_add(p, ACT_BROWSER_POLICY, AST_SKIPPED, path, NULL, NULL,
+			             _("no web-system origin (--origin): nothing to pre-approve"));
+		else if (text == NULL)
+			a = NULL;
+		else
+			a = plan_add(p, ACT_BROWSER_POLICY,
+			             same_text(path, text) ? AST_IN_PLACE : AST_TODO, path, NULL,
+			             NULL, NULL);
+		if (a != NULL && a->status != AST_SKIPPED) {
+			char *list = json_dumps(origins, JSON_COMPACT);
+			if (json_array_size(skipped) > 0) {
+				char *bad = json_dumps(skipped, JSON_COMPACT);
+				act_set_detail(a, _("%s: %s (left out of config.json's origins: %s)"),
+				               pl[i].browser, list != NULL ? list : "",
+				               bad != NULL ? bad : "");
+				free(bad);
+			} else {
+				act_set_detail(a, "%s: %s", pl[i].browser, list != NULL ? list : "");
+			}
+			free(list);
+		}
+		free(path);
+	}
+	free(text);
+}
+
+kyso_err_t plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
+{
+	json_t *skipped = json_array();
+	json_t *origins = browser_policy_origins(o, p, skipped, err);
+	if (origins == NULL) {
+		json_decref(skipped);
+		return err->code;
+	}
+	plan_policies(o, p, origins, skipped);
+	json_decref(origins);
+	json_decref(skipped);
+	plan_browser_ca(o, p);
+	return KYSO_OK;
+}
+
+kyso_err_t apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+                         kyso_error_t *err)
+{
+	if (a->kind == ACT_BROWSER_CA)
+		return apply_browser_ca(o, p, j, a, err);
+	json_t *origins = browser_policy_origins(o, p, NULL, err);
+	if (origins == NULL)
+		return err->code;
+	char *text = browser_policy_text(origins);
+	json_decref(origins);
+	if (text == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	kyso_err_t rc = jfs_write(j, a->target, text, strlen(text), 0644, err);
+	free(text);
+	return rc;
+}
+
+bool browser_undo_one(const json_t *e, json_t *problems)
+{
+	const char *op = json_string_value(json_object_get(e, "op"));
+	if (op == NULL || strcmp(op, "nss-cert") != 0)
+		return false;
+	const char *db = json_string_value(json_object_get(e, "db"));
+	const char *nick = json_string_value(json_object_get(e, "name"));
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	if (db != NULL && nick != NULL && browser_ca_delete(db, nick, &err) != KYSO_OK) {
+		kyso_warn("%s", kyso_error_message(&err));
+		if (problems != NULL)
+			json_array_append_new(problems, json_string(kyso_error_message(&err)));
+	}
+	return true;
+}
