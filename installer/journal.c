@@ -4,7 +4,6 @@
  * <dir>/journal.json: {"schema": 1, "entries": [{"run": "...", "op": ...}]}
  * <dir>/backup/N: previous content of files kyso replaced. */
 #include "setup_int.h"
-#include "browser_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -235,8 +234,6 @@ static void undo_one(const json_t *e, json_t *problems)
 	} else if (strcmp(op, "nss-module") == 0) {
 		if (nss_module_delete(sget(e, "db"), sget(e, "name"), &err) != KYSO_OK)
 			problem(problems, "%s", kyso_error_message(&err));
-	} else if (browser_undo_one(e, problems)) {
-		/* a browser step's entry (nss-cert) */
 	} else {
 		problem(problems, _("Unknown journal entry \"%s\" left as it is"), op);
 	}
