@@ -1,6 +1,6 @@
-/* Private declarations of the browser steps of `kyso setup`: Local Network
- * Access policies that pre-approve the web-system origins, and the agent's
- * local CA trusted in the user's NSS databases (docs/browsers.md). */
+/* Private declarations of the browser step of `kyso setup`: Local Network
+ * Access policies that pre-approve the web-system origins (docs/browsers.md).
+ * The agent's local CA and its trust are agent_ca.c's. */
 #ifndef KYSO_BROWSER_INT_H
 #define KYSO_BROWSER_INT_H
 
@@ -11,8 +11,6 @@
 #define BROWSER_POLICY_LNA      "LocalNetworkAccessAllowedForUrls"
 /* File name in each managed-policy directory. */
 #define BROWSER_POLICY_FILE "kyso-local-network.json"
-/* NSS nickname of the agent's local CA. */
-#define BROWSER_CA_NICK "kyso local CA"
 
 typedef struct {
 	const char *browser; /* "chrome", "chromium", "edge" */
@@ -38,21 +36,10 @@ json_t *browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *s
 /* The managed-policy JSON for the origins (malloc'ed). */
 char *browser_policy_text(const json_t *origins);
 
-/* Plan items (policies, CA trust); called by plan_build after the agent. */
+/* Plan items (one policy file per browser); called by plan_build after the
+ * agent. */
 kyso_err_t plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err);
 /* Runs one browser plan item. */
 kyso_err_t apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
                          kyso_error_t *err);
-/* Undoes a journal entry of the browser steps; false when the entry is not
- * one of them. */
-bool browser_undo_one(const json_t *e, json_t *problems);
-
-/* CA trust (step_browser_ca.c). */
-void plan_browser_ca(const setup_opts_t *o, plan_t *p);
-kyso_err_t apply_browser_ca(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
-                            kyso_error_t *err);
-kyso_err_t browser_ca_delete(const char *db, const char *nick, kyso_error_t *err);
-/* The agent's state directory of the user setup works for. */
-char *browser_agent_state_dir(const setup_opts_t *o);
-
 #endif

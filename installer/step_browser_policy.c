@@ -69,15 +69,14 @@ kyso_err_t plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
 	plan_policies(o, p, origins, skipped);
 	json_decref(origins);
 	json_decref(skipped);
-	plan_browser_ca(o, p);
 	return KYSO_OK;
 }
 
 kyso_err_t apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
                          kyso_error_t *err)
 {
-	if (a->kind == ACT_BROWSER_CA)
-		return apply_browser_ca(o, p, j, a, err);
+	if (a->kind != ACT_BROWSER_POLICY)
+		return KYSO_OK; /* ACT_BROWSER_CA: never planned (agent_ca.c trusts the CA) */
 	json_t *origins = browser_policy_origins(o, p, NULL, err);
 	if (origins == NULL)
 		return err->code;
@@ -88,21 +87,4 @@ kyso_err_t apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_
 	kyso_err_t rc = jfs_write(j, a->target, text, strlen(text), 0644, err);
 	free(text);
 	return rc;
-}
-
-bool browser_undo_one(const json_t *e, json_t *problems)
-{
-	const char *op = json_string_value(json_object_get(e, "op"));
-	if (op == NULL || strcmp(op, "nss-cert") != 0)
-		return false;
-	const char *db = json_string_value(json_object_get(e, "db"));
-	const char *nick = json_string_value(json_object_get(e, "name"));
-	kyso_error_t err;
-	kyso_error_clear(&err);
-	if (db != NULL && nick != NULL && browser_ca_delete(db, nick, &err) != KYSO_OK) {
-		kyso_warn("%s", kyso_error_message(&err));
-		if (problems != NULL)
-			json_array_append_new(problems, json_string(kyso_error_message(&err)));
-	}
-	return true;
 }
