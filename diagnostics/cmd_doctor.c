@@ -48,7 +48,13 @@ static void usage(FILE *out)
 	fprintf(out, "  --ca FILE          %s\n", _("extra trusted root certificate(s)"));
 	fprintf(out, "  --tsa URL          %s\n",
 	        _("time-stamp server (also the clock reference)"));
-	fprintf(out, "  --agent-url URL    %s\n", _("where the signing agent should answer"));
+	fprintf(out, "  --agent-url URL    %s\n",
+	        _("check only this agent address: https://H:P/ (kyso API), wss://H:P/plugin "
+	          "(VNPT-CA Plugin), wss://H:P/Op (VGCA)"));
+	fprintf(out, "  --agent-ca FILE    %s\n",
+	        _("the agent's local CA (default: its state directory's ca.pem)"));
+	fprintf(out, "  --agent-origin URL %s\n",
+	        _("web origin to present to the agent (default: the first configured one)"));
 	fprintf(out, "  --no-usb           %s\n", _("do not look at USB devices"));
 	fprintf(out, "  --timeout SECS     %s\n", _("per network request (default 5)"));
 	fprintf(out, "\n%s\n",
@@ -98,7 +104,9 @@ static kyso_err_t parse_args(int argc, char **argv, doctor_args_t *a, kyso_error
 		         take(argc, argv, &i, "--catalog", &a->o.catalog) ||
 		         take(argc, argv, &i, "--module", &a->o.module) ||
 		         take(argc, argv, &i, "--token", &a->o.token_label) ||
-		         take(argc, argv, &i, "--tsa", &a->o.tsa_url))
+		         take(argc, argv, &i, "--tsa", &a->o.tsa_url) ||
+		         take(argc, argv, &i, "--agent-ca", &a->o.agent_ca) ||
+		         take(argc, argv, &i, "--agent-origin", &a->o.agent_origin))
 			continue;
 		else if (take(argc, argv, &i, "--ca", &v)) {
 			if (a->n_ca >= MAX_LIST)

@@ -31,7 +31,9 @@ typedef struct {
 	const char *token_label;     /* token to look at when a module has several */
 	const char *const *ca_files; /* extra trust anchors, NULL-terminated */
 	const char *tsa_url; /* TSA (also the clock reference); NULL = config, then default */
-	const char *const *agent_urls; /* agent endpoints to try; NULL = the usual ports */
+	const char *const *agent_urls; /* agent endpoints to try; NULL = the configured ones */
+	const char *agent_ca;          /* the agent's local CA; NULL = its state dir's ca.pem */
+	const char *agent_origin;      /* Origin for the agent; NULL = first configured */
 	const char *pin_env;           /* --sign: PIN from this environment variable */
 	bool offline;                  /* no network checks (clock, TSA, revocation) */
 	bool sign;                     /* one real test signature */

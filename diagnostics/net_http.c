@@ -95,6 +95,63 @@ int net_get(const char *url, int timeout_ms, size_t max, kyso_buf_t *body, long 
 	return rc;
 }
 
+net_status_t net_get_verified(const char *url, const char *cafile, int timeout_ms, size_t max,
+                              kyso_buf_t *body, long *code, char *msg, size_t msg_cap)
+{
+	CURL *h = curl_easy_init();
+	if (h == NULL) {
+		snprintf(msg, msg_cap, "curl_easy_init failed");
+		return NET_ERROR;
+	}
+	char errbuf[CURL_ERROR_SIZE] = "";
+	sink_t sink = {body, max};
+	hdrs_t hd = {0, ""};
+	if (cafile != NULL) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, cafile);
+		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &hd);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "kyso-doctor/" KYSO_VERSION_STRING);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	CURLcode rc = curl_easy_perform(h);
+	net_status_t st = NET_OK;
+	if (rc != CURLE_OK)
+		snprintf(msg, msg_cap, "%s", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+	switch (rc) {
+	case CURLE_OK:
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
+		break;
+	case CURLE_COULDNT_CONNECT:
+		st = NET_REFUSED;
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		st = NET_UNTRUSTED;
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+		st = NET_UNREACHABLE;
+		break;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+		st = NET_CLOSED;
+		break;
+	default:
+		st = NET_PROTOCOL;
+		break;
+	}
+	curl_easy_cleanup(h);
+	return st;
+}
+
 bool net_url_is_loopback(const char *url)
 {
 	CURLU *u = curl_url();
@@ -254,61 +311,4 @@ check_status_t check_tsa(doctor_t *d, check_t *c)
 		              _("The time-stamp server %s refused the request (status %d)."),
 		              d->tsa_url, t->ts_status);
 	return ck_set(c, ST_PASS, "", _("%s gave a time stamp in %.1f s."), d->tsa_url, t->seconds);
-}
-
-/* ---- agent ---------------------------------------------------------------- */
-
-static const char *const default_agent_urls[] = {
-        "https://localhost:4433/", /* VNPT-CA Plugin protocol */
-        "https://127.0.0.1:8987/", /* VGCA Sign Service protocol */
-        "https://localhost:4453/", /* kyso API (docs/agent.md) */
-        NULL,
-};
-
-/* Some answer (any HTTP status) over TLS means a program is there and talks. */
-static bool agent_answers(const char *url, int timeout_ms, char *msg, size_t cap)
-{
-	CURL *h = curl_easy_init();
-	if (h == NULL)
-		return false;
-	/* a local CA kyso setup created may not be trusted in this process:
-	 * the question is only whether something answers */
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	sink_t sink = {NULL, 0};
-	hdrs_t hd = {0, ""};
-	long code = 0;
-	int rc = perform(h, url, timeout_ms, &sink, &hd, &code, msg, cap);
-	curl_easy_cleanup(h);
-	return rc == 0;
-}
-
-check_status_t check_agent(doctor_t *d, check_t *c)
-{
-	const char *const *urls = d->o->agent_urls != NULL ? d->o->agent_urls : default_agent_urls;
-	json_t *tried = json_array();
-	char list[1024] = "";
-	const char *up = NULL;
-	char msg[256] = "";
-	int timeout = doctor_timeout_ms(d) < 2000 ? doctor_timeout_ms(d) : 2000;
-	for (size_t i = 0; urls[i] != NULL && up == NULL; i++) {
-		json_array_append_new(tried, json_string(urls[i]));
-		size_t n = strlen(list);
-		snprintf(list + n, sizeof(list) - n, "%s%s", n > 0 ? ", " : "", urls[i]);
-		if (agent_answers(urls[i], timeout, msg, sizeof(msg)))
-			up = urls[i];
-	}
-	ck_data(c, "tried", tried);
-	check_status_t st;
-	if (up != NULL)
-		st = ck_set(c, ST_PASS, "", _("A signing agent answers at %s."), up);
-	else
-		st = ck_set(c, ST_FAIL,
-		            _("Start it: `systemctl --user start kyso-agent` (installed by `kyso "
-		              "setup`; it also starts at the next login), or start the CA's "
-		              "signing plugin; then reload the web page."),
-		            _("No signing agent is running (tried %s): the web system cannot "
-		              "reach the token."),
-		            list);
-	return st;
 }

@@ -47,6 +47,29 @@ static const char *status_word(const char *st)
 	return _("Skipped");
 }
 
+/* Sub-results of a check (the agent's protocols), each with its own remedy. */
+static void parts_list(kyso_buf_t *b, const json_t *parts)
+{
+	size_t i;
+	const json_t *p;
+	kyso_buf_printf(b, "<ul class=\"parts\">");
+	json_array_foreach(parts, i, p)
+	{
+		const char *st = str(p, "status");
+		kyso_buf_printf(b, "<li class=\"%s\"><b>%s</b> ", st, status_word(st));
+		esc(b, str(p, "protocol"));
+		kyso_buf_printf(b, ": ");
+		esc(b, str(p, "detail"));
+		if (*str(p, "remedy") && (strcmp(st, "fail") == 0 || strcmp(st, "warn") == 0)) {
+			kyso_buf_printf(b, "<div class=\"r\">→ ");
+			esc(b, str(p, "remedy"));
+			kyso_buf_printf(b, "</div>");
+		}
+		kyso_buf_printf(b, "</li>");
+	}
+	kyso_buf_printf(b, "</ul>");
+}
+
 static void rows(kyso_buf_t *b, const json_t *checks, const char *want)
 {
 	size_t i;
@@ -63,7 +86,11 @@ static void rows(kyso_buf_t *b, const json_t *checks, const char *want)
 		kyso_buf_printf(b, "</div><div class=\"d\">");
 		esc(b, str(c, "detail"));
 		kyso_buf_printf(b, "</div>");
-		if (*str(c, "remedy") && strcmp(st, "pass") != 0 && strcmp(st, "skip") != 0) {
+		const json_t *parts = json_object_get(json_object_get(c, "data"), "protocols");
+		if (json_array_size(parts) > 0) {
+			parts_list(b, parts);
+		} else if (*str(c, "remedy") && strcmp(st, "pass") != 0 &&
+		           strcmp(st, "skip") != 0) {
 			kyso_buf_printf(b, "<div class=\"r\">→ ");
 			esc(b, str(c, "remedy"));
 			kyso_buf_printf(b, "</div>");
@@ -90,7 +117,9 @@ static const char css[] =
         "tr.fail td.st{color:#c62828}tr.warn td.st{color:#b26a00}tr.pass td.st{color:#2e7d32}"
         "tr.skip td.st{color:#8a91a0}tr.fail{background:#fdecea}tr.warn{background:#fff6e0}"
         ".t{font-weight:600}.d{margin-top:2px}.r{margin-top:6px;font-weight:600;color:#0d47a1}"
-        "tr.skip .d{color:#6b7280}";
+        "tr.skip .d{color:#6b7280}ul.parts{margin:6px 0 0;padding-left:18px}"
+        "ul.parts li{margin:3px 0}li.fail b{color:#c62828}li.warn b{color:#b26a00}"
+        "li.pass b{color:#2e7d32}li.skip b{color:#8a91a0}";
 
 char *kyso_doctor_html(const json_t *report)
 {

@@ -20,6 +20,21 @@ static const char *str(const json_t *o, const char *k)
 	return s != NULL ? s : "";
 }
 
+/* Sub-results of a check (the agent's protocols): a line each, its own remedy. */
+static void parts_text(FILE *out, const json_t *parts, bool colour)
+{
+	size_t i;
+	const json_t *p;
+	json_array_foreach(parts, i, p)
+	{
+		const char *st = str(p, "status");
+		fprintf(out, "       %s %s: %s\n", label_of(st, colour), str(p, "protocol"),
+		        str(p, "detail"));
+		if ((strcmp(st, "fail") == 0 || strcmp(st, "warn") == 0) && *str(p, "remedy"))
+			fprintf(out, "              → %s\n", str(p, "remedy"));
+	}
+}
+
 void kyso_doctor_write_text(FILE *out, const json_t *report, bool colour)
 {
 	fprintf(out, "%s\n\n", _("kyso doctor: checking the signing set-up"));
@@ -30,7 +45,11 @@ void kyso_doctor_write_text(FILE *out, const json_t *report, bool colour)
 		const char *st = str(c, "status");
 		fprintf(out, "%s %s: %s\n", label_of(st, colour), str(c, "title"),
 		        str(c, "detail"));
-		if ((strcmp(st, "fail") == 0 || strcmp(st, "warn") == 0) && *str(c, "remedy"))
+		const json_t *parts = json_object_get(json_object_get(c, "data"), "protocols");
+		if (json_array_size(parts) > 0)
+			parts_text(out, parts, colour);
+		else if ((strcmp(st, "fail") == 0 || strcmp(st, "warn") == 0) &&
+		         *str(c, "remedy"))
 			fprintf(out, "       → %s\n", str(c, "remedy"));
 	}
 	const json_t *s = json_object_get(report, "summary");

@@ -22,6 +22,7 @@ dr_env() {
 	dr_good_catalog
 	dr_register "$FAULTP11"
 	AGENT_PORT=$(kh_free_port)
+	DR_AGENT_ARGS=(--agent-url "https://127.0.0.1:$AGENT_PORT/")
 }
 
 # dr_catalog MODULES_JSON [PATHS_JSON]: the ePass2003 entry with this driver block.
@@ -72,12 +73,13 @@ dr_token() {
 	fi
 }
 
-# dr_run OUT [kyso doctor options]: JSON report in OUT, exit status in DR_RC.
+# dr_run OUT [kyso doctor options]: JSON report in OUT, exit status in DR_RC. The agent
+# options are DR_AGENT_ARGS (default: only the kyso API on a port where nothing listens).
 dr_run() {
 	local out=$1
 	shift
 	DR_RC=0
-	kyso doctor --json --ca "$KH_PKI_ROOT_CERT" --agent-url "https://127.0.0.1:$AGENT_PORT/" \
+	kyso doctor --json --ca "$KH_PKI_ROOT_CERT" "${DR_AGENT_ARGS[@]}" \
 		--timeout 3 "$@" >"$out" 2>"$out.err" || DR_RC=$?
 }
 
