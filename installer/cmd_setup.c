@@ -43,6 +43,9 @@ static void usage(FILE *out)
 	        _("where install-report.json and the signed sample go"));
 	fprintf(out, "  --no-selftest      %s\n", _("do not sign the sample PDF"));
 	fprintf(out, "  --no-agent         %s\n", _("do not register the signing agent"));
+	fprintf(out, "  --vendor-plugin    %s\n",
+	        _("install the vendor's web plugin from the bundle instead of "
+	          "kyso-agent's matching protocol"));
 	fprintf(out, "  --user             %s\n",
 	        _("register for this user only (p11-kit, config, agent)"));
 	fprintf(out, "  --root DIR         %s\n",
@@ -134,9 +137,6 @@ static int parse(int argc, char **argv, setup_opts_t *o)
 			i++;
 		}
 	}
-	if (o->vendor_plugin)
-		return usage_error(o->json, _("%s is not available in this version of kyso yet"),
-		                   "--vendor-plugin");
 	if (o->uninstall && (o->dry_run || o->repair))
 		return usage_error(o->json, _("%s cannot be combined with --dry-run or --repair"),
 		                   "--uninstall");
@@ -329,9 +329,27 @@ static kyso_err_t choose_token(const setup_opts_t *o, const kyso_catalog_t *cat,
 static bool plan_problem(const plan_t *p)
 {
 	for (size_t i = 0; i < p->nacts; i++)
-		if (p->acts[i].status == AST_MISSING || p->acts[i].status == AST_BAD_HASH)
+		if (p->acts[i].status == AST_MISSING || p->acts[i].status == AST_BAD_HASH ||
+		    p->acts[i].problem)
 			return true;
 	return false;
+}
+
+/* The agent does not answer: a clear warning with the remedy. */
+static void agent_warning(const json_t *agent)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(agent, "protocols"), i, v)
+	{
+		if (json_is_false(json_object_get(v, "answers")))
+			fprintf(stderr, _("Warning: kyso-agent does not answer at %s: %s\n"),
+			        json_string_value(json_object_get(v, "url")),
+			        json_string_value(json_object_get(v, "detail")));
+	}
+	const char *remedy = json_string_value(json_object_get(agent, "remedy"));
+	if (remedy != NULL)
+		fprintf(stderr, "  %s\n", remedy);
 }
 
 static action_t *find_act(plan_t *p, act_kind_t k)
@@ -430,6 +448,8 @@ static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_det
 	} else if (st != NULL) {
 		r->selftest = json_pack("{s:s, s:s?}", "status", "skipped", "why", st->detail);
 	}
+	if (!o->no_agent && r->agent != NULL && !r->agent_ok && code == KYSO_EXIT_OK)
+		code = KYSO_EXIT_PROBLEM;
 	action_t *ra = find_act(p, ACT_REPORT);
 	json_t *rep = report_build(o, p, det, r, code == 0 ? "ok" : "problem",
 	                           r->token_err != KYSO_OK ? &err : NULL);
@@ -457,6 +477,8 @@ static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_det
 		printf(_("\nInstall report: %s\n"), ra != NULL ? ra->target : "?");
 		if (r->token_err != KYSO_OK)
 			fprintf(stderr, "kyso setup: %s\n", kyso_error_message(&err));
+		if (r->agent != NULL && !r->agent_ok)
+			agent_warning(r->agent);
 		json_decref(rep);
 	}
 	return code;

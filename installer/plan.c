@@ -129,7 +129,9 @@ const char *act_kind_id(act_kind_t k)
 	static const char *const ids[] = {"package",      "bundle-file", "bundle-deb", "probe",
 	                                  "p11-kit",      "nss",         "config",     "agent-unit",
 	                                  "agent-enable", "selftest",    "report",
-	                                  "browser-policy", "browser-ca"};
+	                                  "browser-policy", "browser-ca",  "agent-ca",
+	                                  "ca-system",    "ca-nss",      "agent-start",
+	                                  "vendor-plugin"};
 	return (size_t)k < sizeof(ids) / sizeof(ids[0]) ? ids[k] : "?";
 }
 
@@ -147,7 +149,6 @@ bool plan_has_work(const plan_t *p)
 		    p->acts[i].kind != ACT_SELFTEST && p->acts[i].kind != ACT_REPORT)
 			return true;
 	return false;
-}
 }
 
 static bool file_has(const char *path, const char *text)
@@ -805,6 +806,16 @@ static const char *kind_text(act_kind_t k)
 		return _("sign the sample PDF (self-test)");
 	case ACT_REPORT:
 		return _("write the install report");
+	case ACT_AGENT_CA:
+		return _("create the agent's local CA");
+	case ACT_CA_SYSTEM:
+		return _("trust the local CA (system store)");
+	case ACT_CA_NSS:
+		return _("trust the local CA in NSS database");
+	case ACT_AGENT_START:
+		return _("start the agent now");
+	case ACT_VENDOR_PLUGIN:
+		return _("install the vendor's plugin");
 	case ACT_BROWSER_POLICY:
 		return _("pre-approve the web system in the browser policy");
 	case ACT_BROWSER_CA:

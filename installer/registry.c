@@ -111,7 +111,8 @@ char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 	if (doc == NULL)
 		return NULL;
 	json_object_set_new(doc, "schema", json_integer(1));
-	json_object_set_new(doc, "pkcs11_module", json_string(p->module));
+	if (p->module != NULL)
+		json_object_set_new(doc, "pkcs11_module", json_string(p->module));
 	json_object_set_new(doc, "token_type", json_string(kyso_token_type_id(p->type)));
 	/* origins: the ones already allowed plus --origin, no duplicates */
 	json_t *origins = json_object_get(doc, "origins");
@@ -132,14 +133,10 @@ char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 			json_array_append(origins, v);
 	}
 	json_t *agent = json_pack("{s:b, s:b}", "vnpt_plugin", 1, "vgca_sign_service", 1);
-	size_t pi;
-	json_array_foreach(p->vendor_ports, pi, v)
-	{
-		if (json_integer_value(v) == 4433)
-			json_object_set_new(agent, "vnpt_plugin", json_false());
-		if (json_integer_value(v) == 8987)
-			json_object_set_new(agent, "vgca_sign_service", json_false());
-	}
+	if (plan_proto_off(p, AGENT_PROTO_VNPT))
+		json_object_set_new(agent, "vnpt_plugin", json_false());
+	if (plan_proto_off(p, AGENT_PROTO_VGCA))
+		json_object_set_new(agent, "vgca_sign_service", json_false());
 	json_object_set_new(doc, "agent", agent);
 	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(doc);
@@ -152,7 +149,7 @@ char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 	return nl;
 }
 
-char *agent_unit_text(const char *agent_path, const char *config_file, bool vnpt_off, bool vgca_off)
+char *agent_unit_text(const char *exec_start, const char *config_file)
 {
 	char *s = NULL;
 	if (asprintf(&s,
@@ -163,7 +160,7 @@ char *agent_unit_text(const char *agent_path, const char *config_file, bool vnpt
 	             "\n"
 	             "[Service]\n"
 	             "Environment=KYSO_CONFIG=%s\n"
-	             "ExecStart=%s%s%s\n"
+	             "ExecStart=%s\n"
 	             "Restart=on-failure\n"
 	             "RestartSec=5\n"
 	             "# exit 2 = usage/configuration error: restarting will not help\n"
@@ -173,8 +170,7 @@ char *agent_unit_text(const char *agent_path, const char *config_file, bool vnpt
 	             "\n"
 	             "[Install]\n"
 	             "WantedBy=default.target\n",
-	             config_file, agent_path, vnpt_off ? " --vnpt-ports \"\"" : "",
-	             vgca_off ? " --vgca-port 0" : "") < 0)
+	             config_file, exec_start) < 0)
 		return NULL;
 	return s;
 }

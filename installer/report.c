@@ -8,8 +8,10 @@
 static json_t *registrations(const plan_t *p)
 {
 	json_t *nss = json_array();
-	const char *p11 = NULL, *config = NULL, *unit = NULL;
+	const char *p11 = NULL, *config = NULL, *unit = NULL, *ca = NULL;
 	bool enabled = false;
+	json_t *trust = json_array();
+	json_t *plugins = json_array();
 	for (size_t i = 0; i < p->nacts; i++) {
 		const action_t *a = &p->acts[i];
 		bool ok = a->status == AST_DONE || a->status == AST_IN_PLACE;
@@ -25,9 +27,17 @@ static json_t *registrations(const plan_t *p)
 			unit = a->target;
 		else if (a->kind == ACT_AGENT_ENABLE)
 			enabled = true;
+		else if (a->kind == ACT_AGENT_CA)
+			ca = a->target;
+		else if ((a->kind == ACT_CA_SYSTEM || a->kind == ACT_CA_NSS) && a->target != NULL)
+			json_array_append_new(trust, json_string(a->target));
+		else if (a->kind == ACT_VENDOR_PLUGIN && a->target != NULL)
+			json_array_append_new(plugins, json_string(a->target));
 	}
-	return json_pack("{s:s?, s:o, s:s?, s:s?, s:b}", "p11kit_module_file", p11, "nss_databases",
-	                 nss, "config", config, "agent_unit", unit, "agent_enabled", enabled);
+	return json_pack("{s:s?, s:o, s:s?, s:s?, s:b, s:s?, s:o, s:o}", "p11kit_module_file", p11,
+	                 "nss_databases", nss, "config", config, "agent_unit", unit,
+	                 "agent_enabled", enabled, "local_ca", ca, "local_ca_trusted_in", trust,
+	                 "vendor_plugins", plugins);
 }
 
 static json_t *skipped(const plan_t *p)
@@ -128,18 +138,29 @@ void report_print_summary(const json_t *rep, FILE *out)
 	else
 		fprintf(out, _("  Self-test:    skipped%s%s\n"),
 		        json_object_get(st, "why") ? ": " : "", s_or(st, "why", ""));
+	if (json_string_value(json_object_get(reg, "local_ca")) != NULL)
+		fprintf(out, _("  Local CA:     %s\n"), s_or(reg, "local_ca", ""));
+	json_array_foreach(json_object_get(reg, "local_ca_trusted_in"), i, v)
+	{
+		fprintf(out, _("  Trusted in:   %s\n"), json_string_value(v));
+	}
 	if (json_is_object(ag)) {
 		fprintf(out, _("  Agent:        %s (%s)\n"), s_or(ag, "unit", "?"),
 		        json_is_true(json_object_get(reg, "agent_enabled")) ? _("enabled")
 		                                                            : _("not enabled"));
 		json_array_foreach(json_object_get(ag, "protocols"), i, v)
 		{
-			if (json_is_true(json_object_get(v, "enabled")))
-				fprintf(out, "                %s\n", s_or(v, "url", ""));
-			else
+			if (!json_is_true(json_object_get(v, "enabled")))
 				fprintf(out, _("                %s off: %s\n"), s_or(v, "url", ""),
 				        s_or(v, "note", ""));
+			else if (json_is_true(json_object_get(v, "answers")))
+				fprintf(out, _("                %s answers\n"), s_or(v, "url", ""));
+			else
+				fprintf(out, _("                %s DOES NOT ANSWER: %s\n"),
+				        s_or(v, "url", ""), s_or(v, "detail", ""));
 		}
+		if (json_object_get(ag, "remedy") != NULL)
+			fprintf(out, "                %s\n", s_or(ag, "remedy", ""));
 	}
 	json_array_foreach(json_object_get(rep, "skipped"), i, v)
 	{

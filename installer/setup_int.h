@@ -95,6 +95,11 @@ typedef enum {
 	ACT_REPORT,       /* install-report.json */
 	ACT_BROWSER_POLICY, /* Local Network Access policy file (browser_int.h) */
 	ACT_BROWSER_CA,     /* agent's local CA in a browser NSS database */
+	ACT_AGENT_CA,       /* the agent's local CA (created by kyso-agent --export-ca) */
+	ACT_CA_SYSTEM,      /* local CA in the system trust store (update-ca-certificates) */
+	ACT_CA_NSS,         /* local CA in an NSS database (certutil, trust "C,,") */
+	ACT_AGENT_START,    /* start (or restart) the agent now */
+	ACT_VENDOR_PLUGIN,  /* the vendor's own plugin from the bundle (--vendor-plugin) */
 } act_kind_t;
 
 typedef enum {

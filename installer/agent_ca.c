@@ -1,0 +1,429 @@
+/* The agent's local CA: created by kyso-agent in its state directory
+ * (name-constrained to localhost / 127.0.0.1 / ::1, key mode 0600), then
+ * trusted where browsers look: the system store (update-ca-certificates),
+ * Chromium's ~/.pki/nssdb and every Firefox profile (certutil, "C,,").
+ * Every change is journaled first. */
+#include "setup_int.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *agent_state_dir(const setup_opts_t *o)
+{
+	const char *xdg = getenv("XDG_STATE_HOME");
+	const char *home = setup_home(o);
+	char *s = NULL;
+	/* the sudo caller's agent uses its own ~/.local/state, not root's XDG */
+	bool sudo = o->root[0] == '\0' && getenv("SUDO_USER") != NULL;
+	if (xdg != NULL && xdg[0] == '/' && !sudo) {
+		if (asprintf(&s, "%s/kyso/agent", xdg) < 0)
+			return NULL;
+	} else if (asprintf(&s, "%s/.local/state/kyso/agent", home) < 0) {
+		return NULL;
+	}
+	return s;
+}
+
+/* Every permitted subtree is localhost, 127.0.0.1/32 or ::1/128, and there
+ * is at least one. */
+static bool constrained_to_loopback(X509 *x)
+{
+	int crit = 0;
+	NAME_CONSTRAINTS *nc = X509_get_ext_d2i(x, NID_name_constraints, &crit, NULL);
+	if (nc == NULL)
+		return false;
+	static const unsigned char v4[] = {127, 0, 0, 1, 255, 255, 255, 255};
+	static const unsigned char v6[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	                                   255, 255, 255, 255, 255, 255, 255, 255,
+	                                   255, 255, 255, 255, 255, 255, 255, 255};
+	int n = nc->permittedSubtrees != NULL ? sk_GENERAL_SUBTREE_num(nc->permittedSubtrees) : 0;
+	bool ok = n > 0;
+	for (int i = 0; ok && i < n; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i)->base;
+		if (g->type == GEN_DNS) {
+			const ASN1_IA5STRING *d = g->d.dNSName;
+			ok = ASN1_STRING_length(d) == 9 &&
+			     memcmp(ASN1_STRING_get0_data(d), "localhost", 9) == 0;
+		} else if (g->type == GEN_IPADD) {
+			const ASN1_OCTET_STRING *ip = g->d.iPAddress;
+			int len = ASN1_STRING_length(ip);
+			const unsigned char *b = ASN1_STRING_get0_data(ip);
+			ok = (len == 8 && memcmp(b, v4, 8) == 0) ||
+			     (len == 32 && memcmp(b, v6, 32) == 0);
+		} else {
+			ok = false;
+		}
+	}
+	NAME_CONSTRAINTS_free(nc);
+	return ok;
+}
+
+static X509 *pem_cert(const char *pem)
+{
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	return x;
+}
+
+bool pem_same_cert(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return false;
+	X509 *x = pem_cert(a), *y = pem_cert(b);
+	bool same = x != NULL && y != NULL && X509_cmp(x, y) == 0;
+	X509_free(x);
+	X509_free(y);
+	return same;
+}
+
+char *local_ca_read(const char *state_dir, kyso_error_t *err)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/ca.pem", state_dir);
+	char *pem = read_text(path);
+	if (pem == NULL) {
+		kyso_error_set(err, KYSO_ERR_NOT_FOUND, _("%s is missing"), path);
+		return NULL;
+	}
+	X509 *x = pem_cert(pem);
+	bool ok = x != NULL && X509_check_ca(x) == 1 && constrained_to_loopback(x);
+	X509_free(x);
+	if (!ok) {
+		kyso_error_set(err, KYSO_ERR_BAD_INPUT,
+		               _("%s is not a CA certificate limited (name constraints) to "
+		                 "localhost, 127.0.0.1 and ::1: kyso does not trust it; move the "
+		                 "directory away and run kyso setup again"),
+		               path);
+		free(pem);
+		return NULL;
+	}
+	return pem;
+}
+
+static int chown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
+	if (lchown(path, (uid_t)strtoul(uid, NULL, 10), (gid_t)strtoul(gid, NULL, 10)) != 0)
+		kyso_warn("chown %s: %s", path, strerror(errno));
+	return 0;
+}
+
+void chown_to_caller(const setup_opts_t *o, const char *path)
+{
+	if (o->root[0] != '\0' || geteuid() != 0 || getenv("SUDO_UID") == NULL ||
+	    getenv("SUDO_GID") == NULL || getenv("SUDO_USER") == NULL ||
+	    strcmp(getenv("SUDO_USER"), "root") == 0)
+		return;
+	if (nftw(path, chown_one, 16, FTW_PHYS) != 0)
+		kyso_warn("chown %s: %s", path, strerror(errno));
+}
+
+void chown_path_to_caller(const setup_opts_t *o, const char *path)
+{
+	if (o->root[0] != '\0' || geteuid() != 0 || getenv("SUDO_UID") == NULL ||
+	    getenv("SUDO_GID") == NULL)
+		return;
+	const char *home = setup_home(o);
+	size_t hl = strlen(home);
+	if (strncmp(path, home, hl) != 0 || path[hl] != '/')
+		return;
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = p + hl + 1;; s++) {
+		bool end = *s == '\0';
+		if (*s == '/' || end) {
+			char c = *s;
+			*s = '\0';
+			struct stat st;
+			if (lstat(p, &st) == 0 && st.st_uid == 0 && S_ISDIR(st.st_mode))
+				chown_one(p, &st, 0, NULL);
+			*s = c;
+		}
+		if (end)
+			break;
+	}
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
+	return rc != 0 && errno != ENOENT ? -1 : 0;
+}
+
+kyso_err_t remove_tree(const char *path, kyso_error_t *err)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return KYSO_OK;
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot remove %s: %s"), path,
+		                      strerror(errno));
+	return KYSO_OK;
+}
+
+/* The state directory: its missing parents journaled as directories, the
+ * directory itself (0700, created here) as a tree undo removes entirely —
+ * the agent adds its server certificate and work files there later. */
+static kyso_err_t state_dir_prepare(const char *dir, journal_t *j,
+                                    bool *created, kyso_error_t *err)
+{
+	struct stat st;
+	*created = false;
+	if (stat(dir, &st) == 0)
+		return KYSO_OK;
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", dir);
+	char *slash = strrchr(parent, '/');
+	if (slash == NULL)
+		return kyso_error_set(err, KYSO_ERR_USAGE, "%s", dir);
+	*slash = '\0';
+	/* the top directory kyso creates: .../kyso when it is missing, else the agent dir */
+	char top[PATH_MAX];
+	snprintf(top, sizeof(top), "%s", stat(parent, &st) == 0 ? dir : parent);
+	char *tslash = strrchr(top, '/');
+	char grand[PATH_MAX];
+	snprintf(grand, sizeof(grand), "%.*s", (int)(tslash - top), top);
+	kyso_err_t rc = jfs_mkdirs(j, grand, err);
+	if (rc != KYSO_OK)
+		return rc;
+	rc = journal_add(j, json_pack("{s:s, s:s}", "op", "tree", "path", top), err);
+	if (rc != KYSO_OK)
+		return rc;
+	if (mkdir(top, 0700) != 0 && errno != EEXIST)
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot create %s: %s"), top,
+		                      strerror(errno));
+	if (strcmp(top, dir) != 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot create %s: %s"), dir,
+		                      strerror(errno));
+	*created = true;
+	return KYSO_OK;
+}
+
+kyso_err_t local_ca_create(const setup_opts_t *o, plan_t *p, journal_t *j, kyso_error_t *err)
+{
+	const char *dir = p->agent_state;
+	bool created = false;
+	kyso_err_t rc = state_dir_prepare(dir, j, &created, err);
+	if (rc != KYSO_OK)
+		return rc;
+	if (!created) {
+		/* an existing directory: journal the files the agent will add */
+		static const char *const files[] = {"ca.pem", "ca-key.pem", "cert.pem", "key.pem"};
+		for (size_t i = 0; i < 4 && rc == KYSO_OK; i++) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+			if (access(path, F_OK) != 0)
+				rc = jfs_will_create(j, path, err);
+		}
+		if (rc != KYSO_OK)
+			return rc;
+	}
+	const char *argv[] = {p->agent_path, "--state-dir", dir, "--export-ca", "-", NULL};
+	kyso_buf_t out;
+	kyso_buf_init(&out);
+	int status = -1;
+	rc = kyso_spawn(argv, &out, 1u << 16, 60 * 1000, &status, err);
+	kyso_buf_free(&out);
+	if (rc == KYSO_OK && status != 0)
+		rc = kyso_error_set(err, KYSO_ERR_CHILD_PROCESS,
+		                    _("kyso-agent --export-ca failed (exit status %d)"), status);
+	if (rc != KYSO_OK)
+		return rc;
+	/* sudo: the directories made on the way (~/.local/state...) and the CA
+	 * belong to the user whose agent uses them */
+	chown_path_to_caller(o, dir);
+	chown_to_caller(o, dir);
+	free(p->ca_pem);
+	p->ca_pem = local_ca_read(dir, err);
+	return p->ca_pem != NULL ? KYSO_OK : err->code;
+}
+
+/* ---- NSS ------------------------------------------------------------------------------ */
+
+static kyso_err_t certutil(const char *const argv[], kyso_buf_t *out, int *status,
+                           kyso_error_t *err)
+{
+	kyso_err_t rc = kyso_spawn(argv, out, 1u << 20, 120 * 1000, status, err);
+	if (rc == KYSO_ERR_NOT_FOUND)
+		return kyso_error_set(err, KYSO_ERR_NOT_FOUND,
+		                      _("certutil is not installed (Debian package libnss3-tools)"));
+	return rc;
+}
+
+char *nss_cert_trust(const char *db, const char *name, char **pem)
+{
+	char dbarg[PATH_MAX + 8];
+	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
+	const char *list[] = {"certutil", "-L", "-d", dbarg, NULL};
+	kyso_buf_t out;
+	kyso_buf_init(&out);
+	int status = -1;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	char *trust = NULL;
+	if (pem != NULL)
+		*pem = NULL;
+	if (certutil(list, &out, &status, &e) == KYSO_OK && status == 0 &&
+	    kyso_buf_append(&out, "", 1) == KYSO_OK) {
+		/* "kyso-local-ca                                 C,,  " */
+		size_t nl = strlen(name);
+		for (char *line = (char *)out.data; line != NULL && *line;) {
+			char *eol = strchr(line, '\n');
+			if (eol != NULL)
+				*eol = '\0';
+			if (strncmp(line, name, nl) == 0 && (line[nl] == ' ' || line[nl] == '\t')) {
+				char *t = line + nl;
+				t += strspn(t, " \t");
+				trust = strndup(t, strcspn(t, " \t\r"));
+				break;
+			}
+			line = eol != NULL ? eol + 1 : NULL;
+		}
+	}
+	kyso_buf_free(&out);
+	if (trust != NULL && pem != NULL) {
+		const char *one[] = {"certutil", "-L", "-d", dbarg, "-n", name, "-a", NULL};
+		kyso_buf_init(&out);
+		if (certutil(one, &out, &status, &e) == KYSO_OK && status == 0 &&
+		    kyso_buf_append(&out, "", 1) == KYSO_OK)
+			*pem = strdup((const char *)out.data);
+		kyso_buf_free(&out);
+	}
+	return trust;
+}
+
+static kyso_err_t nss_add_pem(const char *db, const char *name, const char *pem, const char *trust,
+                              kyso_error_t *err)
+{
+	char tmp[] = "/tmp/kyso-ca-XXXXXX";
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return kyso_error_set(err, KYSO_ERR_IO, "mkstemp: %s", strerror(errno));
+	size_t len = strlen(pem);
+	bool wrote = write(fd, pem, len) == (ssize_t)len;
+	close(fd);
+	kyso_err_t rc = KYSO_OK;
+	if (!wrote)
+		rc = kyso_error_set(err, KYSO_ERR_IO, _("Cannot write %s"), tmp);
+	char dbarg[PATH_MAX + 8];
+	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
+	const char *argv[] = {"certutil", "-A", "-d", dbarg, "-n", name, "-t", trust, "-i", tmp,
+	                      NULL};
+	int status = -1;
+	if (rc == KYSO_OK)
+		rc = certutil(argv, NULL, &status, err);
+	unlink(tmp);
+	if (rc == KYSO_OK && status != 0)
+		rc = kyso_error_set(err, KYSO_ERR_CHILD_PROCESS,
+		                    _("certutil could not add %s to the NSS database %s (exit "
+		                      "status %d)"),
+		                    name, db, status);
+	return rc;
+}
+
+/* Deletes every certificate with that nickname (there may be several). */
+static kyso_err_t nss_delete_all(const char *db, const char *name, kyso_error_t *err)
+{
+	char dbarg[PATH_MAX + 8];
+	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
+	for (int i = 0; i < 16; i++) {
+		char *trust = nss_cert_trust(db, name, NULL);
+		if (trust == NULL)
+			return KYSO_OK;
+		free(trust);
+		const char *argv[] = {"certutil", "-D", "-d", dbarg, "-n", name, NULL};
+		int status = -1;
+		kyso_err_t rc = certutil(argv, NULL, &status, err);
+		if (rc != KYSO_OK)
+			return rc;
+		if (status != 0)
+			break;
+	}
+	return kyso_error_set(err, KYSO_ERR_CHILD_PROCESS,
+	                      _("certutil could not remove %s from the NSS database %s"), name,
+	                      db);
+}
+
+kyso_err_t nss_cert_add(journal_t *j, const char *db, const char *name, const char *pem,
+                        kyso_error_t *err)
+{
+	char *prev = NULL;
+	char *trust = nss_cert_trust(db, name, &prev);
+	kyso_err_t rc = journal_add(j,
+	                            json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "op", "nss-cert", "db",
+	                                      db, "name", name, "previous", prev,
+	                                      "previous_trust", trust),
+	                            err);
+	if (rc == KYSO_OK && trust != NULL)
+		rc = nss_delete_all(db, name, err);
+	if (rc == KYSO_OK)
+		rc = nss_add_pem(db, name, pem, "C,,", err);
+	free(prev);
+	free(trust);
+	return rc;
+}
+
+kyso_err_t nss_cert_undo(const char *db, const char *name, const char *prev_pem,
+                         const char *prev_trust, kyso_error_t *err)
+{
+	kyso_err_t rc = nss_delete_all(db, name, err);
+	if (rc == KYSO_OK && prev_pem != NULL && prev_pem[0] != '\0')
+		rc = nss_add_pem(db, name, prev_pem,
+		                 prev_trust != NULL && prev_trust[0] ? prev_trust : ",,", err);
+	return rc;
+}
+
+/* ---- system trust store ------------------------------------------------------------------- */
+
+kyso_err_t ca_update(const char *root, kyso_error_t *err)
+{
+	const char *fake = getenv("KYSO_APT");
+	int status = -1;
+	kyso_err_t rc;
+	if (fake != NULL && fake[0] != '\0') {
+		const char *argv[] = {fake, "update-ca-certificates", root[0] ? root : "/", NULL};
+		rc = kyso_spawn(argv, NULL, 1u << 16, 10 * 60 * 1000, &status, err);
+	} else if (root[0] != '\0') {
+		return KYSO_OK; /* a staging root without a stand-in: nothing to run */
+	} else {
+		const char *argv[] = {"update-ca-certificates", NULL};
+		rc = kyso_spawn(argv, NULL, 1u << 16, 10 * 60 * 1000, &status, err);
+		if (rc == KYSO_ERR_NOT_FOUND)
+			return kyso_error_set(err, KYSO_ERR_NOT_FOUND,
+			                      _("update-ca-certificates is not installed (Debian "
+			                        "package ca-certificates)"));
+	}
+	if (rc == KYSO_OK && status != 0)
+		rc = kyso_error_set(err, KYSO_ERR_CHILD_PROCESS,
+		                    _("update-ca-certificates failed (exit status %d)"), status);
+	return rc;
+}
+
+kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *file,
+                             const char *pem, kyso_error_t *err)
+{
+	/* the update is journaled before the file: undo removes the file first,
+	 * then runs the update again */
+	kyso_err_t rc = journal_add(
+	        j, json_pack("{s:s, s:s}", "op", "ca-update", "root", o->root[0] ? o->root : ""),
+	        err);
+	if (rc == KYSO_OK)
+		rc = jfs_write(j, file, pem, strlen(pem), 0644, err);
+	if (rc == KYSO_OK)
+		rc = ca_update(o->root, err);
+	return rc;
+}
