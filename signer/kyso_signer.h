@@ -127,6 +127,55 @@ kyso_err_t kyso_signer_sign_pdf(kyso_signer_t *s, const char *in, const char *ou
                                 kyso_sign_result_t *res, kyso_error_t *err);
 void kyso_signer_free(kyso_signer_t **s);
 
+/* For callers that drive the token themselves (the agent, signer_api.c). */
+/* The signing certificate, DER, appended to out. */
+kyso_err_t kyso_signer_cert_der(const kyso_signer_t *s, kyso_buf_t *out, kyso_error_t *err);
+/* The issuer of the signing certificate as one UTF-8 line ("CN=..., O=..."). */
+void kyso_signer_issuer(const kyso_signer_t *s, char *buf, size_t cap);
+/* The token has a PIN pad: kyso_signer_login() then asks for no PIN. */
+bool kyso_signer_has_pinpad(const kyso_signer_t *s);
+/* What the token tells of the PIN tries left (fresh token flags). */
+kyso_pin_tries_t kyso_signer_pin_tries(kyso_signer_t *s);
+/* Logs in with a PIN the caller asked itself (NULL on a PIN-pad token). Like
+ * kyso_signer_login(), never retried; the PIN is not kept or registered. */
+kyso_err_t kyso_signer_login_pin(kyso_signer_t *s, const char *pin, kyso_error_t *err);
+/* Signs a digest (hash) on the token as a raw PKCS#11 signature: RSA
+ * PKCS#1 v1.5 with DigestInfo, or ECDSA (DER). Logs in first if needed. The
+ * signature replaces sig's content. */
+kyso_err_t kyso_signer_sign_digest(kyso_signer_t *s, kyso_digest_t alg, const uint8_t *dgst,
+                                   size_t dgst_len, kyso_buf_t *sig, kyso_error_t *err);
+/* "Few tries left" etc. for messages and prompts; "" when nothing is known. */
+const char *kyso_pin_tries_text(kyso_pin_tries_t t);
+
+/* ---- visible signature for library callers (signer_api.c) --------------------
+ * `kyso sign` fills the appearance options from its command line; a library
+ * caller (the agent) builds them here:
+ *
+ *	kyso_visible_t *v = kyso_visible_new();
+ *	kyso_visible_set_role(v, "approve", &err);
+ *	kyso_visible_set_rect(v, 1, 50, 50, 200, 70);
+ *	o.appearance = kyso_visible_opts(v);     (valid until the next set or free)
+ *	...sign...
+ *	kyso_visible_free(&v);
+ */
+typedef struct kyso_visible kyso_visible_t;
+
+kyso_visible_t *kyso_visible_new(void);
+void kyso_visible_free(kyso_visible_t **v);
+/* initial | approve | appendix | issue (docs/signing-roles.md); NULL = none.
+ * KYSO_ERR_USAGE for another name. */
+kyso_err_t kyso_visible_set_role(kyso_visible_t *v, const char *role, kyso_error_t *err);
+/* page (1-based, 0 = last) and box (x, y, w, h in PDF points from the lower
+ * left of the visible page); without it the role's default place is used. */
+void kyso_visible_set_rect(kyso_visible_t *v, long page, double x, double y, double w, double h);
+/* Strings are copied; NULL clears. text: extra lines ("\n" separates);
+ * number and date (YYYY-MM-DD): the issue role's document number and date. */
+kyso_err_t kyso_visible_set_text(kyso_visible_t *v, const char *text, kyso_error_t *err);
+kyso_err_t kyso_visible_set_number(kyso_visible_t *v, const char *number, kyso_error_t *err);
+kyso_err_t kyso_visible_set_date(kyso_visible_t *v, const char *date, kyso_error_t *err);
+/* The options with the role's defaults applied, for kyso_sign_opts_t.appearance. */
+const struct kyso_appearance_opts *kyso_visible_opts(kyso_visible_t *v);
+
 /* open + login + sign + free. */
 kyso_err_t kyso_sign_pdf(const kyso_sign_opts_t *o, const char *in, const char *out,
                          kyso_sign_result_t *res, kyso_error_t *err);

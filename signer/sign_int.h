@@ -41,6 +41,9 @@ kyso_err_t kyso_p11_last_error(kyso_err_t fallback, unsigned long *ckr);
 /* Checks the key type/size is one we sign with (RSA 2048-4096, EC P-256/P-384). */
 kyso_err_t kyso_p11_check_key_type(EVP_PKEY *pub, kyso_error_t *err);
 
+/* The token of an open signer (sign_pdf.c; for signer_api.c). */
+kyso_p11_t *kyso_signer_p11(const kyso_signer_t *s);
+
 /* ---- PIN (pin_*.c) -------------------------------------------------------- */
 
 /* Gets the PIN for the request from the options' source: environment

@@ -83,6 +83,11 @@ const char *kyso_signer_subject(const kyso_signer_t *s)
 	return s->subject;
 }
 
+kyso_p11_t *kyso_signer_p11(const kyso_signer_t *s)
+{
+	return s->p11;
+}
+
 kyso_err_t kyso_signer_login(kyso_signer_t *s, kyso_error_t *err)
 {
 	if (kyso_p11_logged_in(s->p11))
