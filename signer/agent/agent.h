@@ -165,6 +165,7 @@ typedef struct {
 	size_t nca;
 	size_t queue_max;
 	unsigned timeout_secs;
+	unsigned pin_cache_secs; /* longest "remember the PIN" offered; 0 = never */
 	bool ipv6;
 } ag_config_t;
 
@@ -201,8 +202,58 @@ bool ag_worker_submit(ag_worker_t *w, uint64_t conn, ag_request_t *rq);
 ag_reply_t *ag_worker_take(ag_worker_t *w);
 size_t ag_worker_pending(ag_worker_t *w);
 
+/* ---- pinentry dialogs (agent_prompt.c) ------------------------------------- */
+
+typedef enum { AG_BUTTON_OK = 0, AG_BUTTON_NOTOK } ag_button_t;
+
+typedef struct {
+	bool getpin; /* PIN entry (GETPIN); else a confirmation (CONFIRM) */
+	const char *title, *desc, *prompt;
+	const char *ok, *cancel;
+	const char *notok; /* CONFIRM: a third button, NULL = none */
+} ag_dialog_t;
+
+/* Shows the dialog. Cancel (or closing it) = KYSO_ERR_PIN_CANCELLED; else
+ * *button tells OK or NOTOK and, for GETPIN, pin holds the PIN. */
+kyso_err_t ag_dialog_run(const char *program, const ag_dialog_t *d, char *pin, size_t cap,
+                         ag_button_t *button, kyso_error_t *err);
+
+/* ---- the time-limited PIN cache (agent_pincache.c) -------------------------- */
+
+#define AG_PIN_CACHE_DEFAULT_SECS 300
+#define AG_PIN_CACHE_MAX_SECS     1800
+
+typedef struct ag_pincache ag_pincache_t;
+
+ag_pincache_t *ag_pincache_new(void);
+void ag_pincache_free(ag_pincache_t **c); /* wipes */
+bool ag_pincache_locked(const ag_pincache_t *c);
+/* milliseconds of a clock that also counts suspended time */
+uint64_t ag_pincache_now_ms(void);
+/* The identity of a token + key: SHA-256 of module, token label, certificate. */
+void ag_pincache_id(const char *module, const char *token_label, const kyso_buf_t *cert_der,
+                    uint8_t id[32]);
+/* The remembered PIN for id (copied into pin), *until when it expires. */
+bool ag_pincache_get(ag_pincache_t *c, const uint8_t id[32], char *pin, size_t cap,
+                     time_t *until);
+bool ag_pincache_put(ag_pincache_t *c, const uint8_t id[32], const char *key_id, const char *pin,
+                     unsigned secs);
+bool ag_pincache_drop(ag_pincache_t *c, const uint8_t id[32]);
+/* Wipes what has expired; how many. */
+size_t ag_pincache_expire(ag_pincache_t *c);
+size_t ag_pincache_count(const ag_pincache_t *c);
+/* When the first entry expires (ag_pincache_now_ms()), 0 = empty. */
+uint64_t ag_pincache_next_expiry(const ag_pincache_t *c);
+/* Entry i (0..ag_pincache_slots()-1) if used: its id and key selection. */
+bool ag_pincache_entry(const ag_pincache_t *c, size_t i, uint8_t id[32], const char **key_id);
+size_t ag_pincache_slots(void);
+
 /* Runs one request (agent_ops.c), in the worker thread. */
-void ag_exec(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *out);
+void ag_exec(const ag_config_t *cfg, ag_pincache_t *cache, ag_request_t *rq, ag_outcome_t *out);
+/* While PINs are remembered: forgets those whose token is no longer there
+ * (worker thread, every AG_PRESENCE_SECS). */
+#define AG_PRESENCE_SECS 3
+void ag_pincache_check_tokens(const ag_config_t *cfg, ag_pincache_t *cache);
 
 /* ---- the network side (agent_server.c) ------------------------------------ */
 

@@ -19,6 +19,7 @@ void ag_config_init(ag_config_t *c)
 	c->kyso_on = c->vnpt_on = c->vgca_on = true;
 	c->queue_max = 32;
 	c->timeout_secs = 10;
+	c->pin_cache_secs = AG_PIN_CACHE_DEFAULT_SECS;
 	c->ipv6 = true;
 }
 

@@ -38,6 +38,9 @@ static void agent_usage(FILE *out)
 	fprintf(out, "  --queue N            %s\n",
 	        _("signing requests that may wait (default 32)"));
 	fprintf(out, "  --timeout SECS       %s\n", _("network timeout (default 10)"));
+	fprintf(out, "  --pin-cache TIME     %s\n",
+	        _("how long the consent dialog offers to remember the PIN: minutes, or 90s "
+	          "(default 5, at most 30; 0 = never offer)"));
 	fprintf(out, "  --no-ipv6            %s\n", _("listen on 127.0.0.1 only"));
 	fprintf(out, "  --export-ca FILE     %s\n",
 	        _("write the local CA certificate (created if missing) and exit; - = stdout"));
@@ -88,6 +91,28 @@ static bool parse_vnpt_ports(ag_config_t *c, const char *s)
 	}
 	free(copy);
 	return ok;
+}
+
+/* "5" / "5m" minutes, "90s" seconds; at most AG_PIN_CACHE_MAX_SECS */
+static bool parse_duration(const char *s, unsigned *secs)
+{
+	char *end = NULL;
+	long v = strtol(s, &end, 10);
+	if (end == s || v < 0)
+		return false;
+	long mult = 60;
+	if (*end == 's')
+		mult = 1;
+	else if (*end == 'm')
+		mult = 60;
+	else if (*end != '\0')
+		return false;
+	if (*end != '\0' && end[1] != '\0')
+		return false;
+	if (v > AG_PIN_CACHE_MAX_SECS / mult)
+		return false;
+	*secs = (unsigned)(v * mult);
+	return true;
 }
 
 static void print_unit(void)
@@ -222,6 +247,9 @@ int main(int argc, char **argv)
 				rc = fail_usage(a);
 			else
 				cfg.timeout_secs = (unsigned)t;
+		} else if (strcmp(a, "--pin-cache") == 0) {
+			if (!parse_duration(v, &cfg.pin_cache_secs))
+				rc = fail_usage(a);
 		} else if (strcmp(a, "--export-ca") == 0) {
 			export_ca = v;
 		} else {

@@ -3,10 +3,10 @@
  * through its PKCS#11 layer, verification, and for VGCA the download of the
  * document and the upload of the result. */
 #include "agent.h"
-#include "appearance.h"
-#include "sign_int.h"
 
 #include <curl/curl.h>
+#include <openssl/bn.h>
+#include <openssl/x509.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -42,13 +42,19 @@ static void fail_msg(ag_outcome_t *o, kyso_err_t code, const char *msg)
 	o->message = strdup(msg);
 }
 
-/* ---- the prompt ----------------------------------------------------------------- */
+/* ---- consent + PIN (docs/agent.md, "Consent and PIN") --------------------------- */
 
 typedef struct {
 	const ag_config_t *cfg;
 	const ag_request_t *rq;
+	ag_pincache_t *cache;
 	const char *what; /* "the document X" / "N hashes" */
-} prompt_ctx_t;
+	const char *key_id;
+	uint8_t id[32]; /* token + key */
+	bool have_id;
+	bool from_cache; /* the PIN came from the cache */
+	bool remember;   /* the user chose to remember it (stored, pending the login) */
+} consent_t;
 
 static const char *pinentry_program(const ag_config_t *cfg)
 {
@@ -58,27 +64,202 @@ static const char *pinentry_program(const ag_config_t *cfg)
 	return e != NULL && *e ? e : "pinentry";
 }
 
-static kyso_err_t prompt_pin(void *vctx, const kyso_pin_request_t *req, char *pin, size_t cap,
-                             kyso_error_t *err)
+static void duration_text(unsigned secs, char *buf, size_t cap)
 {
-	prompt_ctx_t *c = vctx;
-	char tries[256] = "";
-	const char *t = kyso_pin_tries_text(req->tries);
-	if (t != NULL && *t)
-		snprintf(tries, sizeof(tries), "\n%s", t);
-	char desc[2048];
-	snprintf(desc, sizeof(desc),
-	         _("The web site %s asks to sign %s\nas: %s.\n\nSigner: %s\nToken: %s%s\n\nEnter "
-	           "the "
-	           "token PIN to agree, or Cancel to refuse."),
+	if (secs % 60 == 0)
+		snprintf(buf, cap, _("%u min"), secs / 60);
+	else
+		snprintf(buf, cap, _("%u s"), secs);
+}
+
+/* who asks, what, as which role, with which key */
+static void consent_text(const consent_t *c, const char *token, const char *subject,
+                         kyso_pin_tries_t tries, char *buf, size_t cap)
+{
+	char t[256] = "";
+	const char *tt = kyso_pin_tries_text(tries);
+	if (tt != NULL && *tt)
+		snprintf(t, sizeof(t), "\n%s", tt);
+	snprintf(buf, cap,
+	         _("The web site %s asks to sign %s\nas: %s.\n\nSigner: %s\nToken: %s%s"),
 	         c->rq->origin != NULL ? c->rq->origin : "?", c->what, ag_role_label(c->rq->role),
-	         req->cert_subject != NULL ? req->cert_subject : "?",
-	         req->token_label != NULL ? req->token_label : "?", tries);
-	kyso_pin_request_t r2 = *req;
-	r2.description = desc;
-	kyso_info("agent: asking consent and PIN for %s from %s", c->what,
+	         subject != NULL ? subject : "?", token != NULL ? token : "?", t);
+}
+
+static kyso_err_t dialog(const consent_t *c, ag_dialog_t *d, char *pin, size_t cap,
+                         ag_button_t *b, kyso_error_t *err)
+{
+	d->title = _("kyso - signature request");
+	if (d->cancel == NULL)
+		d->cancel = _("Cancel");
+	return ag_dialog_run(pinentry_program(c->cfg), d, pin, cap, b, err);
+}
+
+/* Consent only: a cached PIN, or a PIN pad. */
+static kyso_err_t consent_confirm(const consent_t *c, const char *base, const char *extra,
+                                  kyso_error_t *err)
+{
+	char desc[3072];
+	snprintf(desc, sizeof(desc), "%s\n\n%s", base, extra);
+	ag_dialog_t d = {.desc = desc, .ok = _("Sign")};
+	ag_button_t b;
+	return dialog(c, &d, NULL, 0, &b, err);
+}
+
+/* The consent dialog, and the PIN unless it is remembered. Every signature
+ * passes here (docs/agent.md). */
+static kyso_err_t consent_pin(consent_t *c, kyso_signer_t *s, char *pin, size_t cap,
+                              kyso_error_t *err)
+{
+	char base[2048];
+	consent_text(c, kyso_signer_token_label(s), kyso_signer_subject(s),
+	             kyso_signer_pin_tries(s), base, sizeof(base));
+	kyso_info("agent: asking consent for %s from %s", c->what,
 	          c->rq->origin != NULL ? c->rq->origin : "?");
-	return kyso_pin_pinentry(pinentry_program(c->cfg), &r2, pin, cap, err);
+	time_t until = 0;
+	if (c->have_id && ag_pincache_get(c->cache, c->id, pin, cap, &until)) {
+		char hhmm[16] = "?";
+		struct tm tm;
+		if (localtime_r(&until, &tm) != NULL)
+			strftime(hhmm, sizeof(hhmm), "%H:%M:%S", &tm);
+		char extra[512];
+		snprintf(extra, sizeof(extra),
+		         _("The PIN you let kyso-agent remember is used (until %s). Sign?"), hhmm);
+		kyso_err_t rc = consent_confirm(c, base, extra, err);
+		if (rc != KYSO_OK)
+			kyso_memzero(pin, cap);
+		else
+			c->from_cache = true;
+		return rc;
+	}
+	unsigned secs = c->cfg->pin_cache_secs;
+	if (secs > 0 && c->have_id) {
+		/* the opt-in: a third button, off unless chosen */
+		char dur[32], extra[768], notok[128];
+		duration_text(secs, dur, sizeof(dur));
+		snprintf(notok, sizeof(notok), _("Sign, remember PIN (%s)"), dur);
+		snprintf(extra, sizeof(extra),
+		         _("Sign? The next dialog asks for the token PIN. With \"%s\" kyso-agent "
+		           "keeps the PIN in its memory for %s: later signatures still ask you "
+		           "here, without the PIN."),
+		         notok, dur);
+		char desc[3072];
+		snprintf(desc, sizeof(desc), "%s\n\n%s", base, extra);
+		ag_dialog_t d = {.desc = desc, .ok = _("Sign"), .notok = notok};
+		ag_button_t b = AG_BUTTON_OK;
+		kyso_err_t rc = dialog(c, &d, NULL, 0, &b, err);
+		if (rc != KYSO_OK)
+			return rc;
+		c->remember = b == AG_BUTTON_NOTOK;
+	}
+	char desc[3072];
+	snprintf(desc, sizeof(desc), "%s\n\n%s", base,
+	         _("Enter the token PIN to agree, or Cancel to refuse."));
+	ag_dialog_t d = {.getpin = true, .desc = desc, .prompt = _("PIN:"), .ok = _("Sign")};
+	ag_button_t b;
+	return dialog(c, &d, pin, cap, &b, err);
+}
+
+static bool token_gone(kyso_err_t e)
+{
+	return e == KYSO_ERR_NO_TOKEN || e == KYSO_ERR_TOKEN_REMOVED || e == KYSO_ERR_NO_READER ||
+	       e == KYSO_ERR_MODULE_LOAD || e == KYSO_ERR_TOKEN;
+}
+
+/* Opens the token and the key for a request, fills c's identity. */
+static kyso_err_t open_signer(consent_t *c, kyso_sign_opts_t *so, kyso_signer_t **s,
+                              kyso_error_t *err)
+{
+	kyso_err_t rc = kyso_signer_open(so, s, err);
+	if (rc != KYSO_OK)
+		return rc;
+	kyso_buf_t der;
+	kyso_buf_init(&der);
+	if (kyso_signer_cert_der(*s, &der, err) == KYSO_OK) {
+		ag_pincache_id(c->cfg->module, kyso_signer_token_label(*s), &der, c->id);
+		c->have_id = true;
+	}
+	kyso_buf_free(&der);
+	return KYSO_OK;
+}
+
+/* Consent (and PIN) then login. A PIN pad gets the consent dialog alone; a
+ * locked PIN is reported without a dialog (nothing can be signed). A PIN
+ * that did not log in is forgotten; one the user chose to remember is kept
+ * only once it worked. */
+static kyso_err_t consent_login(consent_t *c, kyso_signer_t *s, kyso_error_t *err)
+{
+	kyso_err_t rc;
+	if (kyso_signer_pin_tries(s) == KYSO_PIN_TRIES_LOCKED) {
+		rc = kyso_signer_login_pin(s, NULL, err);
+	} else if (kyso_signer_has_pinpad(s)) {
+		char base[2048];
+		consent_text(c, kyso_signer_token_label(s), kyso_signer_subject(s),
+		             KYSO_PIN_TRIES_OK, base, sizeof(base));
+		rc = consent_confirm(c, base, _("Sign? Then enter the PIN on the reader's keypad."),
+		                     err);
+		if (rc == KYSO_OK)
+			rc = kyso_signer_login_pin(s, NULL, err);
+	} else {
+		char pin[256];
+		rc = consent_pin(c, s, pin, sizeof(pin), err);
+		if (rc == KYSO_OK)
+			rc = kyso_signer_login_pin(s, pin, err);
+		if (rc == KYSO_OK && c->remember &&
+		    !ag_pincache_put(c->cache, c->id, c->key_id, pin, c->cfg->pin_cache_secs))
+			c->remember = false;
+		kyso_memzero(pin, sizeof(pin));
+	}
+	if (rc != KYSO_OK && rc != KYSO_ERR_PIN_CANCELLED && c->have_id &&
+	    ag_pincache_drop(c->cache, c->id))
+		kyso_info("agent: the remembered PIN was wiped (%s)", kyso_err_id(rc));
+	else if (rc == KYSO_OK && c->remember)
+		kyso_info("agent: the PIN of token %s is remembered for %u s (the user's choice)",
+		          kyso_signer_token_label(s), c->cfg->pin_cache_secs);
+	return rc;
+}
+
+/* After the token failed mid-operation: forget its PIN if it went away. */
+static void after_token_error(consent_t *c, kyso_err_t rc)
+{
+	if (token_gone(rc) && c->have_id && ag_pincache_drop(c->cache, c->id))
+		kyso_info("agent: the remembered PIN was wiped (token gone: %s)", kyso_err_id(rc));
+}
+
+void ag_pincache_check_tokens(const ag_config_t *cfg, ag_pincache_t *cache)
+{
+	for (size_t i = 0; i < ag_pincache_slots(); i++) {
+		uint8_t id[32];
+		const char *key_id = NULL;
+		if (!ag_pincache_entry(cache, i, id, &key_id))
+			continue;
+		kyso_sign_opts_t so;
+		kyso_sign_opts_init(&so);
+		so.token.module = cfg->module;
+		so.token.slot = cfg->slot;
+		so.token.token = cfg->tokenlabel;
+		so.token.key_id = key_id != NULL ? key_id : cfg->key_id;
+		kyso_error_t err;
+		kyso_error_clear(&err);
+		kyso_signer_t *s = NULL;
+		bool same = false;
+		if (kyso_signer_open(&so, &s, &err) == KYSO_OK) {
+			kyso_buf_t der;
+			kyso_buf_init(&der);
+			uint8_t now[32];
+			if (kyso_signer_cert_der(s, &der, &err) == KYSO_OK) {
+				ag_pincache_id(cfg->module, kyso_signer_token_label(s), &der, now);
+				same = memcmp(now, id, 32) == 0;
+			}
+			kyso_buf_free(&der);
+			kyso_signer_free(&s);
+		}
+		if (!same) {
+			ag_pincache_drop(cache, id);
+			kyso_info("agent: the token of a remembered PIN is gone: PIN wiped (%s)",
+			          err.code != KYSO_OK ? kyso_err_id(err.code) : "other token");
+		}
+	}
 }
 
 /* ---- files --------------------------------------------------------------------- */
@@ -333,27 +514,41 @@ static char *asn1_time_text(const ASN1_TIME *t)
 	return strdup(buf);
 }
 
-static json_t *cert_json(X509 *x, const char *token)
+/* the signing certificate of an open token as the protocols list it */
+static json_t *cert_json(const kyso_signer_t *s, kyso_error_t *err)
 {
-	char subj[512], iss[512];
-	kyso_x509_name_line(X509_get_subject_name(x), subj, sizeof(subj));
-	kyso_x509_name_line(X509_get_issuer_name(x), iss, sizeof(iss));
+	kyso_buf_t der;
+	kyso_buf_init(&der);
+	if (kyso_signer_cert_der(s, &der, err) != KYSO_OK)
+		return NULL;
+	const unsigned char *q = der.data;
+	X509 *x = d2i_X509(NULL, &q, (long)der.len);
+	char *b64 = ag_b64_encode(der.data, der.len, NULL);
+	kyso_buf_free(&der);
+	if (x == NULL || b64 == NULL) {
+		X509_free(x);
+		free(b64);
+		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		return NULL;
+	}
+	char iss[512];
+	kyso_signer_issuer(s, iss, sizeof(iss));
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 	char *serial = bn != NULL ? BN_bn2hex(bn) : NULL;
 	BN_free(bn);
-	unsigned char *der = NULL;
-	int dlen = i2d_X509(x, &der);
-	char *b64 = dlen > 0 ? ag_b64_encode(der, (size_t)dlen, NULL) : NULL;
-	OPENSSL_free(der);
 	char *nb = asn1_time_text(X509_get0_notBefore(x));
 	char *na = asn1_time_text(X509_get0_notAfter(x));
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "subject", subj, "issuer",
-	                      iss, "serial", serial != NULL ? serial : "", "not_before", nb,
-	                      "not_after", na, "token", token, "certificate", b64);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "subject",
+	                      kyso_signer_subject(s), "issuer", iss, "serial",
+	                      serial != NULL ? serial : "", "not_before", nb, "not_after", na,
+	                      "token", kyso_signer_token_label(s), "certificate", b64);
 	OPENSSL_free(serial);
+	X509_free(x);
 	free(b64);
 	free(nb);
 	free(na);
+	if (j == NULL)
+		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	return j;
 }
 
@@ -361,17 +556,20 @@ static void op_certs(const ag_config_t *cfg, const ag_request_t *rq, ag_outcome_
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
-	kyso_token_sel_t sel;
-	token_sel(cfg, rq, &sel);
-	kyso_p11_t *p = NULL;
-	if (kyso_p11_open(&sel, &p, &err) != KYSO_OK) {
+	kyso_sign_opts_t so;
+	kyso_sign_opts_init(&so);
+	token_sel(cfg, rq, &so.token);
+	kyso_signer_t *s = NULL;
+	if (kyso_signer_open(&so, &s, &err) != KYSO_OK) {
 		fail(o, &err);
 		return;
 	}
-	json_t *arr = json_array();
-	json_array_append_new(arr, cert_json(kyso_p11_cert(p), kyso_p11_token_label(p)));
-	o->data = arr;
-	kyso_p11_free(&p);
+	json_t *c = cert_json(s, &err);
+	if (c == NULL)
+		fail(o, &err);
+	else
+		o->data = json_pack("[o]", c);
+	kyso_signer_free(&s);
 }
 
 /* ---- signing ------------------------------------------------------------------------ */
@@ -422,51 +620,55 @@ static char *compose_reason(const ag_request_t *rq)
 
 /* The visible appearance (issue 6): the page's rectangle and text, the role
  * with its defaults. A request without a position and without a role signs
- * invisibly. date gets the YYYY-MM-DD part of the document date. */
-static bool appearance_from(const ag_request_t *rq, kyso_appearance_opts_t *ap, char date[11])
+ * invisibly (NULL). */
+static kyso_visible_t *visible_from(const ag_request_t *rq, kyso_error_t *err)
 {
 	if (!rq->has_position && rq->role == AG_ROLE_NONE)
-		return false;
-	kyso_appearance_opts_init(ap);
-	ap->visible = true;
+		return NULL;
+	kyso_visible_t *v = kyso_visible_new();
+	if (v == NULL) {
+		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		return NULL;
+	}
+	const char *role = NULL;
 	switch (rq->role) {
 	case AG_ROLE_INITIAL:
-		ap->role = KYSO_ROLE_INITIAL;
+		role = "initial";
 		break;
 	case AG_ROLE_APPROVAL:
-		ap->role = KYSO_ROLE_APPROVE;
+		role = "approve";
 		break;
 	case AG_ROLE_APPENDIX:
-		ap->role = KYSO_ROLE_APPENDIX;
+		role = "appendix";
 		break;
 	case AG_ROLE_ISSUE:
-		ap->role = KYSO_ROLE_ISSUE;
+		role = "issue";
 		break;
 	default:
-		ap->role = KYSO_ROLE_NONE;
-		break;
+		break; /* copy, comment, income: the plain appearance */
 	}
-	if (rq->has_position) {
-		ap->page = rq->page;
-		ap->has_rect = true;
-		ap->rect[0] = rq->llx;
-		ap->rect[1] = rq->lly;
-		ap->rect[2] = rq->urx - rq->llx;
-		ap->rect[3] = rq->ury - rq->lly;
-	}
-	ap->text = rq->appearance_text;
-	ap->number = rq->doc_number != NULL && *rq->doc_number ? rq->doc_number : NULL;
+	kyso_err_t rc = kyso_visible_set_role(v, role, err);
+	if (rq->has_position)
+		kyso_visible_set_rect(v, rq->page, rq->llx, rq->lly, rq->urx - rq->llx,
+		                      rq->ury - rq->lly);
+	if (rc == KYSO_OK)
+		rc = kyso_visible_set_text(v, rq->appearance_text, err);
+	if (rc == KYSO_OK && rq->doc_number != NULL && *rq->doc_number)
+		rc = kyso_visible_set_number(v, rq->doc_number, err);
 	const char *d = rq->doc_date;
-	if (d != NULL && strlen(d) >= 10 && d[4] == '-' && d[7] == '-') {
+	if (rc == KYSO_OK && d != NULL && strlen(d) >= 10 && d[4] == '-' && d[7] == '-') {
+		char date[11];
 		memcpy(date, d, 10);
 		date[10] = '\0';
-		ap->date = date;
+		rc = kyso_visible_set_date(v, date, err);
 	}
-	kyso_role_defaults(ap);
-	return true;
+	if (rc != KYSO_OK)
+		kyso_visible_free(&v);
+	return v;
 }
 
-static void op_sign_pdf(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
+static void op_sign_pdf(const ag_config_t *cfg, ag_pincache_t *cache, ag_request_t *rq,
+                        ag_outcome_t *o)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
@@ -480,37 +682,51 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *
 		fail(o, &err);
 		return;
 	}
+	o->out_path = out;
 	char what[600];
 	snprintf(what, sizeof(what), _("the document \"%s\""),
 	         rq->doc_name != NULL ? rq->doc_name : _("(unnamed)"));
-	prompt_ctx_t pc = {cfg, rq, what};
 	kyso_sign_opts_t so;
 	kyso_sign_opts_init(&so);
 	token_sel(cfg, rq, &so.token);
-	so.pin_fn = prompt_pin;
-	so.pin_ctx = &pc;
-	so.pinentry = pinentry_program(cfg);
 	so.digest = rq->digest;
 	so.chain_file = cfg->chain_file;
 	so.max_size = AG_MAX_PDF;
 	so.field_name = rq->field_name;
 	so.name = rq->signer_name;
-	kyso_appearance_opts_t ap;
-	char date[11] = "";
-	if (appearance_from(rq, &ap, date))
-		so.appearance = &ap;
+	kyso_err_t rc = KYSO_OK;
+	kyso_visible_t *vis = NULL;
+	if (rq->has_position || rq->role != AG_ROLE_NONE) {
+		vis = visible_from(rq, &err);
+		if (vis == NULL)
+			rc = err.code;
+		else
+			so.appearance = kyso_visible_opts(vis);
+	}
 	if (rq->tsa_url != NULL && *rq->tsa_url)
 		so.tsa_url = rq->tsa_url;
 	char *reason = compose_reason(rq);
 	so.reason = reason;
 	so.location = rq->location;
 	so.contact_info = rq->contact;
+	consent_t c = {.cfg = cfg, .rq = rq, .cache = cache, .what = what,
+	               .key_id = so.token.key_id};
+	kyso_signer_t *s = NULL;
 	kyso_sign_result_t res;
 	memset(&res, 0, sizeof(res));
 	uint64_t t0 = kyso_now_ms();
-	kyso_err_t rc = kyso_sign_pdf(&so, in, out, &res, &err);
+	if (rc == KYSO_OK)
+		rc = open_signer(&c, &so, &s, &err);
+	if (rc == KYSO_OK)
+		rc = consent_login(&c, s, &err);
+	if (rc == KYSO_OK) {
+		rc = kyso_signer_sign_pdf(s, in, out, &res, &err);
+		if (rc != KYSO_OK)
+			after_token_error(&c, rc);
+	}
+	kyso_signer_free(&s);
+	kyso_visible_free(&vis);
 	free(reason);
-	o->out_path = out;
 	if (rc != KYSO_OK) {
 		kyso_warn("agent: signing for %s failed: %s", rq->origin != NULL ? rq->origin : "?",
 		          kyso_error_message(&err));
@@ -523,7 +739,7 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *
 	          (unsigned long long)(kyso_now_ms() - t0));
 	o->data = json_pack("{s:s, s:s, s:I}", "signer", res.signer_subject, "field",
 	                    res.field_name, "size", (json_int_t)res.out_size);
-	/* what the signer library cannot do yet (visible appearance: issue 6) */
+	/* what the signer library cannot do yet */
 	json_t *na = json_array();
 	if (rq->ignored != NULL)
 		json_array_append_new(na, json_string(rq->ignored));
@@ -532,17 +748,11 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *
 		fail(o, &err);
 }
 
-static void op_sign_hash(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
+static void op_sign_hash(const ag_config_t *cfg, ag_pincache_t *cache, ag_request_t *rq,
+                         ag_outcome_t *o)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
-	kyso_token_sel_t sel;
-	token_sel(cfg, rq, &sel);
-	kyso_p11_t *p = NULL;
-	if (kyso_p11_open(&sel, &p, &err) != KYSO_OK) {
-		fail(o, &err);
-		return;
-	}
 	char what[600];
 	if (rq->nhashes == 1)
 		snprintf(what, sizeof(what), _("a document hash (%s) for \"%s\""),
@@ -551,59 +761,46 @@ static void op_sign_hash(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t 
 	else
 		snprintf(what, sizeof(what), _("%zu document hashes for \"%s\""), rq->nhashes,
 		         rq->doc_name != NULL ? rq->doc_name : _("(unnamed)"));
-	prompt_ctx_t pc = {cfg, rq, what};
-	char subj[512];
-	kyso_x509_name_line(X509_get_subject_name(kyso_p11_cert(p)), subj, sizeof(subj));
-	kyso_pin_request_t req = {.token_label = kyso_p11_token_label(p),
-	                          .cert_subject = subj,
-	                          .tries = kyso_p11_pin_tries(p)};
-	kyso_err_t rc = KYSO_OK;
-	if (req.tries == KYSO_PIN_TRIES_LOCKED)
-		rc = kyso_error_set(&err, KYSO_ERR_PIN_LOCKED, _("The token PIN is locked."));
-	char pin[256];
-	if (rc == KYSO_OK && !kyso_p11_has_pinpad(p)) {
-		rc = prompt_pin(&pc, &req, pin, sizeof(pin), &err);
-		if (rc == KYSO_OK) {
-			kyso_redact_secret(pin);
-			rc = kyso_p11_login(p, pin, &err);
-		}
-		kyso_memzero(pin, sizeof(pin));
-	} else if (rc == KYSO_OK) {
-		rc = prompt_pin(&pc, &req, pin, sizeof(pin), &err); /* consent, PIN on the pad */
-		kyso_memzero(pin, sizeof(pin));
-		if (rc == KYSO_OK)
-			rc = kyso_p11_login(p, NULL, &err);
-	}
+	kyso_sign_opts_t so;
+	kyso_sign_opts_init(&so);
+	token_sel(cfg, rq, &so.token);
+	consent_t c = {.cfg = cfg, .rq = rq, .cache = cache, .what = what,
+	               .key_id = so.token.key_id};
+	kyso_signer_t *s = NULL;
+	kyso_err_t rc = open_signer(&c, &so, &s, &err);
+	if (rc == KYSO_OK)
+		rc = consent_login(&c, s, &err);
 	json_t *sigs = json_array();
-	size_t cap = kyso_p11_sig_max_len(p);
-	uint8_t *sig = cap > 0 ? malloc(cap) : NULL;
-	if (rc == KYSO_OK && sig == NULL)
-		rc = kyso_error_set(&err, KYSO_ERR_NOMEM, NULL);
+	kyso_buf_t sig;
+	kyso_buf_init(&sig);
 	for (size_t i = 0; rc == KYSO_OK && i < rq->nhashes; i++) {
-		size_t slen = cap;
-		rc = kyso_p11_sign_digest(p, kyso_digest_md(rq->hashes[i].alg), rq->hashes[i].d,
-		                          rq->hashes[i].len, sig, &slen, &err);
+		rc = kyso_signer_sign_digest(s, rq->hashes[i].alg, rq->hashes[i].d,
+		                             rq->hashes[i].len, &sig, &err);
 		if (rc == KYSO_OK) {
-			char *b = ag_b64_encode(sig, slen, NULL);
+			char *b = ag_b64_encode(sig.data, sig.len, NULL);
 			json_array_append_new(sigs, json_pack("{s:s, s:s}", "algorithm",
 			                                      kyso_digest_name(rq->hashes[i].alg),
 			                                      "signature", b != NULL ? b : ""));
 			free(b);
+		} else {
+			after_token_error(&c, rc);
 		}
 	}
-	free(sig);
+	kyso_buf_free(&sig);
+	json_t *cj = rc == KYSO_OK ? cert_json(s, &err) : NULL;
+	if (rc == KYSO_OK && cj == NULL)
+		rc = err.code;
 	if (rc != KYSO_OK) {
 		json_decref(sigs);
 		fail(o, &err);
 	} else {
-		json_t *c = cert_json(kyso_p11_cert(p), kyso_p11_token_label(p));
-		o->data = json_pack("{s:o, s:O}", "signatures", sigs, "certificate",
-		                    json_object_get(c, "certificate"));
-		json_object_set(o->data, "signer", json_object_get(c, "subject"));
-		json_decref(c);
-		snprintf(o->signer, sizeof(o->signer), "%s", subj);
+		o->data = json_pack("{s:o, s:O, s:O}", "signatures", sigs, "certificate",
+		                    json_object_get(cj, "certificate"), "signer",
+		                    json_object_get(cj, "subject"));
+		snprintf(o->signer, sizeof(o->signer), "%s", kyso_signer_subject(s));
 	}
-	kyso_p11_free(&p);
+	json_decref(cj);
+	kyso_signer_free(&s);
 }
 
 static void op_verify(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
@@ -632,7 +829,7 @@ static void op_verify(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
 	o->data = report;
 }
 
-void ag_exec(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
+void ag_exec(const ag_config_t *cfg, ag_pincache_t *cache, ag_request_t *rq, ag_outcome_t *o)
 {
 	memset(o, 0, sizeof(*o));
 	switch (rq->op) {
@@ -640,10 +837,10 @@ void ag_exec(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
 		op_certs(cfg, rq, o);
 		break;
 	case AG_OP_SIGN_PDF:
-		op_sign_pdf(cfg, rq, o);
+		op_sign_pdf(cfg, cache, rq, o);
 		break;
 	case AG_OP_SIGN_HASH:
-		op_sign_hash(cfg, rq, o);
+		op_sign_hash(cfg, cache, rq, o);
 		break;
 	case AG_OP_VERIFY:
 		op_verify(cfg, rq, o);

@@ -1,10 +1,14 @@
 /* The token worker: one thread runs the token operations one at a time in
  * arrival order, from a bounded queue; finished replies go to a list the
- * network thread takes from after a wake-up. */
+ * network thread takes from after a wake-up. It owns the PIN cache: while a
+ * PIN is remembered it wakes up to wipe it when it expires and to check every
+ * AG_PRESENCE_SECS that its token is still there. */
 #include "agent.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct job {
 	struct job *next;
@@ -26,6 +30,7 @@ struct ag_worker {
 	size_t queued; /* waiting + running */
 	done_t *dhead, *dtail;
 	bool stop;
+	ag_pincache_t *cache;
 	ag_done_fn wake;
 	void *wake_ctx;
 };
@@ -48,13 +53,50 @@ static void post(ag_worker_t *w, ag_reply_t *r)
 	w->wake(w->wake_ctx);
 }
 
+/* Waits (w->mu held) for a job or stop; with PINs remembered, at most until
+ * the next expiry or presence check. true = timed out. */
+static bool wait_job(ag_worker_t *w, uint64_t next_check_ms)
+{
+	uint64_t exp = ag_pincache_next_expiry(w->cache);
+	if (exp == 0)
+		return pthread_cond_wait(&w->cv, &w->mu) != 0;
+	uint64_t due = exp < next_check_ms ? exp : next_check_ms;
+	uint64_t now = ag_pincache_now_ms();
+	uint64_t wait_ms = due > now ? due - now : 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(wait_ms / 1000);
+	ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT;
+}
+
 static void *worker_main(void *arg)
 {
 	ag_worker_t *w = arg;
+	uint64_t next_check = 0;
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
-		while (w->head == NULL && !w->stop)
-			pthread_cond_wait(&w->cv, &w->mu);
+		while (w->head == NULL && !w->stop) {
+			if (ag_pincache_count(w->cache) > 0 && next_check == 0)
+				next_check = ag_pincache_now_ms() + AG_PRESENCE_SECS * 1000u;
+			if (!wait_job(w, next_check))
+				continue;
+			/* housekeeping of the PIN cache, outside the lock */
+			pthread_mutex_unlock(&w->mu);
+			ag_pincache_expire(w->cache);
+			if (ag_pincache_count(w->cache) > 0 &&
+			    ag_pincache_now_ms() >= next_check) {
+				ag_pincache_check_tokens(w->cfg, w->cache);
+				next_check = 0;
+			}
+			if (ag_pincache_count(w->cache) == 0)
+				next_check = 0;
+			pthread_mutex_lock(&w->mu);
+		}
 		if (w->stop) {
 			pthread_mutex_unlock(&w->mu);
 			break;
@@ -66,7 +108,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 
 		ag_outcome_t o;
-		ag_exec(w->cfg, j->rq, &o);
+		ag_exec(w->cfg, w->cache, j->rq, &o);
 		ag_reply_t *r = ag_reply_build(j->rq, &o);
 		if (r == NULL)
 			r = ag_reply_error(j->rq, KYSO_ERR_NOMEM, "out of memory");
@@ -94,9 +136,15 @@ ag_worker_t *ag_worker_new(const ag_config_t *cfg, ag_done_fn wake, void *wake_c
 	w->cfg = cfg;
 	w->wake = wake;
 	w->wake_ctx = wake_ctx;
+	w->cache = ag_pincache_new();
+	if (w->cache == NULL) {
+		free(w);
+		return NULL;
+	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+		ag_pincache_free(&w->cache);
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
 		free(w);
@@ -115,6 +163,7 @@ void ag_worker_free(ag_worker_t **pw)
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->th, NULL);
+	ag_pincache_free(&w->cache); /* wipes what is remembered */
 	while (w->head != NULL) {
 		job_t *j = w->head;
 		w->head = j->next;

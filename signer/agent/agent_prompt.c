@@ -1,0 +1,167 @@
+/* The agent's own pinentry dialogs (libassuan, started with posix_spawn, see
+ * agent_spawn.c): a PIN entry (GETPIN) or a confirmation with up to three
+ * buttons (CONFIRM with SETNOTOK), which the consent + PIN-cache design of
+ * docs/agent.md needs and `kyso sign`'s plain PIN prompt does not offer. The
+ * PIN arrives percent-escaped in a data line; every copy is wiped. */
+#include "agent.h"
+
+#include <assuan.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PIN_MAX 256
+
+static void escape(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (const unsigned char *s = (const unsigned char *)in; *s && o + 4 < cap; s++) {
+		if (*s == '%' || *s < 0x20) {
+			snprintf(out + o, cap - o, "%%%02X", *s);
+			o += 3;
+		} else {
+			out[o++] = (char)*s;
+		}
+	}
+	out[o] = '\0';
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* the PIN's data line, kept in a fixed buffer that is wiped afterwards */
+typedef struct {
+	char d[PIN_MAX * 3];
+	size_t len;
+} pin_data_t;
+
+static gpg_error_t on_data(void *opaque, const void *buf, size_t len)
+{
+	pin_data_t *p = opaque;
+	if (p->len + len > sizeof(p->d))
+		return gpg_error(GPG_ERR_TOO_LARGE);
+	memcpy(p->d + p->len, buf, len);
+	p->len += len;
+	return 0;
+}
+
+static char *find_program(const char *prog)
+{
+	if (strchr(prog, '/') != NULL)
+		return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
+	const char *path = getenv("PATH");
+	if (path == NULL)
+		path = "/usr/bin:/bin";
+	char *copy = strdup(path), *save = NULL, *out = NULL;
+	for (char *d = copy != NULL ? strtok_r(copy, ":", &save) : NULL; d != NULL && out == NULL;
+	     d = strtok_r(NULL, ":", &save)) {
+		char full[4096];
+		snprintf(full, sizeof(full), "%s/%s", d, prog);
+		if (access(full, X_OK) == 0)
+			out = strdup(full);
+	}
+	free(copy);
+	return out;
+}
+
+/* a setting; pinentries that do not know one (old SETNOTOK) go on without */
+static void send_opt(assuan_context_t ctx, const char *cmd, const char *arg)
+{
+	if (arg == NULL)
+		return;
+	char line[ASSUAN_LINELENGTH], esc[ASSUAN_LINELENGTH - 64];
+	escape(arg, esc, sizeof(esc));
+	snprintf(line, sizeof(line), "%s%s", cmd, esc);
+	gpg_error_t e = assuan_transact(ctx, line, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (e != 0)
+		kyso_debug("pinentry: %s: %s", cmd, gpg_strerror(e));
+}
+
+static kyso_err_t decode_pin(const pin_data_t *data, char *pin, size_t cap, kyso_error_t *err)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < data->len; i++) {
+		int c = (unsigned char)data->d[i];
+		if (c == '%' && i + 2 < data->len && hexval(data->d[i + 1]) >= 0 &&
+		    hexval(data->d[i + 2]) >= 0) {
+			c = hexval(data->d[i + 1]) * 16 + hexval(data->d[i + 2]);
+			i += 2;
+		}
+		if (o + 1 >= cap) {
+			kyso_memzero(pin, cap);
+			return kyso_error_set(err, KYSO_ERR_USAGE, _("The PIN is too long."));
+		}
+		pin[o++] = (char)c;
+	}
+	pin[o] = '\0';
+	return KYSO_OK;
+}
+
+kyso_err_t ag_dialog_run(const char *program, const ag_dialog_t *d, char *pin, size_t cap,
+                         ag_button_t *button, kyso_error_t *err)
+{
+	*button = AG_BUTTON_OK;
+	char *path = find_program(program);
+	if (path == NULL)
+		return kyso_error_set(err, KYSO_ERR_USAGE,
+		                      _("pinentry program \"%s\" was not found; install pinentry or "
+		                        "give the PIN with --pin-env VAR."),
+		                      program);
+	assuan_context_t ctx = NULL;
+	if (assuan_new(&ctx) != 0) {
+		free(path);
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	}
+	const char *argv[] = {path, NULL};
+	assuan_fd_t keep[] = {STDERR_FILENO, ASSUAN_INVALID_FD};
+	gpg_error_t e = assuan_pipe_connect(ctx, path, argv, keep, NULL, NULL, 0);
+	if (e != 0) {
+		kyso_err_t rc = kyso_error_set(err, KYSO_ERR_CHILD_PROCESS,
+		                               _("pinentry (%s) could not be started: %s"), path,
+		                               gpg_strerror(e));
+		assuan_release(ctx);
+		free(path);
+		return rc;
+	}
+	free(path);
+	send_opt(ctx, "SETTITLE ", d->title);
+	send_opt(ctx, "SETDESC ", d->desc);
+	if (d->getpin)
+		send_opt(ctx, "SETPROMPT ", d->prompt);
+	send_opt(ctx, "SETOK ", d->ok);
+	send_opt(ctx, "SETCANCEL ", d->cancel);
+	if (!d->getpin)
+		send_opt(ctx, "SETNOTOK ", d->notok);
+
+	pin_data_t data;
+	data.len = 0;
+	e = assuan_transact(ctx, d->getpin ? "GETPIN" : "CONFIRM", d->getpin ? on_data : NULL,
+	                    &data, NULL, NULL, NULL, NULL);
+	assuan_release(ctx);
+	kyso_err_t rc = KYSO_OK;
+	if (e != 0 && !d->getpin && d->notok != NULL &&
+	    gpg_err_code(e) == GPG_ERR_NOT_CONFIRMED) {
+		*button = AG_BUTTON_NOTOK;
+	} else if (e != 0) {
+		if (gpg_err_code(e) == GPG_ERR_CANCELED || gpg_err_code(e) == GPG_ERR_ASS_CANCELED ||
+		    gpg_err_code(e) == GPG_ERR_NOT_CONFIRMED)
+			rc = kyso_error_set(err, KYSO_ERR_PIN_CANCELLED,
+			                    _("PIN entry was cancelled."));
+		else
+			rc = kyso_error_set(err, KYSO_ERR_PIN_CANCELLED, _("pinentry failed: %s"),
+			                    gpg_strerror(e));
+	} else if (d->getpin) {
+		rc = decode_pin(&data, pin, cap, err);
+	}
+	kyso_memzero(&data, sizeof(data));
+	return rc;
+}
