@@ -88,6 +88,32 @@ char *kyso_autostart_get(const char *name);
  * NULL. */
 char *kyso_p11_module_find(const char *name);
 
+/* ---- shared library files ------------------------------------------------ */
+
+/* Name of this OS's shared-library format: "ELF" (Linux), "PE" (Windows). */
+const char *kyso_lib_format(void);
+/* Reads the header of a shared library file (ELF on Linux, PE on Windows):
+ * its architecture ("x86_64", "i386", "aarch64", "x86_64 (32-bit)", or
+ * "machine N (...)") into name, and whether this program could load it.
+ * false when the file cannot be read or is not in this OS's format. */
+bool kyso_lib_arch(const char *path, char *name, size_t cap, bool *loadable);
+/* This program's own architecture, in the same words. */
+void kyso_self_arch(char *name, size_t cap);
+
+/* ---- TCP client connections ----------------------------------------------- */
+
+/* A connected TCP socket: a file descriptor on POSIX, a SOCKET on Windows
+ * (which OpenSSL's SSL_set_fd() takes as an int there too). */
+typedef int kyso_sock_t;
+#define KYSO_SOCK_INVALID (-1)
+
+/* Connects to host:port, trying each resolved address, each within
+ * timeout_ms; the socket then blocks, with send and receive timeouts of
+ * timeout_ms. On failure returns KYSO_SOCK_INVALID, the reason in msg and
+ * errno set (ECONNREFUSED when the peer refused, ETIMEDOUT, ...). */
+kyso_sock_t kyso_tcp_connect(const char *host, int port, int timeout_ms, char *msg, size_t cap);
+void kyso_sock_close(kyso_sock_t s);
+
 /* ---- prompts -------------------------------------------------------------- */
 
 /* Asks for a secret (PIN) in the OS's own dialog. Windows: the credential UI

@@ -188,7 +188,7 @@ int kyso_compat_symlink(const char *target, const char *linkpath)
 int kyso_compat_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	void (*prev)(int) = SIG_DFL;
-	if (act != NULL) {
+	if (act != NULL && sig != SIGPIPE) {
 		prev = signal(sig, act->sa_handler);
 		if (prev == SIG_ERR) {
 			errno = EINVAL;
@@ -220,25 +220,61 @@ static void dl_fail(const char *what, const char *name, DWORD code)
 	dl_failed = true;
 }
 
-void *dlopen(const char *path, int flags)
+/* A Linux library name "libfoo.so.6" / "libfoo.so" as the DLL names the
+ * Windows builds of that library use: "libfoo-6.dll" (MSYS2, libtool) and
+ * "libfoo.dll" (CMake). Fills up to two names; returns how many. */
+static int soname_to_dll(const char *name, char out[2][256])
 {
-	(void)flags;
-	if (path == NULL)
-		return GetModuleHandleW(NULL);
+	const char *so = strstr(name, ".so");
+	if (so == NULL || (so[3] != '\0' && so[3] != '.'))
+		return 0;
+	int base = (int)(so - name);
+	const char *ver = so[3] == '.' ? so + 4 : "";
+	size_t vlen = strcspn(ver, ".");
+	int n = 0;
+	if (vlen > 0)
+		snprintf(out[n++], 256, "%.*s-%.*s.dll", base, name, (int)vlen, ver);
+	snprintf(out[n++], 256, "%.*s.dll", base, name);
+	return n;
+}
+
+/* A bare DLL name is looked up in kyso's own folder, then System32 (not in
+ * the current directory or PATH); its dependencies likewise. */
+#define KYSO_DL_BARE (LOAD_LIBRARY_SEARCH_APPLICATION_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32)
+
+static HMODULE load_one(const char *path, DWORD *e)
+{
 	wchar_t *w = kyso_win_wide(path);
 	if (w == NULL) {
-		dl_fail("dlopen", path, ERROR_INVALID_NAME);
+		*e = ERROR_INVALID_NAME;
 		return NULL;
 	}
 	bool has_dir = strchr(path, '\\') != NULL || strchr(path, '/') != NULL;
 	for (wchar_t *p = w; *p != L'\0'; p++)
 		if (*p == L'/')
 			*p = L'\\'; /* LOAD_WITH_ALTERED_SEARCH_PATH wants backslashes */
-	HMODULE h = LoadLibraryExW(w, NULL, has_dir ? LOAD_WITH_ALTERED_SEARCH_PATH : 0);
-	DWORD e = GetLastError();
+	HMODULE h = LoadLibraryExW(w, NULL, has_dir ? LOAD_WITH_ALTERED_SEARCH_PATH : KYSO_DL_BARE);
+	*e = GetLastError();
 	free(w);
+	return h;
+}
+
+void *dlopen(const char *path, int flags)
+{
+	(void)flags;
+	if (path == NULL)
+		return GetModuleHandleW(NULL);
+	DWORD e = 0;
+	HMODULE h = NULL;
+	char dll[2][256];
+	int n = (strchr(path, '\\') == NULL && strchr(path, '/') == NULL) ? soname_to_dll(path, dll)
+	                                                                    : 0;
+	for (int i = 0; i < n && h == NULL; i++)
+		h = load_one(dll[i], &e);
+	if (h == NULL && n == 0)
+		h = load_one(path, &e);
 	if (h == NULL)
-		dl_fail("dlopen", path, e);
+		dl_fail("dlopen", n > 0 ? dll[n - 1] : path, e);
 	return (void *)h;
 }
 

@@ -321,6 +321,16 @@ static void test_os_and_compat(void)
 		dlclose(h);
 	check(dlopen("C:\\no\\such.dll", RTLD_NOW) == NULL && dlerror() != NULL,
 	      "compat dlopen failure sets dlerror", NULL);
+	/* Linux sonames map to DLL names: "kernel32.so.1" -> kernel32-1.dll
+	 * (absent), then kernel32.dll */
+	h = dlopen("kernel32.so.1", RTLD_NOW);
+	check(h != NULL && dlsym(h, "GetTickCount64") != NULL, "compat dlopen maps a soname", NULL);
+	if (h != NULL)
+		dlclose(h);
+	h = dlopen("libkyso-absent.so.6", RTLD_NOW);
+	const char *why = h == NULL ? dlerror() : NULL;
+	check(h == NULL && why != NULL && strstr(why, "libkyso-absent.dll") != NULL,
+	      "compat dlopen of a missing soname names the DLL", why);
 	char t[1300];
 	snprintf(t, sizeof(t), "%s\\dXXXXXX", tmpdir);
 	check(mkdtemp(t) != NULL && t[strlen(t) - 1] != 'X', "compat mkdtemp", t);

@@ -69,6 +69,11 @@ struct sigaction {
 #ifndef SA_RESTART
 #define SA_RESTART 0
 #endif
+/* Windows has no SIGPIPE (a write to a closed socket fails with an error);
+ * sigaction(SIGPIPE, ...) succeeds and does nothing. */
+#ifndef SIGPIPE
+#define SIGPIPE 13
+#endif
 int kyso_compat_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 int kyso_compat_sigemptyset(_sigset_t *set);
 #define sigaction(s, a, o) kyso_compat_sigaction((s), (a), (o))
