@@ -36,8 +36,8 @@ extern "C" {
 typedef enum {
 	KYSO_P11_LOAD_OK = 0,
 	KYSO_P11_LOAD_MISSING,     /* no such file */
-	KYSO_P11_LOAD_NOT_ELF,     /* not a shared library (not ELF) */
-	KYSO_P11_LOAD_WRONG_ARCH,  /* ELF for another architecture / word size */
+	KYSO_P11_LOAD_NOT_ELF,     /* not a shared library (not ELF; on Windows not PE) */
+	KYSO_P11_LOAD_WRONG_ARCH,  /* built for another architecture / word size */
 	KYSO_P11_LOAD_MISSING_DEP, /* a library it needs is not installed (dlerror) */
 	KYSO_P11_LOAD_DLOPEN,      /* other dlopen failure (dlerror text in the message) */
 	KYSO_P11_LOAD_NOT_PKCS11,  /* no C_GetFunctionList, or it failed */
@@ -48,15 +48,10 @@ typedef enum {
  * "dlopen", "not-pkcs11", "init-failed". */
 const char *kyso_p11_load_status_id(kyso_p11_load_status_t st);
 
-/* Checks the file only (exists, ELF, this machine's architecture), without
+/* Checks the file only (exists, ELF/PE, this machine's architecture), without
  * loading it. Returns KYSO_P11_LOAD_OK or the problem with a translated
  * explanation in err (KYSO_ERR_MODULE_LOAD). */
 kyso_p11_load_status_t kyso_p11_check_file(const char *path, kyso_error_t *err);
-
-/* Architecture of an ELF file as a short name ("x86_64", "i386", "aarch64",
- * "arm", ...), and whether this process can load it. Returns false when the
- * file is not ELF or cannot be read. */
-bool kyso_elf_arch(const char *path, char *name, size_t cap, bool *loadable);
 
 /* ---- probing ------------------------------------------------------------- */
 
