@@ -91,7 +91,7 @@ kyso_err_t kyso_pin_pinentry(const char *program, const kyso_pin_request_t *req,
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	}
 	const char *argv[] = {path, NULL};
-	assuan_fd_t no_close[] = {STDERR_FILENO, ASSUAN_INVALID_FD};
+	assuan_fd_t no_close[] = {assuan_fd_from_posix_fd(STDERR_FILENO), ASSUAN_INVALID_FD};
 	e = assuan_pipe_connect(ctx, path, argv, no_close, NULL, NULL, 0);
 	if (e != 0) {
 		kyso_err_t rc = kyso_error_set(err, KYSO_ERR_CHILD_PROCESS,

@@ -1,6 +1,8 @@
 /* Where the PIN comes from: an environment variable (automation), the
- * caller's callback (the agent), or pinentry (interactive). */
+ * caller's callback (the agent), the OS's own PIN dialog where it has one
+ * (Windows), or pinentry (interactive). */
 #include "sign_int.h"
+#include "kyso_platform.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,27 @@ static bool interactive(void)
 	       getenv("WAYLAND_DISPLAY") != NULL;
 }
 
+/* Asks the user: the configured pinentry, else the OS's own PIN dialog
+ * (Windows), else pinentry when interactive. */
+static kyso_err_t pin_ask(const kyso_sign_opts_t *o, const kyso_pin_request_t *req, char *pin,
+                          size_t cap, kyso_error_t *err)
+{
+	const char *prog = o->pinentry != NULL ? o->pinentry : getenv("KYSO_PINENTRY");
+	if (prog == NULL) {
+		char desc[1024];
+		kyso_pin_describe(req, desc, sizeof(desc));
+		kyso_err_t rc = kyso_prompt_secret("kyso", desc, pin, cap, err);
+		if (rc != KYSO_ERR_UNSUPPORTED)
+			return rc;
+		kyso_error_clear(err); /* no OS dialog here */
+		if (!interactive())
+			return kyso_error_set(err, KYSO_ERR_USAGE,
+			                      _("No PIN: not running interactively. Give the PIN "
+			                        "with --pin-env VAR."));
+	}
+	return kyso_pin_pinentry(prog != NULL ? prog : "pinentry", req, pin, cap, err);
+}
+
 kyso_err_t kyso_pin_get(const kyso_sign_opts_t *o, const kyso_pin_request_t *req, char *pin,
                         size_t cap, kyso_error_t *err)
 {
@@ -58,13 +81,7 @@ kyso_err_t kyso_pin_get(const kyso_sign_opts_t *o, const kyso_pin_request_t *req
 	} else if (o->pin_fn != NULL) {
 		rc = o->pin_fn(o->pin_ctx, req, pin, cap, err);
 	} else {
-		const char *prog = o->pinentry != NULL ? o->pinentry : getenv("KYSO_PINENTRY");
-		if (prog == NULL && !interactive())
-			return kyso_error_set(
-			        err, KYSO_ERR_USAGE,
-			        _("No PIN: not running interactively. Give the PIN with "
-			          "--pin-env VAR."));
-		rc = kyso_pin_pinentry(prog != NULL ? prog : "pinentry", req, pin, cap, err);
+		rc = pin_ask(o, req, pin, cap, err);
 	}
 	if (rc != KYSO_OK) {
 		kyso_memzero(pin, cap);
