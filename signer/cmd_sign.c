@@ -40,8 +40,12 @@ static void usage(FILE *f)
 	          "      --tsa-timeout S   seconds for the whole request (default 30)\n"
 	          "      --tsa-optional    when the server fails, warn and sign without a time "
 	          "stamp\n"
+	          "Long-term validation (PAdES B-LT):\n"
+	          "      --ltv             add the chain and its CRLs/OCSP answers (/DSS) after "
+	          "signing\n"
+	          "      --crl FILE        a CRL to use instead of fetching it (repeatable)\n"
 	          "Exit codes: 0 signed, 2 usage, 3 no module/token, 4 token/PIN error,\n"
-	          "5 bad input PDF, 6 time-stamp server error."));
+	          "5 bad input PDF, 6 time-stamp or revocation server error."));
 	fprintf(f, "%s", kyso_appearance_usage());
 }
 
@@ -95,7 +99,11 @@ enum {
 	OPT_TSA_PASS_ENV,
 	OPT_TSA_TIMEOUT,
 	OPT_TSA_OPTIONAL,
+	OPT_LTV,
+	OPT_CRL,
 };
+
+#define MAX_CRL_FILES 16
 
 #define USAGE_ERROR(json, ...)                                                                     \
 	do {                                                                                       \
@@ -133,6 +141,8 @@ static const struct option long_opts[] = {
         {"tsa-pass-env", required_argument, NULL, OPT_TSA_PASS_ENV},
         {"tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT},
         {"tsa-optional", no_argument, NULL, OPT_TSA_OPTIONAL},
+        {"ltv", no_argument, NULL, OPT_LTV},
+        {"crl", required_argument, NULL, OPT_CRL},
         KYSO_APPEARANCE_LONG_OPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -191,6 +201,8 @@ int kyso_cmd_sign(int argc, char **argv)
 	kyso_error_t e;
 	kyso_error_clear(&e);
 	const char *out = NULL, *sample_out = NULL;
+	const char *crls[MAX_CRL_FILES + 1] = {NULL};
+	size_t ncrl = 0;
 	bool json = false;
 	int c;
 	optind = 1;
@@ -305,6 +317,15 @@ int kyso_cmd_sign(int argc, char **argv)
 		case OPT_TSA_OPTIONAL:
 			o.tsa_optional = true;
 			break;
+		case OPT_LTV:
+			o.ltv = true;
+			break;
+		case OPT_CRL:
+			if (ncrl >= MAX_CRL_FILES)
+				USAGE_ERROR(json, _("At most %d --crl files."), MAX_CRL_FILES);
+			crls[ncrl++] = optarg;
+			o.crl_files = crls;
+			break;
 		case KYSO_APOPT_PAGE ... KYSO_APOPT_INVISIBLE:
 			if (kyso_appearance_parse_opt(c, optarg, &ap, &e) != KYSO_OK)
 				USAGE_ERROR(json, "%s", e.msg);
@@ -327,6 +348,8 @@ int kyso_cmd_sign(int argc, char **argv)
 	if (o.tsa_url == NULL && (o.tsa_user != NULL || o.tsa_pass != NULL || o.tsa_optional))
 		USAGE_ERROR(json, "%s",
 		            _("--tsa-user, --tsa-pass-env and --tsa-optional need --tsa URL."));
+	if (ncrl > 0 && !o.ltv)
+		USAGE_ERROR(json, "%s", _("--crl belongs to --ltv."));
 	if (kyso_appearance_finish(&ap, &e) != KYSO_OK)
 		USAGE_ERROR(json, "%s", e.msg);
 	o.appearance = &ap;

@@ -81,6 +81,14 @@ static void print_text(json_t *doc)
 			                                                  : _("INVALID"),
 			       str(ts, "tsa"));
 		printf(_("  later changes:     %s\n"), changes_text(str(s, "later_changes")));
+		json_t *ltv = json_object_get(s, "ltv");
+		if (json_is_object(ltv))
+			printf(_("  LTV data (DSS):    %lld certificates, %lld CRLs, %lld OCSP answers; "
+			         "VRI entry: %s; signer's revocation data: %s\n"),
+			       (long long)json_integer_value(json_object_get(ltv, "certs")),
+			       (long long)json_integer_value(json_object_get(ltv, "crls")),
+			       (long long)json_integer_value(json_object_get(ltv, "ocsps")),
+			       yesno(ltv, "vri"), str(ltv, "signer_revocation"));
 		json_t *pr = json_object_get(s, "problems");
 		for (size_t k = 0; k < json_array_size(pr); k++)
 			printf("  ! %s\n", json_string_value(json_array_get(pr, k)));

@@ -95,6 +95,11 @@ typedef struct {
 	bool tsa_optional; /* TSA failure: warn and sign B-B instead of failing */
 	/* Visible appearance and role (issue 6, appearance_*.c); NULL = invisible. */
 	const struct kyso_appearance_opts *appearance;
+	/* PAdES B-LT (issue 6): after the signature, an incremental update adds
+	 * a /DSS with the chain and its CRLs/OCSP responses (checked); fetched
+	 * over HTTP unless crl_files (NULL-terminated, may be NULL) cover them. */
+	bool ltv;
+	const char *const *crl_files;
 } kyso_sign_opts_t;
 
 void kyso_sign_opts_init(kyso_sign_opts_t *o);

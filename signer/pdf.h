@@ -54,6 +54,11 @@ typedef struct kyso_pdf_obj kyso_pdf_obj_t;
 kyso_pdf_t *kyso_pdf_open(const char *path, const char *password, uint64_t max_size,
                           kyso_error_t *err);
 void kyso_pdf_free(kyso_pdf_t **pdf);
+/* The same on an open stream (e.g. a file being written, opened read/write):
+ * the reader uses its own duplicate of the descriptor; stream is flushed first.
+ * name is used in messages. */
+kyso_pdf_t *kyso_pdf_open_stream(FILE *stream, const char *name, const char *password,
+                                 uint64_t max_size, kyso_error_t *err);
 
 /* ---- document facts ---------------------------------------------------- */
 
@@ -284,6 +289,48 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *pa
  * flushes. KYSO_ERR_INTERNAL if der_len > slot->contents_hex_len / 2. */
 kyso_err_t kyso_pdf_sig_fill(FILE *out, const kyso_pdf_sig_slot_t *slot, const uint8_t *der,
                              size_t der_len, kyso_error_t *err);
+
+/* ---- long-term validation data (PAdES B-LT, ISO 32000-2 12.8.4.3) ---------- */
+
+typedef struct {
+	const uint8_t *data;
+	size_t len;
+} kyso_pdf_blob_t;
+
+/* DER certificates, CRLs and OCSPResponses for the Document Security Store.
+ * vri_key: upper-case hex SHA-1 of the signature's /Contents bytes for its
+ * /VRI entry (which lists all the items given here), NULL = no VRI entry. */
+typedef struct {
+	const kyso_pdf_blob_t *certs;
+	size_t ncerts;
+	const kyso_pdf_blob_t *crls;
+	size_t ncrls;
+	const kyso_pdf_blob_t *ocsps;
+	size_t nocsps;
+	const char *vri_key;
+} kyso_pdf_dss_t;
+
+/* Appends an incremental update to out (the file pdf was opened from, e.g.
+ * with kyso_pdf_open_stream(); written at its end) that adds the items to
+ * the catalog's /DSS: an existing DSS keeps its entries (an item already
+ * there is not stored twice), otherwise a new /DSS is made. *file_size gets
+ * the new size of the file. */
+kyso_err_t kyso_pdf_append_dss(kyso_pdf_t *pdf, const kyso_pdf_dss_t *dss, FILE *out,
+                               uint64_t *file_size, kyso_error_t *err);
+
+/* The catalog's /DSS: number of certificates, CRLs, OCSP responses and VRI
+ * entries (all 0 without a DSS). has_vri (optional): whether /VRI has
+ * vri_key. */
+typedef struct {
+	size_t certs, crls, ocsps, vri;
+} kyso_pdf_dss_count_t;
+kyso_err_t kyso_pdf_dss_info(kyso_pdf_t *pdf, kyso_pdf_dss_count_t *count, const char *vri_key,
+                             bool *has_vri, kyso_error_t *err);
+/* The DER items of one /DSS array ("Certs", "CRLs", "OCSPs"): *out gets
+ * malloc'd buffers (free with kyso_pdf_blobs_free). */
+kyso_err_t kyso_pdf_dss_items(kyso_pdf_t *pdf, const char *key, kyso_buf_t **out, size_t *n,
+                              kyso_error_t *err);
+void kyso_pdf_blobs_free(kyso_buf_t *v, size_t n);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void pdf_warn(kyso_pdf_t *pdf, const char *fmt, ...)
 {
@@ -51,20 +52,23 @@ static bool check_root(kyso_pdf_t *pdf)
 	return ok;
 }
 
-kyso_pdf_t *kyso_pdf_open(const char *path, const char *password, uint64_t max_size,
-                          kyso_error_t *err)
+/* Opens the PDF read through f (taken over; NULL: open path). */
+static kyso_pdf_t *pdf_open(FILE *f, const char *path, const char *password, uint64_t max_size,
+                            kyso_error_t *err)
 {
 	kyso_error_clear(err);
 	if (max_size == 0)
 		max_size = KYSO_PDF_DEFAULT_MAX_SIZE;
 	kyso_pdf_t *pdf = calloc(1, sizeof(*pdf));
 	if (!pdf) {
+		if (f)
+			fclose(f);
 		kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
 		return NULL;
 	}
 	pdf->page_count = -1;
 	kyso_buf_init(&pdf->ostm_data);
-	pdf->f = fopen(path, "rb");
+	pdf->f = f ? f : fopen(path, "rb");
 	if (!pdf->f) {
 		kyso_error_set(err, KYSO_ERR_IO, _("Cannot open %s: %s"), path, strerror(errno));
 		goto fail;
@@ -118,6 +122,31 @@ kyso_pdf_t *kyso_pdf_open(const char *path, const char *password, uint64_t max_s
 fail:
 	kyso_pdf_free(&pdf);
 	return NULL;
+}
+
+kyso_pdf_t *kyso_pdf_open(const char *path, const char *password, uint64_t max_size,
+                          kyso_error_t *err)
+{
+	return pdf_open(NULL, path, password, max_size, err);
+}
+
+kyso_pdf_t *kyso_pdf_open_stream(FILE *stream, const char *name, const char *password,
+                                 uint64_t max_size, kyso_error_t *err)
+{
+	kyso_error_clear(err);
+	if (fflush(stream) != 0) {
+		kyso_error_set(err, KYSO_ERR_IO, _("Cannot read %s: %s"), name, strerror(errno));
+		return NULL;
+	}
+	int fd = dup(fileno(stream));
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+	if (!f) {
+		kyso_error_set(err, KYSO_ERR_IO, _("Cannot read %s: %s"), name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return pdf_open(f, name, password, max_size, err);
 }
 
 void kyso_pdf_free(kyso_pdf_t **pp)

@@ -431,6 +431,38 @@ static void write_stream_xref(writer_t *w, uint32_t xnum, uint32_t size)
 	kyso_buf_free(&index);
 }
 
+/* First object number free for new objects: the trailer's /Size or past
+ * the highest object in the xref. */
+static uint32_t first_new_num(kyso_pdf_t *pdf)
+{
+	int64_t size = 0;
+	kyso_pdf_obj_int(kyso_pdf_dict_get(pdf->trailer, "Size"), &size);
+	uint32_t hi = pdf->xref_n;
+	while (hi > 0 && pdf->xref[hi - 1].type == XREF_NONE)
+		hi--;
+	if (size < (int64_t)hi)
+		size = hi;
+	if (size <= 0 || size >= PDF_MAX_OBJECTS)
+		size = hi ? hi : 1;
+	return (uint32_t)size;
+}
+
+/* Writes the xref section in the style of the file's last one. */
+static void write_xref(writer_t *w)
+{
+	kyso_pdf_t *pdf = w->pdf;
+	bool stream_style = pdf->nsections > 0 ? pdf->sections[0].is_stream : false;
+	if (full_table(w))
+		for (uint32_t n = 0; n < pdf->xref_n && !stream_style; n++)
+			stream_style = pdf->xref[n].type == XREF_COMPRESSED;
+	if (stream_style) {
+		uint32_t xnum = w->next_num++;
+		write_stream_xref(w, xnum, w->next_num);
+	} else {
+		write_classic_xref(w, w->next_num);
+	}
+}
+
 /* ---- the signature ---- */
 
 static void write_date(writer_t *w, time_t t, uint32_t num)
@@ -540,16 +572,7 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	EVP_MD_CTX *mdc = NULL;
 	kyso_err_t rc = KYSO_OK;
 
-	int64_t size = 0;
-	kyso_pdf_obj_int(kyso_pdf_dict_get(pdf->trailer, "Size"), &size);
-	uint32_t hi = pdf->xref_n;
-	while (hi > 0 && pdf->xref[hi - 1].type == XREF_NONE)
-		hi--;
-	if (size < (int64_t)hi)
-		size = hi;
-	if (size <= 0 || size >= PDF_MAX_OBJECTS)
-		size = hi ? hi : 1;
-	w.next_num = (uint32_t)size;
+	w.next_num = first_new_num(pdf);
 
 	uint32_t root_num = 0;
 	kyso_pdf_obj_ref(kyso_pdf_dict_get(pdf->trailer, "Root"), &root_num, NULL);
@@ -764,16 +787,7 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	obj_end(&w);
 
 	/* xref section in the style of the last one */
-	bool stream_style = pdf->nsections > 0 ? pdf->sections[0].is_stream : false;
-	if (full_table(&w))
-		for (uint32_t n = 0; n < pdf->xref_n && !stream_style; n++)
-			stream_style = pdf->xref[n].type == XREF_COMPRESSED;
-	if (stream_style) {
-		uint32_t xnum = w.next_num++;
-		write_stream_xref(&w, xnum, w.next_num);
-	} else {
-		write_classic_xref(&w, w.next_num);
-	}
+	write_xref(&w);
 	if (w.rc != KYSO_OK || w.u.len < hex_at + hex_len) {
 		rc = err->code ? err->code
 		               : kyso_error_set(err, w.rc ? w.rc : KYSO_ERR_NOMEM, "%s",
@@ -873,5 +887,192 @@ kyso_err_t kyso_pdf_sig_fill(FILE *out, const kyso_pdf_sig_slot_t *slot, const u
 		rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
 		                    _("Could not write the signed PDF (disk full?)"));
 	free(hex);
+	return rc;
+}
+
+/* ---- long-term validation data (DSS) ---- */
+
+/* Index in arr of a stream whose data equals b, or -1. */
+static long find_same_stream(kyso_pdf_t *pdf, const kyso_pdf_obj_t *arr, const kyso_pdf_blob_t *b)
+{
+	for (size_t i = 0; i < kyso_pdf_array_len(arr) && i < 10000; i++) {
+		kyso_pdf_obj_t *o = kyso_pdf_resolve(pdf, kyso_pdf_array_get(arr, i), NULL);
+		kyso_buf_t d;
+		kyso_buf_init(&d);
+		bool decoded = false, same = false;
+		if (kyso_pdf_obj_type(o) == KYSO_PDF_STREAM &&
+		    kyso_pdf_stream_data(pdf, o, b->len + 1, &d, &decoded, NULL) == KYSO_OK)
+			same = d.len == b->len && memcmp(d.data, b->data, b->len) == 0;
+		kyso_buf_free(&d);
+		kyso_pdf_obj_free(o);
+		if (same)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Adds the blobs to the DSS array dss[key] (new streams unless already
+ * there) and their references to vri_arr (may be NULL). */
+static kyso_err_t dss_add(writer_t *w, kyso_pdf_obj_t *dss, const char *key,
+                          const kyso_pdf_blob_t *b, size_t n, kyso_pdf_obj_t *vri_arr)
+{
+	if (n == 0)
+		return KYSO_OK;
+	kyso_pdf_obj_t *arr = kyso_pdf_resolve(w->pdf, kyso_pdf_dict_get(dss, key), NULL);
+	if (kyso_pdf_obj_type(arr) != KYSO_PDF_ARRAY) {
+		kyso_pdf_obj_free(arr);
+		arr = pdf_obj_new(KYSO_PDF_ARRAY);
+		if (!arr)
+			return KYSO_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		long at = find_same_stream(w->pdf, arr, &b[i]);
+		kyso_pdf_obj_t *ref;
+		if (at >= 0) {
+			ref = kyso_pdf_obj_copy(kyso_pdf_array_get(arr, (size_t)at));
+		} else {
+			uint32_t num = w->next_num++;
+			write_stream(w, num, "<<>>", NULL, 0, b[i].data, b[i].len);
+			ref = pdf_obj_ref(num, 0);
+			if (!ref || !pdf_array_push(arr, kyso_pdf_obj_copy(ref))) {
+				kyso_pdf_obj_free(ref);
+				kyso_pdf_obj_free(arr);
+				return KYSO_ERR_NOMEM;
+			}
+		}
+		if (!ref || (vri_arr && !pdf_array_push(vri_arr, kyso_pdf_obj_copy(ref)))) {
+			kyso_pdf_obj_free(ref);
+			kyso_pdf_obj_free(arr);
+			return KYSO_ERR_NOMEM;
+		}
+		kyso_pdf_obj_free(ref);
+	}
+	return pdf_dict_set(dss, key, arr) ? KYSO_OK : KYSO_ERR_NOMEM;
+}
+
+static kyso_err_t dss_vri(writer_t *w, kyso_pdf_obj_t *dss, const kyso_pdf_dss_t *d)
+{
+	kyso_pdf_obj_t *vri = kyso_pdf_resolve(w->pdf, kyso_pdf_dict_get(dss, "VRI"), NULL);
+	if (kyso_pdf_obj_type(vri) != KYSO_PDF_DICT) {
+		kyso_pdf_obj_free(vri);
+		vri = pdf_obj_new(KYSO_PDF_DICT);
+	}
+	kyso_pdf_obj_t *entry = pdf_obj_new(KYSO_PDF_DICT);
+	kyso_pdf_obj_t *a[3] = {pdf_obj_new(KYSO_PDF_ARRAY), pdf_obj_new(KYSO_PDF_ARRAY),
+	                        pdf_obj_new(KYSO_PDF_ARRAY)};
+	kyso_err_t rc = vri && entry && a[0] && a[1] && a[2] ? KYSO_OK : KYSO_ERR_NOMEM;
+	if (rc == KYSO_OK)
+		rc = dss_add(w, dss, "Certs", d->certs, d->ncerts, a[0]);
+	if (rc == KYSO_OK)
+		rc = dss_add(w, dss, "CRLs", d->crls, d->ncrls, a[1]);
+	if (rc == KYSO_OK)
+		rc = dss_add(w, dss, "OCSPs", d->ocsps, d->nocsps, a[2]);
+	static const char *const keys[] = {"Cert", "CRL", "OCSP"};
+	if (rc == KYSO_OK && !pdf_dict_set(entry, "Type", pdf_obj_namev("VRI")))
+		rc = KYSO_ERR_NOMEM;
+	for (int i = 0; i < 3; i++) {
+		if (rc == KYSO_OK && kyso_pdf_array_len(a[i]) > 0) {
+			if (!pdf_dict_set(entry, keys[i], a[i]))
+				rc = KYSO_ERR_NOMEM;
+			a[i] = NULL;
+		}
+		kyso_pdf_obj_free(a[i]);
+	}
+	if (rc == KYSO_OK) {
+		if (!pdf_dict_set(vri, d->vri_key, entry))
+			rc = KYSO_ERR_NOMEM;
+		entry = NULL;
+	}
+	kyso_pdf_obj_free(entry);
+	if (rc == KYSO_OK) {
+		if (!pdf_dict_set(dss, "VRI", vri))
+			rc = KYSO_ERR_NOMEM;
+		vri = NULL;
+	}
+	kyso_pdf_obj_free(vri);
+	return rc;
+}
+
+kyso_err_t kyso_pdf_append_dss(kyso_pdf_t *pdf, const kyso_pdf_dss_t *d, FILE *out,
+                               uint64_t *file_size, kyso_error_t *err)
+{
+	kyso_error_clear(err);
+	writer_t w;
+	memset(&w, 0, sizeof(w));
+	w.pdf = pdf;
+	w.err = err;
+	kyso_buf_init(&w.u);
+	w.next_num = first_new_num(pdf);
+	w.base_rel = pdf->size - pdf->hdr;
+	uint8_t last = 0;
+	if (pdf->size > 0)
+		pdf_file_read(pdf, pdf->size - 1, &last, 1);
+	if (pdf->size > 0 && last != '\n' && last != '\r')
+		kyso_buf_append(&w.u, "\n", 1);
+	kyso_err_t rc = KYSO_OK;
+	uint32_t root_num = 0, dss_num = 0;
+	kyso_pdf_obj_ref(kyso_pdf_dict_get(pdf->trailer, "Root"), &root_num, NULL);
+	kyso_pdf_obj_t *cat = kyso_pdf_catalog(pdf, err);
+	kyso_pdf_obj_t *dss = NULL;
+	if (!cat || !root_num) {
+		rc = err->code ? err->code
+		               : kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
+		                                _("The PDF has no usable document catalog; it is "
+		                                  "damaged beyond repair"));
+		goto out;
+	}
+	const kyso_pdf_obj_t *dv = kyso_pdf_dict_get(cat, "DSS");
+	kyso_pdf_obj_ref(dv, &dss_num, NULL);
+	dss = kyso_pdf_resolve(pdf, dv, NULL);
+	if (kyso_pdf_obj_type(dss) != KYSO_PDF_DICT) {
+		kyso_pdf_obj_free(dss);
+		dss = pdf_obj_new(KYSO_PDF_DICT);
+		dss_num = 0;
+	}
+	if (!dss || !pdf_dict_set(dss, "Type", pdf_obj_namev("DSS"))) {
+		rc = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if (d->vri_key) {
+		rc = dss_vri(&w, dss, d);
+	} else {
+		rc = dss_add(&w, dss, "Certs", d->certs, d->ncerts, NULL);
+		if (rc == KYSO_OK)
+			rc = dss_add(&w, dss, "CRLs", d->crls, d->ncrls, NULL);
+		if (rc == KYSO_OK)
+			rc = dss_add(&w, dss, "OCSPs", d->ocsps, d->nocsps, NULL);
+	}
+	if (rc != KYSO_OK)
+		goto out;
+	if (dss_num) {
+		write_obj(&w, dss_num, entry_gen(pdf, dss_num), dss);
+	} else {
+		dss_num = w.next_num++;
+		write_obj(&w, dss_num, 0, dss);
+		if (!pdf_dict_set(cat, "DSS", pdf_obj_ref(dss_num, 0))) {
+			rc = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		write_obj(&w, root_num, entry_gen(pdf, root_num), cat);
+	}
+	write_xref(&w);
+	if (w.rc != KYSO_OK) {
+		rc = w.rc;
+		goto out;
+	}
+	if (fseeko(out, 0, SEEK_END) != 0 || (uint64_t)ftello(out) != pdf->size ||
+	    fwrite(w.u.data, 1, w.u.len, out) != w.u.len || fflush(out) != 0) {
+		rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
+		                    _("Could not write the signed PDF (disk full?)"));
+		goto out;
+	}
+	*file_size = pdf->size + w.u.len;
+out:
+	if (rc != KYSO_OK && err->code == KYSO_OK)
+		kyso_error_set(err, rc, "%s", _("Could not add the long-term validation data"));
+	kyso_pdf_obj_free(dss);
+	kyso_pdf_obj_free(cat);
+	free(w.objs);
+	kyso_buf_free(&w.u);
 	return rc;
 }

@@ -7,9 +7,11 @@
 #include "pdf.h"
 #include "tsa_int.h"
 #include "appearance.h"
+#include "ltv_int.h"
 
 #include <errno.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -180,6 +182,48 @@ static kyso_pdf_t *open_input(const char *in, const char *out, const kyso_sign_o
 	return pdf;
 }
 
+/* PAdES B-LT: the time stamp's certificates join the collected data, then a
+ * second incremental update adds the /DSS with a /VRI entry for this
+ * signature (key: SHA-1 of its whole /Contents, padding included). */
+static kyso_err_t add_ltv(kyso_ltv_t *ltv, FILE *f, const char *name, const char *password,
+                          const kyso_buf_t *der, size_t contents_size, uint64_t *file_size,
+                          kyso_error_t *err)
+{
+	STACK_OF(X509) *tsa = NULL;
+	kyso_err_t rc = kyso_ltv_tsa_certs(der->data, der->len, &tsa, err);
+	for (int i = 0; rc == KYSO_OK && i < sk_X509_num(tsa); i++) {
+		X509 *x = sk_X509_value(tsa, i);
+		if (X509_check_issued(x, x) != X509_V_OK &&
+		    X509_check_purpose(x, X509_PURPOSE_TIMESTAMP_SIGN, 0) == 1)
+			rc = kyso_ltv_collect(ltv, x, tsa, true, err);
+	}
+	sk_X509_pop_free(tsa, X509_free);
+	if (rc != KYSO_OK)
+		return rc;
+	uint8_t *contents = calloc(1, contents_size);
+	if (contents == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	memcpy(contents, der->data, der->len);
+	uint8_t sha1[EVP_MAX_MD_SIZE];
+	unsigned sl = 0;
+	char key[2 * EVP_MAX_MD_SIZE + 1];
+	if (!EVP_Digest(contents, contents_size, sha1, &sl, EVP_sha1(), NULL)) {
+		free(contents);
+		return kyso_error_set(err, KYSO_ERR_INTERNAL, "SHA-1");
+	}
+	free(contents);
+	kyso_hex_encode(sha1, sl, key);
+	kyso_pdf_dss_t d;
+	rc = kyso_ltv_dss(ltv, &d, err);
+	d.vri_key = key;
+	kyso_pdf_t *pdf = rc == KYSO_OK ? kyso_pdf_open_stream(f, name, password, UINT64_MAX, err) : NULL;
+	if (pdf == NULL)
+		return err->code != KYSO_OK ? err->code : KYSO_ERR_IO;
+	rc = kyso_pdf_append_dss(pdf, &d, f, file_size, err);
+	kyso_pdf_free(&pdf);
+	return rc;
+}
+
 /* Signs the opened pdf (taken over and freed) into out. */
 static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, const char *out,
                               kyso_sign_result_t *res, kyso_error_t *err)
@@ -189,6 +233,7 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 	kyso_buf_t der;
 	kyso_buf_init(&der);
 	kyso_appearance_t *app = NULL;
+	kyso_ltv_t *ltv = NULL;
 	long page = -1;
 	time_t when = s->o.signing_time != 0 ? s->o.signing_time : time(NULL);
 
@@ -196,6 +241,15 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 	if (s->o.appearance != NULL && s->o.appearance->visible) {
 		rc = kyso_appearance_build(s->o.appearance, pdf, kyso_p11_cert(s->p11), when,
 		                           s->o.reason, s->o.location, &app, &page, err);
+		if (rc != KYSO_OK)
+			goto out;
+	}
+
+	/* B-LT: revocation data before the PIN; a source down fails here */
+	if (s->o.ltv) {
+		rc = kyso_ltv_new(s->o.crl_files, s->o.tsa_timeout, &ltv, err);
+		if (rc == KYSO_OK)
+			rc = kyso_ltv_collect(ltv, kyso_p11_cert(s->p11), s->chain, false, err);
 		if (rc != KYSO_OK)
 			goto out;
 	}
@@ -259,6 +313,12 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 	rc = kyso_pdf_sig_fill(kyso_atomic_file_stream(af), &slot, der.data, der.len, err);
 	if (rc != KYSO_OK)
 		goto out;
+	if (ltv != NULL) {
+		rc = add_ltv(ltv, kyso_atomic_file_stream(af), out, s->o.password, &der, cms_size,
+		             &slot.file_size, err);
+		if (rc != KYSO_OK)
+			goto out;
+	}
 	kyso_pdf_free(&pdf); /* before the rename: --in-place replaces the input */
 	rc = kyso_atomic_file_commit(&af, err);
 	if (rc != KYSO_OK)
@@ -278,6 +338,7 @@ out:
 	kyso_pdf_free(&pdf);
 	kyso_buf_free(&der);
 	kyso_appearance_free(&app);
+	kyso_ltv_free(&ltv);
 	ERR_clear_error();
 	return rc;
 }

@@ -49,12 +49,13 @@ out:
 struct sink {
 	kyso_buf_t *b;
 	bool too_big;
+	size_t max; /* 0 = TSA_MAX_REPLY */
 };
 
 static size_t sink_write(char *p, size_t sz, size_t n, void *ctx)
 {
 	struct sink *s = ctx;
-	if (s->b->len + sz * n > TSA_MAX_REPLY) {
+	if (s->b->len + sz * n > (s->max ? s->max : TSA_MAX_REPLY)) {
 		s->too_big = true;
 		return 0;
 	}
@@ -126,7 +127,7 @@ static kyso_err_t post(const kyso_tsa_opts_t *o, const kyso_buf_t *q, kyso_buf_t
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	}
 	h = h2;
-	struct sink s = {reply, false};
+	struct sink s = {reply, false, 0};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	cu.easy_setopt(c, CURLOPT_URL, o->url);
 	cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -176,6 +177,59 @@ static kyso_err_t post(const kyso_tsa_opts_t *o, const kyso_buf_t *q, kyso_buf_t
 		                    _("The time-stamp server %s did not send a time-stamp reply "
 		                      "(Content-Type %s)."),
 		                    o->url, ctype != NULL ? ctype : "-");
+	cu.slist_free_all(h);
+	cu.easy_cleanup(c);
+	return rc;
+}
+
+kyso_err_t kyso_http_fetch(const char *url, const kyso_buf_t *body, const char *content_type,
+                           long timeout_s, size_t max, kyso_buf_t *reply, kyso_error_t *err)
+{
+	kyso_err_t lrc = curl_load(err);
+	if (lrc != KYSO_OK)
+		return lrc;
+	CURL *c = cu.easy_init();
+	if (c == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	struct curl_slist *h = NULL;
+	if (body != NULL && content_type != NULL) {
+		char hdr[128];
+		snprintf(hdr, sizeof(hdr), "Content-Type: %s", content_type);
+		h = cu.slist_append(NULL, hdr);
+		if (h == NULL) {
+			cu.easy_cleanup(c);
+			return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		}
+	}
+	struct sink s = {reply, false, max};
+	char errbuf[CURL_ERROR_SIZE] = "";
+	cu.easy_setopt(c, CURLOPT_URL, url);
+	cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	cu.easy_setopt(c, CURLOPT_TIMEOUT, timeout_s > 0 ? timeout_s : 30L);
+	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(c, CURLOPT_USERAGENT, "kyso/" KYSO_VERSION);
+	if (h != NULL)
+		cu.easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (body != NULL) {
+		cu.easy_setopt(c, CURLOPT_POSTFIELDS, body->data);
+		cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body->len);
+	}
+	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+	cu.easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	cu.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	CURLcode cr = cu.easy_perform(c);
+	long code = 0;
+	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	kyso_err_t rc = KYSO_OK;
+	if (s.too_big)
+		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("The reply from %s is too large."), url);
+	else if (cr != CURLE_OK)
+		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("Cannot reach %s: %s"), url,
+		                    errbuf[0] ? errbuf : cu.easy_strerror(cr));
+	else if (code != 200)
+		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("%s answered HTTP %ld."), url, code);
 	cu.slist_free_all(h);
 	cu.easy_cleanup(c);
 	return rc;

@@ -34,4 +34,11 @@ kyso_err_t kyso_tsa_check_reply(const uint8_t *resp, size_t resp_len, const EVP_
                                 const uint8_t *digest, size_t digest_len, uint64_t nonce,
                                 kyso_buf_t *token, kyso_error_t *err);
 
+/* HTTP GET (body NULL) or POST of body with content_type through libcurl
+ * (loaded on first use); reply gets at most max bytes (0 = 1 MB). KYSO_OK
+ * only for HTTP 200; otherwise KYSO_ERR_NETWORK with a message naming url
+ * (cannot connect, timeout, other HTTP status, reply too large). */
+kyso_err_t kyso_http_fetch(const char *url, const kyso_buf_t *body, const char *content_type,
+                           long timeout_s, size_t max, kyso_buf_t *reply, kyso_error_t *err);
+
 #endif

@@ -32,6 +32,12 @@ void kyso_tst_check(const uint8_t *der, size_t der_len, const uint8_t *data, siz
                     const uint8_t *digest, size_t digest_len, X509_STORE *store,
                     kyso_tst_check_t *out);
 
+/* Sets o["ltv"]: null without a /DSS, else {"certs", "crls", "ocsps",
+ * "vri_entries", "vri" (this signature has a /VRI entry), "signer_revocation":
+ * "ocsp"|"crl"|"revoked"|"none" (what the DSS says about the signer)}. */
+void kyso_verify_ltv(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509 *signer,
+                     STACK_OF(X509) * certs, json_t *o);
+
 /* Checks one signature of pdf; returns its JSON object, *valid tells. */
 json_t *kyso_verify_one(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *info, X509_STORE *store,
                         bool *valid);

@@ -352,6 +352,7 @@ static bool check_cms(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509_STORE
 		set_bool(c, "cert_valid_at_signing_time", false);
 		set_bool(c, "chain_ok", false);
 	}
+	kyso_verify_ltv(pdf, in, signer, certs, c->o);
 	sk_X509_pop_free(certs, X509_free);
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
@@ -371,6 +372,7 @@ json_t *kyso_verify_one(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509_STO
 	set_str(&c, "m", in->m);
 	bool ok = check_byte_range(pdf, in, &c);
 	const char *sf = in->sub_filter != NULL ? in->sub_filter : "";
+	json_object_set_new(c.o, "ltv", json_null());
 	if (in->is_doc_timestamp || strcmp(sf, "ETSI.RFC3161") == 0) {
 		json_object_set_new(c.o, "signer", json_null());
 		ok = check_doc_timestamp(pdf, in, store, &c) && ok;
