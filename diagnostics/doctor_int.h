@@ -48,6 +48,18 @@ typedef struct {
 	json_t *facts; /* report "token"/"module" facts */
 } doctor_t;
 
+/* The signing applet on a card kyso's own module serves (check_applet.c). */
+typedef enum { APPLET_UNKNOWN = 0, APPLET_PRESENT, APPLET_MISSING } applet_state_t;
+typedef struct {
+	char aid[40];     /* hex */
+	char reader[256];
+	char model[96];
+	uint16_t sw;      /* answer to SELECT, 0 if none */
+	char error[128];
+} applet_info_t;
+/* APPLET_UNKNOWN when the card is not in the profile table or PC/SC failed. */
+applet_state_t doctor_applet_state(const doctor_t *d, applet_info_t *info);
+
 /* check helpers */
 check_status_t ck_set(check_t *c, check_status_t st, const char *remedy, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

@@ -177,6 +177,26 @@ const char *doctor_token_cas(const doctor_t *d)
 	buf[0] = '\0';
 	size_t i;
 	const json_t *v;
+	/* catalog "issuers": ids of its "cas" list */
+	static const char *const names[][2] = {
+	        {"vgca", N_("the government CA (Ban Cơ yếu Chính phủ)")},
+	        {"vnpt-ca", "VNPT-CA"},
+	        {"viettel-ca", "Viettel-CA"},
+	        {"fpt-ca", "FPT-CA"},
+	        {"bkav-ca", "BKAV-CA"},
+	};
+	const json_t *issuers =
+	        d->type != NULL ? json_object_get(kyso_token_type_json(d->type), "issuers") : NULL;
+	json_array_foreach(issuers, i, v)
+	{
+		const char *id = json_string_value(v), *s = id;
+		for (size_t k = 0; id != NULL && k < sizeof(names) / sizeof(names[0]); k++)
+			if (strcmp(id, names[k][0]) == 0)
+				s = _(names[k][1]);
+		size_t n = strlen(buf);
+		if (s != NULL)
+			snprintf(buf + n, sizeof(buf) - n, "%s%s", n > 0 ? ", " : "", s);
+	}
 	json_array_foreach(cas, i, v)
 	{
 		const char *s = json_is_string(v) ? json_string_value(v)
