@@ -234,6 +234,20 @@ static void undo_one(const json_t *e, json_t *problems)
 	} else if (strcmp(op, "nss-module") == 0) {
 		if (nss_module_delete(sget(e, "db"), sget(e, "name"), &err) != KYSO_OK)
 			problem(problems, "%s", kyso_error_message(&err));
+	} else if (strcmp(op, "tree") == 0) {
+		if (remove_tree(path, &err) != KYSO_OK)
+			problem(problems, "%s", kyso_error_message(&err));
+	} else if (strcmp(op, "ca-update") == 0) {
+		if (ca_update(sget(e, "root"), &err) != KYSO_OK)
+			problem(problems, "%s", kyso_error_message(&err));
+	} else if (strcmp(op, "nss-cert") == 0) {
+		if (nss_cert_undo(sget(e, "db"), sget(e, "name"), sget(e, "previous"),
+		                  sget(e, "previous_trust"), &err) != KYSO_OK)
+			problem(problems, "%s", kyso_error_message(&err));
+	} else if (strcmp(op, "agent-start") == 0) {
+		agent_undo_start(e, problems);
+	} else if (strcmp(op, "agent-stop") == 0) {
+		/* journal_undo starts it again at the end, when it ran before */
 	} else {
 		problem(problems, _("Unknown journal entry \"%s\" left as it is"), op);
 	}

@@ -21,6 +21,38 @@ st_env() {
 	export FAKE_APT_STATE=$ROOT/var/lib/fake-apt/status FAKE_APT_LOG=$KH_TMP/apt.log
 	unset XDG_CONFIG_HOME XDG_STATE_HOME KYSO_ROOT KYSO_SYSCONFDIR
 	export LANGUAGE=en
+	# the agent setup starts listens on private ports, never 4453/4433/8987
+	local p1 p2
+	p1=$(kh_free_port)
+	p2=$(kh_free_port)
+	export KYSO_AGENT_PORTS="$p1,$((p1 + 1)),$p2"
+	export ST_KYSO_PORT=$p1 ST_VNPT_PORT=$((p1 + 1)) ST_VGCA_PORT=$p2
+	kh_on_exit st_stop_agents
+}
+
+# st_agent_pid: PID of the agent setup started in the background (or empty).
+st_agent_pid() {
+	local f
+	for f in "$ROOT/var/lib/kyso/setup/agent.pid" "$HOME/.local/state/kyso/setup/agent.pid"; do
+		if [[ -s $f ]]; then
+			cat "$f"
+			return 0
+		fi
+	done
+	return 0
+}
+
+# st_stop_agents: stops the agents setup started (test exit), by PID.
+st_stop_agents() {
+	local f pid
+	for f in "$ROOT/var/lib/kyso/setup/agent.pid" "$HOME/.local/state/kyso/setup/agent.pid" \
+		${ST_EXTRA_PIDFILES:-}; do
+		[[ -s $f ]] || continue
+		pid=$(cat "$f")
+		if [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == *kyso-agent* ]]; then
+			kh_stop "$pid"
+		fi
+	done
 }
 
 # st_fixture: a fresh staging root, HOME and bundle.
@@ -33,6 +65,10 @@ st_fixture() {
 	mkdir -p "$ROOT/etc/pki/nssdb" # the system NSS database
 	certutil -N -d "sql:$ROOT/etc/pki/nssdb" --empty-password
 	echo pcscd >"$FAKE_APT_STATE" # already installed on this "system"
+	# a system trust store with one CA of the distribution, bundle generated
+	mkdir -p "$ROOT/usr/share/ca-certificates/test" "$ROOT/etc/ssl/certs"
+	cp "$KH_PKI_ROOT_CERT" "$ROOT/usr/share/ca-certificates/test/test-root.crt"
+	FAKE_APT_LOG=/dev/null "$KYSO_APT" update-ca-certificates "$ROOT"
 	cp "$FAULTP11" "$BUNDLE/kyso-faultp11.so"
 	st_catalog "$(sha256sum "$FAULTP11" | cut -d' ' -f1)"
 	: >"$FAKE_APT_LOG"
@@ -65,6 +101,11 @@ st_manifest() {
 		# added then removed): their content is compared as listings below
 		(cd "$d" && find . -type f ! -name cert9.db ! -name key4.db -print0 | sort -z |
 			xargs -0 -r sha256sum)
+		# ... and their rows (every certificate, trust object, key) byte for byte
+		(cd "$d" && find . \( -name cert9.db -o -name key4.db \) -print0 | sort -z |
+			while IFS= read -r -d '' f; do
+				echo "$f rows $(sqlite3 "$f" .dump | sha256sum | cut -d' ' -f1)"
+			done)
 	done
 	st_nss_list
 }

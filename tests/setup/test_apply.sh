@@ -65,6 +65,53 @@ if command -v systemd-analyze >/dev/null; then
 		sh -c "systemd-analyze verify --user '$unit' 2>&1 | grep -v 'Failed to\|not running' | (! grep -q .)"
 fi
 kh_check "agent answered --version" test "$(jq .agent.answers_version "$rep")" = true
+
+# ---- the agent's local CA, trusted where browsers look -------------------------
+state=$HOME/.local/state/kyso/agent
+kh_check "local CA created in the agent's state directory" test -s "$state/ca.pem"
+kh_check "local CA key readable only by its owner" test "$(stat -c %a "$state/ca-key.pem")" = 600
+openssl x509 -in "$state/ca.pem" -noout -text >"$KH_TMP/ca.txt"
+kh_check "local CA name-constrained to localhost, 127.0.0.1, ::1" \
+	sh -c "grep -A4 'Name Constraints' '$KH_TMP/ca.txt' | grep -q 'DNS:localhost' &&
+	       grep -A4 'Name Constraints' '$KH_TMP/ca.txt' | grep -q 'IP:127.0.0.1/255.255.255.255' &&
+	       grep -A4 'Name Constraints' '$KH_TMP/ca.txt' | grep -q 'IP:0:0:0:0:0:0:0:1/'"
+fp() { openssl x509 -noout -fingerprint -sha256 "$@" 2>/dev/null | cut -d= -f2; }
+cafp=$(fp -in "$state/ca.pem")
+sysca=$ROOT/usr/local/share/ca-certificates/kyso-local-ca.crt
+kh_check "system store: the CA file" test "$(fp -in "$sysca")" = "$cafp"
+kh_check "system store: update-ca-certificates ran (CA in the bundle)" \
+	grep -q "^update-ca-certificates $ROOT\$" "$FAKE_APT_LOG"
+kh_check "system store: bundle has the CA" \
+	sh -c "openssl crl2pkcs7 -nocrl -certfile '$ROOT/etc/ssl/certs/ca-certificates.crt' |
+	       openssl pkcs7 -print_certs | grep -q 'kyso local CA'"
+for db in "$HOME/.pki/nssdb" "$HOME/.mozilla/firefox/k1y2s3o4.default-release"; do
+	kh_check "certutil -L: kyso-local-ca with trust C,, in $(basename "$db")" \
+		sh -c "certutil -L -d 'sql:$db' | grep -Eq '^kyso-local-ca +C,, *\$'"
+	kh_check "the NSS entry in $(basename "$db") is the agent's CA" \
+		test "$(certutil -L -d "sql:$db" -n kyso-local-ca -a | fp)" = "$cafp"
+done
+kh_check "the system NSS database (no browser reads it) does not get the CA" \
+	sh -c "! certutil -L -d 'sql:$ROOT/etc/pki/nssdb' | grep -q kyso-local-ca"
+
+# ---- the agent runs now and answers on each protocol ---------------------------
+pid=$(st_agent_pid)
+kh_check "agent started in the background (staging root: no user systemd), PID kept" \
+	test "$(readlink "/proc/$pid/exe" 2>/dev/null | grep -c kyso-agent)" = 1
+kh_check "report: agent answers" test "$(jq .agent.answers "$rep")" = true; kh_on_fail jq .agent "$rep"
+for proto in kyso-api vnpt-ca-plugin vgca-sign-service; do
+	kh_check "report: $proto answers" \
+		test "$(jq --arg p "$proto" '.agent.protocols[] | select(.name==$p) | .answers' "$rep")" = true
+done
+kh_check "report: the trust anchor is the CA in the system store" \
+	test "$(jq -r .agent.trust_anchor "$rep")" = "$sysca"
+kh_check "agent listens on the private ports (KYSO_AGENT_PORTS)" \
+	grep -q "^ExecStart=.*/kyso-agent --kyso-port $ST_KYSO_PORT --vnpt-ports $ST_VNPT_PORT --vgca-port $ST_VGCA_PORT\$" "$unit"
+curl -sS --cacert "$ROOT/etc/ssl/certs/ca-certificates.crt" "https://localhost:$ST_KYSO_PORT/v1/status" \
+	>"$KH_TMP/status.json" 2>&1 || true
+kh_check "curl with the system bundle trusts the agent (GET /v1/status)" \
+	test "$(jq -r .service "$KH_TMP/status.json" 2>/dev/null)" = kyso-agent; kh_on_fail cat "$KH_TMP/status.json"
+kh_check "without the local CA curl does not trust it" \
+	sh -c "! curl -sS --cacert '$KH_PKI_ROOT_CERT' 'https://localhost:$ST_KYSO_PORT/v1/status' >/dev/null 2>&1"
 pdf=$ROOT/var/lib/kyso/setup/selftest-signed.pdf
 kh_check "self-test verified by kyso" test "$(jq -r .selftest.status "$rep")" = verified
 kh_check "self-test PDF kept next to the report" test "$(jq -r .selftest.file "$rep")" = "$pdf"
@@ -88,18 +135,30 @@ kh_check "second run says nothing to do" grep -q "already in place" "$KH_TMP/out
 st_manifest >"$KH_TMP/m3"
 kh_check "second run changed nothing" diff -u "$KH_TMP/m2" "$KH_TMP/m3"
 kh_check "second run installed nothing" sh -c "! grep -v '^status' '$FAKE_APT_LOG'"
+kh_check "second run: the same agent still runs" test "$(st_agent_pid)" = "$pid"
 
 # ---- repair: a removed registration comes back --------------------------------
-rm "$p11"
+rm "$p11" "$sysca"
+certutil -D -d "sql:$HOME/.pki/nssdb" -n kyso-local-ca
+kh_stop "$pid"
 st_setup --repair
 kh_check "repair exits 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_check "repair wrote the p11-kit file again" grep -qx "module: $mod" "$p11"
+kh_check "repair put the CA back in the system store" test "$(fp -in "$sysca")" = "$cafp"
+kh_check "repair put the CA back in Chromium's NSS database" \
+	sh -c "certutil -L -d 'sql:$HOME/.pki/nssdb' | grep -Eq '^kyso-local-ca +C,, *\$'"
+pid=$(st_agent_pid)
+kh_check "repair started the stopped agent again" \
+	test "$(readlink "/proc/$pid/exe" 2>/dev/null | grep -c kyso-agent)" = 1
+kh_check "repair: the summary says the agent answers" \
+	grep -q "https://localhost:$ST_KYSO_PORT/v1/ answers" "$KH_TMP/out"; kh_on_fail st_show
 
 # ---- uninstall ----------------------------------------------------------------
 st_setup --uninstall --json
 kh_check "uninstall exits 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 st_manifest >"$KH_TMP/m4"
 kh_check "uninstall restores the staging root and HOME exactly" diff -u "$KH_TMP/m0" "$KH_TMP/m4"
+kh_check "uninstall stopped the agent" sh -c "! readlink /proc/$pid/exe | grep -q kyso-agent"
 st_setup --uninstall
 kh_check "second uninstall: nothing to do" grep -q "Nothing to uninstall" "$KH_TMP/out"
 
@@ -114,7 +173,14 @@ kh_check "--user: journal in ~/.local/state/kyso/setup" test -f "$HOME/.local/st
 kh_check "--user: nothing under the root's /etc" test ! -e "$ROOT/etc/pkcs11"
 kh_check "--user: the system NSS database left alone" \
 	sh -c "! modutil -dbdir 'sql:$ROOT/etc/pki/nssdb' -list | grep -q kyso-"
+kh_check "--user: the system trust store left alone" test ! -e "$sysca"
+kh_check "--user: the CA trusted in Chromium's NSS database" \
+	sh -c "certutil -L -d 'sql:$HOME/.pki/nssdb' | grep -Eq '^kyso-local-ca +C,, *\$'"
+upid=$(st_agent_pid)
+kh_check "--user: agent started, PID in ~/.local/state/kyso/setup" \
+	sh -c "test -s '$HOME/.local/state/kyso/setup/agent.pid' && readlink /proc/$upid/exe | grep -q kyso-agent"
 st_setup --user --uninstall
 st_manifest >"$KH_TMP/m5"
 kh_check "--user uninstall restores exactly" diff -u "$KH_TMP/m0" "$KH_TMP/m5"
+kh_check "--user uninstall stopped the agent" sh -c "! readlink /proc/$upid/exe | grep -q kyso-agent"
 kh_done
