@@ -21,6 +21,7 @@ typedef struct {
 	bool reached; /* an HTTP answer came back */
 	long http_code;
 	long long server_time; /* Date header, 0 if none */
+	long long gen_time;    /* genTime of a granted time stamp, 0 if none */
 	long long local_time;
 	char content_type[128];
 	char error[256];

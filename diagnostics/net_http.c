@@ -204,6 +204,19 @@ static unsigned char *ts_query(int *len)
 	return *len > 0 ? der : NULL;
 }
 
+/* genTime of a granted time stamp (the TSA's signed clock), 0 if none;
+ * computed as an offset from local (no timegm on every platform). */
+static long long tst_gen_time(TS_RESP *resp, long long local)
+{
+	TS_TST_INFO *info = TS_RESP_get_tst_info(resp);
+	const ASN1_GENERALIZEDTIME *gt = info != NULL ? TS_TST_INFO_get_time(info) : NULL;
+	ASN1_TIME *now = gt != NULL ? ASN1_TIME_set(NULL, (time_t)local) : NULL;
+	int day = 0, sec = 0;
+	bool ok = now != NULL && ASN1_TIME_diff(&day, &sec, gt, now) == 1;
+	ASN1_TIME_free(now);
+	return ok ? local - ((long long)day * 86400 + sec) : 0;
+}
+
 void tsa_probe_run(doctor_t *d)
 {
 	tsa_probe_t *t = &d->tsa;
@@ -244,6 +257,7 @@ void tsa_probe_run(doctor_t *d)
 		if (resp != NULL)
 			t->ts_status = (int)ASN1_INTEGER_get(
 			        TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(resp)));
+		t->gen_time = resp != NULL ? tst_gen_time(resp, t->local_time) : 0;
 		TS_RESP_free(resp);
 	}
 	kyso_buf_free(&body);
@@ -257,10 +271,16 @@ check_status_t check_clock_skew(doctor_t *d, check_t *c)
 	if (d->o->offline)
 		return ck_skip(c, _("Skipped: --offline."));
 	tsa_probe_run(d);
-	if (!d->tsa.reached || d->tsa.server_time == 0)
+	/* the time stamp's genTime (signed by the TSA), else the HTTP Date header */
+	long long ref = d->tsa.gen_time != 0 ? d->tsa.gen_time : d->tsa.server_time;
+	if (!d->tsa.reached || ref == 0)
 		return ck_skip(c,
 		               _("Skipped: the time server did not answer (see the TSA check)."));
-	long long skew = d->tsa.local_time - d->tsa.server_time;
+	long long skew = d->tsa.local_time - ref;
+	ck_data(c, "reference_kind", json_string(d->tsa.gen_time != 0 ? "genTime" : "Date"));
+	if (d->tsa.gen_time != 0 && d->tsa.server_time != 0)
+		ck_data(c, "http_date_skew_seconds",
+		        json_integer((json_int_t)(d->tsa.local_time - d->tsa.server_time)));
 	long long abs_skew = skew < 0 ? -skew : skew;
 	ck_data(c, "skew_seconds", json_integer((json_int_t)skew));
 	ck_data(c, "reference", json_string(d->tsa_url));

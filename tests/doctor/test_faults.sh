@@ -79,18 +79,31 @@ kh_tsa_start "$KH_TMP/tsa" "$KH_PKI_DIR"
 dr_run "$r" --token kyso-rsa --tsa "$KH_TSA_URL"
 dr_expect "$r" clock-skew pass
 dr_expect "$r" tsa pass
-# clock skew: the TSA's clock runs 12 minutes behind (faketime on the server; kyso itself is
-# built with ASan, which deadlocks under libfaketime's preload), so this machine is 12 minutes
-# ahead of the reference the doctor compares with
-pf=$KH_TMP/tsa-ft.port
-kh_bg "$KH_TMP/tsa-ft.log" faketime -f -12m python3 "$KYSO_HARNESS/tsa/kh-tsa-server.py" \
-	--pki-dir "$KH_PKI_DIR" --port 0 --port-file "$pf"
-kh_wait_for 20 test -s "$pf"
-ft_url=http://127.0.0.1:$(cat "$pf")/
+kh_check "clock reference is the time stamp's genTime" test "$(jq -r '.checks[] | select(.id=="clock-skew") | .data.reference_kind' "$r")" = genTime
+# clock skew: the TSA's clock (the external reference: its signed genTime, and its HTTP Date)
+# is shifted with faketime on the server, so the clock this machine shows is off by that much
+# against it. (kyso itself is built with ASan, which deadlocks under libfaketime's preload:
+# the shift is on the reference side, which is what the check compares with.)
+# ft_tsa SHIFT: a TSA under faketime; prints its URL
+ft_tsa() {
+	local pf=$KH_TMP/tsa-ft$RANDOM.port
+	kh_bg "$KH_TMP/tsa-ft.log" faketime -f "$1" python3 "$KYSO_HARNESS/tsa/kh-tsa-server.py" \
+		--pki-dir "$KH_PKI_DIR" --port 0 --port-file "$pf"
+	kh_wait_for 20 test -s "$pf" && echo "http://127.0.0.1:$(cat "$pf")/"
+}
+# the TSA 12 minutes behind: this machine is 12 minutes ahead -> fail
+ft_url=$(ft_tsa -12m)
 dr_run "$r" --token kyso-rsa --tsa "$ft_url"
 dr_expect "$r" clock-skew fail "timedatectl" "12 phút"
 kh_check "skew measured as about +720 s" test "$(jq '.checks[] | select(.id=="clock-skew") | .data.skew_seconds | (. > 700 and . < 740)' "$r")" = true
+kh_check "against the TSA's genTime" test "$(jq -r '.checks[] | select(.id=="clock-skew") | .data.reference_kind' "$r")" = genTime
+kh_check "the HTTP Date agrees" test "$(jq '.checks[] | select(.id=="clock-skew") | .data.http_date_skew_seconds | (. > 700 and . < 740)' "$r")" = true
 dr_expect "$r" tsa pass
+# the TSA 3 minutes ahead: this machine is 3 minutes behind -> warning
+ft_url=$(ft_tsa +3m)
+dr_run "$r" --token kyso-rsa --tsa "$ft_url"
+dr_expect "$r" clock-skew warn "timedatectl" "3 phút"
+kh_check "skew measured as about -180 s" test "$(jq '.checks[] | select(.id=="clock-skew") | .data.skew_seconds | (. < -160 and . > -200)' "$r")" = true
 
 # ---- agent not running (the real state of this machine's test port) ---------------------
 dr_expect "$r" agent fail "kyso-agent" "$AGENT_PORT"
