@@ -13,9 +13,87 @@ export class KysoError extends Error {
   }
 }
 
-const UNREACHABLE =
-  'Không kết nối được thành phần ký số kyso-agent. Có thể: chưa chạy, chứng thư của nó chưa được ' +
-  'tin cậy trong trình duyệt, hoặc trình duyệt chặn truy cập mạng cục bộ. Hãy chạy "kyso doctor".';
+// What a page can be told when the agent cannot be reached (docs/agent.md, "Errors in the
+// browser"). The browser hides the cause (a fetch TypeError, a WebSocket closed with 1006);
+// diagnose() finds it with two probes and the permission state.
+export const MESSAGES = {
+  'agent-not-running':
+    'Thành phần ký số kyso-agent chưa chạy trên máy tính này. Hãy đăng xuất rồi đăng nhập lại ' +
+    '(hoặc chạy "systemctl --user start kyso-agent"), rồi thử ký lại. Nếu vẫn lỗi, chạy "kyso doctor".',
+  'agent-not-trusted':
+    'Trình duyệt chưa tin cậy chứng thư bảo mật của kyso-agent nên không kết nối được. Hãy chạy ' +
+    '"sudo kyso setup --repair", đóng hẳn trình duyệt rồi mở lại.',
+  'blocked-by-browser':
+    'Trình duyệt đã chặn trang này kết nối tới thành phần ký số trên máy (quyền "Mạng cục bộ" / ' +
+    '"Local network access"). Bấm biểu tượng bên trái thanh địa chỉ, chọn Cho phép truy cập mạng ' +
+    'cục bộ rồi tải lại trang; hoặc nhờ quản trị chạy "sudo kyso setup --origin {origin}".',
+  'origin-not-allowed':
+    'kyso-agent không nhận yêu cầu ký từ trang {origin}: trang này chưa được khai báo. Nhờ quản trị ' +
+    'chạy "sudo kyso setup --origin {origin}".',
+  'unreachable':
+    'Không kết nối được thành phần ký số kyso-agent. Có thể: chưa chạy, chứng thư của nó chưa được ' +
+    'tin cậy trong trình duyệt, hoặc trình duyệt chặn truy cập mạng cục bộ. Hãy chạy "kyso doctor".',
+};
+
+function pageOrigin() {
+  return typeof location !== 'undefined' ? location.origin : '';
+}
+
+function reachError(code) {
+  return new KysoError(code, MESSAGES[code].split('{origin}').join(pageOrigin()));
+}
+
+// Does a request to url get any HTTP answer? init: the fetch mode. A no-cors GET carries no
+// Origin header, so the agent's origin check does not refuse it (its answer is opaque; no-cors
+// only allows redirect 'follow'). A plain-HTTP probe uses redirect 'manual': the agent answers
+// plain HTTP with a redirect to https, seen as an 'opaqueredirect' without following it.
+async function answers(url, init, timeoutMs) {
+  const ctl = typeof AbortController !== 'undefined' ? new AbortController() : null;
+  const t = ctl ? setTimeout(() => ctl.abort(), timeoutMs) : null;
+  try {
+    await fetch(url, { ...init, cache: 'no-store', credentials: 'omit', signal: ctl ? ctl.signal : undefined });
+    return true;
+  } catch (e) {
+    return false;
+  } finally {
+    if (t) clearTimeout(t);
+  }
+}
+
+// The page's permission to reach loopback addresses ('granted', 'prompt', 'denied'), or null
+// when the browser has no such permission (then it does not block).
+async function loopbackPermission() {
+  if (typeof navigator === 'undefined' || !navigator.permissions) return null;
+  for (const name of ['loopback-network', 'local-network-access']) {
+    try {
+      return (await navigator.permissions.query({ name })).state;
+    } catch (e) { /* this browser does not know the name */ }
+  }
+  return null;
+}
+
+/**
+ * Why the agent at base (https://localhost:PORT) could not be reached: one of the codes of
+ * MESSAGES. path is a resource that answers without an Origin header (kyso API: /v1/status).
+ *  - the HTTPS probe answers: TLS and the browser are fine, so the agent refused the origin;
+ *  - plain HTTP to the same port answers (the agent redirects it to https): it runs, but the
+ *    browser does not trust its certificate;
+ *  - neither: the browser's loopback permission not granted = blocked, else not running.
+ */
+export async function diagnose(base = 'https://localhost:4453', path = '/v1/status', timeoutMs = 3000) {
+  const u = new URL(base);
+  if (await answers(u.origin + path, { mode: 'no-cors' }, timeoutMs)) return 'origin-not-allowed';
+  if (await answers(`http://${u.host}/`, { redirect: 'manual' }, timeoutMs)) return 'agent-not-trusted';
+  const perm = await loopbackPermission();
+  if (perm === 'denied' || perm === 'prompt') return 'blocked-by-browser';
+  return 'agent-not-running';
+}
+
+async function unreachable(base, path) {
+  let code = 'unreachable';
+  try { code = await diagnose(base, path); } catch (e) { /* keep the generic one */ }
+  return reachError(code);
+}
 
 export class KysoAgent {
   constructor(base = 'https://localhost:4453') {
@@ -27,7 +105,7 @@ export class KysoAgent {
     try {
       res = await fetch(this.base + path, { mode: 'cors', cache: 'no-store', ...init });
     } catch (e) {
-      throw new KysoError('unreachable', UNREACHABLE);
+      throw await unreachable(this.base, '/v1/status');
     }
     const type = res.headers.get('content-type') || '';
     if (!res.ok) {
@@ -100,22 +178,33 @@ function unb64(s) {
   return out;
 }
 
-/** VNPT-CA Plugin frame call: resolves with the result string. */
-export function vnptCall(functionID, args, { port = 4433, timeoutMs = 600000 } = {}) {
+// One WebSocket exchange: sends frame once open, resolves with the first message. A socket
+// that fails before it opens is diagnosed (MESSAGES); one closed after it opened without an
+// answer is 'closed'.
+function wsCall(url, frame, timeoutMs) {
   return new Promise((resolve, reject) => {
-    let ws;
-    try { ws = new WebSocket(`wss://localhost:${port}/plugin`); } catch (e) { reject(new KysoError('unreachable', UNREACHABLE)); return; }
-    const cb = 'kysoCb' + Math.random().toString(36).slice(2);
-    const t = setTimeout(() => { ws.close(); reject(new KysoError('timeout', 'Hết thời gian chờ')); }, timeoutMs);
-    ws.onopen = () => ws.send(JSON.stringify({ functionID, funcCallback: cb, args, domain: location.hostname }));
-    ws.onerror = () => { clearTimeout(t); reject(new KysoError('unreachable', UNREACHABLE)); };
-    ws.onmessage = (ev) => {
-      clearTimeout(t);
-      const i = ev.data.lastIndexOf('*');
-      ws.close();
-      resolve(i >= 0 ? ev.data.slice(0, i) : ev.data);
+    const base = url.replace(/^wss:/, 'https:');
+    let ws, opened = false, done = false;
+    const fail = (err) => { if (!done) { done = true; clearTimeout(t); reject(err); } };
+    const t = setTimeout(() => { if (ws) ws.close(); fail(new KysoError('timeout', 'Hết thời gian chờ')); }, timeoutMs);
+    try { ws = new WebSocket(url); } catch (e) { unreachable(base, '/').then(fail); return; }
+    ws.onopen = () => { opened = true; ws.send(frame); };
+    ws.onmessage = (ev) => { if (!done) { done = true; clearTimeout(t); ws.close(); resolve(ev.data); } };
+    ws.onclose = () => {
+      if (done) return;
+      if (opened) fail(new KysoError('closed', 'kyso-agent đã đóng kết nối mà không trả lời. Hãy thử lại; nếu vẫn lỗi, chạy "kyso doctor".'));
+      else unreachable(base, '/').then(fail);
     };
   });
+}
+
+/** VNPT-CA Plugin frame call: resolves with the result string. */
+export async function vnptCall(functionID, args, { port = 4433, timeoutMs = 600000 } = {}) {
+  const cb = 'kysoCb' + Math.random().toString(36).slice(2);
+  const data = await wsCall(`wss://localhost:${port}/plugin`,
+                            JSON.stringify({ functionID, funcCallback: cb, args, domain: location.hostname }), timeoutMs);
+  const i = data.lastIndexOf('*');
+  return i >= 0 ? data.slice(0, i) : data;
 }
 
 /** VNPT SignPDF: bytes + PdfSigner object -> signed bytes. */
@@ -126,13 +215,8 @@ export async function vnptSignPdf(bytes, pdfSigner, opts) {
 }
 
 /** VGCA call: one socket per call to wss://127.0.0.1:8987/<op>; resolves with the JSON answer. */
-export function vgcaCall(op, payload, { port = 8987, timeoutMs = 600000 } = {}) {
-  return new Promise((resolve, reject) => {
-    let ws;
-    try { ws = new WebSocket(`wss://127.0.0.1:${port}/${op}`); } catch (e) { reject(new KysoError('unreachable', UNREACHABLE)); return; }
-    const t = setTimeout(() => { ws.close(); reject(new KysoError('timeout', 'Hết thời gian chờ')); }, timeoutMs);
-    ws.onopen = () => ws.send(typeof payload === 'string' ? payload : JSON.stringify(payload));
-    ws.onerror = () => { clearTimeout(t); reject(new KysoError('unreachable', UNREACHABLE)); };
-    ws.onmessage = (ev) => { clearTimeout(t); ws.close(); resolve(JSON.parse(ev.data)); };
-  });
+export async function vgcaCall(op, payload, { port = 8987, timeoutMs = 600000 } = {}) {
+  const data = await wsCall(`wss://127.0.0.1:${port}/${op}`,
+                            typeof payload === 'string' ? payload : JSON.stringify(payload), timeoutMs);
+  return JSON.parse(data);
 }
