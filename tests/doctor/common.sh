@@ -50,6 +50,29 @@ dr_register() {
 		>/dev/null 2>&1 || true
 }
 
+# dr_agent_setup VNPT_PLUGIN VGCA_SIGN_SERVICE KYSO_PORT VNPT_PORT VGCA_PORT STATE_DIR ORIGINS_JSON:
+# config.json and the kyso-agent unit as kyso setup writes them (installer/registry.c), with
+# private ports
+dr_agent_setup() {
+	local v=$1 g=$2 kp=$3 vp=$4 gp=$5 state=$6 origins=$7 extra=""
+	mkdir -p "$HOME/.config/kyso" "$HOME/.config/systemd/user"
+	jq -n --argjson v "$v" --argjson g "$g" --argjson o "$origins" \
+		'{origins: $o, agent: {vnpt_plugin: $v, vgca_sign_service: $g}}' \
+		>"$HOME/.config/kyso/config.json"
+	if [[ $v == true ]]; then extra+=" --vnpt-ports $vp"; else extra+=' --vnpt-ports ""'; fi
+	if [[ $g == true ]]; then extra+=" --vgca-port $gp"; else extra+=' --vgca-port 0'; fi
+	cat >"$HOME/.config/systemd/user/kyso-agent.service" <<EOF
+# Written by kyso setup; removed by "kyso setup --uninstall".
+[Unit]
+Description=kyso signing agent (web signing component)
+
+[Service]
+Environment=KYSO_CONFIG=$HOME/.config/kyso/config.json
+ExecStart=$KYSO_BUILD/bin/kyso-agent --state-dir "$state" --kyso-port $kp$extra
+Restart=on-failure
+EOF
+}
+
 # dr_card: private pcscd with the virtual ePass2003 in reader 0.
 dr_card() {
 	kh_pcscd_start

@@ -18,30 +18,7 @@ state=$KH_TMP/agent-state
 KP=$(kh_free_port)
 VP=$(kh_free_port)
 GP=$(kh_free_port)
-
-# write_setup VNPT_PLUGIN VGCA_SIGN_SERVICE [ORIGINS_JSON]: config.json and the kyso-agent
-# unit as kyso setup writes them (installer/registry.c), with this test's ports
-write_setup() {
-	mkdir -p "$HOME/.config/kyso" "$HOME/.config/systemd/user"
-	jq -n --argjson v "$1" --argjson g "$2" --argjson o "${3:-[\"$origin\"]}" \
-		'{origins: $o, agent: {vnpt_plugin: $v, vgca_sign_service: $g}}' \
-		>"$HOME/.config/kyso/config.json"
-	local extra=""
-	[[ $1 == false ]] && extra+=' --vnpt-ports ""'
-	[[ $2 == false ]] && extra+=' --vgca-port 0'
-	[[ $1 == true ]] && extra+=" --vnpt-ports $VP"
-	[[ $2 == true ]] && extra+=" --vgca-port $GP"
-	cat >"$HOME/.config/systemd/user/kyso-agent.service" <<EOF
-# Written by kyso setup; removed by "kyso setup --uninstall".
-[Unit]
-Description=kyso signing agent (web signing component)
-
-[Service]
-Environment=KYSO_CONFIG=$HOME/.config/kyso/config.json
-ExecStart=$KYSO_BUILD/bin/kyso-agent --state-dir "$state" --kyso-port $KP$extra
-Restart=on-failure
-EOF
-}
+write_setup() { dr_agent_setup "$1" "$2" "$KP" "$VP" "$GP" "$state" "${3:-[\"$origin\"]}"; }
 
 # agent_start [kyso-agent options]: the real agent (reads the same config.json)
 agent_start() {

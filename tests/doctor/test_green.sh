@@ -3,7 +3,7 @@
 # running (the agent check is then the single failure), revocation skipped
 # (the test PKI names no CRL) and, without --sign, the test signature
 # skipped. Then --sign makes a real signature, and with the real kyso-agent
-# started on the agent port every check is green (exit 0).
+# configured as kyso setup does (all three protocols) every check is green (exit 0).
 . "$KYSO_SRC/tests/doctor/common.sh"
 dr_env
 export LANGUAGE=en
@@ -34,18 +34,25 @@ export DR_PIN=123456
 dr_run "$r" --token kyso-rsa --offline --sign --pin-env DR_PIN
 dr_expect "$r" test-signature pass "" "verified"
 
-# the real kyso-agent on the agent port: the agent check passes
-kh_bg "$KH_TMP/agent.log" kyso-agent --state-dir "$KH_TMP/agent-state" --kyso-port "$AGENT_PORT" \
-	--vnpt-ports "" --vgca-port 0 --no-ipv6 --origin https://vanban.example.gov.vn
+# the real kyso-agent, configured as kyso setup writes it (unit + config.json, private ports):
+# all three protocols answer over TLS verified against its local CA, every check is green
+VP=$(kh_free_port)
+GP=$(kh_free_port)
+dr_agent_setup true true "$AGENT_PORT" "$VP" "$GP" "$KH_TMP/agent-state" '["https://vanban.example.gov.vn"]'
+kh_bg "$KH_TMP/agent.log" env KYSO_CONFIG="$HOME/.config/kyso/config.json" kyso-agent \
+	--state-dir "$KH_TMP/agent-state" --kyso-port "$AGENT_PORT" --vnpt-ports "$VP" --vgca-port "$GP" --no-ipv6
 kh_wait_for 30 grep -q '^ready' "$KH_TMP/agent.log"
+DR_AGENT_ARGS=()
 dr_run "$r" --token kyso-rsa --offline
-dr_expect "$r" agent pass "" "$AGENT_PORT"
+dr_expect "$r" agent pass "" "3"
+kh_check "agent: kyso API, VNPT-CA Plugin and VGCA all pass" test "$(jq -r '[.checks[] | select(.id=="agent") | .data.protocols[].status] | join(" ")' "$r")" = "pass pass pass"
 kh_check "all green: doctor exits 0" test "$DR_RC" -eq 0; kh_on_fail dr_show "$r"
 
 # text output: Vietnamese by default, English with --lang en
-LANGUAGE=vi kyso doctor --offline --token kyso-rsa --ca "$KH_PKI_ROOT_CERT" --agent-url "https://127.0.0.1:$AGENT_PORT/" >"$KH_TMP/vi.txt" 2>&1 || true
+LANGUAGE=vi kyso doctor --offline --token kyso-rsa --ca "$KH_PKI_ROOT_CERT" >"$KH_TMP/vi.txt" 2>&1 || true
 kh_check "Vietnamese text report" grep -q "Dịch vụ PC/SC" "$KH_TMP/vi.txt"
-kyso --lang en doctor --offline --token kyso-rsa --ca "$KH_PKI_ROOT_CERT" --agent-url "https://127.0.0.1:$AGENT_PORT/" >"$KH_TMP/en.txt" 2>&1 || true
+kyso --lang en doctor --offline --token kyso-rsa --ca "$KH_PKI_ROOT_CERT" >"$KH_TMP/en.txt" 2>&1 || true
 kh_check "English text report" grep -q "PC/SC service" "$KH_TMP/en.txt"
+kh_check "text report: one line per agent protocol" test "$(grep -cE '^ +\[ OK \] (kyso API|VNPT-CA Plugin|VGCA Sign Service):' "$KH_TMP/en.txt")" = 3; kh_on_fail cat "$KH_TMP/en.txt"
 kh_check "text is not coloured when not a terminal" sh -c "! grep -q $'\033' '$KH_TMP/en.txt'"
 kh_done
