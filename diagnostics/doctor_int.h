@@ -93,6 +93,7 @@ check_status_t check_cert_revocation(doctor_t *d, check_t *c);
 check_status_t check_clock_skew(doctor_t *d, check_t *c);
 check_status_t check_tsa(doctor_t *d, check_t *c);
 check_status_t check_agent(doctor_t *d, check_t *c);
+check_status_t check_browser(doctor_t *d, check_t *c); /* check_browser.c (issue 12) */
 check_status_t check_test_signature(doctor_t *d, check_t *c);
 
 /* network helpers (net_http.c) */

@@ -1,0 +1,271 @@
+/* Check: the browsers can reach kyso-agent. Per browser and profile:
+ *   - the agent's local CA is trusted for TLS in the NSS database the browser
+ *     reads (Chromium/Chrome/Edge: ~/.pki/nssdb; each Firefox profile);
+ *   - Chrome, Chromium and Edge (when installed) have a managed policy that
+ *     pre-approves each configured web-system origin for loopback access
+ *     (LoopbackNetworkAllowedForUrls / LocalNetworkAccessAllowedForUrls).
+ * $KYSO_ROOT prefixes the system paths (staging root, as kyso setup). */
+#include "doctor_int.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct {
+	const char *name;
+	const char *dir;
+	const char *bins[3];
+} chromes[] = {
+        {"Google Chrome", "/etc/opt/chrome/policies/managed", {"/opt/google/chrome/chrome", NULL}},
+        {"Chromium",
+         "/etc/chromium/policies/managed",
+         {"/usr/bin/chromium", "/usr/lib/chromium/chromium", "/snap/bin/chromium"}},
+        {"Microsoft Edge", "/etc/opt/edge/policies/managed", {"/opt/microsoft/msedge/msedge", NULL}},
+};
+
+static const char *root(void)
+{
+	const char *r = getenv("KYSO_ROOT");
+	return r != NULL ? r : "";
+}
+
+static bool installed(size_t i)
+{
+	for (size_t k = 0; k < 3 && chromes[i].bins[k] != NULL; k++) {
+		char p[4200];
+		snprintf(p, sizeof(p), "%s%s", root(), chromes[i].bins[k]);
+		if (access(p, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void squash(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; r++)
+		if (*r != '\r' && *r != '\n' && *r != ' ')
+			*w++ = *r;
+	*w = '\0';
+}
+
+/* Is the CA (squashed PEM) in db with a TLS trust flag ("C" or "T")? */
+static bool ca_trusted(const char *db, const char *ca)
+{
+	char dbarg[4200];
+	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
+	const char *argv[] = {"certutil", "-L", "-d", dbarg, NULL};
+	kyso_buf_t out;
+	kyso_buf_init(&out);
+	int status = -1;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	bool found = false;
+	if (kyso_spawn(argv, &out, 1u << 20, 20000, &status, &e) == KYSO_OK && status == 0 &&
+	    kyso_buf_append(&out, "", 1) == KYSO_OK) {
+		/* "nickname<spaces>C,," after the 4 header lines */
+		char *save = NULL;
+		for (char *l = strtok_r((char *)out.data, "\n", &save); l != NULL && !found;
+		     l = strtok_r(NULL, "\n", &save)) {
+			char *end = l + strlen(l);
+			while (end > l && (end[-1] == ' ' || end[-1] == '\r'))
+				*--end = '\0';
+			char *trust = strrchr(l, ' ');
+			if (trust == NULL || (strchr(trust, 'C') == NULL && strchr(trust, 'T') == NULL) ||
+			    strchr(trust, ',') == NULL || trust[1] == ',')
+				continue; /* no SSL trust */
+			while (trust > l && trust[-1] == ' ')
+				trust--;
+			*trust = '\0';
+			const char *get[] = {"certutil", "-L", "-d", dbarg, "-n", l, "-a", NULL};
+			kyso_buf_t pem;
+			kyso_buf_init(&pem);
+			if (kyso_spawn(get, &pem, 1u << 20, 20000, &status, &e) == KYSO_OK &&
+			    status == 0 && kyso_buf_append(&pem, "", 1) == KYSO_OK) {
+				squash((char *)pem.data);
+				found = strstr((const char *)pem.data, ca) != NULL;
+			}
+			kyso_buf_free(&pem);
+		}
+	}
+	kyso_buf_free(&out);
+	return found;
+}
+
+/* Does some *.json file in dir pre-approve origin? */
+static bool policy_allows(const char *dir, const char *origin)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return false;
+	bool ok = false;
+	const struct dirent *de;
+	while (!ok && (de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
+			continue;
+		char p[4200];
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		kyso_error_t e;
+		kyso_error_clear(&e);
+		json_t *doc = kyso_json_load_file(p, &e);
+		const char *keys[] = {"LoopbackNetworkAllowedForUrls",
+		                      "LocalNetworkAccessAllowedForUrls"};
+		for (size_t k = 0; k < 2 && !ok; k++) {
+			size_t i;
+			const json_t *v;
+			json_array_foreach(json_object_get(doc, keys[k]), i, v)
+			{
+				const char *s = json_string_value(v);
+				size_t ol = strlen(origin);
+				if (s != NULL && strncmp(s, origin, ol) == 0 &&
+				    (s[ol] == '\0' || (s[ol] == '/' && s[ol + 1] == '\0')))
+					ok = true;
+			}
+		}
+		json_decref(doc);
+	}
+	closedir(d);
+	return ok;
+}
+
+static char *read_ca(const doctor_t *d)
+{
+	char p[4200];
+	if (d->o->agent_ca != NULL)
+		snprintf(p, sizeof(p), "%s", d->o->agent_ca);
+	else
+		snprintf(p, sizeof(p), "%s/agent/ca.pem", kyso_path_state_user());
+	uint8_t *data = NULL;
+	size_t len = 0;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	if (access(p, R_OK) != 0 || kyso_file_read_all(p, 1u << 20, &data, &len, &e) != KYSO_OK)
+		return NULL;
+	char *s = realloc(data, len + 1);
+	if (s == NULL) {
+		free(data);
+		return NULL;
+	}
+	s[len] = '\0';
+	/* the certificate body only */
+	char *b = strstr(s, "-----BEGIN CERTIFICATE-----");
+	char *end = b != NULL ? strstr(b, "-----END CERTIFICATE-----") : NULL;
+	if (end == NULL) {
+		free(s);
+		return NULL;
+	}
+	end[strlen("-----END CERTIFICATE-----")] = '\0';
+	memmove(s, b, strlen(b) + 1);
+	squash(s);
+	return s;
+}
+
+static void check_trust(const doctor_t *d, json_t *profiles, json_t *untrusted)
+{
+	char *ca = read_ca(d);
+	const char *home = getenv("HOME");
+	char **dbs = kyso_nss_dbs_find(root(), home != NULL ? home : "/");
+	char sysdb[4200];
+	snprintf(sysdb, sizeof(sysdb), "%s/etc/pki/nssdb", root());
+	for (size_t i = 0; dbs != NULL && dbs[i] != NULL; i++) {
+		if (strcmp(dbs[i], sysdb) == 0)
+			continue;
+		bool ff = strstr(dbs[i], "firefox") != NULL;
+		const char *slash = strrchr(dbs[i], '/');
+		bool ok = ca != NULL && ca_trusted(dbs[i], ca);
+		json_array_append_new(profiles,
+		                      json_pack("{s:s, s:s, s:s, s:b}", "browser",
+		                                ff ? "Firefox" : "Chrome/Chromium/Edge", "profile",
+		                                ff && slash != NULL ? slash + 1 : "default", "nssdb",
+		                                dbs[i], "ca_trusted", ok));
+		if (!ok)
+			json_array_append_new(untrusted, json_string(dbs[i]));
+	}
+	kyso_strv_free(dbs);
+	free(ca);
+}
+
+check_status_t check_browser(doctor_t *d, check_t *c)
+{
+	json_t *profiles = json_array(), *untrusted = json_array();
+	json_t *policies = json_array(), *missing = json_array();
+	check_trust(d, profiles, untrusted);
+	const json_t *origins = json_object_get(d->config, "origins");
+	size_t nb = 0;
+	for (size_t i = 0; i < sizeof(chromes) / sizeof(chromes[0]); i++) {
+		if (!installed(i))
+			continue;
+		nb++;
+		char dir[4200];
+		snprintf(dir, sizeof(dir), "%s%s", root(), chromes[i].dir);
+		size_t k;
+		const json_t *v;
+		json_t *lack = json_array();
+		json_array_foreach(origins, k, v)
+		{
+			const char *o = json_string_value(v);
+			if (o != NULL && !policy_allows(dir, o)) {
+				json_array_append_new(lack, json_string(o));
+				json_array_append_new(missing, json_sprintf("%s: %s", chromes[i].name, o));
+			}
+		}
+		json_array_append_new(policies, json_pack("{s:s, s:s, s:o}", "browser",
+		                                          chromes[i].name, "dir", dir,
+		                                          "origins_missing", lack));
+	}
+	ck_data(c, "profiles", profiles);
+	ck_data(c, "policies", policies);
+	check_status_t st;
+	if (json_array_size(profiles) == 0 && nb == 0) {
+		st = ck_skip(c, _("No browser found (no Chromium, Chrome, Edge, no Firefox profile)."));
+	} else if (json_array_size(untrusted) > 0 && json_array_size(missing) > 0) {
+		char *u = json_dumps(untrusted, JSON_COMPACT), *m = json_dumps(missing, JSON_COMPACT);
+		st = ck_set(c, ST_FAIL, NULL,
+		            _("The browser does not trust kyso-agent's local CA (%s) and does not "
+		              "pre-approve the web system for local network access (%s)."),
+		            u != NULL ? u : "", m != NULL ? m : "");
+		ck_remedy(c, "%s",
+		          _("Run \"sudo kyso setup --repair\", then close and reopen the browser."));
+		free(u);
+		free(m);
+	} else if (json_array_size(untrusted) > 0) {
+		char *u = json_dumps(untrusted, JSON_COMPACT);
+		st = ck_set(c, ST_FAIL, NULL,
+		            _("kyso-agent's local CA is not trusted in these browser profiles: %s. "
+		              "Web pages cannot open the secure connection to the agent."),
+		            u != NULL ? u : "");
+		ck_remedy(c, "%s",
+		          _("Run \"sudo kyso setup --repair\" (it trusts the agent's CA in every "
+		            "browser profile), then close and reopen the browser."));
+		free(u);
+	} else if (json_array_size(missing) > 0) {
+		char *m = json_dumps(missing, JSON_COMPACT);
+		const char *first = json_string_value(json_array_get(origins, 0));
+		st = ck_set(c, ST_FAIL, NULL,
+		            _("No browser policy pre-approves the web system for local network "
+		              "access: %s. The browser blocks the page or asks every user."),
+		            m != NULL ? m : "");
+		ck_remedy(c,
+		          _("Run \"sudo kyso setup --repair\" (it writes the policy). Without "
+		            "administrator rights: open %s, click the icon left of the address, "
+		            "Site settings, and set \"Local network access\" to Allow."),
+		          first != NULL ? first : _("the web system"));
+		free(m);
+	} else if (json_array_size(origins) == 0) {
+		st = ck_set(c, ST_WARN, NULL, "%s",
+		            _("No web system is configured (config.json \"origins\"): the agent "
+		              "refuses every page."));
+		ck_remedy(c, "%s",
+		          _("Run \"sudo kyso setup --origin https://ADDRESS-OF-THE-WEB-SYSTEM\"."));
+	} else {
+		st = ck_set(c, ST_PASS, "",
+		            _("The agent's CA is trusted in %zu browser profile(s); %zu browser(s) "
+		              "pre-approve the web system."),
+		            json_array_size(profiles), nb);
+	}
+	json_decref(untrusted);
+	json_decref(missing);
+	return st;
+}
