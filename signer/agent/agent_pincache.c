@@ -63,7 +63,9 @@ ag_pincache_t *ag_pincache_new(void)
 	}
 	c->slots = m;
 	c->locked = mlock(m, c->map_len) == 0;
-	if (!c->locked)
+	if (c->locked)
+		kyso_debug("agent: PIN cache: %zu bytes locked in memory", c->map_len);
+	else
 		kyso_warn("agent: cannot lock the PIN cache in memory (RLIMIT_MEMLOCK): a "
 		          "remembered PIN could be swapped out");
 #ifdef MADV_DONTDUMP

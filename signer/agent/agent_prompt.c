@@ -2,10 +2,14 @@
  * agent_spawn.c): a PIN entry (GETPIN) or a confirmation with up to three
  * buttons (CONFIRM with SETNOTOK), which the consent + PIN-cache design of
  * docs/agent.md needs and `kyso sign`'s plain PIN prompt does not offer. The
- * PIN arrives percent-escaped in a data line; every copy is wiped. */
+ * PIN arrives percent-escaped in a data line; every copy is wiped, also
+ * libassuan's own (its context and line buffers come from wiping allocation
+ * hooks). */
 #include "agent.h"
 
 #include <assuan.h>
+#include <openssl/crypto.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +57,49 @@ static gpg_error_t on_data(void *opaque, const void *buf, size_t len)
 	p->len += len;
 	return 0;
 }
+
+/* libassuan's memory for a dialog: every block is wiped when it is freed
+ * (the size sits in front of it) */
+#define HDR sizeof(max_align_t)
+
+static void *w_malloc(size_t n)
+{
+	unsigned char *p = malloc(HDR + n);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, &n, sizeof(n));
+	return p + HDR;
+}
+
+static size_t w_size(const void *q)
+{
+	size_t n;
+	memcpy(&n, (const unsigned char *)q - HDR, sizeof(n));
+	return n;
+}
+
+static void w_free(void *q)
+{
+	if (q == NULL)
+		return;
+	OPENSSL_cleanse(q, w_size(q));
+	free((unsigned char *)q - HDR);
+}
+
+static void *w_realloc(void *q, size_t n)
+{
+	if (q == NULL)
+		return w_malloc(n);
+	void *r = w_malloc(n);
+	if (r == NULL)
+		return NULL;
+	size_t old = w_size(q);
+	memcpy(r, q, old < n ? old : n);
+	w_free(q);
+	return r;
+}
+
+static struct assuan_malloc_hooks wiping = {w_malloc, w_realloc, w_free};
 
 static char *find_program(const char *prog)
 {
@@ -117,7 +164,10 @@ kyso_err_t ag_dialog_run(const char *program, const ag_dialog_t *d, char *pin, s
 		                        "give the PIN with --pin-env VAR."),
 		                      program);
 	assuan_context_t ctx = NULL;
-	if (assuan_new(&ctx) != 0) {
+	assuan_log_cb_t log_cb = NULL;
+	void *log_data = NULL;
+	assuan_get_log_cb(&log_cb, &log_data);
+	if (assuan_new_ext(&ctx, assuan_get_gpg_err_source(), &wiping, log_cb, log_data) != 0) {
 		free(path);
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	}

@@ -487,6 +487,126 @@ def c_busy():
     print("%d accepted, %d busy" % (len(ok), len(busy)))
 
 
+# ---- PIN cache (agent started with --pin-cache $AG_CACHE_SECS s, --lang en) ----------
+
+def pe_counts():
+    with open(E["AG_PELOG"], encoding="utf-8", errors="replace") as f:
+        lines = f.read().splitlines()
+    return {k: sum(1 for ln in lines if ln == k or ln.startswith(k + " "))
+            for k in ("GETPIN", "CONFIRM", "SETNOTOK")}
+
+
+def sign_counted(want_code=0):
+    """one VNPT SignPDF; the dialogs it caused"""
+    before = pe_counts()
+    r = vnpt_json(2, [pdf_b64(), json.dumps({"FileName": "cache.pdf", "Role": "approval"})])
+    after = pe_counts()
+    d = dict((k, after[k] - before[k]) for k in after)
+    expect(r["code"] == want_code, "SignPDF code %r, want %r (%r)" % (r["code"], want_code, r.get("error")))
+    if want_code == 0:
+        expect(base64.b64decode(r["data"]).startswith(b"%PDF-"), "no signed PDF")
+    return d
+
+
+def flag(name, on):
+    p = os.path.join(WORK, name)
+    if on:
+        open(p, "w").close()
+    elif os.path.exists(p):
+        os.remove(p)
+
+
+def stamp_file():
+    return os.path.join(WORK, "cached-at")
+
+
+def c_cache_off():
+    # --pin-cache 0: one dialog (consent + PIN) per signature, no third button
+    for i in range(2):
+        d = sign_counted()
+        expect(d == {"GETPIN": 1, "CONFIRM": 0, "SETNOTOK": 0}, "signature %d without cache: %r" % (i, d))
+    pelog_has(ORIGIN, "cache.pdf", "approval")
+
+
+def c_cache_no_optin():
+    # the offer is there, the user does not take it: the PIN is asked every time
+    for i in range(2):
+        d = sign_counted()
+        expect(d == {"GETPIN": 1, "CONFIRM": 1, "SETNOTOK": 1}, "signature %d, no opt-in: %r" % (i, d))
+    pelog_has("Enter the token PIN")
+
+
+def c_cache_optin():
+    flag("remember", True)
+    try:
+        d = sign_counted()
+    finally:
+        flag("remember", False)
+    with open(stamp_file(), "w") as f:
+        f.write(str(time.time()))
+    expect(d == {"GETPIN": 1, "CONFIRM": 1, "SETNOTOK": 1}, "opt-in signature: %r" % d)
+    # within the window: the consent dialog only, naming site, document and role
+    d = sign_counted()
+    expect(d == {"GETPIN": 0, "CONFIRM": 1, "SETNOTOK": 0}, "second signature in the window: %r" % d)
+    pelog_has(ORIGIN, "cache.pdf", "approval", "remember")
+    # consent per signature remains: refusing it signs nothing (code 11)...
+    flag("cancel", True)
+    try:
+        d = sign_counted(want_code=11)
+    finally:
+        flag("cancel", False)
+    expect(d["GETPIN"] == 0 and d["CONFIRM"] == 1, "refused with a cached PIN: %r" % d)
+    # ...and keeps the remembered PIN for the next one
+    d = sign_counted()
+    expect(d == {"GETPIN": 0, "CONFIRM": 1, "SETNOTOK": 0}, "after a refusal: %r" % d)
+    secs = float(E["AG_CACHE_SECS"])
+    left = float(open(stamp_file()).read()) + secs - time.time()
+    expect(left > 0, "the test was too slow for the %.0f s window" % secs)
+
+
+def c_cache_expired():
+    secs = float(E["AG_CACHE_SECS"])
+    wait = float(open(stamp_file()).read()) + secs + 1.5 - time.time()
+    if wait > 0:
+        time.sleep(wait)
+    d = sign_counted()
+    expect(d["GETPIN"] == 1, "after the window the PIN is asked again: %r" % d)
+
+
+def c_cache_wrong_pin():
+    flag("remember", True)
+    try:
+        sign_counted()
+    finally:
+        flag("remember", False)
+    with open(E["KYSO_FAULT_FILE"], "w") as f:
+        f.write("wrong-pin\n")
+    try:
+        d = sign_counted(want_code=3)
+    finally:
+        open(E["KYSO_FAULT_FILE"], "w").close()
+    expect(d["GETPIN"] == 0, "the cached PIN was used: %r" % d)
+    d = sign_counted()
+    expect(d["GETPIN"] == 1, "after a wrong PIN the PIN is asked again: %r" % d)
+
+
+def c_cache_removed():
+    flag("remember", True)
+    try:
+        sign_counted()
+    finally:
+        flag("remember", False)
+    d = sign_counted()
+    expect(d["GETPIN"] == 0, "cached: %r" % d)
+    # the token goes away while the agent is idle, and comes back
+    with open(E["KYSO_FAULT_FILE"], "w") as f:
+        f.write("removed\n")
+    time.sleep(float(E.get("AG_PRESENCE_WAIT", "7")))
+    open(E["KYSO_FAULT_FILE"], "w").close()
+    d = sign_counted()
+    expect(d["GETPIN"] == 1, "after the token was removed the PIN is asked again: %r" % d)
+
+
 if __name__ == "__main__":
     globals()["c_" + sys.argv[1]]()
     print("ok", sys.argv[1])

@@ -14,11 +14,23 @@ ag_setup() {
 	: >"$AG_PELOG"
 	cat >"$KH_TMP/pinentry" <<'PE'
 #!/usr/bin/env bash
-# fake pinentry: assuan on stdin/stdout, logs what it is told
+# fake pinentry: assuan on stdin/stdout, logs what it is told. Cancels while
+# $AG_WORK/cancel exists; a CONFIRM with a third button (SETNOTOK) gets that
+# button while $AG_WORK/remember exists, else OK.
 echo "OK Pleased to meet you"
+notok=0
 while IFS= read -r line; do
 	printf '%s\n' "$line" >>"$AG_PELOG"
 	case $line in
+	SETNOTOK*) notok=1; echo OK ;;
+	CONFIRM)
+		if [[ -e $AG_WORK/cancel ]]; then
+			echo "ERR 83886179 Operation cancelled <Pinentry>"
+		elif [[ -e $AG_WORK/remember && $notok == 1 ]]; then
+			echo "ERR 83886194 Not confirmed <Pinentry>"
+		else
+			echo OK
+		fi ;;
 	GETPIN)
 		if [[ -e $AG_WORK/cancel ]]; then
 			echo "ERR 83886179 Operation cancelled <Pinentry>"
