@@ -60,6 +60,11 @@ struct kyso_appearance_opts {
 	const char *date;     /* --date YYYY-MM-DD (issue) */
 	const char *main_doc; /* --main-doc (appendix reference) */
 	bool invisible_asked; /* --invisible */
+	/* issue: --number-rect/--date-rect (-mm): the number and the date drawn
+	 * at their own place on the signature's page (a read-only text field
+	 * each, same update) instead of as lines of the signature box */
+	bool has_number_rect, number_rect_mm, has_date_rect, date_rect_mm;
+	double number_rect[4], date_rect[4];
 };
 typedef struct kyso_appearance_opts kyso_appearance_opts_t;
 
@@ -90,6 +95,10 @@ enum {
 	KYSO_APOPT_NUMBER,
 	KYSO_APOPT_DATE,
 	KYSO_APOPT_MAIN_DOC,
+	KYSO_APOPT_NUMBER_RECT,
+	KYSO_APOPT_NUMBER_RECT_MM,
+	KYSO_APOPT_DATE_RECT,
+	KYSO_APOPT_DATE_RECT_MM,
 	KYSO_APOPT_INVISIBLE,
 };
 #define KYSO_APPEARANCE_LONG_OPTS                                                                  \
@@ -105,6 +114,10 @@ enum {
 	        {"number", required_argument, NULL, KYSO_APOPT_NUMBER},                            \
 	        {"date", required_argument, NULL, KYSO_APOPT_DATE},                                \
 	        {"main-doc", required_argument, NULL, KYSO_APOPT_MAIN_DOC},                        \
+	        {"number-rect", required_argument, NULL, KYSO_APOPT_NUMBER_RECT},                  \
+	        {"number-rect-mm", required_argument, NULL, KYSO_APOPT_NUMBER_RECT_MM},            \
+	        {"date-rect", required_argument, NULL, KYSO_APOPT_DATE_RECT},                      \
+	        {"date-rect-mm", required_argument, NULL, KYSO_APOPT_DATE_RECT_MM},                \
 	{                                                                                          \
 		"invisible", no_argument, NULL, KYSO_APOPT_INVISIBLE                               \
 	}

@@ -21,6 +21,11 @@ struct kyso_appearance {
 	char *img_dict;
 	char resources[256];
 	kyso_pdf_new_obj_t objs[8];
+	/* issue role: number and date at their own place */
+	kyso_pdf_stamp_t stamps[2];
+	kyso_buf_t stamp_content[2];
+	char stamp_value[2][512];
+	size_t nstamps;
 };
 
 const kyso_pdf_appearance_t *kyso_appearance_get(const kyso_appearance_t *ap)
@@ -34,6 +39,8 @@ void kyso_appearance_free(kyso_appearance_t **app)
 		return;
 	kyso_appearance_t *a = *app;
 	kyso_buf_free(&a->content);
+	for (size_t i = 0; i < 2; i++)
+		kyso_buf_free(&a->stamp_content[i]);
 	kyso_font_free(&a->font);
 	kyso_image_free(&a->img);
 	free(a->img_dict);
@@ -191,12 +198,12 @@ static bool wrap(const struct para *p, size_t np, double maxw, struct placed *ou
 
 /* Lays the lines out in the box (x, y, w, h), largest size from 11 pt down
  * to 3 pt that fits; appends the drawing operators. */
-static kyso_err_t draw_text(kyso_appearance_t *a, const struct para *p, size_t np, double x,
-                            double y, double w, double h)
+static kyso_err_t draw_text(kyso_font_t *font, kyso_buf_t *out, const struct para *p, size_t np,
+                            double x, double y, double w, double h)
 {
 	struct placed lines[MAX_LINES];
 	size_t nl = 0;
-	double asc = kyso_font_ascent(a->font) / 1000, desc = -kyso_font_descent(a->font) / 1000;
+	double asc = kyso_font_ascent(font) / 1000, desc = -kyso_font_descent(font) / 1000;
 	double size = 11;
 	for (; size >= 3; size -= 0.25) {
 		if (!wrap(p, np, w / size * 1000, lines, &nl))
@@ -215,19 +222,19 @@ static kyso_err_t draw_text(kyso_appearance_t *a, const struct para *p, size_t n
 	}
 	double lead = (asc + desc) * 1.05 * size;
 	double top = y + h - (h - (double)nl * lead) / 2; /* centred vertically */
-	kyso_buf_printf(&a->content, "BT 0 g /F1 %.2f Tf\n", size);
+	kyso_buf_printf(out, "BT 0 g /F1 %.2f Tf\n", size);
 	for (size_t i = 0; i < nl; i++) {
 		const struct placed *l = &lines[i];
 		double base = top - (double)i * lead - asc * size, cx = x;
 		for (size_t j = l->from; j < l->to; j++) {
 			const kyso_glyph_t *g = &p[l->para].g[j];
-			kyso_buf_printf(&a->content, "1 0 0 1 %.2f %.2f Tm <%04X> Tj\n",
+			kyso_buf_printf(out, "1 0 0 1 %.2f %.2f Tm <%04X> Tj\n",
 			                cx + g->dx * size / 1000, base + g->dy * size / 1000,
 			                g->gid);
 			cx += g->adv * size / 1000;
 		}
 	}
-	kyso_buf_printf(&a->content, "ET\n");
+	kyso_buf_printf(out, "ET\n");
 	return KYSO_OK;
 }
 
@@ -315,14 +322,15 @@ static kyso_err_t text_lines(const kyso_appearance_opts_t *o, X509 *cert, time_t
 	*n = 0;
 	if (o->role == KYSO_ROLE_ISSUE) {
 		char d[32];
-		if (o->number != NULL)
+		if (o->number != NULL && !o->has_number_rect)
 			add_line(lines, n, "Số: ", o->number);
 		if (o->date != NULL) {
 			if (!iso_to_vn(o->date, d, sizeof(d)))
 				return kyso_error_set(err, KYSO_ERR_USAGE,
 				                      _("--date takes YYYY-MM-DD, not \"%s\"."),
 				                      o->date);
-			add_line(lines, n, "Ngày ban hành: ", d);
+			if (!o->has_date_rect)
+				add_line(lines, n, "Ngày ban hành: ", d);
 		}
 	}
 	if (o->role == KYSO_ROLE_INITIAL) {
@@ -376,6 +384,100 @@ static void draw_image(kyso_appearance_t *a, double x, double y, double w, doubl
 	double dw = iw * s, dh = ih * s;
 	kyso_buf_printf(&a->content, "q %.3f 0 0 %.3f %.3f %.3f cm /Im1 Do Q\n", dw, dh,
 	                x + (w - dw) / 2, y + (h - dh) / 2);
+}
+
+/* ---- placing a box -------------------------------------------------------- */
+
+/* Visible box r (x, y, w, h) -> widget rectangle in user space; appends to
+ * content the matrix that draws upright in visible units. */
+static void place_box(const struct geom *g, const double r[4], double rect[4], kyso_buf_t *content)
+{
+	double x0, y0, x1, y1;
+	to_user(g, r[0], r[1], &x0, &y0);
+	to_user(g, r[0] + r[2], r[1] + r[3], &x1, &y1);
+	rect[0] = fmin(x0, x1);
+	rect[1] = fmin(y0, y1);
+	rect[2] = fmax(x0, x1);
+	rect[3] = fmax(y0, y1);
+	double uw = rect[2] - rect[0], uh = rect[3] - rect[1];
+	switch (g->rotate) {
+	case 90:
+		kyso_buf_printf(content, "0 1 -1 0 %.3f 0 cm\n", uw);
+		break;
+	case 180:
+		kyso_buf_printf(content, "-1 0 0 -1 %.3f %.3f cm\n", uw, uh);
+		break;
+	case 270:
+		kyso_buf_printf(content, "0 -1 1 0 0 %.3f cm\n", uh);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Box from the options (points or mm), checked to lie inside the page. */
+static kyso_err_t user_box(const struct geom *g, const double in[4], bool mm, const char *what,
+                           long page, double r[4], kyso_error_t *err)
+{
+	double k = mm ? 72.0 / 25.4 : 1.0;
+	for (int i = 0; i < 4; i++)
+		r[i] = in[i] * k;
+	if (r[2] < 4 || r[3] < 4 || r[0] < -0.01 || r[1] < -0.01 || r[0] + r[2] > g->vw + 0.01 ||
+	    r[1] + r[3] > g->vh + 0.01)
+		return kyso_error_set(err, KYSO_ERR_USAGE,
+		                      _("The %s box %.0f,%.0f %.0fx%.0f pt is not inside page "
+		                        "%ld (%.0fx%.0f pt)."),
+		                      what, r[0], r[1], r[2], r[3], page, g->vw, g->vh);
+	return KYSO_OK;
+}
+
+/* The issue role's number or date as a stamp of its own at visible box r. */
+static kyso_err_t add_stamp(kyso_appearance_t *a, const struct geom *g, const double r[4],
+                            const char *name, const char *value, kyso_error_t *err)
+{
+	size_t i = a->nstamps;
+	kyso_pdf_stamp_t *st = &a->stamps[i];
+	kyso_buf_init(&a->stamp_content[i]);
+	snprintf(a->stamp_value[i], sizeof(a->stamp_value[i]), "%s", value);
+	place_box(g, r, st->rect, &a->stamp_content[i]);
+	struct para p = {NULL, 0};
+	kyso_err_t rc = kyso_font_shape(a->font, value, &p.g, &p.n, err);
+	if (rc == KYSO_OK)
+		rc = draw_text(a->font, &a->stamp_content[i], &p, 1, PAD, PAD, r[2] - 2 * PAD,
+		               r[3] - 2 * PAD);
+	free(p.g);
+	if (rc != KYSO_OK)
+		return rc;
+	st->name = name;
+	st->value = a->stamp_value[i];
+	st->resources = "<< /Font << /F1 @0@ >> >>";
+	a->nstamps++;
+	return KYSO_OK;
+}
+
+static kyso_err_t add_stamps(kyso_appearance_t *a, const kyso_appearance_opts_t *o,
+                             const struct geom *g, long page, kyso_error_t *err)
+{
+	double r[4];
+	char d[32];
+	kyso_err_t rc = KYSO_OK;
+	if (a->font == NULL && (rc = kyso_font_open(o->font, &a->font, err)) != KYSO_OK)
+		return rc;
+	if (o->has_number_rect && o->number != NULL) {
+		rc = user_box(g, o->number_rect, o->number_rect_mm, _("document number"), page, r,
+		              err);
+		if (rc == KYSO_OK)
+			rc = add_stamp(a, g, r, "Số văn bản", o->number, err);
+	}
+	if (rc == KYSO_OK && o->has_date_rect && o->date != NULL) {
+		if (!iso_to_vn(o->date, d, sizeof(d)))
+			return kyso_error_set(err, KYSO_ERR_USAGE,
+			                      _("--date takes YYYY-MM-DD, not \"%s\"."), o->date);
+		rc = user_box(g, o->date_rect, o->date_rect_mm, _("issue date"), page, r, err);
+		if (rc == KYSO_OK)
+			rc = add_stamp(a, g, r, "Ngày ban hành", d, err);
+	}
+	return rc;
 }
 
 /* ---- entry point ------------------------------------------------------- */
@@ -434,29 +536,7 @@ kyso_err_t kyso_appearance_build(const kyso_appearance_opts_t *o, kyso_pdf_t *pd
 		goto fail;
 	}
 
-	/* widget rectangle in user space (corners of the visible box) */
-	double x0, y0, x1, y1;
-	to_user(&g, r[0], r[1], &x0, &y0);
-	to_user(&g, r[0] + r[2], r[1] + r[3], &x1, &y1);
-	a->ap.rect[0] = fmin(x0, x1);
-	a->ap.rect[1] = fmin(y0, y1);
-	a->ap.rect[2] = fmax(x0, x1);
-	a->ap.rect[3] = fmax(y0, y1);
-	double uw = a->ap.rect[2] - a->ap.rect[0], uh = a->ap.rect[3] - a->ap.rect[1];
-	/* draw upright in visible units: form space from the box's visible frame */
-	switch (g.rotate) {
-	case 90:
-		kyso_buf_printf(&a->content, "0 1 -1 0 %.3f 0 cm\n", uw);
-		break;
-	case 180:
-		kyso_buf_printf(&a->content, "-1 0 0 -1 %.3f %.3f cm\n", uw, uh);
-		break;
-	case 270:
-		kyso_buf_printf(&a->content, "0 -1 1 0 0 %.3f cm\n", uh);
-		break;
-	default:
-		break;
-	}
+	place_box(&g, r, a->ap.rect, &a->content);
 	double w = r[2], h = r[3];
 	double tx = PAD, ty = PAD, tw = w - 2 * PAD, th = h - 2 * PAD;
 	if (layout == KYSO_LAYOUT_IMAGE) {
@@ -491,11 +571,20 @@ kyso_err_t kyso_appearance_build(const kyso_appearance_opts_t *o, kyso_pdf_t *pd
 		for (size_t i = 0; i < nl && rc == KYSO_OK; i++)
 			rc = kyso_font_shape(a->font, lines[i], &p[i].g, &p[i].n, err);
 		if (rc == KYSO_OK)
-			rc = draw_text(a, p, nl, tx, ty, tw, th);
+			rc = draw_text(a->font, &a->content, p, nl, tx, ty, tw, th);
 		for (size_t i = 0; i < nl; i++)
 			free(p[i].g);
-		if (rc == KYSO_OK)
-			rc = kyso_font_objects(a->font, a->objs, &nobj, 0, err);
+		if (rc != KYSO_OK)
+			goto fail;
+	}
+	if (o->role == KYSO_ROLE_ISSUE && (o->has_number_rect || o->has_date_rect)) {
+		rc = add_stamps(a, o, &g, idx + 1, err);
+		if (rc != KYSO_OK)
+			goto fail;
+	}
+	/* the font subset once every text is shaped (box and stamps) */
+	if (a->font != NULL) {
+		rc = kyso_font_objects(a->font, a->objs, &nobj, 0, err);
 		if (rc != KYSO_OK)
 			goto fail;
 	}
@@ -527,6 +616,12 @@ kyso_err_t kyso_appearance_build(const kyso_appearance_opts_t *o, kyso_pdf_t *pd
 	a->ap.resources = a->resources;
 	a->ap.objects = a->objs;
 	a->ap.object_count = nobj;
+	for (size_t i = 0; i < a->nstamps; i++) {
+		a->stamps[i].content = a->stamp_content[i].data;
+		a->stamps[i].content_len = a->stamp_content[i].len;
+	}
+	a->ap.stamps = a->stamps;
+	a->ap.nstamps = a->nstamps;
 	*out = a;
 	*page_index = idx;
 	return KYSO_OK;

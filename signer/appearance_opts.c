@@ -21,6 +21,8 @@ const char *kyso_appearance_usage(void)
 	        "docs/signing-roles.md)\n"
 	        "      --number NO       document number (role issue)\n"
 	        "      --date YYYY-MM-DD issue date (role issue)\n"
+	        "      --number-rect X,Y,W,H, --date-rect X,Y,W,H (or -mm)\n"
+	        "                        draw the number / the date there instead of in the box\n"
 	        "      --main-doc TEXT   main document an appendix belongs to (role appendix)\n"
 	        "      --invisible       no visible box (the default without the options above)\n");
 }
@@ -156,6 +158,25 @@ kyso_err_t kyso_appearance_parse_opt(int c, const char *arg, kyso_appearance_opt
 	case KYSO_APOPT_MAIN_DOC:
 		a->main_doc = arg;
 		return KYSO_OK;
+	case KYSO_APOPT_NUMBER_RECT:
+	case KYSO_APOPT_NUMBER_RECT_MM:
+	case KYSO_APOPT_DATE_RECT:
+	case KYSO_APOPT_DATE_RECT_MM: {
+		bool num = c == KYSO_APOPT_NUMBER_RECT || c == KYSO_APOPT_NUMBER_RECT_MM;
+		if (!parse_rect(arg, num ? a->number_rect : a->date_rect))
+			return kyso_error_set(err, KYSO_ERR_USAGE,
+			                      _("%s takes X,Y,W,H (W and H positive), not \"%s\"."),
+			                      num ? "--number-rect" : "--date-rect", arg);
+		bool mm = c == KYSO_APOPT_NUMBER_RECT_MM || c == KYSO_APOPT_DATE_RECT_MM;
+		if (num) {
+			a->has_number_rect = true;
+			a->number_rect_mm = mm;
+		} else {
+			a->has_date_rect = true;
+			a->date_rect_mm = mm;
+		}
+		return KYSO_OK;
+	}
 	case KYSO_APOPT_INVISIBLE:
 		a->invisible_asked = true;
 		return KYSO_OK;
@@ -169,6 +190,9 @@ kyso_err_t kyso_appearance_finish(kyso_appearance_opts_t *a, kyso_error_t *err)
 	if ((a->number != NULL || a->date != NULL) && a->role != KYSO_ROLE_ISSUE)
 		return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
 		                      _("--number and --date belong to --role issue."));
+	if ((a->has_number_rect || a->has_date_rect) && a->role != KYSO_ROLE_ISSUE)
+		return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
+		                      _("--number-rect and --date-rect belong to --role issue."));
 	if (a->role == KYSO_ROLE_ISSUE && (a->number == NULL || a->date == NULL))
 		return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
 		                      _("--role issue needs --number and --date."));

@@ -240,6 +240,18 @@ typedef struct {
  * rect is in default user space of the page. content is the form's content
  * stream; resources is a PDF dictionary ("<< /Font << /F1 @0@ >> >>"),
  * bbox defaults to [0 0 w h] of rect when all zero. */
+/* Text stamped at its own place in the same update (the issue role's number
+ * and date): a read-only text field (/FT /Tx, /Ff 1) named name with value
+ * /V, its widget on the signature's page at rect (user space) showing the
+ * form content; resources may use "@k@" for the appearance's objects. */
+typedef struct {
+	const char *name, *value; /* UTF-8 */
+	double rect[4];
+	const uint8_t *content;
+	size_t content_len;
+	const char *resources;
+} kyso_pdf_stamp_t;
+
 typedef struct {
 	double rect[4];
 	const uint8_t *content;
@@ -247,6 +259,8 @@ typedef struct {
 	const char *resources;
 	const kyso_pdf_new_obj_t *objects;
 	size_t object_count;
+	const kyso_pdf_stamp_t *stamps;
+	size_t nstamps;
 } kyso_pdf_appearance_t;
 
 typedef struct {

@@ -169,10 +169,19 @@ static uint32_t find_empty_sig_field(kyso_pdf_t *pdf, const kyso_pdf_obj_t *fiel
 
 /* ---- AcroForm and page ---- */
 
-static kyso_err_t add_to_array_obj(writer_t *w, kyso_pdf_obj_t *owner, const char *key,
-                                   uint32_t field_num, bool *owner_changed)
+static bool push_refs(kyso_pdf_obj_t *arr, const uint32_t *nums, size_t n)
 {
-	/* owner[key] is an array (direct or indirect) that gains "field_num 0 R" */
+	for (size_t i = 0; i < n; i++)
+		if (nums[i] && !pdf_array_push(arr, pdf_obj_ref(nums[i], 0)))
+			return false;
+	return true;
+}
+
+/* owner[key] is an array (direct or indirect) that gains "num 0 R" for
+ * every non-zero num of nums (written once). */
+static kyso_err_t add_to_array_obj_n(writer_t *w, kyso_pdf_obj_t *owner, const char *key,
+                                     const uint32_t *nums, size_t n, bool *owner_changed)
+{
 	const kyso_pdf_obj_t *v = kyso_pdf_dict_get(owner, key);
 	uint32_t anum;
 	if (kyso_pdf_obj_ref(v, &anum, NULL)) {
@@ -180,7 +189,7 @@ static kyso_err_t add_to_array_obj(writer_t *w, kyso_pdf_obj_t *owner, const cha
 		if (!arr)
 			return w->err->code;
 		if (arr->type == KYSO_PDF_ARRAY) {
-			if (!pdf_array_push(arr, pdf_obj_ref(field_num, 0))) {
+			if (!push_refs(arr, nums, n)) {
 				kyso_pdf_obj_free(arr);
 				return KYSO_ERR_NOMEM;
 			}
@@ -195,7 +204,7 @@ static kyso_err_t add_to_array_obj(writer_t *w, kyso_pdf_obj_t *owner, const cha
 	        v && v->type == KYSO_PDF_ARRAY ? kyso_pdf_obj_copy(v) : pdf_obj_new(KYSO_PDF_ARRAY);
 	if (!arr)
 		return KYSO_ERR_NOMEM;
-	if (!pdf_array_push(arr, pdf_obj_ref(field_num, 0))) {
+	if (!push_refs(arr, nums, n)) {
 		kyso_pdf_obj_free(arr);
 		return KYSO_ERR_NOMEM;
 	}
@@ -205,9 +214,9 @@ static kyso_err_t add_to_array_obj(writer_t *w, kyso_pdf_obj_t *owner, const cha
 	return KYSO_OK;
 }
 
-/* Sets /SigFlags 3 and, when field_num is not 0, adds it to /Fields. */
+/* Sets /SigFlags 3 and adds the non-zero fields[] to /Fields. */
 static kyso_err_t update_acroform(writer_t *w, kyso_pdf_obj_t *cat, uint32_t root_num,
-                                  uint32_t field_num)
+                                  const uint32_t *fields, size_t nfields)
 {
 	const kyso_pdf_obj_t *af = kyso_pdf_dict_get(cat, "AcroForm");
 	uint32_t afnum = 0;
@@ -233,8 +242,11 @@ static kyso_err_t update_acroform(writer_t *w, kyso_pdf_obj_t *cat, uint32_t roo
 		cat_changed = true;
 	}
 	bool af_changed = false;
+	bool any = false;
+	for (size_t i = 0; i < nfields; i++)
+		any = any || fields[i] != 0;
 	kyso_err_t rc =
-	        field_num ? add_to_array_obj(w, afd, "Fields", field_num, &af_changed) : KYSO_OK;
+	        any ? add_to_array_obj_n(w, afd, "Fields", fields, nfields, &af_changed) : KYSO_OK;
 	if (rc == KYSO_OK && !pdf_dict_set(afd, "SigFlags", pdf_obj_int(3)))
 		rc = KYSO_ERR_NOMEM;
 	if (rc == KYSO_OK) {
@@ -569,6 +581,7 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	uint32_t existing = 0;
 	uint32_t *extra = NULL;
 	uint32_t *wnums = NULL; /* all_pages: widget, page object numbers */
+	uint32_t *snums = NULL; /* field being signed, stamp fields, stamp forms */
 	EVP_MD_CTX *mdc = NULL;
 	kyso_err_t rc = KYSO_OK;
 
@@ -586,6 +599,7 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 
 	/* field name */
 	char namebuf[64];
+	char stn[4][128];
 	const char *fname = p->field_name;
 	{
 		const kyso_pdf_obj_t *af = kyso_pdf_dict_get(cat, "AcroForm");
@@ -604,6 +618,13 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 			snprintf(namebuf, sizeof(namebuf), "Signature%d", i);
 			if (!name_used(pdf, fields, namebuf))
 				fname = namebuf;
+		}
+		/* stamp field names: unique among the top-level fields */
+		for (size_t i = 0; p->appearance && i < p->appearance->nstamps && i < 4; i++) {
+			const char *base = p->appearance->stamps[i].name;
+			snprintf(stn[i], sizeof(stn[i]), "%s", base);
+			for (int k = 2; k < 1000 && name_used(pdf, fields, stn[i]); k++)
+				snprintf(stn[i], sizeof(stn[i]), "%s %d", base, k);
 		}
 		kyso_pdf_obj_free(fields);
 		if (!fname && !existing) {
@@ -629,6 +650,19 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 			extra[i] = w.next_num++;
 	}
 
+	/* stamps (issue role: number, date): a read-only text field each, with
+	 * its own widget and form; refs[0] = the signature field (if new) */
+	size_t nst = ap ? (ap->nstamps < 4 ? ap->nstamps : 4) : 0;
+	snums = calloc(2 * nst + 1, sizeof(*snums));
+	if (!snums) {
+		rc = kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+		goto out;
+	}
+	for (size_t i = 0; i < nst; i++) {
+		snums[1 + i] = w.next_num++;
+		snums[1 + nst + i] = w.next_num++;
+	}
+
 	uint8_t last = 0;
 	if (pdf->size > 0)
 		pdf_file_read(pdf, pdf->size - 1, &last, 1);
@@ -650,7 +684,9 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 			kyso_pdf_obj_t *pg = pdf_page_raw(pdf, i, &pn, err);
 			wnums[2 * i] = w.next_num++;
 			wnums[2 * i + 1] = pn;
-			rc = pg ? add_to_array_obj(&w, pg, "Annots", wnums[2 * i], &changed)
+			snums[0] = wnums[2 * i];
+			rc = pg ? add_to_array_obj_n(&w, pg, "Annots", snums,
+			                             i == pidx ? 1 + nst : 1, &changed)
 			        : (err->code ? err->code : KYSO_ERR_BAD_PDF);
 			if (rc == KYSO_OK && changed)
 				write_obj(&w, pn, entry_gen(pdf, pn), pg);
@@ -660,10 +696,12 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 			goto out;
 	}
 	/* page: /Annots gains the widget (an existing field is already there) */
-	if (!existing && !every) {
+	if ((!existing || nst > 0) && !every) {
 		bool changed = false;
 		kyso_pdf_obj_t *np = kyso_pdf_obj_copy(page);
-		rc = np ? add_to_array_obj(&w, np, "Annots", field_num, &changed) : KYSO_ERR_NOMEM;
+		snums[0] = existing ? 0 : field_num;
+		rc = np ? add_to_array_obj_n(&w, np, "Annots", snums, 1 + nst, &changed)
+		        : KYSO_ERR_NOMEM;
 		if (rc == KYSO_OK && changed)
 			write_obj(&w, page_num, entry_gen(pdf, page_num), np);
 		kyso_pdf_obj_free(np);
@@ -671,7 +709,8 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 			goto out;
 	}
 	/* AcroForm (catalog is rewritten only when needed) */
-	rc = update_acroform(&w, cat, root_num, existing ? 0 : field_num);
+	snums[0] = existing ? 0 : field_num;
+	rc = update_acroform(&w, cat, root_num, snums, 1 + nst);
 	if (rc != KYSO_OK)
 		goto out;
 
@@ -755,6 +794,31 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 				obj_end(&w);
 			}
 		}
+	}
+
+	/* stamps: read-only text field + widget (merged), appearance form */
+	for (size_t i = 0; i < nst; i++) {
+		const kyso_pdf_stamp_t *st = &ap->stamps[i];
+		uint32_t fnum = snums[1 + i], anum = snums[1 + nst + i];
+		obj_begin(&w, fnum, 0);
+		kyso_buf_append(&w.u, "<</Type/Annot/Subtype/Widget/FT/Tx/Ff 1/F 4/T ", 46);
+		pdf_write_text_string(pdf, &w.u, stn[i], fnum, 0);
+		kyso_buf_append(&w.u, "/V ", 3);
+		pdf_write_text_string(pdf, &w.u, st->value, fnum, 0);
+		kyso_buf_printf(&w.u, "/P %u %u R/Rect [%.3f %.3f %.3f %.3f]/AP <</N %u 0 R>>>>",
+		                page_num, entry_gen(pdf, page_num), st->rect[0], st->rect[1],
+		                st->rect[2], st->rect[3], anum);
+		obj_end(&w);
+		kyso_buf_t head;
+		kyso_buf_init(&head);
+		kyso_buf_printf(&head,
+		                "<</Type/XObject/Subtype/Form/BBox [0 0 %.3f %.3f]/Resources %s>>",
+		                st->rect[2] - st->rect[0], st->rect[3] - st->rect[1],
+		                st->resources ? st->resources : "<<>>");
+		kyso_buf_append(&head, "", 1);
+		write_stream(&w, anum, (const char *)head.data, extra, nextra,
+		             st->content ? st->content : (const uint8_t *)"", st->content_len);
+		kyso_buf_free(&head);
 	}
 
 	/* signature dictionary */
@@ -863,6 +927,7 @@ out:
 	kyso_pdf_obj_free(exf);
 	free(extra);
 	free(wnums);
+	free(snums);
 	free(w.objs);
 	kyso_buf_free(&w.u);
 	if (retry)
