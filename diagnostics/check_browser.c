@@ -21,7 +21,9 @@ static const struct {
         {"Chromium",
          "/etc/chromium/policies/managed",
          {"/usr/bin/chromium", "/usr/lib/chromium/chromium", "/snap/bin/chromium"}},
-        {"Microsoft Edge", "/etc/opt/edge/policies/managed", {"/opt/microsoft/msedge/msedge", NULL}},
+        {"Microsoft Edge",
+         "/etc/opt/edge/policies/managed",
+         {"/opt/microsoft/msedge/msedge", NULL}},
 };
 
 static const char *root(void)
@@ -72,7 +74,8 @@ static bool ca_trusted(const char *db, const char *ca)
 			while (end > l && (end[-1] == ' ' || end[-1] == '\r'))
 				*--end = '\0';
 			char *trust = strrchr(l, ' ');
-			if (trust == NULL || (strchr(trust, 'C') == NULL && strchr(trust, 'T') == NULL) ||
+			if (trust == NULL ||
+			    (strchr(trust, 'C') == NULL && strchr(trust, 'T') == NULL) ||
 			    strchr(trust, ',') == NULL || trust[1] == ',')
 				continue; /* no SSL trust */
 			while (trust > l && trust[-1] == ' ')
@@ -178,8 +181,8 @@ static void check_trust(const doctor_t *d, json_t *profiles, json_t *untrusted)
 		json_array_append_new(profiles,
 		                      json_pack("{s:s, s:s, s:s, s:b}", "browser",
 		                                ff ? "Firefox" : "Chrome/Chromium/Edge", "profile",
-		                                ff && slash != NULL ? slash + 1 : "default", "nssdb",
-		                                dbs[i], "ca_trusted", ok));
+		                                ff && slash != NULL ? slash + 1 : "default",
+		                                "nssdb", dbs[i], "ca_trusted", ok));
 		if (!ok)
 			json_array_append_new(untrusted, json_string(dbs[i]));
 	}
@@ -208,26 +211,30 @@ check_status_t check_browser(doctor_t *d, check_t *c)
 			const char *o = json_string_value(v);
 			if (o != NULL && !policy_allows(dir, o)) {
 				json_array_append_new(lack, json_string(o));
-				json_array_append_new(missing, json_sprintf("%s: %s", chromes[i].name, o));
+				json_array_append_new(missing,
+				                      json_sprintf("%s: %s", chromes[i].name, o));
 			}
 		}
-		json_array_append_new(policies, json_pack("{s:s, s:s, s:o}", "browser",
-		                                          chromes[i].name, "dir", dir,
-		                                          "origins_missing", lack));
+		json_array_append_new(policies,
+		                      json_pack("{s:s, s:s, s:o}", "browser", chromes[i].name,
+		                                "dir", dir, "origins_missing", lack));
 	}
 	ck_data(c, "profiles", profiles);
 	ck_data(c, "policies", policies);
 	check_status_t st;
 	if (json_array_size(profiles) == 0 && nb == 0) {
-		st = ck_skip(c, _("No browser found (no Chromium, Chrome, Edge, no Firefox profile)."));
+		st = ck_skip(
+		        c, _("No browser found (no Chromium, Chrome, Edge, no Firefox profile)."));
 	} else if (json_array_size(untrusted) > 0 && json_array_size(missing) > 0) {
-		char *u = json_dumps(untrusted, JSON_COMPACT), *m = json_dumps(missing, JSON_COMPACT);
+		char *u = json_dumps(untrusted, JSON_COMPACT),
+		     *m = json_dumps(missing, JSON_COMPACT);
 		st = ck_set(c, ST_FAIL, NULL,
 		            _("The browser does not trust kyso-agent's local CA (%s) and does not "
 		              "pre-approve the web system for local network access (%s)."),
 		            u != NULL ? u : "", m != NULL ? m : "");
-		ck_remedy(c, "%s",
-		          _("Run \"sudo kyso setup --repair\", then close and reopen the browser."));
+		ck_remedy(
+		        c, "%s",
+		        _("Run \"sudo kyso setup --repair\", then close and reopen the browser."));
 		free(u);
 		free(m);
 	} else if (json_array_size(untrusted) > 0) {

@@ -13,8 +13,8 @@
 #define BROWSER_POLICY_FILE "kyso-local-network.json"
 
 typedef struct {
-	const char *browser; /* "chrome", "chromium", "edge" */
-	const char *linux_dir; /* managed policy directory (JSON files) */
+	const char *browser;     /* "chrome", "chromium", "edge" */
+	const char *linux_dir;   /* managed policy directory (JSON files) */
 	const char *windows_key; /* HKLM key holding the policy lists */
 } browser_policy_place_t;
 

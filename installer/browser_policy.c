@@ -147,8 +147,8 @@ json_t *browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *s
 
 char *browser_policy_text(const json_t *origins)
 {
-	json_t *doc = json_pack("{s:O, s:O}", BROWSER_POLICY_LOOPBACK, origins,
-	                        BROWSER_POLICY_LNA, origins);
+	json_t *doc = json_pack("{s:O, s:O}", BROWSER_POLICY_LOOPBACK, origins, BROWSER_POLICY_LNA,
+	                        origins);
 	if (doc == NULL)
 		return NULL;
 	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -44,12 +44,14 @@ static void plan_policies(const setup_opts_t *o, plan_t *p, const json_t *origin
 			char *list = json_dumps(origins, JSON_COMPACT);
 			if (json_array_size(skipped) > 0) {
 				char *bad = json_dumps(skipped, JSON_COMPACT);
-				act_set_detail(a, _("%s: %s (left out of config.json's origins: %s)"),
+				act_set_detail(a,
+				               _("%s: %s (left out of config.json's origins: %s)"),
 				               pl[i].browser, list != NULL ? list : "",
 				               bad != NULL ? bad : "");
 				free(bad);
 			} else {
-				act_set_detail(a, "%s: %s", pl[i].browser, list != NULL ? list : "");
+				act_set_detail(a, "%s: %s", pl[i].browser,
+				               list != NULL ? list : "");
 			}
 			free(list);
 		}

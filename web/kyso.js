@@ -45,8 +45,8 @@ function reachError(code) {
 
 // Does a request to url get any HTTP answer? init: the fetch mode. A no-cors GET carries no
 // Origin header, so the agent's origin check does not refuse it (its answer is opaque; no-cors
-// only allows redirect 'follow'). A plain-HTTP probe uses redirect 'manual': the agent answers
-// plain HTTP with a redirect to https, seen as an 'opaqueredirect' without following it.
+// only allows redirect 'follow'). The plain-HTTP probe is a CORS GET: the agent answers plain
+// HTTP on its TLS ports with a constant "use https" (426) that any origin may read.
 async function answers(url, init, timeoutMs) {
   const ctl = typeof AbortController !== 'undefined' ? new AbortController() : null;
   const t = ctl ? setTimeout(() => ctl.abort(), timeoutMs) : null;
@@ -76,14 +76,14 @@ async function loopbackPermission() {
  * Why the agent at base (https://localhost:PORT) could not be reached: one of the codes of
  * MESSAGES. path is a resource that answers without an Origin header (kyso API: /v1/status).
  *  - the HTTPS probe answers: TLS and the browser are fine, so the agent refused the origin;
- *  - plain HTTP to the same port answers (the agent redirects it to https): it runs, but the
+ *  - plain HTTP to the same port answers (the agent's constant "use https"): it runs, but the
  *    browser does not trust its certificate;
  *  - neither: the browser's loopback permission not granted = blocked, else not running.
  */
 export async function diagnose(base = 'https://localhost:4453', path = '/v1/status', timeoutMs = 3000) {
   const u = new URL(base);
   if (await answers(u.origin + path, { mode: 'no-cors' }, timeoutMs)) return 'origin-not-allowed';
-  if (await answers(`http://${u.host}/`, { redirect: 'manual' }, timeoutMs)) return 'agent-not-trusted';
+  if (await answers(`http://${u.host}/`, { mode: 'cors' }, timeoutMs)) return 'agent-not-trusted';
   const perm = await loopbackPermission();
   if (perm === 'denied' || perm === 'prompt') return 'blocked-by-browser';
   return 'agent-not-running';
