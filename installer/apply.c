@@ -133,19 +133,24 @@ static kyso_err_t do_agent_enable(journal_t *j, action_t *a, kyso_error_t *err)
  * protocol with the local CA as trust anchor (agent_run.c)? */
 static void agent_check(const setup_opts_t *o, const plan_t *p, apply_result_t *r)
 {
-	kyso_buf_t out;
-	kyso_buf_init(&out);
-	int status = -1;
-	kyso_error_t e;
-	kyso_error_clear(&e);
-	const char *argv[] = {p->agent_path, "--version", NULL};
-	bool runs = kyso_spawn(argv, &out, 4096, 10000, &status, &e) == KYSO_OK && status == 0;
-	kyso_buf_free(&out);
 	bool ok = false;
 	r->agent = agent_check_answers(o, p, &ok);
-	if (r->agent != NULL)
-		json_object_set_new(r->agent, "answers_version", json_boolean(runs));
 	r->agent_ok = ok;
+	if (r->agent == NULL)
+		return;
+	/* it answered with its version; otherwise: does the program run at all? */
+	bool runs = json_string_value(json_object_get(r->agent, "version")) != NULL;
+	if (!runs) {
+		kyso_buf_t out;
+		kyso_buf_init(&out);
+		int status = -1;
+		kyso_error_t e;
+		kyso_error_clear(&e);
+		const char *argv[] = {p->agent_path, "--version", NULL};
+		runs = kyso_spawn(argv, &out, 4096, 10000, &status, &e) == KYSO_OK && status == 0;
+		kyso_buf_free(&out);
+	}
+	json_object_set_new(r->agent, "answers_version", json_boolean(runs));
 	if (!ok && r->problems != NULL)
 		json_array_append_new(r->problems,
 		                      json_string(_("kyso-agent does not answer on every protocol "

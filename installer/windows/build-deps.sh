@@ -33,12 +33,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 TOOLCHAIN=$TOP/cmake/toolchain-mingw64.cmake
 
-# libp11 is left out of the default set: nothing in the Windows build needs it
-# until the signer is ported, and Debian's mirror has no libp11 0.4.12 source
-# (orig.tar.gz is 404), so a fresh machine could not build it. Build it on
-# demand with `build-deps.sh WORKDIR libp11` once a source tarball is in
-# KYSO_WIN_SOURCES.
-DEFAULT_PKGS=(zlib gpg-error assuan p11-kit-headers winscard openssl jansson libusb)
+# Debian's mirror has no libp11 0.4.12 source (orig.tar.gz is 404), so the
+# upstream 0.4.12 tag is kept in installer/windows/sources (see fetch_sources).
+DEFAULT_PKGS=(zlib gpg-error assuan p11-kit-headers winscard openssl jansson libusb libp11
+	libpng freetype harfbuzz curl libarchive sqlite3 libmicrohttpd)
 
 [[ $# -ge 1 ]] || {
 	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
@@ -91,7 +89,8 @@ done
 # Source package name for each recipe that downloads one.
 declare -A SRCPKG=(
 	[openssl]=openssl [jansson]=jansson [libusb]=libusb-1.0 [libp11]=libp11
-	[softhsm2]=softhsm2
+	[softhsm2]=softhsm2 [libpng]=libpng1.6 [freetype]=freetype [harfbuzz]=harfbuzz
+	[curl]=curl [libarchive]=libarchive [sqlite3]=sqlite3 [libmicrohttpd]=libmicrohttpd
 )
 
 ensure_deb_src() {
@@ -126,6 +125,9 @@ EOF
 }
 
 EXTRA_SRC=${KYSO_WIN_SOURCES:-${XDG_CACHE_HOME:-$HOME/.cache}/kyso/windows-sources}
+# Upstream tarballs kept in the repository for packages whose Debian source
+# the mirror lacks (libp11: `git archive --prefix=libp11-0.4.12/ libp11-0.4.12`).
+REPO_SRC=$HERE/sources
 
 # Newest upstream tarball of source package $1 in $SRC (the .orig tarball, or
 # the native tarball), printed; empty when none.
@@ -147,14 +149,18 @@ fetch_sources() {
 	[[ ${#need[@]} -eq 0 ]] && return 0
 	ensure_deb_src
 	CUR_STEP=download CUR_LOG=$DEPS/download.log
-	say "downloading Debian sources: ${need[*]}"
-	(cd "$SRC" && apt-get source --download-only "${need[@]}") >>"$CUR_LOG" 2>&1 ||
-		say "apt-get source reported errors (see $CUR_LOG); checking the tarballs"
 	for s in "${need[@]}"; do
-		if [[ -z $(find_tarball "$s") && -d $EXTRA_SRC ]]; then
-			find "$EXTRA_SRC" -maxdepth 1 -type f -name "${s}_*.tar.*" -exec cp {} "$SRC/" \;
-			[[ -n $(find_tarball "$s") ]] && say "$s: using $(find_tarball "$s") from $EXTRA_SRC"
-		fi
+		say "downloading Debian source package $s"
+		(cd "$SRC" && apt-get source --download-only "$s") >>"$CUR_LOG" 2>&1 ||
+			say "apt-get source $s reported errors (see $CUR_LOG); checking the tarball"
+	done
+	local d
+	for s in "${need[@]}"; do
+		for d in "$EXTRA_SRC" "$REPO_SRC"; do
+			[[ -z $(find_tarball "$s") && -d $d ]] || continue
+			find "$d" -maxdepth 1 -type f -name "${s}_*.tar.*" -exec cp {} "$SRC/" \;
+			[[ -n $(find_tarball "$s") ]] && say "$s: using $(find_tarball "$s") from $d"
+		done
 		if [[ -z $(find_tarball "$s") ]]; then
 			CUR_PKG=$s
 			die "no upstream tarball of source package '$s' could be downloaded"
@@ -279,6 +285,122 @@ recipe_libp11() {
 	run install make -C src install-libLTLIBRARIES install-includeHEADERS install-pkgconfigDATA
 	# static consumers need libcrypto's own dependencies
 	sed -i 's|^Libs:.*$|& -lcrypto -lws2_32 -lgdi32 -lcrypt32|' "$PREFIX/lib/pkgconfig/libp11.pc"
+}
+
+# libpng: static (signature images), against the static zlib of the prefix.
+recipe_libpng() {
+	unpack libpng1.6 libpng
+	run configure ./configure --host=$HOST --prefix="$PREFIX" --enable-static --disable-shared \
+		CPPFLAGS="-I$PREFIX/include" LDFLAGS="-L$PREFIX/lib"
+	# the library only (not the test programs)
+	run build make -j"$JOBS" libpng16.la
+	run install make install-libLTLIBRARIES install-pkgincludeHEADERS \
+		install-nodist_pkgincludeHEADERS install-pkgconfigDATA install-header-links \
+		install-library-links install-libpng-pc
+}
+
+# FreeType and HarfBuzz are loaded on demand by the signer (dlopen of
+# libfreetype.so.6 / libharfbuzz.so.0 / libharfbuzz-subset.so.0 on Linux;
+# core's dlopen maps those names to libfreetype.dll, libharfbuzz.dll and
+# libharfbuzz-subset.dll next to kyso.exe), so they are DLLs, with no
+# dependency but Windows' own DLLs. The headers are used at build time.
+recipe_freetype() {
+	unpack freetype freetype
+	cmake_cross -DBUILD_SHARED_LIBS=ON -DFT_DISABLE_ZLIB=ON -DFT_DISABLE_BZIP2=ON \
+		-DFT_DISABLE_PNG=ON -DFT_DISABLE_HARFBUZZ=ON -DFT_DISABLE_BROTLI=ON
+	run build ninja -C _b -j"$JOBS" install
+	[[ -f $PREFIX/bin/libfreetype.dll ]] || die "libfreetype.dll not installed"
+}
+
+recipe_harfbuzz() {
+	unpack harfbuzz harfbuzz
+	cmake_cross -DBUILD_SHARED_LIBS=ON -DHB_BUILD_SUBSET=ON -DHB_HAVE_FREETYPE=OFF \
+		-DHB_HAVE_GLIB=OFF -DHB_HAVE_ICU=OFF -DHB_BUILD_UTILS=OFF -DHB_BUILD_TESTS=OFF
+	run build ninja -C _b -j"$JOBS" install
+	local f
+	for f in libharfbuzz.dll libharfbuzz-subset.dll; do
+		[[ -f $PREFIX/bin/$f ]] || die "$f not installed"
+	done
+}
+
+# libcurl for RFC 3161 time stamps: loaded on demand by the signer
+# (libcurl.so.4 -> libcurl-4.dll / libcurl.dll), so a DLL; HTTP(S) only, TLS
+# through Windows' own Schannel (the Windows certificate store), no other
+# dependency.
+recipe_curl() {
+	unpack curl curl
+	local opts=(-DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF -DHTTP_ONLY=ON -DCURL_USE_SCHANNEL=ON
+		-DCURL_USE_OPENSSL=OFF -DCURL_USE_LIBSSH2=OFF -DUSE_LIBIDN2=OFF -DCURL_ZLIB=OFF
+		-DCURL_BROTLI=OFF -DCURL_ZSTD=OFF -DUSE_NGHTTP2=OFF -DENABLE_MANUAL=OFF
+		-DCURL_DISABLE_LDAP=ON -DENABLE_UNICODE=ON -DCURL_CA_BUNDLE=none -DCURL_CA_PATH=none)
+	cmake_cross -DBUILD_SHARED_LIBS=ON "${opts[@]}"
+	run build ninja -C _b -j"$JOBS" install
+	[[ -f $PREFIX/bin/libcurl.dll ]] || die "libcurl.dll not installed"
+	# and a static libcurl.a for what links it (doctor, reports); its
+	# libcurl.pc (installed last) adds -DCURL_STATICLIB
+	mv _b _b_shared
+	cmake_cross -DBUILD_SHARED_LIBS=OFF "${opts[@]}"
+	run build ninja -C _b -j"$JOBS" install
+	[[ -f $PREFIX/lib/libcurl.a ]] || die "libcurl.a not installed"
+}
+
+# libarchive (doctor's report bundles: zip with zlib), static; only the
+# library is built. Its header needs LIBARCHIVE_STATIC on Windows.
+recipe_libarchive() {
+	unpack libarchive libarchive
+	local off=() o
+	for o in OPENSSL BZip2 LZMA ZSTD LZ4 LIBB2 LZO LIBXML2 EXPAT PCREPOSIX PCRE2POSIX CNG NETTLE \
+		MBEDTLS TAR CPIO CAT TEST ICONV ACL XATTR WERROR; do
+		off+=("-DENABLE_$o=OFF")
+	done
+	cmake_cross -DENABLE_ZLIB=ON "${off[@]}"
+	run build ninja -C _b -j"$JOBS" archive_static
+	run install cp _b/libarchive/libarchive_static.a "$PREFIX/lib/libarchive.a"
+	run install cp libarchive/archive.h libarchive/archive_entry.h "$PREFIX/include/"
+	cat >"$PREFIX/lib/pkgconfig/libarchive.pc" <<EOF
+prefix=$PREFIX
+Name: libarchive
+Description: libarchive (static, zlib only)
+Version: 3.6.2
+Cflags: -I\${prefix}/include -DLIBARCHIVE_STATIC
+Libs: -L\${prefix}/lib -larchive
+Libs.private: -lz -lbcrypt
+EOF
+}
+
+# SQLite: the amalgamation (sqlite3.c) is generated with the build host's
+# tools (native configure, tclsh), then cross-compiled into a static library.
+recipe_sqlite3() {
+	unpack sqlite3 sqlite3
+	mkdir -p _host
+	cd _host
+	run configure ../configure --disable-tcl --disable-readline
+	run amalgamation make sqlite3.c
+	cd ..
+	run build $HOST-gcc -O2 -DSQLITE_THREADSAFE=1 -DSQLITE_OMIT_LOAD_EXTENSION -c _host/sqlite3.c \
+		-o _host/sqlite3.obj
+	run install $HOST-ar rcs "$PREFIX/lib/libsqlite3.a" _host/sqlite3.obj
+	run install cp _host/sqlite3.h "$PREFIX/include/"
+	cat >"$PREFIX/lib/pkgconfig/sqlite3.pc" <<EOF
+prefix=$PREFIX
+Name: SQLite
+Description: SQL database engine (static amalgamation)
+Version: 3.40.1
+Cflags: -I\${prefix}/include
+Libs: -L\${prefix}/lib -lsqlite3
+EOF
+}
+
+# libmicrohttpd (kyso reports serve), static, without HTTPS (no GnuTLS).
+recipe_libmicrohttpd() {
+	unpack libmicrohttpd libmicrohttpd
+	run configure ./configure --host=$HOST --prefix="$PREFIX" --enable-static --disable-shared \
+		--disable-https --without-gnutls --disable-curl --disable-doc --disable-examples \
+		--disable-tools
+	run build make -j"$JOBS" -C src/microhttpd
+	run install make -C src/microhttpd install
+	run install make -C src/include install
+	run install make install-pkgconfigDATA
 }
 
 # SoftHSM2 as a Windows DLL, for the wine signing test only (not shipped).

@@ -25,6 +25,8 @@ W=$(mkdir -p "$1" && cd "$1" && pwd)
 PREFIX=$W/prefix
 B=$W/kyso
 STAGE=$W/stage
+# DLLs shipped next to kyso.exe (built by build-deps.sh)
+KYSO_WIN_DLLS="libharfbuzz.dll libharfbuzz-subset.dll libfreetype.dll libcurl.dll"
 say() { printf 'windows-build: %s\n' "$*" >&2; }
 fail() {
 	say "FAILED: $*"
@@ -49,10 +51,10 @@ if [[ ! -f $B/build.ninja ]]; then
 			fail "configuring the cross build (log: $W/configure.log)"
 		}
 fi
-cmake --build "$B" -j "$JOBS" --target kyso kyso-agent kyso-core-wintest kyso_translations ||
+cmake --build "$B" -j "$JOBS" --target kyso kyso-agent kyso-pkcs11 kyso-core-wintest kyso_translations ||
 	fail "compiling kyso for Windows"
 t_kyso=$((SECONDS - t0))
-say "kyso.exe, kyso-agent.exe: ${t_kyso} s"
+say "kyso.exe, kyso-agent.exe, kyso-pkcs11.dll: ${t_kyso} s"
 
 t0=$SECONDS
 rm -rf "$STAGE"
@@ -60,13 +62,22 @@ mkdir -p "$STAGE/share/kyso" "$STAGE/share/locale"
 for exe in kyso kyso-agent; do
 	x86_64-w64-mingw32-strip -o "$STAGE/$exe.exe" "$B/bin/$exe.exe"
 done
+x86_64-w64-mingw32-strip -o "$STAGE/kyso-pkcs11.dll" "$B/bin/kyso-pkcs11.dll"
+# Libraries kyso loads on demand (visible signatures, time stamps): next to
+# kyso.exe, where core's dlopen looks for them.
+for dll in $KYSO_WIN_DLLS; do
+	[[ -f $PREFIX/bin/$dll ]] || fail "$dll missing in $PREFIX/bin (dependencies)"
+	x86_64-w64-mingw32-strip -o "$STAGE/$dll" "$PREFIX/bin/$dll"
+done
 cp "$TOP/data/tokens.json" "$STAGE/share/kyso/"
 cp -r "$B/share/locale/." "$STAGE/share/locale/"
 cp "$TOP/docs/windows.md" "$STAGE/README-windows.md" 2>/dev/null || true
-# Only system DLLs may be imported: the installer ships no runtime DLLs.
-for exe in "$STAGE"/*.exe; do
+# Only system DLLs (and the staged DLLs above) may be imported: the installer
+# ships no compiler runtime DLLs.
+own=$(printf '%s|' $KYSO_WIN_DLLS | sed 's/\.dll|/|/g; s/|$//')
+for exe in "$STAGE"/*.exe "$STAGE"/*.dll; do
 	bad=$(x86_64-w64-mingw32-objdump -p "$exe" | awk '/DLL Name:/ {print $3}' |
-		grep -viE '^(kernel32|user32|advapi32|shell32|ole32|crypt32|credui|ws2_32|winscard|bcrypt|gdi32|msvcrt|secur32|winhttp|setupapi|iphlpapi|userenv|wldap32|normaliz|winmm|rpcrt4|shlwapi|ntdll|api-ms-win-.*)\.dll$' || true)
+		grep -viE "^(kernel32|user32|advapi32|shell32|ole32|crypt32|credui|ws2_32|winscard|bcrypt|gdi32|msvcrt|secur32|winhttp|setupapi|iphlpapi|userenv|wldap32|normaliz|winmm|rpcrt4|shlwapi|ntdll|api-ms-win-.*|$own)\.dll$" || true)
 	[[ -z $bad ]] || fail "$(basename "$exe") needs non-system DLLs: $bad"
 done
 

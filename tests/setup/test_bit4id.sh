@@ -11,6 +11,15 @@ export ROOT=$KH_TMP/root HOME=$KH_TMP/home LANGUAGE=en
 export KYSO_APT=$KYSO_SRC/tests/setup/fake-apt
 export FAKE_APT_STATE=$ROOT/var/lib/fake-apt/status FAKE_APT_LOG=$KH_TMP/apt.log
 export B4PIN=1234
+p1=$(kh_free_port)
+export KYSO_AGENT_PORTS="$p1,$((p1 + 1)),$(kh_free_port)" # never the real agent ports
+stop_agent() {
+	local pid
+	pid=$(cat "$ROOT/var/lib/kyso/setup/agent.pid" 2>/dev/null) || return 0
+	[[ $(readlink "/proc/$pid/exe" 2>/dev/null) == *kyso-agent* ]] && kh_stop "$pid"
+	return 0
+}
+kh_on_exit stop_agent
 mkdir -p "$ROOT/var/lib/fake-apt" "$HOME/.pki/nssdb"
 : >"$FAKE_APT_STATE"
 certutil -N -d "sql:$HOME/.pki/nssdb" --empty-password
@@ -45,6 +54,7 @@ kh_check "self-test signer is the test signer" \
 	sh -c "jq -r .selftest.signer '$rep' | grep -q 'Nguyễn Văn An'"
 kh_check "NSS database has kyso-pkcs11" \
 	sh -c "modutil -dbdir 'sql:$HOME/.pki/nssdb' -list kyso-bit4id-tokenme-evo-v2 | grep -q 'kyso-pkcs11.so'"
+kh_check "report: agent answers on each protocol" test "$(jq .agent.answers "$rep")" = true
 kh_check "packages from the catalog installed (pcscd, libccid)" \
 	test "$(tr '\n' ' ' <"$FAKE_APT_STATE")" = "pcscd libccid "
 run --uninstall

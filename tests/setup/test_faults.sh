@@ -70,23 +70,71 @@ kh_check "wrong-architecture module: explained" grep -q "is built for aarch64; t
 st_manifest >"$KH_TMP/m4"
 kh_check "wrong-architecture module: rolled back to identical" diff -u "$KH_TMP/m3" "$KH_TMP/m4"
 
-# ---- the vendor's VGCA Sign Service already holds 127.0.0.1:8987 -----------------
+# ---- a vendor module no package and no bundle provides (the catalog's real vendor
+# entries: no SHA-256 known yet): named with where it goes, the rest installed -----
+python3 - "$KYSO_SRC/data/tokens.json" "$ROOT/etc/kyso/tokens.d/test.json" <<'PY'
+import json, sys
+cat = json.load(open(sys.argv[1], encoding="utf-8"))
+e = next(t for t in cat["tokens"] if t["id"] == "feitian-epass2003")
+e["driver"]["linux"] = {"modules": ["libvendor-p11.so"], "paths": ["/usr/lib/libvendor-p11.so"],
+                        "packages": ["pcscd", "libccid"], "notes": "Vendor package (test)."}
+json.dump({"schema": 1, "tokens": [e]}, open(sys.argv[2], "w", encoding="utf-8"), indent=1)
+PY
+st_manifest >"$KH_TMP/m3b"
+st_setup
+kh_check "vendor module missing: exit 1 (problem), not a rollback" test "$ST_RC" -eq 1; kh_on_fail st_show
+kh_check "vendor module missing: says which file and where it goes" \
+	grep -q "the PKCS#11 module libvendor-p11.so is not on this machine: it goes to $ROOT/usr/lib/libvendor-p11.so" "$KH_TMP/out"
+kh_check "vendor module missing: report lists it" \
+	test "$(jq -r '.missing[0].where' "$rep")" = "$ROOT/usr/lib/libvendor-p11.so"
+kh_check "vendor module missing: the packages were installed" grep -qx libccid "$FAKE_APT_STATE"
+kh_check "vendor module missing: self-test skipped (no module)" \
+	test "$(jq -r .selftest.why "$rep")" = "no PKCS#11 module"
+kh_check "vendor module missing: the agent was still set up and answers" \
+	test "$(jq .agent.answers "$rep")" = true
+st_setup --uninstall
+st_manifest >"$KH_TMP/m4b"
+kh_check "vendor module missing: uninstall restores exactly" diff -u "$KH_TMP/m3b" "$KH_TMP/m4b"
+
+# ---- the vendor's VGCA Sign Service already holds its port (here the private one) --
 cp "$FAULTP11" "$BUNDLE/kyso-faultp11.so"
 st_catalog "$(sha256sum "$FAULTP11" | cut -d' ' -f1)"
-if ! python3 -c 'import socket; s=socket.socket(); s.connect(("127.0.0.1", 8987))' 2>/dev/null; then
-	kh_bg "$KH_TMP/vendor.log" python3 -c '
-import socket, time
+listen() { # PORT: a stand-in TCP listener (stopped at exit by PID)
+	kh_bg "$KH_TMP/listen-$1.log" python3 -c '
+import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 8987)); s.listen(5); time.sleep(600)'
-	kh_wait_for 10 python3 -c 'import socket; s=socket.socket(); s.connect(("127.0.0.1", 8987))'
-fi
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5); time.sleep(600)' "$1"
+	kh_wait_for 10 python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' "$1"
+}
+listen "$ST_VGCA_PORT"
+vendor_pid=$KH_LAST_PID
 st_setup --no-selftest
-kh_check "vendor service on 8987: setup exit 0" test "$ST_RC" -eq 0; kh_on_fail st_show
-kh_check "vendor service on 8987: agent started with --vgca-port 0" \
+kh_check "vendor service on the VGCA port: setup exit 0" test "$ST_RC" -eq 0; kh_on_fail st_show
+kh_check "vendor service on the VGCA port: agent started with --vgca-port 0" \
 	grep -q '^ExecStart=.*/kyso-agent.* --vgca-port 0' "$ROOT/etc/systemd/user/kyso-agent.service"
-kh_check "vendor service on 8987: config says so" \
+kh_check "vendor service on the VGCA port: config says so" \
 	test "$(jq .agent.vgca_sign_service "$ROOT/etc/kyso/config.json")" = false
-kh_check "vendor service on 8987: report names the protocol off" \
+kh_check "vendor service on the VGCA port: report names the protocol off" \
 	test "$(jq '[.agent.protocols[] | select(.name=="vgca-sign-service") | .enabled][0]' "$rep")" = false
+kh_check "vendor service on the VGCA port: the other protocols answer" \
+	test "$(jq .agent.answers "$rep")" = true; kh_on_fail jq .agent "$rep"
 st_setup --uninstall
+kh_stop "$vendor_pid"
+
+# ---- the agent cannot answer (its port is taken): a warning with the remedy ---------
+listen "$ST_KYSO_PORT"
+taker_pid=$KH_LAST_PID
+st_manifest >"$KH_TMP/m5"
+st_setup --no-selftest
+kh_check "agent not answering: exit 1 (problem), not a silent pass" test "$ST_RC" -eq 1; kh_on_fail st_show
+kh_check "agent not answering: warning names the URL" \
+	grep -q "Warning: kyso-agent does not answer at https://localhost:$ST_KYSO_PORT/v1/" "$KH_TMP/err"
+kh_check "agent not answering: the remedy says what to look at and to run --repair" \
+	sh -c "grep -q 'agent.log\\|log' '$KH_TMP/err' && grep -q 'kyso setup --repair' '$KH_TMP/err'"
+kh_check "agent not answering: report says so" test "$(jq .agent.answers "$rep")" = false
+kh_check "agent not answering: the summary says DOES NOT ANSWER" grep -q "DOES NOT ANSWER" "$KH_TMP/out"
+st_setup --uninstall
+kh_stop "$taker_pid"
+st_manifest >"$KH_TMP/m6"
+kh_check "agent not answering: uninstall restores exactly" diff -u "$KH_TMP/m5" "$KH_TMP/m6"
 kh_done
