@@ -320,7 +320,8 @@ static void sub_net_failure(sub_t *s, const agent_conf_t *a, proto_t p, const ch
 		if (p != P_KYSO && a->origin == NULL)
 			sub_set(s, ST_FAIL,
 			        _("Allow your web system: run `sudo kyso setup --origin "
-			          "https://ADDRESS-OF-THE-WEB-SYSTEM`, then `systemctl --user restart "
+			          "https://ADDRESS-OF-THE-WEB-SYSTEM`, then `systemctl --user "
+			          "restart "
 			          "kyso-agent`."),
 			        _("%s refused the connection: no web system is configured for the "
 			          "agent (%s)."),
@@ -328,7 +329,8 @@ static void sub_net_failure(sub_t *s, const agent_conf_t *a, proto_t p, const ch
 		else if (p != P_KYSO)
 			sub_set(s, ST_FAIL,
 			        _("Restart the agent so that it reads the configuration: "
-			          "`systemctl --user restart kyso-agent`; check the web address with "
+			          "`systemctl --user restart kyso-agent`; check the web address "
+			          "with "
 			          "`kyso setup --origin`."),
 			        _("%s refused the web system %s (%s)."), s->url, a->origin, err);
 		else
@@ -356,7 +358,7 @@ static void probe_kyso(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 	kyso_buf_init(&body);
 	long code = 0;
 	char msg[256] = "";
-	s->net = net_get_verified(s->url, a->cafile, doctor_timeout_ms(d), 64 * 1024, &body,
+	s->net = net_get_verified(s->url, a->cafile, doctor_timeout_ms(d), (size_t)64 * 1024, &body,
 	                          &code, msg, sizeof(msg));
 	json_error_t je;
 	json_t *st = s->net == NET_OK && body.len > 0
@@ -413,8 +415,8 @@ static void probe_vnpt(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 	for (size_t i = 0; i < e->nports; i++) {
 		make_url(s, e, e->ports[i], true);
 		json_array_append_new(tried, json_string(s->url));
-		net_ws_request_t rq = {e->host,  e->ports[i], e->path, a->origin,
-		                       a->cafile, msgs,        doctor_timeout_ms(d)};
+		net_ws_request_t rq = {e->host, e->ports[i],         e->path, a->origin, a->cafile,
+		                       msgs,    doctor_timeout_ms(d)};
 		net_ws_result_t r;
 		net_ws_exchange(&rq, &r);
 		s->net = r.status;
@@ -429,8 +431,9 @@ static void probe_vnpt(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 			const char *ver = vnpt_result(r.replies[1], "kysoDoctorVersion");
 			if (ok == NULL || strcmp(ok, "1") != 0 || ver == NULL) {
 				s->net = NET_PROTOCOL;
-				sub_net_failure(s, a, P_VNPT,
-				                _("checkPlugin did not answer \"1*kysoDoctorCheck\""));
+				sub_net_failure(
+				        s, a, P_VNPT,
+				        _("checkPlugin did not answer \"1*kysoDoctorCheck\""));
 			} else {
 				s->data = json_pack("{s:s}", "version", ver);
 				sub_set(s, ST_PASS, "",
@@ -451,8 +454,8 @@ static void probe_vgca(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 	const endpoint_t *e = &a->ep[P_VGCA];
 	make_url(s, e, e->ports[0], true);
 	const char *msgs[] = {"get_cert_info", NULL};
-	net_ws_request_t rq = {e->host,  e->ports[0], e->path, a->origin,
-	                       a->cafile, msgs,        doctor_timeout_ms(d)};
+	net_ws_request_t rq = {e->host, e->ports[0],         e->path, a->origin, a->cafile,
+	                       msgs,    doctor_timeout_ms(d)};
 	net_ws_result_t r;
 	net_ws_exchange(&rq, &r);
 	s->net = r.status;
@@ -531,14 +534,16 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 		/* one listener missing while the agent runs: that protocol's own remedy */
 		if (s->st == ST_FAIL && s->remedy[0] == '\0' && !down)
 			snprintf(s->remedy, sizeof(s->remedy),
-			         _("kyso-agent runs but does not listen for the %s protocol: restart "
+			         _("kyso-agent runs but does not listen for the %s protocol: "
+			           "restart "
 			           "it with the configuration of kyso setup (`systemctl --user "
 			           "restart kyso-agent`); if another program holds the port, `ss "
 			           "-ltnp` names it."),
 			         proto_names[p]);
 		if (s->st == ST_FAIL && s->remedy[0] == '\0')
 			snprintf(s->remedy, sizeof(s->remedy), "%s",
-			         _("Start it: `systemctl --user start kyso-agent` (installed by `kyso "
+			         _("Start it: `systemctl --user start kyso-agent` (installed by "
+			           "`kyso "
 			           "setup`; it also starts at the next login), then reload the web "
 			           "page."));
 		if (s->st != ST_SKIP && s->st > worst)
@@ -549,10 +554,10 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 			append(remedy, sizeof(remedy), " ", s->remedy);
 			append(failing, sizeof(failing), ", ", what);
 		}
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", proto_ids[p],
-		                      "protocol", proto_names[p], "status", status_id(s->st),
-		                      "detail", s->detail, "remedy", s->remedy, "vendor",
-		                      a.ep[p].vendor);
+		json_t *o =
+		        json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", proto_ids[p], "protocol",
+		                  proto_names[p], "status", status_id(s->st), "detail", s->detail,
+		                  "remedy", s->remedy, "vendor", a.ep[p].vendor);
 		if (o != NULL && s->url[0] != '\0')
 			json_object_set_new(o, "url", json_string(s->url));
 		if (o != NULL && s->data != NULL)
@@ -564,21 +569,24 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 	ck_data(c, "protocols", list);
 	ck_data(c, "ca", json_string(a.cafile));
 	ck_data(c, "origin", a.origin != NULL ? json_string(a.origin) : json_null());
-	ck_data(c, "config_source", json_string(a.from_option ? "option"
-	                                        : a.unit[0] != '\0' ? a.unit
-	                                                            : "default"));
+	ck_data(c, "config_source",
+	        json_string(a.from_option       ? "option"
+	                    : a.unit[0] != '\0' ? a.unit
+	                                        : "default"));
 	json_decref(a.cfg);
 	if (n_on == 0)
 		return ck_set(c, ST_SKIP, NULL, "%s",
 		              _("Every agent protocol is switched off in the configuration."));
 	if (down)
-		return ck_set(c, ST_FAIL, remedy,
-		              _("No signing agent is running (nothing answers for %s): the web system "
-		                "cannot reach the token."),
-		              failing);
+		return ck_set(
+		        c, ST_FAIL, remedy,
+		        _("No signing agent is running (nothing answers for %s): the web system "
+		          "cannot reach the token."),
+		        failing);
 	if (worst == ST_PASS)
-		return ck_set(c, ST_PASS, "", _("The signing agent answers %zu protocol(s) over "
-		                                "trusted TLS."),
+		return ck_set(c, ST_PASS, "",
+		              _("The signing agent answers %zu protocol(s) over "
+		                "trusted TLS."),
 		              n_on);
 	return ck_set(c, worst, remedy, _("The signing agent does not work for: %s."), failing);
 }

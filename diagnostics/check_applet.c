@@ -37,8 +37,8 @@ static applet_state_t select_aid(const char *reader, const struct card_profile *
 	DWORD proto = 0;
 	LONG rv = SCardEstablishContext(SCARD_SCOPE_USER, NULL, NULL, &ctx);
 	if (rv == SCARD_S_SUCCESS)
-		rv = SCardConnect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
-		                  &h, &proto);
+		rv = SCardConnect(ctx, reader, SCARD_SHARE_SHARED,
+		                  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &h, &proto);
 	applet_state_t st = APPLET_UNKNOWN;
 	if (rv == SCARD_S_SUCCESS && (rv = SCardBeginTransaction(h)) == SCARD_S_SUCCESS) {
 		uint8_t cmd[5 + PROFILE_MAX_AID], resp[258];
@@ -49,11 +49,12 @@ static applet_state_t select_aid(const char *reader, const struct card_profile *
 		cmd[4] = (uint8_t)p->aid_len;
 		memcpy(cmd + 5, p->aid, p->aid_len);
 		DWORD rlen = sizeof(resp);
-		const SCARD_IO_REQUEST *pci = proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+		const SCARD_IO_REQUEST *pci =
+		        proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
 		rv = SCardTransmit(h, pci, cmd, (DWORD)(5 + p->aid_len), NULL, resp, &rlen);
 		if (rv == SCARD_S_SUCCESS && rlen >= 2) {
 			*sw = (uint16_t)(resp[rlen - 2] << 8 | resp[rlen - 1]);
-			st = *sw == 0x9000 ? APPLET_PRESENT
+			st = *sw == 0x9000   ? APPLET_PRESENT
 			     : *sw == 0x6A82 ? APPLET_MISSING
 			                     : APPLET_UNKNOWN;
 		}

@@ -317,25 +317,27 @@ check_status_t check_token_state(doctor_t *d, check_t *c)
 		applet_info_t ai;
 		applet_state_t as = doctor_applet_state(d, &ai);
 		if (as == APPLET_MISSING) {
-			ck_data(c, "applet", json_pack("{s:s, s:s, s:s}", "aid", ai.aid, "state",
-			                               "missing", "sw", "6A82"));
+			ck_data(c, "applet",
+			        json_pack("{s:s, s:s, s:s}", "aid", ai.aid, "state", "missing",
+			                  "sw", "6A82"));
 			ck_set(c, ST_FAIL, NULL,
 			       _("The card in \"%s\" looks like a %s (same ATR), but its signing "
 			         "applet is not on it: the card answered 6A82 (not found) to the "
 			         "selection of the applet %s. The driver therefore sees no token."),
 			       ai.reader, ai.model, ai.aid);
-			ck_remedy(c,
-			          _("This card is not a working signing token of that type (another "
-			            "card with the same chip, or its applet was erased). Plug in the "
-			            "token your certificate supplier gave you; if this is that "
-			            "token, take it to the supplier (%s) to have it checked or "
-			            "replaced. Do not enter the PIN in other programs meanwhile."),
-			          doctor_token_cas(d));
+			ck_remedy(
+			        c,
+			        _("This card is not a working signing token of that type (another "
+			          "card with the same chip, or its applet was erased). Plug in the "
+			          "token your certificate supplier gave you; if this is that "
+			          "token, take it to the supplier (%s) to have it checked or "
+			          "replaced. Do not enter the PIN in other programs meanwhile."),
+			        doctor_token_cas(d));
 			return c->status;
 		}
 		if (as == APPLET_PRESENT)
-			ck_data(c, "applet", json_pack("{s:s, s:s}", "aid", ai.aid, "state",
-			                               "present"));
+			ck_data(c, "applet",
+			        json_pack("{s:s, s:s}", "aid", ai.aid, "state", "present"));
 		return ck_set(
 		        c, ST_FAIL,
 		        _("Pull the token out, wait five seconds and plug it in again; if "

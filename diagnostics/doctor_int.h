@@ -52,10 +52,10 @@ typedef struct {
 /* The signing applet on a card kyso's own module serves (check_applet.c). */
 typedef enum { APPLET_UNKNOWN = 0, APPLET_PRESENT, APPLET_MISSING } applet_state_t;
 typedef struct {
-	char aid[40];     /* hex */
+	char aid[40]; /* hex */
 	char reader[256];
 	char model[96];
-	uint16_t sw;      /* answer to SELECT, 0 if none */
+	uint16_t sw; /* answer to SELECT, 0 if none */
 	char error[128];
 } applet_info_t;
 /* APPLET_UNKNOWN when the card is not in the profile table or PC/SC failed. */

@@ -37,8 +37,7 @@ static const check_def_t checks[] = {
         {"clock-skew", N_("Computer clock"), check_clock_skew, false},
         {"tsa", N_("Time-stamp server (TSA) reachable"), check_tsa, false},
         {"agent", N_("Signing agent running and answering"), check_agent, false},
-        {"browsers", N_("Browsers trust the agent and allow the web system"), check_browser,
-         false},
+        {"browsers", N_("Browsers trust the agent and allow the web system"), check_browser, false},
         {"test-signature", N_("Test signature"), check_test_signature, true},
 };
 

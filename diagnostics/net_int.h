@@ -27,16 +27,16 @@ net_status_t net_get_verified(const char *url, const char *cafile, int timeout_m
 typedef struct {
 	const char *host; /* "localhost", "127.0.0.1", "::1" */
 	int port;
-	const char *path;    /* "/plugin" */
-	const char *origin;  /* Origin header, NULL for none */
-	const char *cafile;  /* trust anchor for the server, NULL: system store */
+	const char *path;            /* "/plugin" */
+	const char *origin;          /* Origin header, NULL for none */
+	const char *cafile;          /* trust anchor for the server, NULL: system store */
 	const char *const *messages; /* text frames to send, each answered; NULL-terminated */
-	int timeout_ms;      /* connect, and each read/write */
+	int timeout_ms;              /* connect, and each read/write */
 } net_ws_request_t;
 
 typedef struct {
 	net_status_t status;
-	int http_status; /* of a refused upgrade */
+	int http_status;               /* of a refused upgrade */
 	char *replies[NET_WS_MAX_MSG]; /* the answer to each message (malloc'ed) */
 	char error[256];
 	uint64_t ms;

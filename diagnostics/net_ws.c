@@ -21,7 +21,7 @@
 
 #define WS_GUID       "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_MAX_HEADER 8192
-#define WS_MAX_REPLY  (256u * 1024u)
+#define WS_MAX_REPLY  ((size_t)256 * 1024)
 
 typedef struct {
 	kyso_sock_t fd;
@@ -163,8 +163,8 @@ static bool ws_upgrade(ws_conn_t *c, const net_ws_request_t *rq, net_ws_result_t
 	                 "Sec-WebSocket-Version: 13\r\n%s%s%sUser-Agent: kyso-doctor/" KYSO_VERSION
 	                 "\r\n\r\n",
 	                 rq->path, ip6 ? "[" : "", rq->host, ip6 ? "]" : "", rq->port, key,
-	                 rq->origin != NULL ? "Origin: " : "",
-	                 rq->origin != NULL ? rq->origin : "", rq->origin != NULL ? "\r\n" : "");
+	                 rq->origin != NULL ? "Origin: " : "", rq->origin != NULL ? rq->origin : "",
+	                 rq->origin != NULL ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(req) || !tls_write(c, req, (size_t)n)) {
 		fail(r, NET_PROTOCOL, "", "cannot send the WebSocket upgrade");
 		return false;
@@ -182,7 +182,8 @@ static bool ws_upgrade(ws_conn_t *c, const net_ws_request_t *rq, net_ws_result_t
 		end = strstr(hdr, "\r\n\r\n");
 	}
 	if (end == NULL) {
-		fail(r, NET_CLOSED, "", have == 0 ? "the connection was closed at the WebSocket upgrade"
+		fail(r, NET_CLOSED, "",
+		     have == 0 ? "the connection was closed at the WebSocket upgrade"
 		               : "no complete HTTP answer to the WebSocket upgrade");
 		return false;
 	}
@@ -290,7 +291,8 @@ static bool ws_receive(ws_conn_t *c, net_ws_result_t *r, size_t idx)
 			data[i] ^= mask[i % 4];
 		if (op == 0x8) {
 			free(data);
-			fail(r, NET_CLOSED, "", "the server closed the WebSocket without an answer");
+			fail(r, NET_CLOSED, "",
+			     "the server closed the WebSocket without an answer");
 			break;
 		}
 		if (op == 0x9) { /* ping */

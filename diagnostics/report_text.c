@@ -48,8 +48,7 @@ void kyso_doctor_write_text(FILE *out, const json_t *report, bool colour)
 		const json_t *parts = json_object_get(json_object_get(c, "data"), "protocols");
 		if (json_array_size(parts) > 0)
 			parts_text(out, parts, colour);
-		else if ((strcmp(st, "fail") == 0 || strcmp(st, "warn") == 0) &&
-		         *str(c, "remedy"))
+		else if ((strcmp(st, "fail") == 0 || strcmp(st, "warn") == 0) && *str(c, "remedy"))
 			fprintf(out, "       → %s\n", str(c, "remedy"));
 	}
 	const json_t *s = json_object_get(report, "summary");

@@ -57,6 +57,13 @@ mkdir -p "$KH_TMP/roots" && cp "$KH_PKI_ROOT_CERT" "$KH_TMP/roots/test-root.pem"
 KYSO_ROOTS_DIR=$KH_TMP/roots kyso doctor --json --offline --token kyso-rsa \
 	--agent-url "https://127.0.0.1:$AGENT_PORT/" >"$r" 2>/dev/null || true
 dr_expect "$r" cert-chain pass
+# a root shipped as DER with a .crt name (as the publishers' downloads are) is read too
+rm "$KH_TMP/roots/test-root.pem"
+openssl x509 -in "$KH_PKI_ROOT_CERT" -outform DER -out "$KH_TMP/roots/rootca-test.crt"
+KYSO_ROOTS_DIR=$KH_TMP/roots kyso doctor --json --offline --token kyso-rsa \
+	--agent-url "https://127.0.0.1:$AGENT_PORT/" >"$r" 2>/dev/null || true
+dr_expect "$r" cert-chain pass
+kh_check "the DER .crt root is listed as loaded" grep -q "rootca-test.crt" <(jq -r '.checks[] | select(.id=="cert-chain") | .data.anchors[]?' "$r")
 
 # ---- empty token (no certificate) ---------------------------------------------------
 dr_run "$r" --offline --token kyso-empty
