@@ -14,7 +14,7 @@
 /* Size limits: a PDF of at most 50 MiB; a WebSocket message carries it as
  * base64 inside JSON (4/3 plus room for the options). */
 #define AG_MAX_PDF       ((uint64_t)50 * 1024 * 1024)
-#define AG_MAX_WS_MSG    ((size_t)(AG_MAX_PDF / 3 * 4 + 8 + 256 * 1024))
+#define AG_MAX_WS_MSG    ((size_t)(AG_MAX_PDF / 3 * 4 + 8 + (uint64_t)256 * 1024))
 #define AG_MAX_JSON_BODY ((size_t)1024 * 1024)
 #define AG_MAX_HASHES    256
 
@@ -50,19 +50,15 @@ typedef struct {
 	size_t len;
 } ag_hash_t;
 
-/* One request, whatever protocol it came in. Strings are owned (malloc). */
+/* One request, whatever protocol it came in. Strings are owned (malloc).
+ * (Pointers first, small fields last: no padding holes.) */
 typedef struct ag_request {
-	ag_proto_t proto;
-	ag_op_t op;
-	/* a request that could not be parsed: the reply carries this error */
-	kyso_err_t err;
+	/* a request that could not be parsed: the reply carries err + this */
 	char *err_msg;
 	/* routing back */
-	char *callback;  /* VNPT funcCallback ("callbackDefault" when absent) */
-	int function_id; /* VNPT functionID */
-	char *vgca_op;   /* VGCA endpoint name (no slash) */
-	json_t *id;      /* kyso WebSocket request id (echoed) */
-	bool http;       /* kyso HTTP API: reply as an HTTP response */
+	char *callback; /* VNPT funcCallback ("callbackDefault" when absent) */
+	char *vgca_op;  /* VGCA endpoint name (no slash) */
+	json_t *id;     /* kyso WebSocket request id (echoed) */
 	/* who asks */
 	char *origin;
 	/* the document */
@@ -70,24 +66,30 @@ typedef struct ag_request {
 	kyso_buf_t pdf; /* PDF bytes (WebSocket protocols) */
 	char *pdf_path; /* or a file holding them (HTTP body) */
 	/* signature options */
-	ag_role_t role;
 	char *reason, *location, *signer_name, *contact, *field_name;
 	char *doc_number, *doc_date;
 	char *key_id;
 	char *tsa_url;
-	kyso_digest_t digest;
-	bool has_position;
-	int page;
 	double llx, lly, urx, ury;
 	char *appearance_text; /* text the page wants in the visible signature */
 	char *ignored;         /* options accepted but not applied (comma list) */
 	/* sign-hash */
 	ag_hash_t *hashes;
 	size_t nhashes;
-	bool hash_array; /* reply with an array (VNPT signArrDataAdvanced) */
 	/* VGCA: where the file comes from and goes to */
 	char *file_url, *upload_url, *session_id, *jwt;
 	json_t *metadata;
+	/* small fields */
+	ag_proto_t proto;
+	ag_op_t op;
+	kyso_err_t err;
+	int function_id; /* VNPT functionID */
+	ag_role_t role;
+	kyso_digest_t digest;
+	int page;
+	bool http;         /* kyso HTTP API: reply as an HTTP response */
+	bool has_position; /* page + llx..ury given */
+	bool hash_array;   /* reply with an array (VNPT signArrDataAdvanced) */
 } ag_request_t;
 
 ag_request_t *ag_request_new(ag_proto_t proto);
@@ -234,8 +236,7 @@ uint64_t ag_pincache_now_ms(void);
 void ag_pincache_id(const char *module, const char *token_label, const kyso_buf_t *cert_der,
                     uint8_t id[32]);
 /* The remembered PIN for id (copied into pin), *until when it expires. */
-bool ag_pincache_get(ag_pincache_t *c, const uint8_t id[32], char *pin, size_t cap,
-                     time_t *until);
+bool ag_pincache_get(ag_pincache_t *c, const uint8_t id[32], char *pin, size_t cap, time_t *until);
 bool ag_pincache_put(ag_pincache_t *c, const uint8_t id[32], const char *key_id, const char *pin,
                      unsigned secs);
 bool ag_pincache_drop(ag_pincache_t *c, const uint8_t id[32]);

@@ -177,14 +177,19 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--no-ipv6") == 0) {
 			cfg.ipv6 = false;
 			takes = false;
-		} else if (v == NULL) {
-			if (strcmp(a, "--lang") == 0 || strncmp(a, "--", 2) == 0) {
-				rc = fail_usage(a);
-				break;
-			}
 		}
 		if (!takes || rc != KYSO_EXIT_OK)
 			continue;
+		if (v == NULL) {
+			if (strncmp(a, "--", 2) == 0) {
+				rc = fail_usage(a);
+			} else {
+				fprintf(stderr, _("kyso-agent: unknown option %s\n"), a);
+				agent_usage(stderr);
+				rc = KYSO_EXIT_USAGE;
+			}
+			break;
+		}
 		if (strcmp(a, "--lang") == 0) {
 		} else if (strcmp(a, "--origin") == 0) {
 			if (ag_config_add_origin(&cfg, v, &err) != KYSO_OK) {

@@ -80,14 +80,13 @@ static void consent_text(const consent_t *c, const char *token, const char *subj
 	const char *tt = kyso_pin_tries_text(tries);
 	if (tt != NULL && *tt)
 		snprintf(t, sizeof(t), "\n%s", tt);
-	snprintf(buf, cap,
-	         _("The web site %s asks to sign %s\nas: %s.\n\nSigner: %s\nToken: %s%s"),
+	snprintf(buf, cap, _("The web site %s asks to sign %s\nas: %s.\n\nSigner: %s\nToken: %s%s"),
 	         c->rq->origin != NULL ? c->rq->origin : "?", c->what, ag_role_label(c->rq->role),
 	         subject != NULL ? subject : "?", token != NULL ? token : "?", t);
 }
 
-static kyso_err_t dialog(const consent_t *c, ag_dialog_t *d, char *pin, size_t cap,
-                         ag_button_t *b, kyso_error_t *err)
+static kyso_err_t dialog(const consent_t *c, ag_dialog_t *d, char *pin, size_t cap, ag_button_t *b,
+                         kyso_error_t *err)
 {
 	d->title = _("kyso - signature request");
 	if (d->cancel == NULL)
@@ -709,8 +708,8 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_pincache_t *cache, ag_request
 	so.reason = reason;
 	so.location = rq->location;
 	so.contact_info = rq->contact;
-	consent_t c = {.cfg = cfg, .rq = rq, .cache = cache, .what = what,
-	               .key_id = so.token.key_id};
+	consent_t c = {
+	        .cfg = cfg, .rq = rq, .cache = cache, .what = what, .key_id = so.token.key_id};
 	kyso_signer_t *s = NULL;
 	kyso_sign_result_t res;
 	memset(&res, 0, sizeof(res));
@@ -764,8 +763,8 @@ static void op_sign_hash(const ag_config_t *cfg, ag_pincache_t *cache, ag_reques
 	kyso_sign_opts_t so;
 	kyso_sign_opts_init(&so);
 	token_sel(cfg, rq, &so.token);
-	consent_t c = {.cfg = cfg, .rq = rq, .cache = cache, .what = what,
-	               .key_id = so.token.key_id};
+	consent_t c = {
+	        .cfg = cfg, .rq = rq, .cache = cache, .what = what, .key_id = so.token.key_id};
 	kyso_signer_t *s = NULL;
 	kyso_err_t rc = open_signer(&c, &so, &s, &err);
 	if (rc == KYSO_OK)

@@ -55,8 +55,8 @@ ag_pincache_t *ag_pincache_new(void)
 	long pg = sysconf(_SC_PAGESIZE);
 	size_t page = pg > 0 ? (size_t)pg : 4096;
 	c->map_len = (need + page - 1) / page * page;
-	void *m = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-	               0);
+	void *m =
+	        mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED) {
 		free(c);
 		return NULL;
@@ -118,7 +118,8 @@ void ag_pincache_id(const char *module, const char *token_label, const kyso_buf_
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	unsigned int len = 0;
 	if (m == NULL || EVP_DigestInit_ex(m, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(m, module != NULL ? module : "", strlen(module != NULL ? module : "") + 1) != 1 ||
+	    EVP_DigestUpdate(m, module != NULL ? module : "",
+	                     strlen(module != NULL ? module : "") + 1) != 1 ||
 	    EVP_DigestUpdate(m, token_label != NULL ? token_label : "",
 	                     strlen(token_label != NULL ? token_label : "") + 1) != 1 ||
 	    EVP_DigestUpdate(m, cert_der->data, cert_der->len) != 1 ||
@@ -143,8 +144,7 @@ static slot_t *find(ag_pincache_t *c, const uint8_t id[32])
 	return NULL;
 }
 
-bool ag_pincache_get(ag_pincache_t *c, const uint8_t id[32], char *pin, size_t cap,
-                     time_t *until)
+bool ag_pincache_get(ag_pincache_t *c, const uint8_t id[32], char *pin, size_t cap, time_t *until)
 {
 	ag_pincache_expire(c);
 	slot_t *s = find(c, id);

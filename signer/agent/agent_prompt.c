@@ -159,10 +159,11 @@ kyso_err_t ag_dialog_run(const char *program, const ag_dialog_t *d, char *pin, s
 	*button = AG_BUTTON_OK;
 	char *path = find_program(program);
 	if (path == NULL)
-		return kyso_error_set(err, KYSO_ERR_USAGE,
-		                      _("pinentry program \"%s\" was not found; install pinentry or "
-		                        "give the PIN with --pin-env VAR."),
-		                      program);
+		return kyso_error_set(
+		        err, KYSO_ERR_USAGE,
+		        _("pinentry program \"%s\" was not found; install pinentry or "
+		          "give the PIN with --pin-env VAR."),
+		        program);
 	assuan_context_t ctx = NULL;
 	assuan_log_cb_t log_cb = NULL;
 	void *log_data = NULL;
@@ -198,11 +199,11 @@ kyso_err_t ag_dialog_run(const char *program, const ag_dialog_t *d, char *pin, s
 	                    &data, NULL, NULL, NULL, NULL);
 	assuan_release(ctx);
 	kyso_err_t rc = KYSO_OK;
-	if (e != 0 && !d->getpin && d->notok != NULL &&
-	    gpg_err_code(e) == GPG_ERR_NOT_CONFIRMED) {
+	if (e != 0 && !d->getpin && d->notok != NULL && gpg_err_code(e) == GPG_ERR_NOT_CONFIRMED) {
 		*button = AG_BUTTON_NOTOK;
 	} else if (e != 0) {
-		if (gpg_err_code(e) == GPG_ERR_CANCELED || gpg_err_code(e) == GPG_ERR_ASS_CANCELED ||
+		if (gpg_err_code(e) == GPG_ERR_CANCELED ||
+		    gpg_err_code(e) == GPG_ERR_ASS_CANCELED ||
 		    gpg_err_code(e) == GPG_ERR_NOT_CONFIRMED)
 			rc = kyso_error_set(err, KYSO_ERR_PIN_CANCELLED,
 			                    _("PIN entry was cancelled."));

@@ -188,10 +188,10 @@ static ag_reply_t *vnpt_reply(const ag_request_t *rq, ag_outcome_t *o)
 	}
 	case AG_OP_SIGN_HASH: {
 		data = json_array();
-		size_t i;
-		json_t *s;
-		json_array_foreach(json_object_get(o->data, "signatures"), i, s)
-		        json_array_append(data, json_object_get(s, "signature"));
+		const json_t *sigs = json_object_get(o->data, "signatures");
+		for (size_t i = 0; i < json_array_size(sigs); i++)
+			json_array_append(data,
+			                  json_object_get(json_array_get(sigs, i), "signature"));
 		break;
 	}
 	case AG_OP_VERIFY:

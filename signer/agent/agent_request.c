@@ -143,7 +143,7 @@ static void note_ignored(ag_request_t *rq, const char *name)
 		return;
 	if (old > 0)
 		n[old++] = ',';
-	strcpy(n + old, name);
+	memcpy(n + old, name, strlen(name) + 1);
 	rq->ignored = n;
 }
 

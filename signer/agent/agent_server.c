@@ -25,17 +25,13 @@ typedef struct out_msg {
 
 typedef struct conn {
 	struct conn *next, *prev;
-	bool listed;
 	uint64_t id;
 	struct lws *wsi;
-	bool ws;
 	char origin[256];
 	char path[128];
 	/* WebSocket */
 	kyso_buf_t rx;
-	bool rx_too_big;
 	out_msg_t *out_head, *out_tail;
-	bool close_after_send;
 	/* HTTP */
 	ag_request_t *rq;
 	FILE *body_f;
@@ -44,7 +40,10 @@ typedef struct conn {
 	ag_reply_t *resp;
 	FILE *resp_f;
 	uint64_t resp_off;
-	bool headers_sent, close_after, want_pna;
+	/* flags (last: no padding holes) */
+	bool listed, ws;
+	bool rx_too_big, close_after_send;        /* WebSocket */
+	bool headers_sent, close_after, want_pna; /* HTTP */
 } conn_t;
 
 static struct {
@@ -720,7 +719,7 @@ static int agent_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 #define PROTOS(name, kind)                                                                         \
 	static struct lws_protocols name[] = {                                                     \
-	        {"kyso-agent", agent_cb, sizeof(conn_t), CHUNK, 0, (void *)&kind, 0},              \
+	        {"kyso-agent", agent_cb, sizeof(conn_t), CHUNK, 0, (void *)&(kind), 0},            \
 	        {NULL, NULL, 0, 0, 0, NULL, 0},                                                    \
 	}
 PROTOS(protos_kyso, kind_kyso);
@@ -768,8 +767,10 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	S.stop = 1;
+	/* libwebsockets documents lws_cancel_service() as safe in a signal
+	 * handler (it only writes to the event loop's wake-up pipe) */
 	if (S.ctx != NULL)
-		lws_cancel_service(S.ctx);
+		lws_cancel_service(S.ctx); // NOLINT(bugprone-signal-handler)
 }
 
 static void lws_log_sink(int level, const char *line)

@@ -82,14 +82,14 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&w->mu);
 		while (w->head == NULL && !w->stop) {
 			if (ag_pincache_count(w->cache) > 0 && next_check == 0)
-				next_check = ag_pincache_now_ms() + AG_PRESENCE_SECS * 1000u;
+				next_check =
+				        ag_pincache_now_ms() + (uint64_t)AG_PRESENCE_SECS * 1000u;
 			if (!wait_job(w, next_check))
 				continue;
 			/* housekeeping of the PIN cache, outside the lock */
 			pthread_mutex_unlock(&w->mu);
 			ag_pincache_expire(w->cache);
-			if (ag_pincache_count(w->cache) > 0 &&
-			    ag_pincache_now_ms() >= next_check) {
+			if (ag_pincache_count(w->cache) > 0 && ag_pincache_now_ms() >= next_check) {
 				ag_pincache_check_tokens(w->cfg, w->cache);
 				next_check = 0;
 			}

@@ -4,7 +4,10 @@
 # same SoftHSM2 token, same fake pinentry (consent + PIN prompt in both). Prints the median
 # wall time of each and the agent overhead per signature; then the peak RSS (VmHWM) of a fresh
 # agent after it signed a 50 MiB PDF (streamed: body to disk, signed file from disk).
-# Both make the same invisible PAdES B-B signature.
+# Both make the same invisible PAdES B-B signature. The agent runs with --pin-cache
+# ${KYSO_BENCH_PIN_CACHE:-0}: 0 = one dialog (consent + PIN), as the CLI's one PIN prompt; with
+# the default (5) an unremembered PIN takes two dialogs (consent, then PIN), i.e. one more
+# pinentry start per signature.
 # Targets: agent overhead <= 20 ms per signature; agent peak RSS <= 64 MiB.
 # Release (non-sanitized) build in build-bench/.
 set -euo pipefail
@@ -47,7 +50,7 @@ start_agent() {
 	PORT=$(kh_free_port)
 	kh_bg "$KH_TMP/agent-$1.log" "$BENCH/bin/kyso-agent" --state-dir "$KH_TMP/state" --origin "$ORIGIN" \
 		--pinentry "$KH_TMP/pinentry" --module "$KH_P11_MODULE" --token kyso-rsa \
-		--kyso-port "$PORT" --vnpt-ports "" --vgca-port 0
+		--kyso-port "$PORT" --vnpt-ports "" --vgca-port 0 --pin-cache "${KYSO_BENCH_PIN_CACHE:-0}"
 	AGENT_PID=$KH_LAST_PID
 	kh_wait_for 30 grep -q '^ready' "$KH_TMP/agent-$1.log"
 }
