@@ -290,6 +290,12 @@ static void make_url(sub_t *s, const endpoint_t *e, int port, bool ws)
 	         e->host, ip6 ? "]" : "", port, e->path);
 }
 
+/* A vendor's plugin is trusted through the system store, kyso-agent through its CA. */
+static const char *ca_for(const agent_conf_t *a, const endpoint_t *e)
+{
+	return e->vendor ? NULL : a->cafile;
+}
+
 /* A failed exchange: what it means, in the user's words. */
 static void sub_net_failure(sub_t *s, const agent_conf_t *a, proto_t p, const char *err)
 {
@@ -314,7 +320,7 @@ static void sub_net_failure(sub_t *s, const agent_conf_t *a, proto_t p, const ch
 		                      "restart the browser."),
 		        _("%s answers, but its TLS certificate is not trusted (%s; local CA %s): "
 		          "browsers will refuse it."),
-		        s->url, err, a->cafile);
+		        s->url, err, e->vendor ? _("system store") : a->cafile);
 		break;
 	case NET_CLOSED:
 		if (p != P_KYSO && a->origin == NULL)
@@ -415,8 +421,9 @@ static void probe_vnpt(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 	for (size_t i = 0; i < e->nports; i++) {
 		make_url(s, e, e->ports[i], true);
 		json_array_append_new(tried, json_string(s->url));
-		net_ws_request_t rq = {e->host, e->ports[i],         e->path, a->origin, a->cafile,
-		                       msgs,    doctor_timeout_ms(d)};
+		net_ws_request_t rq = {
+		        e->host, e->ports[i],         e->path, a->origin, ca_for(a, e),
+		        msgs,    doctor_timeout_ms(d)};
 		net_ws_result_t r;
 		net_ws_exchange(&rq, &r);
 		s->net = r.status;
@@ -424,7 +431,13 @@ static void probe_vnpt(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 			net_ws_result_free(&r);
 			continue;
 		}
-		if (r.status != NET_OK) {
+		if (r.status == NET_REFUSED && e->nports > 1) {
+			/* none of the ports: name the first, as pages try it first */
+			char err[300];
+			snprintf(err, sizeof(err), "%s; %zu ports tried", r.error, e->nports);
+			make_url(s, e, e->ports[0], true);
+			sub_net_failure(s, a, P_VNPT, err);
+		} else if (r.status != NET_OK) {
 			sub_net_failure(s, a, P_VNPT, r.error);
 		} else {
 			const char *ok = vnpt_result(r.replies[0], "kysoDoctorCheck");
@@ -454,7 +467,7 @@ static void probe_vgca(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 	const endpoint_t *e = &a->ep[P_VGCA];
 	make_url(s, e, e->ports[0], true);
 	const char *msgs[] = {"get_cert_info", NULL};
-	net_ws_request_t rq = {e->host, e->ports[0],         e->path, a->origin, a->cafile,
+	net_ws_request_t rq = {e->host, e->ports[0],         e->path, a->origin, ca_for(a, e),
 	                       msgs,    doctor_timeout_ms(d)};
 	net_ws_result_t r;
 	net_ws_exchange(&rq, &r);

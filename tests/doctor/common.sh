@@ -73,6 +73,23 @@ Restart=on-failure
 EOF
 }
 
+# dr_browser_fixture STATE_DIR ORIGIN: what kyso setup does for the browsers, in private places:
+# the agent's local CA (created in STATE_DIR) trusted for TLS in the Chromium NSS db of $HOME,
+# and under KYSO_ROOT (the doctor's staging root for system paths) a Chromium with a managed
+# policy that pre-approves ORIGIN for local network access.
+dr_browser_fixture() {
+	local state=$1 origin=$2
+	mkdir -p "$(dirname "$state")"
+	kyso-agent --state-dir "$state" --export-ca "$KH_TMP/agent-ca.pem" >/dev/null
+	certutil -A -d "sql:$HOME/.pki/nssdb" -n "kyso-agent local CA" -t C,, -i "$KH_TMP/agent-ca.pem"
+	export KYSO_ROOT=$KH_TMP/root
+	mkdir -p "$KYSO_ROOT/usr/bin" "$KYSO_ROOT/etc/chromium/policies/managed"
+	printf '#!/bin/sh\nexit 0\n' >"$KYSO_ROOT/usr/bin/chromium"
+	chmod +x "$KYSO_ROOT/usr/bin/chromium"
+	jq -n --arg o "$origin" '{LocalNetworkAccessAllowedForUrls: [$o]}' \
+		>"$KYSO_ROOT/etc/chromium/policies/managed/kyso-local-network.json"
+}
+
 # dr_card: private pcscd with the virtual ePass2003 in reader 0.
 dr_card() {
 	kh_pcscd_start

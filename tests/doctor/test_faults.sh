@@ -84,24 +84,29 @@ kh_check "clock reference is the time stamp's genTime" test "$(jq -r '.checks[] 
 # is shifted with faketime on the server, so the clock this machine shows is off by that much
 # against it. (kyso itself is built with ASan, which deadlocks under libfaketime's preload:
 # the shift is on the reference side, which is what the check compares with.)
-# ft_tsa SHIFT: a TSA under faketime; prints its URL
+# ft_tsa SHIFT: a TSA under libfaketime (preloaded straight into the server: the faketime
+# wrapper forks, and its child would outlive kh_stop); sets FT_URL. Run in this shell, not
+# in $(...), so that the exit trap stops it.
+FT_LIB=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketime\.so\.1$' | head -n 1)
 ft_tsa() {
 	local pf=$KH_TMP/tsa-ft$RANDOM.port
-	kh_bg "$KH_TMP/tsa-ft.log" faketime -f "$1" python3 "$KYSO_HARNESS/tsa/kh-tsa-server.py" \
-		--pki-dir "$KH_PKI_DIR" --port 0 --port-file "$pf"
-	kh_wait_for 20 test -s "$pf" && echo "http://127.0.0.1:$(cat "$pf")/"
+	kh_bg "$KH_TMP/tsa-ft.log" env LD_PRELOAD="$FT_LIB" FAKETIME="$1" \
+		python3 "$KYSO_HARNESS/tsa/kh-tsa-server.py" --pki-dir "$KH_PKI_DIR" --port 0 --port-file "$pf"
+	kh_wait_for 20 test -s "$pf"
+	FT_URL=http://127.0.0.1:$(cat "$pf")/
 }
+kh_check "libfaketime is installed" test -f "$FT_LIB"
 # the TSA 12 minutes behind: this machine is 12 minutes ahead -> fail
-ft_url=$(ft_tsa -12m)
-dr_run "$r" --token kyso-rsa --tsa "$ft_url"
+ft_tsa -12m
+dr_run "$r" --token kyso-rsa --tsa "$FT_URL"
 dr_expect "$r" clock-skew fail "timedatectl" "12 phút"
 kh_check "skew measured as about +720 s" test "$(jq '.checks[] | select(.id=="clock-skew") | .data.skew_seconds | (. > 700 and . < 740)' "$r")" = true
 kh_check "against the TSA's genTime" test "$(jq -r '.checks[] | select(.id=="clock-skew") | .data.reference_kind' "$r")" = genTime
 kh_check "the HTTP Date agrees" test "$(jq '.checks[] | select(.id=="clock-skew") | .data.http_date_skew_seconds | (. > 700 and . < 740)' "$r")" = true
 dr_expect "$r" tsa pass
 # the TSA 3 minutes ahead: this machine is 3 minutes behind -> warning
-ft_url=$(ft_tsa +3m)
-dr_run "$r" --token kyso-rsa --tsa "$ft_url"
+ft_tsa +3m
+dr_run "$r" --token kyso-rsa --tsa "$FT_URL"
 dr_expect "$r" clock-skew warn "timedatectl" "3 phút"
 kh_check "skew measured as about -180 s" test "$(jq '.checks[] | select(.id=="clock-skew") | .data.skew_seconds | (. < -160 and . > -200)' "$r")" = true
 

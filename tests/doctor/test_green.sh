@@ -9,15 +9,23 @@ dr_env
 export LANGUAGE=en
 dr_card
 kh_tsa_start "$KH_TMP/tsa" "$KH_PKI_DIR"
+# kyso setup's agent and browser configuration (private ports, staging root for system paths)
+ORIGIN=https://vanban.example.gov.vn
+STATE=$HOME/.local/state/kyso/agent
+VP=$(kh_free_port)
+GP=$(kh_free_port)
+dr_agent_setup true true "$AGENT_PORT" "$VP" "$GP" "$STATE" "[\"$ORIGIN\"]"
+dr_browser_fixture "$STATE" "$ORIGIN"
 
 r=$KH_TMP/green.json
 dr_run "$r" --token kyso-rsa --tsa "$KH_TSA_URL"
 kh_check "doctor exits 1 (one failure: the agent)" test "$DR_RC" -eq 1; kh_on_fail dr_show "$r"
 kh_check "report is schema 1" test "$(jq .schema "$r")" = 1
 kh_check "checks in the DESIGN.md order" test "$(jq -r '[.checks[].id] | join(" ")' "$r")" = \
-	"system pcsc-service readers token-present usb-device catalog-match driver-module module-registered token-state cert-present cert-key-pair cert-validity cert-chain cert-revocation clock-skew tsa agent test-signature"
+	"system pcsc-service readers token-present usb-device catalog-match driver-module module-registered token-state cert-present cert-key-pair cert-validity cert-chain cert-revocation clock-skew tsa agent browsers test-signature"
 for id in system pcsc-service readers token-present usb-device catalog-match driver-module \
-	module-registered token-state cert-present cert-key-pair cert-validity cert-chain clock-skew tsa; do
+	module-registered token-state cert-present cert-key-pair cert-validity cert-chain clock-skew tsa \
+	browsers; do
 	dr_expect "$r" "$id" pass
 done
 dr_expect "$r" cert-revocation skip "" "CRL"
@@ -26,7 +34,7 @@ dr_expect "$r" agent fail "kyso-agent" "$AGENT_PORT"
 kh_check "only the agent fails" test "$(jq -r '.summary.problems | join(" ")' "$r")" = agent
 kh_check "token type is the ePass2003 from the catalog" test "$(jq -r .token.type "$r")" = feitian-epass2003
 kh_check "module is the faultp11 proxy" test "$(jq -r .token.module "$r")" = "$FAULTP11"
-kh_check "every check has a duration" test "$(jq '[.checks[] | select(.duration_ms >= 0)] | length' "$r")" = 18
+kh_check "every check has a duration" test "$(jq '[.checks[] | select(.duration_ms >= 0)] | length' "$r")" = 19
 kh_check "TSA was really asked" grep -q "granted 1" <(curl -s "${KH_TSA_URL}stats")
 
 # --sign: one real signature, PIN from the environment, asked once
@@ -34,13 +42,10 @@ export DR_PIN=123456
 dr_run "$r" --token kyso-rsa --offline --sign --pin-env DR_PIN
 dr_expect "$r" test-signature pass "" "verified"
 
-# the real kyso-agent, configured as kyso setup writes it (unit + config.json, private ports):
-# all three protocols answer over TLS verified against its local CA, every check is green
-VP=$(kh_free_port)
-GP=$(kh_free_port)
-dr_agent_setup true true "$AGENT_PORT" "$VP" "$GP" "$KH_TMP/agent-state" '["https://vanban.example.gov.vn"]'
+# the real kyso-agent, configured as kyso setup wrote it above (unit + config.json, private
+# ports): all three protocols answer over TLS verified against its local CA, every check green
 kh_bg "$KH_TMP/agent.log" env KYSO_CONFIG="$HOME/.config/kyso/config.json" kyso-agent \
-	--state-dir "$KH_TMP/agent-state" --kyso-port "$AGENT_PORT" --vnpt-ports "$VP" --vgca-port "$GP" --no-ipv6
+	--state-dir "$STATE" --kyso-port "$AGENT_PORT" --vnpt-ports "$VP" --vgca-port "$GP" --no-ipv6
 kh_wait_for 30 grep -q '^ready' "$KH_TMP/agent.log"
 DR_AGENT_ARGS=()
 dr_run "$r" --token kyso-rsa --offline
