@@ -41,9 +41,9 @@ static bool constrained_to_loopback(X509 *x)
 	if (nc == NULL)
 		return false;
 	static const unsigned char v4[] = {127, 0, 0, 1, 255, 255, 255, 255};
-	static const unsigned char v6[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-	                                   255, 255, 255, 255, 255, 255, 255, 255,
-	                                   255, 255, 255, 255, 255, 255, 255, 255};
+	static const unsigned char v6[] = {0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
+	                                   0,   0,   0,   0,   1,   255, 255, 255, 255, 255, 255,
+	                                   255, 255, 255, 255, 255, 255, 255, 255, 255, 255};
 	int n = nc->permittedSubtrees != NULL ? sk_GENERAL_SUBTREE_num(nc->permittedSubtrees) : 0;
 	bool ok = n > 0;
 	for (int i = 0; ok && i < n; i++) {
@@ -115,6 +115,8 @@ static int chown_one(const char *path, const struct stat *st, int flag, struct F
 	(void)flag;
 	(void)ftw;
 	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
+	if (uid == NULL || gid == NULL)
+		return 0;
 	if (lchown(path, (uid_t)strtoul(uid, NULL, 10), (gid_t)strtoul(gid, NULL, 10)) != 0)
 		kyso_warn("chown %s: %s", path, strerror(errno));
 	return 0;
@@ -122,9 +124,9 @@ static int chown_one(const char *path, const struct stat *st, int flag, struct F
 
 void chown_to_caller(const setup_opts_t *o, const char *path)
 {
+	const char *user = getenv("SUDO_USER");
 	if (o->root[0] != '\0' || geteuid() != 0 || getenv("SUDO_UID") == NULL ||
-	    getenv("SUDO_GID") == NULL || getenv("SUDO_USER") == NULL ||
-	    strcmp(getenv("SUDO_USER"), "root") == 0)
+	    getenv("SUDO_GID") == NULL || user == NULL || strcmp(user, "root") == 0)
 		return;
 	if (nftw(path, chown_one, 16, FTW_PHYS) != 0)
 		kyso_warn("chown %s: %s", path, strerror(errno));
@@ -178,8 +180,7 @@ kyso_err_t remove_tree(const char *path, kyso_error_t *err)
 /* The state directory: its missing parents journaled as directories, the
  * directory itself (0700, created here) as a tree undo removes entirely —
  * the agent adds its server certificate and work files there later. */
-static kyso_err_t state_dir_prepare(const char *dir, journal_t *j,
-                                    bool *created, kyso_error_t *err)
+static kyso_err_t state_dir_prepare(const char *dir, journal_t *j, bool *created, kyso_error_t *err)
 {
 	struct stat st;
 	*created = false;
@@ -259,8 +260,9 @@ static kyso_err_t certutil(const char *const argv[], kyso_buf_t *out, int *statu
 {
 	kyso_err_t rc = kyso_spawn(argv, out, 1u << 20, 120 * 1000, status, err);
 	if (rc == KYSO_ERR_NOT_FOUND)
-		return kyso_error_set(err, KYSO_ERR_NOT_FOUND,
-		                      _("certutil is not installed (Debian package libnss3-tools)"));
+		return kyso_error_set(
+		        err, KYSO_ERR_NOT_FOUND,
+		        _("certutil is not installed (Debian package libnss3-tools)"));
 	return rc;
 }
 
@@ -321,8 +323,8 @@ static kyso_err_t nss_add_pem(const char *db, const char *name, const char *pem,
 		rc = kyso_error_set(err, KYSO_ERR_IO, _("Cannot write %s"), tmp);
 	char dbarg[PATH_MAX + 8];
 	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
-	const char *argv[] = {"certutil", "-A", "-d", dbarg, "-n", name, "-t", trust, "-i", tmp,
-	                      NULL};
+	const char *argv[] = {"certutil", "-A",  "-d", dbarg, "-n", name,
+	                      "-t",       trust, "-i", tmp,   NULL};
 	int status = -1;
 	if (rc == KYSO_OK)
 		rc = certutil(argv, NULL, &status, err);
@@ -354,8 +356,7 @@ static kyso_err_t nss_delete_all(const char *db, const char *name, kyso_error_t 
 			break;
 	}
 	return kyso_error_set(err, KYSO_ERR_CHILD_PROCESS,
-	                      _("certutil could not remove %s from the NSS database %s"), name,
-	                      db);
+	                      _("certutil could not remove %s from the NSS database %s"), name, db);
 }
 
 kyso_err_t nss_cert_add(journal_t *j, const char *db, const char *name, const char *pem,
@@ -363,11 +364,11 @@ kyso_err_t nss_cert_add(journal_t *j, const char *db, const char *name, const ch
 {
 	char *prev = NULL;
 	char *trust = nss_cert_trust(db, name, &prev);
-	kyso_err_t rc = journal_add(j,
-	                            json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "op", "nss-cert", "db",
-	                                      db, "name", name, "previous", prev,
-	                                      "previous_trust", trust),
-	                            err);
+	kyso_err_t rc =
+	        journal_add(j,
+	                    json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "op", "nss-cert", "db", db,
+	                              "name", name, "previous", prev, "previous_trust", trust),
+	                    err);
 	if (rc == KYSO_OK && trust != NULL)
 		rc = nss_delete_all(db, name, err);
 	if (rc == KYSO_OK)
@@ -413,8 +414,8 @@ kyso_err_t ca_update(const char *root, kyso_error_t *err)
 	return rc;
 }
 
-kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *file,
-                             const char *pem, kyso_error_t *err)
+kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *file, const char *pem,
+                             kyso_error_t *err)
 {
 	/* the update is journaled before the file: undo removes the file first,
 	 * then runs the update again */

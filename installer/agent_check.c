@@ -70,7 +70,8 @@ static bool tconn_open(tconn_t *c, int port, const char *host, const char *cafil
 	a.sin_port = htons((uint16_t)port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (connect(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-		snprintf(msg, cap, _("nothing listens on 127.0.0.1:%d (%s)"), port, strerror(errno));
+		snprintf(msg, cap, _("nothing listens on 127.0.0.1:%d (%s)"), port,
+		         strerror(errno));
 		tconn_close(c);
 		return false;
 	}
@@ -101,7 +102,8 @@ static bool tconn_open(tconn_t *c, int port, const char *host, const char *cafil
 	if (SSL_connect(c->ssl) != 1) {
 		long vr = SSL_get_verify_result(c->ssl);
 		if (vr != X509_V_OK)
-			snprintf(msg, cap, _("TLS: the certificate is not trusted with the local CA (%s)"),
+			snprintf(msg, cap,
+			         _("TLS: the certificate is not trusted with the local CA (%s)"),
 			         X509_verify_cert_error_string(vr));
 		else
 			ssl_msg(msg, cap, _("TLS handshake failed"));

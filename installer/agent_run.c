@@ -107,7 +107,8 @@ bool agent_is_running(const setup_opts_t *o, const plan_t *p)
 		char buf[300];
 		kyso_error_t e;
 		kyso_error_clear(&e);
-		return systemctl(sudo_machine(o, buf, sizeof(buf)), "is-active", UNIT_NAME, &e) == 0;
+		return systemctl(sudo_machine(o, buf, sizeof(buf)), "is-active", UNIT_NAME, &e) ==
+		       0;
 	}
 	return pid_is_agent(pidfile_read(p->agent_pidfile));
 }
@@ -146,8 +147,8 @@ static void drop_to_caller(void)
 }
 
 /* Starts argv detached (own session, reparented); returns its PID. */
-static kyso_err_t spawn_detached(bool drop, char *const argv[], const char *config,
-                                 const char *log, pid_t *out, kyso_error_t *err)
+static kyso_err_t spawn_detached(bool drop, char *const argv[], const char *config, const char *log,
+                                 pid_t *out, kyso_error_t *err)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0)
@@ -263,7 +264,8 @@ static kyso_err_t start_process(const setup_opts_t *o, plan_t *p, journal_t *j, 
 		                 err);
 	pid_t pid = 0;
 	if (rc == KYSO_OK)
-		rc = spawn_detached(o->root[0] == '\0', argv, p->config_file, p->agent_log, &pid, err);
+		rc = spawn_detached(o->root[0] == '\0', argv, p->config_file, p->agent_log, &pid,
+		                    err);
 	if (rc == KYSO_OK)
 		rc = write_pidfile(p->agent_pidfile, pid, err);
 	kyso_strv_free(argv);
@@ -324,9 +326,9 @@ void agent_undo_start(const json_t *e, json_t *problems)
 	if (how != NULL && strcmp(how, "systemd") == 0) {
 		int st = systemctl(jstr(e, "machine"), "stop", UNIT_NAME, &err);
 		if (st != 0 && problems != NULL)
-			json_array_append_new(problems,
-			                      json_sprintf(_("systemctl --user stop %s failed"),
-			                                   UNIT_NAME));
+			json_array_append_new(
+			        problems,
+			        json_sprintf(_("systemctl --user stop %s failed"), UNIT_NAME));
 		return;
 	}
 	stop_pid(pidfile_read(jstr(e, "pidfile")));
@@ -340,9 +342,9 @@ void agent_undo_stop(const json_t *e, json_t *problems)
 	if (how != NULL && strcmp(how, "systemd") == 0) {
 		if (systemctl(jstr(e, "machine"), "start", UNIT_NAME, &err) != 0 &&
 		    problems != NULL)
-			json_array_append_new(problems,
-			                      json_sprintf(_("systemctl --user start %s failed"),
-			                                   UNIT_NAME));
+			json_array_append_new(
+			        problems,
+			        json_sprintf(_("systemctl --user start %s failed"), UNIT_NAME));
 		return;
 	}
 	/* the agent ran before: start it again with its former command line */
@@ -458,7 +460,8 @@ json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok
 					         reply);
 			}
 			if (good)
-				snprintf(msg, sizeof(msg), _("answers over wss (origin %s)"), origin);
+				snprintf(msg, sizeof(msg), _("answers over wss (origin %s)"),
+				         origin);
 		}
 		e = proto_entry(ws[i].name, url, true, NULL);
 		json_object_set_new(e, "answers", json_boolean(good));
@@ -467,11 +470,11 @@ json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok
 		ok = ok && good;
 	}
 	*all_ok = ok;
-	json_t *r = json_pack("{s:s, s:s, s:s, s:b, s:s?, s:s, s:o}", "unit", p->unit_file,
-	                      "program", p->agent_path, "started_by",
-	                      p->agent_systemd ? "systemd" : "process", "answers", ok, "version",
-	                      version[0] ? version : NULL, "trust_anchor", cafile, "protocols",
-	                      protocols);
+	json_t *r =
+	        json_pack("{s:s, s:s, s:s, s:b, s:s?, s:s, s:o}", "unit", p->unit_file, "program",
+	                  p->agent_path, "started_by", p->agent_systemd ? "systemd" : "process",
+	                  "answers", ok, "version", version[0] ? version : NULL, "trust_anchor",
+	                  cafile, "protocols", protocols);
 	if (!p->agent_systemd) {
 		pid_t pid = pidfile_read(p->agent_pidfile);
 		if (pid > 0)
@@ -482,14 +485,15 @@ json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok
 	if (!ok)
 		json_object_set_new(
 		        r, "remedy",
-		        json_string(p->agent_systemd
-		                            ? _("See `systemctl --user status kyso-agent` and "
-		                                "`journalctl --user -u kyso-agent`; fix what it says "
-		                                "(a port in use, a missing library), then run "
-		                                "`kyso setup --repair`.")
-		                            : _("See the agent's log (\"log\" above); fix what it "
-		                                "says (a port in use, a missing library), then run "
-		                                "`kyso setup --repair`.")));
+		        json_string(
+		                p->agent_systemd
+		                        ? _("See `systemctl --user status kyso-agent` and "
+		                            "`journalctl --user -u kyso-agent`; fix what it says "
+		                            "(a port in use, a missing library), then run "
+		                            "`kyso setup --repair`.")
+		                        : _("See the agent's log (\"log\" above); fix what it "
+		                            "says (a port in use, a missing library), then run "
+		                            "`kyso setup --repair`.")));
 	free(origin);
 	return r;
 }

@@ -211,7 +211,6 @@ static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, acti
 		rc = do_agent_enable(j, a, err);
 		break;
 	case ACT_BROWSER_POLICY:
-	case ACT_BROWSER_CA:
 		rc = apply_browser(o, p, j, a, err);
 		break;
 	case ACT_AGENT_CA:
@@ -244,7 +243,8 @@ static void module_missing(plan_t *p, action_t *a)
 {
 	const json_t *drv = kyso_token_type_driver(p->type, "linux");
 	const char *notes = json_string_value(json_object_get(drv, "notes"));
-	const char *base = strrchr(p->module, '/') != NULL ? strrchr(p->module, '/') + 1 : p->module;
+	const char *base =
+	        strrchr(p->module, '/') != NULL ? strrchr(p->module, '/') + 1 : p->module;
 	a->status = AST_MISSING;
 	act_set_detail(a,
 	               _("the PKCS#11 module %s is not on this machine: it goes to %s and comes "
@@ -253,9 +253,8 @@ static void module_missing(plan_t *p, action_t *a)
 	                 "then run kyso setup --repair"),
 	               base, p->module, notes != NULL ? " (" : "", notes != NULL ? notes : "",
 	               notes != NULL ? ")" : "");
-	json_array_append_new(p->missing,
-	                      json_pack("{s:s, s:s, s:s}", "file", base, "where", p->module, "why",
-	                                a->detail));
+	json_array_append_new(p->missing, json_pack("{s:s, s:s, s:s}", "file", base, "where",
+	                                            p->module, "why", a->detail));
 	free(p->module);
 	p->module = NULL;
 }
@@ -285,7 +284,8 @@ kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_resu
 		}
 		if (a->status != AST_TODO || a->kind == ACT_SELFTEST || a->kind == ACT_REPORT)
 			continue;
-		if (a->kind == ACT_PROBE && access(p->module, F_OK) != 0 && errno == ENOENT) {
+		if (a->kind == ACT_PROBE && p->module != NULL && access(p->module, F_OK) != 0 &&
+		    errno == ENOENT) {
 			module_missing(p, a);
 			continue;
 		}

@@ -126,12 +126,11 @@ void plan_free(plan_t *p)
 
 const char *act_kind_id(act_kind_t k)
 {
-	static const char *const ids[] = {"package",      "bundle-file", "bundle-deb", "probe",
-	                                  "p11-kit",      "nss",         "config",     "agent-unit",
-	                                  "agent-enable", "selftest",    "report",
-	                                  "browser-policy", "browser-ca",  "agent-ca",
-	                                  "ca-system",    "ca-nss",      "agent-start",
-	                                  "vendor-plugin"};
+	static const char *const ids[] = {
+	        "package",     "bundle-file",    "bundle-deb", "probe",        "p11-kit",
+	        "nss",         "config",         "agent-unit", "agent-enable", "selftest",
+	        "report",      "browser-policy", "agent-ca",   "ca-system",    "ca-nss",
+	        "agent-start", "vendor-plugin"};
 	return (size_t)k < sizeof(ids) / sizeof(ids[0]) ? ids[k] : "?";
 }
 
@@ -478,7 +477,8 @@ char **plan_agent_argv(const plan_t *p)
 		ok = strv_add(&v, &n, "--vnpt-ports") && strv_add(&v, &n, num);
 	}
 	if (ok && (plan_proto_off(p, AGENT_PROTO_VGCA) || p->vgca_port != 8987)) {
-		snprintf(num, sizeof(num), "%d", plan_proto_off(p, AGENT_PROTO_VGCA) ? 0 : p->vgca_port);
+		snprintf(num, sizeof(num), "%d",
+		         plan_proto_off(p, AGENT_PROTO_VGCA) ? 0 : p->vgca_port);
 		ok = strv_add(&v, &n, "--vgca-port") && strv_add(&v, &n, num);
 	}
 	if (!ok) {
@@ -498,14 +498,15 @@ char *plan_agent_unit(const plan_t *p)
 	for (size_t i = 0; argv[i] != NULL; i++)
 		len += strlen(argv[i]) + 3;
 	char *cmd = malloc(len);
-	if (cmd != NULL) {
-		cmd[0] = '\0';
-		for (size_t i = 0; argv[i] != NULL; i++) {
-			if (i > 0)
-				strcat(cmd, " ");
-			strcat(cmd, argv[i][0] != '\0' ? argv[i] : "\"\"");
-		}
+	size_t off = 0;
+	for (size_t i = 0; cmd != NULL && argv[i] != NULL; i++) {
+		int n = snprintf(cmd + off, len - off, "%s%s", i > 0 ? " " : "",
+		                 argv[i][0] != '\0' ? argv[i] : "\"\"");
+		if (n > 0)
+			off += (size_t)n;
 	}
+	if (cmd != NULL && off == 0)
+		cmd[0] = '\0';
 	kyso_strv_free(argv);
 	char *unit = cmd != NULL ? agent_unit_text(cmd, p->config_file) : NULL;
 	free(cmd);
@@ -524,11 +525,11 @@ static void plan_agent_start(const setup_opts_t *o, plan_t *p)
 		    (a->kind == ACT_CONFIG || a->kind == ACT_AGENT_UNIT || a->kind == ACT_AGENT_CA))
 			changed = true;
 	}
-	const char *target = p->agent_systemd ? "kyso-agent.service (systemctl --user)"
-	                                      : p->agent_pidfile;
-	action_t *a = plan_add(p, ACT_AGENT_START,
-	                       p->agent_running && !changed ? AST_IN_PLACE : AST_TODO, target,
-	                       NULL, NULL, NULL);
+	const char *target =
+	        p->agent_systemd ? "kyso-agent.service (systemctl --user)" : p->agent_pidfile;
+	action_t *a =
+	        plan_add(p, ACT_AGENT_START, p->agent_running && !changed ? AST_IN_PLACE : AST_TODO,
+	                 target, NULL, NULL, NULL);
 	if (a == NULL)
 		return;
 	if (p->agent_running && changed)
@@ -594,7 +595,8 @@ static void plan_trust(const setup_opts_t *o, plan_t *p)
 		}
 		char *pem = NULL;
 		char *trust = nss_cert_trust(dbs[i], LOCAL_CA_NAME, &pem);
-		bool ok = trust != NULL && strcmp(trust, "C,,") == 0 && pem_same_cert(pem, p->ca_pem);
+		bool ok =
+		        trust != NULL && strcmp(trust, "C,,") == 0 && pem_same_cert(pem, p->ca_pem);
 		plan_add(p, ACT_CA_NSS, ok ? AST_IN_PLACE : AST_TODO, dbs[i], NULL, NULL, NULL);
 		free(trust);
 		free(pem);
@@ -659,9 +661,9 @@ static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err
 	p->missing = json_array();
 	p->vendor_ports = json_array();
 	p->agent_state = agent_state_dir(o);
-	p->ca_system = o->user ? NULL
-	                       : setup_path(o, "/usr/local/share/ca-certificates/" LOCAL_CA_NAME
-	                                       ".crt");
+	p->ca_system =
+	        o->user ? NULL
+	                : setup_path(o, "/usr/local/share/ca-certificates/" LOCAL_CA_NAME ".crt");
 	if (asprintf(&p->agent_pidfile, "%s/agent.pid", p->journal_dir) < 0)
 		p->agent_pidfile = NULL;
 	if (asprintf(&p->agent_log, "%s/agent.log", p->journal_dir) < 0)
@@ -679,10 +681,11 @@ static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err
 		int k = 0, v = 0, g = 0;
 		if (sscanf(ports, "%d,%d,%d", &k, &v, &g) != 3 || k <= 0 || k > 65535 || v <= 0 ||
 		    v > 65535 || g <= 0 || g > 65535)
-			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("KYSO_AGENT_PORTS must be KYSO,VNPT,VGCA port numbers, "
-			                        "not \"%s\""),
-			                      ports);
+			return kyso_error_set(
+			        err, KYSO_ERR_USAGE,
+			        _("KYSO_AGENT_PORTS must be KYSO,VNPT,VGCA port numbers, "
+			          "not \"%s\""),
+			        ports);
 		p->kyso_port = k;
 		p->vnpt_port = v;
 		p->vgca_port = g;
@@ -818,8 +821,6 @@ static const char *kind_text(act_kind_t k)
 		return _("install the vendor's plugin");
 	case ACT_BROWSER_POLICY:
 		return _("pre-approve the web system in the browser policy");
-	case ACT_BROWSER_CA:
-		return _("trust kyso-agent's local CA in the browser");
 	}
 	return "?";
 }

@@ -82,19 +82,18 @@ char *pkg_deb_name(const char *file);
 /* ---- plan ------------------------------------------------------------------- */
 
 typedef enum {
-	ACT_PACKAGE = 0,  /* distribution package through apt */
-	ACT_BUNDLE_FILE,  /* vendor module file copied from the bundle */
-	ACT_BUNDLE_DEB,   /* vendor .deb from the bundle */
-	ACT_PROBE,        /* load the module and look at the token (no change) */
-	ACT_P11KIT,       /* p11-kit module file */
-	ACT_NSS,          /* NSS database module entry */
-	ACT_CONFIG,       /* kyso config.json (module path, origins) */
-	ACT_AGENT_UNIT,   /* systemd user unit */
-	ACT_AGENT_ENABLE, /* enable symlink */
-	ACT_SELFTEST,     /* sign the sample PDF */
-	ACT_REPORT,       /* install-report.json */
+	ACT_PACKAGE = 0,    /* distribution package through apt */
+	ACT_BUNDLE_FILE,    /* vendor module file copied from the bundle */
+	ACT_BUNDLE_DEB,     /* vendor .deb from the bundle */
+	ACT_PROBE,          /* load the module and look at the token (no change) */
+	ACT_P11KIT,         /* p11-kit module file */
+	ACT_NSS,            /* NSS database module entry */
+	ACT_CONFIG,         /* kyso config.json (module path, origins) */
+	ACT_AGENT_UNIT,     /* systemd user unit */
+	ACT_AGENT_ENABLE,   /* enable symlink */
+	ACT_SELFTEST,       /* sign the sample PDF */
+	ACT_REPORT,         /* install-report.json */
 	ACT_BROWSER_POLICY, /* Local Network Access policy file (browser_int.h) */
-	ACT_BROWSER_CA,     /* agent's local CA in a browser NSS database */
 	ACT_AGENT_CA,       /* the agent's local CA (created by kyso-agent --export-ca) */
 	ACT_CA_SYSTEM,      /* local CA in the system trust store (update-ca-certificates) */
 	ACT_CA_NSS,         /* local CA in an NSS database (certutil, trust "C,,") */
@@ -140,10 +139,10 @@ typedef struct {
 	char *config_file;
 	char *unit_file;
 	char *agent_path;
-	json_t *vendor_ports; /* ports found busy: [4433, 8987] */
+	json_t *vendor_ports;                /* ports found busy: [4433, 8987] */
 	int kyso_port, vnpt_port, vgca_port; /* agent ports (KYSO_AGENT_PORTS) */
-	char *agent_state;   /* the agent's state directory (local CA) */
-	char *ca_pem;        /* the local CA certificate (PEM) once known */
+	char *agent_state;                   /* the agent's state directory (local CA) */
+	char *ca_pem;                        /* the local CA certificate (PEM) once known */
 	char *ca_system;     /* system store file (root-prefixed) or NULL (--user) */
 	char *agent_pidfile; /* detached agent (no user systemd): its PID */
 	char *agent_log;     /* ... and its output */
@@ -231,8 +230,8 @@ kyso_err_t nss_cert_add(journal_t *j, const char *db, const char *name, const ch
 kyso_err_t nss_cert_undo(const char *db, const char *name, const char *prev_pem,
                          const char *prev_trust, kyso_error_t *err);
 /* System trust store: the file plus update-ca-certificates (journaled). */
-kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *file,
-                             const char *pem, kyso_error_t *err);
+kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *file, const char *pem,
+                             kyso_error_t *err);
 /* Runs update-ca-certificates for root ("" = the real system). */
 kyso_err_t ca_update(const char *root, kyso_error_t *err);
 /* Are PEM certificates a and b the same certificate? */

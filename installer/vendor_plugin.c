@@ -68,9 +68,9 @@ static void add_missing(const setup_opts_t *o, plan_t *p, action_t *a, const cha
 		               _("vendor file %s is needed: get it from the vendor and run "
 		                 "kyso setup --bundle DIR with the file in DIR"),
 		               file);
-	json_array_append_new(p->missing, json_pack("{s:s, s:s?, s:s?}", "file", file, "where",
-	                                            o->bundle != NULL ? src : NULL, "sha256",
-	                                            a->sha256));
+	json_array_append_new(p->missing,
+	                      json_pack("{s:s, s:s?, s:s?}", "file", file, "where",
+	                                o->bundle != NULL ? src : NULL, "sha256", a->sha256));
 }
 
 static void plan_one(const setup_opts_t *o, int proto, const json_t *b, plan_t *p)
@@ -92,7 +92,8 @@ static void plan_one(const setup_opts_t *o, int proto, const json_t *b, plan_t *
 		dest = setup_path(o, rel);
 	}
 	char *sha = lower_dup(json_string_value(json_object_get(b, "sha256")));
-	action_t *a = plan_add(p, ACT_VENDOR_PLUGIN, AST_TODO, dest, src[0] ? src : NULL, sha, NULL);
+	action_t *a =
+	        plan_add(p, ACT_VENDOR_PLUGIN, AST_TODO, dest, src[0] ? src : NULL, sha, NULL);
 	free(sha);
 	free(dest);
 	if (a == NULL)
@@ -206,7 +207,8 @@ kyso_err_t vendor_plugin_install(const setup_opts_t *o, journal_t *j, action_t *
 	struct stat st;
 	if (lstat(a->target, &st) == 0)
 		return kyso_error_set(err, KYSO_ERR_IO,
-		                      _("%s exists and is not kyso's: move it away first"), a->target);
+		                      _("%s exists and is not kyso's: move it away first"),
+		                      a->target);
 	rc = jfs_mkdirs(j, parent, err);
 	if (rc == KYSO_OK)
 		rc = journal_add(j, json_pack("{s:s, s:s}", "op", "tree", "path", a->target), err);

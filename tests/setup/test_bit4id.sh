@@ -23,6 +23,7 @@ kh_on_exit stop_agent
 mkdir -p "$ROOT/var/lib/fake-apt" "$HOME/.pki/nssdb"
 : >"$FAKE_APT_STATE"
 certutil -N -d "sql:$HOME/.pki/nssdb" --empty-password
+FAKE_APT_LOG=/dev/null "$KYSO_APT" update-ca-certificates "$ROOT" # the root's (empty) CA bundle
 kh_pcscd_start
 kh_vicc_insert "$BIT4ID_ATR" 0 --applet bit4id \
 	--applet-opt "key=$KH_PKI_SIGNER_RSA_KEY" --applet-opt "cert=$KH_PKI_SIGNER_RSA_CERT" \
@@ -60,6 +61,7 @@ kh_check "packages from the catalog installed (pcscd, libccid)" \
 run --uninstall
 after=$(cd "$ROOT" && find . | sort; cd "$HOME" && find . | sort)
 kh_check "uninstall: same paths as before" test "$before" = "$after"
+kh_on_fail diff <(echo "$before") <(echo "$after")
 kh_check "uninstall: NSS entry gone" \
 	sh -c "! modutil -dbdir 'sql:$HOME/.pki/nssdb' -list 2>&1 | grep -q kyso-bit4id"
 kh_done
