@@ -70,6 +70,28 @@ kh_check "SIGINT: says interrupted and rolled back" \
 st_manifest >"$KH_TMP/m4"
 kh_check "SIGINT rolled back to identical" diff -u "$KH_TMP/m0" "$KH_TMP/m4"
 
+# ---- SIGINT later, while the local CA goes into the system store (after the packages,
+# the vendor module, the p11-kit and NSS registrations, the config and the CA) ------
+: >"$FAKE_APT_LOG"
+FAKE_APT_SLEEP_CA=3 kyso setup --root "$ROOT" --bundle "$BUNDLE" --unattended --no-selftest \
+	>"$KH_TMP/out" 2>"$KH_TMP/err" &
+pid=$!
+kh_wait_for 60 grep -q "^update-ca-certificates " "$FAKE_APT_LOG"
+kh_check "SIGINT during the trust store update: the CA was created by then" \
+	test -s "$HOME/.local/state/kyso/agent/ca.pem"
+kill -INT "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+kh_check "SIGINT during the trust store update: non-zero exit ($rc)" test "$rc" -ne 0
+kh_check "SIGINT during the trust store update: says interrupted and rolled back" \
+	sh -c "grep -q 'Interrupted' '$KH_TMP/err' && grep -q rollback '$KH_TMP/err'"
+kh_check "SIGINT during the trust store update: the update ran again after the CA file left" \
+	test "$(grep -c '^update-ca-certificates ' "$FAKE_APT_LOG")" -eq 2
+st_manifest >"$KH_TMP/m4c"
+kh_check "SIGINT during the trust store update rolled back to identical" diff -u "$KH_TMP/m0" "$KH_TMP/m4c"
+
 # ---- disk full while copying the vendor module (16 KiB tmpfs over ROOT/usr/lib) ----
 unshare -m --propagation private bash -c '
 	mount -t tmpfs -o size=16k tmpfs "$ROOT/usr/lib" || exit 99
