@@ -601,7 +601,7 @@ def c_cache_removed():
     # the token goes away while the agent is idle, and comes back
     with open(E["KYSO_FAULT_FILE"], "w") as f:
         f.write("removed\n")
-    time.sleep(float(E.get("AG_PRESENCE_WAIT", "7")))
+    time.sleep(float(E.get("AG_PRESENCE_WAIT", "9")))
     open(E["KYSO_FAULT_FILE"], "w").close()
     d = sign_counted()
     expect(d["GETPIN"] == 1, "after the token was removed the PIN is asked again: %r" % d)

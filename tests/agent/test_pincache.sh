@@ -9,7 +9,7 @@ set -u
 . "$KYSO_HARNESS/lib.sh"
 . "$KYSO_SRC/tests/agent/common.sh"
 ag_setup
-export KYSO_FAULT_TARGET=$KH_P11_MODULE KYSO_FAULT_FILE=$KH_TMP/faults AG_CACHE_SECS=12
+export KYSO_FAULT_TARGET=$KH_P11_MODULE KYSO_FAULT_FILE=$KH_TMP/faults AG_CACHE_SECS=30
 : >"$KYSO_FAULT_FILE"
 FP=$KYSO_BUILD/lib/kyso-faultp11.so
 
