@@ -11,6 +11,9 @@
 
 #include "kyso_core.h"
 
+#include <stdio.h>
+#include <time.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,6 +27,24 @@ typedef struct {
 } kyso_os_info_t;
 
 void kyso_os_info(kyso_os_info_t *info);
+
+/* ---- local time ------------------------------------------------------------ */
+
+/* Offset of local time from UTC at t, in seconds, east positive (+25200 in
+ * Vietnam). POSIX has it in struct tm (tm_gmtoff); Windows' struct tm does not. */
+long kyso_utc_offset(time_t t);
+
+/* ---- in-memory output stream ------------------------------------------------ */
+
+/* A FILE* whose output is collected in memory, for code that writes text to
+ * a stream (open_memstream on POSIX; Windows has no memory streams, so a
+ * temporary file deleted on close). */
+typedef struct kyso_memfile kyso_memfile_t;
+kyso_memfile_t *kyso_memfile_new(void); /* NULL on failure */
+FILE *kyso_memfile_stream(kyso_memfile_t *m);
+/* Closes the stream, frees m and returns what was written, NUL-terminated
+ * (allocated; *len without the NUL), or NULL on failure. */
+char *kyso_memfile_finish(kyso_memfile_t *m, size_t *len);
 
 /* ---- registry (Windows; KYSO_ERR_UNSUPPORTED elsewhere) ------------------ */
 

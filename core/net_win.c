@@ -40,12 +40,20 @@ static int errno_of(int wsa)
 	}
 }
 
+/* FIONBIO is an unsigned constant that ioctlsocket() takes as a long */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+static int set_blocking(SOCKET s, bool blocking)
+{
+	u_long nb = blocking ? 0 : 1;
+	return ioctlsocket(s, FIONBIO, &nb);
+}
+#pragma GCC diagnostic pop
+
 /* connect() within timeout_ms; 0, or the Winsock error. */
 static int connect_timeout(SOCKET s, const struct addrinfo *a, int timeout_ms)
 {
-	u_long on = 1;
-	u_long off = 0;
-	if (ioctlsocket(s, FIONBIO, &on) != 0)
+	if (set_blocking(s, false) != 0)
 		return WSAGetLastError();
 	if (connect(s, a->ai_addr, (int)a->ai_addrlen) != 0) {
 		int e = WSAGetLastError();
@@ -68,7 +76,7 @@ static int connect_timeout(SOCKET s, const struct addrinfo *a, int timeout_ms)
 		if (soerr != 0 || !FD_ISSET(s, &w))
 			return soerr != 0 ? soerr : WSAECONNREFUSED;
 	}
-	if (ioctlsocket(s, FIONBIO, &off) != 0)
+	if (set_blocking(s, true) != 0)
 		return WSAGetLastError();
 	return 0;
 }

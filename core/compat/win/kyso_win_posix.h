@@ -10,6 +10,13 @@
 #define _POSIX_THREAD_SAFE_FUNCTIONS 200112L
 #endif
 
+/* <windows.h>, wherever a library header pulls it in (curl.h through
+ * winsock2.h, ...), without wincrypt.h: its X509_NAME and friends are macros
+ * that break OpenSSL's types. */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+
 /* Headers declaring what the macros below replace come first. */
 #include <direct.h>
 #include <io.h>
