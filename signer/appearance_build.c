@@ -3,6 +3,7 @@
  * text lines (wrapped and shrunk to fit), and writes the form XObject content
  * with the font and image objects for the PDF writer. */
 #include "appearance.h"
+#include "kyso_platform.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -31,6 +32,12 @@ struct kyso_appearance {
 const kyso_pdf_appearance_t *kyso_appearance_get(const kyso_appearance_t *ap)
 {
 	return &ap->ap;
+}
+
+const kyso_pdf_stamp_t *kyso_appearance_stamps(const kyso_appearance_t *ap, size_t *n)
+{
+	*n = ap->nstamps;
+	return ap->stamps;
 }
 
 void kyso_appearance_free(kyso_appearance_t **app)
@@ -278,7 +285,7 @@ static void vn_time(time_t t, char *buf, size_t cap, bool with_time)
 {
 	struct tm tm;
 	localtime_r(&t, &tm);
-	long off = tm.tm_gmtoff;
+	long off = kyso_utc_offset(t);
 	char sign = off < 0 ? '-' : '+';
 	if (off < 0)
 		off = -off;
@@ -620,8 +627,7 @@ kyso_err_t kyso_appearance_build(const kyso_appearance_opts_t *o, kyso_pdf_t *pd
 		a->stamps[i].content = a->stamp_content[i].data;
 		a->stamps[i].content_len = a->stamp_content[i].len;
 	}
-	a->ap.stamps = a->stamps;
-	a->ap.nstamps = a->nstamps;
+
 	*out = a;
 	*page_index = idx;
 	return KYSO_OK;
