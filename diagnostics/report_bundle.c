@@ -1,6 +1,7 @@
 /* Bundle writer (libarchive zip) and upload to a collector (libcurl). */
 #include "doctor_int.h"
 #include "net_int.h"
+#include "kyso_platform.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -46,17 +47,11 @@ static char *versions_text(void)
 
 static char *text_of(const json_t *report)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (f == NULL)
+	kyso_memfile_t *m = kyso_memfile_new();
+	if (m == NULL)
 		return NULL;
-	kyso_doctor_write_text(f, report, false);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	kyso_doctor_write_text(kyso_memfile_stream(m), report, false);
+	return kyso_memfile_finish(m, NULL);
 }
 
 kyso_err_t kyso_doctor_write_bundle(const json_t *report, const char *log_text, const char *path,
