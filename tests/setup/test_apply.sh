@@ -137,6 +137,16 @@ kh_check "second run changed nothing" diff -u "$KH_TMP/m2" "$KH_TMP/m3"
 kh_check "second run installed nothing" sh -c "! grep -v '^status' '$FAKE_APT_LOG'"
 kh_check "second run: the same agent still runs" test "$(st_agent_pid)" = "$pid"
 
+# ---- a new origin: config changes, the agent is restarted to read it --------------
+st_setup --origin https://vanban.example.gov.vn --origin https://congvan.example.gov.vn --json
+kh_check "new origin: exit 0" test "$ST_RC" -eq 0; kh_on_fail st_show
+kh_check "new origin: agent restarted (new PID)" test "$(st_agent_pid)" != "$pid"
+kh_check "new origin: the old agent is gone" sh -c "! readlink /proc/$pid/exe | grep -q kyso-agent"
+kh_check "new origin: plan said restart" \
+	test "$(jq -r '.actions[] | select(.kind=="agent-start") | .status' "$KH_TMP/out")" = done
+kh_check "new origin: the restarted agent answers" test "$(jq .agent.answers "$rep")" = true
+pid=$(st_agent_pid)
+
 # ---- repair: a removed registration comes back --------------------------------
 rm "$p11" "$sysca"
 certutil -D -d "sql:$HOME/.pki/nssdb" -n kyso-local-ca
