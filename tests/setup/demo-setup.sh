@@ -27,4 +27,7 @@ if [[ -f $pdf ]]; then
 	kyso verify "$pdf" --ca "$KH_PKI_ROOT_CERT" || true
 fi
 echo
+echo "The agent setup started (private ports, PID in $ROOT/var/lib/kyso/setup/agent.pid) is stopped"
+echo "when this demo ends; with the same HOME, KYSO_AGENT_PORTS=$KYSO_AGENT_PORTS and"
+echo "kyso setup --repair --root $ROOT it starts again."
 echo "Undo it all: kyso setup --uninstall --root $ROOT (with HOME=$HOME)"
