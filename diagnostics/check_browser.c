@@ -7,6 +7,7 @@
  * $KYSO_ROOT prefixes the system paths (staging root, as kyso setup). */
 #include "doctor_int.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,25 @@ static bool ca_trusted(const char *db, const char *ca)
 	return found;
 }
 
-/* Does some *.json file in dir pre-approve origin? */
+/* scheme://host[:port] in lower case, default port and a trailing "/" dropped (as the
+ * agent and kyso setup compare origins). */
+static void origin_norm(const char *in, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *s = in; *s && n + 1 < cap; s++)
+		out[n++] = (char)tolower((unsigned char)*s);
+	out[n] = '\0';
+	if (n > 0 && out[n - 1] == '/')
+		out[--n] = '\0';
+	const char *def = strncmp(out, "https://", 8) == 0  ? ":443"
+	                  : strncmp(out, "http://", 7) == 0 ? ":80"
+	                                                    : NULL;
+	size_t dl = def != NULL ? strlen(def) : 0;
+	if (def != NULL && n > dl && strcmp(out + n - dl, def) == 0 && strchr(out, ']') == NULL)
+		out[n - dl] = '\0';
+}
+
+/* Does some *.json file in dir pre-approve origin (normalised)? */
 static bool policy_allows(const char *dir, const char *origin)
 {
 	DIR *d = opendir(dir);
@@ -120,10 +139,11 @@ static bool policy_allows(const char *dir, const char *origin)
 			const json_t *v;
 			json_array_foreach(json_object_get(doc, keys[k]), i, v)
 			{
-				const char *s = json_string_value(v);
-				size_t ol = strlen(origin);
-				if (s != NULL && strncmp(s, origin, ol) == 0 &&
-				    (s[ol] == '\0' || (s[ol] == '/' && s[ol + 1] == '\0')))
+				char norm[512];
+				if (json_string_value(v) == NULL)
+					continue;
+				origin_norm(json_string_value(v), norm, sizeof(norm));
+				if (strcmp(norm, origin) == 0)
 					ok = true;
 			}
 		}
@@ -208,8 +228,11 @@ check_status_t check_browser(doctor_t *d, check_t *c)
 		json_t *lack = json_array();
 		json_array_foreach(origins, k, v)
 		{
-			const char *o = json_string_value(v);
-			if (o != NULL && !policy_allows(dir, o)) {
+			char o[512];
+			if (json_string_value(v) == NULL)
+				continue;
+			origin_norm(json_string_value(v), o, sizeof(o));
+			if (!policy_allows(dir, o)) {
 				json_array_append_new(lack, json_string(o));
 				json_array_append_new(missing,
 				                      json_sprintf("%s: %s", chromes[i].name, o));

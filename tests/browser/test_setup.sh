@@ -8,6 +8,8 @@
 st_env
 st_fixture
 st_card
+# a Chromium "installed" under the staging root, for kyso doctor's browsers check
+mkdir -p "$ROOT/usr/bin" && printf '#!/bin/sh\n' >"$ROOT/usr/bin/chromium" && chmod +x "$ROOT/usr/bin/chromium"
 st_manifest >"$KH_TMP/m0"
 O1=https://vanban.example.gov.vn
 O2=http://intranet.local:8080
@@ -46,6 +48,16 @@ kh_check "journal: the 3 policy files" \
 kh_check "report lists the browser actions done" \
 	test "$(jq '[.actions[] | select(.kind=="browser-policy" and .status=="done")] | length' "$ROOT/var/lib/kyso/setup/install-report.json")" = 3
 
+# kyso doctor agrees: the browsers check passes on what setup did (the CA trust is setup's
+# agent_ca.c, the policies this step's)
+doctor_browsers() {
+	(KYSO_ROOT=$ROOT KYSO_SYSCONFDIR=$ROOT/etc/kyso kyso doctor --json --offline --no-usb 2>/dev/null || true) |
+		jq -c '.checks[] | select(.id=="browsers")' >"$KH_TMP/doctor.json" || true
+}
+doctor_browsers
+kh_check "kyso doctor after setup: browsers check passes" test "$(jq -r .status "$KH_TMP/doctor.json")" = pass
+kh_on_fail cat "$KH_TMP/doctor.json"
+
 # ---- second run, repair ------------------------------------------------------------
 st_manifest >"$KH_TMP/m2"
 st_setup --no-selftest --origin "$O1"
@@ -59,6 +71,17 @@ st_setup --no-selftest --repair
 kh_check "repair exits 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_check "repair wrote the Chromium policy again (origins from config.json)" \
 	test "$(jq -c .LoopbackNetworkAllowedForUrls "${policies[1]}/kyso-local-network.json")" = "$want"
+
+rm "${policies[2]}/kyso-local-network.json"
+doctor_browsers
+kh_check "kyso doctor with Edge's policy gone: still pass (Edge is not installed)" \
+	test "$(jq -r .status "$KH_TMP/doctor.json")" = pass
+rm "${policies[1]}/kyso-local-network.json"
+doctor_browsers
+kh_check "kyso doctor with Chromium's policy gone: fail, remedy kyso setup --repair" \
+	sh -c "test \"\$(jq -r .status '$KH_TMP/doctor.json')\" = fail && jq -r .remedy '$KH_TMP/doctor.json' | grep -q 'kyso setup --repair'"
+kh_on_fail cat "$KH_TMP/doctor.json"
+st_setup --no-selftest --repair
 
 # ---- uninstall ----------------------------------------------------------------------
 st_setup --uninstall
