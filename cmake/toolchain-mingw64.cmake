@@ -39,7 +39,8 @@ set(PKG_CONFIG_ARGN --static)
 
 # Self-contained .exe: no libgcc/libwinpthread DLLs next to it.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -static-libgcc")
-set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static-libgcc")
+# DLLs likewise (no libwinpthread-1.dll: HarfBuzz links -pthread)
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static -static-libgcc")
 
 find_program(KYSO_WINE64 NAMES wine64 PATHS /usr/lib/wine NO_CMAKE_FIND_ROOT_PATH)
 if(KYSO_WINE64)
