@@ -111,7 +111,7 @@ static void origin_norm(const char *in, char *out, size_t cap)
 	                  : strncmp(out, "http://", 7) == 0 ? ":80"
 	                                                    : NULL;
 	size_t dl = def != NULL ? strlen(def) : 0;
-	if (def != NULL && n > dl && strcmp(out + n - dl, def) == 0 && strchr(out, ']') == NULL)
+	if (def != NULL && n > dl && strcmp(out + n - dl, def) == 0)
 		out[n - dl] = '\0';
 }
 
