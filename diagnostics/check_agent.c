@@ -434,7 +434,8 @@ static void probe_vnpt(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 		if (r.status == NET_REFUSED && e->nports > 1) {
 			/* none of the ports: name the first, as pages try it first */
 			char err[300];
-			snprintf(err, sizeof(err), "%s; %zu ports tried", r.error, e->nports);
+			snprintf(err, sizeof(err), "%zu ports tried, the last: %s", e->nports,
+			         r.error);
 			make_url(s, e, e->ports[0], true);
 			sub_net_failure(s, a, P_VNPT, err);
 		} else if (r.status != NET_OK) {
@@ -553,12 +554,12 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 			           "restart kyso-agent`); if another program holds the port, `ss "
 			           "-ltnp` names it."),
 			         proto_names[p]);
-		if (s->st == ST_FAIL && s->remedy[0] == '\0')
-			snprintf(s->remedy, sizeof(s->remedy), "%s",
-			         _("Start it: `systemctl --user start kyso-agent` (installed by "
-			           "`kyso "
-			           "setup`; it also starts at the next login), then reload the web "
-			           "page."));
+		if (s->st == ST_FAIL && s->remedy[0] == '\0') /* agent down: said once */
+			append(remedy, sizeof(remedy), " ",
+			       _("Start it: `systemctl --user start kyso-agent` (installed by "
+			         "`kyso "
+			         "setup`; it also starts at the next login), then reload the web "
+			         "page."));
 		if (s->st != ST_SKIP && s->st > worst)
 			worst = s->st;
 		if (s->st == ST_FAIL || s->st == ST_WARN) {

@@ -47,6 +47,19 @@ static const char *status_word(const char *st)
 	return _("Skipped");
 }
 
+/* Does any sub-result carry its own remedy? */
+static bool parts_have_remedy(const json_t *parts)
+{
+	size_t i;
+	const json_t *p;
+	json_array_foreach(parts, i, p)
+	{
+		if (*str(p, "remedy"))
+			return true;
+	}
+	return false;
+}
+
 /* Sub-results of a check (the agent's protocols), each with its own remedy. */
 static void parts_list(kyso_buf_t *b, const json_t *parts)
 {
@@ -87,10 +100,11 @@ static void rows(kyso_buf_t *b, const json_t *checks, const char *want)
 		esc(b, str(c, "detail"));
 		kyso_buf_printf(b, "</div>");
 		const json_t *parts = json_object_get(json_object_get(c, "data"), "protocols");
-		if (json_array_size(parts) > 0) {
+		if (json_array_size(parts) > 0)
 			parts_list(b, parts);
-		} else if (*str(c, "remedy") && strcmp(st, "pass") != 0 &&
-		           strcmp(st, "skip") != 0) {
+		/* with parts, the check's remedy only when no part has its own */
+		if (*str(c, "remedy") && strcmp(st, "pass") != 0 && strcmp(st, "skip") != 0 &&
+		    !parts_have_remedy(parts)) {
 			kyso_buf_printf(b, "<div class=\"r\">→ ");
 			esc(b, str(c, "remedy"));
 			kyso_buf_printf(b, "</div>");

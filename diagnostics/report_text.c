@@ -20,6 +20,19 @@ static const char *str(const json_t *o, const char *k)
 	return s != NULL ? s : "";
 }
 
+/* Does any sub-result carry its own remedy? */
+static bool parts_have_remedy(const json_t *parts)
+{
+	size_t i;
+	const json_t *p;
+	json_array_foreach(parts, i, p)
+	{
+		if (*str(p, "remedy"))
+			return true;
+	}
+	return false;
+}
+
 /* Sub-results of a check (the agent's protocols): a line each, its own remedy. */
 static void parts_text(FILE *out, const json_t *parts, bool colour)
 {
@@ -48,7 +61,9 @@ void kyso_doctor_write_text(FILE *out, const json_t *report, bool colour)
 		const json_t *parts = json_object_get(json_object_get(c, "data"), "protocols");
 		if (json_array_size(parts) > 0)
 			parts_text(out, parts, colour);
-		else if ((strcmp(st, "fail") == 0 || strcmp(st, "warn") == 0) && *str(c, "remedy"))
+		/* with parts, the check's remedy only when no part has its own */
+		if ((strcmp(st, "fail") == 0 || strcmp(st, "warn") == 0) && *str(c, "remedy") &&
+		    !parts_have_remedy(parts))
 			fprintf(out, "       → %s\n", str(c, "remedy"));
 	}
 	const json_t *s = json_object_get(report, "summary");
