@@ -713,7 +713,12 @@ kyso_err_t plan_build(const setup_opts_t *o, const kyso_token_type_t *type,
 	plan_bundle(o, drv, p);
 	resolve_module(o, drv, p);
 	if (p->module != NULL)
-		plan_add(p, ACT_PROBE, AST_TODO, p->module, NULL, NULL, NULL);
+		plan_add(p, ACT_PROBE, AST_TODO, p->module, NULL, NULL,
+		         access(p->module, F_OK) != 0
+		                 ? _("not on this machine yet: the packages above may bring it; "
+		                     "otherwise it comes with the vendor's driver package and "
+		                     "setup names it as missing")
+		                 : NULL);
 	else
 		plan_add(p, ACT_PROBE, AST_SKIPPED, NULL, NULL, NULL,
 		         json_array_size(p->missing) > 0

@@ -81,6 +81,11 @@ e["driver"]["linux"] = {"modules": ["libvendor-p11.so"], "paths": ["/usr/lib/lib
 json.dump({"schema": 1, "tokens": [e]}, open(sys.argv[2], "w", encoding="utf-8"), indent=1)
 PY
 st_manifest >"$KH_TMP/m3b"
+st_setup --dry-run
+kh_check "vendor module missing: the plan says where it is expected" \
+	sh -c "grep -A1 'load the PKCS#11 module: $ROOT/usr/lib/libvendor-p11.so' '$KH_TMP/out' |
+	       grep -q 'not on this machine yet'"
+kh_on_fail st_show
 st_setup
 kh_check "vendor module missing: exit 1 (problem), not a rollback" test "$ST_RC" -eq 1; kh_on_fail st_show
 kh_check "vendor module missing: says which file and where it goes" \
