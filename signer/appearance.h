@@ -143,6 +143,8 @@ kyso_err_t kyso_appearance_build(const kyso_appearance_opts_t *a, kyso_pdf_t *pd
                                  time_t signing_time, const char *reason, const char *location,
                                  kyso_appearance_t **out, long *page_index, kyso_error_t *err);
 const kyso_pdf_appearance_t *kyso_appearance_get(const kyso_appearance_t *ap);
+/* The issue role's number/date stamps (for kyso_pdf_sig_params_t.stamps). */
+const kyso_pdf_stamp_t *kyso_appearance_stamps(const kyso_appearance_t *ap, size_t *n);
 void kyso_appearance_free(kyso_appearance_t **ap);
 
 /* ---- pieces (font_text.c, image_load.c) ---------------------------------- */

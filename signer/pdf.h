@@ -259,8 +259,6 @@ typedef struct {
 	const char *resources;
 	const kyso_pdf_new_obj_t *objects;
 	size_t object_count;
-	const kyso_pdf_stamp_t *stamps;
-	size_t nstamps;
 } kyso_pdf_appearance_t;
 
 typedef struct {
@@ -281,6 +279,11 @@ typedef struct {
 	/* With an appearance and a new field: one signature field whose /Kids
 	 * are a widget on every page (same /Rect and /AP /N); page is ignored. */
 	bool all_pages;
+	/* With an appearance: text stamped at other places of the signature's
+	 * page in the same update (at most 4; their resources' "@k@" refer to
+	 * the appearance's objects). */
+	const kyso_pdf_stamp_t *stamps;
+	size_t nstamps;
 } kyso_pdf_sig_params_t;
 
 /* Where the DER goes. Offsets are absolute in the output file. */

@@ -620,8 +620,8 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 				fname = namebuf;
 		}
 		/* stamp field names: unique among the top-level fields */
-		for (size_t i = 0; p->appearance && i < p->appearance->nstamps && i < 4; i++) {
-			const char *base = p->appearance->stamps[i].name;
+		for (size_t i = 0; p->appearance && i < p->nstamps && i < 4; i++) {
+			const char *base = p->stamps[i].name;
 			snprintf(stn[i], sizeof(stn[i]), "%s", base);
 			for (int k = 2; k < 1000 && name_used(pdf, fields, stn[i]); k++)
 				snprintf(stn[i], sizeof(stn[i]), "%s %d", base, k);
@@ -652,7 +652,7 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 
 	/* stamps (issue role: number, date): a read-only text field each, with
 	 * its own widget and form; refs[0] = the signature field (if new) */
-	size_t nst = ap ? (ap->nstamps < 4 ? ap->nstamps : 4) : 0;
+	size_t nst = ap ? (p->nstamps < 4 ? p->nstamps : 4) : 0;
 	snums = calloc(2 * nst + 1, sizeof(*snums));
 	if (!snums) {
 		rc = kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
@@ -798,7 +798,7 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 
 	/* stamps: read-only text field + widget (merged), appearance form */
 	for (size_t i = 0; i < nst; i++) {
-		const kyso_pdf_stamp_t *st = &ap->stamps[i];
+		const kyso_pdf_stamp_t *st = &p->stamps[i];
 		uint32_t fnum = snums[1 + i], anum = snums[1 + nst + i];
 		obj_begin(&w, fnum, 0);
 		kyso_buf_append(&w.u, "<</Type/Annot/Subtype/Widget/FT/Tx/Ff 1/F 4/T ", 46);

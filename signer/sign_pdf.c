@@ -216,7 +216,8 @@ static kyso_err_t add_ltv(kyso_ltv_t *ltv, FILE *f, const char *name, const char
 	kyso_pdf_dss_t d;
 	rc = kyso_ltv_dss(ltv, &d, err);
 	d.vri_key = key;
-	kyso_pdf_t *pdf = rc == KYSO_OK ? kyso_pdf_open_stream(f, name, password, UINT64_MAX, err) : NULL;
+	kyso_pdf_t *pdf =
+	        rc == KYSO_OK ? kyso_pdf_open_stream(f, name, password, UINT64_MAX, err) : NULL;
 	if (pdf == NULL)
 		return err->code != KYSO_OK ? err->code : KYSO_ERR_IO;
 	rc = kyso_pdf_append_dss(pdf, &d, f, file_size, err);
@@ -289,6 +290,8 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 	        .appearance = app != NULL ? kyso_appearance_get(app) : NULL,
 	        .all_pages = app != NULL && s->o.appearance->all_pages,
 	};
+	if (app != NULL)
+		params.stamps = kyso_appearance_stamps(app, &params.nstamps);
 	af = kyso_atomic_file_new(out, mode, err);
 	if (af == NULL) {
 		rc = err->code;

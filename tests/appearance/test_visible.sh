@@ -118,7 +118,29 @@ assert len({f["parent"] for f in fields}) == 1 and fields[0]["parent"] is not No
 assert sorted(f["pageposfrom1"] for f in fields) == [1, 2, 3], fields
 assert len({f["fullname"] for f in fields}) == 1, fields
 PY
-kh_check "--page all: kyso verify valid" kyso verify --ca "$KH_PKI_ROOT_CERT" "$W/all.pdf"
+# the same from the objects themselves: each page's /Annots holds exactly one widget of the
+# signed field, pointing back (/P) to that page, with an /AP /N form
+kh_check "--page all: one widget per page in /Annots, /Parent = the signed field, /P = its page, /AP /N" python3 - "$W/all.pdf" <<'PY'
+import json, subprocess, sys
+j = json.loads(subprocess.run(["qpdf", "--json", "--json-key=qpdf", "--json-key=pages", sys.argv[1]],
+                              capture_output=True, check=True).stdout)
+objs = j["qpdf"][1]
+val = lambda ref: objs["obj:" + ref]["value"] if isinstance(ref, str) and ref.endswith(" R") else ref
+pages = [p["object"] for p in j["pages"]]
+assert len(pages) == 3, pages
+parents = set()
+for pref in pages:
+    annots = val(val(pref).get("/Annots", []))
+    widgets = [a for a in annots if val(a).get("/Subtype") == "/Widget" and "/Parent" in val(a)]
+    assert len(widgets) == 1, (pref, annots)
+    w = val(widgets[0])
+    assert w["/P"] == pref, (w, pref)
+    assert objs["obj:" + w["/AP"]["/N"]]["stream"]["dict"]["/Subtype"] == "/Form", w
+    parents.add(w["/Parent"])
+assert len(parents) == 1, parents
+field = val(parents.pop())
+assert field["/FT"] == "/Sig" and "/V" in field and len(field["/Kids"]) == 3, field
+PY
 kh_check "--page all: qpdf --check clean" test "$(sg_qpdf_level "$W/all.pdf")" = 0
 pdftoppm -r 72 "$W/all.pdf" "$W/all"
 for p in 1 2 3; do
