@@ -57,8 +57,8 @@ kyso_err_t kyso_signer_sign_digest(kyso_signer_t *s, kyso_digest_t alg, const ui
 	if (kyso_buf_reserve(sig, cap) != KYSO_OK)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	size_t len = cap;
-	kyso_err_t rc = kyso_p11_sign_digest(p, kyso_digest_md(alg), dgst, dgst_len, sig->data,
-	                                     &len, err);
+	kyso_err_t rc =
+	        kyso_p11_sign_digest(p, kyso_digest_md(alg), dgst, dgst_len, sig->data, &len, err);
 	if (rc == KYSO_OK)
 		sig->len = len;
 	return rc;
