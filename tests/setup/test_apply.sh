@@ -143,7 +143,7 @@ kh_check "new origin: exit 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_check "new origin: agent restarted (new PID)" test "$(st_agent_pid)" != "$pid"
 kh_check "new origin: the old agent is gone" sh -c "! readlink /proc/$pid/exe | grep -q kyso-agent"
 kh_check "new origin: plan said restart" \
-	test "$(jq -r '.actions[] | select(.kind=="agent-start") | .status' "$KH_TMP/out")" = done
+	test "$(jq -r '.actions[] | select(.kind=="agent-start") | .status' "$KH_TMP/out")" = "done"
 kh_check "new origin: the restarted agent answers" test "$(jq .agent.answers "$rep")" = true
 pid=$(st_agent_pid)
 
