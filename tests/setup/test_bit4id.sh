@@ -12,7 +12,8 @@ export KYSO_APT=$KYSO_SRC/tests/setup/fake-apt
 export FAKE_APT_STATE=$ROOT/var/lib/fake-apt/status FAKE_APT_LOG=$KH_TMP/apt.log
 export B4PIN=1234
 p1=$(kh_free_port)
-export KYSO_AGENT_PORTS="$p1,$((p1 + 1)),$(kh_free_port)" # never the real agent ports
+p2=$(kh_free_port)
+export KYSO_AGENT_PORTS="$p1,$((p1 + 1)),$p2" # never the real agent ports
 stop_agent() {
 	local pid
 	pid=$(cat "$ROOT/var/lib/kyso/setup/agent.pid" 2>/dev/null) || return 0
