@@ -212,17 +212,18 @@ static kyso_err_t draw_text(kyso_font_t *font, kyso_buf_t *out, const struct par
 	size_t nl = 0;
 	double asc = kyso_font_ascent(font) / 1000, desc = -kyso_font_descent(font) / 1000;
 	double size = 11;
-	for (; size >= 3; size -= 0.25) {
+	bool found = false;
+	for (int q = 44; q >= 12 && !found; q--) { /* 11 pt down to 3 pt in 1/4 pt steps */
+		size = q / 4.0;
 		if (!wrap(p, np, w / size * 1000, lines, &nl))
 			continue;
 		double lead = (asc + desc) * 1.05 * size;
 		bool fits = (double)nl * lead <= h;
 		for (size_t i = 0; fits && i < nl; i++)
 			fits = lines[i].width * size / 1000 <= w + 0.01;
-		if (fits)
-			break;
+		found = fits;
 	}
-	if (size < 3) {
+	if (!found) {
 		size = 3;
 		if (!wrap(p, np, w / size * 1000, lines, &nl))
 			nl = MAX_LINES;
@@ -504,11 +505,11 @@ kyso_err_t kyso_appearance_build(const kyso_appearance_opts_t *o, kyso_pdf_t *pd
 		                      o->page, np);
 	/* --page all: the box is laid out on the last page and shown on every page */
 	long idx = o->page == 0 || o->all_pages ? np - 1 : o->page - 1;
-	struct geom g;
+	struct geom g = {.vw = 0}; /* gcc -O3 cannot see page_geom() sets it */
 	kyso_err_t rc = page_geom(pdf, idx, &g, err);
 	if (rc != KYSO_OK)
 		return rc;
-	double r[4];
+	double r[4] = {0, 0, 0, 0};
 	if (o->has_rect) {
 		double k = o->rect_mm ? 72.0 / 25.4 : 1.0;
 		for (int i = 0; i < 4; i++)

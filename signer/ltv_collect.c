@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LTV_MAX_REPLY (8u * 1024 * 1024) /* CRLs of big CAs are a few MB */
+#define LTV_MAX_REPLY ((size_t)8 * 1024 * 1024) /* CRLs of big CAs are a few MB */
 #define LTV_MAX_ITEMS 64
 
 struct kyso_ltv {

@@ -445,7 +445,7 @@ kyso_err_t pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, size_t m
 	if (!st || st->type != KYSO_PDF_STREAM)
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s", _("Object is not a stream"));
 	uint64_t len = st->u.stream.length;
-	if (len > PDF_MAX_DECODED || len > max * 4 + 1024 * 1024)
+	if (len > PDF_MAX_DECODED || len > (uint64_t)max * 4 + ((uint64_t)1 << 20))
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF,
 		                      _("A stream of %llu bytes exceeds the reading limit"),
 		                      (unsigned long long)len);

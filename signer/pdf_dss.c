@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define DSS_MAX_ITEMS 10000
-#define DSS_MAX_ITEM  (16u * 1024 * 1024)
+#define DSS_MAX_ITEM  ((size_t)16 * 1024 * 1024)
 
 static kyso_pdf_obj_t *load_dss(kyso_pdf_t *pdf, kyso_error_t *err)
 {

@@ -5,10 +5,10 @@
 #include "pdf.h"
 
 /* Limits against PDF bombs. */
-#define PDF_MAX_OBJECTS  (8u * 1024 * 1024) /* object numbers */
+#define PDF_MAX_OBJECTS  (8u << 20) /* object numbers */
 #define PDF_MAX_DEPTH    64                 /* nesting of arrays/dicts */
 #define PDF_MAX_STRING   (16u * 1024 * 1024)
-#define PDF_MAX_DECODED  (32u * 1024 * 1024) /* xref/object stream decoded size */
+#define PDF_MAX_DECODED  (32u << 20) /* xref/object stream decoded size */
 #define PDF_MAX_SECTIONS 4096
 #define PDF_MAX_OBJSTM_N 1000000
 #define PDF_BLOCK_SIZE   4096

@@ -539,7 +539,7 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	 * then built again on the rebuilt xref (once: it cannot happen twice) */
 	bool was_repaired = pdf->repaired;
 	bool retry = false;
-	if (!p || !p->sub_filter || p->contents_size == 0 || p->contents_size > 1024 * 1024 ||
+	if (!p || !p->sub_filter || p->contents_size == 0 || p->contents_size > ((size_t)1 << 20) ||
 	    !out || !md || !digest || !slot)
 		return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
 		                      _("Invalid signature parameters (internal error)"));

@@ -10,7 +10,7 @@
 #include <openssl/ts.h>
 #include <string.h>
 
-#define TSA_MAX_REPLY (1024 * 1024)
+#define TSA_MAX_REPLY ((size_t)1 << 20)
 
 static kyso_err_t make_request(const EVP_MD *md, const uint8_t *digest, size_t dlen, uint64_t nonce,
                                kyso_buf_t *out, kyso_error_t *err)
