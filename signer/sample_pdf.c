@@ -63,16 +63,12 @@ static struct {
 #undef SAMPLE_DECL
 } lib;
 
+/* Linux sonames; core's dlopen on Windows reads them as the DLL names
+ * (libharfbuzz-0.dll or libharfbuzz.dll next to kyso.exe, ...). */
 static const char *const lib_names[] = {
-#ifdef _WIN32
-        "libharfbuzz-0.dll",
-        "libharfbuzz-subset-0.dll",
-        "libfreetype-6.dll",
-#else
         "libharfbuzz.so.0",
         "libharfbuzz-subset.so.0",
         "libfreetype.so.6",
-#endif
 };
 
 static kyso_err_t load_libs(kyso_error_t *err)
