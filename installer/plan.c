@@ -186,6 +186,55 @@ static void plan_packages(const setup_opts_t *o, const json_t *drv, plan_t *p)
 	}
 }
 
+/* A vendor file from the bundle (a->source, NULL without --bundle; a->sha256):
+ * missing (named, with where to put it), no SHA-256 in the catalog, the wrong
+ * SHA-256, or for a .deb its package name and whether it is installed. Leaves
+ * a->status as it is when the file can be installed. */
+void plan_check_bundle_file(const setup_opts_t *o, plan_t *p, action_t *a, const char *file,
+                            bool deb)
+{
+	const char *src = a->source;
+	char hex[65] = "";
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	if (src == NULL || access(src, R_OK) != 0) {
+		a->status = AST_MISSING;
+		if (o->bundle != NULL)
+			act_set_detail(a, _("vendor file %s is missing: put it at %s"), file, src);
+		else
+			act_set_detail(a,
+			               _("vendor file %s is needed: get it from the vendor and run "
+			                 "kyso setup --bundle DIR with the file in DIR"),
+			               file);
+		json_array_append_new(p->missing, json_pack("{s:s, s:s?, s:s?}", "file", file,
+		                                            "where", o->bundle != NULL ? src : NULL,
+		                                            "sha256", a->sha256));
+	} else if (a->sha256 == NULL) {
+		a->status = AST_BAD_HASH;
+		act_set_detail(a,
+		               _("the catalog has no SHA-256 for %s: kyso installs only checked "
+		                 "vendor files"),
+		               file);
+	} else if (sha256_file(src, hex, &e) != KYSO_OK || strcmp(hex, a->sha256) != 0) {
+		a->status = AST_BAD_HASH;
+		act_set_detail(a, _("%s has SHA-256 %s, the catalog expects %s"), src, hex,
+		               a->sha256);
+	} else if (deb) {
+		char *name = pkg_deb_name(src);
+		free(a->target);
+		a->target = name;
+		if (name == NULL) {
+			a->status = AST_BAD_HASH;
+			act_set_detail(a, _("%s is not a Debian package"), src);
+		} else if (!pkg_available(o)) {
+			a->status = AST_SKIPPED;
+			act_set_detail(a, "%s", _("staging root without KYSO_APT"));
+		} else if (pkg_state(o, name) == PKG_INSTALLED) {
+			a->status = AST_IN_PLACE;
+		}
+	}
+}
+
 /* Vendor files from the bundle: each checked against the catalog SHA-256. */
 static void plan_bundle(const setup_opts_t *o, const json_t *drv, plan_t *p)
 {
@@ -242,44 +291,8 @@ static void plan_bundle(const setup_opts_t *o, const json_t *drv, plan_t *p)
 		if (!deb && a->sha256 != NULL && access(dest, F_OK) == 0 &&
 		    sha256_file(dest, hex, &e) == KYSO_OK && strcmp(hex, a->sha256) == 0) {
 			a->status = AST_IN_PLACE;
-		} else if (src[0] == '\0' || access(src, R_OK) != 0) {
-			a->status = AST_MISSING;
-			if (o->bundle != NULL)
-				act_set_detail(a, _("vendor file %s is missing: put it at %s"),
-				               file, src);
-			else
-				act_set_detail(a,
-				               _("vendor file %s is needed: get it from the vendor "
-				                 "and run "
-				                 "kyso setup --bundle DIR with the file in DIR"),
-				               file);
-			json_array_append_new(p->missing,
-			                      json_pack("{s:s, s:s?, s:s?}", "file", file, "where",
-			                                o->bundle != NULL ? src : NULL, "sha256",
-			                                a->sha256));
-		} else if (a->sha256 == NULL) {
-			a->status = AST_BAD_HASH;
-			act_set_detail(a,
-			               _("the catalog has no SHA-256 for %s: kyso installs only "
-			                 "checked vendor files"),
-			               file);
-		} else if (sha256_file(src, hex, &e) != KYSO_OK || strcmp(hex, a->sha256) != 0) {
-			a->status = AST_BAD_HASH;
-			act_set_detail(a, _("%s has SHA-256 %s, the catalog expects %s"), src, hex,
-			               a->sha256);
-		} else if (deb) {
-			char *name = pkg_deb_name(src);
-			free(a->target);
-			a->target = name;
-			if (name == NULL) {
-				a->status = AST_BAD_HASH;
-				act_set_detail(a, _("%s is not a Debian package"), src);
-			} else if (!pkg_available(o)) {
-				a->status = AST_SKIPPED;
-				act_set_detail(a, "%s", _("staging root without KYSO_APT"));
-			} else if (pkg_state(o, name) == PKG_INSTALLED) {
-				a->status = AST_IN_PLACE;
-			}
+		} else {
+			plan_check_bundle_file(o, p, a, file, deb);
 		}
 		if (!deb && p->module == NULL && dest != NULL) {
 			/* a vendor module file is the module when the catalog names it */

@@ -164,6 +164,10 @@ action_t *plan_add(plan_t *p, act_kind_t kind, act_status_t st, const char *targ
                    const char *source, const char *sha256, const char *detail);
 void act_set_detail(action_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Checks a vendor file from the bundle against the catalog (plan.c). */
+void plan_check_bundle_file(const setup_opts_t *o, plan_t *p, action_t *a, const char *file,
+                            bool deb);
+
 /* SHA-256 of a file as lower-case hex (65 bytes). */
 kyso_err_t sha256_file(const char *path, char hex[65], kyso_error_t *err);
 

@@ -57,22 +57,6 @@ static char *lower_dup(const char *s)
 	return d;
 }
 
-static void add_missing(const setup_opts_t *o, plan_t *p, action_t *a, const char *file,
-                        const char *src)
-{
-	a->status = AST_MISSING;
-	if (o->bundle != NULL)
-		act_set_detail(a, _("vendor file %s is missing: put it at %s"), file, src);
-	else
-		act_set_detail(a,
-		               _("vendor file %s is needed: get it from the vendor and run "
-		                 "kyso setup --bundle DIR with the file in DIR"),
-		               file);
-	json_array_append_new(p->missing,
-	                      json_pack("{s:s, s:s?, s:s?}", "file", file, "where",
-	                                o->bundle != NULL ? src : NULL, "sha256", a->sha256));
-}
-
 static void plan_one(const setup_opts_t *o, int proto, const json_t *b, plan_t *p)
 {
 	const char *file = json_string_value(json_object_get(b, "file"));
@@ -99,9 +83,6 @@ static void plan_one(const setup_opts_t *o, int proto, const json_t *b, plan_t *
 	if (a == NULL)
 		return;
 	a->proto = proto;
-	char hex[65] = "";
-	kyso_error_t e;
-	kyso_error_clear(&e);
 	char marker[PATH_MAX] = "";
 	if (tar)
 		snprintf(marker, sizeof(marker), "%s/.kyso-sha256", a->target);
@@ -119,31 +100,8 @@ static void plan_one(const setup_opts_t *o, int proto, const json_t *b, plan_t *
 		               _("the vendor's plugin %s is not installed: kyso-agent serves its "
 		                 "protocol (--vendor-plugin installs the vendor's instead)"),
 		               file);
-	} else if (src[0] == '\0' || access(src, R_OK) != 0) {
-		add_missing(o, p, a, file, src);
-	} else if (a->sha256 == NULL) {
-		a->status = AST_BAD_HASH;
-		act_set_detail(a,
-		               _("the catalog has no SHA-256 for %s: kyso installs only checked "
-		                 "vendor files"),
-		               file);
-	} else if (sha256_file(src, hex, &e) != KYSO_OK || strcmp(hex, a->sha256) != 0) {
-		a->status = AST_BAD_HASH;
-		act_set_detail(a, _("%s has SHA-256 %s, the catalog expects %s"), src, hex,
-		               a->sha256);
-	} else if (deb) {
-		char *name = pkg_deb_name(src);
-		free(a->target);
-		a->target = name;
-		if (name == NULL) {
-			a->status = AST_BAD_HASH;
-			act_set_detail(a, _("%s is not a Debian package"), src);
-		} else if (!pkg_available(o)) {
-			a->status = AST_SKIPPED;
-			act_set_detail(a, "%s", _("staging root without KYSO_APT"));
-		} else if (pkg_state(o, name) == PKG_INSTALLED) {
-			a->status = AST_IN_PLACE;
-		}
+	} else {
+		plan_check_bundle_file(o, p, a, file, deb);
 	}
 	free(installed);
 	/* installed or about to be: kyso-agent leaves the protocol to it */

@@ -15,9 +15,13 @@ for d in libc6 libssl3 libjansson4 libp11-3 libpcsclite1 pcscd p11-kit libnss3-t
 done
 dpkg-deb -c "$deb" | awk '{print $6}' >"$KH_TMP/files"
 for p in ./usr/bin/kyso ./usr/bin/kyso-agent ./usr/share/kyso/tokens.json ./usr/share/kyso/samples/sample-vi.pdf \
-	./usr/share/locale/vi/LC_MESSAGES/kyso.mo ./usr/share/man/man1/kyso.1.gz; do
+	./usr/share/locale/vi/LC_MESSAGES/kyso.mo ./usr/share/man/man1/kyso.1.gz \
+	./usr/share/kyso/roots/README.md; do
 	kh_check "contains $p" grep -qx "$p" "$KH_TMP/files"
 done
+n_roots=$(find "$KYSO_SRC/data/roots" -maxdepth 1 \( -name '*.pem' -o -name '*.crt' -o -name '*.cer' \) | wc -l)
+kh_check "contains every root of data/roots ($n_roots)" \
+	test "$(grep -cE '^./usr/share/kyso/roots/.*\.(pem|crt|cer)$' "$KH_TMP/files")" -eq "$n_roots"
 kh_check "contains kyso-pkcs11.so in a pkcs11 module directory" grep -q '^./usr/lib/.*pkcs11/kyso-pkcs11.so$' "$KH_TMP/files"
 dpkg-deb -e "$deb" "$KH_TMP/ctl"
 kh_check "maintainer scripts: no network, no package manager, no service start" \
