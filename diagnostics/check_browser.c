@@ -9,6 +9,8 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,30 +46,44 @@ static bool installed(size_t i)
 	return false;
 }
 
-static void squash(char *s)
+/* Runs certutil; true when it exits 0 (stdout in out, NUL-terminated). */
+static bool certutil_ok(const char *const argv[], kyso_buf_t *out)
 {
-	char *w = s;
-	for (const char *r = s; *r; r++)
-		if (*r != '\r' && *r != '\n' && *r != ' ')
-			*w++ = *r;
-	*w = '\0';
+	int status = -1;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	return kyso_spawn(argv, out, 1u << 20, 20000, &status, &e) == KYSO_OK && status == 0 &&
+	       kyso_buf_append(out, "", 1) == KYSO_OK;
 }
 
-/* Is the CA (squashed PEM) in db with a TLS trust flag ("C" or "T")? */
-static bool ca_trusted(const char *db, const char *ca)
+/* Is the certificate under nick in db (DER, certutil -r) the CA? */
+static bool nick_is_ca(const char *dbarg, const char *nick, X509 *ca)
+{
+	const char *argv[] = {"certutil", "-L", "-d", dbarg, "-n", nick, "-r", NULL};
+	kyso_buf_t der;
+	kyso_buf_init(&der);
+	bool same = false;
+	if (certutil_ok(argv, &der)) {
+		const unsigned char *p = der.data;
+		X509 *x = d2i_X509(NULL, &p, (long)der.len - 1);
+		same = x != NULL && X509_cmp(x, ca) == 0;
+		X509_free(x);
+	}
+	kyso_buf_free(&der);
+	return same;
+}
+
+/* Is the CA in db, under any nickname, with a TLS trust flag ("C" or "T")? */
+static bool ca_trusted(const char *db, X509 *ca)
 {
 	char dbarg[4200];
 	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
 	const char *argv[] = {"certutil", "-L", "-d", dbarg, NULL};
 	kyso_buf_t out;
 	kyso_buf_init(&out);
-	int status = -1;
-	kyso_error_t e;
-	kyso_error_clear(&e);
 	bool found = false;
-	if (kyso_spawn(argv, &out, 1u << 20, 20000, &status, &e) == KYSO_OK && status == 0 &&
-	    kyso_buf_append(&out, "", 1) == KYSO_OK) {
-		/* "nickname<spaces>C,," after the 4 header lines */
+	if (certutil_ok(argv, &out)) {
+		/* "nickname<spaces>C,," after the header lines */
 		char *save = NULL;
 		for (char *l = strtok_r((char *)out.data, "\n", &save); l != NULL && !found;
 		     l = strtok_r(NULL, "\n", &save)) {
@@ -75,22 +91,14 @@ static bool ca_trusted(const char *db, const char *ca)
 			while (end > l && (end[-1] == ' ' || end[-1] == '\r'))
 				*--end = '\0';
 			char *trust = strrchr(l, ' ');
-			if (trust == NULL ||
-			    (strchr(trust, 'C') == NULL && strchr(trust, 'T') == NULL) ||
-			    strchr(trust, ',') == NULL || trust[1] == ',')
-				continue; /* no SSL trust */
+			/* the SSL field is the part before the first comma */
+			if (trust == NULL || strchr(trust, ',') == NULL ||
+			    strcspn(trust + 1, "CT") >= strcspn(trust + 1, ","))
+				continue;
 			while (trust > l && trust[-1] == ' ')
 				trust--;
 			*trust = '\0';
-			const char *get[] = {"certutil", "-L", "-d", dbarg, "-n", l, "-a", NULL};
-			kyso_buf_t pem;
-			kyso_buf_init(&pem);
-			if (kyso_spawn(get, &pem, 1u << 20, 20000, &status, &e) == KYSO_OK &&
-			    status == 0 && kyso_buf_append(&pem, "", 1) == KYSO_OK) {
-				squash((char *)pem.data);
-				found = strstr((const char *)pem.data, ca) != NULL;
-			}
-			kyso_buf_free(&pem);
+			found = nick_is_ca(dbarg, l, ca);
 		}
 	}
 	kyso_buf_free(&out);
@@ -153,41 +161,22 @@ static bool policy_allows(const char *dir, const char *origin)
 	return ok;
 }
 
-static char *read_ca(const doctor_t *d)
+static X509 *read_ca(const doctor_t *d)
 {
 	char p[4200];
 	if (d->o->agent_ca != NULL)
 		snprintf(p, sizeof(p), "%s", d->o->agent_ca);
 	else
 		snprintf(p, sizeof(p), "%s/agent/ca.pem", kyso_path_state_user());
-	uint8_t *data = NULL;
-	size_t len = 0;
-	kyso_error_t e;
-	kyso_error_clear(&e);
-	if (access(p, R_OK) != 0 || kyso_file_read_all(p, 1u << 20, &data, &len, &e) != KYSO_OK)
-		return NULL;
-	char *s = realloc(data, len + 1);
-	if (s == NULL) {
-		free(data);
-		return NULL;
-	}
-	s[len] = '\0';
-	/* the certificate body only */
-	char *b = strstr(s, "-----BEGIN CERTIFICATE-----");
-	char *end = b != NULL ? strstr(b, "-----END CERTIFICATE-----") : NULL;
-	if (end == NULL) {
-		free(s);
-		return NULL;
-	}
-	end[strlen("-----END CERTIFICATE-----")] = '\0';
-	memmove(s, b, strlen(b) + 1);
-	squash(s);
-	return s;
+	BIO *b = BIO_new_file(p, "r");
+	X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	return x;
 }
 
 static void check_trust(const doctor_t *d, json_t *profiles, json_t *untrusted)
 {
-	char *ca = read_ca(d);
+	X509 *ca = read_ca(d);
 	const char *home = getenv("HOME");
 	char **dbs = kyso_nss_dbs_find(root(), home != NULL ? home : "/");
 	char sysdb[4200];
@@ -207,7 +196,7 @@ static void check_trust(const doctor_t *d, json_t *profiles, json_t *untrusted)
 			json_array_append_new(untrusted, json_string(dbs[i]));
 	}
 	kyso_strv_free(dbs);
-	free(ca);
+	X509_free(ca);
 }
 
 check_status_t check_browser(doctor_t *d, check_t *c)
