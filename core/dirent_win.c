@@ -44,9 +44,9 @@ DIR *opendir(const char *path)
 		DWORD e = GetLastError();
 		free(d);
 		errno = e == ERROR_PATH_NOT_FOUND || e == ERROR_FILE_NOT_FOUND ? ENOENT
-		        : e == ERROR_DIRECTORY                                  ? ENOTDIR
-		        : e == ERROR_ACCESS_DENIED                              ? EACCES
-		                                                                : EIO;
+		        : e == ERROR_DIRECTORY                                 ? ENOTDIR
+		        : e == ERROR_ACCESS_DENIED                             ? EACCES
+		                                                               : EIO;
 		return NULL;
 	}
 	d->first = true;
@@ -63,8 +63,8 @@ struct dirent *readdir(DIR *d)
 		                            (int)sizeof(d->ent.d_name), NULL, NULL);
 		if (n <= 0)
 			continue; /* a name too long for d_name: skipped */
-		d->ent.d_type = (d->fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0 ? DT_DIR
-		                                                                          : DT_REG;
+		d->ent.d_type =
+		        (d->fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0 ? DT_DIR : DT_REG;
 		return &d->ent;
 	}
 }

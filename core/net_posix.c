@@ -65,7 +65,8 @@ kyso_sock_t kyso_tcp_connect(const char *host, int port, int timeout_ms, char *m
 		errno = last;
 		return KYSO_SOCK_INVALID;
 	}
-	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	struct timeval tv = {.tv_sec = timeout_ms / 1000,
+	                     .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000};
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0) {
 		last = errno;

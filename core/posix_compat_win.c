@@ -268,7 +268,7 @@ void *dlopen(const char *path, int flags)
 	HMODULE h = NULL;
 	char dll[2][256];
 	int n = (strchr(path, '\\') == NULL && strchr(path, '/') == NULL) ? soname_to_dll(path, dll)
-	                                                                    : 0;
+	                                                                  : 0;
 	for (int i = 0; i < n && h == NULL; i++)
 		h = load_one(dll[i], &e);
 	if (h == NULL && n == 0)
