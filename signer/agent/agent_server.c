@@ -445,8 +445,30 @@ static char *work_path(void)
 	return p;
 }
 
+/* Plain HTTP on a TLS port: a constant "use https" any page may read (web/kyso.js tells
+ * an agent whose certificate the browser does not trust from one that is not running).
+ * Nothing else is served without TLS. */
+static int plain_http_answer(struct lws *wsi)
+{
+	static const char body[] =
+	        "{\"ok\":false,\"error\":{\"code\":\"tls-required\",\"message\":\"use https\"}}";
+	unsigned char buf[LWS_PRE + 1024];
+	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf);
+	if (lws_add_http_common_headers(wsi, 426, "application/json", sizeof(body) - 1, &p, end) ||
+	    add_h(wsi, "access-control-allow-origin:", "*", &p, end) == false ||
+	    add_h(wsi, "connection:", "close", &p, end) == false ||
+	    lws_finalize_write_http_header(wsi, start, &p, end) != 0)
+		return -1;
+	if (lws_write(wsi, (unsigned char *)(uintptr_t)body, sizeof(body) - 1,
+	              LWS_WRITE_HTTP_FINAL) < 0)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
 static int http_request(conn_t *c, struct lws *wsi, const char *uri)
 {
+	if (!lws_is_ssl(wsi))
+		return plain_http_answer(wsi);
 	http_reset(c);
 	conn_register(c, wsi);
 	char host[300], origin[300];
@@ -597,6 +619,8 @@ static void http_body_done(conn_t *c)
 
 static int ws_filter(struct lws *wsi)
 {
+	if (!lws_is_ssl(wsi))
+		return -1; /* no WebSocket without TLS */
 	char host[300], origin[300], uri[256];
 	hdr(wsi, WSI_TOKEN_HOST, host, sizeof(host));
 	hdr(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
@@ -745,6 +769,8 @@ static int listen_on(int port, const struct lws_protocols *protos, const char *n
 		v.timeout_secs = S.cfg->timeout_secs;
 		v.keepalive_timeout = 30;
 		v.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+		            LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT |
+		            LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER |
 		            LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
 		            LWS_SERVER_OPTION_VALIDATE_UTF8 |
 		            (i == 0 ? LWS_SERVER_OPTION_DISABLE_IPV6
