@@ -63,6 +63,7 @@ certutil -N -d "sql:$untrusted/.pki/nssdb" --empty-password
 # run_case CASE HOME POLICYDIR: the demo page in a fresh browser, the current agent's ports
 run_case() {
 	local which=$1 home=$2 etc=$3 url="$page?kyso=$AG_KYSO&vnpt=$AG_VNPT&vgca=$AG_VGCA"
+	# shellcheck disable=SC2016 # "$1"/"$@" are the inner sh's
 	HOME=$home KYSO_AG_KYSO=$AG_KYSO KYSO_AG_VNPT=$AG_VNPT unshare -m --propagation private \
 		sh -c 'mount --bind "$1" /etc/chromium && shift && exec "$@"' sh "$etc" \
 		node "$KYSO_SRC/tests/browser/lna.mjs" "$which" "$url" "$AG_PDF" "$AG_WORK" \

@@ -60,7 +60,7 @@ kh_check "CA present without TLS trust in Firefox: fail" test "$(field .status)"
 # 7. Vietnamese by default
 certutil -M -d "sql:$ff" -n "some other name" -t "C,,"
 rm "$pd/kyso-local-network.json"
-(LANGUAGE= LANG=C.UTF-8 kyso doctor --json --offline --no-usb 2>/dev/null || true) |
+(LANGUAGE='' LANG=C.UTF-8 kyso doctor --json --offline --no-usb 2>/dev/null || true) |
 	jq '.checks[] | select(.id=="browsers")' >"$KH_TMP/b.json"
 kh_check "Vietnamese remedy by default" sh -c "jq -r .remedy '$KH_TMP/b.json' | grep -q 'Chạy \"sudo kyso setup --repair\"'"
 kh_done
