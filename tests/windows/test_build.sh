@@ -19,6 +19,14 @@ if bash "$KYSO_SRC/installer/windows/build.sh" "$W"; then
 else
 	kh_fail "installer/windows/build.sh"
 fi
+# the test-only PKCS#11 module the wine test signs with (not shipped)
+t1=$SECONDS
+if bash "$KYSO_SRC/installer/windows/build-deps.sh" "$W" softhsm2; then
+	kh_pass "SoftHSM2 DLL for the wine test (build-deps.sh softhsm2)"
+else
+	kh_fail "SoftHSM2 DLL for the wine test (build-deps.sh softhsm2)"
+fi
+t_hsm=$((SECONDS - t1))
 version=$(sed -n 's/^project(kyso VERSION \([0-9.]*\).*/\1/p' "$KYSO_SRC/CMakeLists.txt")
 setup=$W/kyso-setup-$version.exe
 kh_check "kyso-setup-$version.exe exists" test -s "$setup"
@@ -30,8 +38,14 @@ for exe in kyso kyso-agent; do
 	kh_check "$exe.exe embeds the UTF-8 manifest" \
 		grep -q 'activeCodePage' "$W/stage/$exe.exe"
 done
+for dll in kyso-pkcs11 libharfbuzz libharfbuzz-subset libfreetype libcurl; do
+	kh_check "$dll.dll staged, a 64-bit Windows DLL" \
+		bash -c "x86_64-w64-mingw32-objdump -f '$W/stage/$dll.dll' | grep -q 'pei-x86-64'"
+done
+kh_check "kyso-pkcs11.dll exports C_GetFunctionList" \
+	bash -c "x86_64-w64-mingw32-objdump -p '$W/stage/kyso-pkcs11.dll' | grep -qw C_GetFunctionList"
 if [[ -f $W/build-times ]]; then
 	read -r td tk tn <"$W/build-times"
-	echo "time: dependencies ${td} s, kyso ${tk} s, installer ${tn} s, step total $((SECONDS - t0)) s"
+	echo "time: dependencies ${td} s, kyso ${tk} s, installer ${tn} s, SoftHSM2 (test) ${t_hsm} s, step total $((SECONDS - t0)) s"
 fi
 kh_done

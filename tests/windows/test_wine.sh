@@ -1,11 +1,15 @@
 # windows.wine: the installer built by windows.build, run under wine64 in a
 # private, headless prefix: silent install, files, shortcuts and registry keys,
 # the installed kyso.exe (version, Vietnamese/English text, detect without a
-# PC/SC service, doctor), silent uninstall leaving nothing behind. Prints the
-# time of the wine part and of the whole Windows leg.
+# PC/SC service, sign and verify with SoftHSM2 cross-built as a Windows DLL,
+# the signed PDF checked by pdfsig on Linux, doctor), silent uninstall leaving
+# nothing behind. Prints the time of the wine part and of the whole Windows leg.
 . "$KYSO_HARNESS/lib.sh"
+. "$KYSO_SRC/tests/signer/common.sh"
 W=${1:?usage: test_wine.sh WORKDIR}
-kh_tmpdir
+# KH_TMP, the test PKI, private SoftHSM2 tokens (made by Linux's SoftHSM2:
+# its token files are the same on Windows) and an NSS db for pdfsig
+sg_setup
 version=$(sed -n 's/^project(kyso VERSION \([0-9.]*\).*/\1/p' "$KYSO_SRC/CMakeLists.txt")
 setup=$W/kyso-setup-$version.exe
 [[ -s $setup ]] || {
@@ -119,6 +123,87 @@ kh_check "detect --json reports the PC/SC service as unavailable (pcsc no-servic
 wk detect
 kh_check "kyso.exe detect (text) exits 3 (got $rc)" test "$rc" -eq 3
 kh_check "kyso.exe detect (text) names the Smart Card service" grep -q 'Smart Card' "$KH_TMP/err"
+
+# ---- sign / verify with a Windows PKCS#11 module ---------------------------
+# SoftHSM2 cross-built as a DLL (build-deps.sh WORKDIR softhsm2) on a copy of
+# the Linux-made token store; wine sees the Unix file system as drive Z:.
+winpath() { printf 'Z:%s' "${1//\//\\}"; }
+HSMDLL=$W/prefix/softhsm2/libsofthsm2.dll
+kh_check "SoftHSM2 DLL built for Windows" \
+	bash -c "x86_64-w64-mingw32-objdump -f '$HSMDLL' | grep -q 'pei-x86-64'"
+cp -r "$SG_HSM/tokens" "$KH_TMP/wtokens"
+printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' \
+	"$(winpath "$KH_TMP/wtokens")" >"$KH_TMP/softhsm2-win.conf"
+cp "$KYSO_SRC/data/samples/sample-vi.pdf" "$KH_TMP/in.pdf"
+# wsign ARGS...: kyso.exe sign with the Windows SoftHSM2 token kyso-rsa
+wsign() {
+	SOFTHSM2_CONF=$(winpath "$KH_TMP/softhsm2-win.conf") \
+		wk sign --module "$(winpath "$HSMDLL")" --token kyso-rsa --pin-env SG_PIN "$@"
+}
+wsign "$(winpath "$KH_TMP/in.pdf")" -o "$(winpath "$KH_TMP/signed.pdf")" --json
+cp "$KH_TMP/out" "$KH_TMP/sign.json"
+echo "sign --json exit $rc: $(head -c 600 "$KH_TMP/sign.json")"
+kh_check "kyso.exe sign exits 0 (got $rc)" test "$rc" -eq 0
+kh_on_fail cat "$KH_TMP/err"
+kh_check "kyso.exe sign --json names the signer" \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit("CN=Nguyễn Văn An" not in d["signer"])' \
+	"$KH_TMP/sign.json"
+kh_check "signed PDF is an incremental update of the input" \
+	cmp -n "$(stat -c %s "$KH_TMP/in.pdf")" "$KH_TMP/in.pdf" "$KH_TMP/signed.pdf"
+kh_check "pdfsig (Linux) validates the signature made on Windows" \
+	sg_pdfsig_all_valid "$KH_TMP/signed.pdf"
+kh_check "openssl cms verifies the CMS against the test root" \
+	bash -c "sg_extract '$KH_TMP/signed.pdf' '$KH_TMP/x1' && openssl cms -verify -binary -inform DER \
+		-in '$KH_TMP/x1/sig.der' -content '$KH_TMP/x1/content' -CAfile '$KH_PKI_ROOT_CERT' \
+		-purpose any -out /dev/null"
+
+# second signature: visible (HarfBuzz/hb-subset DLLs, PNG image) with an
+# RFC 3161 time stamp from the harness TSA (libcurl DLL)
+. "$KYSO_HARNESS/tsa/tsa.sh"
+kh_tsa_start "$KH_TMP/tsa"
+python3 - "$KH_TMP/stamp.png" <<'PY'
+import struct, sys, zlib
+w, h = 40, 20
+px = lambda x, y: bytes([200, 30, 30, 255 if (x + y) % 3 else 80])
+raw = b"".join(b"\0" + b"".join(px(x, y) for x in range(w)) for y in range(h))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n"
+                              + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
+                              + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+wsign "$(winpath "$KH_TMP/signed.pdf")" -o "$(winpath "$KH_TMP/signed2.pdf")" \
+	--rect 50,50,220,70 --font "$(winpath "$FONT")" --image "$(winpath "$KH_TMP/stamp.png")" \
+	--role approve --tsa "$KH_TSA_URL"
+kh_check "kyso.exe sign (visible, time stamp) exits 0 (got $rc)" test "$rc" -eq 0
+kh_on_fail cat "$KH_TMP/err"
+kh_check "pdfsig validates both signatures" sg_pdfsig_all_valid "$KH_TMP/signed2.pdf"
+kh_check "pdfsig sees 2 signatures" test "$(sg_pdfsig_count "$KH_TMP/signed2.pdf")" -eq 2
+kh_check "the harness TSA granted one request" \
+	bash -c "curl -s '${KH_TSA_URL}stats' | grep -qx 'granted 1'"
+mkdir -p "$KH_TMP/x2"
+sg_extract "$KH_TMP/signed2.pdf" "$KH_TMP/x2"
+kh_check "time-stamp token in the second signature's unsigned attributes" \
+	python3 "$KYSO_SRC/tests/appearance/tst_extract.py" "$KH_TMP/x2/sig.der" "$KH_TMP/x2"
+kh_check "openssl ts -verify accepts the token over the signature value" \
+	openssl ts -verify -data "$KH_TMP/x2/sigvalue" -in "$KH_TMP/x2/token.der" -token_in \
+	-CAfile "$KH_TSA_CHAIN"
+kh_check "visible signature embeds a subset font (FontFile2) and the image (SMask)" \
+	bash -c "qpdf --qdf --object-streams=disable '$KH_TMP/signed2.pdf' - 2>/dev/null | grep -qa FontFile2 &&
+		qpdf --qdf --object-streams=disable '$KH_TMP/signed2.pdf' - 2>/dev/null | grep -qa SMask"
+
+wk verify "$(winpath "$KH_TMP/signed2.pdf")" --ca "$(winpath "$KH_PKI_ROOT_CERT")" --json
+cp "$KH_TMP/out" "$KH_TMP/verify.json"
+echo "verify --json exit $rc: $(head -c 400 "$KH_TMP/verify.json")"
+kh_check "kyso.exe verify exits 0 on the signed PDF (got $rc)" test "$rc" -eq 0
+kh_on_fail cat "$KH_TMP/err"
+kh_check "kyso.exe verify --json: one JSON document" python3 -m json.tool "$KH_TMP/verify.json" /dev/null
+# a changed byte inside the signed range: verify must say so
+python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[len(d)//3]^=0x20; open(sys.argv[2],"wb").write(d)' \
+	"$KH_TMP/signed2.pdf" "$KH_TMP/bad.pdf"
+wk verify "$(winpath "$KH_TMP/bad.pdf")" --ca "$(winpath "$KH_PKI_ROOT_CERT")"
+kh_check "kyso.exe verify fails on a modified signed PDF (got $rc)" test "$rc" -ne 0
 
 # doctor: one JSON document and a documented exit code (0-6), never a crash.
 wk doctor --json
