@@ -69,8 +69,7 @@ static char *zip_report(const uint8_t *data, size_t len, kyso_error_t *err)
 		return NULL;
 	}
 	struct archive_entry *e;
-	int rc;
-	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		if (strcmp(archive_entry_pathname(e), "report.json") != 0)
 			continue;
 		la_int64_t size = archive_entry_size(e);

@@ -89,9 +89,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (*size > 0) {
 		if (!u->denied && !u->too_big) {
-			if (u->body.len + *size > s->max_size)
-				u->too_big = true;
-			else if (kyso_buf_append(&u->body, data, *size) != KYSO_OK)
+			if (u->body.len + *size > s->max_size ||
+			    kyso_buf_append(&u->body, data, *size) != KYSO_OK)
 				u->too_big = true;
 		}
 		*size = 0;

@@ -10,7 +10,7 @@
 #include <zlib.h>
 
 #define IMG_MAX_SIDE 4096
-#define IMG_MAX_FILE (20u * 1024 * 1024)
+#define IMG_MAX_FILE ((size_t)20 * 1024 * 1024)
 
 static kyso_err_t bad(kyso_error_t *err, const char *path, const char *why)
 {

@@ -79,7 +79,7 @@ static void pad_password(const char *pw, uint8_t out[32])
 	size_t n = strlen(pw);
 	if (n > 32)
 		n = 32;
-	memcpy(out, pw, n);
+	memcpy(out, pw, n); /* NOLINT(bugprone-not-null-terminated-result): binary key */
 	memcpy(out + n, pad32, 32 - n);
 }
 
@@ -408,7 +408,7 @@ static size_t object_key(const pdf_crypt_t *c, pdf_cipher_t cipher, uint32_t num
 	buf[n++] = (uint8_t)gen;
 	buf[n++] = (uint8_t)(gen >> 8);
 	if (cipher == PDF_CRYPT_AESV2) {
-		memcpy(buf + n, "sAlT", 4);
+		memcpy(buf + n, "sAlT", 4); /* NOLINT(bugprone-not-null-terminated-result) */
 		n += 4;
 	}
 	uint8_t h[16];

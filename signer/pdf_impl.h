@@ -6,8 +6,8 @@
 
 /* Limits against PDF bombs. */
 #define PDF_MAX_OBJECTS  (8u << 20) /* object numbers */
-#define PDF_MAX_DEPTH    64                 /* nesting of arrays/dicts */
-#define PDF_MAX_STRING   (16u * 1024 * 1024)
+#define PDF_MAX_DEPTH    64         /* nesting of arrays/dicts */
+#define PDF_MAX_STRING   ((size_t)16 * 1024 * 1024)
 #define PDF_MAX_DECODED  (32u << 20) /* xref/object stream decoded size */
 #define PDF_MAX_SECTIONS 4096
 #define PDF_MAX_OBJSTM_N 1000000

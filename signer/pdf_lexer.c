@@ -121,6 +121,7 @@ static bool tok_putc(pdf_tok_t *t, int c)
 	if (t->s.len + 2 > t->s.cap &&
 	    kyso_buf_reserve(&t->s, t->s.len < 64 ? 64 : t->s.len) != KYSO_OK)
 		return false;
+	/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): reserved just above */
 	t->s.data[t->s.len++] = (uint8_t)c;
 	t->s.data[t->s.len] = 0;
 	return true;

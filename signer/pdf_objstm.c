@@ -103,7 +103,8 @@ kyso_err_t pdf_objstm_list(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t **nums, s
 	*nums = malloc((pdf->ostm_n + 1) * sizeof(uint32_t));
 	if (!*nums)
 		return KYSO_ERR_NOMEM;
-	memcpy(*nums, pdf->ostm_nums, pdf->ostm_n * sizeof(uint32_t));
+	if (pdf->ostm_n > 0)
+		memcpy(*nums, pdf->ostm_nums, pdf->ostm_n * sizeof(uint32_t));
 	*n = pdf->ostm_n;
 	return KYSO_OK;
 }

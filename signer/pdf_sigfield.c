@@ -101,7 +101,7 @@ kyso_err_t kyso_pdf_hash_ranges(kyso_pdf_t *pdf, const uint64_t br[4], const EVP
 		rc = kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
 		goto out;
 	}
-	for (int r = 0; r < 2 && rc == KYSO_OK; r++) {
+	for (size_t r = 0; r < 2 && rc == KYSO_OK; r++) {
 		uint64_t off = br[2 * r], left = br[2 * r + 1];
 		while (left > 0) {
 			size_t want = left > 65536 ? 65536 : (size_t)left;
@@ -298,8 +298,8 @@ kyso_err_t kyso_pdf_signatures(kyso_pdf_t *pdf, kyso_pdf_sig_info_t **out, size_
 	kyso_pdf_obj_free(fields);
 	kyso_pdf_obj_free(af);
 	kyso_pdf_obj_free(cat);
-	const kyso_pdf_revision_t *revs;
-	size_t nrev;
+	const kyso_pdf_revision_t *revs = NULL;
+	size_t nrev = 0;
 	if (l.n && kyso_pdf_revisions(pdf, &revs, &nrev, err) == KYSO_OK) {
 		for (size_t i = 0; i < l.n; i++)
 			for (size_t r = 0; r < nrev; r++)

@@ -225,7 +225,7 @@ static kyso_err_t parse_stream_section(kyso_pdf_t *pdf, uint64_t rel, pdf_sectio
 		kyso_pdf_obj_free(st);
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF,
 		                      _("No cross-reference stream at byte %llu"),
-		                      (unsigned long long)(pdf->hdr + rel));
+		                      (unsigned long long)pdf->hdr + (unsigned long long)rel);
 	}
 	/* object number: re-lex the header */
 	pdf_src_t s;

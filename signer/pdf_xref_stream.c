@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#define ZLIB_CONST /* next_in is const: no cast needed */
 #include <zlib.h>
 
 kyso_err_t pdf_flate_decode(const uint8_t *in, size_t in_len, size_t max, kyso_buf_t *out,
@@ -13,7 +14,7 @@ kyso_err_t pdf_flate_decode(const uint8_t *in, size_t in_len, size_t max, kyso_b
 	memset(&z, 0, sizeof(z));
 	if (inflateInit(&z) != Z_OK)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
-	z.next_in = (Bytef *)(uintptr_t)in;
+	z.next_in = in;
 	uint8_t chunk[16384];
 	kyso_err_t rc = KYSO_OK;
 	size_t left = in_len;

@@ -459,8 +459,9 @@ static int plain_http_answer(struct lws *wsi)
 	    add_h(wsi, "connection:", "close", &p, end) == false ||
 	    lws_finalize_write_http_header(wsi, start, &p, end) != 0)
 		return -1;
-	if (lws_write(wsi, (unsigned char *)(uintptr_t)body, sizeof(body) - 1,
-	              LWS_WRITE_HTTP_FINAL) < 0)
+	unsigned char out[LWS_PRE + sizeof(body)];
+	memcpy(out + LWS_PRE, body, sizeof(body));
+	if (lws_write(wsi, out + LWS_PRE, sizeof(body) - 1, LWS_WRITE_HTTP_FINAL) < 0)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
@@ -769,13 +770,14 @@ static int listen_on(int port, const struct lws_protocols *protos, const char *n
 		v.timeout_secs = S.cfg->timeout_secs;
 		v.keepalive_timeout = 30;
 		v.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-		            LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT |
-		            LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER |
 		            LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
 		            LWS_SERVER_OPTION_VALIDATE_UTF8 |
 		            (i == 0 ? LWS_SERVER_OPTION_DISABLE_IPV6
 		                    : LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY |
 		                              LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE);
+		/* plain HTTP gets only the constant "use https" answer (plain_http_answer) */
+		v.options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT;
+		v.options |= LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER;
 		struct lws_vhost *vh = lws_create_vhost(S.ctx, &v);
 		if (vh == NULL)
 			kyso_warn("agent: cannot listen on %s port %d (%s)", ifaces[i], port, name);
