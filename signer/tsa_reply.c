@@ -75,32 +75,17 @@ kyso_err_t kyso_tsa_check_reply(const uint8_t *resp, size_t resp_len, const EVP_
 	if (status != TS_STATUS_GRANTED && status != TS_STATUS_GRANTED_WITH_MODS) {
 		const ASN1_BIT_STRING *fi = TS_STATUS_INFO_get0_failure_info(si);
 		char info[64] = "";
-		static const char *const names[] = {"badAlg",
-		                                    NULL,
-		                                    "badRequest",
-		                                    NULL,
-		                                    NULL,
-		                                    "badDataFormat",
-		                                    NULL,
-		                                    NULL,
-		                                    NULL,
-		                                    NULL,
-		                                    NULL,
-		                                    NULL,
-		                                    NULL,
-		                                    NULL,
-		                                    "timeNotAvailable",
-		                                    "unacceptedPolicy",
-		                                    "unacceptedExtension",
-		                                    "addInfoNotAvailable",
-		                                    NULL,
-		                                    NULL,
-		                                    NULL,
-		                                    NULL,
-		                                    NULL,
-		                                    NULL,
-		                                    NULL,
-		                                    "systemFailure"};
+		/* PKIFailureInfo bits (RFC 3161 section 2.4.2) */
+		static const char *const names[] = {
+		        [0] = "badAlg",
+		        [2] = "badRequest",
+		        [5] = "badDataFormat",
+		        [14] = "timeNotAvailable",
+		        [15] = "unacceptedPolicy",
+		        [16] = "unacceptedExtension",
+		        [17] = "addInfoNotAvailable",
+		        [25] = "systemFailure",
+		};
 		for (int i = 0; fi != NULL && i < (int)(sizeof(names) / sizeof(names[0])); i++)
 			if (names[i] != NULL && ASN1_BIT_STRING_get_bit(fi, i))
 				snprintf(info, sizeof(info), " (%s)", names[i]);
