@@ -316,6 +316,10 @@ pdf_tok_type_t pdf_lex(pdf_src_t *s, pdf_tok_t *t)
 		return t->type = TOK_ARRAY_CLOSE;
 	case '{':
 	case '}':
+		/* PostScript braces: a one-character keyword, spelled out so that
+		 * every keyword token carries its text. */
+		if (!tok_putc(t, c))
+			return t->type = TOK_ERROR;
 		return t->type = TOK_KEYWORD;
 	case '(':
 		return lex_literal(s, t);
