@@ -36,7 +36,7 @@ TOOLCHAIN=$TOP/cmake/toolchain-mingw64.cmake
 # Debian's mirror has no libp11 0.4.12 source (orig.tar.gz is 404), so the
 # upstream 0.4.12 tag is kept in installer/windows/sources (see fetch_sources).
 DEFAULT_PKGS=(zlib gpg-error assuan p11-kit-headers winscard openssl jansson libusb libp11
-	libpng freetype harfbuzz curl)
+	libpng freetype harfbuzz curl libwebsockets)
 
 [[ $# -ge 1 ]] || {
 	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
@@ -90,7 +90,7 @@ done
 declare -A SRCPKG=(
 	[openssl]=openssl [jansson]=jansson [libusb]=libusb-1.0 [libp11]=libp11
 	[softhsm2]=softhsm2 [libpng]=libpng1.6 [freetype]=freetype [harfbuzz]=harfbuzz
-	[curl]=curl [libarchive]=libarchive [sqlite3]=sqlite3 [libmicrohttpd]=libmicrohttpd
+	[curl]=curl [libwebsockets]=libwebsockets [libarchive]=libarchive [sqlite3]=sqlite3 [libmicrohttpd]=libmicrohttpd
 )
 
 ensure_deb_src() {
@@ -337,6 +337,39 @@ recipe_curl() {
 	cmake_cross -DBUILD_SHARED_LIBS=ON "${opts[@]}"
 	run build ninja -C _b -j"$JOBS" install
 	[[ -f $PREFIX/bin/libcurl.dll ]] || die "libcurl.dll not installed"
+}
+
+# libwebsockets (kyso-agent: HTTP/1.1, WebSocket and TLS on loopback), static,
+# with the prefix's static OpenSSL. Its CMake probes link against
+# LWS_OPENSSL_LIBRARIES (a PATH cache entry: the Windows libraries OpenSSL
+# needs are given as absolute paths, else every probe fails silently). No
+# HTTP/2 (the agent reads custom headers, H1 only), no extensions, plugins,
+# event libraries, tests or examples. Windows builds install no .pc file:
+# one is written so the agent finds it by the same name as on Linux.
+recipe_libwebsockets() {
+	unpack libwebsockets libwebsockets
+	local m=$MINGW_SYS/lib
+	cmake_cross -DLWS_WITH_SSL=ON -DLWS_OPENSSL_INCLUDE_DIRS="$PREFIX/include" \
+		"-DLWS_OPENSSL_LIBRARIES=$PREFIX/lib/libssl.a;$PREFIX/lib/libcrypto.a;$m/libws2_32.a;$m/libcrypt32.a;$m/libgdi32.a" \
+		-DLWS_WITH_SHARED=OFF -DLWS_WITH_STATIC=ON -DLWS_WITHOUT_TESTAPPS=ON \
+		-DLWS_WITH_MINIMAL_EXAMPLES=OFF -DLWS_WITH_PLUGINS=OFF -DLWS_WITH_LIBUV=OFF \
+		-DLWS_WITH_LIBEV=OFF -DLWS_WITH_LIBEVENT=OFF -DLWS_WITH_GLIB=OFF -DLWS_WITH_HTTP2=OFF \
+		-DLWS_WITHOUT_EXTENSIONS=ON -DLWS_WITH_ZLIB=OFF -DLWS_WITH_BUNDLED_ZLIB=OFF \
+		-DLWS_WITH_LEJP_CONF=OFF -DLWS_IPV6=ON -DDISABLE_WERROR=ON
+	grep -q '^#define LWS_HAVE_SSL_CTX_set1_param' _b/include/lws_config.h ||
+		die "libwebsockets: OpenSSL feature probes failed (see _b/CMakeFiles/CMakeError.log)"
+	run build ninja -C _b -j"$JOBS" install
+	[[ -f $PREFIX/lib/libwebsockets_static.a ]] || die "libwebsockets_static.a not installed"
+	cat >"$PREFIX/lib/pkgconfig/libwebsockets.pc" <<EOF
+prefix=$PREFIX
+Name: libwebsockets
+Description: libwebsockets (static, OpenSSL)
+Version: 4.1.6
+Requires.private: libssl libcrypto
+Cflags: -I\${prefix}/include
+Libs: -L\${prefix}/lib -lwebsockets_static
+Libs.private: -lws2_32 -lcrypt32 -lgdi32 -luserenv -liphlpapi
+EOF
 }
 
 # Recipes for porting doctor/reports (not in the default set yet, not run
