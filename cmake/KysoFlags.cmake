@@ -46,6 +46,9 @@ function(kyso_fuzz_target name src corpus)
   add_executable(${name} ${src})
   target_link_libraries(${name} PRIVATE ${ARGN})
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  # for `./dev fuzz`: the binary and its seed corpus
+  file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/fuzz-targets/${name}.txt
+    CONTENT "$<TARGET_FILE:${name}> ${corpus}\n")
   if(KYSO_TESTS)
     add_test(NAME fuzz.${name}
       COMMAND ${CMAKE_SOURCE_DIR}/tests/fuzz/run-fuzz.sh $<TARGET_FILE:${name}> ${corpus}
