@@ -36,7 +36,7 @@ TOOLCHAIN=$TOP/cmake/toolchain-mingw64.cmake
 # Debian's mirror has no libp11 0.4.12 source (orig.tar.gz is 404), so the
 # upstream 0.4.12 tag is kept in installer/windows/sources (see fetch_sources).
 DEFAULT_PKGS=(zlib gpg-error assuan p11-kit-headers winscard openssl jansson libusb libp11
-	libpng freetype harfbuzz curl libwebsockets)
+	libpng freetype harfbuzz curl libwebsockets libarchive sqlite3 libmicrohttpd)
 
 [[ $# -ge 1 ]] || {
 	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
@@ -356,7 +356,7 @@ recipe_libwebsockets() {
 		-DLWS_WITH_LIBEV=OFF -DLWS_WITH_LIBEVENT=OFF -DLWS_WITH_GLIB=OFF -DLWS_WITH_HTTP2=OFF \
 		-DLWS_WITHOUT_EXTENSIONS=ON -DLWS_WITH_ZLIB=OFF -DLWS_WITH_BUNDLED_ZLIB=OFF \
 		-DLWS_WITH_LEJP_CONF=OFF -DLWS_IPV6=ON -DDISABLE_WERROR=ON
-	grep -q '^#define LWS_HAVE_SSL_CTX_set1_param' _b/include/lws_config.h ||
+	grep -q '^#define LWS_HAVE_SSL_CTX_set1_param' _b/lws_config.h ||
 		die "libwebsockets: OpenSSL feature probes failed (see _b/CMakeFiles/CMakeError.log)"
 	run build ninja -C _b -j"$JOBS" install
 	[[ -f $PREFIX/lib/libwebsockets_static.a ]] || die "libwebsockets_static.a not installed"
@@ -372,8 +372,8 @@ Libs.private: -lws2_32 -lcrypt32 -lgdi32 -luserenv -liphlpapi
 EOF
 }
 
-# Recipes for porting doctor/reports (not in the default set yet, not run
-# by the tests: see docs/windows.md).
+# kyso doctor and kyso reports (diagnostics/): libarchive, SQLite and
+# libmicrohttpd, all static with the fewest features that serve them.
 # libarchive (doctor's report bundles: zip with zlib), static; only the
 # library is built. Its header needs LIBARCHIVE_STATIC on Windows.
 recipe_libarchive() {
