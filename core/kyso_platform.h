@@ -147,6 +147,24 @@ kyso_err_t kyso_prompt_secret(const char *title, const char *message, char *pin,
  * KYSO_ERR_PIN_CANCELLED on no. */
 kyso_err_t kyso_prompt_consent(const char *title, const char *message, kyso_error_t *err);
 
+/* ---- programs and stop requests (kyso-agent) ------------------------------ */
+
+/* Full path of a program (allocated), NULL when there is none. A name with a
+ * directory part ('/', or '\\' on Windows) is taken as it is; a bare name is
+ * looked up in PATH (Windows: SearchPath's order, ".exe" added). */
+char *kyso_find_program(const char *name);
+
+/* This computer's name (gethostname; Windows: GetComputerNameW) in UTF-8, ""
+ * when unknown. */
+void kyso_host_name(char *buf, size_t cap);
+
+/* Calls fn when the user or the system asks this process to stop: SIGINT or
+ * SIGTERM on POSIX (where SIGPIPE is then ignored); Ctrl+C, Ctrl+Break, the
+ * console closing, logoff or shutdown on Windows. fn runs in a signal handler
+ * (POSIX) or in a thread of its own (Windows): it may only set a flag and wake
+ * the main loop. */
+void kyso_on_stop(void (*fn)(void));
+
 /* ---- console -------------------------------------------------------------- */
 
 /* Makes the console show UTF-8 (Windows: SetConsoleOutputCP(CP_UTF8)); no-op

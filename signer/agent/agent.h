@@ -215,8 +215,11 @@ typedef struct {
 	const char *notok; /* CONFIRM: a third button, NULL = none */
 } ag_dialog_t;
 
-/* Shows the dialog. Cancel (or closing it) = KYSO_ERR_PIN_CANCELLED; else
- * *button tells OK or NOTOK and, for GETPIN, pin holds the PIN. */
+/* Shows the dialog with pinentry program, or, when program is NULL, the OS's
+ * own dialogs (Windows: kyso_prompt_secret/kyso_prompt_consent, no NOTOK
+ * button) where there are some, else "pinentry" from PATH. Cancel (or closing
+ * it) = KYSO_ERR_PIN_CANCELLED; else *button tells OK or NOTOK and, for
+ * GETPIN, pin holds the PIN. */
 kyso_err_t ag_dialog_run(const char *program, const ag_dialog_t *d, char *pin, size_t cap,
                          ag_button_t *button, kyso_error_t *err);
 
@@ -249,6 +252,13 @@ uint64_t ag_pincache_next_expiry(const ag_pincache_t *c);
 bool ag_pincache_entry(const ag_pincache_t *c, size_t i, uint8_t id[32], const char **key_id);
 size_t ag_pincache_slots(void);
 
+/* Memory for secrets, zeroed, whole pages locked against swapping when the
+ * OS allows (mlock + MADV_DONTDUMP: agent_lockmem_posix.c; VirtualLock:
+ * agent_lockmem_win.c). *len gets the size to pass to ag_lockmem_free,
+ * *locked whether the lock took. NULL when there is no memory. */
+void *ag_lockmem_alloc(size_t need, size_t *len, bool *locked);
+void ag_lockmem_free(void *p, size_t len, bool locked);
+
 /* Runs one request (agent_ops.c), in the worker thread. */
 void ag_exec(const ag_config_t *cfg, ag_pincache_t *cache, ag_request_t *rq, ag_outcome_t *out);
 /* While PINs are remembered: forgets those whose token is no longer there
@@ -265,8 +275,9 @@ char *ag_b64_encode(const uint8_t *d, size_t len, size_t *out_len);
 kyso_err_t ag_b64_decode(const char *s, size_t len, kyso_buf_t *out);
 
 /* Makes libassuan start programs (pinentry) with posix_spawn() instead of
- * fork() in this multi-threaded process (agent_spawn.c). Call once, before
- * the worker thread starts. */
+ * fork() in this multi-threaded process (agent_spawn_posix.c; nothing to do on
+ * Windows, where libassuan uses CreateProcess: agent_spawn_win.c). Call once,
+ * before the worker thread starts. */
 void ag_spawn_hooks_install(void);
 
 #endif

@@ -56,12 +56,13 @@ typedef struct {
 	bool remember;   /* the user chose to remember it (stored, pending the login) */
 } consent_t;
 
+/* --pinentry, KYSO_PINENTRY, else NULL: the OS's dialogs or pinentry */
 static const char *pinentry_program(const ag_config_t *cfg)
 {
 	if (cfg->pinentry != NULL)
 		return cfg->pinentry;
 	const char *e = getenv("KYSO_PINENTRY");
-	return e != NULL && *e ? e : "pinentry";
+	return e != NULL && *e ? e : NULL;
 }
 
 static void duration_text(unsigned secs, char *buf, size_t cap)
@@ -274,7 +275,7 @@ static char *work_file(const ag_config_t *cfg, const char *tag, kyso_error_t *er
 	char *p = NULL;
 	if (asprintf(&p, "%s/%s-XXXXXX", dir, tag) < 0)
 		return NULL;
-	int fd = mkstemp(p);
+	int fd = mkstemps(p, 0);
 	if (fd < 0) {
 		kyso_error_set(err, KYSO_ERR_IO, _("cannot create a file in %s: %s"), dir,
 		               strerror(errno));

@@ -1,8 +1,8 @@
 /* The time-limited PIN cache (docs/agent.md, "PIN cache"): only when the user
  * chose "remember the PIN for N minutes" in the consent dialog, only in this
- * process's memory — one page locked against swapping (mlock) and left out of
- * core dumps (MADV_DONTDUMP) — per token and key, wiped (OPENSSL_cleanse) on
- * expiry, on a wrong PIN, when the token goes away and at exit. Never written
+ * process's memory — one page locked against swapping (mlock/VirtualLock) and
+ * left out of core dumps (MADV_DONTDUMP; agent_lockmem_*.c) — per token and key, wiped
+ * (OPENSSL_cleanse) on expiry, on a wrong PIN, when the token goes away and at exit. Never written
  * anywhere. Only the token worker thread uses it. */
 #include "agent.h"
 
@@ -11,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#ifndef _WIN32
-#include <sys/mman.h>
-#include <unistd.h>
-#endif
 
 #define CACHE_SLOTS 8
 
@@ -36,8 +31,8 @@ struct ag_pincache {
 
 uint64_t ag_pincache_now_ms(void)
 {
-	struct timespec ts;
 #ifdef CLOCK_BOOTTIME
+	struct timespec ts;
 	/* counts suspended time: a PIN does not outlive its window by sleeping */
 	if (clock_gettime(CLOCK_BOOTTIME, &ts) == 0)
 		return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
@@ -51,35 +46,11 @@ ag_pincache_t *ag_pincache_new(void)
 	if (c == NULL)
 		return NULL;
 	size_t need = CACHE_SLOTS * sizeof(slot_t);
-#ifndef _WIN32
-	long pg = sysconf(_SC_PAGESIZE);
-	size_t page = pg > 0 ? (size_t)pg : 4096;
-	c->map_len = (need + page - 1) / page * page;
-	void *m =
-	        mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED) {
-		free(c);
-		return NULL;
-	}
-	c->slots = m;
-	c->locked = mlock(m, c->map_len) == 0;
-	if (c->locked)
-		kyso_debug("agent: PIN cache: %zu bytes locked in memory", c->map_len);
-	else
-		kyso_warn("agent: cannot lock the PIN cache in memory (RLIMIT_MEMLOCK): a "
-		          "remembered PIN could be swapped out");
-#ifdef MADV_DONTDUMP
-	if (madvise(m, c->map_len, MADV_DONTDUMP) != 0)
-		kyso_debug("agent: madvise(MADV_DONTDUMP) failed");
-#endif
-#else
-	c->map_len = need;
-	c->slots = calloc(CACHE_SLOTS, sizeof(slot_t));
+	c->slots = ag_lockmem_alloc(need, &c->map_len, &c->locked);
 	if (c->slots == NULL) {
 		free(c);
 		return NULL;
 	}
-#endif
 	memset(c->slots, 0, need);
 	return c;
 }
@@ -100,14 +71,7 @@ void ag_pincache_free(ag_pincache_t **pc)
 	if (c == NULL)
 		return;
 	OPENSSL_cleanse(c->slots, c->map_len);
-#ifndef _WIN32
-	if (c->locked && munlock(c->slots, c->map_len) != 0)
-		kyso_debug("agent: munlock failed");
-	if (munmap(c->slots, c->map_len) != 0)
-		kyso_debug("agent: munmap failed");
-#else
-	free(c->slots);
-#endif
+	ag_lockmem_free(c->slots, c->map_len, c->locked);
 	free(c);
 	*pc = NULL;
 }

@@ -1,11 +1,11 @@
-/* The agent's own pinentry dialogs (libassuan, started with posix_spawn, see
- * agent_spawn.c): a PIN entry (GETPIN) or a confirmation with up to three
- * buttons (CONFIRM with SETNOTOK), which the consent + PIN-cache design of
- * docs/agent.md needs and `kyso sign`'s plain PIN prompt does not offer. The
- * PIN arrives percent-escaped in a data line; every copy is wiped, also
- * libassuan's own (its context and line buffers come from wiping allocation
- * hooks). */
+/* The agent's own pinentry dialogs (libassuan; started with posix_spawn, see
+ * agent_spawn_posix.c, or CreateProcess on Windows): a PIN entry (GETPIN) or a
+ * confirmation with up to three buttons (CONFIRM with SETNOTOK), which the consent + PIN-cache
+ * design of docs/agent.md needs and `kyso sign`'s plain PIN prompt does not offer. The PIN arrives
+ * percent-escaped in a data line; every copy is wiped, also libassuan's own (its context and line
+ * buffers come from wiping allocation hooks). */
 #include "agent.h"
+#include "kyso_platform.h"
 
 #include <assuan.h>
 #include <openssl/crypto.h>
@@ -101,25 +101,6 @@ static void *w_realloc(void *q, size_t n)
 
 static struct assuan_malloc_hooks wiping = {w_malloc, w_realloc, w_free};
 
-static char *find_program(const char *prog)
-{
-	if (strchr(prog, '/') != NULL)
-		return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
-	const char *path = getenv("PATH");
-	if (path == NULL)
-		path = "/usr/bin:/bin";
-	char *copy = strdup(path), *save = NULL, *out = NULL;
-	for (char *d = copy != NULL ? strtok_r(copy, ":", &save) : NULL; d != NULL && out == NULL;
-	     d = strtok_r(NULL, ":", &save)) {
-		char full[4096];
-		snprintf(full, sizeof(full), "%s/%s", d, prog);
-		if (access(full, X_OK) == 0)
-			out = strdup(full);
-	}
-	free(copy);
-	return out;
-}
-
 /* a setting; pinentries that do not know one (old SETNOTOK) go on without */
 static void send_opt(assuan_context_t ctx, const char *cmd, const char *arg)
 {
@@ -153,11 +134,34 @@ static kyso_err_t decode_pin(const pin_data_t *data, char *pin, size_t cap, kyso
 	return KYSO_OK;
 }
 
+/* The OS's own dialogs (Windows: the credential dialog and a message box;
+ * KYSO_ERR_UNSUPPORTED elsewhere). A yes/no box has no third button: the
+ * "remember the PIN" choice is offered by pinentry only. */
+static kyso_err_t os_dialog(const ag_dialog_t *d, char *pin, size_t cap, ag_button_t *button,
+                            kyso_error_t *err)
+{
+	*button = AG_BUTTON_OK;
+	char text[4096];
+	if (d->getpin) {
+		snprintf(text, sizeof(text), "%s\n\n%s", d->desc != NULL ? d->desc : "",
+		         d->prompt != NULL ? d->prompt : "");
+		return kyso_prompt_secret(d->title, text, pin, cap, err);
+	}
+	return kyso_prompt_consent(d->title, d->desc != NULL ? d->desc : "", err);
+}
+
 kyso_err_t ag_dialog_run(const char *program, const ag_dialog_t *d, char *pin, size_t cap,
                          ag_button_t *button, kyso_error_t *err)
 {
 	*button = AG_BUTTON_OK;
-	char *path = find_program(program);
+	if (program == NULL) {
+		kyso_err_t rc = os_dialog(d, pin, cap, button, err);
+		if (rc != KYSO_ERR_UNSUPPORTED)
+			return rc;
+		kyso_error_clear(err); /* no dialogs of the OS here (Linux): pinentry */
+		program = "pinentry";
+	}
+	char *path = kyso_find_program(program);
 	if (path == NULL)
 		return kyso_error_set(
 		        err, KYSO_ERR_USAGE,
@@ -173,7 +177,8 @@ kyso_err_t ag_dialog_run(const char *program, const ag_dialog_t *d, char *pin, s
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	}
 	const char *argv[] = {path, NULL};
-	assuan_fd_t keep[] = {STDERR_FILENO, ASSUAN_INVALID_FD};
+	/* pinentry's stderr goes to ours (a HANDLE on Windows) */
+	assuan_fd_t keep[] = {assuan_fd_from_posix_fd(STDERR_FILENO), ASSUAN_INVALID_FD};
 	gpg_error_t e = assuan_pipe_connect(ctx, path, argv, keep, NULL, NULL, 0);
 	if (e != 0) {
 		kyso_err_t rc = kyso_error_set(err, KYSO_ERR_CHILD_PROCESS,

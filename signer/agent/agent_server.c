@@ -4,6 +4,7 @@
  * (Host, Origin) run on every HTTP request and WebSocket upgrade. Token work is
  * handed to the worker; its replies come back through lws_cancel_service(). */
 #include "agent.h"
+#include "kyso_platform.h"
 
 #include <errno.h>
 #include <libwebsockets.h>
@@ -436,7 +437,7 @@ static char *work_path(void)
 	char *p = NULL;
 	if (asprintf(&p, "%s/body-XXXXXX", dir) < 0)
 		return NULL;
-	int fd = mkstemp(p);
+	int fd = mkstemps(p, 0);
 	if (fd < 0) {
 		free(p);
 		return NULL;
@@ -791,12 +792,13 @@ static int listen_on(int port, const struct lws_protocols *protos, const char *n
 	return made;
 }
 
-static void on_signal(int sig)
+/* SIGINT/SIGTERM, or on Windows a console control event (kyso_on_stop) */
+static void on_stop(void)
 {
-	(void)sig;
 	S.stop = 1;
 	/* libwebsockets documents lws_cancel_service() as safe in a signal
-	 * handler (it only writes to the event loop's wake-up pipe) */
+	 * handler (it only writes to the event loop's wake-up pipe) and from
+	 * another thread */
 	if (S.ctx != NULL)
 		lws_cancel_service(S.ctx); // NOLINT(bugprone-signal-handler)
 }
@@ -855,9 +857,7 @@ int ag_server_run(ag_config_t *cfg)
 	if (cfg->norigins == 0)
 		kyso_warn("agent: no origin is allowed: every web page will be refused (kyso setup "
 		          "--origin URL, or --origin)");
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	signal(SIGPIPE, SIG_IGN);
+	kyso_on_stop(on_stop);
 	printf("ready\n");
 	fflush(stdout);
 	while (!S.stop)

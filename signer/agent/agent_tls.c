@@ -3,6 +3,7 @@
  * server certificate for those names. Made on first start, the leaf renewed
  * when it is about to expire. */
 #include "agent.h"
+#include "kyso_platform.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -68,9 +69,8 @@ static X509 *new_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *iss
 	     X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 86400) != NULL &&
 	     X509_set_pubkey(x, key) == 1;
 	X509_NAME *name = X509_get_subject_name(x);
-	char host[256] = "";
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		host[0] = '\0';
+	char host[256];
+	kyso_host_name(host, sizeof(host));
 	char full[512];
 	snprintf(full, sizeof(full), "%s%s%s", cn, *host ? " - " : "", host);
 	ok = ok &&

@@ -1,16 +1,13 @@
-/* libassuan starts pinentry with fork() + exec() by default. The agent is
- * multi-threaded (network thread + token worker), and between fork() and
- * exec() the child may only call async-signal-safe functions: libassuan's
- * child code calls setenv() (malloc) and, under a sanitizer runtime that takes
- * no allocator lock across fork (clang 14 ASan), such a child can deadlock on
- * a lock another thread held at the time of the fork. This installs libassuan
+/* POSIX (agent_spawn_win.c on Windows). libassuan starts pinentry with fork() + exec() by default.
+ * The agent is multi-threaded (network thread + token worker), and between fork() and exec() the
+ * child may only call async-signal-safe functions: libassuan's child code calls setenv() (malloc)
+ * and, under a sanitizer runtime that takes no allocator lock across fork (clang 14 ASan), such a
+ * child can deadlock on a lock another thread held at the time of the fork. This installs libassuan
  * system hooks whose spawn uses posix_spawn(): glibc runs the child on a
  * separate stack with CLONE_VM|CLONE_VFORK and only performs the prepared file
  * actions before execve(), so nothing of the parent's heap or locks is
  * touched in the child. Everything else stays libassuan's default. */
 #include "agent.h"
-
-#ifndef _WIN32
 
 #include <assuan.h>
 #include <errno.h>
@@ -172,11 +169,3 @@ void ag_spawn_hooks_install(void)
 {
 	assuan_set_system_hooks(&hooks);
 }
-
-#else
-
-void ag_spawn_hooks_install(void)
-{
-}
-
-#endif
