@@ -7,6 +7,7 @@
  * kyso-agent unit `kyso setup` wrote, which protocols kyso-agent serves from
  * config.json ("agent"), the Origin from its "origins" (docs/agent.md). */
 #include "doctor_int.h"
+#include "kyso_platform.h"
 #include "net_int.h"
 
 #include <stdarg.h>
@@ -170,8 +171,16 @@ static void read_units(agent_conf_t *a)
 	else
 		snprintf(user, sizeof(user), "%s/.config/systemd/user/kyso-agent.service",
 		         home != NULL ? home : "/nonexistent");
-	if (!read_unit(a, user))
-		read_unit(a, "/etc/systemd/user/kyso-agent.service");
+	if (read_unit(a, user) || read_unit(a, "/etc/systemd/user/kyso-agent.service"))
+		return;
+	/* no systemd unit (Windows): the logon autostart entry kyso setup writes
+	 * (HKCU ...\Run value kyso-agent), a command line with the same options */
+	char *cmd = kyso_autostart_get("kyso-agent");
+	if (cmd != NULL) {
+		snprintf(a->unit, sizeof(a->unit), "%s", "autostart");
+		parse_exec(a, cmd);
+		free(cmd);
+	}
 }
 
 /* --agent-url: https://H:P/... = kyso API, wss://H:P/plugin = VNPT, other wss = VGCA. */
@@ -315,42 +324,29 @@ static void sub_net_failure(sub_t *s, const agent_conf_t *a, proto_t p, const ch
 		sub_set(s, ST_FAIL,
 		        e->vendor ? _("The CA's plugin certificate is not trusted: reinstall the "
 		                      "CA's plugin.")
-		                  : _("Renew the agent's certificate and trust: run `kyso setup "
-		                      "--repair`, then `systemctl --user restart kyso-agent` and "
-		                      "restart the browser."),
+		                  : os_agent_untrusted_remedy(),
 		        _("%s answers, but its TLS certificate is not trusted (%s; local CA %s): "
 		          "browsers will refuse it."),
 		        s->url, err, e->vendor ? _("system store") : a->cafile);
 		break;
 	case NET_CLOSED:
 		if (p != P_KYSO && a->origin == NULL)
-			sub_set(s, ST_FAIL,
-			        _("Allow your web system: run `sudo kyso setup --origin "
-			          "https://ADDRESS-OF-THE-WEB-SYSTEM`, then `systemctl --user "
-			          "restart "
-			          "kyso-agent`."),
+			sub_set(s, ST_FAIL, os_agent_no_origin_remedy(),
 			        _("%s refused the connection: no web system is configured for the "
 			          "agent (%s)."),
 			        s->url, err);
 		else if (p != P_KYSO)
-			sub_set(s, ST_FAIL,
-			        _("Restart the agent so that it reads the configuration: "
-			          "`systemctl --user restart kyso-agent`; check the web address "
-			          "with "
-			          "`kyso setup --origin`."),
+			sub_set(s, ST_FAIL, os_agent_refused_origin_remedy(),
 			        _("%s refused the web system %s (%s)."), s->url, a->origin, err);
 		else
-			sub_set(s, ST_FAIL,
-			        _("Restart the agent: `systemctl --user restart kyso-agent`."),
+			sub_set(s, ST_FAIL, os_agent_restart_remedy(),
 			        _("%s closed the connection without an answer (%s)."), s->url, err);
 		break;
 	case NET_PROTOCOL:
 	case NET_ERROR:
 	case NET_OK:
 	default:
-		sub_set(s, ST_FAIL,
-		        _("Another program uses this port: find it with `ss -ltnp`, stop it, "
-		          "then `systemctl --user restart kyso-agent`."),
+		sub_set(s, ST_FAIL, os_agent_port_remedy(),
 		        _("%s does not speak the %s protocol: %s"), s->url, proto_names[p], err);
 		break;
 	}
@@ -547,19 +543,9 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 		sub_t *s = &subs[p];
 		/* one listener missing while the agent runs: that protocol's own remedy */
 		if (s->st == ST_FAIL && s->remedy[0] == '\0' && !down)
-			snprintf(s->remedy, sizeof(s->remedy),
-			         _("kyso-agent runs but does not listen for the %s protocol: "
-			           "restart "
-			           "it with the configuration of kyso setup (`systemctl --user "
-			           "restart kyso-agent`); if another program holds the port, `ss "
-			           "-ltnp` names it."),
-			         proto_names[p]);
+			os_agent_not_listening_remedy(s->remedy, sizeof(s->remedy), proto_names[p]);
 		if (s->st == ST_FAIL && s->remedy[0] == '\0') /* agent down: said once */
-			append(remedy, sizeof(remedy), " ",
-			       _("Start it: `systemctl --user start kyso-agent` (installed by "
-			         "`kyso "
-			         "setup`; it also starts at the next login), then reload the web "
-			         "page."));
+			append(remedy, sizeof(remedy), " ", os_agent_start_remedy());
 		if (s->st != ST_SKIP && s->st > worst)
 			worst = s->st;
 		if (s->st == ST_FAIL || s->st == ST_WARN) {

@@ -1,13 +1,10 @@
 /* Checks 7-9: driver module installed and loadable, registered, token state. */
 #include "doctor_int.h"
 
-#include <dirent.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* "module: PATH" of a p11-kit module file, malloc'ed, or NULL. */
-static char *p11kit_module_of(const char *file)
+char *doctor_p11kit_module_of(const char *file)
 {
 	FILE *f = fopen(file, "r");
 	if (f == NULL)
@@ -40,7 +37,7 @@ static char *registered_module_for_type(const doctor_t *d)
 		return NULL;
 	for (int user = 1; user >= 0; user--) {
 		char *file = kyso_p11kit_module_file("", user != 0, kyso_token_type_id(d->type));
-		char *m = file != NULL ? p11kit_module_of(file) : NULL;
+		char *m = file != NULL ? doctor_p11kit_module_of(file) : NULL;
 		free(file);
 		if (m != NULL)
 			return m;
@@ -121,30 +118,6 @@ static void pick_slot(doctor_t *d)
 	d->slot = signing != NULL ? signing : any;
 }
 
-static const char *load_remedy(kyso_p11_load_status_t st)
-{
-	switch (st) {
-	case KYSO_P11_LOAD_MISSING:
-		return _("Install the driver again: run `sudo kyso setup --repair`.");
-	case KYSO_P11_LOAD_NOT_ELF:
-	case KYSO_P11_LOAD_WRONG_ARCH:
-	case KYSO_P11_LOAD_NOT_PKCS11:
-		return _(
-		        "The file is not a driver this computer can use: install the right "
-		        "(64-bit Linux) driver with `sudo kyso setup --repair`, or ask the token's "
-		        "supplier for it.");
-	case KYSO_P11_LOAD_MISSING_DEP:
-	case KYSO_P11_LOAD_DLOPEN: /* see requests-doctor.md: a missing dependency may land here */
-		return _("Install the missing library named above (`apt-file search NAME` finds "
-		         "its package), then run `sudo kyso setup --repair`.");
-	case KYSO_P11_LOAD_INIT_FAILED:
-		return _("Pull the token out and plug it in again, run `sudo systemctl restart "
-		         "pcscd`, then try again.");
-	default:
-		return _("Install the driver again: run `sudo kyso setup --repair`.");
-	}
-}
-
 check_status_t check_module_loadable(doctor_t *d, check_t *c)
 {
 	if (d->o->module == NULL && d->type == NULL) {
@@ -162,25 +135,14 @@ check_status_t check_module_loadable(doctor_t *d, check_t *c)
 		ck_data(c, "looked_for", names);
 		if (json_array_size(names) == 0) {
 			free(list);
-			return ck_set(c, ST_FAIL,
-			              _("Ask the token's supplier for its Linux driver, or install "
-			                "it with `sudo kyso setup --bundle DIR`."),
+			return ck_set(c, ST_FAIL, os_no_driver_named_remedy(),
 			              _("The catalog names no driver for %s on this system."),
 			              kyso_token_type_name(d->type));
 		}
 		ck_set(c, ST_FAIL, NULL, _("The driver is not installed (looked for %s)."),
 		       list != NULL ? list : "?");
 		free(list);
-		if (pk[0] != '\0')
-			ck_remedy(c,
-			          _("Install it: run `sudo kyso setup` (or `sudo apt install %s`; "
-			            "vendor drivers come with `sudo kyso setup --bundle DIR`)."),
-			          pk);
-		else
-			ck_remedy(c, "%s",
-			          _("Install it: run `sudo kyso setup --bundle DIR` with the "
-			            "vendor's "
-			            "driver files."));
+		os_driver_install_remedy(c, pk);
 		return c->status;
 	}
 	json_decref(names);
@@ -192,8 +154,9 @@ check_status_t check_module_loadable(doctor_t *d, check_t *c)
 	kyso_p11_load_status_t st = KYSO_P11_LOAD_OK;
 	if (kyso_p11_probe_open(d->module, &d->probe, &st, &err) != KYSO_OK) {
 		ck_data(c, "load_status", json_string(kyso_p11_load_status_id(st)));
-		return ck_set(c, ST_FAIL, load_remedy(st), _("The driver %s cannot be loaded: %s"),
-		              d->module, kyso_error_message(&err));
+		return ck_set(c, ST_FAIL, os_load_remedy(st),
+		              _("The driver %s cannot be loaded: %s"), d->module,
+		              kyso_error_message(&err));
 	}
 	d->module_ok = true;
 	pick_slot(d);
@@ -202,107 +165,6 @@ check_status_t check_module_loadable(doctor_t *d, check_t *c)
 	              kyso_p11_probe_manufacturer(d->probe),
 	              kyso_p11_probe_library_version(d->probe),
 	              kyso_p11_probe_token_count(d->probe));
-}
-
-static bool same_module(const char *a, const char *b)
-{
-	if (strcmp(a, b) == 0)
-		return true;
-	const char *ba = strrchr(a, '/'), *bb = strrchr(b, '/');
-	/* a p11-kit "module:" with a bare name is looked up in p11-kit's dir */
-	return (ba == NULL && bb != NULL && strcmp(a, bb + 1) == 0) ||
-	       (bb == NULL && ba != NULL && strcmp(b, ba + 1) == 0);
-}
-
-static bool p11kit_dir_has(const char *dir, const char *module, json_t *found)
-{
-	DIR *dh = opendir(dir);
-	if (dh == NULL)
-		return false;
-	bool hit = false;
-	struct dirent *e;
-	while ((e = readdir(dh)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n < 8 || strcmp(e->d_name + n - 7, ".module") != 0)
-			continue;
-		char file[4200];
-		snprintf(file, sizeof(file), "%s/%s", dir, e->d_name);
-		char *m = p11kit_module_of(file);
-		if (m != NULL && same_module(m, module)) {
-			hit = true;
-			json_array_append_new(found, json_string(file));
-		}
-		free(m);
-	}
-	if (closedir(dh) != 0)
-		kyso_debug("doctor: closedir %s failed", dir);
-	return hit;
-}
-
-static bool nss_db_has(const char *db, const char *module)
-{
-	char file[4200];
-	snprintf(file, sizeof(file), "%s/pkcs11.txt", db);
-	FILE *f = fopen(file, "r");
-	if (f == NULL)
-		return false;
-	char line[4400];
-	bool hit = false;
-	while (!hit && fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (strncmp(line, "library=", 8) == 0 && same_module(line + 8, module))
-			hit = true;
-	}
-	if (fclose(f) != 0)
-		kyso_debug("doctor: closing %s failed", file);
-	return hit;
-}
-
-check_status_t check_module_registered(doctor_t *d, check_t *c)
-{
-	if (d->module == NULL)
-		return ck_skip(c, _("Skipped: no driver module."));
-	char user_dir[4200];
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	if (xdg != NULL && *xdg != '\0')
-		snprintf(user_dir, sizeof(user_dir), "%s/pkcs11/modules", xdg);
-	else
-		snprintf(user_dir, sizeof(user_dir), "%s/.config/pkcs11/modules",
-		         home != NULL ? home : "/nonexistent");
-	const char *dirs[] = {user_dir, "/etc/pkcs11/modules", "/usr/share/p11-kit/modules"};
-	json_t *p11 = json_array();
-	bool in_p11kit = false;
-	for (size_t i = 0; i < 3; i++)
-		in_p11kit |= p11kit_dir_has(dirs[i], d->module, p11);
-	ck_data(c, "p11kit", p11);
-	char **dbs = kyso_nss_dbs_find("", home);
-	json_t *nss_yes = json_array(), *nss_no = json_array();
-	for (size_t i = 0; dbs != NULL && dbs[i] != NULL; i++)
-		json_array_append_new(nss_db_has(dbs[i], d->module) ? nss_yes : nss_no,
-		                      json_string(dbs[i]));
-	kyso_strv_free(dbs);
-	size_t n_yes = json_array_size(nss_yes), n_no = json_array_size(nss_no);
-	ck_data(c, "nss_registered", nss_yes);
-	ck_data(c, "nss_missing", nss_no);
-	const char *fix = _("Register it again: run `kyso setup --repair` (as the user who signs "
-	                    "in the browser), then restart the browser.");
-	if (!in_p11kit && n_yes == 0)
-		return ck_set(c, ST_FAIL, fix, "%s",
-		              _("The driver is not registered with p11-kit nor in any browser "
-		                "database: applications will not find the token."));
-	if (n_no > 0)
-		return ck_set(c, ST_WARN, fix,
-		              _("Registered with p11-kit: %s; missing in %zu of %zu browser (NSS) "
-		                "database(s), e.g. %s"),
-		              in_p11kit ? _("yes") : _("no"), n_no, n_no + n_yes,
-		              json_string_value(json_array_get(nss_no, 0)));
-	if (!in_p11kit)
-		return ck_set(c, ST_WARN, fix,
-		              _("Registered in %zu browser database(s) but not with p11-kit."),
-		              n_yes);
-	return ck_set(c, ST_PASS, "",
-	              _("Registered with p11-kit and in %zu browser (NSS) database(s)."), n_yes);
 }
 
 check_status_t check_token_state(doctor_t *d, check_t *c)
@@ -338,11 +200,8 @@ check_status_t check_token_state(doctor_t *d, check_t *c)
 		if (as == APPLET_PRESENT)
 			ck_data(c, "applet",
 			        json_pack("{s:s, s:s}", "aid", ai.aid, "state", "present"));
-		return ck_set(
-		        c, ST_FAIL,
-		        _("Pull the token out, wait five seconds and plug it in again; if "
-		          "the driver still sees nothing, run `sudo systemctl restart pcscd`."),
-		        "%s", _("The driver is loaded but sees no token."));
+		return ck_set(c, ST_FAIL, os_token_replug_remedy(), "%s",
+		              _("The driver is loaded but sees no token."));
 	}
 	unsigned f = kyso_p11_slot_token_flags(d->slot);
 	const char *label = kyso_p11_slot_token_label(d->slot);

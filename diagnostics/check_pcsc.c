@@ -65,16 +65,12 @@ check_status_t check_pcsc_service(doctor_t *d, check_t *c)
 	case KYSO_PCSC_NO_READERS:
 		return ck_set(c, ST_PASS, "", "%s", _("The PC/SC service answers."));
 	case KYSO_PCSC_NO_SERVICE:
-		return ck_set(c, ST_FAIL,
-		              _("Start it: run `sudo systemctl start pcscd` (and `sudo systemctl "
-		                "enable pcscd.socket` so it starts by itself); if it is missing, "
-		                "run `sudo apt install pcscd`."),
-		              "%s", _("The PC/SC service (pcscd) is not running."));
+		return os_pcsc_no_service(c);
 	case KYSO_PCSC_SKIPPED:
 		return ck_skip(c, _("PC/SC was not asked."));
 	case KYSO_PCSC_ERROR:
 	default:
-		return ck_set(c, ST_FAIL, _("Restart it: run `sudo systemctl restart pcscd`."),
+		return ck_set(c, ST_FAIL, os_pcsc_restart_remedy(),
 		              _("The PC/SC service answered with an error: %s"),
 		              msg != NULL ? msg : "?");
 	}
@@ -99,12 +95,8 @@ check_status_t check_readers(doctor_t *d, check_t *c)
 		        names, json_string(kyso_reader_name(kyso_detect_reader_at(d->det, i))));
 	ck_data(c, "readers", names);
 	if (n == 0)
-		return ck_set(
-		        c, ST_FAIL,
-		        _("Plug the token into a USB port (not through a hub) and wait a few "
-		          "seconds; if it still does not show, run `sudo apt install libccid` "
-		          "and `sudo systemctl restart pcscd`."),
-		        "%s", _("No card reader or token is connected."));
+		return ck_set(c, ST_FAIL, os_no_reader_remedy(), "%s",
+		              _("No card reader or token is connected."));
 	const kyso_reader_t *first = kyso_detect_reader_at(d->det, 0);
 	return ck_set(c, ST_PASS, "", _("%zu reader(s): %s"), n, kyso_reader_name(first));
 }

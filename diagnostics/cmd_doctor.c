@@ -2,20 +2,66 @@
 #include "doctor_int.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_LIST 16
 
 typedef struct {
 	kyso_doctor_opts_t o;
-	bool json, help, no_redact;
+	bool json, help, no_redact, save;
 	const char *html, *bundle, *send, *token_env, *cacert;
 	const char *ca[MAX_LIST + 1];
 	const char *agents[MAX_LIST + 1];
 	size_t n_ca, n_agents;
 } doctor_args_t;
+
+/* <state>/reports: ~/.local/state/kyso/reports, %LOCALAPPDATA%\kyso\reports */
+static const char *reports_dir(void)
+{
+	static char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/reports", kyso_path_state_user());
+	return dir;
+}
+
+/* A new bundle name in the reports folder (made when missing). */
+static kyso_err_t reports_bundle_path(const json_t *report, char *out, size_t cap,
+                                      kyso_error_t *err)
+{
+	/* every missing folder on the way (mkdir -p; "/" or "\\" separated) */
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s", reports_dir());
+	for (char *p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/' && *p != '\\')
+			continue;
+		char sep = *p;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			kyso_debug("doctor: cannot make %s", dir);
+		*p = sep;
+	}
+	struct stat st;
+	if (mkdir(dir, 0700) != 0 && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+		return kyso_error_set(err, KYSO_ERR_IO, _("cannot create the folder %s"), dir);
+	/* created 2026-12-04T14:05:06Z -> 20261204-140506 */
+	const char *cr = json_string_value(json_object_get(report, "created"));
+	const char *id = json_string_value(json_object_get(report, "id"));
+	char stamp[20] = "";
+	size_t n = 0;
+	for (const char *p = cr != NULL ? cr : ""; *p != '\0' && *p != 'Z' && n + 1 < sizeof(stamp);
+	     p++)
+		if (*p >= '0' && *p <= '9')
+			stamp[n++] = *p;
+		else if (*p == 'T')
+			stamp[n++] = '-';
+	stamp[n] = '\0';
+	snprintf(out, cap, "%s/kyso-doctor-%s-%.8s.zip", reports_dir(), stamp,
+	         id != NULL ? id : "report");
+	return KYSO_OK;
+}
 
 static void usage(FILE *out)
 {
@@ -30,6 +76,8 @@ static void usage(FILE *out)
 	fprintf(out, "  --bundle FILE.zip  %s\n",
 	        _("also write a zip for the helpdesk (report, logs, "
 	          "versions)"));
+	fprintf(out, "  --save             %s\n",
+	        _("also write the zip into kyso's reports folder (see below)"));
 	fprintf(out, "  --send URL         %s\n", _("upload the zip to the helpdesk collector"));
 	fprintf(out, "  --token-env VAR    %s\n",
 	        _("collector token from this variable (default KYSO_REPORT_TOKEN)"));
@@ -60,6 +108,8 @@ static void usage(FILE *out)
 	fprintf(out, "\n%s\n",
 	        _("Exit codes: 0 no problem (warnings allowed), 1 a check failed, 2 usage, "
 	          "6 the report could not be sent."));
+	fprintf(out, _("Reports folder: %s (a zip that --send could not upload stays there).\n"),
+	        reports_dir());
 }
 
 static bool take(int argc, char **argv, int *i, const char *name, const char **val)
@@ -93,6 +143,8 @@ static kyso_err_t parse_args(int argc, char **argv, doctor_args_t *a, kyso_error
 			a->o.offline = true;
 		else if (strcmp(s, "--no-redact") == 0)
 			a->no_redact = true;
+		else if (strcmp(s, "--save") == 0)
+			a->save = true;
 		else if (strcmp(s, "--no-usb") == 0)
 			a->o.no_usb = true;
 		else if (take(argc, argv, &i, "--html", &a->html) ||
@@ -165,14 +217,15 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 	kyso_err_t rc = KYSO_OK;
 	if (a->html != NULL)
 		rc = kyso_doctor_write_html(red, a->html, err);
-	char tmp_bundle[] = "/tmp/kyso-doctor-XXXXXX.zip";
+	/* without --bundle, --save and --send write the zip into the reports
+	 * folder; --send removes it again once the collector has it */
+	char auto_bundle[4400];
 	const char *bundle = a->bundle;
-	if (rc == KYSO_OK && bundle == NULL && a->send != NULL) {
-		int fd = mkstemps(tmp_bundle, 4);
-		if (fd < 0 || close(fd) != 0)
-			rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
-			                    _("cannot create a temporary file"));
-		bundle = tmp_bundle;
+	bool temporary = false;
+	if (rc == KYSO_OK && bundle == NULL && (a->save || a->send != NULL)) {
+		rc = reports_bundle_path(report, auto_bundle, sizeof(auto_bundle), err);
+		bundle = auto_bundle;
+		temporary = !a->save;
 	}
 	if (rc == KYSO_OK && bundle != NULL) {
 		if (kyso_buf_append(&lc->text, "", 1) != KYSO_OK)
@@ -182,6 +235,8 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 		if (rc == KYSO_OK)
 			rc = kyso_doctor_write_bundle(red, log, bundle, err);
 		free(log);
+		if (rc == KYSO_OK && a->save && !a->json)
+			printf(_("Report saved as %s.\n"), bundle);
 	}
 	if (rc == KYSO_OK && a->send != NULL) {
 		const char *tok = getenv(a->token_env);
@@ -195,9 +250,14 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 		if (rc == KYSO_OK && !a->json)
 			printf(_("Report %s sent to %s.\n"),
 			       json_string_value(json_object_get(report, "id")), a->send);
+		if (rc != KYSO_OK && temporary) {
+			fprintf(stderr, _("The report was kept as %s: send it to the helpdesk.\n"),
+			        bundle);
+			temporary = false;
+		}
 	}
-	if (bundle == tmp_bundle && remove(tmp_bundle) != 0)
-		kyso_debug("doctor: cannot remove %s", tmp_bundle);
+	if (temporary && remove(bundle) != 0)
+		kyso_debug("doctor: cannot remove %s", bundle);
 	if (rc == KYSO_OK && a->json && kyso_json_print(json_incref(red)) != KYSO_OK)
 		rc = kyso_error_set(err, KYSO_ERR_IO, "%s", _("cannot write the JSON output"));
 	json_decref(red);

@@ -26,11 +26,13 @@ static void usage(FILE *out)
 	          "       kyso reports [--db FILE] serve --listen 127.0.0.1:PORT "
 	          "[--store DIR] [--token-env VAR] [--max-size BYTES] [--cert PEM "
 	          "--key PEM]"));
-	fprintf(out, "\n%s\n",
+	fprintf(out, "\n");
+	fprintf(out,
 	        _("Gathers kyso doctor reports (JSON or bundles) in a SQLite store and counts "
 	          "them by failing check, token type, OS and kyso version. The store is "
-	          "~/.local/state/kyso/reports.db unless --db is given; the collector's token "
-	          "comes from KYSO_REPORT_TOKEN unless --token-env names another variable."));
+	          "%s/reports.db unless --db is given; the collector's token comes from "
+	          "KYSO_REPORT_TOKEN unless --token-env names another variable.\n"),
+	        kyso_path_state_user());
 }
 
 static bool take(int argc, char **argv, int *i, const char *name, const char **val)

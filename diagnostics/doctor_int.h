@@ -83,7 +83,7 @@ check_status_t check_token_present(doctor_t *d, check_t *c);
 check_status_t check_usb_device(doctor_t *d, check_t *c);
 check_status_t check_catalog_match(doctor_t *d, check_t *c);
 check_status_t check_module_loadable(doctor_t *d, check_t *c);
-check_status_t check_module_registered(doctor_t *d, check_t *c);
+check_status_t check_module_registered(doctor_t *d, check_t *c); /* doctor_os_<os>.c */
 check_status_t check_token_state(doctor_t *d, check_t *c);
 check_status_t check_cert_present(doctor_t *d, check_t *c);
 check_status_t check_cert_key_pair(doctor_t *d, check_t *c);
@@ -93,12 +93,37 @@ check_status_t check_cert_revocation(doctor_t *d, check_t *c);
 check_status_t check_clock_skew(doctor_t *d, check_t *c);
 check_status_t check_tsa(doctor_t *d, check_t *c);
 check_status_t check_agent(doctor_t *d, check_t *c);
-check_status_t check_browser(doctor_t *d, check_t *c); /* check_browser.c (issue 12) */
+check_status_t check_browser(doctor_t *d, check_t *c); /* check_browser_<os>.c (issue 12) */
 check_status_t check_test_signature(doctor_t *d, check_t *c);
 
 /* network helpers (net_http.c) */
 void tsa_probe_run(doctor_t *d);
 int doctor_timeout_ms(const doctor_t *d);
+
+/* What differs per OS: remedies that name the OS's own tools, and the checks
+ * whose facts live in different places (doctor_os_posix.c, doctor_os_win.c;
+ * CMake picks one). */
+check_status_t os_pcsc_no_service(check_t *c);
+const char *os_pcsc_restart_remedy(void);
+const char *os_no_reader_remedy(void);
+const char *os_load_remedy(kyso_p11_load_status_t st);
+const char *os_no_driver_named_remedy(void);
+void os_driver_install_remedy(check_t *c, const char *packages);
+const char *os_token_replug_remedy(void);
+const char *os_clock_fix_remedy(void);
+const char *os_clock_ntp_remedy(void);
+const char *os_agent_untrusted_remedy(void);
+const char *os_agent_no_origin_remedy(void);
+const char *os_agent_refused_origin_remedy(void);
+const char *os_agent_restart_remedy(void);
+const char *os_agent_port_remedy(void);
+void os_agent_not_listening_remedy(char *buf, size_t cap, const char *protocol);
+const char *os_agent_start_remedy(void);
+/* "module: PATH" of a p11-kit module file, malloc'ed, or NULL (check_module.c). */
+char *doctor_p11kit_module_of(const char *file);
+/* scheme://host[:port] in lower case, default port and a trailing "/" dropped
+ * (as the agent and kyso setup compare origins; doctor_run.c). */
+void doctor_origin_norm(const char *in, char *out, size_t cap);
 
 /* writers */
 const char *status_id(check_status_t st);

@@ -2,6 +2,7 @@
 #include "doctor_int.h"
 #include "kyso_platform.h"
 
+#include <ctype.h>
 #include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -44,6 +45,22 @@ static const check_def_t checks[] = {
 void kyso_doctor_opts_init(kyso_doctor_opts_t *o)
 {
 	memset(o, 0, sizeof(*o));
+}
+
+void doctor_origin_norm(const char *in, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *s = in; *s && n + 1 < cap; s++)
+		out[n++] = (char)tolower((unsigned char)*s);
+	out[n] = '\0';
+	if (n > 0 && out[n - 1] == '/')
+		out[--n] = '\0';
+	const char *def = strncmp(out, "https://", 8) == 0  ? ":443"
+	                  : strncmp(out, "http://", 7) == 0 ? ":80"
+	                                                    : NULL;
+	size_t dl = def != NULL ? strlen(def) : 0;
+	if (def != NULL && n > dl && strcmp(out + n - dl, def) == 0)
+		out[n - dl] = '\0';
 }
 
 const char *status_id(check_status_t st)

@@ -287,14 +287,11 @@ check_status_t check_clock_skew(doctor_t *d, check_t *c)
 	long long minutes = (abs_skew + 30) / 60;
 	const char *dir = skew > 0 ? _("ahead") : _("behind");
 	if (abs_skew >= 300)
-		return ck_set(c, ST_FAIL,
-		              _("Set the clock right: turn on automatic time (`sudo timedatectl "
-		                "set-ntp true`) and check the time zone (Asia/Ho_Chi_Minh)."),
+		return ck_set(c, ST_FAIL, os_clock_fix_remedy(),
 		              _("The computer clock is %lld minute(s) %s (compared with %s)."),
 		              minutes, dir, d->tsa_url);
 	if (abs_skew >= 60)
-		return ck_set(c, ST_WARN,
-		              _("Turn on automatic time: `sudo timedatectl set-ntp true`."),
+		return ck_set(c, ST_WARN, os_clock_ntp_remedy(),
 		              _("The computer clock is %lld minute(s) %s (compared with %s)."),
 		              minutes, dir, d->tsa_url);
 	return ck_set(c, ST_PASS, "", _("The clock is right (off by %lld s from %s)."), skew,

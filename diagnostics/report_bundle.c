@@ -61,17 +61,24 @@ kyso_err_t kyso_doctor_write_bundle(const json_t *report, const char *log_text, 
 	char *html = kyso_doctor_html(report);
 	char *txt = text_of(report);
 	char *ver = versions_text();
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* the zip goes to a temporary file next to path, renamed over it at the
+	 * end (kyso_atomic_file: MoveFileEx on Windows, where rename() cannot
+	 * replace a file) */
 	struct archive *a = archive_write_new();
+	kyso_atomic_file_t *af = NULL;
 	kyso_err_t rc = KYSO_OK;
 	if (js == NULL || html == NULL || txt == NULL || ver == NULL || a == NULL) {
 		rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 		goto out;
 	}
+	af = kyso_atomic_file_new(path, 0644, err);
+	if (af == NULL) {
+		rc = err->code != KYSO_OK ? err->code : KYSO_ERR_IO;
+		goto out;
+	}
 	if (archive_write_set_format_zip(a) != ARCHIVE_OK ||
-	    archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
-		rc = kyso_error_set(err, KYSO_ERR_IO, _("cannot write %s: %s"), tmp,
+	    archive_write_open_FILE(a, kyso_atomic_file_stream(af)) != ARCHIVE_OK) {
+		rc = kyso_error_set(err, KYSO_ERR_IO, _("cannot write %s: %s"), path,
 		                    archive_error_string(a));
 		goto out;
 	}
@@ -81,25 +88,21 @@ kyso_err_t kyso_doctor_write_bundle(const json_t *report, const char *log_text, 
 	    add_entry(a, "report.txt", txt, strlen(txt)) != ARCHIVE_OK ||
 	    add_entry(a, "versions.txt", ver, strlen(ver)) != ARCHIVE_OK ||
 	    add_entry(a, "logs/doctor.log", log, strlen(log)) != ARCHIVE_OK) {
-		rc = kyso_error_set(err, KYSO_ERR_IO, _("cannot write %s: %s"), tmp,
+		rc = kyso_error_set(err, KYSO_ERR_IO, _("cannot write %s: %s"), path,
 		                    archive_error_string(a));
 		archive_write_close(a);
-		remove(tmp);
 		goto out;
 	}
 	if (archive_write_close(a) != ARCHIVE_OK) {
-		rc = kyso_error_set(err, KYSO_ERR_IO, _("cannot write %s: %s"), tmp,
+		rc = kyso_error_set(err, KYSO_ERR_IO, _("cannot write %s: %s"), path,
 		                    archive_error_string(a));
-		remove(tmp);
 		goto out;
 	}
-	if (rename(tmp, path) != 0) {
-		rc = kyso_error_set(err, KYSO_ERR_IO, _("cannot write %s"), path);
-		remove(tmp);
-	}
+	rc = kyso_atomic_file_commit(&af, err);
 out:
 	if (a != NULL)
 		archive_write_free(a);
+	kyso_atomic_file_abort(&af);
 	free(js);
 	free(html);
 	free(txt);

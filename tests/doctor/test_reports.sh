@@ -35,6 +35,9 @@ kh_check "summary by kyso version" test "$(jq '.by_version | to_entries[0].value
 # a second report without a token (pcscd stopped): two reports, two failing pcsc-service
 kh_pcscd_stop
 kyso doctor --offline --agent-url "https://127.0.0.1:$AGENT_PORT/" --send "$url" >/dev/null 2>&1 || true
+rdir=$HOME/.local/state/kyso/reports
+kh_check "--send without --bundle leaves no zip behind once uploaded" \
+	bash -c "[[ -z \$(find '$rdir' -name '*.zip' 2>/dev/null) ]]"
 kyso reports --db "$db" summary --json >"$KH_TMP/s.json"
 kh_check "summary counts 2 reports" test "$(jq .total "$KH_TMP/s.json")" = 2
 kh_check "summary: pcsc-service failed once" test "$(jq '.by_failing_check["pcsc-service"]' "$KH_TMP/s.json")" = 1
@@ -48,6 +51,14 @@ rc=0
 KYSO_REPORT_TOKEN=wrong-token-wrong-token kyso doctor --offline --send "$url" >"$KH_TMP/bad.txt" 2>&1 || rc=$?
 kh_check "wrong token: refused, exit 6" test "$rc" -eq 6
 kh_check "wrong token: HTTP 401 named" grep -q "401" "$KH_TMP/bad.txt"
+kh_check "wrong token: the zip is kept in the reports folder, and the message names it" \
+	bash -c "[[ \$(find '$rdir' -name 'kyso-doctor-*.zip' | wc -l) -eq 1 ]] && grep -q 'kept as $rdir/kyso-doctor-' '$KH_TMP/bad.txt'"
+kh_on_fail cat "$KH_TMP/bad.txt"
+kyso doctor --offline --save >"$KH_TMP/save.txt" 2>&1 || true
+saved=$(sed -n 's/^Report saved as \(.*\)\.$/\1/p' "$KH_TMP/save.txt")
+kh_check "--save writes the zip into the reports folder and names it" \
+	bash -c "[[ '$saved' == '$rdir'/kyso-doctor-*.zip ]] && unzip -l '$saved' | grep -q report.json"
+kh_on_fail cat "$KH_TMP/save.txt"
 head -c 300000 /dev/urandom >"$KH_TMP/big.zip"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KYSO_REPORT_TOKEN" \
 	-H 'Content-Type: application/zip' --data-binary "@$KH_TMP/big.zip" "$url")

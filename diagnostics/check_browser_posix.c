@@ -7,7 +7,6 @@
  * $KYSO_ROOT prefixes the system paths (staging root, as kyso setup). */
 #include "doctor_int.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -105,24 +104,6 @@ static bool ca_trusted(const char *db, X509 *ca)
 	return found;
 }
 
-/* scheme://host[:port] in lower case, default port and a trailing "/" dropped (as the
- * agent and kyso setup compare origins). */
-static void origin_norm(const char *in, char *out, size_t cap)
-{
-	size_t n = 0;
-	for (const char *s = in; *s && n + 1 < cap; s++)
-		out[n++] = (char)tolower((unsigned char)*s);
-	out[n] = '\0';
-	if (n > 0 && out[n - 1] == '/')
-		out[--n] = '\0';
-	const char *def = strncmp(out, "https://", 8) == 0  ? ":443"
-	                  : strncmp(out, "http://", 7) == 0 ? ":80"
-	                                                    : NULL;
-	size_t dl = def != NULL ? strlen(def) : 0;
-	if (def != NULL && n > dl && strcmp(out + n - dl, def) == 0)
-		out[n - dl] = '\0';
-}
-
 /* Does some *.json file in dir pre-approve origin (normalised)? */
 static bool policy_allows(const char *dir, const char *origin)
 {
@@ -150,7 +131,7 @@ static bool policy_allows(const char *dir, const char *origin)
 				char norm[512];
 				if (json_string_value(v) == NULL)
 					continue;
-				origin_norm(json_string_value(v), norm, sizeof(norm));
+				doctor_origin_norm(json_string_value(v), norm, sizeof(norm));
 				if (strcmp(norm, origin) == 0)
 					ok = true;
 			}
@@ -220,7 +201,7 @@ check_status_t check_browser(doctor_t *d, check_t *c)
 			char o[512];
 			if (json_string_value(v) == NULL)
 				continue;
-			origin_norm(json_string_value(v), o, sizeof(o));
+			doctor_origin_norm(json_string_value(v), o, sizeof(o));
 			if (!policy_allows(dir, o)) {
 				json_array_append_new(lack, json_string(o));
 				json_array_append_new(missing,
