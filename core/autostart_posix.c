@@ -1,6 +1,7 @@
 /* Autostart at logon on Linux desktops: an XDG autostart entry
  * $XDG_CONFIG_HOME/autostart/<name>.desktop (default ~/.config). */
 #include "kyso_platform.h"
+#include "kyso_process.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -98,4 +99,20 @@ char *kyso_autostart_get(const char *name)
 	}
 	free(data);
 	return cl;
+}
+
+char *kyso_autostart_command(const char *const argv[])
+{
+	kyso_buf_t b;
+	kyso_buf_init(&b);
+	kyso_err_t rc = KYSO_OK;
+	for (size_t i = 0; rc == KYSO_OK && argv[i] != NULL; i++)
+		rc = append_exec_arg(&b, argv[i]);
+	if (rc == KYSO_OK)
+		rc = kyso_buf_append(&b, "", 1);
+	if (rc != KYSO_OK) {
+		kyso_buf_free(&b);
+		return NULL;
+	}
+	return (char *)b.data;
 }

@@ -1,6 +1,7 @@
 /* Autostart at logon on Windows: a value under
  * HKCU\Software\Microsoft\Windows\CurrentVersion\Run. */
 #include "kyso_platform.h"
+#include "kyso_process.h"
 #include "win_int.h"
 
 #include <stdlib.h>
@@ -29,4 +30,9 @@ char *kyso_autostart_get(const char *name)
 	if (kyso_reg_get_string(KYSO_REG_USER, RUN_KEY, name, &cl, &err) != KYSO_OK)
 		return NULL;
 	return cl;
+}
+
+char *kyso_autostart_command(const char *const argv[])
+{
+	return kyso_win_quote_argv(argv);
 }

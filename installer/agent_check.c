@@ -4,8 +4,12 @@
  * VGCA Sign Service frame. */
 #include "setup_int.h"
 
+#include "kyso_platform.h"
+#include "kyso_process.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -14,14 +18,12 @@
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #define CHECK_TIMEOUT_S 10
 
 typedef struct {
-	int fd;
+	kyso_sock_t fd;
 	SSL_CTX *ctx;
 	SSL *ssl;
 } tconn_t;
@@ -33,10 +35,10 @@ static void tconn_close(tconn_t *c)
 		SSL_free(c->ssl);
 	}
 	SSL_CTX_free(c->ctx);
-	if (c->fd >= 0)
-		close(c->fd);
+	if (c->fd != KYSO_SOCK_INVALID)
+		kyso_sock_close(c->fd);
 	memset(c, 0, sizeof(*c));
-	c->fd = -1;
+	c->fd = KYSO_SOCK_INVALID;
 }
 
 static void ssl_msg(char *msg, size_t cap, const char *what)
@@ -55,23 +57,10 @@ static bool tconn_open(tconn_t *c, int port, const char *host, const char *cafil
                        size_t cap)
 {
 	memset(c, 0, sizeof(*c));
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		snprintf(msg, cap, "socket: %s", strerror(errno));
-		return false;
-	}
-	struct timeval tv = {.tv_sec = CHECK_TIMEOUT_S};
-	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-	    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
-		kyso_debug("setsockopt: %s", strerror(errno));
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-		snprintf(msg, cap, _("nothing listens on 127.0.0.1:%d (%s)"), port,
-		         strerror(errno));
+	char why[256] = "";
+	c->fd = kyso_tcp_connect("127.0.0.1", port, CHECK_TIMEOUT_S * 1000, why, sizeof(why));
+	if (c->fd == KYSO_SOCK_INVALID) {
+		snprintf(msg, cap, _("nothing listens on 127.0.0.1:%d (%s)"), port, why);
 		tconn_close(c);
 		return false;
 	}
@@ -317,4 +306,148 @@ bool check_ws(int port, const char *host, const char *path, const char *origin, 
 		return false;
 	}
 	return true;
+}
+
+long pidfile_read(const char *file)
+{
+	char *s = file != NULL ? read_text(file) : NULL;
+	long pid = s != NULL ? strtol(s, NULL, 10) : 0;
+	free(s);
+	return pid;
+}
+
+/* ---- does it answer? ------------------------------------------------------------------------ */
+
+static char *first_origin(const plan_t *p)
+{
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	json_t *doc = kyso_json_load_file(p->config_file, &e);
+	const char *s = json_string_value(json_array_get(json_object_get(doc, "origins"), 0));
+	char *o = s != NULL ? strdup(s) : NULL;
+	json_decref(doc);
+	return o;
+}
+
+static json_t *proto_entry(const char *name, const char *url, bool enabled, const char *note)
+{
+	return json_pack("{s:s, s:s, s:b, s:s?}", "name", name, "url", url, "enabled", enabled,
+	                 "note", note);
+}
+
+json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok)
+{
+	(void)o;
+	*all_ok = false;
+	/* the trust anchor the browsers got: the system store's copy, else the agent's */
+	char cafile[PATH_MAX];
+	if (p->ca_system != NULL && access(p->ca_system, R_OK) == 0)
+		snprintf(cafile, sizeof(cafile), "%s", p->ca_system);
+	else
+		snprintf(cafile, sizeof(cafile), "%s/ca.pem", p->agent_state);
+	char *origin = first_origin(p);
+	json_t *protocols = json_array();
+	char url[128], msg[512], version[64] = "", reply[4096];
+	bool ok = true, answered = false;
+
+	/* kyso API: wait for the agent to listen (up to 30 s: a cold start under
+	 * a sanitizer build is slow) */
+	snprintf(url, sizeof(url), "https://localhost:%d/v1/", p->kyso_port);
+	for (uint64_t end = kyso_now_ms() + 30000; !answered && kyso_now_ms() < end;) {
+		answered = check_kyso_status(p->kyso_port, cafile, version, sizeof(version), msg,
+		                             sizeof(msg));
+		/* an agent started in the background that has exited will not answer */
+		if (!answered && !p->agent_systemd &&
+		    !kyso_process_alive(pidfile_read(p->agent_pidfile), "kyso-agent"))
+			break;
+		if (!answered)
+			usleep(200 * 1000);
+	}
+	json_t *e = proto_entry("kyso-api", url, true, NULL);
+	json_object_set_new(e, "answers", json_boolean(answered));
+	json_object_set_new(e, "detail", json_string(msg));
+	json_array_append_new(protocols, e);
+	ok = ok && answered;
+
+	struct {
+		const char *name, *host, *path, *frame, *expect;
+		int port, proto;
+	} ws[] = {
+	        {"vnpt-ca-plugin", "localhost", "/plugin",
+	         "{\"functionID\":7,\"funcCallback\":\"kysoSetupCheck\",\"args\":[]}",
+	         "1*kysoSetupCheck", p->vnpt_port, AGENT_PROTO_VNPT},
+	        {"vgca-sign-service", "127.0.0.1", "/Config", "{}", NULL, p->vgca_port,
+	         AGENT_PROTO_VGCA},
+	};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(url, sizeof(url), "wss://%s:%d%s", ws[i].host, ws[i].port,
+		         i == 0 ? "/plugin" : "/");
+		if (plan_proto_off(p, ws[i].proto)) {
+			char note[256];
+			snprintf(note, sizeof(note),
+			         _("port %d is the vendor's (its plugin is in use or installed): "
+			           "kyso-agent leaves this protocol off"),
+			         ws[i].port);
+			json_array_append_new(protocols, proto_entry(ws[i].name, url, false, note));
+			continue;
+		}
+		bool good;
+		if (origin == NULL) {
+			good = check_https_any(ws[i].port, ws[i].host, cafile, msg, sizeof(msg));
+			if (good)
+				snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "; %s",
+				         _("WebSocket not checked: no web origin is allowed yet "
+				           "(kyso setup --origin URL)"));
+		} else {
+			good = check_ws(ws[i].port, ws[i].host, ws[i].path, origin, ws[i].frame,
+			                cafile, reply, sizeof(reply), msg, sizeof(msg));
+			if (good && ws[i].expect != NULL && strcmp(reply, ws[i].expect) != 0) {
+				good = false;
+				snprintf(msg, sizeof(msg), _("unexpected answer \"%.80s\""), reply);
+			} else if (good && ws[i].expect == NULL) {
+				json_error_t je;
+				json_t *r = json_loads(reply, 0, &je);
+				good = json_is_integer(json_object_get(r, "Status"));
+				json_decref(r);
+				if (!good)
+					snprintf(msg, sizeof(msg), _("unexpected answer \"%.80s\""),
+					         reply);
+			}
+			if (good)
+				snprintf(msg, sizeof(msg), _("answers over wss (origin %s)"),
+				         origin);
+		}
+		e = proto_entry(ws[i].name, url, true, NULL);
+		json_object_set_new(e, "answers", json_boolean(good));
+		json_object_set_new(e, "detail", json_string(msg));
+		json_array_append_new(protocols, e);
+		ok = ok && good;
+	}
+	*all_ok = ok;
+	json_t *r =
+	        json_pack("{s:s, s:s, s:s, s:b, s:s?, s:s, s:o}", "unit", p->unit_file, "program",
+	                  p->agent_path, "started_by", p->agent_systemd ? "systemd" : "process",
+	                  "answers", ok, "version", version[0] ? version : NULL, "trust_anchor",
+	                  cafile, "protocols", protocols);
+	if (!p->agent_systemd) {
+		long pid = pidfile_read(p->agent_pidfile);
+		if (pid > 0)
+			json_object_set_new(r, "pid", json_integer(pid));
+		json_object_set_new(r, "pidfile", json_string(p->agent_pidfile));
+		json_object_set_new(r, "log", json_string(p->agent_log));
+	}
+	if (!ok)
+		json_object_set_new(
+		        r, "remedy",
+		        json_string(
+		                p->agent_systemd
+		                        ? _("See `systemctl --user status kyso-agent` and "
+		                            "`journalctl --user -u kyso-agent`; fix what it says "
+		                            "(a port in use, a missing library), then run "
+		                            "`kyso setup --repair`.")
+		                        : _("See the agent's log (\"log\" above); fix what it "
+		                            "says (a port in use, a missing library), then run "
+		                            "`kyso setup --repair`.")));
+	free(origin);
+	return r;
 }

@@ -230,6 +230,12 @@ static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, acti
 	case ACT_VENDOR_PLUGIN:
 		rc = vendor_plugin_install(o, j, a, err);
 		break;
+	case ACT_VENDOR_INSTALLER:
+		rc = vendor_installer_run(o, p, j, a, err);
+		break;
+	case ACT_AUTOSTART:
+		rc = autostart_install(o, p, j, a, err);
+		break;
 	case ACT_SELFTEST:
 	case ACT_REPORT:
 		break; /* done by the caller after the changes */
@@ -241,7 +247,7 @@ static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, acti
  * provided. Say which and where; everything else is still installed. */
 static void module_missing(plan_t *p, action_t *a)
 {
-	const json_t *drv = kyso_token_type_driver(p->type, "linux");
+	const json_t *drv = kyso_token_type_driver(p->type, setup_os_id());
 	const char *notes = json_string_value(json_object_get(drv, "notes"));
 	const char *base =
 	        strrchr(p->module, '/') != NULL ? strrchr(p->module, '/') + 1 : p->module;
@@ -284,6 +290,13 @@ kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_resu
 		}
 		if (a->status != AST_TODO || a->kind == ACT_SELFTEST || a->kind == ACT_REPORT)
 			continue;
+		if (a->kind == ACT_PROBE && p->module == NULL) {
+			/* the vendor installer ran, but no module came with it */
+			a->status = AST_MISSING;
+			if (a->detail == NULL)
+				act_set_detail(a, "%s", _("no PKCS#11 module"));
+			continue;
+		}
 		if (a->kind == ACT_PROBE && p->module != NULL && access(p->module, F_OK) != 0 &&
 		    errno == ENOENT) {
 			module_missing(p, a);

@@ -177,11 +177,7 @@ static int uninstall(const setup_opts_t *o)
 	kyso_error_clear(&err);
 	plan_t p;
 	memset(&p, 0, sizeof(p));
-	char *dir = o->user ? NULL : setup_path(o, "/var/lib/kyso/setup");
-	if (o->user) {
-		if (asprintf(&dir, "%s/.local/state/kyso/setup", setup_home(o)) < 0)
-			dir = NULL;
-	}
+	char *dir = setup_journal_dir(o);
 	journal_t *j = dir != NULL ? journal_open(dir, &err) : NULL;
 	if (j == NULL) {
 		free(dir);

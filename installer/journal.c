@@ -29,6 +29,12 @@ static bool exists(const char *p)
 	return lstat(p, &st) == 0;
 }
 
+/* A drive ("C:") as the first component of a Windows path: never created. */
+static bool is_drive(const char *p)
+{
+	return p[0] != '\0' && p[1] == ':' && p[2] == '\0';
+}
+
 journal_t *journal_open(const char *dir, kyso_error_t *err)
 {
 	journal_t *j = calloc(1, sizeof(*j));
@@ -108,7 +114,7 @@ static kyso_err_t make_own_dir(journal_t *j, kyso_error_t *err)
 		if (*s == '/' || end) {
 			char c = *s;
 			*s = '\0';
-			if (!exists(path)) {
+			if (!exists(path) && !is_drive(path)) {
 				if (mkdir(path, 0755) != 0)
 					return kyso_error_set(err, KYSO_ERR_IO,
 					                      _("Cannot create %s: %s"), path,
@@ -218,7 +224,9 @@ static void undo_one(const json_t *e, json_t *problems)
 	} else if (strcmp(op, "file") == 0) {
 		const char *backup = sget(e, "backup");
 		if (backup[0] != '\0' && exists(backup)) {
-			if (rename(backup, path) != 0)
+			/* Windows' rename does not replace an existing file */
+			if (rename(backup, path) != 0 &&
+			    (remove(path) != 0 || rename(backup, path) != 0))
 				problem(problems, _("Cannot restore %s from %s: %s"), path, backup,
 				        strerror(errno));
 		} else if (backup[0] == '\0' && unlink(path) != 0 && errno != ENOENT) {
@@ -248,7 +256,7 @@ static void undo_one(const json_t *e, json_t *problems)
 		agent_undo_start(e, problems);
 	} else if (strcmp(op, "agent-stop") == 0) {
 		/* journal_undo starts it again at the end, when it ran before */
-	} else {
+	} else if (!journal_undo_os(e, op, problems)) {
 		problem(problems, _("Unknown journal entry \"%s\" left as it is"), op);
 	}
 }
@@ -339,7 +347,7 @@ kyso_err_t jfs_mkdirs(journal_t *j, const char *dir, kyso_error_t *err)
 		if (*s == '/' || end) {
 			char c = *s;
 			*s = '\0';
-			if (!exists(path)) {
+			if (!exists(path) && !is_drive(path)) {
 				kyso_err_t rc = journal_add(
 				        j, json_pack("{s:s, s:s}", "op", "mkdir", "path", path),
 				        err);

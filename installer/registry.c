@@ -2,12 +2,10 @@
  * systemd user unit, vendor plugin ports. */
 #include "setup_int.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "kyso_platform.h"
+
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 char *nss_module_name(const kyso_token_type_t *t)
 {
@@ -177,15 +175,10 @@ char *agent_unit_text(const char *exec_start, const char *config_file)
 
 bool port_in_use(int port)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	char msg[256];
+	kyso_sock_t s = kyso_tcp_connect("127.0.0.1", port, 2000, msg, sizeof(msg));
+	if (s == KYSO_SOCK_INVALID)
 		return false;
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bool used = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-	close(fd);
-	return used;
+	kyso_sock_close(s);
+	return true;
 }

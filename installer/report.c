@@ -8,7 +8,7 @@
 static json_t *registrations(const plan_t *p)
 {
 	json_t *nss = json_array();
-	const char *p11 = NULL, *config = NULL, *unit = NULL, *ca = NULL;
+	const char *p11 = NULL, *config = NULL, *unit = NULL, *ca = NULL, *autostart = NULL;
 	bool enabled = false;
 	json_t *trust = json_array();
 	json_t *plugins = json_array();
@@ -33,11 +33,17 @@ static json_t *registrations(const plan_t *p)
 			json_array_append_new(trust, json_string(a->target));
 		else if (a->kind == ACT_VENDOR_PLUGIN && a->target != NULL)
 			json_array_append_new(plugins, json_string(a->target));
+		else if (a->kind == ACT_AUTOSTART)
+			autostart = a->target;
 	}
-	return json_pack("{s:s?, s:o, s:s?, s:s?, s:b, s:s?, s:o, s:o}", "p11kit_module_file", p11,
-	                 "nss_databases", nss, "config", config, "agent_unit", unit,
-	                 "agent_enabled", enabled, "local_ca", ca, "local_ca_trusted_in", trust,
-	                 "vendor_plugins", plugins);
+	json_t *r = json_pack("{s:s?, s:o, s:s?, s:s?, s:b, s:s?, s:o, s:o}", "p11kit_module_file",
+	                      p11, "nss_databases", nss, "config", config, "agent_unit", unit,
+	                      "agent_enabled", enabled, "local_ca", ca, "local_ca_trusted_in",
+	                      trust, "vendor_plugins", plugins);
+	/* Windows: the HKCU Run value */
+	if (r != NULL && autostart != NULL)
+		json_object_set_new(r, "agent_autostart", json_string(autostart));
+	return r;
 }
 
 static json_t *skipped(const plan_t *p)

@@ -14,7 +14,13 @@
 static kyso_err_t sample_path(char *path, size_t cap, bool *temp, kyso_error_t *err)
 {
 	*temp = false;
-	snprintf(path, cap, "/tmp/kyso-sample-XXXXXX.pdf");
+	/* TMPDIR on POSIX, TEMP on Windows */
+	const char *tmp = getenv("TMPDIR");
+	if (tmp == NULL || tmp[0] == '\0')
+		tmp = getenv("TEMP");
+	if (tmp == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	snprintf(path, cap, "%s/kyso-sample-XXXXXX.pdf", tmp);
 	int fd = mkstemps(path, 4);
 	if (fd >= 0) {
 		close(fd);

@@ -34,6 +34,12 @@ const char *setup_home(const setup_opts_t *o);
 /* Root-prefixed path (malloc'ed): "<root><path>". */
 char *setup_path(const setup_opts_t *o, const char *path);
 
+/* Per operating system (plan_posix.c, plan_win.c): */
+/* The catalog's driver block name for this OS ("linux", "windows"). */
+const char *setup_os_id(void);
+/* The directory of the install journal (malloc'ed). */
+char *setup_journal_dir(const setup_opts_t *o);
+
 /* ---- journal -------------------------------------------------------------- */
 
 typedef struct journal journal_t;
@@ -82,23 +88,25 @@ char *pkg_deb_name(const char *file);
 /* ---- plan ------------------------------------------------------------------- */
 
 typedef enum {
-	ACT_PACKAGE = 0,    /* distribution package through apt */
-	ACT_BUNDLE_FILE,    /* vendor module file copied from the bundle */
-	ACT_BUNDLE_DEB,     /* vendor .deb from the bundle */
-	ACT_PROBE,          /* load the module and look at the token (no change) */
-	ACT_P11KIT,         /* p11-kit module file */
-	ACT_NSS,            /* NSS database module entry */
-	ACT_CONFIG,         /* kyso config.json (module path, origins) */
-	ACT_AGENT_UNIT,     /* systemd user unit */
-	ACT_AGENT_ENABLE,   /* enable symlink */
-	ACT_SELFTEST,       /* sign the sample PDF */
-	ACT_REPORT,         /* install-report.json */
-	ACT_BROWSER_POLICY, /* Local Network Access policy file (browser_int.h) */
-	ACT_AGENT_CA,       /* the agent's local CA (created by kyso-agent --export-ca) */
-	ACT_CA_SYSTEM,      /* local CA in the system trust store (update-ca-certificates) */
-	ACT_CA_NSS,         /* local CA in an NSS database (certutil, trust "C,,") */
-	ACT_AGENT_START,    /* start (or restart) the agent now */
-	ACT_VENDOR_PLUGIN,  /* the vendor's own plugin from the bundle (--vendor-plugin) */
+	ACT_PACKAGE = 0,      /* distribution package through apt */
+	ACT_BUNDLE_FILE,      /* vendor module file copied from the bundle */
+	ACT_BUNDLE_DEB,       /* vendor .deb from the bundle */
+	ACT_PROBE,            /* load the module and look at the token (no change) */
+	ACT_P11KIT,           /* p11-kit module file */
+	ACT_NSS,              /* NSS database module entry */
+	ACT_CONFIG,           /* kyso config.json (module path, origins) */
+	ACT_AGENT_UNIT,       /* systemd user unit */
+	ACT_AGENT_ENABLE,     /* enable symlink */
+	ACT_SELFTEST,         /* sign the sample PDF */
+	ACT_REPORT,           /* install-report.json */
+	ACT_BROWSER_POLICY,   /* Local Network Access policy file (browser_int.h) */
+	ACT_AGENT_CA,         /* the agent's local CA (created by kyso-agent --export-ca) */
+	ACT_CA_SYSTEM,        /* local CA in the system trust store (update-ca-certificates) */
+	ACT_CA_NSS,           /* local CA in an NSS database (certutil, trust "C,,") */
+	ACT_AGENT_START,      /* start (or restart) the agent now */
+	ACT_VENDOR_PLUGIN,    /* the vendor's own plugin from the bundle (--vendor-plugin) */
+	ACT_VENDOR_INSTALLER, /* Windows: the vendor's driver installer from the bundle */
+	ACT_AUTOSTART,        /* Windows: the agent at logon (HKCU Run value) */
 } act_kind_t;
 
 typedef enum {
@@ -164,6 +172,13 @@ action_t *plan_add(plan_t *p, act_kind_t kind, act_status_t st, const char *targ
                    const char *source, const char *sha256, const char *detail);
 void act_set_detail(action_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Does the file hold exactly text? */
+bool file_has(const char *path, const char *text);
+/* The agent's ports (defaults, or KYSO_AGENT_PORTS) into p. */
+kyso_err_t plan_agent_ports(plan_t *p, kyso_error_t *err);
+/* The vendor plugins' ports found busy (or recorded in config.json). */
+void plan_vendor_ports(plan_t *p);
+
 /* Checks a vendor file from the bundle against the catalog (plan.c). */
 void plan_check_bundle_file(const setup_opts_t *o, plan_t *p, action_t *a, const char *file,
                             bool deb);
@@ -216,6 +231,29 @@ char **plan_agent_argv(const plan_t *p);
 /* Is the vendor's own service (or plugin) in charge of that protocol? */
 bool plan_proto_off(const plan_t *p, int proto);
 
+/* Windows steps (plan_win.c; KYSO_ERR_UNSUPPORTED in plan_posix.c): the
+ * vendor's driver installer, then the module looked up again; the agent at
+ * logon. */
+kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+                                kyso_error_t *err);
+kyso_err_t autostart_install(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+                             kyso_error_t *err);
+
+/* ---- journaled OS changes (journal_os.c): trust store, registry, autostart,
+ * vendor installers; each journaled before it is made ------------------------ */
+
+kyso_err_t jtrust_add(journal_t *j, bool machine, const char *name, const char *pem,
+                      kyso_error_t *err);
+/* Sets a REG_SZ value; the keys it creates and the previous value are
+ * journaled (undo restores or deletes the value, then deletes the keys it
+ * created when they are empty). */
+kyso_err_t jreg_set(journal_t *j, bool machine, const char *key, const char *value,
+                    const char *data, kyso_error_t *err);
+kyso_err_t jautostart_set(journal_t *j, const char *name, const char *const argv[],
+                          kyso_error_t *err);
+/* Undoes an entry of the operations above; false when op is not theirs. */
+bool journal_undo_os(const json_t *e, const char *op, json_t *problems);
+
 /* ---- the agent's local CA and its trust (agent_ca.c) ----------------------------- */
 
 #define LOCAL_CA_NAME "kyso-local-ca"
@@ -259,6 +297,8 @@ kyso_err_t agent_start(const setup_opts_t *o, plan_t *p, journal_t *j, bool rest
 void agent_undo_start(const json_t *entry, json_t *problems);
 /* Journal undo of a stop (restart): starts it again as it ran before. */
 void agent_undo_stop(const json_t *entry, json_t *problems);
+/* The PID in a pidfile (0 when none). */
+long pidfile_read(const char *file);
 /* Checks the agent answers on each protocol, the local CA as trust anchor;
  * returns the report's "agent" object. */
 json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok);

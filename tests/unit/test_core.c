@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kyso_core.h"
+#include "kyso_process.h"
 
 static void test_exit_codes(void **state)
 {
@@ -41,7 +42,7 @@ static void test_error_detail(void **state)
 	kyso_error_t e;
 	kyso_error_clear(&e);
 	assert_int_equal(kyso_error_set(&e, KYSO_ERR_BAD_PDF, "bad xref at %d", 42),
-			 KYSO_ERR_BAD_PDF);
+	                 KYSO_ERR_BAD_PDF);
 	assert_string_equal(kyso_error_message(&e), "bad xref at 42");
 	kyso_error_set(&e, KYSO_ERR_PIN_LOCKED, NULL);
 	assert_string_equal(kyso_error_message(&e), kyso_strerr(KYSO_ERR_PIN_LOCKED));
@@ -243,18 +244,79 @@ static void test_json_error(void **state)
 	json_decref(doc);
 }
 
+/* kyso_process.h: a detached program (kyso setup's agent start), its
+ * liveness by PID and program name, stopping it; the autostart command. */
+static void test_detached(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kyso-detached-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char log[128];
+	snprintf(log, sizeof(log), "%s/out.log", dir);
+	kyso_error_t err;
+	long pid = 0;
+	const char *echo[] = {"/bin/sh", "-c", "echo detached-output", NULL};
+	assert_int_equal(kyso_spawn_detached(echo, log, &pid, &err), KYSO_OK);
+	assert_true(pid > 1);
+	char *text = NULL;
+	for (int i = 0; i < 100 && text == NULL; i++) {
+		uint8_t *data = NULL;
+		size_t len = 0;
+		if (kyso_file_read_all(log, 4096, &data, &len, &err) == KYSO_OK && len > 0)
+			text = strndup((const char *)data, len);
+		free(data);
+		if (text == NULL)
+			usleep(50 * 1000);
+	}
+	assert_non_null(text);
+	assert_non_null(strstr(text, "detached-output"));
+	free(text);
+
+	const char *slow[] = {"/bin/sleep", "30", NULL};
+	assert_int_equal(kyso_spawn_detached(slow, log, &pid, &err), KYSO_OK);
+	assert_true(kyso_process_alive(pid, "sleep"));
+	assert_false(kyso_process_alive(pid, "kyso-agent"));
+	kyso_process_stop(pid, "sleep");
+	assert_false(kyso_process_alive(pid, "sleep"));
+	assert_false(kyso_process_alive(0, "sleep"));
+
+	const char *missing[] = {"/nonexistent/kyso-program", NULL};
+	assert_int_not_equal(kyso_spawn_detached(missing, log, &pid, &err), KYSO_OK);
+
+	/* the autostart command is what kyso_autostart_get returns */
+	setenv("XDG_CONFIG_HOME", dir, 1);
+	const char *argv[] = {"/usr/bin/kyso-agent", "--vnpt-ports", "", "a \"b\"", NULL};
+	assert_int_equal(kyso_autostart_set("kyso-unit", argv, &err), KYSO_OK);
+	char *want = kyso_autostart_command(argv);
+	char *cur = kyso_autostart_get("kyso-unit");
+	assert_non_null(want);
+	assert_non_null(cur);
+	assert_string_equal(want, cur);
+	free(want);
+	free(cur);
+	assert_int_equal(kyso_autostart_remove("kyso-unit", &err), KYSO_OK);
+	unsetenv("XDG_CONFIG_HOME");
+	assert_false(kyso_reg_key_exists(KYSO_REG_USER, "Software\\kyso"));
+	assert_int_equal(kyso_reg_delete_key_if_empty(KYSO_REG_USER, "Software\\kyso", &err),
+	                 KYSO_ERR_UNSUPPORTED);
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exit_codes),
-		cmocka_unit_test(test_error_detail),
-		cmocka_unit_test(test_buf_and_hex),
-		cmocka_unit_test(test_redaction),
-		cmocka_unit_test(test_log_levels_and_redaction),
-		cmocka_unit_test(test_atomic_write),
-		cmocka_unit_test(test_spawn),
-		cmocka_unit_test(test_i18n),
-		cmocka_unit_test(test_json_error),
+	        cmocka_unit_test(test_exit_codes),
+	        cmocka_unit_test(test_error_detail),
+	        cmocka_unit_test(test_buf_and_hex),
+	        cmocka_unit_test(test_redaction),
+	        cmocka_unit_test(test_log_levels_and_redaction),
+	        cmocka_unit_test(test_atomic_write),
+	        cmocka_unit_test(test_spawn),
+	        cmocka_unit_test(test_detached),
+	        cmocka_unit_test(test_i18n),
+	        cmocka_unit_test(test_json_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

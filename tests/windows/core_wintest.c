@@ -9,6 +9,7 @@
  *   kyso-core-wintest.exe --sleep MS   sleep, then exit 0 */
 #include "kyso_core.h"
 #include "kyso_platform.h"
+#include "kyso_process.h"
 
 #include <dlfcn.h>
 #include <openssl/evp.h>
@@ -158,7 +159,8 @@ static void test_registry(void)
 	kyso_error_t err;
 	kyso_error_clear(&err);
 	char *v = NULL;
-	kyso_err_t rc = kyso_reg_set_string(KYSO_REG_USER, TEST_KEY "\\sub", "Tên", "Giá trị ✓", &err);
+	kyso_err_t rc =
+	        kyso_reg_set_string(KYSO_REG_USER, TEST_KEY "\\sub", "Tên", "Giá trị ✓", &err);
 	check(rc == KYSO_OK, "registry: write a value", kyso_error_message(&err));
 	rc = kyso_reg_get_string(KYSO_REG_USER, TEST_KEY "\\sub", "Tên", &v, &err);
 	check(rc == KYSO_OK && v != NULL && strcmp(v, "Giá trị ✓") == 0,
@@ -362,6 +364,74 @@ static int helper(int argc, char **argv)
 	return 2;
 }
 
+/* kyso_process.h: detached programs (kyso setup starts kyso-agent this way),
+ * the autostart command line, registry key helpers. */
+static void test_process(void)
+{
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	char log[sizeof(tmpdir) + 32];
+	snprintf(log, sizeof(log), "%s\\detached.log", tmpdir);
+	const char *echo[] = {self, "--echo", "từ nền", NULL};
+	long pid = 0;
+	kyso_err_t rc = kyso_spawn_detached(echo, log, &pid, &err);
+	check(rc == KYSO_OK && pid > 0, "detached: started, its process id returned",
+	      kyso_error_message(&err));
+	char *text = NULL;
+	for (int i = 0; i < 100; i++) {
+		uint8_t *data = NULL;
+		size_t len = 0;
+		if (kyso_file_read_all(log, 4096, &data, &len, &err) == KYSO_OK && len >= 6) {
+			text = strndup((const char *)data, len);
+			free(data);
+			break;
+		}
+		free(data);
+		Sleep(100);
+	}
+	check(text != NULL && strstr(text, "từ nền") != NULL, "detached: output goes to the log",
+	      text);
+	free(text);
+	const char *slow[] = {self, "--sleep", "60000", NULL};
+	rc = kyso_spawn_detached(slow, log, &pid, &err);
+	check(rc == KYSO_OK && kyso_process_alive(pid, "kyso-core-wintest"),
+	      "detached: the process is alive (by id and program name)", kyso_error_message(&err));
+	check(!kyso_process_alive(pid, "kyso-agent"), "detached: another program name is not it",
+	      NULL);
+	kyso_process_stop(pid, "kyso-core-wintest");
+	check(!kyso_process_alive(pid, "kyso-core-wintest"), "detached: stopped", NULL);
+	const char *missing[] = {"C:\\no\\such\\program.exe", NULL};
+	rc = kyso_spawn_detached(missing, log, &pid, &err);
+	check(rc == KYSO_ERR_NOT_FOUND, "detached: a missing program is NOT_FOUND",
+	      kyso_error_message(&err));
+
+	const char *argv[] = {"C:\\Program Files\\kyso\\kyso-agent.exe", "--vnpt-ports", "", NULL};
+	char *want = kyso_autostart_command(argv);
+	rc = kyso_autostart_set("kyso-wintest2", argv, &err);
+	char *cl = kyso_autostart_get("kyso-wintest2");
+	check(want != NULL && cl != NULL && strcmp(want, cl) == 0,
+	      "autostart: kyso_autostart_command is what kyso_autostart_get returns", cl);
+	free(want);
+	free(cl);
+	kyso_autostart_remove("kyso-wintest2", &err);
+
+	check(!kyso_reg_key_exists(KYSO_REG_USER, TEST_KEY), "registry: missing key does not exist",
+	      NULL);
+	rc = kyso_reg_set_string(KYSO_REG_USER, TEST_KEY "\\a", "v", "1", &err);
+	check(kyso_reg_key_exists(KYSO_REG_USER, TEST_KEY "\\a"), "registry: key exists", NULL);
+	rc = kyso_reg_delete_key_if_empty(KYSO_REG_USER, TEST_KEY "\\a", &err);
+	check(rc == KYSO_OK && kyso_reg_key_exists(KYSO_REG_USER, TEST_KEY "\\a"),
+	      "registry: a key with a value is not deleted", kyso_error_message(&err));
+	rc = kyso_reg_delete_key_if_empty(KYSO_REG_USER, TEST_KEY, &err);
+	check(rc == KYSO_OK && kyso_reg_key_exists(KYSO_REG_USER, TEST_KEY),
+	      "registry: a key with a subkey is not deleted", kyso_error_message(&err));
+	kyso_reg_delete_value(KYSO_REG_USER, TEST_KEY "\\a", "v", &err);
+	rc = kyso_reg_delete_key_if_empty(KYSO_REG_USER, TEST_KEY "\\a", &err);
+	check(rc == KYSO_OK && !kyso_reg_key_exists(KYSO_REG_USER, TEST_KEY "\\a"),
+	      "registry: an empty key is deleted", kyso_error_message(&err));
+	kyso_reg_delete_tree(KYSO_REG_USER, TEST_KEY, &err);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -381,6 +451,7 @@ int main(int argc, char **argv)
 	test_spawn();
 	test_registry();
 	test_autostart();
+	test_process();
 	test_p11_lookup();
 	test_i18n();
 	test_trust();

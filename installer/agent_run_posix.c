@@ -93,14 +93,6 @@ static bool pid_is_agent(pid_t pid)
 	return strstr(exe, "kyso-agent") != NULL;
 }
 
-static pid_t pidfile_read(const char *file)
-{
-	char *s = file != NULL ? read_text(file) : NULL;
-	pid_t pid = s != NULL ? (pid_t)strtol(s, NULL, 10) : 0;
-	free(s);
-	return pid;
-}
-
 bool agent_is_running(const setup_opts_t *o, const plan_t *p)
 {
 	if (p->agent_systemd) {
@@ -110,7 +102,7 @@ bool agent_is_running(const setup_opts_t *o, const plan_t *p)
 		return systemctl(sudo_machine(o, buf, sizeof(buf)), "is-active", UNIT_NAME, &e) ==
 		       0;
 	}
-	return pid_is_agent(pidfile_read(p->agent_pidfile));
+	return pid_is_agent((pid_t)pidfile_read(p->agent_pidfile));
 }
 
 /* SIGTERM, up to 10 s, then SIGKILL. */
@@ -237,7 +229,7 @@ static kyso_err_t start_process(const setup_opts_t *o, plan_t *p, journal_t *j, 
                                 kyso_error_t *err)
 {
 	kyso_err_t rc = KYSO_OK;
-	pid_t old = pidfile_read(p->agent_pidfile);
+	pid_t old = (pid_t)pidfile_read(p->agent_pidfile);
 	if (restart && pid_is_agent(old)) {
 		rc = journal_add(j,
 		                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "op", "agent-stop",
@@ -331,7 +323,7 @@ void agent_undo_start(const json_t *e, json_t *problems)
 			        json_sprintf(_("systemctl --user stop %s failed"), UNIT_NAME));
 		return;
 	}
-	stop_pid(pidfile_read(jstr(e, "pidfile")));
+	stop_pid((pid_t)pidfile_read(jstr(e, "pidfile")));
 }
 
 void agent_undo_stop(const json_t *e, json_t *problems)
@@ -364,136 +356,4 @@ void agent_undo_stop(const json_t *e, json_t *problems)
 			                                              "again as it ran before")));
 	}
 	kyso_strv_free(argv);
-}
-
-/* ---- does it answer? ------------------------------------------------------------------------ */
-
-static char *first_origin(const plan_t *p)
-{
-	kyso_error_t e;
-	kyso_error_clear(&e);
-	json_t *doc = kyso_json_load_file(p->config_file, &e);
-	const char *s = json_string_value(json_array_get(json_object_get(doc, "origins"), 0));
-	char *o = s != NULL ? strdup(s) : NULL;
-	json_decref(doc);
-	return o;
-}
-
-static json_t *proto_entry(const char *name, const char *url, bool enabled, const char *note)
-{
-	return json_pack("{s:s, s:s, s:b, s:s?}", "name", name, "url", url, "enabled", enabled,
-	                 "note", note);
-}
-
-json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok)
-{
-	(void)o;
-	*all_ok = false;
-	/* the trust anchor the browsers got: the system store's copy, else the agent's */
-	char cafile[PATH_MAX];
-	if (p->ca_system != NULL && access(p->ca_system, R_OK) == 0)
-		snprintf(cafile, sizeof(cafile), "%s", p->ca_system);
-	else
-		snprintf(cafile, sizeof(cafile), "%s/ca.pem", p->agent_state);
-	char *origin = first_origin(p);
-	json_t *protocols = json_array();
-	char url[128], msg[512], version[64] = "", reply[4096];
-	bool ok = true, answered = false;
-
-	/* kyso API: wait for the agent to listen (up to 30 s: a cold start under
-	 * a sanitizer build is slow) */
-	snprintf(url, sizeof(url), "https://localhost:%d/v1/", p->kyso_port);
-	for (uint64_t end = kyso_now_ms() + 30000; !answered && kyso_now_ms() < end;) {
-		answered = check_kyso_status(p->kyso_port, cafile, version, sizeof(version), msg,
-		                             sizeof(msg));
-		if (!answered)
-			usleep(200 * 1000);
-	}
-	json_t *e = proto_entry("kyso-api", url, true, NULL);
-	json_object_set_new(e, "answers", json_boolean(answered));
-	json_object_set_new(e, "detail", json_string(msg));
-	json_array_append_new(protocols, e);
-	ok = ok && answered;
-
-	struct {
-		const char *name, *host, *path, *frame, *expect;
-		int port, proto;
-	} ws[] = {
-	        {"vnpt-ca-plugin", "localhost", "/plugin",
-	         "{\"functionID\":7,\"funcCallback\":\"kysoSetupCheck\",\"args\":[]}",
-	         "1*kysoSetupCheck", p->vnpt_port, AGENT_PROTO_VNPT},
-	        {"vgca-sign-service", "127.0.0.1", "/Config", "{}", NULL, p->vgca_port,
-	         AGENT_PROTO_VGCA},
-	};
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(url, sizeof(url), "wss://%s:%d%s", ws[i].host, ws[i].port,
-		         i == 0 ? "/plugin" : "/");
-		if (plan_proto_off(p, ws[i].proto)) {
-			char note[256];
-			snprintf(note, sizeof(note),
-			         _("port %d is the vendor's (its plugin is in use or installed): "
-			           "kyso-agent leaves this protocol off"),
-			         ws[i].port);
-			json_array_append_new(protocols, proto_entry(ws[i].name, url, false, note));
-			continue;
-		}
-		bool good;
-		if (origin == NULL) {
-			good = check_https_any(ws[i].port, ws[i].host, cafile, msg, sizeof(msg));
-			if (good)
-				snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "; %s",
-				         _("WebSocket not checked: no web origin is allowed yet "
-				           "(kyso setup --origin URL)"));
-		} else {
-			good = check_ws(ws[i].port, ws[i].host, ws[i].path, origin, ws[i].frame,
-			                cafile, reply, sizeof(reply), msg, sizeof(msg));
-			if (good && ws[i].expect != NULL && strcmp(reply, ws[i].expect) != 0) {
-				good = false;
-				snprintf(msg, sizeof(msg), _("unexpected answer \"%.80s\""), reply);
-			} else if (good && ws[i].expect == NULL) {
-				json_error_t je;
-				json_t *r = json_loads(reply, 0, &je);
-				good = json_is_integer(json_object_get(r, "Status"));
-				json_decref(r);
-				if (!good)
-					snprintf(msg, sizeof(msg), _("unexpected answer \"%.80s\""),
-					         reply);
-			}
-			if (good)
-				snprintf(msg, sizeof(msg), _("answers over wss (origin %s)"),
-				         origin);
-		}
-		e = proto_entry(ws[i].name, url, true, NULL);
-		json_object_set_new(e, "answers", json_boolean(good));
-		json_object_set_new(e, "detail", json_string(msg));
-		json_array_append_new(protocols, e);
-		ok = ok && good;
-	}
-	*all_ok = ok;
-	json_t *r =
-	        json_pack("{s:s, s:s, s:s, s:b, s:s?, s:s, s:o}", "unit", p->unit_file, "program",
-	                  p->agent_path, "started_by", p->agent_systemd ? "systemd" : "process",
-	                  "answers", ok, "version", version[0] ? version : NULL, "trust_anchor",
-	                  cafile, "protocols", protocols);
-	if (!p->agent_systemd) {
-		pid_t pid = pidfile_read(p->agent_pidfile);
-		if (pid > 0)
-			json_object_set_new(r, "pid", json_integer(pid));
-		json_object_set_new(r, "pidfile", json_string(p->agent_pidfile));
-		json_object_set_new(r, "log", json_string(p->agent_log));
-	}
-	if (!ok)
-		json_object_set_new(
-		        r, "remedy",
-		        json_string(
-		                p->agent_systemd
-		                        ? _("See `systemctl --user status kyso-agent` and "
-		                            "`journalctl --user -u kyso-agent`; fix what it says "
-		                            "(a port in use, a missing library), then run "
-		                            "`kyso setup --repair`.")
-		                        : _("See the agent's log (\"log\" above); fix what it "
-		                            "says (a port in use, a missing library), then run "
-		                            "`kyso setup --repair`.")));
-	free(origin);
-	return r;
 }

@@ -1,0 +1,48 @@
+/* kyso_process: programs kyso starts and leaves running (kyso setup starts
+ * kyso-agent now, not only at the next logon), and the pieces setup needs
+ * to tell whether what it registered is already in place. One
+ * implementation per OS: core/process_win.c, core/process_posix.c.
+ * (An addition to kyso_platform.h, kept apart while that header was being
+ * changed by another port.) */
+#ifndef KYSO_PROCESS_H
+#define KYSO_PROCESS_H
+
+#include "kyso_platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Starts argv[0] (a full path) with argv, detached: no console, stdin from
+ * the null device, stdout and stderr appended to log (created when
+ * missing), not a child that waits for kyso. *pid gets its process id.
+ * POSIX: double fork, setsid; Windows: CreateProcessW with
+ * CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW. */
+kyso_err_t kyso_spawn_detached(const char *const argv[], const char *log, long *pid,
+                               kyso_error_t *err);
+
+/* Is pid a running process whose program file name contains name
+ * ("kyso-agent")? false for a process that exited or a recycled id. */
+bool kyso_process_alive(long pid, const char *name);
+
+/* Stops pid when kyso_process_alive(pid, name): POSIX SIGTERM, then SIGKILL
+ * after 10 s; Windows TerminateProcess. Waits up to 15 s for it to end. */
+void kyso_process_stop(long pid, const char *name);
+
+/* The command line kyso_autostart_set(name, argv) registers, as
+ * kyso_autostart_get() returns it (allocated): compare the two to tell
+ * whether the autostart entry is already as wanted. */
+char *kyso_autostart_command(const char *const argv[]);
+
+/* Does the registry key exist (Windows; false elsewhere)? */
+bool kyso_reg_key_exists(kyso_reg_root_t root, const char *key);
+/* Deletes the key when it has neither values nor subkeys (a key kyso
+ * created, once kyso's values are gone); a key that is missing or not empty
+ * is left alone and is not an error. KYSO_ERR_UNSUPPORTED without a
+ * registry. */
+kyso_err_t kyso_reg_delete_key_if_empty(kyso_reg_root_t root, const char *key, kyso_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,143 @@
+/* Detached programs on Windows (kyso_process.h): CreateProcessW without a
+ * console, output appended to a log file; liveness and the program file
+ * from the process handle; TerminateProcess. Registry key helpers. */
+#include "kyso_process.h"
+#include "win_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+kyso_err_t kyso_spawn_detached(const char *const argv[], const char *log, long *pid,
+                               kyso_error_t *err)
+{
+	*pid = 0;
+	char *cl = kyso_win_quote_argv(argv);
+	wchar_t *cmd = cl != NULL ? kyso_win_wide(cl) : NULL;
+	wchar_t *wlog = kyso_win_wide(log);
+	free(cl);
+	if (cmd == NULL || wlog == NULL) {
+		free(cmd);
+		free(wlog);
+		return kyso_error_set(err, KYSO_ERR_BAD_INPUT,
+		                      _("Cannot build a command line for %s"), argv[0]);
+	}
+	SECURITY_ATTRIBUTES sa = {.nLength = sizeof(sa), .bInheritHandle = TRUE};
+	HANDLE out = CreateFileW(wlog, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
+	                         OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	DWORD open_err = GetLastError();
+	free(wlog);
+	if (out == INVALID_HANDLE_VALUE) {
+		free(cmd);
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot write %s: %s"), log,
+		                      kyso_win_strerror(open_err));
+	}
+	HANDLE nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
+	                         OPEN_EXISTING, 0, NULL);
+	STARTUPINFOW si = {.cb = sizeof(si), .dwFlags = STARTF_USESTDHANDLES};
+	si.hStdInput = nul;
+	si.hStdOutput = out;
+	si.hStdError = out;
+	PROCESS_INFORMATION pi;
+	BOOL ok = CreateProcessW(NULL, cmd, NULL, NULL, TRUE,
+	                         CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW, NULL, NULL, &si, &pi);
+	DWORD create_err = GetLastError();
+	free(cmd);
+	CloseHandle(out);
+	if (nul != INVALID_HANDLE_VALUE)
+		CloseHandle(nul);
+	if (!ok) {
+		if (create_err == ERROR_FILE_NOT_FOUND || create_err == ERROR_PATH_NOT_FOUND)
+			return kyso_error_set(err, KYSO_ERR_NOT_FOUND, _("Program not found: %s"),
+			                      argv[0]);
+		return kyso_error_set(err, KYSO_ERR_CHILD_PROCESS, _("Cannot run %s: %s"), argv[0],
+		                      kyso_win_strerror(create_err));
+	}
+	CloseHandle(pi.hThread);
+	CloseHandle(pi.hProcess);
+	*pid = (long)pi.dwProcessId;
+	return KYSO_OK;
+}
+
+/* The process, opened with access, when it runs and its program file name
+ * contains name; NULL otherwise. */
+static HANDLE open_named(long pid, const char *name, DWORD access)
+{
+	if (pid <= 0)
+		return NULL;
+	HANDLE h = OpenProcess(access | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)pid);
+	if (h == NULL)
+		return NULL;
+	DWORD code = 0;
+	wchar_t wpath[MAX_PATH * 2];
+	DWORD n = (DWORD)(sizeof(wpath) / sizeof(wpath[0]));
+	bool ok = GetExitCodeProcess(h, &code) && code == STILL_ACTIVE &&
+	          QueryFullProcessImageNameW(h, 0, wpath, &n);
+	char *path = ok ? kyso_win_utf8(wpath) : NULL;
+	ok = path != NULL && strstr(path, name) != NULL;
+	free(path);
+	if (!ok) {
+		CloseHandle(h);
+		return NULL;
+	}
+	return h;
+}
+
+bool kyso_process_alive(long pid, const char *name)
+{
+	HANDLE h = open_named(pid, name, 0);
+	if (h == NULL)
+		return false;
+	CloseHandle(h);
+	return true;
+}
+
+void kyso_process_stop(long pid, const char *name)
+{
+	HANDLE h = open_named(pid, name, PROCESS_TERMINATE | SYNCHRONIZE);
+	if (h == NULL)
+		return;
+	if (TerminateProcess(h, 1))
+		WaitForSingleObject(h, 15000);
+	CloseHandle(h);
+}
+
+bool kyso_reg_key_exists(kyso_reg_root_t root, const char *key)
+{
+	wchar_t *wkey = kyso_win_wide(key);
+	if (wkey == NULL)
+		return false;
+	HKEY k = NULL;
+	LSTATUS st =
+	        RegOpenKeyExW(root == KYSO_REG_MACHINE ? HKEY_LOCAL_MACHINE : HKEY_CURRENT_USER,
+	                      wkey, 0, KEY_READ | KEY_WOW64_64KEY, &k);
+	free(wkey);
+	if (st != ERROR_SUCCESS)
+		return false;
+	RegCloseKey(k);
+	return true;
+}
+
+kyso_err_t kyso_reg_delete_key_if_empty(kyso_reg_root_t root, const char *key, kyso_error_t *err)
+{
+	wchar_t *wkey = kyso_win_wide(key);
+	if (wkey == NULL)
+		return kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not valid UTF-8: %s"), key);
+	HKEY top = root == KYSO_REG_MACHINE ? HKEY_LOCAL_MACHINE : HKEY_CURRENT_USER;
+	HKEY k = NULL;
+	LSTATUS st = RegOpenKeyExW(top, wkey, 0, KEY_READ | KEY_WOW64_64KEY, &k);
+	DWORD subkeys = 1, values = 1;
+	if (st == ERROR_SUCCESS) {
+		st = RegQueryInfoKeyW(k, NULL, NULL, NULL, &subkeys, NULL, NULL, &values, NULL,
+		                      NULL, NULL, NULL);
+		RegCloseKey(k);
+		if (st == ERROR_SUCCESS && subkeys == 0 && values == 0)
+			st = RegDeleteKeyExW(top, wkey, KEY_WOW64_64KEY, 0);
+	}
+	free(wkey);
+	if (st != ERROR_SUCCESS && st != ERROR_FILE_NOT_FOUND && st != ERROR_PATH_NOT_FOUND)
+		return kyso_error_set(err, KYSO_ERR_IO,
+		                      _("Cannot delete the registry key %s\\%s: %s"),
+		                      root == KYSO_REG_MACHINE ? "HKLM" : "HKCU", key,
+		                      kyso_win_strerror((DWORD)st));
+	return KYSO_OK;
+}

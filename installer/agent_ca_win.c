@@ -1,0 +1,48 @@
+/* The agent's local CA on Windows: the agent's state directory is
+ * %LOCALAPPDATA%\kyso\agent (where kyso-agent.exe keeps it by default), and
+ * the CA goes into the ROOT certificate store (LocalMachine, or CurrentUser
+ * with --user), which Chrome and Edge use. No file ownership to hand over
+ * and no trust-store rebuild command. The platform-independent part is
+ * agent_ca.c. */
+#include "setup_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+char *agent_state_dir(const setup_opts_t *o)
+{
+	(void)o;
+	char *s = NULL;
+	if (asprintf(&s, "%s/agent", kyso_path_state_user()) < 0)
+		return NULL;
+	for (char *c = s; *c != '\0'; c++)
+		if (*c == '\\')
+			*c = '/';
+	return s;
+}
+
+void chown_to_caller(const setup_opts_t *o, const char *path)
+{
+	(void)o;
+	(void)path;
+}
+
+void chown_path_to_caller(const setup_opts_t *o, const char *path)
+{
+	(void)o;
+	(void)path;
+}
+
+kyso_err_t ca_update(const char *root, kyso_error_t *err)
+{
+	(void)root;
+	(void)err;
+	return KYSO_OK;
+}
+
+kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *file, const char *pem,
+                             kyso_error_t *err)
+{
+	(void)file;
+	return jtrust_add(j, !o->user, LOCAL_CA_NAME, pem, err);
+}
