@@ -418,32 +418,42 @@ kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, 
 		                      _("%s has SHA-256 %s, the catalog expects %s"), a->source,
 		                      hex, a->sha256 != NULL ? a->sha256 : "?");
 	const char *kind = bundle_kind(b, a->target);
+	/* the installer's own path with '\\' (msiexec takes no '/') */
+	char *exe = strdup(a->source);
+	if (exe == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	for (char *c = exe; *c != '\0'; c++)
+		if (*c == '/')
+			*c = '\\';
 	const json_t *args = json_object_get(b, "args");
 	size_t nargs = json_array_size(args);
 	const char **argv = calloc(nargs + 6, sizeof(*argv));
-	if (argv == NULL)
+	if (argv == NULL) {
+		free(exe);
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	}
 	size_t n = 0;
 	if (strcmp(kind, "msi") == 0) {
 		argv[n++] = "msiexec";
 		argv[n++] = "/i";
-		argv[n++] = a->source;
+		argv[n++] = exe;
 		if (nargs == 0)
 			argv[n++] = "/qn";
 	} else {
-		argv[n++] = a->source;
+		argv[n++] = exe;
 	}
 	for (size_t i = 0; i < nargs; i++)
 		argv[n++] = json_string_value(json_array_get(args, i));
 	argv[n] = NULL;
 	rc = journal_add(j,
-	                 json_pack("{s:s, s:s, s:s, s:s?}", "op", "vendor-installer", "file",
-	                           a->source, "kind", kind, "sha256", a->sha256),
+	                 json_pack("{s:s, s:s, s:s, s:s?}", "op", "vendor-installer", "file", exe,
+	                           "kind", kind, "sha256", a->sha256),
 	                 err);
 	int status = -1;
 	if (rc == KYSO_OK)
 		rc = kyso_spawn(argv, NULL, 1u << 16, 30 * 60 * 1000, &status, err);
 	free(argv);
+	free(exe);
 	if (rc != KYSO_OK)
 		return rc;
 	/* 3010: done, a restart is needed */
