@@ -11,22 +11,11 @@
 # Targets: agent overhead <= 20 ms per signature; agent peak RSS <= 64 MiB.
 # Release (non-sanitized) build in build-bench/.
 set -euo pipefail
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export KYSO_SRC=$top KYSO_HARNESS=$top/tests/harness
-BENCH=${KYSO_BENCH_DIR:-$top/build-bench}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 N=${KYSO_BENCH_N:-20}
-if [[ ! -f $BENCH/build.ninja ]]; then
-	cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF >/dev/null
-fi
-cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" --target kyso kyso-agent >/dev/null
-export PATH=$KYSO_HARNESS/bin:$PATH
-. "$KYSO_HARNESS/lib.sh"
-kh_tmpdir
-kh-softhsm "$KH_TMP/hsm" "$KH_TMP/pki" >/dev/null
-set -a
-. "$KH_TMP/hsm/softhsm.env"
-set +a
-export BENCH_PIN=$KH_P11_USER_PIN
+bench_init bench-agent kyso kyso-agent
+bench_harness
+bench_token
 cat >"$KH_TMP/pinentry" <<'PE'
 #!/usr/bin/env bash
 exec 2>/dev/null

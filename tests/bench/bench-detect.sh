@@ -6,22 +6,10 @@
 # here if missing); the harness programs (kyso-vicc, kh-pcsc-probe) come from
 # the test build ($KYSO_BUILD_DIR or build/).
 set -euo pipefail
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export KYSO_SRC=$top KYSO_HARNESS=$top/tests/harness
-export KYSO_BUILD=${KYSO_BUILD_DIR:-$top/build}
-BENCH=${KYSO_BENCH_DIR:-$top/build-bench}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RUNS=${KYSO_BENCH_RUNS:-25}
 TARGET_MS=50
-
-if [[ ! -f $BENCH/build.ninja ]]; then
-	# clang, as ./dev builds
-	CC=${CC:-clang} cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF >/dev/null
-fi
-if ! cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" --target kyso kyso_translations >"$BENCH/bench-build.log" 2>&1; then
-	grep -E "error|FAILED" "$BENCH/bench-build.log" | head -20 >&2
-	echo "bench-detect: the Release build in $BENCH failed (log: $BENCH/bench-build.log)" >&2
-	exit 1
-fi
+bench_init bench-detect kyso kyso_translations
 # The same detection in a program linked with kyso_detect + kyso_core only:
 # shows what process start-up of the full kyso binary (all libraries) costs.
 cat >"$BENCH/detect_only.c" <<'C'

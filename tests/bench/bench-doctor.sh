@@ -8,21 +8,10 @@
 # kyso is a non-sanitized Release build in build-bench/ (made here if
 # missing); the harness programs come from the test build ($KYSO_BUILD_DIR or build/).
 set -euo pipefail
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export KYSO_SRC=$top KYSO_HARNESS=$top/tests/harness
-export KYSO_BUILD=${KYSO_BUILD_DIR:-$top/build}
-BENCH=${KYSO_BENCH_DIR:-$top/build-bench}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RUNS=${KYSO_BENCH_RUNS:-15}
 TARGET_MS=2000
-
-if [[ ! -f $BENCH/build.ninja ]]; then
-	CC=${CC:-clang} cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF >/dev/null
-fi
-if ! cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" --target kyso kyso_translations >"$BENCH/bench-doctor-build.log" 2>&1; then
-	grep -E "error|FAILED" "$BENCH/bench-doctor-build.log" | head -20 >&2
-	echo "bench-doctor: the Release build in $BENCH failed (log: $BENCH/bench-doctor-build.log)" >&2
-	exit 1
-fi
+bench_init bench-doctor kyso kyso_translations
 for p in kyso-vicc kh-pcsc-probe kyso-faultp11; do
 	cmake --build "$KYSO_BUILD" -j "${KYSO_JOBS:-2}" --target "$p" >/dev/null
 done

@@ -9,30 +9,16 @@
 # Targets: kyso time <= 1.0x mutool's, kyso peak RSS <= 16 MiB, time per MiB not growing
 # with the file size. kyso comes from a non-sanitized Release build in build-bench/.
 set -euo pipefail
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export KYSO_SRC=$top KYSO_HARNESS=$top/tests/harness
-export KYSO_BUILD=${KYSO_BUILD_DIR:-$top/build}
-BENCH=${KYSO_BENCH_DIR:-$top/build-bench}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RUNS=${KYSO_BENCH_RUNS:-5}
-
-if [[ ! -f $BENCH/build.ninja ]]; then
-	cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF >/dev/null
-fi
 # everything: `kyso` may exec a per-command program (libexec/kyso/kyso-sign)
-cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" >/dev/null
-export PATH=$KYSO_HARNESS/bin:$PATH
-. "$KYSO_HARNESS/lib.sh"
-kh_tmpdir
+bench_init bench-sign
+bench_harness
 for t in mutool pdfsig pk12util /usr/bin/time; do
 	command -v "$t" >/dev/null || { echo "bench-sign: $t missing (./dev deps)" >&2; exit 1; }
 done
 
-kh-softhsm "$KH_TMP/hsm" "$KH_TMP/pki" >/dev/null
-set -a
-. "$KH_TMP/pki/pki.env"
-. "$KH_TMP/hsm/softhsm.env"
-set +a
-export BENCH_PIN=$KH_P11_USER_PIN
+bench_token
 NSS=$KH_TMP/nss
 mkdir -p "$NSS"
 certutil -N -d "sql:$NSS" --empty-password

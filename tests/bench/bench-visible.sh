@@ -5,24 +5,12 @@
 # time of KYSO_BENCH_RUNS (default 5) runs each, the tools taking turns.
 # Target: visible / invisible <= 1.2x. kyso comes from the Release build in build-bench/.
 set -euo pipefail
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export KYSO_SRC=$top KYSO_HARNESS=$top/tests/harness
-BENCH=${KYSO_BENCH_DIR:-$top/build-bench}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RUNS=${KYSO_BENCH_RUNS:-5}
-if [[ ! -f $BENCH/build.ninja ]]; then
-	cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKYSO_TESTS=OFF >/dev/null
-fi
-cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" >/dev/null
-export PATH=$KYSO_HARNESS/bin:$PATH
-. "$KYSO_HARNESS/lib.sh"
-kh_tmpdir
+bench_init bench-visible
+bench_harness
 command -v podofosign >/dev/null || { echo "bench-visible: podofosign missing (apt-get install libpodofo-utils)" >&2; exit 1; }
-kh-softhsm "$KH_TMP/hsm" "$KH_TMP/pki" >/dev/null
-set -a
-. "$KH_TMP/pki/pki.env"
-. "$KH_TMP/hsm/softhsm.env"
-set +a
-export BENCH_PIN=$KH_P11_USER_PIN
+bench_token
 kh-bigpdf "$KH_TMP/big.pdf" --pages 20 --mb 50 >/dev/null
 python3 "$top/tests/appearance/imgcheck.py" make "$KH_TMP/sig.png"
 K=$BENCH/bin/kyso

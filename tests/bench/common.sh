@@ -1,0 +1,44 @@
+# Sourced by the bench-*.sh scripts (after `set -euo pipefail`).
+#   bench_init NAME [TARGET...]  the non-sanitized Release build in $BENCH (build-bench/,
+#                                 made here if missing; only TARGETs when given)
+#   bench_harness                the harness programs on PATH, tests/harness/lib.sh, a
+#                                 private $KH_TMP
+#   bench_token                  a SoftHSM2 token with the harness PKI in $KH_TMP/hsm and
+#                                 $KH_TMP/pki, their variables exported, BENCH_PIN its user PIN
+# Sets top, KYSO_SRC, KYSO_HARNESS, KYSO_BUILD (the test build, for harness programs), BENCH.
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export KYSO_SRC=$top KYSO_HARNESS=$top/tests/harness
+export KYSO_BUILD=${KYSO_BUILD_DIR:-$top/build}
+BENCH=${KYSO_BENCH_DIR:-$top/build-bench}
+
+bench_init() {
+	local name=$1
+	shift
+	local targets=()
+	for t in "$@"; do targets+=(--target "$t"); done
+	if [[ ! -f $BENCH/build.ninja ]]; then
+		# clang, as ./dev builds
+		CC=${CC:-clang} cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+			-DKYSO_TESTS=OFF >/dev/null
+	fi
+	if ! cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" "${targets[@]}" >"$BENCH/$name-build.log" 2>&1; then
+		grep -E "error|FAILED" "$BENCH/$name-build.log" | head -20 >&2
+		echo "$name: the Release build in $BENCH failed (log: $BENCH/$name-build.log)" >&2
+		exit 1
+	fi
+}
+
+bench_harness() {
+	export PATH=$KYSO_HARNESS/bin:$PATH
+	. "$KYSO_HARNESS/lib.sh"
+	kh_tmpdir
+}
+
+bench_token() {
+	kh-softhsm "$KH_TMP/hsm" "$KH_TMP/pki" >/dev/null
+	set -a
+	. "$KH_TMP/pki/pki.env"
+	. "$KH_TMP/hsm/softhsm.env"
+	set +a
+	export BENCH_PIN=$KH_P11_USER_PIN
+}
