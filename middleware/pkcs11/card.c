@@ -1,9 +1,6 @@
 /* PC/SC access and ISO 7816-4/-8 commands. */
 #include "card.h"
 
-#ifndef _WIN32
-#include <PCSC/pcsclite.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 

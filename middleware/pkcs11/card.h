@@ -6,11 +6,8 @@
 #ifndef KYSO_P11_CARD_H
 #define KYSO_P11_CARD_H
 
-#ifdef _WIN32
+/* pcsc-lite's pkg-config adds its PCSC/ folder; on Windows this is the SDK's header */
 #include <winscard.h>
-#else
-#include <PCSC/winscard.h>
-#endif
 #include <stddef.h>
 #include <stdint.h>
 
