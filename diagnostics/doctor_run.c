@@ -55,9 +55,11 @@ void doctor_origin_norm(const char *in, char *out, size_t cap)
 	out[n] = '\0';
 	if (n > 0 && out[n - 1] == '/')
 		out[--n] = '\0';
-	const char *def = strncmp(out, "https://", 8) == 0  ? ":443"
-	                  : strncmp(out, "http://", 7) == 0 ? ":80"
-	                                                    : NULL;
+	const char *def = NULL;
+	if (n >= 8 && memcmp(out, "https://", 8) == 0)
+		def = ":443";
+	else if (n >= 7 && memcmp(out, "http://", 7) == 0)
+		def = ":80";
 	size_t dl = def != NULL ? strlen(def) : 0;
 	if (def != NULL && n > dl && strcmp(out + n - dl, def) == 0)
 		out[n - dl] = '\0';
