@@ -2,7 +2,7 @@
 # private, headless prefix: silent install, files, shortcuts and registry keys,
 # the installed kyso.exe (version, Vietnamese/English text, detect without a
 # PC/SC service, sign and verify with SoftHSM2 cross-built as a Windows DLL,
-# the signed PDF checked by pdfsig on Linux, doctor), silent uninstall leaving
+# the signed PDF checked by pdfsig on Linux, doctor and reports), silent uninstall leaving
 # nothing behind. Prints the time of the wine part and of the whole Windows leg.
 . "$KYSO_HARNESS/lib.sh"
 . "$KYSO_SRC/tests/signer/common.sh"
@@ -203,11 +203,75 @@ python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[len(d)//3]
 wk verify "$(winpath "$KH_TMP/bad.pdf")" --ca "$(winpath "$KH_PKI_ROOT_CERT")"
 kh_check "kyso.exe verify fails on a modified signed PDF (got $rc)" test "$rc" -ne 0
 
-# doctor: one JSON document and a documented exit code (0-6), never a crash.
-wk doctor --json
-echo "doctor --json exit $rc: $(head -c 300 "$KH_TMP/out")"
-kh_check "kyso.exe doctor --json prints JSON" python3 -m json.tool "$KH_TMP/out" /dev/null
-kh_check "kyso.exe doctor --json exit code is a documented one (got $rc)" test "$rc" -le 6
+# ---- doctor / reports -------------------------------------------------------
+# The real checks of kyso doctor, in their order. wine has no Smart Card
+# service, so the first failing check is pcsc-service, with the Windows remedy
+# (services.msc / sc start SCardSvr), and the exit code is 1 (a check failed).
+# --offline: no clock/TSA/revocation requests (no network here).
+dj() { python3 "$KYSO_SRC/tests/windows/doctor_json.py" "$@"; }
+wk doctor --json --offline
+cp "$KH_TMP/out" "$KH_TMP/doctor.json"
+echo "doctor --json exit $rc: $(head -c 300 "$KH_TMP/doctor.json")"
+kh_check "kyso.exe doctor --json exits 1 (a check failed; got $rc)" test "$rc" -eq 1
+kh_on_fail cat "$KH_TMP/err"
+kh_check "doctor --json: the 19 checks in order, os Windows" dj order "$KH_TMP/doctor.json"
+kh_check "doctor --json: first failing check is pcsc-service, Smart Card service remedy" \
+	dj pcsc "$KH_TMP/doctor.json"
+kh_on_fail cat "$KH_TMP/doctor.json"
+kh_check "doctor --json: module registration is 'not applicable' on Windows (skip)" \
+	dj na "$KH_TMP/doctor.json"
+kh_check "doctor --json: no Linux remedy (systemctl, apt, sudo, pcscd) anywhere" \
+	bash -c "! grep -Eq 'systemctl|apt install|sudo |pcscd|timedatectl' '$KH_TMP/doctor.json'"
+wk --lang vi doctor --offline
+kh_check "kyso.exe --lang vi doctor (text) exits 1 and says the Vietnamese Windows remedy" \
+	bash -c "[[ $rc -eq 1 ]] && grep -q 'Dịch vụ Smart Card' '$KH_TMP/out' && grep -q 'sc start SCardSvr' '$KH_TMP/out'"
+kh_on_fail cat "$KH_TMP/out"
+
+# --module: the SoftHSM2 DLL is loaded and its token looked at (module and
+# token checks pass; PC/SC still fails)
+SOFTHSM2_CONF=$(winpath "$KH_TMP/softhsm2-win.conf") \
+	wk doctor --json --offline --no-usb --module "$(winpath "$HSMDLL")" --token kyso-rsa
+cp "$KH_TMP/out" "$KH_TMP/doctor-module.json"
+kh_check "doctor --module libsofthsm2.dll: driver-module and token-state pass, cert found" \
+	dj module "$KH_TMP/doctor-module.json"
+kh_on_fail cat "$KH_TMP/doctor-module.json" "$KH_TMP/err"
+
+# --html writes the report as a web page
+wk doctor --offline --html "$(winpath "$KH_TMP/doctor.html")"
+kh_check "doctor --html writes the report (exit 1, page names the Smart Card service)" \
+	bash -c "[[ $rc -eq 1 ]] && grep -q '<html' '$KH_TMP/doctor.html' && grep -q 'SCardSvr' '$KH_TMP/doctor.html'"
+
+# --save: the zip lands in %LOCALAPPDATA%\kyso\reports; --send to a collector
+# that is not there exits 6 and keeps its zip there too
+lad=$(wine64 cmd /c 'echo %LOCALAPPDATA%' 2>/dev/null | tr -d '\r')
+lad_u=$(wine64 winepath.exe -u "$lad" 2>/dev/null | tr -d '\r')
+wk doctor --offline --save
+kh_check "doctor --save: exit 1, zip in %LOCALAPPDATA%\\kyso\\reports ($lad)" \
+	bash -c "[[ $rc -eq 1 ]] && ls '$lad_u'/kyso/reports/kyso-doctor-*.zip >/dev/null"
+kh_on_fail cat "$KH_TMP/out" "$KH_TMP/err"
+z=$(ls "$lad_u"/kyso/reports/kyso-doctor-*.zip 2>/dev/null | head -n 1)
+kh_check "the zip holds report.json/html/txt, versions.txt, logs/doctor.log" \
+	python3 -c 'import sys,zipfile; n=set(zipfile.ZipFile(sys.argv[1]).namelist()); sys.exit({"report.json","report.html","report.txt","versions.txt","logs/doctor.log"}-n != set())' "$z"
+KYSO_REPORT_TOKEN=t0123456789abcdef wk doctor --offline --json --send http://127.0.0.1:9/api/v1/reports
+kh_check "doctor --send without a collector exits 6 and keeps the zip (2 in the folder)" \
+	bash -c "[[ $rc -eq 6 ]] && [[ \$(ls '$lad_u'/kyso/reports/kyso-doctor-*.zip | wc -l) -eq 2 ]] && grep -q 'kyso-doctor-' '$KH_TMP/err'"
+kh_on_fail cat "$KH_TMP/err"
+
+# kyso reports: ingest that folder into the default store
+# (%LOCALAPPDATA%\kyso\reports.db), then the summary grouped by failing check
+wk reports ingest "$lad\\kyso\\reports"
+kh_check "kyso.exe reports ingest %LOCALAPPDATA%\\kyso\\reports: 2 added (exit $rc)" \
+	bash -c "[[ $rc -eq 0 ]] && grep -q '^2 ' '$KH_TMP/out' && test -s '$lad_u/kyso/reports.db'"
+kh_on_fail cat "$KH_TMP/out" "$KH_TMP/err"
+wk reports summary --json
+kh_check "kyso.exe reports summary: 2 reports, pcsc-service failing in 2, os Windows" \
+	dj summary "$KH_TMP/out"
+kh_on_fail cat "$KH_TMP/out" "$KH_TMP/err"
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$KH_TMP/doctor.json")
+wk reports ingest "$(winpath "$KH_TMP/doctor.json")"
+wk reports show "$id"
+kh_check "kyso.exe reports show ID (the --json report ingested) names the Windows remedy" \
+	bash -c "[[ $rc -eq 0 ]] && grep -q 'SCardSvr' '$KH_TMP/out'"
 
 # ---- silent uninstall -------------------------------------------------------
 set +e
