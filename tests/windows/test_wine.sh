@@ -273,6 +273,28 @@ wk reports show "$id"
 kh_check "kyso.exe reports show ID (the --json report ingested) names the Windows remedy" \
 	bash -c "[[ $rc -eq 0 ]] && grep -q 'SCardSvr' '$KH_TMP/out'"
 
+# the helpdesk's collector under wine: kyso.exe reports serve (libmicrohttpd)
+# on a loopback port, kyso.exe doctor --send to it, the collector's store
+# counts the report
+ctok=kyso-wine-collector-0123456789
+cport=$(kh_free_port)
+kh_bg "$KH_TMP/serve.log" env KYSO_REPORT_TOKEN=$ctok wine64 "$KYSO" reports \
+	--db "$(winpath "$KH_TMP/collector.db")" serve --listen "127.0.0.1:$cport"
+serve_pid=$KH_LAST_PID
+kh_wait_for 60 grep -q "127.0.0.1:$cport/api/v1/reports" "$KH_TMP/serve.log" || true
+kh_check "kyso.exe reports serve listens on 127.0.0.1:$cport" \
+	grep -q "127.0.0.1:$cport/api/v1/reports" "$KH_TMP/serve.log"
+kh_on_fail cat "$KH_TMP/serve.log"
+KYSO_REPORT_TOKEN=$ctok wk --lang en doctor --offline --send "http://127.0.0.1:$cport/api/v1/reports"
+kh_check "doctor --send to the collector: exit 1 (checks failed), report sent" \
+	bash -c "[[ $rc -eq 1 ]] && grep -q 'sent to http://127.0.0.1:$cport/' '$KH_TMP/out'"
+kh_on_fail cat "$KH_TMP/err" "$KH_TMP/serve.log"
+wk reports --db "$(winpath "$KH_TMP/collector.db")" summary --json
+kh_check "the collector stored and counted it (1 report, pcsc-service failing)" \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["total"]==1 and d["by_failing_check"].get("pcsc-service")==1))' "$KH_TMP/out"
+kh_stop "$serve_pid"
+kh_wait_for 20 bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$cport) 2>/dev/null" || true
+
 # ---- silent uninstall -------------------------------------------------------
 set +e
 wine64 'C:\Program Files\kyso\uninstall.exe' /S
