@@ -249,7 +249,7 @@ wk doctor --offline --save
 kh_check "doctor --save: exit 1, zip in %LOCALAPPDATA%\\kyso\\reports ($lad)" \
 	bash -c "[[ $rc -eq 1 ]] && ls '$lad_u'/kyso/reports/kyso-doctor-*.zip >/dev/null"
 kh_on_fail cat "$KH_TMP/out" "$KH_TMP/err"
-z=$(ls "$lad_u"/kyso/reports/kyso-doctor-*.zip 2>/dev/null | head -n 1)
+z=$(find "$lad_u/kyso/reports" -name 'kyso-doctor-*.zip' 2>/dev/null | head -n 1)
 kh_check "the zip holds report.json/html/txt, versions.txt, logs/doctor.log" \
 	python3 -c 'import sys,zipfile; n=set(zipfile.ZipFile(sys.argv[1]).namelist()); sys.exit({"report.json","report.html","report.txt","versions.txt","logs/doctor.log"}-n != set())' "$z"
 KYSO_REPORT_TOKEN=t0123456789abcdef wk doctor --offline --json --send http://127.0.0.1:9/api/v1/reports
