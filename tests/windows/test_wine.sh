@@ -209,6 +209,7 @@ kh_check "kyso.exe verify fails on a modified signed PDF (got $rc)" test "$rc" -
 # (services.msc / sc start SCardSvr), and the exit code is 1 (a check failed).
 # --offline: no clock/TSA/revocation requests (no network here).
 dj() { python3 "$KYSO_SRC/tests/windows/doctor_json.py" "$@"; }
+t_doc=$SECONDS
 wk doctor --json --offline
 cp "$KH_TMP/out" "$KH_TMP/doctor.json"
 echo "doctor --json exit $rc: $(head -c 300 "$KH_TMP/doctor.json")"
@@ -294,6 +295,7 @@ kh_check "the collector stored and counted it (1 report, pcsc-service failing)" 
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["total"]==1 and d["by_failing_check"].get("pcsc-service")==1))' "$KH_TMP/out"
 kh_stop "$serve_pid"
 kh_wait_for 20 bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$cport) 2>/dev/null" || true
+echo "time: doctor/reports under wine $((SECONDS - t_doc)) s"
 
 # ---- silent uninstall -------------------------------------------------------
 set +e
