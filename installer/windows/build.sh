@@ -51,7 +51,8 @@ if [[ ! -f $B/build.ninja ]]; then
 			fail "configuring the cross build (log: $W/configure.log)"
 		}
 fi
-cmake --build "$B" -j "$JOBS" --target kyso kyso-agent kyso-pkcs11 kyso-core-wintest kyso_translations ||
+cmake --build "$B" -j "$JOBS" --target kyso kyso-agent kyso-pkcs11 kyso-core-wintest kyso-fake-pinentry \
+	kyso_translations ||
 	fail "compiling kyso for Windows"
 t_kyso=$((SECONDS - t0))
 say "kyso.exe, kyso-agent.exe, kyso-pkcs11.dll: ${t_kyso} s"
