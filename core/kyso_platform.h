@@ -154,6 +154,11 @@ kyso_err_t kyso_prompt_consent(const char *title, const char *message, kyso_erro
  * looked up in PATH (Windows: SearchPath's order, ".exe" added). */
 char *kyso_find_program(const char *name);
 
+/* Do both paths name the same existing file? (POSIX: device + inode;
+ * Windows, whose stat() has no inode numbers: volume serial + file index.)
+ * false when either cannot be opened. */
+bool kyso_same_file(const char *a, const char *b);
+
 /* This computer's name (gethostname; Windows: GetComputerNameW) in UTF-8, ""
  * when unknown. */
 void kyso_host_name(char *buf, size_t cap);

@@ -8,6 +8,7 @@
 #include "tsa_int.h"
 #include "appearance.h"
 #include "ltv_int.h"
+#include "kyso_platform.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -144,12 +145,12 @@ static kyso_err_t token_sign(void *ctx, const EVP_MD *md, const uint8_t *dgst, s
 static kyso_err_t check_paths(const char *in, const char *out, bool in_place, unsigned *mode,
                               kyso_error_t *err)
 {
-	struct stat si, so;
+	struct stat si;
 	if (stat(in, &si) != 0)
 		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot open %s: %s"), in,
 		                      strerror(errno));
 	*mode = (unsigned)(si.st_mode & 0666);
-	if (stat(out, &so) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino && !in_place)
+	if (!in_place && kyso_same_file(in, out))
 		return kyso_error_set(
 		        err, KYSO_ERR_USAGE,
 		        _("The output is the input file; use --in-place to replace it."));
