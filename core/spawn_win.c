@@ -102,6 +102,13 @@ kyso_err_t kyso_spawn(const char *const argv[], kyso_buf_t *out, size_t out_max,
 		if (create_err == ERROR_FILE_NOT_FOUND || create_err == ERROR_PATH_NOT_FOUND)
 			return kyso_error_set(err, KYSO_ERR_NOT_FOUND, _("Program not found: %s"),
 			                      argv[0]);
+		/* a vendor installer that asks for administrator rights, started
+		 * from a program that does not have them */
+		if (create_err == 740 /* ERROR_ELEVATION_REQUIRED */)
+			return kyso_error_set(err, KYSO_ERR_CHILD_PROCESS,
+			                      _("%s needs administrator rights: run kyso as "
+			                        "administrator"),
+			                      argv[0]);
 		return kyso_error_set(err, KYSO_ERR_CHILD_PROCESS, "%s: %s", argv[0],
 		                      kyso_win_strerror(create_err));
 	}

@@ -6,7 +6,6 @@
 #include "setup_int.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -92,25 +91,6 @@ char *local_ca_read(const char *state_dir, kyso_error_t *err)
 		return NULL;
 	}
 	return pem;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
-	return rc != 0 && errno != ENOENT ? -1 : 0;
-}
-
-kyso_err_t remove_tree(const char *path, kyso_error_t *err)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return KYSO_OK;
-	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot remove %s: %s"), path,
-		                      strerror(errno));
-	return KYSO_OK;
 }
 
 /* The state directory: its missing parents journaled as directories, the

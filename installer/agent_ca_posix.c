@@ -114,3 +114,22 @@ kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *fi
 		rc = ca_update(o->root, err);
 	return rc;
 }
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
+	return rc != 0 && errno != ENOENT ? -1 : 0;
+}
+
+kyso_err_t remove_tree(const char *path, kyso_error_t *err)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return KYSO_OK;
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot remove %s: %s"), path,
+		                      strerror(errno));
+	return KYSO_OK;
+}

@@ -6,8 +6,12 @@
  * agent_ca.c. */
 #include "setup_int.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 char *agent_state_dir(const setup_opts_t *o)
 {
@@ -45,4 +49,42 @@ kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *fi
 {
 	(void)file;
 	return jtrust_add(j, !o->user, LOCAL_CA_NAME, pem, err);
+}
+
+/* Removes dir and what is below it (mingw's nftw overflows the stack). */
+static bool remove_all(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return true;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path) == 0;
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return false;
+	bool ok = true;
+	const struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *sub = NULL;
+		if (asprintf(&sub, "%s/%s", path, e->d_name) < 0)
+			ok = false;
+		else
+			ok = remove_all(sub) && ok;
+		free(sub);
+	}
+	closedir(d);
+	return rmdir(path) == 0 && ok;
+}
+
+kyso_err_t remove_tree(const char *path, kyso_error_t *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return KYSO_OK;
+	if (!remove_all(path))
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot remove %s: %s"), path,
+		                      strerror(errno));
+	return KYSO_OK;
 }

@@ -52,6 +52,7 @@ mkdir -p "$B" "$KH_TMP/vendor"
 cp "$W"/prefix/softhsm2/*.dll "$KH_TMP/vendor/"
 cat >"$KH_TMP/vendor/vendor.nsi" <<'NSI'
 Unicode true
+Target amd64-unicode
 OutFile "kyso-test-vendor-setup.exe"
 InstallDir "$PROGRAMFILES64\KysoTestVendor"
 RequestExecutionLevel admin
@@ -136,7 +137,17 @@ kh_check "dry run changed nothing (no config.json, no journal, no policy key)" \
 # ---- setup -------------------------------------------------------------------
 ks --unattended --json --pin-env SG_PIN --token-label kyso-rsa --ca "$(winpath "$KH_PKI_ROOT_CERT")"
 cp "$KH_TMP/out" "$KH_TMP/report.json"
-echo "setup exit $rc: $(head -c 4000 "$KH_TMP/report.json")"
+echo "setup exit $rc"
+# the report in short: result, error, each action's state
+python3 - "$KH_TMP/report.json" <<'PY' || head -c 3000 "$KH_TMP/report.json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("result:", d.get("result"), "error:", json.dumps(d.get("error")), "problems:", d.get("problems"))
+for a in d.get("actions", []):
+    print("  %-16s %-9s %s %s" % (a["kind"], a["status"], a.get("target") or "", a.get("detail") or ""))
+print("selftest:", json.dumps(d.get("selftest"))[:300])
+print("agent answers:", (d.get("agent") or {}).get("answers"))
+PY
 kh_on_fail cat "$KH_TMP/err"
 want_rc=$((real_agent == 1 ? 0 : 1))
 kh_check "setup --unattended exits $want_rc (got $rc)" test "$rc" -eq "$want_rc"
