@@ -348,6 +348,10 @@ recipe_curl() {
 # one is written so the agent finds it by the same name as on Linux.
 recipe_libwebsockets() {
 	unpack libwebsockets libwebsockets
+	# lws 4.1.6 on Windows: a socket moved into a freed slot kept signalling
+	# its old slot's event, which nobody waits for (requests hung until the
+	# 10 s timeout); patches/ has the fix
+	run patch patch -p1 -i "$HERE/patches/libwebsockets-4.1.6-win-fds-slot.patch"
 	local m=$MINGW_SYS/lib
 	cmake_cross -DLWS_WITH_SSL=ON -DLWS_OPENSSL_INCLUDE_DIRS="$PREFIX/include" \
 		"-DLWS_OPENSSL_LIBRARIES=$PREFIX/lib/libssl.a;$PREFIX/lib/libcrypto.a;$m/libws2_32.a;$m/libcrypt32.a;$m/libgdi32.a" \
