@@ -7,10 +7,8 @@
 # consent + PIN (valid in pdfsig and openssl cms), VNPT checkPlugin/getVersion
 # frames, a cancelled prompt, foreign origins refused, the PIN never in the
 # log; then the agent is stopped. Prints the time of the test.
-# Known problem (docs/windows.md): under wine 8, libwebsockets 4.1.6's Windows
-# event loop leaves some HTTP requests with a body unanswered (the connection is
-# closed by its 10 s timeout before the request reaches the agent), so the kyso
-# API signing check fails in some runs; it is not retried here.
+# Nothing is retried: a request the agent leaves unanswered fails its check
+# (libwebsockets' Windows event loop needed a patch for that, build-deps.sh).
 . "$KYSO_HARNESS/lib.sh"
 . "$KYSO_SRC/tests/signer/common.sh"
 W=${1:?usage: test_wine_agent.sh WORKDIR}
