@@ -10,7 +10,8 @@
 # CA in the ROOT store and its HKCU Run value when kyso-agent.exe is the
 # signing service, an honest "does not answer" when it is not), a second run
 # that changes nothing, --uninstall removing every key, value and file setup
-# made. Prints its time.
+# made, and a forced failure half way (KYSO_SETUP_FAIL_AFTER) rolled back.
+# Prints its time.
 . "$KYSO_HARNESS/lib.sh"
 . "$KYSO_SRC/tests/signer/common.sh"
 W=${1:?usage: test_wine_setup.sh WORKDIR}
@@ -229,6 +230,27 @@ rc=$?
 set -e
 kh_check "a second --uninstall has nothing to undo (exit 0, got $rc)" \
 	bash -c "[[ $rc -eq 0 ]] && tr -d '\r' <'$KH_TMP/out.raw' | grep -q 'Nothing to uninstall'"
+
+# ---- a failure half way rolls back ---------------------------------------------
+# (the test vendor's EXE driver stayed: its installer is "in place" now) the
+# 9th change fails: the config, the agent's CA, its Run value and the started
+# agent are undone again
+nroot() { regq 'HKLM\Software\Microsoft\SystemCertificates\ROOT\Certificates' | grep -c 'Certificates\\'; }
+roots_before=$(nroot)
+export KYSO_SETUP_FAIL_AFTER=8
+ks --unattended --json --pin-env SG_PIN --token-label kyso-rsa --ca "$(winpath "$KH_PKI_ROOT_CERT")"
+unset KYSO_SETUP_FAIL_AFTER
+cp "$KH_TMP/out" "$KH_TMP/failed.json"
+echo "forced failure exit $rc"
+kh_check "a forced failure half way exits non-zero and reports rolled-back (got $rc)" \
+	bash -c "[[ $rc -ne 0 ]] && grep -q '\"rolled-back\"' '$KH_TMP/failed.json'"
+kh_on_fail head -c 2000 "$KH_TMP/failed.json"
+kh_check "rolled back: no config.json, journal, policy key or Run value left" \
+	bash -c "[[ ! -e '$CFG' && ! -e '$C/ProgramData/kyso/setup' ]] && ! wine64 reg query 'HKLM\\SOFTWARE\\Policies\\Google' >/dev/null 2>&1 && ! wine64 reg query 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run' /v kyso-agent >/dev/null 2>&1"
+roots_after=$(nroot)
+kh_check "rolled back: the ROOT store has as many certificates as before ($roots_before, now $roots_after)" \
+	test "$roots_before" -eq "$roots_after"
+kh_check "rolled back: no agent state directory (local CA) left" test ! -e "$STATE"
 
 echo "windows.wine_setup: $((SECONDS - t0)) s"
 kh_done
