@@ -148,6 +148,8 @@ for a in d.get("actions", []):
     print("  %-16s %-9s %s %s" % (a["kind"], a["status"], a.get("target") or "", a.get("detail") or ""))
 print("selftest:", json.dumps(d.get("selftest"))[:300])
 print("agent answers:", (d.get("agent") or {}).get("answers"))
+for pr in (d.get("agent") or {}).get("protocols", []):
+    print("  %-18s answers=%s %s" % (pr.get("name"), pr.get("answers"), pr.get("detail") or pr.get("note") or ""))
 PY
 kh_on_fail cat "$KH_TMP/err"
 want_rc=$((real_agent == 1 ? 0 : 1))
