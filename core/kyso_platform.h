@@ -176,6 +176,14 @@ void kyso_on_stop(void (*fn)(void));
  * elsewhere. kyso_i18n_init() calls it. */
 void kyso_console_utf8(void);
 
+/* For a program built without a console of its own (kyso-agent.exe is a
+ * Windows GUI-subsystem program, so that starting it at logon opens no
+ * console window): when its standard output goes nowhere, use the console
+ * of the program that started it, if any (`kyso-agent.exe --version` typed
+ * in cmd). Output redirected to a file or pipe is left alone. No-op
+ * elsewhere. */
+void kyso_console_attach(void);
+
 #ifdef __cplusplus
 }
 #endif

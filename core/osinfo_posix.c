@@ -15,6 +15,10 @@ void kyso_os_info(kyso_os_info_t *info)
 	snprintf(info->machine, sizeof(info->machine), "%s", un.machine);
 }
 
+void kyso_console_attach(void)
+{
+}
+
 void kyso_console_utf8(void)
 {
 }

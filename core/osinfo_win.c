@@ -3,6 +3,8 @@
 #include "kyso_platform.h"
 #include "win_int.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef LONG(WINAPI *rtl_get_version_fn)(OSVERSIONINFOW *);
@@ -37,6 +39,17 @@ void kyso_os_info(kyso_os_info_t *info)
 		break;
 	}
 	snprintf(info->machine, sizeof(info->machine), "%s", m);
+}
+
+void kyso_console_attach(void)
+{
+	HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
+	if (out != NULL && out != INVALID_HANDLE_VALUE)
+		return; /* redirected, or a console program */
+	if (!AttachConsole(ATTACH_PARENT_PROCESS))
+		return; /* started without a console (logon, Explorer): stay silent */
+	if (freopen("CONOUT$", "w", stdout) == NULL || freopen("CONOUT$", "w", stderr) == NULL)
+		kyso_debug("freopen(CONOUT$): %s", strerror(errno));
 }
 
 void kyso_console_utf8(void)

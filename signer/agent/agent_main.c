@@ -2,6 +2,7 @@
  * VNPT-CA Plugin and VGCA Sign Service protocols and the kyso API over TLS on
  * loopback (docs/agent.md). */
 #include "agent.h"
+#include "kyso_platform.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -142,6 +143,7 @@ static int fail_usage(const char *opt)
 
 int main(int argc, char **argv)
 {
+	kyso_console_attach();
 	kyso_log_init();
 	const char *lang = NULL;
 	for (int i = 1; i + 1 < argc; i++)
