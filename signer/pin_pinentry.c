@@ -2,6 +2,7 @@
  * SETTITLE/SETDESC/SETPROMPT/SETOK/SETCANCEL, then GETPIN. The PIN arrives
  * in a percent-escaped data line, is decoded into the caller's buffer and
  * every copy is wiped. */
+#include "kyso_platform.h"
 #include "sign_int.h"
 
 #include <assuan.h>
@@ -44,26 +45,6 @@ static gpg_error_t on_data(void *opaque, const void *buf, size_t len)
 	return 0;
 }
 
-/* full path of prog (PATH lookup when it has no '/') */
-static char *find_program(const char *prog)
-{
-	if (strchr(prog, '/') != NULL)
-		return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
-	const char *path = getenv("PATH");
-	if (path == NULL)
-		path = "/usr/bin:/bin";
-	char *copy = strdup(path), *save = NULL, *out = NULL;
-	for (char *d = copy != NULL ? strtok_r(copy, ":", &save) : NULL; d != NULL && out == NULL;
-	     d = strtok_r(NULL, ":", &save)) {
-		char full[4096];
-		snprintf(full, sizeof(full), "%s/%s", d, prog);
-		if (access(full, X_OK) == 0)
-			out = strdup(full);
-	}
-	free(copy);
-	return out;
-}
-
 static void send_opt(assuan_context_t ctx, const char *cmd, const char *arg)
 {
 	char line[ASSUAN_LINELENGTH], esc[ASSUAN_LINELENGTH - 64];
@@ -77,7 +58,7 @@ static void send_opt(assuan_context_t ctx, const char *cmd, const char *arg)
 kyso_err_t kyso_pin_pinentry(const char *program, const kyso_pin_request_t *req, char *pin,
                              size_t cap, kyso_error_t *err)
 {
-	char *path = find_program(program);
+	char *path = kyso_find_program(program);
 	if (path == NULL)
 		return kyso_error_set(
 		        err, KYSO_ERR_USAGE,
