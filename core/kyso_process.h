@@ -41,6 +41,11 @@ bool kyso_reg_key_exists(kyso_reg_root_t root, const char *key);
  * is left alone and is not an error. KYSO_ERR_UNSUPPORTED without a
  * registry. */
 kyso_err_t kyso_reg_delete_key_if_empty(kyso_reg_root_t root, const char *key, kyso_error_t *err);
+/* The names of key's direct subkeys as a new JSON array of strings (*names,
+ * the caller's reference); a missing key gives an empty array.
+ * KYSO_ERR_UNSUPPORTED without a registry. */
+kyso_err_t kyso_reg_subkeys(kyso_reg_root_t root, const char *key, json_t **names,
+                            kyso_error_t *err);
 
 #ifdef __cplusplus
 }

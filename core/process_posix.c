@@ -118,3 +118,12 @@ kyso_err_t kyso_reg_delete_key_if_empty(kyso_reg_root_t root, const char *key, k
 	(void)key;
 	return kyso_error_set(err, KYSO_ERR_UNSUPPORTED, _("This system has no Windows registry"));
 }
+
+kyso_err_t kyso_reg_subkeys(kyso_reg_root_t root, const char *key, json_t **names,
+                            kyso_error_t *err)
+{
+	(void)root;
+	(void)key;
+	*names = NULL;
+	return kyso_error_set(err, KYSO_ERR_UNSUPPORTED, _("This system has no Windows registry"));
+}

@@ -141,3 +141,48 @@ kyso_err_t kyso_reg_delete_key_if_empty(kyso_reg_root_t root, const char *key, k
 		                      kyso_win_strerror((DWORD)st));
 	return KYSO_OK;
 }
+
+kyso_err_t kyso_reg_subkeys(kyso_reg_root_t root, const char *key, json_t **names,
+                            kyso_error_t *err)
+{
+	*names = json_array();
+	wchar_t *wkey = kyso_win_wide(key);
+	if (*names == NULL || wkey == NULL) {
+		json_decref(*names);
+		*names = NULL;
+		if (wkey == NULL)
+			return kyso_error_set(err, KYSO_ERR_BAD_INPUT, _("Not valid UTF-8: %s"),
+			                      key);
+		free(wkey);
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	}
+	HKEY k = NULL;
+	LSTATUS st =
+	        RegOpenKeyExW(root == KYSO_REG_MACHINE ? HKEY_LOCAL_MACHINE : HKEY_CURRENT_USER,
+	                      wkey, 0, KEY_READ | KEY_WOW64_64KEY, &k);
+	free(wkey);
+	if (st == ERROR_FILE_NOT_FOUND || st == ERROR_PATH_NOT_FOUND)
+		return KYSO_OK;
+	for (DWORD i = 0; st == ERROR_SUCCESS; i++) {
+		wchar_t name[256]; /* a key name has at most 255 characters */
+		DWORD len = 256;
+		st = RegEnumKeyExW(k, i, name, &len, NULL, NULL, NULL, NULL);
+		if (st != ERROR_SUCCESS)
+			break;
+		char *u = kyso_win_utf8(name);
+		if (u == NULL || json_array_append_new(*names, json_string(u)) != 0)
+			st = ERROR_NOT_ENOUGH_MEMORY;
+		free(u);
+	}
+	if (k != NULL)
+		RegCloseKey(k);
+	if (st != ERROR_NO_MORE_ITEMS) {
+		json_decref(*names);
+		*names = NULL;
+		return kyso_error_set(err, KYSO_ERR_IO,
+		                      _("Cannot read the registry key %s\\%s: %s"),
+		                      root == KYSO_REG_MACHINE ? "HKLM" : "HKCU", key,
+		                      kyso_win_strerror((DWORD)st));
+	}
+	return KYSO_OK;
+}

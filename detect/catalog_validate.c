@@ -168,7 +168,8 @@ static kyso_err_t check_atr(vctx_t *v, const json_t *a, const char *path)
 
 static kyso_err_t check_bundle(vctx_t *v, const json_t *b, const char *path)
 {
-	static const char *const keys[] = {"file", "sha256", "args", "kind", "source", NULL};
+	static const char *const keys[] = {"file", "sha256", "args", "uninstall_args",
+	                                   "kind", "source", NULL};
 	char p[256];
 	if (!json_is_object(b))
 		return fail(v, path, "must be an object {\"file\", \"sha256\", \"args\"}");
@@ -184,6 +185,8 @@ static kyso_err_t check_bundle(vctx_t *v, const json_t *b, const char *path)
 	}
 	if (rc == KYSO_OK)
 		rc = want_string_list(v, b, path, "args");
+	if (rc == KYSO_OK)
+		rc = want_string_list(v, b, path, "uninstall_args");
 	if (rc == KYSO_OK)
 		rc = want_string(v, b, path, "kind", false);
 	if (rc == KYSO_OK)

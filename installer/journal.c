@@ -191,8 +191,7 @@ char *journal_backup_path(journal_t *j)
 	return p;
 }
 
-static void problem(json_t *problems, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(json_t *problems, const char *fmt, ...)
+void journal_problem(json_t *problems, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -219,45 +218,45 @@ static void undo_one(const json_t *e, json_t *problems)
 	kyso_error_clear(&err);
 	if (strcmp(op, "mkdir") == 0) {
 		if (rmdir(path) != 0 && errno != ENOENT)
-			problem(problems, _("Cannot remove directory %s: %s"), path,
-			        strerror(errno));
+			journal_problem(problems, _("Cannot remove directory %s: %s"), path,
+			                strerror(errno));
 	} else if (strcmp(op, "file") == 0) {
 		const char *backup = sget(e, "backup");
 		if (backup[0] != '\0' && exists(backup)) {
 			/* Windows' rename does not replace an existing file */
 			if (rename(backup, path) != 0 &&
 			    (remove(path) != 0 || rename(backup, path) != 0))
-				problem(problems, _("Cannot restore %s from %s: %s"), path, backup,
-				        strerror(errno));
+				journal_problem(problems, _("Cannot restore %s from %s: %s"), path,
+				                backup, strerror(errno));
 		} else if (backup[0] == '\0' && unlink(path) != 0 && errno != ENOENT) {
-			problem(problems, _("Cannot remove %s: %s"), path, strerror(errno));
+			journal_problem(problems, _("Cannot remove %s: %s"), path, strerror(errno));
 		}
 	} else if (strcmp(op, "symlink") == 0) {
 		struct stat st;
 		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && unlink(path) != 0)
-			problem(problems, _("Cannot remove %s: %s"), path, strerror(errno));
+			journal_problem(problems, _("Cannot remove %s: %s"), path, strerror(errno));
 	} else if (strcmp(op, "package") == 0) {
 		if (pkg_remove(sget(e, "name"), &err) != KYSO_OK)
-			problem(problems, "%s", kyso_error_message(&err));
+			journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "nss-module") == 0) {
 		if (nss_module_delete(sget(e, "db"), sget(e, "name"), &err) != KYSO_OK)
-			problem(problems, "%s", kyso_error_message(&err));
+			journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "tree") == 0) {
 		if (remove_tree(path, &err) != KYSO_OK)
-			problem(problems, "%s", kyso_error_message(&err));
+			journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "ca-update") == 0) {
 		if (ca_update(sget(e, "root"), &err) != KYSO_OK)
-			problem(problems, "%s", kyso_error_message(&err));
+			journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "nss-cert") == 0) {
 		if (nss_cert_undo(sget(e, "db"), sget(e, "name"), sget(e, "previous"),
 		                  sget(e, "previous_trust"), &err) != KYSO_OK)
-			problem(problems, "%s", kyso_error_message(&err));
+			journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "agent-start") == 0) {
 		agent_undo_start(e, problems);
 	} else if (strcmp(op, "agent-stop") == 0) {
 		/* journal_undo starts it again at the end, when it ran before */
 	} else if (!journal_undo_os(e, op, problems)) {
-		problem(problems, _("Unknown journal entry \"%s\" left as it is"), op);
+		journal_problem(problems, _("Unknown journal entry \"%s\" left as it is"), op);
 	}
 }
 
@@ -309,12 +308,13 @@ kyso_err_t journal_undo(journal_t *j, bool this_run_only, json_t *problems, kyso
 		rc = save(j, err);
 	} else {
 		if (unlink(j->file) != 0 && errno != ENOENT)
-			problem(problems, _("Cannot remove %s: %s"), j->file, strerror(errno));
+			journal_problem(problems, _("Cannot remove %s: %s"), j->file,
+			                strerror(errno));
 		char *bdir = NULL;
 		if (asprintf(&bdir, "%s/backup", j->dir) >= 0) {
 			if (rmdir(bdir) != 0 && errno != ENOENT)
-				problem(problems, _("Cannot remove directory %s: %s"), bdir,
-				        strerror(errno));
+				journal_problem(problems, _("Cannot remove directory %s: %s"), bdir,
+				                strerror(errno));
 			free(bdir);
 		}
 		json_array_foreach(deferred, i, e)

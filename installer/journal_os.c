@@ -21,19 +21,6 @@ static const char *sget(const json_t *e, const char *k)
 	return v != NULL ? v : "";
 }
 
-static void problem(json_t *problems, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(json_t *problems, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	kyso_warn("%s", buf);
-	if (problems != NULL)
-		json_array_append_new(problems, json_string(buf));
-}
-
 kyso_err_t jtrust_add(journal_t *j, bool machine, const char *name, const char *pem,
                       kyso_error_t *err)
 {
@@ -135,14 +122,13 @@ static void undo_vendor_installer(const json_t *e, json_t *problems)
 		kyso_error_clear(&err);
 		if (kyso_spawn(argv, NULL, 1u << 16, 30 * 60 * 1000, &status, &err) != KYSO_OK ||
 		    (status != 0 && status != 1605 /* not installed */))
-			problem(problems, _("msiexec /x %s failed (exit status %d)"), file, status);
+			journal_problem(problems, _("msiexec /x %s failed (exit status %d)"), file,
+			                status);
 		return;
 	}
-	/* an EXE installer has no uninstall command kyso knows: say so, but
-	 * the driver staying is not a failure of the uninstall */
-	kyso_warn(_("The vendor driver installed from %s stays on this computer: remove it in "
-	            "Settings > Apps when it is no longer needed"),
-	          file);
+	/* an EXE installer is removed by the uninstallers it registered, run
+	 * from the "vendor-uninstall" entry journaled after it */
+	kyso_debug("vendor installer %s: its uninstallers were journaled apart", file);
 }
 
 bool journal_undo_os(const json_t *e, const char *op, json_t *problems)
@@ -158,7 +144,7 @@ bool journal_undo_os(const json_t *e, const char *op, json_t *problems)
 		                                   : KYSO_TRUST_USER;
 		if (kyso_trust_remove_ca(scope, sget(e, "name"), (const uint8_t *)pem, strlen(pem),
 		                         &err) != KYSO_OK)
-			problem(problems, "%s", kyso_error_message(&err));
+			journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "reg-value") == 0) {
 		const char *prev = json_string_value(json_object_get(e, "previous"));
 		kyso_err_t rc = prev != NULL ? kyso_reg_set_string(root, sget(e, "key"),
@@ -166,19 +152,21 @@ bool journal_undo_os(const json_t *e, const char *op, json_t *problems)
 		                             : kyso_reg_delete_value(root, sget(e, "key"),
 		                                                     sget(e, "value"), &err);
 		if (rc != KYSO_OK)
-			problem(problems, "%s", kyso_error_message(&err));
+			journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "reg-key") == 0) {
 		if (kyso_reg_delete_key_if_empty(root, sget(e, "key"), &err) != KYSO_OK)
-			problem(problems, "%s", kyso_error_message(&err));
+			journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "autostart") == 0) {
 		const char *prev = json_string_value(json_object_get(e, "previous"));
 		kyso_err_t rc = prev != NULL ? kyso_reg_set_string(KYSO_REG_USER, RUN_KEY,
 		                                                   sget(e, "name"), prev, &err)
 		                             : kyso_autostart_remove(sget(e, "name"), &err);
 		if (rc != KYSO_OK)
-			problem(problems, "%s", kyso_error_message(&err));
+			journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "vendor-installer") == 0) {
 		undo_vendor_installer(e, problems);
+	} else if (strcmp(op, "vendor-uninstall") == 0) {
+		vendor_uninstall_undo(e, problems);
 	} else {
 		return false;
 	}

@@ -401,6 +401,29 @@ static const json_t *bundle_entry(const plan_t *p, const char *file)
 	return NULL;
 }
 
+/* Tells in the report what --uninstall will do with the driver an EXE
+ * installed: run its uninstaller, or leave it (none silent registered). */
+static void vendor_uninstall_note(action_t *a, const json_t *added)
+{
+	size_t i;
+	const json_t *u;
+	json_array_foreach(added, i, u)
+	{
+		if (json_object_get(u, "command") == NULL ||
+		    json_is_null(json_object_get(u, "command"))) {
+			act_set_detail(a,
+			               _("installed \"%s\"; it has no silent uninstaller, so kyso "
+			                 "setup --uninstall will leave it"),
+			               json_string_value(json_object_get(u, "name")));
+			return;
+		}
+	}
+	if (json_array_size(added) == 0)
+		act_set_detail(a, "%s",
+		               _("installed; it registered no uninstaller, so kyso setup "
+		                 "--uninstall will leave it"));
+}
+
 kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
                                 kyso_error_t *err)
 {
@@ -445,6 +468,9 @@ kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, 
 	for (size_t i = 0; i < nargs; i++)
 		argv[n++] = json_string_value(json_array_get(args, i));
 	argv[n] = NULL;
+	/* what "Apps" lists before an EXE runs: the entries it adds are its own */
+	bool exe_kind = strcmp(kind, "msi") != 0;
+	json_t *before = exe_kind ? uninstall_entries_list() : NULL;
 	rc = journal_add(j,
 	                 json_pack("{s:s, s:s, s:s, s:s?}", "op", "vendor-installer", "file", exe,
 	                           "kind", kind, "sha256", a->sha256),
@@ -454,6 +480,21 @@ kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, 
 		rc = kyso_spawn(argv, NULL, 1u << 16, 30 * 60 * 1000, &status, err);
 	free(argv);
 	free(exe);
+	/* even a failed installer may have left something an uninstall removes */
+	if (exe_kind && before != NULL && rc == KYSO_OK) {
+		json_t *added =
+		        uninstall_entries_added(before, json_object_get(b, "uninstall_args"));
+		if (added == NULL)
+			rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		else
+			rc = journal_add(j,
+			                 json_pack("{s:s, s:s, s:o}", "op", "vendor-uninstall",
+			                           "file", a->target, "entries", added),
+			                 err);
+		if (rc == KYSO_OK && status == 0)
+			vendor_uninstall_note(a, added);
+	}
+	json_decref(before);
 	if (rc != KYSO_OK)
 		return rc;
 	/* 3010: done, a restart is needed */

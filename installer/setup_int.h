@@ -253,6 +253,25 @@ kyso_err_t jautostart_set(journal_t *j, const char *name, const char *const argv
                           kyso_error_t *err);
 /* Undoes an entry of the operations above; false when op is not theirs. */
 bool journal_undo_os(const json_t *e, const char *op, json_t *problems);
+/* Logs a problem met while undoing (warning) and appends it to problems
+ * (array of strings; may be NULL). */
+void journal_problem(json_t *problems, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- a vendor installer's own uninstaller (vendor_uninstall.c) ------------------- */
+
+/* The programs Windows lists in "Apps" (the Uninstall keys of HKLM, its
+ * 32-bit view and HKCU), as a new array of "HKLM\\...\\<name>" strings; an
+ * empty array where there is no registry. */
+json_t *uninstall_entries_list(void);
+/* The entries present now that are not in before, as a new array of
+ * {root, key, name, command}: command is the entry's QuietUninstallString,
+ * else its UninstallString made silent (msiexec /X ... /qn, or the catalog's
+ * uninstall_args appended), else null (no silent way known). */
+json_t *uninstall_entries_added(const json_t *before, const json_t *uninstall_args);
+/* Runs the silent uninstall command of each entry of a "vendor-uninstall"
+ * journal entry that is still installed and waits until its Uninstall key
+ * is gone; what cannot be removed is a problem. */
+void vendor_uninstall_undo(const json_t *entry, json_t *problems);
 
 /* ---- the agent's local CA and its trust (agent_ca.c) ----------------------------- */
 

@@ -10,7 +10,7 @@
 # CA in the ROOT store and its HKCU Run value when kyso-agent.exe is the
 # signing service, an honest "does not answer" when it is not), a second run
 # that changes nothing, --uninstall removing every key, value and file setup
-# made, and a forced failure half way (KYSO_SETUP_FAIL_AFTER) rolled back.
+# made and the vendor driver (through the uninstaller it registered), and a forced failure half way (KYSO_SETUP_FAIL_AFTER) rolled back.
 # Prints its time.
 . "$KYSO_HARNESS/lib.sh"
 . "$KYSO_SRC/tests/signer/common.sh"
@@ -58,9 +58,21 @@ OutFile "kyso-test-vendor-setup.exe"
 InstallDir "$PROGRAMFILES64\KysoTestVendor"
 RequestExecutionLevel admin
 SilentInstall silent
+!define UNKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\KysoTestVendor"
 Section
   SetOutPath "$INSTDIR"
   File "*.dll"
+  WriteUninstaller "$INSTDIR\uninst.exe"
+  SetRegView 64
+  WriteRegStr HKLM "${UNKEY}" "DisplayName" "Kyso Test Vendor Token Driver"
+  WriteRegStr HKLM "${UNKEY}" "UninstallString" '"$INSTDIR\uninst.exe"'
+SectionEnd
+Section "Uninstall"
+  Delete /REBOOTOK "$INSTDIR\*.dll"
+  Delete "$INSTDIR\uninst.exe"
+  RMDir "$INSTDIR"
+  SetRegView 64
+  DeleteRegKey HKLM "${UNKEY}"
 SectionEnd
 NSI
 kh_check "makensis builds the test vendor installer" \
@@ -75,7 +87,7 @@ d["tokens"].append({
     "driver": {"windows": {
         "modules": ["libsofthsm2.dll"],
         "bundle": [{"file": "kyso-test-vendor-setup.exe", "sha256": sys.argv[3],
-                    "kind": "nsis", "args": ["/S"]}],
+                    "kind": "nsis", "args": ["/S"], "uninstall_args": ["/S"]}],
         "notes": "test vendor driver (SoftHSM2)"}}})
 json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False, indent=1)
 PY
@@ -157,6 +169,9 @@ kh_check "setup --unattended exits $want_rc (got $rc)" test "$rc" -eq "$want_rc"
 kh_on_fail cat "$KH_TMP/err"
 kh_check "the vendor installer put the module in Program Files" \
 	test -s "$C/Program Files/KysoTestVendor/libsofthsm2.dll"
+VKEY='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\KysoTestVendor'
+kh_check "the vendor installer registered its uninstaller (Apps lists it)" \
+	bash -c "$(declare -f regq); regq '$VKEY' /v UninstallString | grep -qi 'uninst.exe'"
 CFG=$C/ProgramData/kyso/config.json
 kh_check "config.json (ProgramData\\kyso) names the installed module and the origin" \
 	jpy "$CFG" "d['pkcs11_module'].lower().endswith('kysotestvendor\\\\libsofthsm2.dll') and d['origins'] == ['$ORIGIN'] and d['token_type'] == 'kyso-test-softhsm'"
@@ -189,7 +204,10 @@ else
 fi
 journal=$C/ProgramData/kyso/setup/journal.json
 n1=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["entries"]))' "$journal")
-echo "journal: $n1 entries"
+echo "journal: $n1 entries: $(python3 -c 'import json,sys; print(" ".join(e["op"] for e in json.load(open(sys.argv[1]))["entries"]))' "$journal")"
+kh_check "journal: the vendor's uninstaller, made silent with the catalog's uninstall_args" \
+	jpy "$journal" "any(e['op'] == 'vendor-uninstall' and [u['name'] for u in e['entries']] == ['Kyso Test Vendor Token Driver'] and u['command'].endswith('uninst.exe\" /S') for e in d['entries'] for u in e.get('entries', []))"
+kh_on_fail cat "$journal"
 
 # ---- second run: nothing to do ----------------------------------------------
 ks --unattended --json --pin-env SG_PIN --token-label kyso-rsa --ca "$(winpath "$KH_PKI_ROOT_CERT")"
@@ -219,6 +237,8 @@ for k in 'Google\Chrome' 'Chromium' 'Microsoft\Edge'; do
 done
 kh_check "config.json and the journal directory are gone" \
 	bash -c "[[ ! -e '$CFG' && ! -e '$C/ProgramData/kyso/setup' ]]"
+kh_check "the vendor driver setup installed is uninstalled (no DLL, no Apps entry)" \
+	bash -c "[[ ! -e '$C/Program Files/KysoTestVendor/libsofthsm2.dll' ]] && ! wine64 reg query '$VKEY' >/dev/null 2>&1"
 kh_check "no HKCU Run value kyso-agent" \
 	bash -c "! wine64 reg query 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run' /v kyso-agent >/dev/null 2>&1"
 if [[ $real_agent == 1 ]]; then
@@ -234,12 +254,14 @@ kh_check "a second --uninstall has nothing to undo (exit 0, got $rc)" \
 	bash -c "[[ $rc -eq 0 ]] && tr -d '\r' <'$KH_TMP/out.raw' | grep -q 'Nothing to uninstall'"
 
 # ---- a failure half way rolls back ---------------------------------------------
-# (the test vendor's EXE driver stayed: its installer is "in place" now) the
-# 9th change fails: the config, the agent's CA, its Run value and the started
-# agent are undone again
-nroot() { regq 'HKLM\Software\Microsoft\SystemCertificates\ROOT\Certificates' | grep -c 'Certificates\\'; }
+# (the uninstall removed the test vendor's driver, so its installer runs
+# again) the 11th change fails: the vendor driver (its own uninstaller), the
+# config, the agent's CA, its Run value and the started agent are undone
+nroot() { regq 'HKLM\Software\Microsoft\SystemCertificates\ROOT\Certificates' | grep -c 'Certificates\\' || true; }
 roots_before=$(nroot)
-export KYSO_SETUP_FAIL_AFTER=8
+kh_check "the ROOT store can be read before the forced failure ($roots_before certificates)" \
+	test "$roots_before" -gt 0
+export KYSO_SETUP_FAIL_AFTER=10
 ks --unattended --json --pin-env SG_PIN --token-label kyso-rsa --ca "$(winpath "$KH_PKI_ROOT_CERT")"
 unset KYSO_SETUP_FAIL_AFTER
 cp "$KH_TMP/out" "$KH_TMP/failed.json"
@@ -253,6 +275,17 @@ roots_after=$(nroot)
 kh_check "rolled back: the ROOT store has as many certificates as before ($roots_before, now $roots_after)" \
 	test "$roots_before" -eq "$roots_after"
 kh_check "rolled back: no agent state directory (local CA) left" test ! -e "$STATE"
+# kyso.exe loaded the module for its probe, and SoftHSM2's DLL pins itself in
+# memory (its static OpenSSL does, GET_MODULE_HANDLE_EX_FLAG_PIN): the vendor's
+# uninstaller, run from that process, can only have Windows delete it at the
+# next restart (Delete /REBOOTOK, as vendor uninstallers do)
+pending() { regq 'HKLM\System\CurrentControlSet\Control\Session Manager' /v PendingFileRenameOperations; }
+kh_check "rolled back: the vendor's uninstaller ran (no Apps entry left)" \
+	bash -c "! wine64 reg query '$VKEY' >/dev/null 2>&1"
+kh_check "rolled back: the vendor's DLL is gone or deleted at the next restart" \
+	bash -c "$(declare -f regq pending); [[ ! -e '$C/Program Files/KysoTestVendor/libsofthsm2.dll' ]] || pending | grep -qi 'KysoTestVendor.libsofthsm2.dll'"
+echo "pending at restart: $(pending | grep -i pending | cut -c1-300)"; ls "$C/Program Files/KysoTestVendor/" || true
+kh_on_fail bash -c "grep -A12 'rolled-back\|problems' '$KH_TMP/failed.json'; cat '$KH_TMP/err'"
 
 echo "windows.wine_setup: $((SECONDS - t0)) s"
 kh_done
