@@ -272,6 +272,13 @@ json_t *uninstall_entries_added(const json_t *before, const json_t *uninstall_ar
  * journal entry that is still installed and waits until its Uninstall key
  * is gone; what cannot be removed is a problem. */
 void vendor_uninstall_undo(const json_t *entry, json_t *problems);
+/* A registered UninstallString "MsiExec.exe /I{GUID}" as a silent removal
+ * "MsiExec.exe /X{GUID} /qn" (allocated). */
+char *uninstall_msiexec_silent(const char *cmd);
+/* A Windows command line split into words (new JSON array): blanks separate,
+ * double quotes group; an unquoted program path with blanks is joined up to
+ * its ".exe". */
+json_t *uninstall_command_words(const char *cl);
 
 /* ---- the agent's local CA and its trust (agent_ca.c) ----------------------------- */
 

@@ -105,7 +105,7 @@ static bool starts_with_ci(const char *s, const char *prefix)
 
 /* "MsiExec.exe /I{GUID}" (the form many EXE-wrapped MSIs register) made a
  * silent removal: "MsiExec.exe /X{GUID} /qn". */
-static char *msiexec_silent(const char *cmd)
+char *uninstall_msiexec_silent(const char *cmd)
 {
 	size_t n = strlen(cmd);
 	char *s = malloc(n + 5);
@@ -113,7 +113,8 @@ static char *msiexec_silent(const char *cmd)
 		return NULL;
 	memcpy(s, cmd, n + 1);
 	for (char *c = s; *c != '\0'; c++)
-		if (c[0] == '/' && (c[1] == 'I' || c[1] == 'i'))
+		if (c[0] == '/' && (c[1] == 'I' || c[1] == 'i') &&
+		    (c[2] == '{' || c[2] == ' ' || c[2] == '"' || c[2] == '\0'))
 			c[1] = 'X';
 	if (strstr(s, "/q") == NULL && strstr(s, "/Q") == NULL)
 		memcpy(s + n, " /qn", 5);
@@ -157,7 +158,7 @@ static char *silent_command(kyso_reg_root_t root, const char *key, const json_t 
 	}
 	const char *p = plain + (plain[0] == '"');
 	if (starts_with_ci(p, "msiexec"))
-		cmd = msiexec_silent(plain);
+		cmd = uninstall_msiexec_silent(plain);
 	else if (json_array_size(args) > 0)
 		cmd = with_args(plain, args);
 	free(plain);
@@ -213,7 +214,7 @@ json_t *uninstall_entries_added(const json_t *before, const json_t *uninstall_ar
 /* Splits a Windows command line into words: blanks separate, double quotes
  * group ("C:\Program Files\V\uninst.exe" /S). An unquoted program path with
  * blanks (a common registry mistake) is joined up to its ".exe". */
-static json_t *command_words(const char *cl)
+json_t *uninstall_command_words(const char *cl)
 {
 	json_t *w = json_array();
 	kyso_buf_t b = {0};
@@ -302,7 +303,7 @@ static void uninstall_one(const json_t *u, json_t *problems)
 		          name);
 		return;
 	}
-	json_t *words = command_words(cmd);
+	json_t *words = uninstall_command_words(cmd);
 	size_t n = json_array_size(words);
 	const char **argv = calloc(n + 1, sizeof(*argv));
 	int status = -1;
