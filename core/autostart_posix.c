@@ -108,11 +108,5 @@ char *kyso_autostart_command(const char *const argv[])
 	kyso_err_t rc = KYSO_OK;
 	for (size_t i = 0; rc == KYSO_OK && argv[i] != NULL; i++)
 		rc = append_exec_arg(&b, argv[i]);
-	if (rc == KYSO_OK)
-		rc = kyso_buf_append(&b, "", 1);
-	if (rc != KYSO_OK) {
-		kyso_buf_free(&b);
-		return NULL;
-	}
-	return (char *)b.data;
+	return kyso_buf_take_string(&b, rc);
 }

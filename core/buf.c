@@ -78,6 +78,17 @@ void kyso_buf_free(kyso_buf_t *b)
 	kyso_buf_init(b);
 }
 
+char *kyso_buf_take_string(kyso_buf_t *b, kyso_err_t rc)
+{
+	if (rc == KYSO_OK && kyso_buf_append(b, "", 1) == KYSO_OK) {
+		char *s = (char *)b->data;
+		kyso_buf_init(b);
+		return s;
+	}
+	kyso_buf_free(b);
+	return NULL;
+}
+
 void kyso_memzero(void *p, size_t len)
 {
 	if (p == NULL || len == 0)

@@ -107,6 +107,10 @@ kyso_err_t kyso_buf_printf(kyso_buf_t *b, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 /* Frees the storage and wipes it first (buffers may hold secrets). */
 void kyso_buf_free(kyso_buf_t *b);
+/* Ends text built in b: when rc (the result of building it) is KYSO_OK,
+ * appends the NUL and returns the text, which the caller frees (b is left
+ * empty); otherwise, or when that fails, frees b and returns NULL. */
+char *kyso_buf_take_string(kyso_buf_t *b, kyso_err_t rc);
 /* Hex helpers: dst must hold 2*len+1 (upper case, no separators). */
 void kyso_hex_encode(const uint8_t *src, size_t len, char *dst);
 /* Accepts spaces and ':' between bytes. Returns bytes written or -1. */

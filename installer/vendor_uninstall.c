@@ -133,13 +133,7 @@ static char *with_args(const char *cmd, const json_t *args)
 		if (rc == KYSO_OK && a != NULL)
 			rc = kyso_buf_printf(&b, " %s", a);
 	}
-	if (rc == KYSO_OK)
-		rc = kyso_buf_append(&b, "", 1);
-	if (rc != KYSO_OK) {
-		kyso_buf_free(&b);
-		return NULL;
-	}
-	return (char *)b.data;
+	return kyso_buf_take_string(&b, rc);
 }
 
 /* The silent uninstall command of one entry (allocated), or NULL. */
@@ -211,21 +205,20 @@ json_t *uninstall_entries_added(const json_t *before, const json_t *uninstall_ar
 	return c.added;
 }
 
-/* Splits a Windows command line into words: blanks separate, double quotes
- * group ("C:\Program Files\V\uninst.exe" /S). An unquoted program path with
- * blanks (a common registry mistake) is joined up to its ".exe". */
-json_t *uninstall_command_words(const char *cl)
+/* Words of a Windows command line: blanks separate, double quotes group.
+ * *first_quoted tells whether the program (first word) was quoted. */
+static json_t *split_words(const char *cl, bool *first_quoted)
 {
 	json_t *w = json_array();
 	kyso_buf_t b = {0};
-	bool quoted = false, any = false, first_quoted = false;
-	for (const char *c = cl;; c++) {
+	bool quoted = false, any = false;
+	*first_quoted = false;
+	for (const char *c = cl; w != NULL; c++) {
 		if (*c == '\0' || (!quoted && (*c == ' ' || *c == '\t'))) {
 			if (any) {
-				if (kyso_buf_append(&b, "", 1) != KYSO_OK)
-					break;
-				json_array_append_new(w, json_string((char *)b.data));
-				b.len = 0;
+				char *word = kyso_buf_take_string(&b, KYSO_OK);
+				json_array_append_new(w, json_string(word != NULL ? word : ""));
+				free(word);
 				any = false;
 			}
 			if (*c == '\0')
@@ -235,39 +228,49 @@ json_t *uninstall_command_words(const char *cl)
 		if (*c == '"') {
 			quoted = !quoted;
 			if (json_array_size(w) == 0)
-				first_quoted = true;
-			any = true;
-			continue;
-		}
-		if (kyso_buf_append(&b, c, 1) != KYSO_OK)
+				*first_quoted = true;
+		} else if (kyso_buf_append(&b, c, 1) != KYSO_OK) {
 			break;
+		}
 		any = true;
 	}
 	kyso_buf_free(&b);
-	if (!first_quoted) {
-		/* C:\Program Files\V\uninst.exe /S -> "C:\Program Files\V\uninst.exe", "/S" */
-		size_t exe = 0;
-		while (exe < json_array_size(w)) {
-			const char *s = json_string_value(json_array_get(w, exe));
-			size_t n = strlen(s);
-			if (n >= 4 && starts_with_ci(s + n - 4, ".exe"))
-				break;
-			exe++;
-		}
-		if (exe > 0 && exe < json_array_size(w)) {
-			kyso_buf_t p = {0};
-			kyso_err_t rc = KYSO_OK;
-			for (size_t i = 0; i <= exe && rc == KYSO_OK; i++)
-				rc = kyso_buf_printf(&p, "%s%s", i > 0 ? " " : "",
-				                     json_string_value(json_array_get(w, i)));
-			if (rc == KYSO_OK && kyso_buf_append(&p, "", 1) == KYSO_OK) {
-				for (size_t i = 0; i < exe; i++)
-					json_array_remove(w, 0);
-				json_array_set_new(w, 0, json_string((char *)p.data));
-			}
-			kyso_buf_free(&p);
-		}
+	return w;
+}
+
+/* C:\Program Files\V\uninst.exe /S split at its blanks: the words up to
+ * the first one ending in ".exe" joined again into the program path. */
+static void join_unquoted_program(json_t *w)
+{
+	size_t exe = 0, n = json_array_size(w);
+	for (; exe < n; exe++) {
+		const char *s = json_string_value(json_array_get(w, exe));
+		size_t len = strlen(s);
+		if (len >= 4 && starts_with_ci(s + len - 4, ".exe"))
+			break;
 	}
+	if (exe == 0 || exe == n)
+		return;
+	kyso_buf_t p = {0};
+	kyso_err_t rc = KYSO_OK;
+	for (size_t i = 0; i <= exe && rc == KYSO_OK; i++)
+		rc = kyso_buf_printf(&p, "%s%s", i > 0 ? " " : "",
+		                     json_string_value(json_array_get(w, i)));
+	char *path = kyso_buf_take_string(&p, rc);
+	if (path == NULL)
+		return;
+	for (size_t i = 0; i < exe; i++)
+		json_array_remove(w, 0);
+	json_array_set_new(w, 0, json_string(path));
+	free(path);
+}
+
+json_t *uninstall_command_words(const char *cl)
+{
+	bool first_quoted;
+	json_t *w = split_words(cl, &first_quoted);
+	if (w != NULL && !first_quoted)
+		join_unquoted_program(w);
 	return w;
 }
 

@@ -14,8 +14,10 @@
 # tarballs named like Debian's (<srcpkg>_<version>.orig.tar.*): they are used
 # when the mirror lacks a file (copied into WORKDIR/src, never downloaded).
 #
-# With no package names the default set is built (what kyso links today).
-# Other recipes: softhsm2 (test-only PKCS#11 DLL).
+# With no package names the default set is built (what kyso links today);
+# "+name..." builds the default set plus those. Other recipes: softhsm2
+# (test-only PKCS#11 DLL). Two lanes build side by side: OpenSSL and the
+# packages that link it, and the others (deps/<pkg>.log per package).
 #
 # Needs root the first time: when apt has no deb-src entry, this script adds
 # /etc/apt/sources.list.d/kyso-deb-src.sources (bookworm, bookworm-updates,
@@ -46,6 +48,11 @@ W=$(mkdir -p "$1" && cd "$1" && pwd)
 shift
 PKGS=("$@")
 [[ ${#PKGS[@]} -gt 0 ]] || PKGS=("${DEFAULT_PKGS[@]}")
+# "+name": the default set plus that recipe ("+softhsm2" for the tests)
+if [[ ${PKGS[0]} == +* ]]; then
+	extra=("${PKGS[@]#+}")
+	PKGS=("${DEFAULT_PKGS[@]}" "${extra[@]}")
+fi
 
 SRC=$W/src
 DEPS=$W/deps
@@ -472,9 +479,9 @@ recipe_stamp() { # pkg -> identity of source + recipe
 	printf '%s %s\n' "$tb" "$(declare -f "recipe_$1" | md5sum | cut -c1-16)"
 }
 
-fetch_sources
-t_all=$SECONDS
-for p in "${PKGS[@]}"; do
+# build_one PKG: builds PKG unless its stamp matches.
+build_one() {
+	local p=$1 want t0
 	declare -F "recipe_$p" >/dev/null || { CUR_PKG=$p CUR_STEP=args die "no recipe for '$p'"; }
 	CUR_PKG=$p
 	CUR_STEP=start
@@ -482,7 +489,7 @@ for p in "${PKGS[@]}"; do
 	want=$(recipe_stamp "$p")
 	if [[ -f $STAMPS/$p && $(cat "$STAMPS/$p") == "$want" ]]; then
 		say "$p: cached"
-		continue
+		return 0
 	fi
 	rm -f "$STAMPS/$p"
 	: >"$CUR_LOG"
@@ -493,6 +500,39 @@ for p in "${PKGS[@]}"; do
 	cd "$W"
 	printf '%s\n' "$want" >"$STAMPS/$p"
 	say "$p: done in $((SECONDS - t0)) s"
+}
+
+# The recipes without a source package (copies of Debian's mingw libraries,
+# headers, .pc files) first; then two lanes side by side, so that one
+# package's single-threaded steps (configure scripts, CMake's checks) overlap
+# with the other's compiling: OpenSSL and what links it, in order; everything
+# else, in order.
+fetch_sources
+t_all=$SECONDS
+lane_ssl=() lane_rest=()
+for p in "${PKGS[@]}"; do
+	if [[ -z ${SRCPKG[$p]:-} ]]; then
+		build_one "$p"
+		continue
+	fi
+	case $p in
+	openssl | libp11 | libwebsockets | softhsm2) lane_ssl+=("$p") ;;
+	*) lane_rest+=("$p") ;;
+	esac
 done
+run_lane() { # pkg... (in a subshell: a failure ends the lane)
+	local p
+	for p in "$@"; do
+		build_one "$p"
+	done
+}
+pids=()
+[[ ${#lane_ssl[@]} -eq 0 ]] || { run_lane "${lane_ssl[@]}" & pids+=($!); }
+[[ ${#lane_rest[@]} -eq 0 ]] || { run_lane "${lane_rest[@]}" & pids+=($!); }
+failed=0
+for pid in "${pids[@]}"; do
+	wait "$pid" || failed=1
+done
+[[ $failed -eq 0 ]] || { CUR_PKG= CUR_STEP=lanes CUR_LOG= die "see the FAILED line above"; }
 CUR_PKG= CUR_STEP= CUR_LOG=
 say "dependencies ready in $PREFIX ($((SECONDS - t_all)) s)"

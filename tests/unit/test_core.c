@@ -48,6 +48,27 @@ static void test_error_detail(void **state)
 	assert_string_equal(kyso_error_message(&e), kyso_strerr(KYSO_ERR_PIN_LOCKED));
 }
 
+static void test_buf_take_string(void **state)
+{
+	(void)state;
+	kyso_buf_t b;
+	kyso_buf_init(&b);
+	kyso_err_t rc = kyso_buf_printf(&b, "%s %d", "uninst.exe", 5);
+	char *s = kyso_buf_take_string(&b, rc);
+	assert_string_equal(s, "uninst.exe 5");
+	assert_null(b.data); /* the text is the caller's now */
+	free(s);
+	/* an empty buffer gives the empty string */
+	s = kyso_buf_take_string(&b, KYSO_OK);
+	assert_string_equal(s, "");
+	free(s);
+	/* building failed: nothing returned, the buffer freed */
+	assert_int_equal(kyso_buf_append(&b, "abc", 3), KYSO_OK);
+	assert_null(kyso_buf_take_string(&b, KYSO_ERR_NOMEM));
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+}
+
 static void test_buf_and_hex(void **state)
 {
 	(void)state;
@@ -310,6 +331,7 @@ int main(void)
 	        cmocka_unit_test(test_exit_codes),
 	        cmocka_unit_test(test_error_detail),
 	        cmocka_unit_test(test_buf_and_hex),
+	        cmocka_unit_test(test_buf_take_string),
 	        cmocka_unit_test(test_redaction),
 	        cmocka_unit_test(test_log_levels_and_redaction),
 	        cmocka_unit_test(test_atomic_write),
