@@ -258,10 +258,12 @@ EOF
 
 recipe_openssl() {
 	unpack openssl openssl
+	# libcrypto and libssl only (build_libs, install_dev): no openssl.exe and
+	# no loadable provider modules, which kyso does not ship
 	run configure ./Configure mingw64 no-shared no-tests --cross-compile-prefix=$HOST- \
 		--prefix="$PREFIX" --libdir=lib
-	run build make -j"$JOBS"
-	run install make install_sw
+	run build make -j"$JOBS" build_libs
+	run install make install_dev
 }
 
 recipe_jansson() {
@@ -466,9 +468,10 @@ recipe_softhsm2() {
 	done
 	run compat $HOST-ar rcs _compat/libw32compat.a _compat/syslog.o _compat/setenv.o
 	sed -i -e '/^postdeps=/s/-lstdc++/-l:libstdc++.a/' -e '/^postdeps=/s/-lgcc_s/-lgcc_eh/g' libtool
-	run build make -j"$JOBS" LDFLAGS="-no-undefined -static-libgcc -static-libstdc++"
+	# the PKCS#11 DLL only (the tests make their tokens on Linux: no tools)
+	run build make -j"$JOBS" -C src/lib LDFLAGS="-no-undefined -static-libgcc -static-libstdc++"
 	mkdir -p "$PREFIX/softhsm2"
-	run install cp src/lib/.libs/libsofthsm2.dll src/bin/util/softhsm2-util.exe "$PREFIX/softhsm2/"
+	run install cp src/lib/.libs/libsofthsm2.dll "$PREFIX/softhsm2/"
 }
 
 # ---- driver ------------------------------------------------------------------
