@@ -29,6 +29,12 @@ bool kyso_process_alive(long pid, const char *name);
  * after 10 s; Windows TerminateProcess. Waits up to 15 s for it to end. */
 void kyso_process_stop(long pid, const char *name);
 
+/* Waits (up to timeout_ms) until no process has path open, so that it can
+ * be deleted: Windows closes an ended process's files a little after the
+ * process itself has ended. Returns at once for a missing file or NULL, and
+ * elsewhere (POSIX deletes open files). */
+void kyso_file_wait_unused(const char *path, int timeout_ms);
+
 /* The command line kyso_autostart_set(name, argv) registers, as
  * kyso_autostart_get() returns it (allocated): compare the two to tell
  * whether the autostart entry is already as wanted. */

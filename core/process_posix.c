@@ -127,3 +127,9 @@ kyso_err_t kyso_reg_subkeys(kyso_reg_root_t root, const char *key, json_t **name
 	*names = NULL;
 	return kyso_error_set(err, KYSO_ERR_UNSUPPORTED, _("This system has no Windows registry"));
 }
+
+void kyso_file_wait_unused(const char *path, int timeout_ms)
+{
+	(void)path;
+	(void)timeout_ms;
+}

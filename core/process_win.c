@@ -186,3 +186,20 @@ kyso_err_t kyso_reg_subkeys(kyso_reg_root_t root, const char *key, json_t **name
 	}
 	return KYSO_OK;
 }
+
+void kyso_file_wait_unused(const char *path, int timeout_ms)
+{
+	wchar_t *w = path != NULL ? kyso_win_wide(path) : NULL;
+	for (int waited = 0; w != NULL && waited < timeout_ms; waited += 100) {
+		HANDLE h = CreateFileW(w, GENERIC_READ, 0, NULL, OPEN_EXISTING,
+		                       FILE_ATTRIBUTE_NORMAL, NULL);
+		if (h != INVALID_HANDLE_VALUE) {
+			CloseHandle(h);
+			break;
+		}
+		if (GetLastError() != ERROR_SHARING_VIOLATION)
+			break;
+		Sleep(100);
+	}
+	free(w);
+}

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <windows.h>
 
 #define AGENT_NAME "kyso-agent"
 
@@ -79,38 +78,12 @@ static const char *jstr(const json_t *e, const char *k)
 	return json_string_value(json_object_get(e, k));
 }
 
-/* Windows closes an ended process's files a little after the process
- * handle is signalled: wait (up to 5 s) until nobody has the file open, so
- * that undo can delete it. */
-static void wait_closed(const char *path)
-{
-	if (path == NULL)
-		return;
-	int n = MultiByteToWideChar(CP_UTF8, 0, path, -1, NULL, 0);
-	wchar_t *w = n > 0 ? calloc((size_t)n, sizeof(*w)) : NULL;
-	if (w != NULL && MultiByteToWideChar(CP_UTF8, 0, path, -1, w, n) != n) {
-		free(w);
-		w = NULL;
-	}
-	for (int i = 0; w != NULL && i < 50; i++) {
-		HANDLE h = CreateFileW(w, GENERIC_READ, 0, NULL, OPEN_EXISTING,
-		                       FILE_ATTRIBUTE_NORMAL, NULL);
-		if (h != INVALID_HANDLE_VALUE) {
-			CloseHandle(h);
-			break;
-		}
-		if (GetLastError() != ERROR_SHARING_VIOLATION)
-			break;
-		Sleep(100);
-	}
-	free(w);
-}
-
 void agent_undo_start(const json_t *e, json_t *problems)
 {
 	(void)problems;
 	kyso_process_stop(pidfile_read(jstr(e, "pidfile")), AGENT_NAME);
-	wait_closed(jstr(e, "log"));
+	/* the log it kept open: undo deletes it next */
+	kyso_file_wait_unused(jstr(e, "log"), 5000);
 }
 
 void agent_undo_stop(const json_t *e, json_t *problems)

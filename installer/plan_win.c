@@ -409,8 +409,7 @@ static void vendor_uninstall_note(action_t *a, const json_t *added)
 	const json_t *u;
 	json_array_foreach(added, i, u)
 	{
-		if (json_object_get(u, "command") == NULL ||
-		    json_is_null(json_object_get(u, "command"))) {
+		if (json_string_value(json_object_get(u, "command")) == NULL) {
 			act_set_detail(a,
 			               _("installed \"%s\"; it has no silent uninstaller, so kyso "
 			                 "setup --uninstall will leave it"),
@@ -469,8 +468,7 @@ kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, 
 		argv[n++] = json_string_value(json_array_get(args, i));
 	argv[n] = NULL;
 	/* what "Apps" lists before an EXE runs: the entries it adds are its own */
-	bool exe_kind = strcmp(kind, "msi") != 0;
-	json_t *before = exe_kind ? uninstall_entries_list() : NULL;
+	json_t *before = strcmp(kind, "msi") != 0 ? uninstall_entries_list() : NULL;
 	rc = journal_add(j,
 	                 json_pack("{s:s, s:s, s:s, s:s?}", "op", "vendor-installer", "file", exe,
 	                           "kind", kind, "sha256", a->sha256),
@@ -481,7 +479,7 @@ kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, 
 	free(argv);
 	free(exe);
 	/* even a failed installer may have left something an uninstall removes */
-	if (exe_kind && before != NULL && rc == KYSO_OK) {
+	if (before != NULL && rc == KYSO_OK) {
 		json_t *added =
 		        uninstall_entries_added(before, json_object_get(b, "uninstall_args"));
 		if (added == NULL)
