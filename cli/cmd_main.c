@@ -1,11 +1,11 @@
 /* Entry point of one subcommand program (libexec/kyso/kyso-<name>), built
- * once per subcommand with KYSO_CMD_NAME, KYSO_CMD_FN and KYSO_CMD_HEADER.
+ * once per subcommand with KYSO_CMD_NAME and KYSO_CMD_FN.
  * `kyso` execs it after handling the global options: the language arrives in
  * LANGUAGE, the log level in KYSO_LOG. Each program links only the libraries
  * its command needs, so `kyso detect` does not load libcurl, SQLite, ... */
 #include "kyso_core.h"
 
-#include KYSO_CMD_HEADER
+#include "commands.h"
 
 int main(int argc, char **argv)
 {

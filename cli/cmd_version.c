@@ -7,7 +7,7 @@
 
 #include <openssl/crypto.h>
 
-#include "cmd_version.h"
+#include "commands.h"
 
 static void version_usage(FILE *out)
 {

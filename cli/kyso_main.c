@@ -1,10 +1,6 @@
 /* kyso: one binary, subcommands. Global options (--lang, --verbose) may
  * appear anywhere before "--" and are removed before the subcommand runs. */
 #include "kyso_core.h"
-#include "kyso_detect.h"
-#include "kyso_diagnostics.h"
-#include "kyso_installer.h"
-#include "kyso_signer.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -12,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd_version.h"
+#include "commands.h"
 
 /* With KYSO_SPLIT_COMMANDS (Linux), each subcommand but `version` is its own
  * program in <prefix>/libexec/kyso, exec'd by `kyso`, so a command loads only

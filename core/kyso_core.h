@@ -231,7 +231,6 @@ int kyso_cmd_fail(bool json, const kyso_error_t *err);
 
 /* For a subcommand whose issue is not done yet: says so plainly (text or
  * JSON) and returns KYSO_EXIT_PROBLEM; --help returns 0. */
-int kyso_cmd_not_ready(const char *name, const char *summary, int argc, char **argv);
 
 #ifdef __cplusplus
 }

@@ -26,7 +26,6 @@ extern "C" {
 #endif
 
 /* `kyso detect` */
-int kyso_cmd_detect(int argc, char **argv);
 
 /* ---- catalog (data/tokens.json, schema in docs/catalog.md) -------------- */
 

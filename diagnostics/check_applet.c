@@ -1,5 +1,5 @@
 /* Is the signing applet on the card? For tokens served by kyso's own
- * PKCS#11 module the card profile table (middleware/pkcs11/profile.c, the
+ * PKCS#11 module the card profile table (pkcs11/profile.c, the
  * same table the module uses) names the applet AID for the token's ATR; the
  * doctor SELECTs it over PC/SC (shared access, in a transaction) when the
  * module sees no token, to tell "applet missing" (6A82) from other causes. */

@@ -19,8 +19,6 @@
 extern "C" {
 #endif
 
-int kyso_cmd_doctor(int argc, char **argv);
-int kyso_cmd_reports(int argc, char **argv);
 
 /* Version of the report JSON schema ("schema" member). */
 #define KYSO_DOCTOR_SCHEMA 1

@@ -3,6 +3,5 @@
 #define KYSO_INSTALLER_H
 #include "kyso_core.h"
 
-int kyso_cmd_setup(int argc, char **argv);
 
 #endif

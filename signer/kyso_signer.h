@@ -27,8 +27,6 @@ extern "C" {
 #endif
 
 /* `kyso sign` and `kyso verify` */
-int kyso_cmd_sign(int argc, char **argv);
-int kyso_cmd_verify(int argc, char **argv);
 
 /* ---- signing -------------------------------------------------------------- */
 

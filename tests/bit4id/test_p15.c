@@ -1,5 +1,5 @@
 /*
- * Unit tests of kyso-pkcs11's PKCS#15 parsing (middleware/pkcs11/p15.c) on the
+ * Unit tests of kyso-pkcs11's PKCS#15 parsing (pkcs11/p15.c) on the
  * structures the bit4id emulation writes and on the certificate-file formats
  * the module accepts (our assumptions, see docs/tokens/bit4id-tokenme-evo.md).
  */

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target over kyso-pkcs11's parsing of what a card returns
- * (middleware/pkcs11/p15.c): ODF, TokenInfo, CDF, PrKDF, AODF and certificate
+ * (pkcs11/p15.c): ODF, TokenInfo, CDF, PrKDF, AODF and certificate
  * files (plain, or compressed with the 01 00 header, zlib or gzip). Seeds in
  * tests/fuzz/corpus/p15 are the files of the bit4id emulation.
  */

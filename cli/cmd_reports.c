@@ -1,5 +1,6 @@
 /* `kyso reports`: the helpdesk gathers doctor reports and sees patterns. */
 #include "reports_int.h"
+#include "commands.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>

@@ -1,5 +1,6 @@
 /* `kyso detect`: which token is connected, with evidence. */
 #include "detect_text.h"
+#include "commands.h"
 
 #include <signal.h>
 #include <stdlib.h>

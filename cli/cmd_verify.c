@@ -1,5 +1,6 @@
 /* `kyso verify FILE [--json] [--ca FILE]...`: checks every signature. */
 #include "kyso_signer.h"
+#include "commands.h"
 
 #include <getopt.h>
 #include <stdlib.h>

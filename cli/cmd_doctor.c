@@ -1,5 +1,6 @@
 /* `kyso doctor`: why signing fails, in plain words, and a report to send. */
 #include "doctor_int.h"
+#include "commands.h"
 
 #include <curl/curl.h>
 #include <errno.h>

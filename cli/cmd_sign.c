@@ -1,5 +1,6 @@
 /* `kyso sign IN.pdf -o OUT.pdf`: PAdES B-B signature with a PKCS#11 token. */
 #include "kyso_signer.h"
+#include "commands.h"
 #include "appearance.h"
 
 #include <errno.h>

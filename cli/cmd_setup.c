@@ -2,6 +2,7 @@
  * failure), self-test signature, agent registration, install report.
  * `--dry-run` prints the plan, `--uninstall` undoes the journal. */
 #include "setup_int.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <limits.h>
