@@ -21,6 +21,19 @@ extern "C" {
 kyso_err_t kyso_spawn_detached(const char *const argv[], const char *log, long *pid,
                                kyso_error_t *err);
 
+/* kyso_spawn_detached with more to say about the child. */
+typedef struct {
+	const char *log;      /* as above (required) */
+	const char *env_name; /* set env_name=env_value in the child; NULL: none */
+	const char *env_value;
+	/* POSIX: when kyso runs as root under sudo, the child runs as the sudo
+	 * caller (groups, HOME, USER; XDG_STATE_HOME/XDG_CONFIG_HOME unset): a
+	 * user's service started by `sudo kyso setup`. Windows: ignored. */
+	bool as_sudo_caller;
+} kyso_detach_opts_t;
+kyso_err_t kyso_spawn_detached_opts(const char *const argv[], const kyso_detach_opts_t *o,
+                                    long *pid, kyso_error_t *err);
+
 /* Is pid a running process whose program file name contains name
  * ("kyso-agent")? false for a process that exited or a recycled id. */
 bool kyso_process_alive(long pid, const char *name);

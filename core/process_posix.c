@@ -1,9 +1,11 @@
 /* Detached programs on POSIX (kyso_process.h): double fork with setsid, the
- * PID handed back through a pipe; liveness from /proc; SIGTERM then
+ * PID handed back through a pipe, optionally as the sudo caller; liveness from /proc; SIGTERM then
  * SIGKILL. The registry helpers: no registry here. */
 #include "kyso_process.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -13,8 +15,33 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* In the child: drops root to the sudo caller; exits 126 when it cannot. */
+static void drop_to_sudo_caller(void)
+{
+	const char *u = getenv("SUDO_USER");
+	if (geteuid() != 0 || u == NULL || strcmp(u, "root") == 0)
+		return;
+	const struct passwd *pw = getpwnam(u);
+	if (pw == NULL)
+		_exit(126);
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0)
+		_exit(126);
+	setenv("HOME", pw->pw_dir, 1);
+	setenv("USER", pw->pw_name, 1);
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("XDG_CONFIG_HOME");
+}
+
 kyso_err_t kyso_spawn_detached(const char *const argv[], const char *log, long *pid,
                                kyso_error_t *err)
+{
+	const kyso_detach_opts_t o = {.log = log};
+	return kyso_spawn_detached_opts(argv, &o, pid, err);
+}
+
+kyso_err_t kyso_spawn_detached_opts(const char *const argv[], const kyso_detach_opts_t *o,
+                                    long *pid, kyso_error_t *err)
 {
 	*pid = 0;
 	int fds[2];
@@ -38,9 +65,13 @@ kyso_err_t kyso_spawn_detached(const char *const argv[], const char *log, long *
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		int in = open("/dev/null", O_RDONLY);
-		int lg = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		int lg = open(o->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (in < 0 || lg < 0 || dup2(in, 0) < 0 || dup2(lg, 1) < 0 || dup2(lg, 2) < 0 ||
 		    chdir("/") != 0)
+			_exit(125);
+		if (o->as_sudo_caller)
+			drop_to_sudo_caller();
+		if (o->env_name != NULL && setenv(o->env_name, o->env_value, 1) != 0)
 			_exit(125);
 		execv(argv[0], (char *const *)argv);
 		int e = errno;

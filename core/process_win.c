@@ -10,6 +10,16 @@
 kyso_err_t kyso_spawn_detached(const char *const argv[], const char *log, long *pid,
                                kyso_error_t *err)
 {
+	const kyso_detach_opts_t o = {.log = log};
+	return kyso_spawn_detached_opts(argv, &o, pid, err);
+}
+
+/* The child inherits kyso's environment: env_name is set in ours around
+ * CreateProcessW and put back after (setup is single-threaded). */
+kyso_err_t kyso_spawn_detached_opts(const char *const argv[], const kyso_detach_opts_t *o,
+                                    long *pid, kyso_error_t *err)
+{
+	const char *log = o->log;
 	*pid = 0;
 	char *cl = kyso_win_quote_argv(argv);
 	wchar_t *cmd = cl != NULL ? kyso_win_wide(cl) : NULL;
@@ -38,9 +48,19 @@ kyso_err_t kyso_spawn_detached(const char *const argv[], const char *log, long *
 	si.hStdOutput = out;
 	si.hStdError = out;
 	PROCESS_INFORMATION pi;
+	wchar_t *wname = o->env_name != NULL ? kyso_win_wide(o->env_name) : NULL;
+	wchar_t *wval = wname != NULL ? kyso_win_wide(o->env_value) : NULL;
+	wchar_t old[2048];
+	DWORD had = wname != NULL ? GetEnvironmentVariableW(wname, old, 2048) : 0;
+	if (wname != NULL)
+		SetEnvironmentVariableW(wname, wval);
 	BOOL ok = CreateProcessW(NULL, cmd, NULL, NULL, TRUE,
 	                         CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW, NULL, NULL, &si, &pi);
 	DWORD create_err = GetLastError();
+	if (wname != NULL)
+		SetEnvironmentVariableW(wname, had > 0 && had < 2048 ? old : NULL);
+	free(wname);
+	free(wval);
 	free(cmd);
 	CloseHandle(out);
 	if (nul != INVALID_HANDLE_VALUE)

@@ -7,13 +7,12 @@
  * systemd --user): the agent is spawned detached, exactly as the unit's
  * ExecStart runs it (same arguments, KYSO_CONFIG), its PID kept in
  * agent.pid next to the journal, its output in agent.log. */
+#include "kyso_process.h"
 #include "setup_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define UNIT_NAME "kyso-agent.service"
+#define UNIT_NAME     "kyso-agent.service"
+#define AGENT_PROGRAM "kyso-agent"
 
 /* "USER@" for `systemctl --user --machine` when run through sudo, else NULL. */
 static const char *sudo_machine(const setup_opts_t *o, char *buf, size_t cap)
@@ -67,32 +67,6 @@ bool agent_systemd_available(const setup_opts_t *o)
 	return systemctl(sudo_machine(o, buf, sizeof(buf)), "show-environment", NULL, &e) == 0;
 }
 
-/* Is pid a live kyso-agent (not a zombie, not a recycled PID)? */
-static bool pid_is_agent(pid_t pid)
-{
-	if (pid <= 1 || kill(pid, 0) != 0)
-		return false;
-	char path[64], exe[PATH_MAX], stat_line[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	bool zombie = false;
-	if (fgets(stat_line, sizeof(stat_line), f) != NULL) {
-		const char *rp = strrchr(stat_line, ')');
-		zombie = rp != NULL && (rp[2] == 'Z' || rp[2] == 'X');
-	}
-	fclose(f);
-	if (zombie)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return false;
-	exe[n] = '\0';
-	return strstr(exe, "kyso-agent") != NULL;
-}
-
 bool agent_is_running(const setup_opts_t *o, const plan_t *p)
 {
 	if (p->agent_systemd) {
@@ -102,99 +76,7 @@ bool agent_is_running(const setup_opts_t *o, const plan_t *p)
 		return systemctl(sudo_machine(o, buf, sizeof(buf)), "is-active", UNIT_NAME, &e) ==
 		       0;
 	}
-	return pid_is_agent((pid_t)pidfile_read(p->agent_pidfile));
-}
-
-/* SIGTERM, up to 10 s, then SIGKILL. */
-static void stop_pid(pid_t pid)
-{
-	if (!pid_is_agent(pid))
-		return;
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 100 && pid_is_agent(pid); i++)
-		usleep(100 * 1000);
-	if (pid_is_agent(pid)) {
-		kill(pid, SIGKILL);
-		for (int i = 0; i < 50 && pid_is_agent(pid); i++)
-			usleep(100 * 1000);
-	}
-}
-
-/* Drops root to the sudo caller (the agent is that user's service). */
-static void drop_to_caller(void)
-{
-	const char *u = getenv("SUDO_USER");
-	if (geteuid() != 0 || u == NULL || strcmp(u, "root") == 0)
-		return;
-	const struct passwd *pw = getpwnam(u);
-	if (pw == NULL)
-		_exit(126);
-	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0)
-		_exit(126);
-	setenv("HOME", pw->pw_dir, 1);
-	setenv("USER", pw->pw_name, 1);
-	unsetenv("XDG_STATE_HOME");
-	unsetenv("XDG_CONFIG_HOME");
-}
-
-/* Starts argv detached (own session, reparented); returns its PID. */
-static kyso_err_t spawn_detached(bool drop, char *const argv[], const char *config, const char *log,
-                                 pid_t *out, kyso_error_t *err)
-{
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return kyso_error_set(err, KYSO_ERR_CHILD_PROCESS, "pipe: %s", strerror(errno));
-	pid_t mid = fork();
-	if (mid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return kyso_error_set(err, KYSO_ERR_CHILD_PROCESS, "fork: %s", strerror(errno));
-	}
-	if (mid == 0) {
-		close(fds[0]);
-		if (setsid() < 0)
-			_exit(125);
-		pid_t pid = fork();
-		if (pid != 0) {
-			ssize_t w = write(fds[1], &pid, sizeof(pid));
-			_exit(w == (ssize_t)sizeof(pid) ? 0 : 125);
-		}
-		/* the agent, as the unit runs it */
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		int in = open("/dev/null", O_RDONLY);
-		int lg = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (in < 0 || lg < 0 || dup2(in, 0) < 0 || dup2(lg, 1) < 0 || dup2(lg, 2) < 0)
-			_exit(125);
-		if (chdir("/") != 0)
-			_exit(125);
-		if (drop)
-			drop_to_caller();
-		setenv("KYSO_CONFIG", config, 1);
-		execv(argv[0], argv);
-		int e = errno;
-		ssize_t w = write(fds[1], &e, sizeof(e));
-		(void)!w;
-		_exit(127);
-	}
-	close(fds[1]);
-	int ws = 0;
-	while (waitpid(mid, &ws, 0) < 0 && errno == EINTR)
-		;
-	pid_t pid = 0;
-	int exec_errno = 0;
-	ssize_t n = read(fds[0], &pid, sizeof(pid));
-	ssize_t m = n == (ssize_t)sizeof(pid) ? read(fds[0], &exec_errno, sizeof(exec_errno)) : 0;
-	close(fds[0]);
-	if (n != (ssize_t)sizeof(pid) || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-		return kyso_error_set(err, KYSO_ERR_CHILD_PROCESS, "%s",
-		                      _("Cannot start kyso-agent in the background"));
-	if (m == (ssize_t)sizeof(exec_errno))
-		return kyso_error_set(err, KYSO_ERR_CHILD_PROCESS, _("Cannot run %s: %s"), argv[0],
-		                      strerror(exec_errno));
-	*out = pid;
-	return KYSO_OK;
+	return kyso_process_alive(pidfile_read(p->agent_pidfile), AGENT_PROGRAM);
 }
 
 static kyso_err_t write_pidfile(const char *file, pid_t pid, kyso_error_t *err)
@@ -205,10 +87,10 @@ static kyso_err_t write_pidfile(const char *file, pid_t pid, kyso_error_t *err)
 }
 
 /* The command line of a running process (for starting it again on undo). */
-static json_t *proc_argv(pid_t pid)
+static json_t *proc_argv(long pid)
 {
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
 	uint8_t *data = NULL;
 	size_t len = 0;
 	kyso_error_t e;
@@ -229,8 +111,8 @@ static kyso_err_t start_process(const setup_opts_t *o, plan_t *p, journal_t *j, 
                                 kyso_error_t *err)
 {
 	kyso_err_t rc = KYSO_OK;
-	pid_t old = (pid_t)pidfile_read(p->agent_pidfile);
-	if (restart && pid_is_agent(old)) {
+	long old = pidfile_read(p->agent_pidfile);
+	if (restart && kyso_process_alive(old, AGENT_PROGRAM)) {
 		rc = journal_add(j,
 		                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "op", "agent-stop",
 		                           "how", "process", "pidfile", p->agent_pidfile, "log",
@@ -239,7 +121,7 @@ static kyso_err_t start_process(const setup_opts_t *o, plan_t *p, journal_t *j, 
 		                 err);
 		if (rc != KYSO_OK)
 			return rc;
-		stop_pid(old);
+		kyso_process_stop(old, AGENT_PROGRAM);
 	}
 	if (access(p->agent_log, F_OK) != 0)
 		rc = jfs_will_create(j, p->agent_log, err);
@@ -254,12 +136,16 @@ static kyso_err_t start_process(const setup_opts_t *o, plan_t *p, journal_t *j, 
 		                           "process", "pidfile", p->agent_pidfile, "program",
 		                           p->agent_path),
 		                 err);
-	pid_t pid = 0;
+	long pid = 0;
+	/* the agent, as the unit runs it: the user's service, its config file */
+	const kyso_detach_opts_t dopts = {.log = p->agent_log,
+	                                  .env_name = "KYSO_CONFIG",
+	                                  .env_value = p->config_file,
+	                                  .as_sudo_caller = o->root[0] == '\0'};
 	if (rc == KYSO_OK)
-		rc = spawn_detached(o->root[0] == '\0', argv, p->config_file, p->agent_log, &pid,
-		                    err);
+		rc = kyso_spawn_detached_opts((const char *const *)argv, &dopts, &pid, err);
 	if (rc == KYSO_OK)
-		rc = write_pidfile(p->agent_pidfile, pid, err);
+		rc = write_pidfile(p->agent_pidfile, (pid_t)pid, err);
 	kyso_strv_free(argv);
 	return rc;
 }
@@ -323,7 +209,7 @@ void agent_undo_start(const json_t *e, json_t *problems)
 			        json_sprintf(_("systemctl --user stop %s failed"), UNIT_NAME));
 		return;
 	}
-	stop_pid((pid_t)pidfile_read(jstr(e, "pidfile")));
+	kyso_process_stop(pidfile_read(jstr(e, "pidfile")), AGENT_PROGRAM);
 }
 
 void agent_undo_stop(const json_t *e, json_t *problems)
@@ -345,12 +231,15 @@ void agent_undo_stop(const json_t *e, json_t *problems)
 	char **argv = calloc(n + 1, sizeof(*argv));
 	for (size_t i = 0; argv != NULL && i < n; i++)
 		argv[i] = strdup(json_string_value(json_array_get(a, i)));
-	pid_t pid = 0;
+	long pid = 0;
 	const char *pidfile = jstr(e, "pidfile");
+	const kyso_detach_opts_t dopts = {.log = jstr(e, "log") ? jstr(e, "log") : "/dev/null",
+	                                  .env_name = "KYSO_CONFIG",
+	                                  .env_value = jstr(e, "config") ? jstr(e, "config") : "",
+	                                  .as_sudo_caller = true};
 	if (argv == NULL || n == 0 ||
-	    spawn_detached(true, argv, jstr(e, "config") ? jstr(e, "config") : "",
-	                   jstr(e, "log") ? jstr(e, "log") : "/dev/null", &pid, &err) != KYSO_OK ||
-	    (pidfile != NULL && write_pidfile(pidfile, pid, &err) != KYSO_OK)) {
+	    kyso_spawn_detached_opts((const char *const *)argv, &dopts, &pid, &err) != KYSO_OK ||
+	    (pidfile != NULL && write_pidfile(pidfile, (pid_t)pid, &err) != KYSO_OK)) {
 		if (problems != NULL)
 			json_array_append_new(problems, json_string(_("Cannot start kyso-agent "
 			                                              "again as it ran before")));
