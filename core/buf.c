@@ -108,7 +108,7 @@ void kyso_hex_encode(const uint8_t *src, size_t len, char *dst)
 	dst[2 * len] = '\0';
 }
 
-static int hex_val(int c)
+int kyso_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -129,7 +129,7 @@ ssize_t kyso_hex_decode(const char *hex, uint8_t *dst, size_t cap)
 				return -1; /* odd digit count within a byte */
 			continue;
 		}
-		int v = hex_val((unsigned char)*p);
+		int v = kyso_hex_digit((unsigned char)*p);
 		if (v < 0)
 			return -1;
 		if (hi < 0) {

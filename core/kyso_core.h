@@ -115,6 +115,8 @@ char *kyso_buf_take_string(kyso_buf_t *b, kyso_err_t rc);
 void kyso_hex_encode(const uint8_t *src, size_t len, char *dst);
 /* Accepts spaces and ':' between bytes. Returns bytes written or -1. */
 ssize_t kyso_hex_decode(const char *hex, uint8_t *dst, size_t cap);
+/* The value of one hex digit (either case), -1 for any other character. */
+int kyso_hex_digit(int c);
 /* Wipes memory in a way the compiler keeps. */
 void kyso_memzero(void *p, size_t len);
 

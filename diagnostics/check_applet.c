@@ -10,25 +10,6 @@
 #include <string.h>
 #include <winscard.h>
 
-static size_t atr_from_hex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	for (const char *p = hex; p != NULL && p[0] != '\0' && p[1] != '\0' && n < cap;) {
-		if (*p == ' ' || *p == ':') {
-			p++;
-			continue;
-		}
-		char b[3] = {p[0], p[1], '\0'};
-		char *end = NULL;
-		unsigned long v = strtoul(b, &end, 16);
-		if (end != b + 2)
-			return 0;
-		out[n++] = (uint8_t)v;
-		p += 2;
-	}
-	return n;
-}
-
 static applet_state_t select_aid(const char *reader, const struct card_profile *p, uint16_t *sw,
                                  char *err, size_t cap)
 {
@@ -76,7 +57,8 @@ applet_state_t doctor_applet_state(const doctor_t *d, applet_info_t *info)
 	const kyso_reader_t *rd = d->token != NULL ? kyso_token_reader(d->token) : NULL;
 	const char *atr_hex = rd != NULL ? kyso_reader_atr_hex(rd) : NULL;
 	uint8_t atr[PROFILE_MAX_ATR];
-	size_t n = atr_hex != NULL ? atr_from_hex(atr_hex, atr, sizeof(atr)) : 0;
+	ssize_t dn = atr_hex != NULL ? kyso_hex_decode(atr_hex, atr, sizeof(atr)) : -1;
+	size_t n = dn > 0 ? (size_t)dn : 0;
 	const struct card_profile *p = n > 0 ? profile_by_atr(atr, n) : NULL;
 	if (p == NULL)
 		return APPLET_UNKNOWN; /* not a card kyso's own module knows */

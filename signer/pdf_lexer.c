@@ -103,17 +103,6 @@ void pdf_skip_ws(pdf_src_t *s)
 	}
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool tok_putc(pdf_tok_t *t, int c)
 {
 	if (t->s.len >= PDF_MAX_STRING)
@@ -202,7 +191,7 @@ static pdf_tok_type_t lex_hex(pdf_src_t *s, pdf_tok_t *t)
 			break;
 		if (pdf_is_white(c))
 			continue;
-		int v = hexval(c);
+		int v = kyso_hex_digit(c);
 		if (v < 0)
 			return t->type = TOK_ERROR;
 		if (hi < 0) {
@@ -227,10 +216,10 @@ static pdf_tok_type_t lex_name(pdf_src_t *s, pdf_tok_t *t)
 			break;
 		s->pos++;
 		if (c == '#') {
-			int h = hexval(pdf_src_peek(s));
+			int h = kyso_hex_digit(pdf_src_peek(s));
 			if (h >= 0) {
 				s->pos++;
-				int l = hexval(pdf_src_peek(s));
+				int l = kyso_hex_digit(pdf_src_peek(s));
 				if (l >= 0) {
 					s->pos++;
 					c = h * 16 + l;
