@@ -33,6 +33,10 @@ bool browser_origin_normalize(const char *origin, char *norm, size_t cap);
 json_t *browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *skipped,
                                kyso_error_t *err);
 
+/* Sets a policy plan item's detail: the browser, the origins and any left out. */
+void browser_policy_detail(action_t *a, const char *browser, const json_t *origins,
+                           const json_t *skipped);
+
 /* The managed-policy JSON for the origins (malloc'ed). */
 char *browser_policy_text(const json_t *origins);
 

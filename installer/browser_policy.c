@@ -165,3 +165,18 @@ char *browser_policy_text(const json_t *origins)
 	nl[n + 1] = '\0';
 	return nl;
 }
+
+void browser_policy_detail(action_t *a, const char *browser, const json_t *origins,
+                           const json_t *skipped)
+{
+	char *list = json_dumps(origins, JSON_COMPACT);
+	if (json_array_size(skipped) > 0) {
+		char *bad = json_dumps(skipped, JSON_COMPACT);
+		act_set_detail(a, _("%s: %s (left out of config.json's origins: %s)"), browser,
+		               list != NULL ? list : "", bad != NULL ? bad : "");
+		free(bad);
+	} else {
+		act_set_detail(a, "%s: %s", browser, list != NULL ? list : "");
+	}
+	free(list);
+}

@@ -140,6 +140,23 @@ const char *act_status_id(act_status_t s)
 	return (size_t)s < sizeof(ids) / sizeof(ids[0]) ? ids[s] : "?";
 }
 
+/* kyso's config.json: the module path for kyso sign and the agent, the
+ * origins (written without a module too: the agent reads its origins there) */
+void plan_config(const setup_opts_t *o, plan_t *p)
+{
+	char *existing = read_text(p->config_file);
+	char *text = config_text(o, p, existing);
+	if (text == NULL)
+		plan_add(p, ACT_CONFIG, AST_SKIPPED, p->config_file, NULL, NULL,
+		         _("no PKCS#11 module"));
+	else
+		plan_add(p, ACT_CONFIG,
+		         existing != NULL && strcmp(existing, text) == 0 ? AST_IN_PLACE : AST_TODO,
+		         p->config_file, NULL, NULL, NULL);
+	free(existing);
+	free(text);
+}
+
 bool plan_has_work(const plan_t *p)
 {
 	for (size_t i = 0; i < p->nacts; i++)

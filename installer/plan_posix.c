@@ -251,19 +251,7 @@ static void plan_registration(const setup_opts_t *o, const kyso_token_type_t *ty
 	free(name);
 	free(sysdb);
 
-	/* kyso config: module path for kyso sign and the agent, origins */
-	char *existing = read_text(p->config_file);
-	/* written without a module too: the agent reads its origins there */
-	char *text = config_text(o, p, existing);
-	if (text == NULL)
-		plan_add(p, ACT_CONFIG, AST_SKIPPED, p->config_file, NULL, NULL,
-		         _("no PKCS#11 module"));
-	else
-		plan_add(p, ACT_CONFIG,
-		         existing != NULL && strcmp(existing, text) == 0 ? AST_IN_PLACE : AST_TODO,
-		         p->config_file, NULL, NULL, NULL);
-	free(existing);
-	free(text);
+	plan_config(o, p);
 }
 
 /* Start now: the agent setup started before keeps running unless its unit

@@ -219,6 +219,8 @@ char *nss_module_name(const kyso_token_type_t *t);
 
 /* config.json content with the module and origins merged in (malloc'ed). */
 char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing);
+/* Plans the config.json item (config_text against the file). */
+void plan_config(const setup_opts_t *o, plan_t *p);
 /* systemd user unit text (malloc'ed); exec_start: the command line. */
 char *agent_unit_text(const char *exec_start, const char *config_file);
 /* The unit text for this plan (vendor ports taken into account). */

@@ -40,21 +40,8 @@ static void plan_policies(const setup_opts_t *o, plan_t *p, const json_t *origin
 			a = plan_add(p, ACT_BROWSER_POLICY,
 			             same_text(path, text) ? AST_IN_PLACE : AST_TODO, path, NULL,
 			             NULL, NULL);
-		if (a != NULL && a->status != AST_SKIPPED) {
-			char *list = json_dumps(origins, JSON_COMPACT);
-			if (json_array_size(skipped) > 0) {
-				char *bad = json_dumps(skipped, JSON_COMPACT);
-				act_set_detail(a,
-				               _("%s: %s (left out of config.json's origins: %s)"),
-				               pl[i].browser, list != NULL ? list : "",
-				               bad != NULL ? bad : "");
-				free(bad);
-			} else {
-				act_set_detail(a, "%s: %s", pl[i].browser,
-				               list != NULL ? list : "");
-			}
-			free(list);
-		}
+		if (a != NULL && a->status != AST_SKIPPED)
+			browser_policy_detail(a, pl[i].browser, origins, skipped);
 		free(path);
 	}
 	free(text);

@@ -98,21 +98,8 @@ kyso_err_t plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
 			             policies_in_place(pl[i].windows_key, origins) ? AST_IN_PLACE
 			                                                           : AST_TODO,
 			             target, NULL, NULL, NULL);
-		if (a != NULL && a->status != AST_SKIPPED) {
-			char *list = json_dumps(origins, JSON_COMPACT);
-			if (json_array_size(skipped) > 0) {
-				char *bad = json_dumps(skipped, JSON_COMPACT);
-				act_set_detail(a,
-				               _("%s: %s (left out of config.json's origins: %s)"),
-				               pl[i].browser, list != NULL ? list : "",
-				               bad != NULL ? bad : "");
-				free(bad);
-			} else {
-				act_set_detail(a, "%s: %s", pl[i].browser,
-				               list != NULL ? list : "");
-			}
-			free(list);
-		}
+		if (a != NULL && a->status != AST_SKIPPED)
+			browser_policy_detail(a, pl[i].browser, origins, skipped);
 	}
 	json_decref(origins);
 	json_decref(skipped);
