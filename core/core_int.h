@@ -16,4 +16,11 @@ typedef void (*kyso_core_hash_fn)(const char *value, char dst[12]);
  * (redact_personal.c passes kyso_redact_hash). */
 void kyso_core_redact_add_personal(const char *value, kyso_core_hash_fn hash);
 
+/* PKCS#11 module lookup (p11find_*.c): the regular file dir/name (malloc'ed
+ * path) or NULL; one per OS. */
+char *kyso_core_p11_file_in(const char *dir, const char *name);
+/* name in the first directory of list (directories separated by sep) that
+ * holds it (p11find_common.c). */
+char *kyso_core_p11_search_list(const char *list, char sep, const char *name);
+
 #endif

@@ -1,6 +1,7 @@
 /* PKCS#11 module lookup on Linux: $KYSO_P11_PATH (':'-separated), the
  * multiarch and plain library dirs with their pkcs11/ subdirs, /usr/local/lib
  * and /opt/<vendor>/lib (vendor drivers install there). */
+#include "core_int.h"
 #include "kyso_platform.h"
 
 #include <dirent.h>
@@ -12,7 +13,7 @@
 #define KYSO_MULTIARCH "x86_64-linux-gnu"
 #endif
 
-static char *file_in(const char *dir, const char *name)
+char *kyso_core_p11_file_in(const char *dir, const char *name)
 {
 	char path[4096];
 	struct stat st;
@@ -20,23 +21,6 @@ static char *file_in(const char *dir, const char *name)
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		return strdup(path);
 	return NULL;
-}
-
-static char *search_list(const char *list, const char *name)
-{
-	char *copy = strdup(list);
-	char *hit = NULL;
-	if (copy == NULL)
-		return NULL;
-	for (char *d = copy, *next; d != NULL && hit == NULL; d = next) {
-		next = strchr(d, ':');
-		if (next != NULL)
-			*next++ = '\0';
-		if (*d != '\0')
-			hit = file_in(d, name);
-	}
-	free(copy);
-	return hit;
 }
 
 static char *search_opt(const char *name)
@@ -51,10 +35,10 @@ static char *search_opt(const char *name)
 			continue;
 		char dir[4096];
 		snprintf(dir, sizeof(dir), "/opt/%s/lib", e->d_name);
-		hit = file_in(dir, name);
+		hit = kyso_core_p11_file_in(dir, name);
 		if (hit == NULL) {
 			snprintf(dir, sizeof(dir), "/opt/%s", e->d_name);
-			hit = file_in(dir, name);
+			hit = kyso_core_p11_file_in(dir, name);
 		}
 	}
 	closedir(d);
@@ -77,12 +61,12 @@ char *kyso_p11_module_find(const char *name)
 	}
 	const char *env = getenv("KYSO_P11_PATH");
 	if (env != NULL && *env != '\0') {
-		char *hit = search_list(env, name);
+		char *hit = kyso_core_p11_search_list(env, ':', name);
 		if (hit != NULL)
 			return hit;
 	}
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		char *hit = file_in(dirs[i], name);
+		char *hit = kyso_core_p11_file_in(dirs[i], name);
 		if (hit != NULL)
 			return hit;
 	}

@@ -2,13 +2,14 @@
  * executable's folder, %SystemRoot%\System32 (where VNPT-CA, Viettel-CA,
  * FPT-CA, ... drivers put their *_csp11.dll), then %ProgramFiles%\<vendor>\
  * and %ProgramFiles(x86)%\<vendor>\ up to two folder levels deep. */
+#include "core_int.h"
 #include "kyso_platform.h"
 #include "win_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static char *file_in(const char *dir, const char *name)
+char *kyso_core_p11_file_in(const char *dir, const char *name)
 {
 	size_t n = strlen(dir) + strlen(name) + 2;
 	char *p = malloc(n);
@@ -27,7 +28,7 @@ static char *file_in(const char *dir, const char *name)
 /* name in dir or in its subfolders, depth levels down. */
 static char *search_tree(const char *dir, const char *name, int depth)
 {
-	char *hit = file_in(dir, name);
+	char *hit = kyso_core_p11_file_in(dir, name);
 	if (hit != NULL || depth == 0)
 		return hit;
 	size_t pn = strlen(dir) + 3;
@@ -64,23 +65,6 @@ static char *search_tree(const char *dir, const char *name, int depth)
 	return hit;
 }
 
-static char *search_list(const char *list, const char *name)
-{
-	char *copy = strdup(list);
-	char *hit = NULL;
-	if (copy == NULL)
-		return NULL;
-	for (char *d = copy, *next; d != NULL && hit == NULL; d = next) {
-		next = strchr(d, ';');
-		if (next != NULL)
-			*next++ = '\0';
-		if (*d != '\0')
-			hit = file_in(d, name);
-	}
-	free(copy);
-	return hit;
-}
-
 static char *search_env_dir(const char *env, const char *sub, const char *name, int depth)
 {
 	char *base = kyso_win_getenv(env);
@@ -114,17 +98,17 @@ char *kyso_p11_module_find(const char *name)
 	char *hit = NULL;
 	char *env = kyso_win_getenv("KYSO_P11_PATH");
 	if (env != NULL) {
-		hit = search_list(env, name);
+		hit = kyso_core_p11_search_list(env, ';', name);
 		free(env);
 	}
 	if (hit == NULL && *kyso_path_exe_dir() != '\0')
-		hit = file_in(kyso_path_exe_dir(), name);
+		hit = kyso_core_p11_file_in(kyso_path_exe_dir(), name);
 	if (hit == NULL) {
 		wchar_t sys[MAX_PATH];
 		UINT n = GetSystemDirectoryW(sys, MAX_PATH);
 		char *s = n > 0 && n < MAX_PATH ? kyso_win_utf8(sys) : NULL;
 		if (s != NULL)
-			hit = file_in(s, name);
+			hit = kyso_core_p11_file_in(s, name);
 		free(s);
 	}
 	if (hit == NULL)
