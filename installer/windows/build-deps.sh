@@ -139,7 +139,7 @@ REPO_SRC=$HERE/sources
 # Newest upstream tarball of source package $1 in $SRC (the .orig tarball, or
 # the native tarball), printed; empty when none.
 find_tarball() {
-	find "$SRC" -maxdepth 1 -type f \( -name "$1_*.orig.tar.*" -o -name "$1_*.tar.*" \) \
+	find "$SRC/" -maxdepth 1 -type f \( -name "$1_*.orig.tar.*" -o -name "$1_*.tar.*" \) \
 		! -name '*.asc' ! -name '*.debian.tar.*' ! -name '*.orig-*' -printf '%f\n' |
 		sort -V | tail -n 1
 }

@@ -22,7 +22,7 @@ JOBS=${KYSO_WIN_JOBS:-2}
 	exit 2
 }
 W=$(mkdir -p "$1" && cd "$1" && pwd)
-PREFIX=$W/prefix
+PREFIX=$(cd "$W" && mkdir -p prefix && cd prefix && pwd -P) # a shared (symlinked) prefix: its real path, as its .pc files name it
 B=$W/kyso
 STAGE=$W/stage
 # DLLs shipped next to kyso.exe (built by build-deps.sh)
