@@ -152,6 +152,24 @@ net_status_t net_get_verified(const char *url, const char *cafile, int timeout_m
 	return st;
 }
 
+/* 127.x.y.z written as four decimal numbers (not a name starting "127.") */
+static bool is_ipv4_loopback(const char *h)
+{
+	int parts = 0;
+	for (const char *p = h; *p != '\0'; parts++) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+		if (end == p || end - p > 3 || v > 255 || (parts == 0 && v != 127))
+			return false;
+		if (*end == '.' && parts < 3)
+			end++;
+		else if (*end != '\0')
+			return false;
+		p = end;
+	}
+	return parts == 4;
+}
+
 bool net_url_is_loopback(const char *url)
 {
 	CURLU *u = curl_url();
@@ -159,7 +177,7 @@ bool net_url_is_loopback(const char *url)
 	bool lo = false;
 	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		lo = strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0 ||
+		lo = is_ipv4_loopback(host) || strcmp(host, "[::1]") == 0 ||
 		     strcmp(host, "localhost") == 0;
 	}
 	curl_free(host);

@@ -1,0 +1,101 @@
+/*
+ * Unit tests of kyso_diagnostics' helpers that decide what the doctor says:
+ * origins compared as the agent and kyso setup compare them
+ * (doctor_run.c), loopback URLs (net_http.c: a TSA or agent URL on this
+ * machine is judged differently from one on the network), the report's
+ * string walk used by redaction (doctor_run.c), status ids (report JSON).
+ */
+#include "doctor_int.h"
+#include "net_int.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void origin_norm(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+	        {"https://VanBan.Example.gov.vn", "https://vanban.example.gov.vn"},
+	        {"https://vanban.example.gov.vn:443", "https://vanban.example.gov.vn"},
+	        {"https://vanban.example.gov.vn/", "https://vanban.example.gov.vn"},
+	        {"http://10.0.0.5:80", "http://10.0.0.5"},
+	        {"http://10.0.0.5:8080", "http://10.0.0.5:8080"},
+	        {"https://host:4430", "https://host:4430"},
+	        {"http://host:443", "http://host:443"}, /* :443 is not http's port */
+	};
+	char out[256];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		doctor_origin_norm(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+	doctor_origin_norm("https://a-very-long-name.example.gov.vn", out, 12);
+	assert_int_equal(strlen(out), 11); /* cut, never overrun */
+}
+
+static void loopback(void **state)
+{
+	(void)state;
+	assert_true(net_url_is_loopback("http://127.0.0.1:3180/tsa"));
+	assert_true(net_url_is_loopback("https://localhost:4433/plugin"));
+	assert_true(net_url_is_loopback("https://[::1]:4453/v1/status"));
+	assert_true(net_url_is_loopback("http://127.1.2.3/"));
+	assert_false(net_url_is_loopback("http://tsa.ca.gov.vn"));
+	assert_false(net_url_is_loopback("http://10.0.0.1/"));
+	/* a name that merely starts like a loopback address is on the network */
+	assert_false(net_url_is_loopback("http://127.attacker.example/"));
+	assert_false(net_url_is_loopback("http://localhost.attacker.example/"));
+	assert_false(net_url_is_loopback("not a url"));
+}
+
+static char *upper(const char *s)
+{
+	char *r = strdup(s);
+	for (char *p = r; p != NULL && *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return r;
+}
+
+static void walk_strings(void **state)
+{
+	(void)state;
+	json_t *in = json_pack("{s:s, s:[s, i, {s:s}], s:b}", "name", "nguyen van a", "list", "x",
+	                       7, "inner", "y", "flag", 1);
+	json_t *out = doctor_walk_strings(in, upper);
+	assert_string_equal(json_string_value(json_object_get(out, "NAME")), "NGUYEN VAN A");
+	json_t *list = json_object_get(out, "LIST");
+	assert_int_equal(json_array_size(list), 3);
+	assert_string_equal(json_string_value(json_array_get(list, 0)), "X");
+	assert_int_equal(json_integer_value(json_array_get(list, 1)), 7);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 2), "INNER")),
+	                    "Y");
+	assert_true(json_is_true(json_object_get(out, "FLAG")));
+	/* the input is left as it was */
+	assert_string_equal(json_string_value(json_object_get(in, "name")), "nguyen van a");
+	json_decref(in);
+	json_decref(out);
+}
+
+static void status_ids(void **state)
+{
+	(void)state;
+	assert_string_equal(status_id(ST_PASS), "pass");
+	assert_string_equal(status_id(ST_WARN), "warn");
+	assert_string_equal(status_id(ST_FAIL), "fail");
+	assert_string_equal(status_id(ST_SKIP), "skip");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(origin_norm),
+	        cmocka_unit_test(loopback),
+	        cmocka_unit_test(walk_strings),
+	        cmocka_unit_test(status_ids),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
