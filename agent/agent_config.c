@@ -2,6 +2,7 @@
  * written by `kyso setup --origin`, plus --origin), the Host check against DNS
  * rebinding, and which URLs the VGCA protocol may download from / upload to. */
 #include "agent.h"
+#include "kyso_config.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -113,43 +114,27 @@ kyso_err_t ag_config_add_origin(ag_config_t *c, const char *origin, kyso_error_t
 	return strv_add(&c->origins, &c->norigins, o);
 }
 
-static void load_file(ag_config_t *c, const char *path)
+/* The origins of kyso's configuration ($KYSO_CONFIG, the user's, the
+ * system's config.json: kyso_config_load). */
+void ag_config_load_files(ag_config_t *c)
 {
-	kyso_error_t err;
-	kyso_error_clear(&err);
-	json_t *doc = kyso_json_load_file(path, &err);
-	if (doc == NULL)
+	kyso_config_t *cfg = kyso_config_load();
+	if (cfg == NULL)
 		return;
-	json_t *arr = json_object_get(doc, "origins");
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v)
-	{
-		if (!json_is_string(v) ||
-		    ag_config_add_origin(c, json_string_value(v), &err) != KYSO_OK)
-			kyso_warn("%s: origins[%zu] ignored", path, i);
+	kyso_error_t err;
+	for (size_t i = 0; i < kyso_config_list_len(cfg->origins); i++) {
+		kyso_error_clear(&err);
+		if (ag_config_add_origin(c, cfg->origins[i], &err) != KYSO_OK)
+			kyso_warn("%s: origin %s ignored", cfg->source, cfg->origins[i]);
 	}
-	arr = json_object_get(doc, "agent_fetch_origins");
-	json_array_foreach(arr, i, v)
-	{
-		char *o = json_is_string(v) ? origin_normalize(json_string_value(v)) : NULL;
+	for (size_t i = 0; i < kyso_config_list_len(cfg->fetch_origins); i++) {
+		char *o = origin_normalize(cfg->fetch_origins[i]);
 		if (o != NULL)
 			strv_add(&c->fetch_origins, &c->nfetch, o);
 	}
-	json_decref(doc);
-	kyso_debug("agent: origins read from %s", path);
-}
-
-void ag_config_load_files(ag_config_t *c)
-{
-	char path[4096];
-	const char *env = getenv("KYSO_CONFIG");
-	if (env != NULL && *env != '\0')
-		load_file(c, env);
-	snprintf(path, sizeof(path), "%s/config.json", kyso_path_config_user());
-	load_file(c, path);
-	snprintf(path, sizeof(path), "%s/config.json", kyso_path_config_system());
-	load_file(c, path);
+	if (cfg->source[0] != '\0')
+		kyso_debug("agent: origins read from %s", cfg->source);
+	kyso_config_free(&cfg);
 }
 
 bool ag_origin_allowed(const ag_config_t *c, const char *origin)

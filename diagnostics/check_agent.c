@@ -33,9 +33,9 @@ typedef struct {
 typedef struct {
 	endpoint_t ep[P_COUNT];
 	char cafile[4200];
-	char unit[4200];   /* the unit file the ports came from, "" for none */
-	char config[4200]; /* KYSO_CONFIG of the unit, "" for none */
-	json_t *cfg;       /* that config, or the doctor's */
+	char unit[4200];    /* the unit file the ports came from, "" for none */
+	char config[4200];  /* KYSO_CONFIG of the unit, "" for none */
+	kyso_config_t *cfg; /* that config, NULL when none (then the doctor's) */
 	const char *origin;
 	bool from_option;
 } agent_conf_t;
@@ -228,10 +228,9 @@ static bool parse_url(agent_conf_t *a, const char *url)
 	return true;
 }
 
-static const char *first_origin(const json_t *cfg)
+static const char *first_origin(const kyso_config_t *cfg)
 {
-	const json_t *o = json_array_get(json_object_get(cfg, "origins"), 0);
-	return json_string_value(o);
+	return cfg != NULL && cfg->origins != NULL ? cfg->origins[0] : NULL;
 }
 
 static bool agent_conf(const doctor_t *d, agent_conf_t *a, char *bad, size_t cap)
@@ -251,16 +250,16 @@ static bool agent_conf(const doctor_t *d, agent_conf_t *a, char *bad, size_t cap
 		read_units(a);
 	}
 	if (a->config[0] != '\0') {
-		json_error_t je;
-		a->cfg = json_load_file(a->config, 0, &je);
+		kyso_error_t e;
+		kyso_error_clear(&e);
+		kyso_config_read_file(a->config, &a->cfg, &e);
 	}
-	const json_t *cfg = a->cfg != NULL ? a->cfg : d->config;
-	const json_t *ag = json_object_get(cfg, "agent");
-	if (!a->from_option) {
+	const kyso_config_t *cfg = a->cfg != NULL ? a->cfg : d->config;
+	if (!a->from_option && cfg != NULL) {
 		/* a protocol kyso setup left to the CA's own program: that one should answer */
-		static const char *const keys[] = {NULL, "vnpt_plugin", "vgca_sign_service"};
+		const bool off[P_COUNT] = {false, !cfg->vnpt_plugin, !cfg->vgca_sign_service};
 		for (size_t p = P_VNPT; p < P_COUNT; p++) {
-			if (!json_is_false(json_object_get(ag, keys[p])))
+			if (!off[p])
 				continue;
 			a->ep[p].vendor = true;
 			if (!a->ep[p].on)
@@ -509,7 +508,7 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 	agent_conf_t a;
 	char bad[300] = "";
 	if (!agent_conf(d, &a, bad, sizeof(bad))) {
-		json_decref(a.cfg);
+		kyso_config_free(&a.cfg);
 		return ck_set(c, ST_FAIL, _("Give an https:// or wss:// address."),
 		              _("Not an agent address: %s"), bad);
 	}
@@ -573,7 +572,7 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 	        json_string(a.from_option       ? "option"
 	                    : a.unit[0] != '\0' ? a.unit
 	                                        : "default"));
-	json_decref(a.cfg);
+	kyso_config_free(&a.cfg);
 	if (n_on == 0)
 		return ck_set(c, ST_SKIP, NULL, "%s",
 		              _("Every agent protocol is switched off in the configuration."));

@@ -185,7 +185,7 @@ check_status_t check_browser(doctor_t *d, check_t *c)
 	json_t *profiles = json_array(), *untrusted = json_array();
 	json_t *policies = json_array(), *missing = json_array();
 	check_trust(d, profiles, untrusted);
-	const json_t *origins = json_object_get(d->config, "origins");
+	const json_t *origins = d->origins;
 	size_t nb = 0;
 	for (size_t i = 0; i < sizeof(chromes) / sizeof(chromes[0]); i++) {
 		if (!installed(i))

@@ -76,7 +76,7 @@ static char *resolve_module(const doctor_t *d, const char **source, json_t *name
 		*source = "p11-kit";
 		return reg;
 	}
-	const char *cfg = json_string_value(json_object_get(d->config, "pkcs11_module"));
+	const char *cfg = d->config != NULL ? d->config->pkcs11_module : NULL;
 	if (cfg != NULL && (d->type == NULL || json_array_size(names) == 0)) {
 		*source = "config";
 		return strdup(cfg);
@@ -121,7 +121,7 @@ static void pick_slot(doctor_t *d)
 check_status_t check_module_loadable(doctor_t *d, check_t *c)
 {
 	if (d->o->module == NULL && d->type == NULL) {
-		if (json_string_value(json_object_get(d->config, "pkcs11_module")) == NULL)
+		if (d->config == NULL || d->config->pkcs11_module == NULL)
 			return ck_skip(c, _("Skipped: the token type is not known, so its driver "
 			                    "is not either."));
 	}

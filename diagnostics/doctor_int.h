@@ -1,6 +1,7 @@
 /* Internal: the doctor's run state and the check functions. */
 #ifndef KYSO_DOCTOR_INT_H
 #define KYSO_DOCTOR_INT_H
+#include "kyso_config.h"
 #include "kyso_detect.h"
 #include "kyso_diagnostics.h"
 #include "kyso_middleware.h"
@@ -31,7 +32,8 @@ typedef struct {
 
 typedef struct {
 	const kyso_doctor_opts_t *o;
-	json_t *config; /* kyso config.json (user, then system), may be NULL */
+	kyso_config_t *config; /* kyso's config.json (kyso_config_load) */
+	json_t *origins;       /* config->origins as a JSON array */
 	kyso_catalog_t *cat;
 	kyso_error_t cat_err;
 	kyso_detect_result_t *det;

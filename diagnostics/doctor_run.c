@@ -232,22 +232,6 @@ const char *doctor_token_cas(const doctor_t *d)
 	return buf;
 }
 
-static json_t *load_config(void)
-{
-	char path[4200];
-	const char *dirs[] = {kyso_path_config_user(), kyso_path_config_system()};
-	for (size_t i = 0; i < 2; i++) {
-		if (dirs[i] == NULL || *dirs[i] == '\0')
-			continue;
-		snprintf(path, sizeof(path), "%s/config.json", dirs[i]);
-		json_error_t je;
-		json_t *cfg = json_load_file(path, 0, &je);
-		if (cfg != NULL)
-			return cfg;
-	}
-	return NULL;
-}
-
 static void make_id(char out[33])
 {
 	uint8_t raw[16];
@@ -288,7 +272,8 @@ static void doctor_free(doctor_t *d)
 	kyso_detect_result_free(d->det);
 	kyso_catalog_free(d->cat);
 	free(d->module);
-	json_decref(d->config);
+	kyso_config_free(&d->config);
+	json_decref(d->origins);
 	json_decref(d->facts);
 }
 
@@ -322,7 +307,10 @@ json_t *kyso_doctor_run(const kyso_doctor_opts_t *o, kyso_error_t *err)
 	doctor_t d;
 	memset(&d, 0, sizeof(d));
 	d.o = o;
-	d.config = load_config();
+	d.config = kyso_config_load();
+	d.origins = json_array();
+	for (size_t i = 0; d.config != NULL && i < kyso_config_list_len(d.config->origins); i++)
+		json_array_append_new(d.origins, json_string(d.config->origins[i]));
 	d.facts = json_object();
 	json_t *list = json_array();
 	if (list == NULL || d.facts == NULL) {

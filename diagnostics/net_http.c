@@ -194,7 +194,7 @@ static const char *tsa_url(doctor_t *d)
 {
 	if (d->o->tsa_url != NULL)
 		return d->o->tsa_url;
-	const char *cfg = json_string_value(json_object_get(d->config, "tsa_url"));
+	const char *cfg = d->config != NULL ? d->config->tsa_url : NULL;
 	return cfg != NULL ? cfg : DEFAULT_TSA;
 }
 

@@ -2,6 +2,7 @@
  * local CA setup installed and check the host name the browser checks:
  * GET /v1/status of the kyso API, a VNPT-CA Plugin checkPlugin frame, a
  * VGCA Sign Service frame. */
+#include "kyso_config.h"
 #include "setup_int.h"
 
 #include "kyso_platform.h"
@@ -322,10 +323,10 @@ static char *first_origin(const plan_t *p)
 {
 	kyso_error_t e;
 	kyso_error_clear(&e);
-	json_t *doc = kyso_json_load_file(p->config_file, &e);
-	const char *s = json_string_value(json_array_get(json_object_get(doc, "origins"), 0));
-	char *o = s != NULL ? strdup(s) : NULL;
-	json_decref(doc);
+	kyso_config_t *c = NULL;
+	kyso_config_read_file(p->config_file, &c, &e);
+	char *o = c != NULL && c->origins != NULL ? strdup(c->origins[0]) : NULL;
+	kyso_config_free(&c);
 	return o;
 }
 

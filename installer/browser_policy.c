@@ -4,6 +4,7 @@
  * Linux; the Windows installer writes the same origins as registry lists
  * under windows_key (<key>\LoopbackNetworkAllowedForUrls\1 = origin, ...). */
 #include "browser_int.h"
+#include "kyso_config.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -120,12 +121,15 @@ json_t *browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *s
 			return NULL;
 		}
 	}
-	char *existing = p->config_file != NULL ? read_text(p->config_file) : NULL;
-	json_error_t je;
-	json_t *doc = existing != NULL ? json_loads(existing, 0, &je) : NULL;
-	free(existing);
+	kyso_config_t *c = NULL;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	if (p->config_file != NULL)
+		kyso_config_read_file(p->config_file, &c, &e);
 	json_t *all = json_array();
-	json_array_extend(all, json_object_get(doc, "origins"));
+	for (size_t k = 0; c != NULL && k < kyso_config_list_len(c->origins); k++)
+		json_array_append_new(all, json_string(c->origins[k]));
+	kyso_config_free(&c);
 	json_array_extend(all, o->origins);
 	json_array_foreach(all, i, v)
 	{
@@ -141,7 +145,6 @@ json_t *browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *s
 			json_array_append_new(out, json_string(norm));
 	}
 	json_decref(all);
-	json_decref(doc);
 	return out;
 }
 

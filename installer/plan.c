@@ -1,6 +1,7 @@
 /* The install plan: what setup will do for one token type, each item with
  * its state now (to do, already in place, vendor file missing, ...).
  * Building the plan changes nothing. */
+#include "kyso_config.h"
 #include "setup_int.h"
 #include "browser_int.h"
 
@@ -229,14 +230,14 @@ void plan_check_bundle_file(const setup_opts_t *o, plan_t *p, action_t *a, const
  * itself listening there later does not change the decision. */
 void plan_vendor_ports(plan_t *p)
 {
-	char *existing = read_text(p->config_file);
-	json_error_t je;
-	json_t *doc = existing != NULL ? json_loads(existing, 0, &je) : NULL;
-	const json_t *agent = json_object_get(doc, "agent");
-	if (json_is_object(agent)) {
-		if (json_is_false(json_object_get(agent, "vnpt_plugin")))
+	kyso_config_t *c = NULL;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	kyso_config_read_file(p->config_file, &c, &e);
+	if (c != NULL && c->has_agent) {
+		if (!c->vnpt_plugin)
 			json_array_append_new(p->vendor_ports, json_integer(p->vnpt_port));
-		if (json_is_false(json_object_get(agent, "vgca_sign_service")))
+		if (!c->vgca_sign_service)
 			json_array_append_new(p->vendor_ports, json_integer(p->vgca_port));
 	} else {
 		const int ports[] = {p->vnpt_port, p->vgca_port};
@@ -244,8 +245,7 @@ void plan_vendor_ports(plan_t *p)
 			if (port_in_use(ports[i]))
 				json_array_append_new(p->vendor_ports, json_integer(ports[i]));
 	}
-	json_decref(doc);
-	free(existing);
+	kyso_config_free(&c);
 }
 
 /* The agent's ports: 4453 (kyso), 4433 (VNPT-CA Plugin), 8987 (VGCA Sign

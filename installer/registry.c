@@ -1,5 +1,6 @@
 /* Registration: NSS databases (modutil), kyso's config.json, the agent's
  * systemd user unit, vendor plugin ports. */
+#include "kyso_config.h"
 #include "setup_int.h"
 
 #include "kyso_platform.h"
@@ -95,56 +96,32 @@ kyso_err_t nss_module_delete(const char *db, const char *name, kyso_error_t *err
 
 char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 {
-	json_t *doc = NULL;
-	if (existing != NULL) {
-		json_error_t je;
-		doc = json_loads(existing, 0, &je);
-		if (!json_is_object(doc)) {
-			json_decref(doc);
-			doc = NULL;
-		}
-	}
-	if (doc == NULL)
-		doc = json_object();
-	if (doc == NULL)
+	kyso_config_t *c = NULL;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	/* a damaged file is replaced: setup rewrites what it knows */
+	if (existing == NULL || kyso_config_parse(existing, p->config_file, &c, &e) != KYSO_OK)
+		c = kyso_config_new();
+	if (c == NULL)
 		return NULL;
-	json_object_set_new(doc, "schema", json_integer(1));
-	if (p->module != NULL)
-		json_object_set_new(doc, "pkcs11_module", json_string(p->module));
-	json_object_set_new(doc, "token_type", json_string(kyso_token_type_id(p->type)));
-	/* origins: the ones already allowed plus --origin, no duplicates */
-	json_t *origins = json_object_get(doc, "origins");
-	if (!json_is_array(origins)) {
-		origins = json_array();
-		json_object_set_new(doc, "origins", origins);
+	if (p->module != NULL) {
+		free(c->pkcs11_module);
+		c->pkcs11_module = strdup(p->module);
 	}
-	size_t i, k;
-	json_t *v, *w;
+	free(c->token_type);
+	c->token_type = strdup(kyso_token_type_id(p->type));
+	/* origins: the ones already allowed plus --origin, no duplicates */
+	size_t i;
+	const json_t *v;
 	json_array_foreach(o->origins, i, v)
 	{
-		bool have = false;
-		json_array_foreach(origins, k, w)
-		{
-			have = have || json_equal(v, w);
-		}
-		if (!have)
-			json_array_append(origins, v);
+		kyso_config_list_add(&c->origins, json_string_value(v));
 	}
-	json_t *agent = json_pack("{s:b, s:b}", "vnpt_plugin", 1, "vgca_sign_service", 1);
-	if (plan_proto_off(p, AGENT_PROTO_VNPT))
-		json_object_set_new(agent, "vnpt_plugin", json_false());
-	if (plan_proto_off(p, AGENT_PROTO_VGCA))
-		json_object_set_new(agent, "vgca_sign_service", json_false());
-	json_object_set_new(doc, "agent", agent);
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
-	json_decref(doc);
-	if (text == NULL)
-		return NULL;
-	char *nl = NULL;
-	if (asprintf(&nl, "%s\n", text) < 0)
-		nl = NULL;
-	free(text);
-	return nl;
+	c->vnpt_plugin = !plan_proto_off(p, AGENT_PROTO_VNPT);
+	c->vgca_sign_service = !plan_proto_off(p, AGENT_PROTO_VGCA);
+	char *text = kyso_config_text(c);
+	kyso_config_free(&c);
+	return text;
 }
 
 char *agent_unit_text(const char *exec_start, const char *config_file)

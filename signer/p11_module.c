@@ -1,5 +1,6 @@
 /* PKCS#11 module: which one (option or kyso config) and a load check that
  * names the real reason (dlerror) before libp11 loads it. */
+#include "kyso_config.h"
 #include "sign_int.h"
 #include "p11_int.h"
 
@@ -9,38 +10,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* "pkcs11_module" from dir/config.json, NULL when absent. */
-static char *config_module(const char *dir)
-{
-	if (dir == NULL || dir[0] == '\0')
-		return NULL;
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/config.json", dir);
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return NULL;
-	kyso_error_t e;
-	kyso_error_clear(&e);
-	json_t *doc = kyso_json_load_file(path, &e);
-	if (doc == NULL) {
-		kyso_warn("%s", kyso_error_message(&e));
-		return NULL;
-	}
-	const char *v = json_string_value(json_object_get(doc, "pkcs11_module"));
-	char *out = (v != NULL && v[0] != '\0') ? strdup(v) : NULL;
-	json_decref(doc);
-	return out;
-}
-
 kyso_err_t kyso_p11_module_path(const char *module, char **path, kyso_error_t *err)
 {
 	*path = NULL;
 	if (module != NULL && module[0] != '\0') {
 		*path = strdup(module);
 	} else {
-		*path = config_module(kyso_path_config_user());
-		if (*path == NULL)
-			*path = config_module(kyso_path_config_system());
+		kyso_config_t *c = kyso_config_load();
+		if (c != NULL && c->pkcs11_module != NULL)
+			*path = strdup(c->pkcs11_module);
+		kyso_config_free(&c);
 		if (*path == NULL)
 			return kyso_error_set(
 			        err, KYSO_ERR_USAGE,

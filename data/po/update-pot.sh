@@ -4,7 +4,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-find core detect middleware signer installer diagnostics cli -name '*.c' | sort |
+find core detect middleware signer installer diagnostics cli agent -name '*.c' | sort |
 	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --add-comments=TRANSLATORS \
 		--package-name=kyso --no-location --sort-output -o data/po/kyso.pot -f -
 for po in data/po/*.po; do

@@ -5,7 +5,7 @@
 . "$KYSO_HARNESS/lib.sh"
 kh_tmpdir
 cd "$KYSO_SRC"
-find core detect middleware signer installer diagnostics cli -name '*.c' | sort |
+find core detect middleware signer installer diagnostics cli agent -name '*.c' | sort |
 	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --no-location \
 		-o "$KH_TMP/now.pot" -f -
 msgmerge --quiet --no-fuzzy-matching -o "$KH_TMP/merged.po" data/po/vi.po "$KH_TMP/now.pot"
