@@ -105,9 +105,17 @@ char *kyso_autostart_get(const char *name);
  * ';' on Windows, ':' elsewhere), then Windows: the executable's folder,
  * %SystemRoot%\System32, %ProgramFiles%\<vendor>\ and %ProgramFiles(x86)%\<vendor>\
  * (two levels deep); Linux: the multiarch library dirs, their pkcs11/
- * subdirs, /usr/local/lib and /opt/<vendor>/lib. Returns an allocated path or
- * NULL. */
-char *kyso_p11_module_find(const char *name);
+ * subdirs, /usr/local/lib, /usr/lib/kyso{,/vendor}, /usr/lib/softhsm, then
+ * <install prefix>/lib and /opt/<vendor>/lib. root (Linux; NULL, "" or "/"
+ * for this system) is a staging root the directories and absolute names are
+ * looked up under; then $KYSO_P11_PATH, the install prefix and /opt are not
+ * searched. Windows ignores root. Returns an allocated path or NULL. The one
+ * module finder of kyso (setup, doctor, sign). */
+char *kyso_p11_module_find(const char *root, const char *name);
+
+/* kyso's install prefix (build tree or /usr): the parent of the directory
+ * holding the running program's bin/ or libexec/kyso/. */
+bool kyso_install_prefix(char *dst, size_t cap);
 
 /* ---- shared library files ------------------------------------------------ */
 

@@ -82,8 +82,9 @@ static char *search_env_dir(const char *env, const char *sub, const char *name, 
 	return hit;
 }
 
-char *kyso_p11_module_find(const char *name)
+char *kyso_p11_module_find(const char *root, const char *name)
 {
+	(void)root;
 	if (name == NULL || *name == '\0')
 		return NULL;
 	/* a path: just check it */

@@ -1,4 +1,5 @@
 /* Checks 7-9: driver module installed and loadable, registered, token state. */
+#include "kyso_platform.h"
 #include "doctor_int.h"
 
 #include <stdlib.h>
@@ -64,7 +65,7 @@ static char *resolve_module(const doctor_t *d, const char **source, json_t *name
 			if (name == NULL)
 				continue;
 			json_array_append_new(names, json_string(name));
-			char *p = kyso_module_find(NULL, name);
+			char *p = kyso_p11_module_find(NULL, name);
 			if (p != NULL) {
 				*source = "catalog";
 				return p;

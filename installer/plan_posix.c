@@ -3,6 +3,7 @@
  * kyso's config, the agent's systemd user unit and local CA in the system
  * store and the browsers' NSS databases. The platform-independent part of
  * the plan is plan.c. */
+#include "kyso_platform.h"
 #include "setup_int.h"
 #include "browser_int.h"
 
@@ -127,7 +128,7 @@ static void resolve_module(const setup_opts_t *o, const json_t *drv, plan_t *p)
 	const json_t *v;
 	json_array_foreach(json_object_get(drv, "paths"), i, v)
 	{
-		char *path = kyso_module_find(o->root, json_string_value(v));
+		char *path = kyso_p11_module_find(o->root, json_string_value(v));
 		if (path != NULL) {
 			p->module = path;
 			return;
@@ -135,10 +136,10 @@ static void resolve_module(const setup_opts_t *o, const json_t *drv, plan_t *p)
 	}
 	json_array_foreach(json_object_get(drv, "modules"), i, v)
 	{
-		char *path = kyso_module_find(o->root, json_string_value(v));
+		char *path = kyso_p11_module_find(o->root, json_string_value(v));
 		/* kyso's own module also comes with kyso itself (build tree, package) */
 		if (path == NULL && builtin != NULL && o->root[0] != '\0')
-			path = kyso_module_find(NULL, json_string_value(v));
+			path = kyso_p11_module_find(NULL, json_string_value(v));
 		if (path != NULL) {
 			p->module = path;
 			p->module_builtin = builtin != NULL;

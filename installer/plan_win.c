@@ -82,7 +82,7 @@ static char *find_module(const json_t *drv, bool *builtin)
 	json_array_foreach(json_object_get(drv, "modules"), i, v)
 	{
 		const char *name = json_string_value(v);
-		char *path = name != NULL ? kyso_p11_module_find(name) : NULL;
+		char *path = name != NULL ? kyso_p11_module_find(NULL, name) : NULL;
 		if (path != NULL) {
 			/* kyso-pkcs11.dll: kyso's own module */
 			*builtin = b != NULL && strncmp(name, b, strlen(b)) == 0;

@@ -24,7 +24,6 @@
 #ifndef KYSO_MIDDLEWARE_H
 #define KYSO_MIDDLEWARE_H
 #include "kyso_core.h"
-#include "kyso_detect.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +51,20 @@ const char *kyso_p11_load_status_id(kyso_p11_load_status_t st);
  * loading it. Returns KYSO_P11_LOAD_OK or the problem with a translated
  * explanation in err (KYSO_ERR_MODULE_LOAD). */
 kyso_p11_load_status_t kyso_p11_check_file(const char *path, kyso_error_t *err);
+
+/* The one PKCS#11 module loader (the doctor's probe, kyso sign, the agent):
+ * the file checked as above, dlopen()ed (a missing dependency named), its
+ * C_GetFunctionList called. *handle (dlclose it) and *function_list (a
+ * CK_FUNCTION_LIST_PTR) on success; on failure nothing stays loaded,
+ * *status (may be NULL) says why and err explains (KYSO_ERR_MODULE_LOAD).
+ * C_Initialize is the caller's. */
+kyso_err_t kyso_p11_module_load(const char *path, void **handle, void **function_list,
+                                kyso_p11_load_status_t *status, kyso_error_t *err);
+
+/* Which module to use: option (--module) when given, else "pkcs11_module"
+ * of kyso's config (kyso_config_load), else a usage error telling to run
+ * kyso setup. *path is malloc'ed. */
+kyso_err_t kyso_p11_module_resolve(const char *option, char **path, kyso_error_t *err);
 
 /* ---- probing ------------------------------------------------------------- */
 
@@ -163,18 +176,6 @@ json_t *kyso_p11_probe_to_json(const kyso_p11_probe_t *p);
 json_t *kyso_p11_token_flags_to_json(unsigned flags);
 
 /* ---- finding and registering modules --------------------------------------- */
-
-/* Looks for a module file name (e.g. "opensc-pkcs11.so") in the usual
- * library directories under root ("" or NULL = /): /usr/lib/<multiarch>,
- * /usr/lib/<multiarch>/pkcs11, /usr/lib, /usr/lib/pkcs11, /usr/local/lib,
- * /usr/lib/kyso, /usr/lib/kyso/vendor, and next to the running program
- * (<exe>/../lib, for build trees; only when root is empty). Absolute names
- * are only prefixed with root. Returns a malloc'ed path or NULL. */
-char *kyso_module_find(const char *root, const char *name);
-
-/* kyso's install prefix (build tree or /usr): the parent of the directory
- * holding the running program's bin/ or libexec/kyso/. */
-bool kyso_install_prefix(char *dst, size_t cap);
 
 /* The p11-kit module file kyso writes for a token type id:
  * "<dir>/kyso-<id>.module". dir is /etc/pkcs11/modules (system) or

@@ -6,9 +6,6 @@
 
 #include <p11-kit/pkcs11.h>
 
-/* dlopen with the file checks first; explains failures in err. */
-kyso_p11_load_status_t mw_dlopen(const char *path, void **handle, kyso_error_t *err);
-
 struct kyso_p11_key {
 	bool is_private;
 	char *id_hex;

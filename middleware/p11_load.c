@@ -3,10 +3,12 @@
  * dependency (dlerror). */
 #include "kyso_middleware.h"
 #include "mw_int.h"
+#include "kyso_config.h"
 #include "kyso_platform.h"
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -84,7 +86,7 @@ static bool missing_dependency(const char *why, const char *path, char *dep, siz
 	return strcmp(dep, path) != 0 && strcmp(dep, base) != 0;
 }
 
-kyso_p11_load_status_t mw_dlopen(const char *path, void **handle, kyso_error_t *err)
+static kyso_p11_load_status_t module_dlopen(const char *path, void **handle, kyso_error_t *err)
 {
 	*handle = NULL;
 	kyso_p11_load_status_t st = kyso_p11_check_file(path, err);
@@ -109,4 +111,54 @@ kyso_p11_load_status_t mw_dlopen(const char *path, void **handle, kyso_error_t *
 	}
 	*handle = h;
 	return KYSO_P11_LOAD_OK;
+}
+
+kyso_err_t kyso_p11_module_load(const char *path, void **handle, void **function_list,
+                                kyso_p11_load_status_t *status, kyso_error_t *err)
+{
+	*handle = NULL;
+	*function_list = NULL;
+	kyso_p11_load_status_t st = module_dlopen(path, handle, err);
+	if (st == KYSO_P11_LOAD_OK) {
+		CK_C_GetFunctionList gfl = NULL;
+		*(void **)&gfl = dlsym(*handle, "C_GetFunctionList");
+		CK_FUNCTION_LIST_PTR fl = NULL;
+		CK_RV rv = gfl != NULL ? gfl(&fl) : CKR_FUNCTION_NOT_SUPPORTED;
+		if (gfl == NULL || rv != CKR_OK || fl == NULL) {
+			st = KYSO_P11_LOAD_NOT_PKCS11;
+			kyso_error_set(
+			        err, KYSO_ERR_MODULE_LOAD,
+			        gfl == NULL ? _("%s is not a PKCS#11 module (no C_GetFunctionList)")
+			                    : _("%s: C_GetFunctionList failed"),
+			        path);
+			dlclose(*handle);
+			*handle = NULL;
+		} else {
+			*function_list = fl;
+		}
+	}
+	if (status != NULL)
+		*status = st;
+	return st == KYSO_P11_LOAD_OK ? KYSO_OK : KYSO_ERR_MODULE_LOAD;
+}
+
+kyso_err_t kyso_p11_module_resolve(const char *option, char **path, kyso_error_t *err)
+{
+	*path = NULL;
+	if (option != NULL && option[0] != '\0') {
+		*path = strdup(option);
+	} else {
+		kyso_config_t *c = kyso_config_load();
+		if (c != NULL && c->pkcs11_module != NULL)
+			*path = strdup(c->pkcs11_module);
+		kyso_config_free(&c);
+		if (*path == NULL)
+			return kyso_error_set(
+			        err, KYSO_ERR_USAGE,
+			        _("No PKCS#11 module is registered (run \"kyso setup\"); "
+			          "give one with --module PATH."));
+	}
+	if (*path == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	return KYSO_OK;
 }

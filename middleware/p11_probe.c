@@ -341,24 +341,14 @@ kyso_err_t kyso_p11_probe_open(const char *path, kyso_p11_probe_t **out,
 		*status = KYSO_P11_LOAD_DLOPEN;
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	}
-	*status = mw_dlopen(path, &p->dl, err);
-	if (*status != KYSO_P11_LOAD_OK) {
+	void *fl = NULL;
+	if (kyso_p11_module_load(path, &p->dl, &fl, status, err) != KYSO_OK) {
 		kyso_p11_probe_free(&p);
 		return KYSO_ERR_MODULE_LOAD;
 	}
-	CK_C_GetFunctionList gfl = NULL;
-	*(void **)&gfl = dlsym(p->dl, "C_GetFunctionList");
+	p->fl = fl;
 	char buf[24];
-	CK_RV rv = gfl != NULL ? gfl(&p->fl) : CKR_FUNCTION_NOT_SUPPORTED;
-	if (gfl == NULL || rv != CKR_OK || p->fl == NULL) {
-		*status = KYSO_P11_LOAD_NOT_PKCS11;
-		kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
-		               gfl == NULL ? _("%s is not a PKCS#11 module (no C_GetFunctionList)")
-		                           : _("%s: C_GetFunctionList failed"),
-		               path);
-		kyso_p11_probe_free(&p);
-		return KYSO_ERR_MODULE_LOAD;
-	}
+	CK_RV rv;
 	CK_C_INITIALIZE_ARGS args;
 	memset(&args, 0, sizeof(args));
 	args.flags = CKF_OS_LOCKING_OK;

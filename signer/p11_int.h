@@ -25,8 +25,6 @@ struct kyso_p11 {
 	CK_FUNCTION_LIST_PTR fl;
 };
 
-kyso_err_t kyso_p11_module_check(const char *path, void **handle, kyso_error_t *err);
-kyso_err_t kyso_p11_funcs_get(void *handle, CK_FUNCTION_LIST_PTR *fl, kyso_error_t *err);
 
 /* Certificate choice among the tokens (p11_cert.c). */
 bool kyso_p11_cert_is_signing(X509 *x);

@@ -1,5 +1,6 @@
 /* PKCS#11 token: load the module through libp11, keep the chosen slot,
  * read the PIN state, log in. */
+#include "kyso_middleware.h"
 #include "p11_int.h"
 
 #include <dlfcn.h>
@@ -56,12 +57,17 @@ kyso_err_t kyso_p11_open(const kyso_token_sel_t *sel, kyso_p11_t **out, kyso_err
 	kyso_p11_t *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
-	kyso_err_t rc = kyso_p11_module_path(sel->module, &p->module, err);
+	kyso_err_t rc = kyso_p11_module_resolve(sel->module, &p->module, err);
 	if (rc != KYSO_OK)
 		goto fail;
-	rc = kyso_p11_module_check(p->module, &p->dl, err);
+	/* loaded once here to name the real reason when it cannot be; the
+	 * handle stays open (libp11 then gets the same mapping) and gives our
+	 * function list for C_GetTokenInfo */
+	void *fl = NULL;
+	rc = kyso_p11_module_load(p->module, &p->dl, &fl, NULL, err);
 	if (rc != KYSO_OK)
 		goto fail;
+	p->fl = fl;
 	p->ctx = PKCS11_CTX_new();
 	if (p->ctx == NULL) {
 		rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
@@ -83,10 +89,6 @@ kyso_err_t kyso_p11_open(const kyso_token_sel_t *sel, kyso_p11_t **out, kyso_err
 		set_ckr_error(err, rc, ckr, _("listing the slots"));
 		goto fail;
 	}
-	/* our handle to the same module (initialised by libp11) for C_GetTokenInfo */
-	rc = kyso_p11_funcs_get(p->dl, &p->fl, err);
-	if (rc != KYSO_OK)
-		goto fail;
 	rc = kyso_p11_pick_cert(p, sel, err);
 	if (rc != KYSO_OK)
 		goto fail;

@@ -12,8 +12,6 @@
 
 typedef struct kyso_p11 kyso_p11_t;
 
-/* The module path to use: sel->module, else the kyso config "pkcs11_module". */
-kyso_err_t kyso_p11_module_path(const char *module, char **path, kyso_error_t *err);
 
 /* Loads the module, picks the token and the signing certificate. */
 kyso_err_t kyso_p11_open(const kyso_token_sel_t *sel, kyso_p11_t **out, kyso_error_t *err);

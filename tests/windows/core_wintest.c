@@ -215,18 +215,18 @@ static void test_p11_lookup(void)
 	char env[1300];
 	snprintf(env, sizeof(env), "C:\\nowhere;%s", dir);
 	check(setenv("KYSO_P11_PATH", env, 1) == 0, "compat setenv", NULL);
-	char *hit = kyso_p11_module_find("vendor_csp11.dll");
+	char *hit = kyso_p11_module_find(NULL, "vendor_csp11.dll");
 	check(hit != NULL && strcmp(hit, path) == 0, "p11 lookup: KYSO_P11_PATH", hit);
 	free(hit);
 	unsetenv("KYSO_P11_PATH");
-	hit = kyso_p11_module_find("kernel32.dll");
+	hit = kyso_p11_module_find(NULL, "kernel32.dll");
 	check(hit != NULL && (strstr(hit, "system32") != NULL || strstr(hit, "System32") != NULL),
 	      "p11 lookup: System32", hit);
 	free(hit);
-	hit = kyso_p11_module_find("kyso-no-such-module.dll");
+	hit = kyso_p11_module_find(NULL, "kyso-no-such-module.dll");
 	check(hit == NULL, "p11 lookup: missing module is NULL", hit);
 	free(hit);
-	hit = kyso_p11_module_find(path);
+	hit = kyso_p11_module_find(NULL, path);
 	check(hit != NULL, "p11 lookup: a full path is checked", path);
 	free(hit);
 }
