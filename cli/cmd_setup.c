@@ -188,7 +188,7 @@ static int uninstall(const setup_opts_t *o)
 	json_t *problems = json_array();
 	kyso_err_t rc = KYSO_OK;
 	if (journal_exists(j))
-		rc = journal_undo(j, false, problems, &err);
+		rc = journal_undo(j, false, setup_undo_ops(), problems, &err);
 	journal_free(&j);
 	int code = rc != KYSO_OK
 	                   ? (int)kyso_err_exit(rc)
@@ -383,7 +383,7 @@ static int fail_rolled_back(const setup_opts_t *o, plan_t *p, const kyso_detect_
 	if (journal_run_count(j) > 0) {
 		kyso_error_t uerr;
 		kyso_error_clear(&uerr);
-		if (journal_undo(j, true, r->problems, &uerr) != KYSO_OK)
+		if (journal_undo(j, true, setup_undo_ops(), r->problems, &uerr) != KYSO_OK)
 			json_array_append_new(r->problems, json_string(kyso_error_message(&uerr)));
 		for (size_t i = 0; i < p->nacts; i++)
 			if (p->acts[i].status == AST_DONE)

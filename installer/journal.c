@@ -209,13 +209,13 @@ static const char *sget(const json_t *e, const char *k)
 	return v != NULL ? v : "";
 }
 
-/* Undoes one entry; idempotent (the change may not have happened). */
-static void undo_one(const json_t *e, json_t *problems)
+/* Undoes one entry; idempotent (the change may not have happened). The
+ * journal's own file-system changes are undone here, every other kind by
+ * the function its step gave (ops). */
+static void undo_one(const json_t *e, const journal_undo_op_t *ops, json_t *problems)
 {
 	const char *op = sget(e, "op");
 	const char *path = sget(e, "path");
-	kyso_error_t err;
-	kyso_error_clear(&err);
 	if (strcmp(op, "mkdir") == 0) {
 		if (rmdir(path) != 0 && errno != ENOENT)
 			journal_problem(problems, _("Cannot remove directory %s: %s"), path,
@@ -235,32 +235,23 @@ static void undo_one(const json_t *e, json_t *problems)
 		struct stat st;
 		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && unlink(path) != 0)
 			journal_problem(problems, _("Cannot remove %s: %s"), path, strerror(errno));
-	} else if (strcmp(op, "package") == 0) {
-		if (pkg_remove(sget(e, "name"), &err) != KYSO_OK)
-			journal_problem(problems, "%s", kyso_error_message(&err));
-	} else if (strcmp(op, "nss-module") == 0) {
-		if (nss_module_delete(sget(e, "db"), sget(e, "name"), &err) != KYSO_OK)
-			journal_problem(problems, "%s", kyso_error_message(&err));
-	} else if (strcmp(op, "tree") == 0) {
-		if (remove_tree(path, &err) != KYSO_OK)
-			journal_problem(problems, "%s", kyso_error_message(&err));
-	} else if (strcmp(op, "ca-update") == 0) {
-		if (ca_update(sget(e, "root"), &err) != KYSO_OK)
-			journal_problem(problems, "%s", kyso_error_message(&err));
-	} else if (strcmp(op, "nss-cert") == 0) {
-		if (nss_cert_undo(sget(e, "db"), sget(e, "name"), sget(e, "previous"),
-		                  sget(e, "previous_trust"), &err) != KYSO_OK)
-			journal_problem(problems, "%s", kyso_error_message(&err));
-	} else if (strcmp(op, "agent-start") == 0) {
-		agent_undo_start(e, problems);
 	} else if (strcmp(op, "agent-stop") == 0) {
 		/* journal_undo starts it again at the end, when it ran before */
-	} else if (!journal_undo_os(e, op, problems)) {
-		journal_problem(problems, _("Unknown journal entry \"%s\" left as it is"), op);
+	} else {
+		journal_undo_fn fn = NULL;
+		for (size_t i = 0; ops != NULL && ops[i].op != NULL && fn == NULL; i++)
+			if (strcmp(ops[i].op, op) == 0)
+				fn = ops[i].undo;
+		if (fn != NULL)
+			fn(e, problems);
+		else
+			journal_problem(problems, _("Unknown journal entry \"%s\" left as it is"),
+			                op);
 	}
 }
 
-kyso_err_t journal_undo(journal_t *j, bool this_run_only, json_t *problems, kyso_error_t *err)
+kyso_err_t journal_undo(journal_t *j, bool this_run_only, const journal_undo_op_t *ops,
+                        json_t *problems, kyso_error_t *err)
 {
 	json_t *entries = json_object_get(j->doc, "entries");
 	json_t *keep = json_array();
@@ -284,7 +275,7 @@ kyso_err_t journal_undo(journal_t *j, bool this_run_only, json_t *problems, kyso
 		if (json_is_true(json_object_get(e, "journal")))
 			json_array_append(deferred, e);
 		else
-			undo_one(e, problems);
+			undo_one(e, ops, problems);
 	}
 	json_t *restart = agent_first != NULL && strcmp(sget(agent_first, "op"), "agent-stop") == 0
 	                          ? json_deep_copy(agent_first)
@@ -319,16 +310,17 @@ kyso_err_t journal_undo(journal_t *j, bool this_run_only, json_t *problems, kyso
 		}
 		json_array_foreach(deferred, i, e)
 		{
-			undo_one(e, problems);
+			undo_one(e, ops, problems);
 		}
 		/* also the ones of older runs, newest first */
 		for (size_t k = json_array_size(keep); k-- > 0;)
-			undo_one(json_array_get(keep, k), problems);
+			undo_one(json_array_get(keep, k), ops, problems);
 		json_object_set_new(j->doc, "entries", json_array());
 		j->on_disk = false;
 	}
-	if (restart != NULL)
-		agent_undo_stop(restart, problems);
+	for (size_t k = 0; restart != NULL && ops != NULL && ops[k].op != NULL; k++)
+		if (strcmp(ops[k].op, "agent-stop") == 0)
+			ops[k].undo(restart, problems);
 	json_decref(restart);
 	j->run_count = 0;
 	json_decref(keep);

@@ -165,8 +165,6 @@ bool journal_undo_os(const json_t *e, const char *op, json_t *problems)
 			journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "vendor-installer") == 0) {
 		undo_vendor_installer(e, problems);
-	} else if (strcmp(op, "vendor-uninstall") == 0) {
-		vendor_uninstall_undo(e, problems);
 	} else {
 		return false;
 	}

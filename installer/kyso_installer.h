@@ -3,5 +3,4 @@
 #define KYSO_INSTALLER_H
 #include "kyso_core.h"
 
-
 #endif

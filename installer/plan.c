@@ -141,6 +141,36 @@ const char *act_status_id(act_status_t s)
 	return (size_t)s < sizeof(ids) / sizeof(ids[0]) ? ids[s] : "?";
 }
 
+char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
+{
+	kyso_config_t *c = NULL;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	/* a damaged file is replaced: setup rewrites what it knows */
+	if (existing == NULL || kyso_config_parse(existing, p->config_file, &c, &e) != KYSO_OK)
+		c = kyso_config_new();
+	if (c == NULL)
+		return NULL;
+	if (p->module != NULL) {
+		free(c->pkcs11_module);
+		c->pkcs11_module = strdup(p->module);
+	}
+	free(c->token_type);
+	c->token_type = strdup(kyso_token_type_id(p->type));
+	/* origins: the ones already allowed plus --origin, no duplicates */
+	size_t i;
+	const json_t *v;
+	json_array_foreach(o->origins, i, v)
+	{
+		kyso_config_list_add(&c->origins, json_string_value(v));
+	}
+	c->vnpt_plugin = !plan_proto_off(p, AGENT_PROTO_VNPT);
+	c->vgca_sign_service = !plan_proto_off(p, AGENT_PROTO_VGCA);
+	char *text = kyso_config_text(c);
+	kyso_config_free(&c);
+	return text;
+}
+
 /* kyso's config.json: the module path for kyso sign and the agent, the
  * origins (written without a module too: the agent reads its origins there) */
 void plan_config(const setup_opts_t *o, plan_t *p)

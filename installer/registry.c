@@ -1,6 +1,5 @@
 /* Registration: NSS databases (modutil), kyso's config.json, the agent's
  * systemd user unit, vendor plugin ports. */
-#include "kyso_config.h"
 #include "setup_int.h"
 
 #include "kyso_platform.h"
@@ -92,36 +91,6 @@ kyso_err_t nss_module_delete(const char *db, const char *name, kyso_error_t *err
 		                    _("modutil could not remove %s from the NSS database %s"), name,
 		                    db);
 	return rc;
-}
-
-char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
-{
-	kyso_config_t *c = NULL;
-	kyso_error_t e;
-	kyso_error_clear(&e);
-	/* a damaged file is replaced: setup rewrites what it knows */
-	if (existing == NULL || kyso_config_parse(existing, p->config_file, &c, &e) != KYSO_OK)
-		c = kyso_config_new();
-	if (c == NULL)
-		return NULL;
-	if (p->module != NULL) {
-		free(c->pkcs11_module);
-		c->pkcs11_module = strdup(p->module);
-	}
-	free(c->token_type);
-	c->token_type = strdup(kyso_token_type_id(p->type));
-	/* origins: the ones already allowed plus --origin, no duplicates */
-	size_t i;
-	const json_t *v;
-	json_array_foreach(o->origins, i, v)
-	{
-		kyso_config_list_add(&c->origins, json_string_value(v));
-	}
-	c->vnpt_plugin = !plan_proto_off(p, AGENT_PROTO_VNPT);
-	c->vgca_sign_service = !plan_proto_off(p, AGENT_PROTO_VGCA);
-	char *text = kyso_config_text(c);
-	kyso_config_free(&c);
-	return text;
 }
 
 char *agent_unit_text(const char *exec_start, const char *config_file)

@@ -61,7 +61,19 @@ char *journal_backup_path(journal_t *j);
 /* Undoes the entries (this run only, or all), newest first. Removes the
  * journal when no entry is left. Errors are collected in *problems (array
  * of strings, may be NULL). */
-kyso_err_t journal_undo(journal_t *j, bool this_run_only, json_t *problems, kyso_error_t *err);
+/* How one kind of journal entry ("op") is undone: by the step that makes
+ * such changes, never by the journal itself (setup_undo_ops). */
+typedef void (*journal_undo_fn)(const json_t *entry, json_t *problems);
+typedef struct {
+	const char *op;
+	journal_undo_fn undo;
+} journal_undo_op_t;
+/* Every kind of change setup makes, with its undo; ends with {NULL, NULL}
+ * (undo_ops.c). "agent-stop" is called once, at the end, to start an agent
+ * again that ran before. */
+const journal_undo_op_t *setup_undo_ops(void);
+kyso_err_t journal_undo(journal_t *j, bool this_run_only, const journal_undo_op_t *ops,
+                        json_t *problems, kyso_error_t *err);
 /* All entries (borrowed). */
 const json_t *journal_entries(const journal_t *j);
 

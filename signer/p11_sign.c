@@ -9,35 +9,6 @@
 #include <openssl/rsa.h>
 #include <string.h>
 
-kyso_err_t kyso_p11_check_key_type(EVP_PKEY *pub, kyso_error_t *err)
-{
-	int bits = EVP_PKEY_get_bits(pub);
-	switch (EVP_PKEY_get_base_id(pub)) {
-	case EVP_PKEY_RSA:
-		if (bits < 2048 || bits > 4096)
-			return kyso_error_set(
-			        err, KYSO_ERR_TOKEN,
-			        _("RSA keys of %d bits are not supported (2048 to 4096)."), bits);
-		return KYSO_OK;
-	case EVP_PKEY_EC: {
-		char curve[64] = "";
-		size_t len = 0;
-		if (EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, curve,
-		                                   sizeof(curve), &len) != 1)
-			curve[0] = '\0';
-		if (strcmp(curve, "prime256v1") == 0 || strcmp(curve, "P-256") == 0 ||
-		    strcmp(curve, "secp384r1") == 0 || strcmp(curve, "P-384") == 0)
-			return KYSO_OK;
-		return kyso_error_set(err, KYSO_ERR_TOKEN,
-		                      _("EC curve \"%s\" is not supported (P-256, P-384)."), curve);
-	}
-	default:
-		return kyso_error_set(err, KYSO_ERR_TOKEN,
-		                      _("The key type of the certificate is not supported "
-		                        "(RSA or ECDSA only)."));
-	}
-}
-
 size_t kyso_p11_sig_max_len(const kyso_p11_t *p)
 {
 	if (p->pub == NULL)

@@ -8,38 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-kyso_err_t kyso_p11_last_error(kyso_err_t fallback, unsigned long *ckr_out)
-{
-	unsigned long e, ckr = 0;
-	int lib = ERR_get_CKR_code();
-	while ((e = ERR_get_error()) != 0)
-		if (ERR_GET_LIB(e) == lib)
-			ckr = (unsigned long)ERR_GET_REASON(e);
-	if (ckr_out != NULL)
-		*ckr_out = ckr;
-	switch (ckr) {
-	case CKR_PIN_INCORRECT:
-	case CKR_PIN_INVALID:
-	case CKR_PIN_LEN_RANGE:
-		return KYSO_ERR_PIN_INCORRECT;
-	case CKR_PIN_LOCKED:
-	case CKR_PIN_EXPIRED:
-		return KYSO_ERR_PIN_LOCKED;
-	case CKR_DEVICE_REMOVED:
-	case CKR_TOKEN_NOT_PRESENT:
-	case CKR_SESSION_CLOSED:
-	case CKR_SESSION_HANDLE_INVALID:
-	case CKR_SLOT_ID_INVALID:
-		return KYSO_ERR_TOKEN_REMOVED;
-	case CKR_FUNCTION_CANCELED:
-		return KYSO_ERR_PIN_CANCELLED;
-	case 0:
-		return fallback;
-	default:
-		return fallback == KYSO_OK ? KYSO_ERR_TOKEN : fallback;
-	}
-}
-
 static kyso_err_t set_ckr_error(kyso_error_t *err, kyso_err_t code, unsigned long ckr,
                                 const char *what)
 {
@@ -120,21 +88,6 @@ void kyso_p11_free(kyso_p11_t **pp)
 	free(p->module);
 	free(p);
 	*pp = NULL;
-}
-
-const char *kyso_p11_token_label(const kyso_p11_t *p)
-{
-	return p->label != NULL ? p->label : "";
-}
-
-X509 *kyso_p11_cert(const kyso_p11_t *p)
-{
-	return p->x509;
-}
-
-STACK_OF(X509) * kyso_p11_other_certs(const kyso_p11_t *p)
-{
-	return p->others;
 }
 
 kyso_pin_tries_t kyso_p11_pin_tries(kyso_p11_t *p)
