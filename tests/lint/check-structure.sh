@@ -4,7 +4,8 @@
 # 1. every cmd_*.c is in cli/;
 # 2. no library links a program (agent/, pkcs11/'s module, cli/): from
 #    CMake's own target graph;
-# 3. every external symbol of a library carries its prefix (nm);
+# 3. every external symbol of a library carries its prefix (nm), and the
+#    shared object exports exactly the PKCS#11 entry points;
 # 4. no block of 10 or more identical lines stands twice outside tests/
 #    (tests/lint/dup_blocks.py).
 # Prints each violation; exit 1 when there is one.
@@ -73,6 +74,18 @@ for lib in "${!prefix[@]}"; do
 	done < <(nm --defined-only -g "$a" 2>/dev/null | awk '$2 ~ /^[TDBRCV]$/ {print $3}' |
 		grep -v '^\.' | grep -Ev "^(${prefix[$lib]})" | sort -u)
 done
+
+# 3b: the shared object kyso ships exports what its version script lists
+so=$bld/lib/kyso-pkcs11.so
+if [[ -f $so ]]; then
+	while IFS= read -r sym; do
+		bad "kyso-pkcs11.so exports $sym (pkcs11/exports.map allows C_* only)"
+	done < <(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^C_' | sort -u)
+	n=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -c '^C_')
+	[[ $n -ge 68 ]] || bad "kyso-pkcs11.so exports $n C_* functions, PKCS#11 2.40 has 68"
+else
+	bad "kyso-pkcs11.so not built in $bld/lib"
+fi
 
 # 4
 python3 "$src/tests/lint/dup_blocks.py" "$src" || rc=1
