@@ -210,10 +210,11 @@ static int cmd_serve(kyso_reports_db_t *db, const reports_args_t *a, const char 
 	s.max_size = a->max_size;
 	s.token = getenv(a->token_env);
 	char store[4200];
-	if (a->store != NULL)
-		snprintf(store, sizeof(store), "%s", a->store);
-	else
-		snprintf(store, sizeof(store), "%s.d", db_path);
+	if (!(a->store != NULL ? kyso_str_printf(store, sizeof(store), "%s", a->store)
+	                       : kyso_str_printf(store, sizeof(store), "%s.d", db_path))) {
+		kyso_error_set(&err, KYSO_ERR_USAGE, _("Path too long: %s"), store);
+		return kyso_cmd_fail(a->json, &err);
+	}
 	s.store = store;
 	const char *colon = a->listen != NULL ? strrchr(a->listen, ':') : NULL;
 	char host[64];

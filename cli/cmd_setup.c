@@ -167,7 +167,8 @@ static kyso_err_t setup_root(setup_opts_t *o, char *buf, size_t cap, kyso_error_
 	o->root = buf;
 	/* the catalog overrides and kyso's config live under the root too */
 	char sys[PATH_MAX];
-	snprintf(sys, sizeof(sys), "%s/etc/kyso", buf);
+	if (!kyso_str_printf(sys, sizeof(sys), "%s/etc/kyso", buf))
+		return kyso_error_set(err, KYSO_ERR_USAGE, _("Path too long: %s"), buf);
 	setenv("KYSO_SYSCONFDIR", sys, 1);
 	return KYSO_OK;
 }

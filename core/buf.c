@@ -1,4 +1,5 @@
 /* Growable byte buffers and hex helpers. */
+#include <stdarg.h>
 #include "kyso_core.h"
 
 #include <ctype.h>
@@ -144,4 +145,13 @@ ssize_t kyso_hex_decode(const char *hex, uint8_t *dst, size_t cap)
 	if (hi >= 0)
 		return -1;
 	return (ssize_t)n;
+}
+
+bool kyso_str_printf(char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(dst, cap, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < cap;
 }

@@ -105,6 +105,11 @@ kyso_err_t kyso_buf_reserve(kyso_buf_t *b, size_t extra);
 kyso_err_t kyso_buf_append(kyso_buf_t *b, const void *data, size_t len);
 kyso_err_t kyso_buf_printf(kyso_buf_t *b, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+/* snprintf into a fixed buffer: false when the text did not fit (dst then
+ * holds the cut text). For a path, treat false as an error; for display
+ * text that may be cut, the result can be ignored. */
+bool kyso_str_printf(char *dst, size_t cap, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 /* Frees the storage and wipes it first (buffers may hold secrets). */
 void kyso_buf_free(kyso_buf_t *b);
 /* Ends text built in b: when rc (the result of building it) is KYSO_OK,

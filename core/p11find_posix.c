@@ -18,8 +18,8 @@ char *kyso_core_p11_file_in(const char *dir, const char *name)
 {
 	char path[4096];
 	struct stat st;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+	if (kyso_str_printf(path, sizeof(path), "%s/%s", dir, name) && stat(path, &st) == 0 &&
+	    S_ISREG(st.st_mode))
 		return strdup(path);
 	return NULL;
 }

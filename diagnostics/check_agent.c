@@ -154,7 +154,7 @@ static bool read_unit(agent_conf_t *a, const char *path)
 		if (strncmp(line, "ExecStart=", 10) == 0)
 			parse_exec(a, line + 10);
 		else if (strncmp(line, "Environment=KYSO_CONFIG=", 24) == 0)
-			snprintf(a->config, sizeof(a->config), "%s", line + 24);
+			kyso_str_printf(a->config, sizeof(a->config), "%s", line + 24);
 	}
 	if (fclose(f) != 0)
 		kyso_debug("doctor: closing %s failed", path);

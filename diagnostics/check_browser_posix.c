@@ -117,7 +117,8 @@ static bool policy_allows(const char *dir, const char *origin)
 		if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
 			continue;
 		char p[4200];
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (!kyso_str_printf(p, sizeof(p), "%s/%s", dir, de->d_name))
+			continue;
 		kyso_error_t e;
 		kyso_error_clear(&e);
 		json_t *doc = kyso_json_load_file(p, &e);

@@ -218,8 +218,8 @@ static void add_roots_dir(X509_STORE *store, json_t *loaded)
 		                    strcmp(dot, ".cer") != 0))
 			continue;
 		char path[4400];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		add_file(store, path, loaded);
+		if (kyso_str_printf(path, sizeof(path), "%s/%s", dir, e->d_name))
+			add_file(store, path, loaded);
 	}
 	if (closedir(dh) != 0)
 		kyso_debug("doctor: closedir failed");

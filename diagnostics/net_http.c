@@ -51,7 +51,7 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *ctx)
 		const char *v = line + 13;
 		while (*v == ' ')
 			v++;
-		snprintf(h->content_type, sizeof(h->content_type), "%s", v);
+		kyso_str_printf(h->content_type, sizeof(h->content_type), "%s", v);
 	}
 	return len;
 }

@@ -12,8 +12,8 @@ static bool has_cert9(const char *dir)
 {
 	char p[PATH_MAX];
 	struct stat st;
-	snprintf(p, sizeof(p), "%s/cert9.db", dir);
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+	return kyso_str_printf(p, sizeof(p), "%s/cert9.db", dir) && stat(p, &st) == 0 &&
+	       S_ISREG(st.st_mode);
 }
 
 static bool push(char ***v, size_t *n, const char *s)

@@ -315,7 +315,7 @@ static void add_line(char lines[][512], size_t *n, const char *label, const char
 {
 	if (v == NULL || v[0] == '\0' || *n >= MAX_LINES)
 		return;
-	snprintf(lines[(*n)++], 512, "%s%s", label, v);
+	kyso_str_printf(lines[(*n)++], 512, "%s%s", label, v); /* a long line is cut */
 }
 
 static kyso_err_t text_lines(const kyso_appearance_opts_t *o, X509 *cert, time_t t,

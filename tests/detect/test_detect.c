@@ -50,31 +50,34 @@ static void test_real_catalog(void **state)
 	assert_false(kyso_token_type_match_usb(ep, 0x096E, 0x0808));
 	const json_t *linux_drv = kyso_token_type_driver(ep, "linux");
 	assert_non_null(linux_drv);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(linux_drv, "modules"), 0)),
-	                    "opensc-pkcs11.so");
+	assert_string_equal(
+	        json_string_value(json_array_get(json_object_get(linux_drv, "modules"), 0)),
+	        "opensc-pkcs11.so");
 	const kyso_token_type_t *vg = kyso_catalog_find(cat, "bit4id-tokenme-evo-v2");
 	assert_non_null(vg);
 	assert_true(kyso_token_type_match_usb(vg, 0x25DD, 0x2371));
 	uint8_t atr[KYSO_ATR_MAX];
 	size_t n = atr_bytes(VGCA_ATR, atr);
 	assert_true(kyso_token_type_match_atr(vg, atr, n));
-	assert_string_equal(json_string_value(json_object_get(kyso_token_type_driver(vg, "linux"),
-	                                                      "builtin")),
-	                    "kyso-pkcs11");
+	assert_string_equal(
+	        json_string_value(json_object_get(kyso_token_type_driver(vg, "linux"), "builtin")),
+	        "kyso-pkcs11");
 	/* every CA referenced by a token exists */
 	for (size_t i = 0; i < kyso_catalog_count(cat); i++) {
-		const json_t *issuers = json_object_get(kyso_token_type_json(kyso_catalog_at(cat, i)),
-		                                        "issuers");
+		const json_t *issuers =
+		        json_object_get(kyso_token_type_json(kyso_catalog_at(cat, i)), "issuers");
 		size_t k;
 		const json_t *iss;
-		json_array_foreach(issuers, k, iss) {
+		json_array_foreach(issuers, k, iss)
+		{
 			bool found = false;
 			size_t j;
 			const json_t *ca;
-			json_array_foreach(kyso_catalog_cas(cat), j, ca)
-				found = found || json_equal(json_object_get(ca, "id"), iss);
+			json_array_foreach(kyso_catalog_cas(cat), j, ca) found =
+			        found || json_equal(json_object_get(ca, "id"), iss);
 			if (!found)
-				fail_msg("issuer %s of %s is not in \"cas\"", json_string_value(iss),
+				fail_msg("issuer %s of %s is not in \"cas\"",
+				         json_string_value(iss),
 				         kyso_token_type_id(kyso_catalog_at(cat, i)));
 		}
 	}
@@ -133,7 +136,8 @@ static void test_malformed(void **state)
 	(void)state;
 	expect_bad("{\"schema\": 1,\n \"tokens\": [\n {\"id\": \"x\",,}]}", "bad.json:3:", "JSON");
 	expect_bad("{\n\"schema\": 1,\n\"tokens\": [\n"
-	           "  {\"id\": \"a\", \"name\": \"A\", \"usb\": [{\"vid\": \"096E\", \"pid\": \"0807\"}]},\n"
+	           "  {\"id\": \"a\", \"name\": \"A\", \"usb\": [{\"vid\": \"096E\", \"pid\": "
+	           "\"0807\"}]},\n"
 	           "  {\"id\": \"b\", \"name\": \"B\",\n"
 	           "   \"atr\": [\n"
 	           "     {\"atr\": \"3B 01 02\",\n"
@@ -151,15 +155,20 @@ static void test_malformed(void **state)
 	expect_bad("{\"schema\": 2, \"tokens\": []}", "field schema", NULL);
 	expect_bad("{\"schema\": 1}", "field tokens", "missing");
 	expect_bad("[1, 2]", "(top)", NULL);
-	expect_bad("{\"schema\": 1, \"tokens\": [{\"id\": \"Bad Id\", \"name\": \"A\", \"readers\": [\"x\"]}]}",
+	expect_bad("{\"schema\": 1, \"tokens\": [{\"id\": \"Bad Id\", \"name\": \"A\", "
+	           "\"readers\": [\"x\"]}]}",
 	           "tokens[0].id", NULL);
-	expect_bad("{\"schema\": 1, \"tokens\": [{\"id\": \"a\", \"name\": \"A\", \"readers\": [\"x\"]},\n"
+	expect_bad("{\"schema\": 1, \"tokens\": [{\"id\": \"a\", \"name\": \"A\", \"readers\": "
+	           "[\"x\"]},\n"
 	           "{\"id\": \"a\", \"name\": \"B\", \"readers\": [\"y\"]}]}",
 	           "bad.json:2:", "duplicate");
-	expect_bad("{\"schema\": 1, \"tokens\": [{\"id\": \"a\", \"name\": \"A\", \"readers\": [\"x\"],"
-	           "\"driver\": {\"linux\": {\"bundle\": [{\"file\": \"f\", \"sha256\": \"abc\"}]}}}]}",
+	expect_bad("{\"schema\": 1, \"tokens\": [{\"id\": \"a\", \"name\": \"A\", \"readers\": "
+	           "[\"x\"],"
+	           "\"driver\": {\"linux\": {\"bundle\": [{\"file\": \"f\", \"sha256\": "
+	           "\"abc\"}]}}}]}",
 	           "tokens[0].driver.linux.bundle[0].sha256", NULL);
-	expect_bad("{\"schema\": 1, \"tokens\": [{\"id\": \"a\", \"name\": \"A\", \"atr\": [{\"atr\": \"00 11\"}]}]}",
+	expect_bad("{\"schema\": 1, \"tokens\": [{\"id\": \"a\", \"name\": \"A\", \"atr\": "
+	           "[{\"atr\": \"00 11\"}]}]}",
 	           "tokens[0].atr[0].atr", "3B");
 	/* a missing file */
 	kyso_error_t err;
@@ -184,7 +193,8 @@ static void test_locate(void **state)
 
 static const char *const BASE =
         "{\"schema\": 1, \"cas\": [{\"id\": \"ca1\", \"name\": \"CA one\"}],"
-        " \"tokens\": [{\"id\": \"t1\", \"name\": \"T one\", \"usb\": [{\"vid\": \"1111\", \"pid\": \"0001\"}]},"
+        " \"tokens\": [{\"id\": \"t1\", \"name\": \"T one\", \"usb\": [{\"vid\": \"1111\", "
+        "\"pid\": \"0001\"}]},"
         " {\"id\": \"t2\", \"name\": \"T two\", \"readers\": [\"Two*\"]}]}";
 static const char *const OVERRIDE =
         "{\"schema\": 1, \"cas\": [{\"id\": \"ca1\", \"name\": \"CA renamed\"}],"
@@ -197,15 +207,16 @@ static void test_merge(void **state)
 	kyso_error_t err;
 	kyso_catalog_t *cat = kyso_catalog_new();
 	assert_int_equal(kyso_catalog_add_json(cat, "base", BASE, strlen(BASE), &err), KYSO_OK);
-	assert_int_equal(kyso_catalog_add_json(cat, "over", OVERRIDE, strlen(OVERRIDE), &err), KYSO_OK);
+	assert_int_equal(kyso_catalog_add_json(cat, "over", OVERRIDE, strlen(OVERRIDE), &err),
+	                 KYSO_OK);
 	assert_int_equal(kyso_catalog_count(cat), 3);
 	assert_string_equal(kyso_token_type_name(kyso_catalog_find(cat, "t2")), "T two v2");
 	assert_true(kyso_token_type_match_reader(kyso_catalog_find(cat, "t2"), "zwei 00 00"));
 	assert_false(kyso_token_type_match_reader(kyso_catalog_find(cat, "t2"), "Two 00 00"));
 	assert_non_null(kyso_catalog_find(cat, "t3"));
 	assert_int_equal(json_array_size(kyso_catalog_cas(cat)), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(kyso_catalog_cas(cat), 0),
-	                                                      "name")),
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(kyso_catalog_cas(cat), 0), "name")),
 	                    "CA renamed");
 	assert_int_equal(kyso_catalog_file_count(cat), 2);
 	assert_string_equal(kyso_catalog_file_at(cat, 1), "over");
@@ -225,7 +236,7 @@ static void test_load_overrides(void **state)
 	(void)state;
 	char dir[] = "/tmp/kyso-detect-test.XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	char p[512], sys[512], user[512], base[512];
+	char p[1024], sys[256], user[256], base[256];
 	snprintf(sys, sizeof(sys), "%s/etc", dir);
 	snprintf(user, sizeof(user), "%s/cfg", dir);
 	snprintf(base, sizeof(base), "%s/base.json", dir);
@@ -237,12 +248,15 @@ static void test_load_overrides(void **state)
 	assert_int_equal(mkdir(p, 0700), 0);
 	write_file(base, BASE);
 	snprintf(p, sizeof(p), "%s/tokens.d/20-b.json", sys);
-	write_file(p, "{\"schema\": 1, \"tokens\": [{\"id\": \"t1\", \"name\": \"from 20-b\", \"readers\": [\"x\"]}]}");
+	write_file(p, "{\"schema\": 1, \"tokens\": [{\"id\": \"t1\", \"name\": \"from 20-b\", "
+	              "\"readers\": [\"x\"]}]}");
 	snprintf(p, sizeof(p), "%s/tokens.d/10-a.json", sys);
-	write_file(p, "{\"schema\": 1, \"tokens\": [{\"id\": \"t1\", \"name\": \"from 10-a\", \"readers\": [\"x\"]},"
+	write_file(p, "{\"schema\": 1, \"tokens\": [{\"id\": \"t1\", \"name\": \"from 10-a\", "
+	              "\"readers\": [\"x\"]},"
 	              "{\"id\": \"t4\", \"name\": \"sys t4\", \"readers\": [\"x\"]}]}");
 	snprintf(p, sizeof(p), "%s/kyso/tokens.json", user);
-	write_file(p, "{\"schema\": 1, \"tokens\": [{\"id\": \"t4\", \"name\": \"user t4\", \"readers\": [\"x\"]}]}");
+	write_file(p, "{\"schema\": 1, \"tokens\": [{\"id\": \"t4\", \"name\": \"user t4\", "
+	              "\"readers\": [\"x\"]}]}");
 	assert_int_equal(setenv("KYSO_SYSCONFDIR", sys, 1), 0);
 	assert_int_equal(setenv("XDG_CONFIG_HOME", user, 1), 0);
 	kyso_error_t err;
@@ -270,10 +284,9 @@ static void add_reader_hex(kyso_detect_result_t *r, const char *name, const char
 {
 	uint8_t atr[KYSO_ATR_MAX];
 	size_t n = hex != NULL ? atr_bytes(hex, atr) : 0;
-	assert_int_equal(kyso_detect_result_add_reader(r, name,
-	                                               hex != NULL ? KYSO_READER_PRESENT
-	                                                           : KYSO_READER_EMPTY,
-	                                               atr, n, false, false),
+	assert_int_equal(kyso_detect_result_add_reader(
+	                         r, name, hex != NULL ? KYSO_READER_PRESENT : KYSO_READER_EMPTY,
+	                         atr, n, false, false),
 	                 KYSO_OK);
 }
 
@@ -393,7 +406,8 @@ static void test_match_two_and_unknown(void **state)
 	char sclist[300];
 	snprintf(sclist, sizeof(sclist), "%s/smartcard_list.txt", dir);
 	write_file(sclist, "# comment\n3B 02 14 50\n\tSomething else\n\n"
-	                   "3B 8[0-3] 80 01 .. A[AB]\n\tTest card family\n\thttp://example.org\n\tsecond line\n\n");
+	                   "3B 8[0-3] 80 01 .. A[AB]\n\tTest card "
+	                   "family\n\thttp://example.org\n\tsecond line\n\n");
 	kyso_detect_result_t *r = kyso_detect_result_new();
 	add_reader_hex(r, "Virtual PCD 00 00", EPASS_ATR);
 	add_reader_hex(r, "Virtual PCD 00 01", "3B828001 42AB");
@@ -425,10 +439,12 @@ static void test_match_two_and_unknown(void **state)
 	assert_int_equal(json_array_size(toks), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(toks, 0), "id")),
 	                    "feitian-epass2003");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(toks, 0), "confidence")),
-	                    "medium");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(toks, 0), "confidence")),
+	        "medium");
 	assert_true(json_is_null(json_object_get(json_array_get(toks, 1), "id")));
-	assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "pcsc"), "readers")), 3);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "pcsc"), "readers")),
+	                 3);
 	json_decref(doc);
 	kyso_detect_result_free(r);
 	/* only the unknown one: status "unknown token" (exit 1) */
@@ -453,10 +469,10 @@ static void test_every_entry_matches_itself(void **state)
 		const kyso_token_type_t *type = kyso_catalog_at(cat, i);
 		for (size_t a = 0; a < type->n_atrs; a++) {
 			kyso_detect_result_t *r = kyso_detect_result_new();
-			assert_int_equal(kyso_detect_result_add_reader(r, "Virtual PCD 00 00",
-			                                               KYSO_READER_PRESENT,
-			                                               type->atrs[a].atr,
-			                                               type->atrs[a].len, false, false),
+			assert_int_equal(kyso_detect_result_add_reader(
+			                         r, "Virtual PCD 00 00", KYSO_READER_PRESENT,
+			                         type->atrs[a].atr, type->atrs[a].len, false,
+			                         false),
 			                 KYSO_OK);
 			matched(r, cat);
 			assert_int_equal(kyso_detect_token_count(r), 1);
@@ -478,10 +494,10 @@ static void test_reader_states(void **state)
 	(void)state;
 	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_EMPTY, 0), KYSO_READER_EMPTY);
 	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_PRESENT, 12), KYSO_READER_PRESENT);
-	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_PRESENT | SCARD_STATE_INUSE |
-	                                            SCARD_STATE_EXCLUSIVE,
-	                                    12),
-	                 KYSO_READER_PRESENT);
+	assert_int_equal(
+	        kyso_pcsc_classify(SCARD_STATE_PRESENT | SCARD_STATE_INUSE | SCARD_STATE_EXCLUSIVE,
+	                           12),
+	        KYSO_READER_PRESENT);
 	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_PRESENT | SCARD_STATE_MUTE, 0),
 	                 KYSO_READER_MUTE);
 	assert_int_equal(kyso_pcsc_classify(SCARD_STATE_PRESENT, 0), KYSO_READER_MUTE);
@@ -490,8 +506,8 @@ static void test_reader_states(void **state)
 	/* a mute card is listed as an unknown token without ATR; no crash in text/JSON */
 	kyso_catalog_t *cat = real_catalog();
 	kyso_detect_result_t *r = kyso_detect_result_new();
-	assert_int_equal(kyso_detect_result_add_reader(r, "Virtual PCD 00 00", KYSO_READER_MUTE, NULL,
-	                                               0, false, false),
+	assert_int_equal(kyso_detect_result_add_reader(r, "Virtual PCD 00 00", KYSO_READER_MUTE,
+	                                               NULL, 0, false, false),
 	                 KYSO_OK);
 	matched(r, cat);
 	assert_int_equal(kyso_detect_token_count(r), 1);

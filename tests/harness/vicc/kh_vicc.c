@@ -162,7 +162,7 @@ static int parse_env(struct kh_pcscd *p, char *text)
 		else if (strcmp(key, "KH_VPCD_PORT") == 0)
 			p->port = atoi(val);
 		else if (strcmp(key, "KH_VPCD_READER") == 0)
-			snprintf(p->reader, sizeof(p->reader), "%s", val);
+			snprintf(p->reader, sizeof(p->reader), "%.127s", val);
 		else if (strcmp(key, "KH_PCSCD_PID") == 0)
 			pid = atol(val);
 	}
