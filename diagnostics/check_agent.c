@@ -42,7 +42,7 @@ typedef struct {
 
 typedef struct {
 	check_status_t st;
-	net_status_t net;
+	kyso_net_status_t net;
 	char url[300];
 	char detail[512];
 	char remedy[512];
@@ -309,8 +309,8 @@ static void sub_net_failure(sub_t *s, const agent_conf_t *a, proto_t p, const ch
 {
 	const endpoint_t *e = &a->ep[p];
 	switch (s->net) {
-	case NET_REFUSED:
-	case NET_UNREACHABLE:
+	case KYSO_NET_REFUSED:
+	case KYSO_NET_UNREACHABLE:
 		if (e->vendor)
 			sub_set(s, ST_WARN,
 			        _("Start the CA's own signing plugin/service (kyso setup left this "
@@ -319,7 +319,7 @@ static void sub_net_failure(sub_t *s, const agent_conf_t *a, proto_t p, const ch
 		else
 			sub_set(s, ST_FAIL, NULL, _("Nothing answers at %s (%s)."), s->url, err);
 		break;
-	case NET_UNTRUSTED:
+	case KYSO_NET_UNTRUSTED:
 		sub_set(s, ST_FAIL,
 		        e->vendor ? _("The CA's plugin certificate is not trusted: reinstall the "
 		                      "CA's plugin.")
@@ -328,7 +328,7 @@ static void sub_net_failure(sub_t *s, const agent_conf_t *a, proto_t p, const ch
 		          "browsers will refuse it."),
 		        s->url, err, e->vendor ? _("system store") : a->cafile);
 		break;
-	case NET_CLOSED:
+	case KYSO_NET_CLOSED:
 		if (p != P_KYSO && a->origin == NULL)
 			sub_set(s, ST_FAIL, os_agent_no_origin_remedy(),
 			        _("%s refused the connection: no web system is configured for the "
@@ -341,9 +341,9 @@ static void sub_net_failure(sub_t *s, const agent_conf_t *a, proto_t p, const ch
 			sub_set(s, ST_FAIL, os_agent_restart_remedy(),
 			        _("%s closed the connection without an answer (%s)."), s->url, err);
 		break;
-	case NET_PROTOCOL:
-	case NET_ERROR:
-	case NET_OK:
+	case KYSO_NET_PROTOCOL:
+	case KYSO_NET_ERROR:
+	case KYSO_NET_OK:
 	default:
 		sub_set(s, ST_FAIL, os_agent_port_remedy(),
 		        _("%s does not speak the %s protocol: %s"), s->url, proto_names[p], err);
@@ -362,15 +362,15 @@ static void probe_kyso(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 	s->net = net_get_verified(s->url, a->cafile, doctor_timeout_ms(d), (size_t)64 * 1024, &body,
 	                          &code, msg, sizeof(msg));
 	json_error_t je;
-	json_t *st = s->net == NET_OK && body.len > 0
+	json_t *st = s->net == KYSO_NET_OK && body.len > 0
 	                     ? json_loadb((const char *)body.data, body.len, 0, &je)
 	                     : NULL;
 	kyso_buf_free(&body);
-	if (s->net != NET_OK) {
+	if (s->net != KYSO_NET_OK) {
 		sub_net_failure(s, a, P_KYSO, msg);
 	} else if (code != 200 || !json_is_true(json_object_get(st, "ok"))) {
 		snprintf(msg, sizeof(msg), "HTTP %ld", code);
-		s->net = NET_PROTOCOL;
+		s->net = KYSO_NET_PROTOCOL;
 		sub_net_failure(s, a, P_KYSO, msg);
 	} else {
 		const char *svc = json_string_value(json_object_get(st, "service"));
@@ -416,30 +416,35 @@ static void probe_vnpt(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 	for (size_t i = 0; i < e->nports; i++) {
 		make_url(s, e, e->ports[i], true);
 		json_array_append_new(tried, json_string(s->url));
-		net_ws_request_t rq = {
-		        e->host, e->ports[i],         e->path, a->origin, ca_for(a, e),
-		        msgs,    doctor_timeout_ms(d)};
-		net_ws_result_t r;
-		net_ws_exchange(&rq, &r);
+		kyso_ws_request_t rq = {.host = e->host,
+		                        .port = e->ports[i],
+		                        .path = e->path,
+		                        .origin = a->origin,
+		                        .cafile = ca_for(a, e),
+		                        .messages = msgs,
+		                        .timeout_ms = doctor_timeout_ms(d),
+		                        .user_agent = "kyso-doctor/" KYSO_VERSION};
+		kyso_ws_result_t r;
+		kyso_ws_exchange(&rq, &r);
 		s->net = r.status;
-		if (r.status == NET_REFUSED && i + 1 < e->nports) {
-			net_ws_result_free(&r);
+		if (r.status == KYSO_NET_REFUSED && i + 1 < e->nports) {
+			kyso_ws_result_free(&r);
 			continue;
 		}
-		if (r.status == NET_REFUSED && e->nports > 1) {
+		if (r.status == KYSO_NET_REFUSED && e->nports > 1) {
 			/* none of the ports: name the first, as pages try it first */
 			char err[300];
 			snprintf(err, sizeof(err), "%zu ports tried, the last: %s", e->nports,
 			         r.error);
 			make_url(s, e, e->ports[0], true);
 			sub_net_failure(s, a, P_VNPT, err);
-		} else if (r.status != NET_OK) {
+		} else if (r.status != KYSO_NET_OK) {
 			sub_net_failure(s, a, P_VNPT, r.error);
 		} else {
 			const char *ok = vnpt_result(r.replies[0], "kysoDoctorCheck");
 			const char *ver = vnpt_result(r.replies[1], "kysoDoctorVersion");
 			if (ok == NULL || strcmp(ok, "1") != 0 || ver == NULL) {
-				s->net = NET_PROTOCOL;
+				s->net = KYSO_NET_PROTOCOL;
 				sub_net_failure(
 				        s, a, P_VNPT,
 				        _("checkPlugin did not answer \"1*kysoDoctorCheck\""));
@@ -450,7 +455,7 @@ static void probe_vnpt(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 				        s->url, ver, (unsigned long long)r.ms);
 			}
 		}
-		net_ws_result_free(&r);
+		kyso_ws_result_free(&r);
 		break;
 	}
 	if (s->data == NULL)
@@ -463,18 +468,24 @@ static void probe_vgca(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 	const endpoint_t *e = &a->ep[P_VGCA];
 	make_url(s, e, e->ports[0], true);
 	const char *msgs[] = {"get_cert_info", NULL};
-	net_ws_request_t rq = {e->host, e->ports[0],         e->path, a->origin, ca_for(a, e),
-	                       msgs,    doctor_timeout_ms(d)};
-	net_ws_result_t r;
-	net_ws_exchange(&rq, &r);
+	kyso_ws_request_t rq = {.host = e->host,
+	                        .port = e->ports[0],
+	                        .path = e->path,
+	                        .origin = a->origin,
+	                        .cafile = ca_for(a, e),
+	                        .messages = msgs,
+	                        .timeout_ms = doctor_timeout_ms(d),
+	                        .user_agent = "kyso-doctor/" KYSO_VERSION};
+	kyso_ws_result_t r;
+	kyso_ws_exchange(&rq, &r);
 	s->net = r.status;
 	json_error_t je;
-	json_t *o = r.status == NET_OK ? json_loads(r.replies[0], 0, &je) : NULL;
+	json_t *o = r.status == KYSO_NET_OK ? json_loads(r.replies[0], 0, &je) : NULL;
 	const json_t *status = json_object_get(o, "Status");
-	if (r.status != NET_OK) {
+	if (r.status != KYSO_NET_OK) {
 		sub_net_failure(s, a, P_VGCA, r.error);
 	} else if (!json_is_integer(status) && !json_is_boolean(status)) {
-		s->net = NET_PROTOCOL;
+		s->net = KYSO_NET_PROTOCOL;
 		sub_net_failure(s, a, P_VGCA, _("the answer has no \"Status\""));
 	} else {
 		const char *m = json_string_value(json_object_get(o, "Message"));
@@ -490,7 +501,7 @@ static void probe_vgca(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 			        (unsigned long long)r.ms, (long long)code, m != NULL ? m : "");
 	}
 	json_decref(o);
-	net_ws_result_free(&r);
+	kyso_ws_result_free(&r);
 }
 
 /* ---- the check ---------------------------------------------------------------- */
@@ -533,7 +544,8 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 				probe_vnpt(d, &a, s);
 			else
 				probe_vgca(d, &a, s);
-			if (!a.ep[p].vendor && (s->net == NET_REFUSED || s->net == NET_UNREACHABLE))
+			if (!a.ep[p].vendor &&
+			    (s->net == KYSO_NET_REFUSED || s->net == KYSO_NET_UNREACHABLE))
 				n_refused++;
 		}
 	}

@@ -95,13 +95,13 @@ int net_get(const char *url, int timeout_ms, size_t max, kyso_buf_t *body, long 
 	return rc;
 }
 
-net_status_t net_get_verified(const char *url, const char *cafile, int timeout_ms, size_t max,
-                              kyso_buf_t *body, long *code, char *msg, size_t msg_cap)
+kyso_net_status_t net_get_verified(const char *url, const char *cafile, int timeout_ms, size_t max,
+                                   kyso_buf_t *body, long *code, char *msg, size_t msg_cap)
 {
 	CURL *h = curl_easy_init();
 	if (h == NULL) {
 		snprintf(msg, msg_cap, "curl_easy_init failed");
-		return NET_ERROR;
+		return KYSO_NET_ERROR;
 	}
 	char errbuf[CURL_ERROR_SIZE] = "";
 	sink_t sink = {body, max};
@@ -122,7 +122,7 @@ net_status_t net_get_verified(const char *url, const char *cafile, int timeout_m
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "kyso-doctor/" KYSO_VERSION_STRING);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
 	CURLcode rc = curl_easy_perform(h);
-	net_status_t st = NET_OK;
+	kyso_net_status_t st = KYSO_NET_OK;
 	if (rc != CURLE_OK)
 		snprintf(msg, msg_cap, "%s", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 	switch (rc) {
@@ -130,22 +130,22 @@ net_status_t net_get_verified(const char *url, const char *cafile, int timeout_m
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
 		break;
 	case CURLE_COULDNT_CONNECT:
-		st = NET_REFUSED;
+		st = KYSO_NET_REFUSED;
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
-		st = NET_UNTRUSTED;
+		st = KYSO_NET_UNTRUSTED;
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_OPERATION_TIMEDOUT:
-		st = NET_UNREACHABLE;
+		st = KYSO_NET_UNREACHABLE;
 		break;
 	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:
-		st = NET_CLOSED;
+		st = KYSO_NET_CLOSED;
 		break;
 	default:
-		st = NET_PROTOCOL;
+		st = KYSO_NET_PROTOCOL;
 		break;
 	}
 	curl_easy_cleanup(h);

@@ -1,9 +1,8 @@
-/* A small WebSocket-over-TLS client (RFC 6455) for the agent check: connect
- * to a loopback listener, verify its certificate against a given CA, do the
- * upgrade with an Origin, send one text frame and read one text frame back.
- * Blocking sockets with send/receive timeouts (kyso_tcp_connect): one
- * exchange, then close. */
-#include "net_int.h"
+/* The TLS client of kyso_ws.h: connect to a loopback listener, verify its
+ * certificate against a given CA, then a WebSocket upgrade with an Origin
+ * and text frames each answered, or one HTTP GET. Blocking sockets with
+ * send/receive timeouts (kyso_tcp_connect): one exchange, then close. */
+#include "kyso_ws.h"
 #include "kyso_platform.h"
 
 #include <arpa/inet.h>
@@ -32,7 +31,7 @@ typedef struct {
 } ws_conn_t;
 
 /* error text = what + arg */
-static void fail(net_ws_result_t *r, net_status_t st, const char *what, const char *arg)
+static void fail(kyso_ws_result_t *r, kyso_net_status_t st, const char *what, const char *arg)
 {
 	r->status = st;
 	snprintf(r->error, sizeof(r->error), "%s%s", what, arg != NULL ? arg : "");
@@ -46,11 +45,11 @@ static bool is_ip(const char *host)
 
 /* TLS handshake; the peer must chain to cafile (or the system store when
  * cafile is NULL) and name host. */
-static bool tls_start(ws_conn_t *c, const char *host, const char *cafile, net_ws_result_t *r)
+static bool tls_start(ws_conn_t *c, const char *host, const char *cafile, kyso_ws_result_t *r)
 {
 	c->ctx = SSL_CTX_new(TLS_client_method());
 	if (c->ctx == NULL) {
-		fail(r, NET_ERROR, "", "SSL_CTX_new failed");
+		fail(r, KYSO_NET_ERROR, "", "SSL_CTX_new failed");
 		return false;
 	}
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
@@ -58,12 +57,12 @@ static bool tls_start(ws_conn_t *c, const char *host, const char *cafile, net_ws
 	int ok = cafile != NULL ? SSL_CTX_load_verify_locations(c->ctx, cafile, NULL)
 	                        : SSL_CTX_set_default_verify_paths(c->ctx);
 	if (ok != 1) {
-		fail(r, NET_UNTRUSTED, "cannot read the CA certificate ", cafile);
+		fail(r, KYSO_NET_UNTRUSTED, "cannot read the CA certificate ", cafile);
 		return false;
 	}
 	c->ssl = SSL_new(c->ctx);
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
-		fail(r, NET_ERROR, "", "SSL_new failed");
+		fail(r, KYSO_NET_ERROR, "", "SSL_new failed");
 		return false;
 	}
 	static const unsigned char alpn[] = "\x08http/1.1";
@@ -72,20 +71,20 @@ static bool tls_start(ws_conn_t *c, const char *host, const char *cafile, net_ws
 	if ((ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, host) : SSL_set1_host(c->ssl, host)) != 1 ||
 	    (!ip && SSL_set_tlsext_host_name(c->ssl, host) != 1) ||
 	    SSL_set_alpn_protos(c->ssl, alpn, sizeof(alpn) - 1) != 0) {
-		fail(r, NET_ERROR, "", "cannot set the TLS parameters");
+		fail(r, KYSO_NET_ERROR, "", "cannot set the TLS parameters");
 		return false;
 	}
 	if (SSL_connect(c->ssl) == 1)
 		return true;
 	long v = SSL_get_verify_result(c->ssl);
 	if (v != X509_V_OK) {
-		fail(r, NET_UNTRUSTED, "", X509_verify_cert_error_string(v));
+		fail(r, KYSO_NET_UNTRUSTED, "", X509_verify_cert_error_string(v));
 		return false;
 	}
 	char e[160];
 	unsigned long code = ERR_get_error();
 	ERR_error_string_n(code, e, sizeof(e));
-	fail(r, NET_PROTOCOL, "TLS handshake failed: ", code != 0 ? e : "connection closed");
+	fail(r, KYSO_NET_PROTOCOL, "TLS handshake failed: ", code != 0 ? e : "connection closed");
 	ERR_clear_error();
 	return false;
 }
@@ -147,12 +146,12 @@ static bool header_value(const char *hdrs, const char *name, char *out, size_t c
 	return false;
 }
 
-static bool ws_upgrade(ws_conn_t *c, const net_ws_request_t *rq, net_ws_result_t *r)
+static bool ws_upgrade(ws_conn_t *c, const kyso_ws_request_t *rq, kyso_ws_result_t *r)
 {
 	uint8_t nonce[16];
 	char key[32], req[1024];
 	if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
-		fail(r, NET_ERROR, "", "no random bytes");
+		fail(r, KYSO_NET_ERROR, "", "no random bytes");
 		return false;
 	}
 	b64(nonce, sizeof(nonce), key, sizeof(key));
@@ -160,13 +159,13 @@ static bool ws_upgrade(ws_conn_t *c, const net_ws_request_t *rq, net_ws_result_t
 	int n = snprintf(req, sizeof(req),
 	                 "GET %s HTTP/1.1\r\nHost: %s%s%s:%d\r\nUpgrade: websocket\r\n"
 	                 "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-	                 "Sec-WebSocket-Version: 13\r\n%s%s%sUser-Agent: kyso-doctor/" KYSO_VERSION
-	                 "\r\n\r\n",
+	                 "Sec-WebSocket-Version: 13\r\n%s%s%sUser-Agent: %s\r\n\r\n",
 	                 rq->path, ip6 ? "[" : "", rq->host, ip6 ? "]" : "", rq->port, key,
 	                 rq->origin != NULL ? "Origin: " : "", rq->origin != NULL ? rq->origin : "",
-	                 rq->origin != NULL ? "\r\n" : "");
+	                 rq->origin != NULL ? "\r\n" : "",
+	                 rq->user_agent != NULL ? rq->user_agent : "kyso/" KYSO_VERSION);
 	if (n < 0 || (size_t)n >= sizeof(req) || !tls_write(c, req, (size_t)n)) {
-		fail(r, NET_PROTOCOL, "", "cannot send the WebSocket upgrade");
+		fail(r, KYSO_NET_PROTOCOL, "", "cannot send the WebSocket upgrade");
 		return false;
 	}
 	/* the header, up to the empty line; what follows is kept for the frames */
@@ -182,7 +181,7 @@ static bool ws_upgrade(ws_conn_t *c, const net_ws_request_t *rq, net_ws_result_t
 		end = strstr(hdr, "\r\n\r\n");
 	}
 	if (end == NULL) {
-		fail(r, NET_CLOSED, "",
+		fail(r, KYSO_NET_CLOSED, "",
 		     have == 0 ? "the connection was closed at the WebSocket upgrade"
 		               : "no complete HTTP answer to the WebSocket upgrade");
 		return false;
@@ -196,7 +195,7 @@ static bool ws_upgrade(ws_conn_t *c, const net_ws_request_t *rq, net_ws_result_t
 		r->http_status = code;
 		char line[128];
 		snprintf(line, sizeof(line), "%.*s", (int)strcspn(hdr, "\r\n"), hdr);
-		fail(r, NET_PROTOCOL, "upgrade refused: ", line);
+		fail(r, KYSO_NET_PROTOCOL, "upgrade refused: ", line);
 		return false;
 	}
 	/* Sec-WebSocket-Accept = base64(SHA-1(key + GUID)) */
@@ -205,13 +204,13 @@ static bool ws_upgrade(ws_conn_t *c, const net_ws_request_t *rq, net_ws_result_t
 	unsigned mdlen = 0;
 	snprintf(both, sizeof(both), "%s%s", key, WS_GUID);
 	if (EVP_Digest(both, strlen(both), md, &mdlen, EVP_sha1(), NULL) != 1) {
-		fail(r, NET_ERROR, "", "SHA-1 failed");
+		fail(r, KYSO_NET_ERROR, "", "SHA-1 failed");
 		return false;
 	}
 	b64(md, mdlen, want, sizeof(want));
 	if (!header_value(hdr, "Sec-WebSocket-Accept", got, sizeof(got)) ||
 	    strcmp(got, want) != 0) {
-		fail(r, NET_PROTOCOL, "", "wrong Sec-WebSocket-Accept in the upgrade answer");
+		fail(r, KYSO_NET_PROTOCOL, "", "wrong Sec-WebSocket-Accept in the upgrade answer");
 		return false;
 	}
 	return true;
@@ -249,14 +248,14 @@ static bool ws_send(ws_conn_t *c, int opcode, const char *data, size_t len)
 }
 
 /* Reads frames until a whole text message; answers pings, stops at close. */
-static bool ws_receive(ws_conn_t *c, net_ws_result_t *r, size_t idx)
+static bool ws_receive(ws_conn_t *c, kyso_ws_result_t *r, size_t idx)
 {
 	kyso_buf_t msg;
 	kyso_buf_init(&msg);
 	for (;;) {
 		uint8_t h[2];
 		if (!tls_read(c, h, 2)) {
-			fail(r, NET_CLOSED, "", "no answer (connection closed or timed out)");
+			fail(r, KYSO_NET_CLOSED, "", "no answer (connection closed or timed out)");
 			break;
 		}
 		int op = h[0] & 0x0F;
@@ -266,7 +265,7 @@ static bool ws_receive(ws_conn_t *c, net_ws_result_t *r, size_t idx)
 		if (len == 126 || len == 127) {
 			size_t k = len == 126 ? 2 : 8;
 			if (!tls_read(c, ext, k)) {
-				fail(r, NET_CLOSED, "", "frame cut off");
+				fail(r, KYSO_NET_CLOSED, "", "frame cut off");
 				break;
 			}
 			len = 0;
@@ -274,24 +273,24 @@ static bool ws_receive(ws_conn_t *c, net_ws_result_t *r, size_t idx)
 				len = len << 8 | ext[i];
 		}
 		if ((h[1] & 0x80) != 0 && !tls_read(c, mask, 4)) {
-			fail(r, NET_CLOSED, "", "frame cut off");
+			fail(r, KYSO_NET_CLOSED, "", "frame cut off");
 			break;
 		}
 		if (len > WS_MAX_REPLY || msg.len + len > WS_MAX_REPLY) {
-			fail(r, NET_PROTOCOL, "", "answer too large");
+			fail(r, KYSO_NET_PROTOCOL, "", "answer too large");
 			break;
 		}
 		uint8_t *data = malloc(len > 0 ? (size_t)len : 1);
 		if (data == NULL || !tls_read(c, data, (size_t)len)) {
 			free(data);
-			fail(r, NET_CLOSED, "", "frame cut off");
+			fail(r, KYSO_NET_CLOSED, "", "frame cut off");
 			break;
 		}
 		for (size_t i = 0; i < len; i++)
 			data[i] ^= mask[i % 4];
 		if (op == 0x8) {
 			free(data);
-			fail(r, NET_CLOSED, "",
+			fail(r, KYSO_NET_CLOSED, "",
 			     "the server closed the WebSocket without an answer");
 			break;
 		}
@@ -299,7 +298,7 @@ static bool ws_receive(ws_conn_t *c, net_ws_result_t *r, size_t idx)
 			bool ok = ws_send(c, 0xA, (const char *)data, (size_t)len);
 			free(data);
 			if (!ok) {
-				fail(r, NET_CLOSED, "", "cannot answer a ping");
+				fail(r, KYSO_NET_CLOSED, "", "cannot answer a ping");
 				break;
 			}
 			continue;
@@ -307,12 +306,12 @@ static bool ws_receive(ws_conn_t *c, net_ws_result_t *r, size_t idx)
 		bool ok = op == 0xA || kyso_buf_append(&msg, data, (size_t)len) == KYSO_OK;
 		free(data);
 		if (!ok) {
-			fail(r, NET_ERROR, "", "out of memory");
+			fail(r, KYSO_NET_ERROR, "", "out of memory");
 			break;
 		}
 		if (op != 0xA && fin) {
 			if (kyso_buf_append(&msg, "", 1) != KYSO_OK) {
-				fail(r, NET_ERROR, "", "out of memory");
+				fail(r, KYSO_NET_ERROR, "", "out of memory");
 				break;
 			}
 			r->replies[idx] = (char *)msg.data;
@@ -323,52 +322,111 @@ static bool ws_receive(ws_conn_t *c, net_ws_result_t *r, size_t idx)
 	return false;
 }
 
-void net_ws_exchange(const net_ws_request_t *rq, net_ws_result_t *r)
+/* Connects and does the TLS handshake; SIGPIPE ignored meanwhile (a peer
+ * that closes early must not kill kyso), put back by conn_end. */
+static bool conn_begin(ws_conn_t *c, const kyso_ws_request_t *rq, kyso_ws_result_t *r,
+                       struct sigaction *old, bool *restore)
+{
+	memset(c, 0, sizeof(*c));
+	char msg[256];
+	struct sigaction ign;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	*restore = sigaction(SIGPIPE, &ign, old) == 0;
+	const char *addr = rq->address != NULL ? rq->address : rq->host;
+	c->fd = kyso_tcp_connect(addr, rq->port, rq->timeout_ms, msg, sizeof(msg));
+	if (c->fd == KYSO_SOCK_INVALID) {
+		fail(r, errno == ECONNREFUSED ? KYSO_NET_REFUSED : KYSO_NET_UNREACHABLE, "", msg);
+		return false;
+	}
+	return tls_start(c, rq->host, rq->cafile, r);
+}
+
+static void conn_end(ws_conn_t *c, bool clean, const struct sigaction *old, bool restore)
+{
+	if (c->ssl != NULL && clean && SSL_shutdown(c->ssl) < 0)
+		ERR_clear_error();
+	SSL_free(c->ssl);
+	SSL_CTX_free(c->ctx);
+	if (c->fd != KYSO_SOCK_INVALID)
+		kyso_sock_close(c->fd);
+	if (restore && sigaction(SIGPIPE, old, NULL) != 0)
+		kyso_debug("SIGPIPE handler not restored");
+}
+
+void kyso_ws_exchange(const kyso_ws_request_t *rq, kyso_ws_result_t *r)
 {
 	memset(r, 0, sizeof(*r));
 	ws_conn_t c;
-	memset(&c, 0, sizeof(c));
-	char msg[256];
+	struct sigaction old;
+	bool restore = false;
 	uint64_t t0 = kyso_now_ms();
-	/* a peer that closes early must not kill the doctor with SIGPIPE */
-	struct sigaction ign, old;
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	bool restore = sigaction(SIGPIPE, &ign, &old) == 0;
-	c.fd = kyso_tcp_connect(rq->host, rq->port, rq->timeout_ms, msg, sizeof(msg));
-	if (c.fd == KYSO_SOCK_INVALID) {
-		fail(r, errno == ECONNREFUSED ? NET_REFUSED : NET_UNREACHABLE, "", msg);
-	} else if (tls_start(&c, rq->host, rq->cafile, r) && ws_upgrade(&c, rq, r)) {
+	if (conn_begin(&c, rq, r, &old, &restore) && ws_upgrade(&c, rq, r)) {
 		size_t i = 0;
-		while (i < NET_WS_MAX_MSG && rq->messages[i] != NULL) {
+		while (i < KYSO_WS_MAX_MSG && rq->messages[i] != NULL) {
 			if (!ws_send(&c, 0x1, rq->messages[i], strlen(rq->messages[i]))) {
-				fail(r, NET_CLOSED, "", "cannot send the request frame");
+				fail(r, KYSO_NET_CLOSED, "", "cannot send the request frame");
 				break;
 			}
 			if (!ws_receive(&c, r, i))
 				break;
 			i++;
 		}
-		if (i > 0 && (i == NET_WS_MAX_MSG || rq->messages[i] == NULL)) {
-			r->status = NET_OK;
+		if (i > 0 && (i == KYSO_WS_MAX_MSG || rq->messages[i] == NULL)) {
+			r->status = KYSO_NET_OK;
 			if (!ws_send(&c, 0x8, "\x03\xe8", 2)) /* close 1000 */
-				kyso_debug("doctor: WebSocket close frame not sent");
+				kyso_debug("WebSocket close frame not sent");
 		}
 	}
 	r->ms = kyso_now_ms() - t0;
-	if (c.ssl != NULL && r->status == NET_OK && SSL_shutdown(c.ssl) < 0)
-		ERR_clear_error();
-	SSL_free(c.ssl);
-	SSL_CTX_free(c.ctx);
-	if (c.fd != KYSO_SOCK_INVALID)
-		kyso_sock_close(c.fd);
-	if (restore && sigaction(SIGPIPE, &old, NULL) != 0)
-		kyso_debug("doctor: SIGPIPE handler not restored");
+	conn_end(&c, r->status == KYSO_NET_OK, &old, restore);
 }
 
-void net_ws_result_free(net_ws_result_t *r)
+kyso_net_status_t kyso_tls_get(const kyso_ws_request_t *rq, size_t max, kyso_buf_t *answer,
+                               char *error, size_t cap)
 {
-	for (size_t i = 0; i < NET_WS_MAX_MSG; i++) {
+	kyso_ws_result_t r;
+	memset(&r, 0, sizeof(r));
+	ws_conn_t c;
+	struct sigaction old;
+	bool restore = false;
+	if (conn_begin(&c, rq, &r, &old, &restore)) {
+		char req[1024];
+		bool ip6 = strchr(rq->host, ':') != NULL;
+		int n = snprintf(req, sizeof(req),
+		                 "GET %s HTTP/1.1\r\nHost: %s%s%s:%d\r\nUser-Agent: %s\r\n"
+		                 "Connection: close\r\n\r\n",
+		                 rq->path, ip6 ? "[" : "", rq->host, ip6 ? "]" : "", rq->port,
+		                 rq->user_agent != NULL ? rq->user_agent : "kyso/" KYSO_VERSION);
+		if (n < 0 || (size_t)n >= sizeof(req) || !tls_write(&c, req, (size_t)n)) {
+			fail(&r, KYSO_NET_PROTOCOL, "", "cannot send the request");
+		} else {
+			uint8_t buf[16384];
+			size_t got = 0;
+			while (answer->len < max && SSL_read_ex(c.ssl, buf, sizeof(buf), &got) == 1)
+				if (kyso_buf_append(answer, buf,
+				                    got < max - answer->len
+				                            ? got
+				                            : max - answer->len) != KYSO_OK)
+					break;
+			ERR_clear_error();
+			kyso_buf_append(answer, "", 1);
+			answer->len--;
+			if (answer->len == 0)
+				fail(&r, KYSO_NET_CLOSED, "",
+				     "no answer (connection closed or timed out)");
+			else
+				r.status = KYSO_NET_OK;
+		}
+	}
+	conn_end(&c, r.status == KYSO_NET_OK, &old, restore);
+	snprintf(error, cap, "%s", r.error);
+	return r.status;
+}
+
+void kyso_ws_result_free(kyso_ws_result_t *r)
+{
+	for (size_t i = 0; i < KYSO_WS_MAX_MSG; i++) {
 		free(r->replies[i]);
 		r->replies[i] = NULL;
 	}
