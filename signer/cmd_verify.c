@@ -1,23 +1,33 @@
 /* `kyso verify FILE [--json] [--ca FILE]...`: checks every signature. */
 #include "kyso_signer.h"
+#include "kyso_trust.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* INDETERMINATE: nothing proven wrong, but not provable now (docs/sign.md) */
+#define VERIFY_EXIT_INDETERMINATE 7
+
 static void usage(FILE *f)
 {
 	fprintf(f, "%s\n",
-	        _("Usage: kyso verify FILE.pdf [--ca FILE]... [--no-system-ca] [--password PW] "
-	          "[--json]\n"
-	          "Checks every signature: byte range, digest, signature value, certificate chain\n"
-	          "at signing time, time stamp, and what later revisions changed.\n"
+	        _("Usage: kyso verify FILE.pdf [--ca FILE]... [--system-ca] [--no-system-ca] "
+	          "[--offline] [--password PW] [--json]\n"
+	          "Checks every signature (ETSI EN 319 102-1 verdicts): integrity, signer "
+	          "trusted,\n"
+	          "certificate status at signing time, time stamp, and what later revisions "
+	          "changed.\n"
 	          "\n"
-	          "  --ca FILE        trust anchor(s) (PEM/DER), may be repeated\n"
-	          "  --no-system-ca   do not trust the installed anchors (/etc/ssl/certs)\n"
+	          "  --ca FILE        extra document trust anchor(s) (PEM/DER), may be repeated\n"
+	          "  --system-ca      also trust the system TLS store (/etc/ssl/certs)\n"
+	          "  --no-system-ca   do not use the shipped Vietnamese roots nor roots.d\n"
+	          "  --offline        no OCSP/CRL requests: only the document's validation data\n"
 	          "  --password PW    password of an encrypted PDF\n"
 	          "  --json           print one JSON document (schema in docs/sign.md)\n"
-	          "Exit codes: 0 all signatures valid, 1 a signature is invalid or there is none,\n"
+	          "Exit codes: 0 every signature TOTAL-PASSED, 1 a signature TOTAL-FAILED or there "
+	          "is\n"
+	          "none, 7 INDETERMINATE (none failed, but not all can be proven valid now),\n"
 	          "2 usage, 5 the file cannot be read as a PDF."));
 }
 
@@ -83,7 +93,8 @@ static void print_text(json_t *doc)
 		printf(_("  later changes:     %s\n"), changes_text(str(s, "later_changes")));
 		json_t *ltv = json_object_get(s, "ltv");
 		if (json_is_object(ltv))
-			printf(_("  LTV data (DSS):    %lld certificates, %lld CRLs, %lld OCSP answers; "
+			printf(_("  LTV data (DSS):    %lld certificates, %lld CRLs, %lld OCSP "
+			         "answers; "
 			         "VRI entry: %s; signer's revocation data: %s\n"),
 			       (long long)json_integer_value(json_object_get(ltv, "certs")),
 			       (long long)json_integer_value(json_object_get(ltv, "crls")),
@@ -95,8 +106,30 @@ static void print_text(json_t *doc)
 		json_t *wa = json_object_get(s, "warnings");
 		for (size_t k = 0; k < json_array_size(wa); k++)
 			printf("  ~ %s\n", json_string_value(json_array_get(wa, k)));
-		printf("  => %s\n",
-		       json_is_true(json_object_get(s, "valid")) ? _("VALID") : _("INVALID"));
+		json_t *parts = json_object_get(s, "parts");
+		static const char *const names[] = {"integrity", "signer_trusted",
+		                                    "certificate_status", "timestamp",
+		                                    "later_changes"};
+		const char *labels[] = {_("integrity"), _("signer trusted"),
+		                        _("certificate status"), _("time stamp"),
+		                        _("later changes")};
+		for (size_t k = 0; k < 5; k++) {
+			json_t *p = json_object_get(parts, names[k]);
+			if (!json_is_object(p))
+				continue;
+			const char *sub = json_string_value(json_object_get(p, "sub_indication"));
+			printf("  [%-18s] %s%s%s\n", labels[k], str(p, "indication"),
+			       sub ? " / " : "", sub ? sub : "");
+		}
+		const char *cat = json_string_value(json_object_get(s, "root_category"));
+		if (cat != NULL)
+			printf(_("  root:              %s\n"), kyso_trust_category_text(cat));
+		const char *sub = json_string_value(json_object_get(s, "sub_indication"));
+		printf("  => %s%s%s: %s\n", str(s, "indication"), sub ? " / " : "", sub ? sub : "",
+		       json_is_true(json_object_get(s, "valid")) ? _("VALID")
+		       : strcmp(str(s, "indication"), "TOTAL-FAILED") == 0
+		               ? _("INVALID")
+		               : _("cannot be confirmed now"));
 	}
 	if (n == 0)
 		printf(_("The document has no signature.\n"));
@@ -107,6 +140,8 @@ int kyso_cmd_verify(int argc, char **argv)
 	static const struct option opts[] = {
 	        {"ca", required_argument, NULL, 'c'},
 	        {"no-system-ca", no_argument, NULL, 'n'},
+	        {"system-ca", no_argument, NULL, 's'},
+	        {"offline", no_argument, NULL, 'o'},
 	        {"password", required_argument, NULL, 'p'},
 	        {"max-size", required_argument, NULL, 'm'},
 	        {"json", no_argument, NULL, 'j'},
@@ -136,6 +171,12 @@ int kyso_cmd_verify(int argc, char **argv)
 			break;
 		case 'n':
 			o.no_system_anchors = true;
+			break;
+		case 's':
+			o.system_ca = true;
+			break;
+		case 'o':
+			o.offline = true;
 			break;
 		case 'p':
 			o.password = optarg;
@@ -181,6 +222,8 @@ int kyso_cmd_verify(int argc, char **argv)
 		return kyso_cmd_fail(json, &e);
 	}
 	free(cas);
+	bool indeterminate =
+	        strcmp(json_string_value(json_object_get(doc, "indication")), "INDETERMINATE") == 0;
 	if (json) {
 		if (kyso_json_print(doc) != KYSO_OK)
 			return KYSO_EXIT_PROBLEM;
@@ -188,5 +231,5 @@ int kyso_cmd_verify(int argc, char **argv)
 		print_text(doc);
 		json_decref(doc);
 	}
-	return valid ? KYSO_EXIT_OK : KYSO_EXIT_PROBLEM;
+	return valid ? KYSO_EXIT_OK : indeterminate ? VERIFY_EXIT_INDETERMINATE : KYSO_EXIT_PROBLEM;
 }
