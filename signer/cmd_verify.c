@@ -9,6 +9,20 @@
 /* INDETERMINATE: nothing proven wrong, but not provable now (docs/sign.md) */
 #define VERIFY_EXIT_INDETERMINATE 7
 
+static bool iso_time_parse(const char *s, time_t *out)
+{
+	struct tm tm = {0};
+	char z = 0;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 ||
+	    z != 'Z' || tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*out = timegm(&tm);
+	return *out > 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "%s\n",
@@ -23,6 +37,9 @@ static void usage(FILE *f)
 	          "  --system-ca      also trust the system TLS store (/etc/ssl/certs)\n"
 	          "  --no-system-ca   do not use the shipped Vietnamese roots nor roots.d\n"
 	          "  --offline        no OCSP/CRL requests: only the document's validation data\n"
+	          "  --at TIME        validate as at TIME (UTC, 2030-01-31T08:00:00Z), e.g. to "
+	          "see\n"
+	          "                   whether the signatures outlive their certificates\n"
 	          "  --password PW    password of an encrypted PDF\n"
 	          "  --json           print one JSON document (schema in docs/sign.md)\n"
 	          "Exit codes: 0 every signature TOTAL-PASSED, 1 a signature TOTAL-FAILED or there "
@@ -142,6 +159,7 @@ int kyso_cmd_verify(int argc, char **argv)
 	        {"no-system-ca", no_argument, NULL, 'n'},
 	        {"system-ca", no_argument, NULL, 's'},
 	        {"offline", no_argument, NULL, 'o'},
+	        {"at", required_argument, NULL, 'a'},
 	        {"password", required_argument, NULL, 'p'},
 	        {"max-size", required_argument, NULL, 'm'},
 	        {"json", no_argument, NULL, 'j'},
@@ -177,6 +195,15 @@ int kyso_cmd_verify(int argc, char **argv)
 			break;
 		case 'o':
 			o.offline = true;
+			break;
+		case 'a':
+			if (!iso_time_parse(optarg, &o.at)) {
+				kyso_error_set(
+				        &e, KYSO_ERR_USAGE,
+				        _("--at needs a UTC time like 2030-01-31T08:00:00Z: %s"),
+				        optarg);
+				rc = kyso_cmd_fail(json, &e);
+			}
 			break;
 		case 'p':
 			o.password = optarg;

@@ -193,6 +193,7 @@ typedef struct {
 	bool no_system_anchors; /* neither the shipped roots nor roots.d (kyso_trust.h) */
 	bool system_ca;         /* also the system TLS store (/etc/ssl/certs) */
 	bool offline;           /* no OCSP/CRL requests */
+	time_t at;              /* validation time (0 = now) */
 	const char *password;   /* PDF password */
 	uint64_t max_size;      /* 0 = 100 MB */
 } kyso_verify_opts_t;

@@ -224,7 +224,8 @@ kyso_err_t kyso_http_fetch(const char *url, const kyso_buf_t *body, const char *
 	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	kyso_err_t rc = KYSO_OK;
 	if (s.too_big)
-		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("The reply from %s is too large."), url);
+		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("The reply from %s is too large."),
+		                    url);
 	else if (cr != CURLE_OK)
 		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("Cannot reach %s: %s"), url,
 		                    errbuf[0] ? errbuf : cu.easy_strerror(cr));

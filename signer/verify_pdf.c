@@ -42,7 +42,7 @@ kyso_err_t kyso_verify_pdf(const char *path, const kyso_verify_opts_t *o, json_t
 		return err->code;
 	v.offline = o->offline;
 	v.timeout_s = 10;
-	v.now = time(NULL);
+	v.now = o->at != 0 ? o->at : time(NULL);
 	kyso_err_t rc = KYSO_OK;
 	kyso_pdf_t *pdf = kyso_pdf_open(path, o->password, o->max_size, err);
 	if (pdf == NULL) {
@@ -70,7 +70,7 @@ kyso_err_t kyso_verify_pdf(const char *path, const kyso_verify_opts_t *o, json_t
 		size_t i = idx[k];
 		bool ok = false;
 		v.poe = poe;
-		v.later_all_ts = all_ts;
+		v.later_all_ts = k > 0 && all_ts; /* some came later, all time stamps */
 		res[i] = kyso_verify_one(pdf, &sigs[i], &v, &ok);
 		if (v.made != 0 && (poe == 0 || v.made < poe))
 			poe = v.made;
