@@ -1,6 +1,7 @@
 /* Document trust anchors: data/roots (categories and fingerprints from
  * roots.tsv), roots.d, --ca files, optionally the system store; the shipped
  * intermediates as untrusted helpers (data/roots/README.md). */
+#include "kyso_platform.h"
 #include "kyso_trust.h"
 #include "sign_int.h"
 
@@ -188,13 +189,10 @@ kyso_trust_t *kyso_trust_new(const kyso_trust_opts_t *o, kyso_error_t *err)
 		json_array_append_new(t->sources, json_string(o->ca_files[i]));
 	}
 	if (o->system_ca) {
-		const char *sys_dir = getenv(X509_get_default_cert_dir_env());
-		if (sys_dir == NULL || *sys_dir == '\0')
-			sys_dir = X509_get_default_cert_dir();
-		if (X509_STORE_load_path(t->store, sys_dir) != 1)
-			kyso_warn("the system trust store %s cannot be read", sys_dir);
+		if (kyso_trust_os_roots_load(t->store))
+			json_array_append_new(t->sources, json_string("system"));
 		else
-			json_array_append_new(t->sources, json_string(sys_dir));
+			kyso_warn("the system trust store cannot be read");
 	}
 	ERR_clear_error();
 	return t;
@@ -342,6 +340,6 @@ const char *kyso_trust_category_text(const char *c)
 	if (strcmp(c, "local") == 0)
 		return _("an anchor your organisation added (roots.d or --ca)");
 	if (strcmp(c, "system") == 0)
-		return _("the system TLS store (--system-ca)");
+		return _("the operating system's trust store");
 	return c;
 }
