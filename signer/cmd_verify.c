@@ -42,6 +42,7 @@ static void usage(FILE *f)
 	          "                   whether the signatures outlive their certificates\n"
 	          "  --password PW    password of an encrypted PDF\n"
 	          "  --json           print one JSON document (schema in docs/sign.md)\n"
+	          "  --html FILE      also write a readable report page to FILE\n"
 	          "Exit codes: 0 every signature TOTAL-PASSED, 1 a signature TOTAL-FAILED or there "
 	          "is\n"
 	          "none, 7 INDETERMINATE (none failed, but not all can be proven valid now),\n"
@@ -160,6 +161,7 @@ int kyso_cmd_verify(int argc, char **argv)
 	        {"system-ca", no_argument, NULL, 's'},
 	        {"offline", no_argument, NULL, 'o'},
 	        {"at", required_argument, NULL, 'a'},
+	        {"html", required_argument, NULL, 'H'},
 	        {"password", required_argument, NULL, 'p'},
 	        {"max-size", required_argument, NULL, 'm'},
 	        {"json", no_argument, NULL, 'j'},
@@ -170,6 +172,7 @@ int kyso_cmd_verify(int argc, char **argv)
 	const char **cas = calloc((size_t)argc + 1, sizeof(*cas));
 	size_t ncas = 0;
 	bool json = false;
+	const char *html = NULL;
 	kyso_error_t e;
 	kyso_error_clear(&e);
 	if (cas == NULL) {
@@ -195,6 +198,9 @@ int kyso_cmd_verify(int argc, char **argv)
 			break;
 		case 'o':
 			o.offline = true;
+			break;
+		case 'H':
+			html = optarg;
 			break;
 		case 'a':
 			if (!iso_time_parse(optarg, &o.at)) {
@@ -249,6 +255,10 @@ int kyso_cmd_verify(int argc, char **argv)
 		return kyso_cmd_fail(json, &e);
 	}
 	free(cas);
+	if (html != NULL && kyso_verify_html_write(doc, html, &e) != KYSO_OK) {
+		json_decref(doc);
+		return kyso_cmd_fail(json, &e);
+	}
 	bool indeterminate =
 	        strcmp(json_string_value(json_object_get(doc, "indication")), "INDETERMINATE") == 0;
 	if (json) {

@@ -205,6 +205,9 @@ typedef struct {
 kyso_err_t kyso_verify_pdf(const char *path, const kyso_verify_opts_t *o, json_t **report,
                            bool *all_valid, kyso_error_t *err);
 
+/* Writes report (kyso_verify_pdf's) as one self-contained HTML page, atomically. */
+kyso_err_t kyso_verify_html_write(json_t *report, const char *path, kyso_error_t *err);
+
 /* ---- sample document ------------------------------------------------------ */
 
 /* Writes a one-page Vietnamese sample PDF (shaped text, embedded subset font). */
