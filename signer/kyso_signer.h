@@ -205,6 +205,21 @@ typedef struct {
 kyso_err_t kyso_verify_pdf(const char *path, const kyso_verify_opts_t *o, json_t **report,
                            bool *all_valid, kyso_error_t *err);
 
+/* ---- archive time stamp (PAdES B-LTA) ---------------------------------------- */
+
+typedef struct {
+	const char *tsa_url, *tsa_user, *tsa_pass;
+	long timeout_s;       /* per request, 0 = 30 */
+	const char *password; /* PDF password */
+} kyso_timestamp_opts_t;
+
+/* in -> out (atomic; may be the same path): the validation data of every
+ * signature and time stamp in a /DSS (best effort), then a document time
+ * stamp over the whole file. */
+kyso_err_t kyso_pdf_timestamp(const char *in, const char *out, const kyso_timestamp_opts_t *o,
+                              kyso_error_t *err);
+int kyso_cmd_timestamp(int argc, char **argv);
+
 /* Writes report (kyso_verify_pdf's) as one self-contained HTML page, atomically. */
 kyso_err_t kyso_verify_html_write(json_t *report, const char *path, kyso_error_t *err);
 

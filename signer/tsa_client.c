@@ -241,9 +241,18 @@ kyso_err_t kyso_tsa_stamp(const kyso_tsa_opts_t *o, const EVP_MD *md, const uint
 {
 	uint8_t digest[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
+	if (!EVP_Digest(data, data_len, digest, &dlen, md, NULL)) {
+		ERR_clear_error();
+		return kyso_error_set(err, KYSO_ERR_INTERNAL, "digest");
+	}
+	return kyso_tsa_stamp_digest(o, md, digest, dlen, token, err);
+}
+
+kyso_err_t kyso_tsa_stamp_digest(const kyso_tsa_opts_t *o, const EVP_MD *md, const uint8_t *digest,
+                                 unsigned dlen, kyso_buf_t *token, kyso_error_t *err)
+{
 	uint64_t nonce = 0;
-	if (!EVP_Digest(data, data_len, digest, &dlen, md, NULL) ||
-	    RAND_bytes((unsigned char *)&nonce, sizeof(nonce)) != 1) {
+	if (RAND_bytes((unsigned char *)&nonce, sizeof(nonce)) != 1) {
 		ERR_clear_error();
 		return kyso_error_set(err, KYSO_ERR_INTERNAL, "digest/nonce");
 	}

@@ -166,6 +166,36 @@ kh_check "revoked after the trusted time stamp: exit 0 TOTAL-PASSED, status revo
 	== "0 TOTAL-PASSED None ('revoked', 'crl', True, True)"
 kh_check "text report: one line per part, the verdict last" bash -c \
 	"kyso --lang en verify ${CA[*]} '$W/ra.pdf' | grep -A6 'certificate status' | grep -q '=> TOTAL-PASSED'"
+# ---- B-LTA: kyso sign --lta, kyso timestamp (a chain of time stamps) ---------------------------
+rc=0
+ltv_sign "$W/form.pdf" -o "$W/blta.pdf" --key-id 01 "${TSA[@]}" --lta >"$W/blta.out" 2>&1 || rc=$?
+kh_check "sign --lta: exit 0" test $rc -eq 0; kh_on_fail cat "$W/blta.out"
+rc=$(v blta "$W/blta.pdf" --offline)
+kh_check "sign --lta: a signature and a document time stamp, both TOTAL-PASSED offline" test \
+	"$rc $(jq_py "$W/blta.json" '[(s["type"], s["indication"]) for s in d["signatures"]]')" == \
+	"0 [('signature', 'TOTAL-PASSED'), ('doc-timestamp', 'TOTAL-PASSED')]"
+# pdfsig cannot validate ETSI.RFC3161 document time stamps ("Unable to validate this type")
+kh_check "... pdfsig: the CMS signature's value valid, and it lists the document time stamp second" bash -c \
+	"pdfsig '$W/blta.pdf' 2>/dev/null | awk '/^Signature #1/{s=1} /^Signature #2/{s=2} s==1 && /Signature is Valid/{v=1} s==2 && /Kyso Test TSA/{t=1} END{exit !(v && t)}'"
+sleep 1
+cp "$W/blta.pdf" "$W/blta.orig"
+rc=0
+kyso timestamp "$W/blta.pdf" -o "$W/blta2.pdf" --tsa "$KH_TSA_URL" >"$W/ts.out" 2>&1 || rc=$?
+kh_check "kyso timestamp: exit 0, input unchanged" bash -c "test $rc -eq 0 && cmp -s '$W/blta.pdf' '$W/blta.orig'"
+kh_on_fail cat "$W/ts.out"
+rc=$(v blta2 "$W/blta2.pdf" --offline)
+kh_check "kyso timestamp: three entries, all TOTAL-PASSED; the first time stamp's POE is the second" test \
+	"$rc $(jq_py "$W/blta2.json" '[s["indication"] for s in d["signatures"]], d["signatures"][1]["parts"]["later_changes"]["class"]')" == \
+	"0 (['TOTAL-PASSED', 'TOTAL-PASSED', 'TOTAL-PASSED'], 'signatures-and-forms')"
+kh_check "... qpdf --check clean" test "$(sg_qpdf_level "$W/blta2.pdf")" = 0
+rc=0
+kyso verify --json "${CA[@]}" "${AT[@]}" --offline "$W/blta2.pdf" >"$W/x4.json" 2>/dev/null || rc=$?
+kh_check "three years on (signer expired): the time-stamp chain keeps it TOTAL-PASSED" test \
+	"$rc $(verdict x4)" == "0 TOTAL-PASSED None"
+rc=0
+kyso timestamp "$W/blta.pdf" -o "$W/bad.pdf" >/dev/null 2>&1 || rc=$?
+kh_check "kyso timestamp without --tsa: usage exit 2, no output" bash -c "test $rc -eq 2 && test ! -e '$W/bad.pdf'"
+
 # ---- --html: one self-contained page, read in headless Chromium -----------------------------------
 command -v chromium >/dev/null || { echo "chromium missing (apt-get install chromium)"; exit 1; }
 chrome() {
