@@ -42,6 +42,8 @@ void ag_config_free(ag_config_t *c)
 	free(c->tokenlabel);
 	free(c->key_id);
 	free(c->chain_file);
+	free(c->pades);
+	free(c->tsa_url);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -136,6 +138,12 @@ static void load_file(ag_config_t *c, const char *path)
 		if (o != NULL)
 			strv_add(&c->fetch_origins, &c->nfetch, o);
 	}
+	const char *pl = json_string_value(json_object_get(doc, "agent_pades"));
+	const char *tu = json_string_value(json_object_get(doc, "agent_tsa_url"));
+	if (pl != NULL && c->pades == NULL)
+		c->pades = strdup(pl);
+	if (tu != NULL && c->tsa_url == NULL)
+		c->tsa_url = strdup(tu);
 	json_decref(doc);
 	kyso_debug("agent: origins read from %s", path);
 }
