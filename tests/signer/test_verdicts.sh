@@ -212,12 +212,12 @@ kh_check "Chromium: the summary comes first, then one card per signature (2), in
 	"grep -o 'class=\"summary ok\"\\|class=\"card [a-z]*\"' '$W/lta.dom' | tr '\n' ' ' | grep -qx 'class=\"summary ok\" class=\"card ok\" class=\"card ok\" ' &&
 	 grep -q 'HỢP LỆ' '$W/lta.dom' && grep -q 'Chữ ký 2/2' '$W/lta.dom'"
 chrome --screenshot="$W/lta.png" --window-size=1000,900 "file://$W/lta.html" >/dev/null
-python3 "$KYSO_SRC/tests/signer/png_count.py" "$W/lta.png" 1b7a3a >"$W/lta.px"
+python3 "$KYSO_HARNESS/png_count.py" "$W/lta.png" 1b7a3a >"$W/lta.px"
 kh_check "screenshot: text rendered, green summary banner at the top" test \
 	"$(awk '/^colours/{c=($2 > 20)} /^1b7a3a/{g=($2 > 500 && $3 < 150)} END{print c g}' "$W/lta.px")" = 11
 LANGUAGE=vi kyso verify "${CA[@]}" --offline --html "$W/hide.html" "$W/hide.pdf" >/dev/null 2>&1 || true
 chrome --screenshot="$W/hide.png" --window-size=1000,900 "file://$W/hide.html" >/dev/null
-python3 "$KYSO_SRC/tests/signer/png_count.py" "$W/hide.png" b3261e >"$W/hide.px"
+python3 "$KYSO_HARNESS/png_count.py" "$W/hide.png" b3261e >"$W/hide.px"
 kh_check "screenshot of the hide attack: red summary banner at the top, the problem in the page" bash -c \
 	"test \"\$(awk '/^b3261e/{print (\$2 > 500 && \$3 < 150)}' '$W/hide.px')\" = 1 && grep -q 'không cho phép' '$W/hide.html'"
 cp "$W/lta.png" "${KYSO_BUILD}/verify-report-screenshot.png" 2>/dev/null || true
