@@ -248,6 +248,7 @@ int kyso_cmd_verify(int argc, char **argv)
 		return rc;
 	}
 	o.ca_files = ncas > 0 ? cas : NULL;
+	o.images = html != NULL;
 	json_t *doc = NULL;
 	bool valid = false;
 	if (kyso_verify_pdf(argv[optind], &o, &doc, &valid, &e) != KYSO_OK) {

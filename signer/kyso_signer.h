@@ -194,6 +194,7 @@ typedef struct {
 	bool system_ca;         /* also the system TLS store (/etc/ssl/certs) */
 	bool offline;           /* no OCSP/CRL requests */
 	time_t at;              /* validation time (0 = now) */
+	bool images;            /* each visible signature's image in the report ("image") */
 	const char *password;   /* PDF password */
 	uint64_t max_size;      /* 0 = 100 MB */
 } kyso_verify_opts_t;

@@ -79,7 +79,16 @@ static void card(kyso_buf_t *b, json_t *s, size_t i, size_t n)
 	esc(b, head);
 	put(b, ": ");
 	esc(b, words(ind));
-	put(b, "</h2>\n<table>\n");
+	put(b, "</h2>\n");
+	const char *img = json_string_value(json_object_get(s, "image"));
+	if (img != NULL && strncmp(img, "data:image/", 11) == 0) {
+		put(b, "<img class=\"sigimg\" alt=\"");
+		esc(b, _("signature image"));
+		put(b, "\" src=\"");
+		esc(b, img);
+		put(b, "\">\n");
+	}
+	put(b, "<table>\n");
 	if (json_is_object(signer)) {
 		row(b, _("signer"), jstr(signer, "subject"));
 		row(b, _("issuer"), jstr(signer, "issuer"));
@@ -149,6 +158,7 @@ kyso_err_t kyso_verify_html_write(json_t *doc, const char *path, kyso_error_t *e
 	        ".card.bad{border-color:#b3261e}.card.unk{border-color:#a15c00}"
 	        "th{text-align:left;padding-right:1em;vertical-align:top;font-weight:600}"
 	        "tr.ok td{color:#1b7a3a}tr.bad td{color:#b3261e}tr.unk td{color:#a15c00}"
+	        ".sigimg{max-width:18em;max-height:8em;float:right;border:1px solid #ddd}"
 	        ".problem{color:#b3261e}.warning{color:#6b4e00}</style></head><body>\n");
 	put(&b, "<div class=\"summary ");
 	put(&b, n > 0 ? klass(ind) : "bad");

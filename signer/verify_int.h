@@ -21,6 +21,7 @@ typedef struct {
 	time_t now;
 	time_t poe;      /* earliest trusted time stamp over this signature (0: none) */
 	bool later_all_ts; /* every later signature is a document time stamp */
+	bool images;       /* add each visible signature's image ("image": data: URI) */
 	time_t made;     /* out: the trusted time this signature's time stamp proves (0) */
 } kyso_vctx_t;
 
@@ -81,6 +82,9 @@ void kyso_verify_ltv(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509 *signe
 /* Checks one signature of pdf; returns its JSON object, *valid tells. */
 json_t *kyso_verify_one(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *info, kyso_vctx_t *v,
                         bool *valid);
+
+/* The visible signature's image as a data: URI (allocated), NULL when none. */
+char *kyso_verify_sig_image(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in);
 
 /* ETSI EN 319 102-1 indications. */
 typedef enum { KYSO_IND_PASSED, KYSO_IND_INDETERMINATE, KYSO_IND_FAILED } kyso_ind_t;

@@ -41,6 +41,7 @@ kyso_err_t kyso_verify_pdf(const char *path, const kyso_verify_opts_t *o, json_t
 	if (v.trust == NULL)
 		return err->code;
 	v.offline = o->offline;
+	v.images = o->images;
 	v.timeout_s = 10;
 	v.now = o->at != 0 ? o->at : time(NULL);
 	kyso_err_t rc = KYSO_OK;

@@ -621,6 +621,10 @@ json_t *kyso_verify_one(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, kyso_vct
 	json_object_set_new(c.o, "indication", json_string(kyso_ind_name(c.ind)));
 	json_object_set_new(c.o, "sub_indication", c.sub ? json_string(c.sub) : json_null());
 	json_object_set_new(c.o, "parts", c.parts);
+	char *img = v->images ? kyso_verify_sig_image(pdf, in) : NULL;
+	if (img != NULL)
+		json_object_set_new(c.o, "image", json_string(img));
+	free(img);
 	ok = c.ind == KYSO_IND_PASSED;
 	set_bool(&c, "valid", ok);
 	json_object_set_new(c.o, "problems", c.problems);

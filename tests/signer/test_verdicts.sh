@@ -220,5 +220,21 @@ chrome --screenshot="$W/hide.png" --window-size=1000,900 "file://$W/hide.html" >
 python3 "$KYSO_HARNESS/png_count.py" "$W/hide.png" b3261e >"$W/hide.px"
 kh_check "screenshot of the hide attack: red summary banner at the top, the problem in the page" bash -c \
 	"test \"\$(awk '/^b3261e/{print (\$2 > 500 && \$3 < 150)}' '$W/hide.px')\" = 1 && grep -q 'không cho phép' '$W/hide.html'"
-cp "$W/lta.png" "${KYSO_BUILD}/verify-report-screenshot.png" 2>/dev/null || true
+# a visible signature with an image: the card shows it (a data: URI, re-encoded PNG)
+python3 "$KYSO_SRC/tests/appearance/imgcheck.py" make "$W/sig.png"
+ltv_sign "$W/form.pdf" -o "$W/img.pdf" --key-id 01 --page 1 --rect 300,80,250,90 --image "$W/sig.png" >/dev/null 2>&1
+LANGUAGE=vi kyso verify "${CA[@]}" --html "$W/img.html" "$W/img.pdf" >/dev/null 2>&1 || true
+kh_check "--html: the signature image is in its card as a PNG data: URI (and nothing external)" python3 - "$W/img.html" "$W/sig.png" <<'PY'
+import base64, re, struct, sys
+h = open(sys.argv[1]).read()
+m = re.search(r'<img class="sigimg" alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">', h)
+assert m, "no signature image"
+png = base64.b64decode(m.group(1))
+src = open(sys.argv[2], "rb").read()
+size = lambda d: struct.unpack(">II", d[16:24])
+assert png[:8] == b"\x89PNG\r\n\x1a\n" and size(png) == size(src), (size(png), size(src))
+assert not re.search(r'(src|href)="(?!data:)', h)
+PY
+chrome --screenshot="$W/img.png" --window-size=1000,700 "file://$W/img.html" >/dev/null
+cp "$W/img.png" "${KYSO_BUILD}/verify-report-screenshot.png" 2>/dev/null || true
 kh_done
