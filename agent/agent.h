@@ -169,6 +169,9 @@ typedef struct {
 	unsigned timeout_secs;
 	unsigned pin_cache_secs; /* longest "remember the PIN" offered; 0 = never */
 	bool ipv6;
+	/* config.json "agent_pades": "B-LT" (+ /DSS) or "B-LTA" (+ document time
+	 * stamp), with "agent_tsa_url" when the page gives no TSA; NULL = B-B/B-T */
+	char *pades, *tsa_url;
 } ag_config_t;
 
 void ag_config_init(ag_config_t *c);

@@ -43,6 +43,8 @@ void ag_config_free(ag_config_t *c)
 	free(c->tokenlabel);
 	free(c->key_id);
 	free(c->chain_file);
+	free(c->pades);
+	free(c->tsa_url);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -132,6 +134,10 @@ void ag_config_load_files(ag_config_t *c)
 		if (o != NULL)
 			strv_add(&c->fetch_origins, &c->nfetch, o);
 	}
+	if (cfg->agent_pades != NULL && c->pades == NULL)
+		c->pades = strdup(cfg->agent_pades);
+	if (cfg->agent_tsa_url != NULL && c->tsa_url == NULL)
+		c->tsa_url = strdup(cfg->agent_tsa_url);
 	if (cfg->source[0] != '\0')
 		kyso_debug("agent: origins read from %s", cfg->source);
 	kyso_config_free(&cfg);

@@ -705,6 +705,10 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_pincache_t *cache, ag_request
 	}
 	if (rq->tsa_url != NULL && *rq->tsa_url)
 		so.tsa_url = rq->tsa_url;
+	else if (cfg->pades != NULL)
+		so.tsa_url = cfg->tsa_url;
+	bool lta = cfg->pades != NULL && strcmp(cfg->pades, "B-LTA") == 0 && so.tsa_url != NULL;
+	so.ltv = cfg->pades != NULL && strncmp(cfg->pades, "B-LT", 4) == 0;
 	char *reason = compose_reason(rq);
 	so.reason = reason;
 	so.location = rq->location;
@@ -724,6 +728,9 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_pincache_t *cache, ag_request
 		if (rc != KYSO_OK)
 			after_token_error(&c, rc);
 	}
+	kyso_timestamp_opts_t lo = {so.tsa_url, NULL, NULL, 0, NULL};
+	if (rc == KYSO_OK && lta)
+		rc = kyso_pdf_timestamp(out, out, &lo, &err);
 	kyso_signer_free(&s);
 	kyso_visible_free(&vis);
 	free(reason);

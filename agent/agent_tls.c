@@ -1,7 +1,11 @@
 /* The agent's TLS material: a per-machine local CA (P-256, name-constrained
- * to localhost / 127.0.0.1 / ::1, key readable only by its owner) and a
- * server certificate for those names. Made on first start, the leaf renewed
- * when it is about to expire. */
+ * to localhost / 127.0.0.1 / ::1, EKU serverAuth) and a server certificate
+ * for those names. The CA's key exists only in memory: made, used once for
+ * the leaf, freed (OpenSSL clears it), never written, so nobody can mint
+ * another certificate under the CA later. Only ca.pem, cert.pem and the
+ * leaf's key.pem are kept. A new leaf therefore means a new CA: made when
+ * the leaf is about to expire or an old install's ca-key.pem is found (then
+ * removed); `kyso setup --repair` trusts the new CA in place of the old. */
 #include "agent.h"
 #include "kyso_platform.h"
 
@@ -84,6 +88,7 @@ static X509 *new_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *iss
 	if (issuer == NULL) {
 		ok = ok && add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
 		     add_ext(x, iss, NID_key_usage, "critical,keyCertSign,cRLSign") &&
+		     add_ext(x, iss, NID_ext_key_usage, "serverAuth") &&
 		     add_ext(x, iss, NID_subject_key_identifier, "hash") &&
 		     add_ext(x, iss, NID_name_constraints,
 		             "critical,permitted;DNS:localhost,permitted;IP:127.0.0.1/"
@@ -152,7 +157,45 @@ static void path_in(char *buf, size_t cap, const char *dir, const char *name)
 	snprintf(buf, cap, "%s/%s", dir, name);
 }
 
-kyso_err_t ag_tls_ensure(const char *dir, kyso_error_t *err)
+static kyso_err_t write_chain(const char *path, X509 *leaf, X509 *ca, kyso_error_t *err)
+{
+	/* the chain the browser gets: leaf + CA */
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data = NULL;
+	long n = 0;
+	if (b != NULL && PEM_write_bio_X509(b, leaf) == 1 && PEM_write_bio_X509(b, ca) == 1)
+		n = BIO_get_mem_data(b, &data);
+	kyso_err_t rc = n > 0 ? kyso_file_write_atomic(path, data, (size_t)n, 0644, err)
+	                      : ossl_fail(err, "PEM");
+	BIO_free(b);
+	return rc;
+}
+
+/* A new CA and leaf; the CA key never leaves this function. */
+static kyso_err_t new_ca_and_leaf(const char *ca_p, const char *leaf_p, const char *leafk_p,
+                                  kyso_error_t *err)
+{
+	EVP_PKEY *cak = new_key();
+	X509 *ca = cak != NULL ? new_cert(cak, "kyso local CA", NULL, NULL, CA_DAYS) : NULL;
+	EVP_PKEY *lk = ca != NULL ? new_key() : NULL;
+	X509 *leaf = lk != NULL ? new_cert(lk, "localhost", ca, cak, LEAF_DAYS) : NULL;
+	EVP_PKEY_free(cak); /* used once: gone */
+	kyso_err_t rc = leaf != NULL ? KYSO_OK : ossl_fail(err, "CA");
+	if (rc == KYSO_OK)
+		rc = write_pem(leafk_p, NULL, lk, err);
+	if (rc == KYSO_OK)
+		rc = write_chain(leaf_p, leaf, ca, err);
+	if (rc == KYSO_OK)
+		rc = write_pem(ca_p, ca, NULL, err);
+	if (rc == KYSO_OK)
+		kyso_info("agent: new local CA %s (its key was not kept)", ca_p);
+	X509_free(leaf);
+	EVP_PKEY_free(lk);
+	X509_free(ca);
+	return rc;
+}
+
+static kyso_err_t tls_ensure(const char *dir, bool migrate, kyso_error_t *err)
 {
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return kyso_error_set(err, KYSO_ERR_IO, _("cannot create %s: %s"), dir,
@@ -162,65 +205,32 @@ kyso_err_t ag_tls_ensure(const char *dir, kyso_error_t *err)
 	path_in(cak_p, sizeof(cak_p), dir, "ca-key.pem");
 	path_in(leaf_p, sizeof(leaf_p), dir, "cert.pem");
 	path_in(leafk_p, sizeof(leafk_p), dir, "key.pem");
+	bool old_key = access(cak_p, F_OK) == 0;
 	X509 *ca = read_cert(ca_p);
-	EVP_PKEY *cak = read_key(cak_p);
-	kyso_err_t rc = KYSO_OK;
-	bool new_ca = false;
-	if (ca == NULL || cak == NULL || !valid_for(ca, LEAF_DAYS) ||
-	    X509_check_private_key(ca, cak) != 1) {
-		X509_free(ca);
-		EVP_PKEY_free(cak);
-		cak = new_key();
-		ca = cak != NULL ? new_cert(cak, "kyso local CA", NULL, NULL, CA_DAYS) : NULL;
-		if (ca == NULL)
-			rc = ossl_fail(err, "CA");
-		if (rc == KYSO_OK)
-			rc = write_pem(cak_p, NULL, cak, err);
-		if (rc == KYSO_OK)
-			rc = write_pem(ca_p, ca, NULL, err);
-		new_ca = true;
-		kyso_info("agent: new local CA %s", ca_p);
-	}
-	if (rc == KYSO_OK) {
-		X509 *leaf = read_cert(leaf_p);
-		EVP_PKEY *lk = read_key(leafk_p);
-		bool good = !new_ca && leaf != NULL && lk != NULL && valid_for(leaf, RENEW_DAYS) &&
-		            X509_check_private_key(leaf, lk) == 1 &&
-		            X509_check_issued(ca, leaf) == X509_V_OK;
-		if (!good) {
-			X509_free(leaf);
-			EVP_PKEY_free(lk);
-			lk = new_key();
-			leaf = lk != NULL ? new_cert(lk, "localhost", ca, cak, LEAF_DAYS) : NULL;
-			if (leaf == NULL)
-				rc = ossl_fail(err, "server certificate");
-			if (rc == KYSO_OK)
-				rc = write_pem(leafk_p, NULL, lk, err);
-			if (rc == KYSO_OK) {
-				/* the chain the browser gets: leaf + CA */
-				BIO *b = BIO_new(BIO_s_mem());
-				char *data = NULL;
-				long n = 0;
-				if (b != NULL && PEM_write_bio_X509(b, leaf) == 1 &&
-				    PEM_write_bio_X509(b, ca) == 1)
-					n = BIO_get_mem_data(b, &data);
-				rc = n > 0 ? kyso_file_write_atomic(leaf_p, data, (size_t)n, 0644,
-				                                    err)
-				           : ossl_fail(err, "PEM");
-				BIO_free(b);
-			}
-		}
-		X509_free(leaf);
-		EVP_PKEY_free(lk);
-	}
+	X509 *leaf = read_cert(leaf_p);
+	EVP_PKEY *lk = read_key(leafk_p);
+	bool good = ca != NULL && leaf != NULL && lk != NULL && valid_for(leaf, RENEW_DAYS) &&
+	            X509_check_private_key(leaf, lk) == 1 &&
+	            X509_check_issued(ca, leaf) == X509_V_OK && !(migrate && old_key);
 	X509_free(ca);
-	EVP_PKEY_free(cak);
+	X509_free(leaf);
+	EVP_PKEY_free(lk);
+	kyso_err_t rc = good ? KYSO_OK : new_ca_and_leaf(ca_p, leaf_p, leafk_p, err);
+	/* an old install's CA key: whoever can read it could mint certificates */
+	if (rc == KYSO_OK && old_key && !good && unlink(cak_p) != 0)
+		kyso_warn("agent: cannot remove %s: %s", cak_p, strerror(errno));
 	return rc;
 }
 
+kyso_err_t ag_tls_ensure(const char *dir, kyso_error_t *err)
+{
+	return tls_ensure(dir, false, err);
+}
+
+/* For kyso setup: an old install's ca-key.pem is migrated to a new CA here. */
 kyso_err_t ag_tls_export_ca(const char *dir, const char *out, kyso_error_t *err)
 {
-	kyso_err_t rc = ag_tls_ensure(dir, err);
+	kyso_err_t rc = tls_ensure(dir, true, err);
 	if (rc != KYSO_OK)
 		return rc;
 	char ca_p[4096];

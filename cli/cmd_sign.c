@@ -45,6 +45,7 @@ static void usage(FILE *f)
 	          "      --ltv             add the chain and its CRLs/OCSP answers (/DSS) after "
 	          "signing\n"
 	          "      --crl FILE        a CRL to use instead of fetching it (repeatable)\n"
+	          "      --lta             B-LTA: --ltv, then a document time stamp from --tsa\n"
 	          "Exit codes: 0 signed, 2 usage, 3 no module/token, 4 token/PIN error,\n"
 	          "5 bad input PDF, 6 time-stamp or revocation server error."));
 	fprintf(f, "%s", kyso_appearance_usage());
@@ -101,6 +102,7 @@ enum {
 	OPT_TSA_TIMEOUT,
 	OPT_TSA_OPTIONAL,
 	OPT_LTV,
+	OPT_LTA,
 	OPT_CRL,
 };
 
@@ -143,6 +145,7 @@ static const struct option long_opts[] = {
         {"tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT},
         {"tsa-optional", no_argument, NULL, OPT_TSA_OPTIONAL},
         {"ltv", no_argument, NULL, OPT_LTV},
+        {"lta", no_argument, NULL, OPT_LTA},
         {"crl", required_argument, NULL, OPT_CRL},
         KYSO_APPEARANCE_LONG_OPTS,
         {"help", no_argument, NULL, 'h'},
@@ -204,7 +207,7 @@ int kyso_cmd_sign(int argc, char **argv)
 	const char *out = NULL, *sample_out = NULL;
 	const char *crls[MAX_CRL_FILES + 1] = {NULL};
 	size_t ncrl = 0;
-	bool json = false;
+	bool json = false, lta = false;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -321,6 +324,9 @@ int kyso_cmd_sign(int argc, char **argv)
 		case OPT_LTV:
 			o.ltv = true;
 			break;
+		case OPT_LTA:
+			o.ltv = lta = true;
+			break;
 		case OPT_CRL:
 			if (ncrl >= MAX_CRL_FILES)
 				USAGE_ERROR(json, _("At most %d --crl files."), MAX_CRL_FILES);
@@ -357,7 +363,12 @@ int kyso_cmd_sign(int argc, char **argv)
 	const char *in = argv[optind];
 
 	kyso_sign_result_t r;
+	if (lta && o.tsa_url == NULL)
+		USAGE_ERROR(json, "%s", _("--lta needs --tsa URL (the document time stamp)."));
 	if (kyso_sign_pdf(&o, in, out, &r, &e) != KYSO_OK)
+		return kyso_cmd_fail(json, &e);
+	kyso_timestamp_opts_t to = {o.tsa_url, o.tsa_user, o.tsa_pass, o.tsa_timeout, o.password};
+	if (lta && kyso_pdf_timestamp(out, out, &to, &e) != KYSO_OK)
 		return kyso_cmd_fail(json, &e);
 	return print_result(json, in, out, &o, &r);
 }

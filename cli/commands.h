@@ -8,6 +8,7 @@ int kyso_cmd_detect(int argc, char **argv);
 int kyso_cmd_setup(int argc, char **argv);
 int kyso_cmd_sign(int argc, char **argv);
 int kyso_cmd_verify(int argc, char **argv);
+int kyso_cmd_timestamp(int argc, char **argv);
 int kyso_cmd_doctor(int argc, char **argv);
 int kyso_cmd_reports(int argc, char **argv);
 int kyso_cmd_version(int argc, char **argv);

@@ -33,6 +33,8 @@ static const struct subcommand subcommands[] = {
          N_("install and register the token driver and the signing agent")},
         {"sign", KYSO_CMD(kyso_cmd_sign), N_("sign a PDF with the token")},
         {"verify", KYSO_CMD(kyso_cmd_verify), N_("check the signatures of a PDF")},
+        {"timestamp", KYSO_CMD(kyso_cmd_timestamp),
+         N_("add an archive time stamp with validation data (PAdES B-LTA)")},
         {"doctor", KYSO_CMD(kyso_cmd_doctor), N_("find out why signing fails, write a report")},
         {"reports", KYSO_CMD(kyso_cmd_reports), N_("helpdesk: collect and group doctor reports")},
         {"version", KYSO_CMD(kyso_cmd_version), N_("print version information")},

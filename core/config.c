@@ -31,6 +31,8 @@ void kyso_config_free(kyso_config_t **pc)
 	free(c->pkcs11_module);
 	free(c->token_type);
 	free(c->tsa_url);
+	free(c->agent_pades);
+	free(c->agent_tsa_url);
 	list_free(&c->origins);
 	list_free(&c->fetch_origins);
 	json_decref(c->doc);
@@ -87,6 +89,8 @@ static void merge(kyso_config_t *c, const json_t *doc, const char *path, bool fi
 	take_string(&c->pkcs11_module, doc, "pkcs11_module");
 	take_string(&c->token_type, doc, "token_type");
 	take_string(&c->tsa_url, doc, "tsa_url");
+	take_string(&c->agent_pades, doc, "agent_pades");
+	take_string(&c->agent_tsa_url, doc, "agent_tsa_url");
 	take_list(&c->origins, doc, "origins", path);
 	take_list(&c->fetch_origins, doc, "agent_fetch_origins", path);
 	const json_t *ag = json_object_get(doc, "agent");
@@ -214,6 +218,10 @@ char *kyso_config_text(const kyso_config_t *c)
 		json_object_set_new(doc, "token_type", json_string(c->token_type));
 	if (c->tsa_url != NULL)
 		json_object_set_new(doc, "tsa_url", json_string(c->tsa_url));
+	if (c->agent_pades != NULL)
+		json_object_set_new(doc, "agent_pades", json_string(c->agent_pades));
+	if (c->agent_tsa_url != NULL)
+		json_object_set_new(doc, "agent_tsa_url", json_string(c->agent_tsa_url));
 	json_object_set_new(doc, "origins", list_json(c->origins));
 	if (c->fetch_origins != NULL)
 		json_object_set_new(doc, "agent_fetch_origins", list_json(c->fetch_origins));

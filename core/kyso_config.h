@@ -18,6 +18,8 @@ typedef struct {
 	char **fetch_origins; /* "agent_fetch_origins": more origins the VGCA protocol
 	                         may download from and upload to */
 	char *tsa_url;        /* "tsa_url": time-stamp authority */
+	char *agent_pades;    /* "agent_pades": "B-LT" or "B-LTA" for the agent's signatures */
+	char *agent_tsa_url;  /* "agent_tsa_url": the agent's TSA (else tsa_url) */
 	/* "agent": {"vnpt_plugin", "vgca_sign_service"}: false = that protocol is
 	 * left to the CA's own program (kyso-agent does not listen for it) */
 	bool vnpt_plugin, vgca_sign_service;

@@ -192,6 +192,9 @@ const char *kyso_path_config_user(void);   /* ~/.config/kyso, %APPDATA%\kyso */
 const char *kyso_path_data(void);          /* installed data dir (catalog, po) */
 const char *kyso_path_state_user(void);    /* ~/.local/state/kyso, %LOCALAPPDATA%\kyso */
 const char *kyso_path_locale(void);        /* <prefix>/share/locale */
+/* IT staff's document trust anchors: /etc/kyso/roots.d, %ProgramData%\kyso\roots;
+ * $KYSO_ROOTS_D overrides. */
+const char *kyso_path_roots_local(void);
 /* Directory of the running executable ("" when unknown). */
 const char *kyso_path_exe_dir(void);
 

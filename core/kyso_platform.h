@@ -87,6 +87,10 @@ kyso_err_t kyso_trust_remove_ca(kyso_trust_scope_t scope, const char *name, cons
                                 size_t len, kyso_error_t *err);
 /* Is this certificate a trusted root in that store? */
 bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert, size_t len);
+/* Adds the OS's trusted roots to an OpenSSL X509_STORE (passed as void *):
+ * the hashed directory /etc/ssl/certs (looked up lazily), the Windows ROOT
+ * stores (LocalMachine and CurrentUser). False when none can be read. */
+bool kyso_trust_os_roots_load(void *x509_store);
 
 /* ---- autostart at logon -------------------------------------------------- */
 

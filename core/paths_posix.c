@@ -93,6 +93,16 @@ const char *kyso_path_data(void)
 	return path_data;
 }
 
+const char *kyso_path_roots_local(void)
+{
+	static char dir[PATH_MAX];
+	const char *env = getenv("KYSO_ROOTS_D");
+	if (env != NULL && *env != '\0')
+		return env;
+	snprintf(dir, sizeof(dir), "%s/roots.d", kyso_path_config_system());
+	return dir;
+}
+
 /* KYSO_LOCALEDIR, else <exe>/../share/locale, else the compiled-in path. */
 const char *kyso_path_locale(void)
 {

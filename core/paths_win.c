@@ -119,6 +119,18 @@ const char *kyso_path_data(void)
 	return data_path(path_data, sizeof(path_data), "KYSO_DATADIR", "kyso");
 }
 
+const char *kyso_path_roots_local(void)
+{
+	static char dir[KYSO_PATH_MAX];
+	char *env = kyso_win_getenv("KYSO_ROOTS_D");
+	if (env != NULL)
+		snprintf(dir, sizeof(dir), "%s", env);
+	else
+		snprintf(dir, sizeof(dir), "%s\\roots", kyso_path_config_system());
+	free(env);
+	return dir;
+}
+
 const char *kyso_path_locale(void)
 {
 	return data_path(path_locale, sizeof(path_locale), "KYSO_LOCALEDIR", "locale");

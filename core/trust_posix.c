@@ -6,6 +6,7 @@
 #include "kyso_platform.h"
 
 #include <errno.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
@@ -125,4 +126,14 @@ bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t
 	X509_free(want);
 	free(data);
 	return same;
+}
+
+bool kyso_trust_os_roots_load(void *x509_store)
+{
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	if (dir == NULL || *dir == '\0')
+		dir = X509_get_default_cert_dir();
+	bool ok = X509_STORE_load_path(x509_store, dir) == 1;
+	ERR_clear_error();
+	return ok;
 }

@@ -4,6 +4,7 @@
 #include "kyso_platform.h"
 #include "win_int.h"
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
@@ -73,6 +74,20 @@ static PCCERT_CONTEXT find_in(HCERTSTORE store, const uint8_t *der, size_t der_l
 	return found;
 }
 
+/* The store entry's purposes: Server Authentication only (the local CA
+ * exists for the agent's localhost certificate, nothing else). */
+static bool limit_to_server_auth(PCCERT_CONTEXT c)
+{
+	LPSTR oids[] = {(LPSTR)szOID_PKIX_KP_SERVER_AUTH};
+	CERT_ENHKEY_USAGE usage = {1, oids};
+	BYTE buf[64];
+	DWORD n = sizeof(buf);
+	if (!CryptEncodeObject(X509_ASN_ENCODING, X509_ENHANCED_KEY_USAGE, &usage, buf, &n))
+		return false;
+	CRYPT_DATA_BLOB blob = {n, buf};
+	return CertSetCertificateContextProperty(c, CERT_ENHKEY_USAGE_PROP_ID, 0, &blob) != 0;
+}
+
 kyso_err_t kyso_trust_add_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
                              size_t len, kyso_error_t *err)
 {
@@ -88,9 +103,18 @@ kyso_err_t kyso_trust_add_ca(kyso_trust_scope_t scope, const char *name, const u
 		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot open the trusted root store: %s"),
 		                      kyso_win_strerror(GetLastError()));
 	}
+	PCCERT_CONTEXT added = NULL;
 	BOOL ok = CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der, (DWORD)der_len,
-	                                           CERT_STORE_ADD_REPLACE_EXISTING, NULL);
+	                                           CERT_STORE_ADD_REPLACE_EXISTING, &added);
 	DWORD e = GetLastError();
+	if (ok && !limit_to_server_auth(added)) {
+		e = GetLastError();
+		CertDeleteCertificateFromStore(added); /* frees the context */
+		added = NULL;
+		ok = FALSE;
+	}
+	if (added != NULL)
+		CertFreeCertificateContext(added);
 	CertCloseStore(store, 0);
 	free(der);
 	if (!ok)
@@ -150,4 +174,24 @@ bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t
 	if (store != NULL)
 		CertCloseStore(store, 0);
 	return have;
+}
+
+bool kyso_trust_os_roots_load(void *x509_store)
+{
+	bool any = false;
+	for (int scope = 0; scope < 2; scope++) {
+		HCERTSTORE st = open_root(scope == 0 ? KYSO_TRUST_MACHINE : KYSO_TRUST_USER, false);
+		PCCERT_CONTEXT c = NULL;
+		while (st != NULL && (c = CertEnumCertificatesInStore(st, c)) != NULL) {
+			const unsigned char *p = c->pbCertEncoded;
+			X509 *x = d2i_X509(NULL, &p, (long)c->cbCertEncoded);
+			if (x != NULL && X509_STORE_add_cert(x509_store, x) == 1)
+				any = true;
+			X509_free(x);
+		}
+		if (st != NULL)
+			CertCloseStore(st, 0);
+	}
+	ERR_clear_error();
+	return any;
 }

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef enum { P_KYSO, P_VNPT, P_VGCA, P_COUNT } proto_t;
 
@@ -588,6 +589,22 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 	if (n_on == 0)
 		return ck_set(c, ST_SKIP, NULL, "%s",
 		              _("Every agent protocol is switched off in the configuration."));
+	/* an older kyso kept the local CA's key: anyone who reads it can mint
+	 * certificates this machine trusts */
+	char cakey[sizeof(a.cafile) + 16];
+	snprintf(cakey, sizeof(cakey), "%s", a.cafile);
+	char *slash = strrchr(cakey, '/');
+	if (slash != NULL)
+		snprintf(slash + 1, sizeof(cakey) - (size_t)(slash + 1 - cakey), "ca-key.pem");
+	if (slash != NULL && access(cakey, F_OK) == 0) {
+		ck_data(c, "ca_key_on_disk", json_string(cakey));
+		return ck_set(c, ST_FAIL,
+		              _("Run kyso setup --repair: it makes a new local CA whose key is not "
+		                "kept and trusts it in place of the old one."),
+		              _("The private key of the agent's local CA is on disk (%s): whoever "
+		                "reads it can make certificates this computer trusts."),
+		              cakey);
+	}
 	if (down)
 		return ck_set(
 		        c, ST_FAIL, remedy,

@@ -1,5 +1,6 @@
 /* Checks 10-14: certificate present, key pair, validity, chain, revocation. */
 #include "doctor_int.h"
+#include "kyso_trust.h"
 #include "net_int.h"
 
 #include <dirent.h>
@@ -186,45 +187,6 @@ check_status_t check_cert_validity(doctor_t *d, check_t *c)
 	return st;
 }
 
-static void add_file(X509_STORE *store, const char *path, json_t *loaded)
-{
-	X509_LOOKUP *lk = X509_STORE_add_lookup(store, X509_LOOKUP_file());
-	if (lk == NULL)
-		return;
-	if (X509_LOOKUP_load_file(lk, path, X509_FILETYPE_PEM) == 1 ||
-	    X509_LOOKUP_load_file(lk, path, X509_FILETYPE_ASN1) == 1)
-		json_array_append_new(loaded, json_string(path));
-	else
-		kyso_warn("doctor: cannot read trust anchor %s", path);
-	ERR_clear_error();
-}
-
-/* data/roots (or $KYSO_ROOTS_DIR): every *.pem, *.crt, *.cer */
-static void add_roots_dir(X509_STORE *store, json_t *loaded)
-{
-	char dir[4200];
-	const char *env = getenv("KYSO_ROOTS_DIR");
-	if (env != NULL && *env != '\0')
-		snprintf(dir, sizeof(dir), "%s", env);
-	else
-		snprintf(dir, sizeof(dir), "%s/roots", kyso_path_data());
-	DIR *dh = opendir(dir);
-	if (dh == NULL)
-		return;
-	struct dirent *e;
-	while ((e = readdir(dh)) != NULL) {
-		const char *dot = strrchr(e->d_name, '.');
-		if (dot == NULL || (strcmp(dot, ".pem") != 0 && strcmp(dot, ".crt") != 0 &&
-		                    strcmp(dot, ".cer") != 0))
-			continue;
-		char path[4400];
-		if (kyso_str_printf(path, sizeof(path), "%s/%s", dir, e->d_name))
-			add_file(store, path, loaded);
-	}
-	if (closedir(dh) != 0)
-		kyso_debug("doctor: closedir failed");
-}
-
 static char *name_line(const X509_NAME *n)
 {
 	BIO *b = BIO_new(BIO_s_mem());
@@ -238,81 +200,91 @@ static char *name_line(const X509_NAME *n)
 	return s;
 }
 
+/* VGCA RootCA G1 (data/roots/roots.tsv): SHA-1, ends 2030-03-05 */
+#define VGCA_G1_SHA256 "F7BC89054CEC7F12730D7B8CD3EB7955B163835087E5EB873EDFB584763B3F90"
+
+static bool is_vgca_g1(X509 *x)
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	char hex[65] = "";
+	if (X509_digest(x, EVP_sha256(), md, &n) != 1 || n != 32)
+		return false;
+	kyso_hex_encode(md, n, hex);
+	return strcasecmp(hex, VGCA_G1_SHA256) == 0;
+}
+
+/* The token's certificate chained to the document trust anchors (shipped
+ * Vietnamese roots, roots.d, --ca) or the OS store (Windows: ROOT), with the
+ * token's CA certificates and the shipped intermediates as helpers. */
 check_status_t check_cert_chain(doctor_t *d, check_t *c)
 {
 	if (d->cert == NULL)
 		return ck_skip(c, _("Skipped: no certificate."));
 	X509 *x = cert_x509(d->cert);
-	X509_STORE *store = X509_STORE_new();
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	json_t *loaded = json_array();
+	kyso_trust_opts_t to = {d->o->ca_files, false, true};
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	kyso_trust_t *t = x != NULL && untrusted != NULL ? kyso_trust_new(&to, &e) : NULL;
+	kyso_trust_result_t r = {0};
 	check_status_t st = ST_FAIL;
-	if (x == NULL || store == NULL || untrusted == NULL || ctx == NULL) {
+	if (t == NULL) {
 		st = ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
-		            _("The certificate cannot be read."));
+		            x == NULL ? _("The certificate cannot be read.")
+		                      : kyso_error_message(&e));
 		goto out;
 	}
-	add_roots_dir(store, loaded);
-	for (const char *const *f = d->o->ca_files; f != NULL && *f != NULL; f++)
-		add_file(store, *f, loaded);
-	/* the system store as a hashed directory: looked up lazily, unlike the
-	 * bundle file X509_STORE_set_default_paths() parses whole (~150 ms) */
-	const char *sys_dir = getenv(X509_get_default_cert_dir_env());
-	if (sys_dir == NULL || *sys_dir == '\0')
-		sys_dir = X509_get_default_cert_dir();
-	if (X509_STORE_load_path(store, sys_dir) != 1)
-		kyso_warn("doctor: the system trust store %s cannot be read", sys_dir);
-	ERR_clear_error();
-	ck_data(c, "anchors", loaded);
-	loaded = NULL;
-	/* intermediates the token carries */
+	ck_data(c, "anchors", json_incref(kyso_trust_sources(t)));
 	for (size_t i = 0; i < kyso_p11_slot_cert_count(d->slot); i++) {
 		const kyso_p11_cert_t *pc = kyso_p11_slot_cert_at(d->slot, i);
 		X509 *ix = pc != d->cert ? cert_x509(pc) : NULL;
 		if (ix != NULL && sk_X509_push(untrusted, ix) <= 0)
 			X509_free(ix);
 	}
-	if (X509_STORE_CTX_init(ctx, store, x, untrusted) != 1) {
-		st = ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
-		            _("The certificate chain cannot be checked."));
-		goto out;
-	}
 	/* validity has its own check */
-	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
-	int ok = X509_verify_cert(ctx);
-	int verr = X509_STORE_CTX_get_error(ctx);
-	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
-	X509 *top = chain != NULL && sk_X509_num(chain) > 0
-	                    ? sk_X509_value(chain, sk_X509_num(chain) - 1)
-	                    : NULL;
+	kyso_trust_verify(t, x, untrusted, 0, &r);
+	int n = r.chain != NULL ? sk_X509_num(r.chain) : 0;
+	X509 *top = n > 0 ? sk_X509_value(r.chain, n - 1) : NULL;
 	char *top_name = top != NULL ? name_line(X509_get_subject_name(top)) : NULL;
 	char *issuer = name_line(X509_get_issuer_name(top != NULL ? top : x));
-	if (ok == 1) {
+	if (r.ok) {
 		ck_data(c, "root", json_string(top_name));
-		st = ck_set(c, ST_PASS, "", _("Chains to the trusted root %s (%d certificate(s))."),
-		            top_name != NULL ? top_name : "?",
-		            chain != NULL ? sk_X509_num(chain) : 0);
+		ck_data(c, "root_category", r.category ? json_string(r.category) : json_null());
+		bool g1 = top != NULL && is_vgca_g1(top);
+		st = ck_set(
+		        c, g1 ? ST_WARN : ST_PASS, "",
+		        _("Chains to the trusted root %s (%d certificate(s)); root category: %s."),
+		        top_name != NULL ? top_name : "?", n, kyso_trust_category_text(r.category));
+		if (g1)
+			ck_remedy(c, "%s",
+			          _("This root (VGCA RootCA G1) uses SHA-1 and ends on 2030-03-05: "
+			            "ask the Government Cipher Committee for a certificate under "
+			            "RootCA "
+			            "G2 before then."));
+	} else if (r.local_agent_ca) {
+		st = ck_set(c, ST_FAIL, NULL, "%s",
+		            _("The certificate was issued by a kyso agent's local CA: it is not a "
+		              "signing certificate."));
 	} else {
-		ck_data(c, "openssl_error", json_string(X509_verify_cert_error_string(verr)));
+		ck_data(c, "openssl_error", json_string(X509_verify_cert_error_string(r.error)));
 		st = ck_set(c, ST_FAIL, NULL,
 		            _("The certificate does not chain to a trusted root: %s (issuer %s)."),
-		            X509_verify_cert_error_string(verr), issuer != NULL ? issuer : "?");
+		            X509_verify_cert_error_string(r.error), issuer != NULL ? issuer : "?");
 		ck_remedy(c,
 		          _("Install the root and intermediate certificates of your supplier (%s): "
-		            "put them in %s/roots, or add them with --ca FILE; if the issuer above "
+		            "put them in %s, or add them with --ca FILE; if the issuer above "
 		            "is not a Vietnamese CA you know, this certificate is not for signing "
 		            "documents."),
-		          doctor_token_cas(d), kyso_path_data());
+		          doctor_token_cas(d), kyso_path_roots_local());
 	}
 	free(top_name);
 	free(issuer);
-	d->cert_ok = ok == 1;
+	d->cert_ok = r.ok;
 out:
-	json_decref(loaded);
-	X509_STORE_CTX_free(ctx);
+	kyso_trust_result_clear(&r);
+	kyso_trust_free(&t);
 	sk_X509_pop_free(untrusted, X509_free);
-	X509_STORE_free(store);
 	X509_free(x);
 	return st;
 }

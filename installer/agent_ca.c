@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Every permitted subtree is localhost, 127.0.0.1/32 or ::1/128, and there
@@ -93,6 +94,44 @@ char *local_ca_read(const char *state_dir, kyso_error_t *err)
 	return pem;
 }
 
+static X509 *file_cert(const char *path)
+{
+	char *pem = read_text(path);
+	X509 *x = pem != NULL ? pem_cert(pem) : NULL;
+	free(pem);
+	return x;
+}
+
+bool local_ca_stale(const char *state_dir, const char **why)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/ca-key.pem", state_dir);
+	if (access(path, F_OK) == 0) {
+		*why = _("the CA's private key is on disk (older kyso): a new CA without a "
+		         "stored key replaces it");
+		return true;
+	}
+	snprintf(path, sizeof(path), "%s/ca.pem", state_dir);
+	X509 *ca = file_cert(path);
+	snprintf(path, sizeof(path), "%s/cert.pem", state_dir);
+	X509 *leaf = file_cert(path);
+	time_t soon = time(NULL) + 30 * 86400;
+	bool stale = false;
+	if (ca != NULL && ((X509_get_extension_flags(ca) & EXFLAG_XKUSAGE) == 0 ||
+	                   (X509_get_extended_key_usage(ca) & XKU_SSL_SERVER) == 0)) {
+		*why = _("the CA is not limited to TLS servers: a new CA replaces it");
+		stale = true;
+	} else if (ca != NULL &&
+	           (leaf == NULL || X509_cmp_time(X509_get0_notAfter(leaf), &soon) < 0)) {
+		*why = _("the agent's certificate expires within 30 days: a new CA and "
+		         "certificate replace the old ones");
+		stale = true;
+	}
+	X509_free(ca);
+	X509_free(leaf);
+	return stale;
+}
+
 /* The state directory: its missing parents journaled as directories, the
  * directory itself (0700, created here) as a tree undo removes entirely —
  * the agent adds its server certificate and work files there later. */
@@ -138,13 +177,25 @@ kyso_err_t local_ca_create(const setup_opts_t *o, plan_t *p, journal_t *j, kyso_
 	if (rc != KYSO_OK)
 		return rc;
 	if (!created) {
-		/* an existing directory: journal the files the agent will add */
+		/* an existing directory: journal the files the agent will add, or
+		 * replace (a new CA) or remove (an old install's ca-key.pem) */
 		static const char *const files[] = {"ca.pem", "ca-key.pem", "cert.pem", "key.pem"};
 		for (size_t i = 0; i < 4 && rc == KYSO_OK; i++) {
 			char path[PATH_MAX];
 			snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-			if (access(path, F_OK) != 0)
-				rc = jfs_will_create(j, path, err);
+			uint8_t *old = NULL;
+			size_t olen = 0;
+			kyso_error_t e;
+			kyso_error_clear(&e);
+			if (access(path, F_OK) != 0) {
+				if (i != 1)
+					rc = jfs_will_create(j, path, err);
+			} else if (kyso_file_read_all(path, 1 << 20, &old, &olen, &e) == KYSO_OK) {
+				/* rewritten as it is: the journal keeps a backup to undo */
+				rc = jfs_write(j, path, old, olen, i == 0 || i == 2 ? 0644 : 0600,
+				               err);
+			}
+			free(old);
 		}
 		if (rc != KYSO_OK)
 			return rc;

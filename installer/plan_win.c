@@ -222,9 +222,17 @@ static bool plan_trust(const setup_opts_t *o, plan_t *p)
 	kyso_error_t e;
 	kyso_error_clear(&e);
 	p->ca_pem = local_ca_read(p->agent_state, &e);
-	bool bad = p->ca_pem == NULL && ca_file != NULL && access(ca_file, F_OK) == 0;
+	const char *stale_why = NULL;
+	if (p->ca_pem != NULL && local_ca_stale(p->agent_state, &stale_why)) {
+		free(p->ca_pem); /* a new CA: every place that trusts it is updated */
+		p->ca_pem = NULL;
+	}
+	bool bad = stale_why == NULL && p->ca_pem == NULL && ca_file != NULL &&
+	           access(ca_file, F_OK) == 0;
 	action_t *a = plan_add(p, ACT_AGENT_CA, p->ca_pem != NULL ? AST_IN_PLACE : AST_TODO,
 	                       ca_file, NULL, NULL, NULL);
+	if (a != NULL && stale_why != NULL)
+		act_set_detail(a, "%s", stale_why);
 	free(ca_file);
 	const char *why_not = NULL;
 	if (a != NULL && bad) {

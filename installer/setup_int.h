@@ -302,6 +302,10 @@ char *agent_state_dir(const setup_opts_t *o);
 /* Reads <state>/ca.pem and checks it is a CA name-constrained to localhost,
  * 127.0.0.1 and ::1 (NULL + err when missing or not acceptable). */
 char *local_ca_read(const char *state_dir, kyso_error_t *err);
+/* Must the local CA be replaced? An old install's ca-key.pem on disk, a CA
+ * without EKU serverAuth, or a server certificate about to expire (its CA
+ * has no key left to renew it): *why says which (static text). */
+bool local_ca_stale(const char *state_dir, const char **why);
 /* Creates the CA (journaled: the directories, or the files it adds). */
 kyso_err_t local_ca_create(const setup_opts_t *o, plan_t *p, journal_t *j, kyso_error_t *err);
 /* Trust flags of nickname in db ("C,,") or NULL; *pem gets its certificate. */

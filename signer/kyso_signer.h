@@ -188,16 +188,38 @@ kyso_err_t kyso_sign_pdf(const kyso_sign_opts_t *o, const char *in, const char *
 typedef struct {
 	const char *const
 	        *ca_files;      /* trust anchors (PEM/DER files); NULL-terminated, may be NULL */
-	bool no_system_anchors; /* do not use the installed anchors (/etc/ssl/certs) */
+	bool no_system_anchors; /* neither the shipped roots nor roots.d (kyso_trust.h) */
+	bool system_ca;         /* also the system TLS store (/etc/ssl/certs) */
+	bool offline;           /* no OCSP/CRL requests */
+	time_t at;              /* validation time (0 = now) */
+	bool images;            /* each visible signature's image in the report ("image") */
 	const char *password;   /* PDF password */
 	uint64_t max_size;      /* 0 = 100 MB */
 } kyso_verify_opts_t;
 
 /* Checks every signature of path. *report gets the JSON report (docs/sign.md);
- * *all_valid is true when there is at least one signature and all are valid.
+ * *all_valid is true when there is at least one signature and all are
+ * TOTAL-PASSED (the report's "indication" tells failed from indeterminate).
  * Returns an error only when the file cannot be checked at all (bad PDF, I/O). */
 kyso_err_t kyso_verify_pdf(const char *path, const kyso_verify_opts_t *o, json_t **report,
                            bool *all_valid, kyso_error_t *err);
+
+/* ---- archive time stamp (PAdES B-LTA) ---------------------------------------- */
+
+typedef struct {
+	const char *tsa_url, *tsa_user, *tsa_pass;
+	long timeout_s;       /* per request, 0 = 30 */
+	const char *password; /* PDF password */
+} kyso_timestamp_opts_t;
+
+/* in -> out (atomic; may be the same path): the validation data of every
+ * signature and time stamp in a /DSS (best effort), then a document time
+ * stamp over the whole file. */
+kyso_err_t kyso_pdf_timestamp(const char *in, const char *out, const kyso_timestamp_opts_t *o,
+                              kyso_error_t *err);
+
+/* Writes report (kyso_verify_pdf's) as one self-contained HTML page, atomically. */
+kyso_err_t kyso_verify_html_write(json_t *report, const char *path, kyso_error_t *err);
 
 /* ---- sample document ------------------------------------------------------ */
 

@@ -203,6 +203,8 @@ static kyso_err_t from_cdp(kyso_ltv_t *l, X509 *cert, X509 *issuer, const char *
 		rc = check_crl(crl, cert, issuer, url, err);
 	if (rc == KYSO_OK)
 		rc = keep_crl(l, crl, err);
+	else if (rc == KYSO_ERR_PROBLEM && crl != NULL)
+		(void)keep_crl(l, crl, NULL);
 	X509_CRL_free(crl);
 	kyso_buf_free(&body);
 	return rc;
@@ -314,6 +316,8 @@ static kyso_err_t from_ocsp(kyso_ltv_t *l, X509 *cert, X509 *issuer, STACK_OF(X5
 	rc = ocsp_check(req, resp, id2, pool, url, subj, err);
 	if (rc == KYSO_OK)
 		rc = add_der(l->ocsps, &l->nocsps, a.data, a.len, err);
+	else if (rc == KYSO_ERR_PROBLEM) /* revoked: kept for verify (when) */
+		(void)add_der(l->ocsps, &l->nocsps, a.data, a.len, NULL);
 out:
 	OPENSSL_free(der);
 	OCSP_RESPONSE_free(resp);

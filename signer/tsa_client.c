@@ -224,7 +224,8 @@ kyso_err_t kyso_http_fetch(const char *url, const kyso_buf_t *body, const char *
 	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	kyso_err_t rc = KYSO_OK;
 	if (s.too_big)
-		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("The reply from %s is too large."), url);
+		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("The reply from %s is too large."),
+		                    url);
 	else if (cr != CURLE_OK)
 		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("Cannot reach %s: %s"), url,
 		                    errbuf[0] ? errbuf : cu.easy_strerror(cr));
@@ -240,9 +241,18 @@ kyso_err_t kyso_tsa_stamp(const kyso_tsa_opts_t *o, const EVP_MD *md, const uint
 {
 	uint8_t digest[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
+	if (!EVP_Digest(data, data_len, digest, &dlen, md, NULL)) {
+		ERR_clear_error();
+		return kyso_error_set(err, KYSO_ERR_INTERNAL, "digest");
+	}
+	return kyso_tsa_stamp_digest(o, md, digest, dlen, token, err);
+}
+
+kyso_err_t kyso_tsa_stamp_digest(const kyso_tsa_opts_t *o, const EVP_MD *md, const uint8_t *digest,
+                                 unsigned dlen, kyso_buf_t *token, kyso_error_t *err)
+{
 	uint64_t nonce = 0;
-	if (!EVP_Digest(data, data_len, digest, &dlen, md, NULL) ||
-	    RAND_bytes((unsigned char *)&nonce, sizeof(nonce)) != 1) {
+	if (RAND_bytes((unsigned char *)&nonce, sizeof(nonce)) != 1) {
 		ERR_clear_error();
 		return kyso_error_set(err, KYSO_ERR_INTERNAL, "digest/nonce");
 	}

@@ -28,6 +28,10 @@ typedef struct {
 kyso_err_t kyso_tsa_stamp(const kyso_tsa_opts_t *o, const EVP_MD *md, const uint8_t *data,
                           size_t data_len, kyso_buf_t *token, kyso_error_t *err);
 
+/* The same for a digest already made (document time stamps: the ByteRange's). */
+kyso_err_t kyso_tsa_stamp_digest(const kyso_tsa_opts_t *o, const EVP_MD *md, const uint8_t *digest,
+                                 unsigned digest_len, kyso_buf_t *token, kyso_error_t *err);
+
 /* Checks a DER TimeStampResp against the request's imprint and nonce
  * (no network; used by kyso_tsa_stamp() and the tests). */
 kyso_err_t kyso_tsa_check_reply(const uint8_t *resp, size_t resp_len, const EVP_MD *md,

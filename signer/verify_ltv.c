@@ -2,10 +2,12 @@
  * about a signature: whether it has a /VRI entry, and whether the DSS holds
  * revocation data for its signer's certificate (an OCSP response or a CRL of
  * its issuer, signature checked). Reported, never a reason for "invalid". */
+#include "ltv_int.h"
 #include "verify_int.h"
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
+#include <stdlib.h>
 #include <string.h>
 
 static X509 *find_issuer(X509 *x, STACK_OF(X509) * a, STACK_OF(X509) * b)
@@ -20,44 +22,46 @@ static X509 *find_issuer(X509 *x, STACK_OF(X509) * a, STACK_OF(X509) * b)
 	return NULL;
 }
 
-/* "ocsp", "crl", "revoked" or "none" for signer from the DSS items. */
-static const char *signer_revocation(X509 *signer, X509 *issuer, const kyso_buf_t *crls,
-                                     size_t ncrls, const kyso_buf_t *ocsps, size_t nocsps)
+static void blobs_of(const kyso_buf_t *b, size_t n, kyso_pdf_blob_t *out)
 {
-	OCSP_CERTID *id = OCSP_cert_to_id(NULL, signer, issuer);
-	const char *res = "none";
-	for (size_t i = 0; id != NULL && i < nocsps && strcmp(res, "none") == 0; i++) {
-		const unsigned char *p = ocsps[i].data;
-		OCSP_RESPONSE *r = d2i_OCSP_RESPONSE(NULL, &p, (long)ocsps[i].len);
-		OCSP_BASICRESP *bs = r != NULL ? OCSP_response_get1_basic(r) : NULL;
-		int status = -1, reason = 0;
-		ASN1_GENERALIZEDTIME *rev = NULL, *tu = NULL, *nu = NULL;
-		if (bs != NULL &&
-		    OCSP_resp_find_status(bs, id, &status, &reason, &rev, &tu, &nu) == 1)
-			res = status == V_OCSP_CERTSTATUS_GOOD      ? "ocsp"
-			      : status == V_OCSP_CERTSTATUS_REVOKED ? "revoked"
-			                                            : "none";
-		OCSP_BASICRESP_free(bs);
-		OCSP_RESPONSE_free(r);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (kyso_pdf_blob_t){b[i].data, b[i].len};
+}
+
+bool kyso_rev_online(X509 *signer, STACK_OF(X509) * chain, long timeout_s, kyso_rev_status_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	kyso_ltv_t *l = NULL;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	STACK_OF(X509) *rest = sk_X509_new_null();
+	for (int i = 1; rest != NULL && chain != NULL && i < sk_X509_num(chain); i++)
+		sk_X509_push(rest, sk_X509_value(chain, i));
+	bool found = false;
+	if (rest != NULL && kyso_ltv_new(NULL, timeout_s, &l, &e) == KYSO_OK) {
+		kyso_err_t rc = kyso_ltv_collect(l, signer, rest, false, &e);
+		if (rc != KYSO_OK)
+			kyso_debug("verify: online revocation data: %s", kyso_error_message(&e));
+		kyso_pdf_dss_t d;
+		X509 *issuer = sk_X509_num(rest) > 0 ? sk_X509_value(rest, 0) : NULL;
+		if (kyso_ltv_dss(l, &d, &e) == KYSO_OK)
+			found = kyso_rev_status(signer, issuer, rest, d.crls, d.ncrls, d.ocsps,
+			                        d.nocsps, out);
 	}
-	OCSP_CERTID_free(id);
-	for (size_t i = 0; i < ncrls && strcmp(res, "none") == 0; i++) {
-		const unsigned char *p = crls[i].data;
-		X509_CRL *c = d2i_X509_CRL(NULL, &p, (long)crls[i].len);
-		X509_REVOKED *r = NULL;
-		if (c != NULL &&
-		    X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(issuer)) == 0 &&
-		    X509_CRL_verify(c, X509_get0_pubkey(issuer)) == 1)
-			res = X509_CRL_get0_by_cert(c, &r, signer) == 1 ? "revoked" : "crl";
-		X509_CRL_free(c);
-	}
-	ERR_clear_error();
-	return res;
+	if (found)
+		out->where = "online";
+	kyso_ltv_free(&l);
+	sk_X509_free(rest);
+	return found;
 }
 
 void kyso_verify_ltv(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509 *signer,
-                     STACK_OF(X509) * certs, json_t *o)
+                     STACK_OF(X509) * certs, json_t *o, kyso_rev_status_t *rs,
+                     STACK_OF(X509) * *dss_out)
 {
+	memset(rs, 0, sizeof(*rs));
+	if (dss_out != NULL)
+		*dss_out = NULL;
 	kyso_pdf_dss_count_t cnt;
 	char key[2 * EVP_MAX_MD_SIZE + 1] = "";
 	uint8_t sha1[EVP_MAX_MD_SIZE];
@@ -86,14 +90,31 @@ void kyso_verify_ltv(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509 *signe
 			X509_free(x);
 	}
 	X509 *issuer = signer != NULL ? find_issuer(signer, certs, dss_certs) : NULL;
-	const char *rev =
-	        issuer != NULL ? signer_revocation(signer, issuer, dl, nl, dox, no) : "none";
+	kyso_pdf_blob_t *bl = calloc(nl + 1, sizeof(*bl)), *bo = calloc(no + 1, sizeof(*bo));
+	STACK_OF(X509) *pool = sk_X509_dup(dss_certs);
+	for (int i = 0; pool != NULL && i < sk_X509_num(certs); i++)
+		sk_X509_push(pool, sk_X509_value(certs, i));
+	bool found = false;
+	if (bl != NULL && bo != NULL && issuer != NULL) {
+		blobs_of(dl, nl, bl);
+		blobs_of(dox, no, bo);
+		found = kyso_rev_status(signer, issuer, pool, bl, nl, bo, no, rs);
+	}
+	if (found)
+		rs->where = "dss";
+	free(bl);
+	free(bo);
+	sk_X509_free(pool);
+	const char *rev = !found ? "none" : rs->status == KYSO_REV_REVOKED ? "revoked" : rs->source;
 	json_t *l =
 	        json_pack("{s:I, s:I, s:I, s:I, s:b, s:s}", "certs", (json_int_t)cnt.certs, "crls",
 	                  (json_int_t)cnt.crls, "ocsps", (json_int_t)cnt.ocsps, "vri_entries",
 	                  (json_int_t)cnt.vri, "vri", has_vri, "signer_revocation", rev);
 	json_object_set_new(o, "ltv", l != NULL ? l : json_null());
-	sk_X509_pop_free(dss_certs, X509_free);
+	if (dss_out != NULL)
+		*dss_out = dss_certs;
+	else
+		sk_X509_pop_free(dss_certs, X509_free);
 	kyso_pdf_blobs_free(dc, nc);
 	kyso_pdf_blobs_free(dl, nl);
 	kyso_pdf_blobs_free(dox, no);

@@ -3,7 +3,9 @@
  * time stamp (imprint = hash of the ByteRange). */
 #include "verify_int.h"
 
+#include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <openssl/pkcs7.h>
 #include <openssl/ts.h>
 #include <string.h>
@@ -19,8 +21,48 @@ static void fail(kyso_tst_check_t *out, const char *what)
 	out->valid = false;
 }
 
+/* The token's signature with its own certificate, then that certificate's
+ * chain (EKU timeStamping) to a document anchor. */
+static void check_signer(const uint8_t *der, size_t der_len, kyso_trust_t *trust, time_t at,
+                         kyso_tst_check_t *out)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len);
+	if (cms == NULL) {
+		fail(out, "not a time-stamp token");
+		return;
+	}
+	out->sig_ok = CMS_verify(cms, NULL, NULL, NULL, NULL,
+	                         CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) == 1;
+	ERR_clear_error();
+	STACK_OF(X509) *signers = CMS_get0_signers(cms);
+	X509 *tsa = signers != NULL && sk_X509_num(signers) == 1 ? sk_X509_value(signers, 0) : NULL;
+	if (!out->sig_ok || tsa == NULL) {
+		fail(out, "the time stamp's signature does not verify");
+	} else {
+		kyso_asn1_time_to_time_t(X509_get0_notAfter(tsa), &out->tsa_not_after);
+		STACK_OF(X509) *certs = CMS_get1_certs(cms);
+		kyso_trust_result_t r;
+		kyso_trust_verify(trust, tsa, certs, at, &r);
+		bool eku = X509_check_purpose(tsa, X509_PURPOSE_TIMESTAMP_SIGN, 0) == 1;
+		out->trusted = r.ok && eku;
+		out->category = r.category;
+		if (!r.ok)
+			snprintf(out->error, sizeof(out->error), "the TSA is not trusted: %s",
+			         X509_verify_cert_error_string(r.error));
+		else if (!eku)
+			snprintf(out->error, sizeof(out->error),
+			         "the TSA certificate is not for time stamping");
+		kyso_trust_result_clear(&r);
+		sk_X509_pop_free(certs, X509_free);
+	}
+	sk_X509_free(signers);
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+}
+
 void kyso_tst_check(const uint8_t *der, size_t der_len, const uint8_t *data, size_t data_len,
-                    const uint8_t *digest, size_t digest_len, X509_STORE *store,
+                    const uint8_t *digest, size_t digest_len, kyso_trust_t *trust, time_t poe,
                     kyso_tst_check_t *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -48,35 +90,21 @@ void kyso_tst_check(const uint8_t *der, size_t der_len, const uint8_t *data, siz
 	const EVP_MD *md = EVP_get_digestbyobj(alg->algorithm);
 	uint8_t want[EVP_MAX_MD_SIZE];
 	unsigned wl = 0;
-	bool imprint_ok = false;
+	bool have = false;
 	if (md != NULL && data != NULL && EVP_Digest(data, data_len, want, &wl, md, NULL))
-		imprint_ok = true;
+		have = true;
 	else if (data == NULL && digest != NULL && digest_len <= sizeof(want)) {
 		memcpy(want, digest, digest_len);
 		wl = (unsigned)digest_len;
-		imprint_ok = true;
+		have = true;
 	}
-	imprint_ok = imprint_ok && (size_t)ASN1_STRING_length(h) == wl &&
-	             memcmp(ASN1_STRING_get0_data(h), want, wl) == 0;
-	if (!imprint_ok) {
+	out->imprint_ok = have && (size_t)ASN1_STRING_length(h) == wl &&
+	                  memcmp(ASN1_STRING_get0_data(h), want, wl) == 0;
+	if (!out->imprint_ok)
 		fail(out, "the time stamp is for other data (imprint mismatch)");
-		goto out;
-	}
-	TS_VERIFY_CTX *vc = TS_VERIFY_CTX_new();
-	if (vc == NULL || !X509_STORE_up_ref(store)) {
-		TS_VERIFY_CTX_free(vc);
-		fail(out, "out of memory");
-		goto out;
-	}
-	TS_VERIFY_CTX_set_flags(vc, TS_VFY_SIGNATURE);
-	TS_VERIFY_CTX_set_store(vc, store);
-	if (TS_RESP_verify_token(vc, tok) == 1) {
-		out->valid = true;
-	} else {
-		fail(out, "the time stamp's signature or TSA certificate is not valid");
-	}
-	TS_VERIFY_CTX_free(vc);
-out:
+	else
+		check_signer(der, der_len, trust, poe != 0 ? poe : out->time, out);
+	out->valid = out->imprint_ok && out->sig_ok && out->trusted;
 	TS_TST_INFO_free(ti);
 	PKCS7_free(tok);
 }

@@ -71,6 +71,8 @@ for dll in $KYSO_WIN_DLLS; do
 	x86_64-w64-mingw32-strip -o "$STAGE/$dll" "$PREFIX/bin/$dll"
 done
 cp "$TOP/data/tokens.json" "$STAGE/share/kyso/"
+# document trust anchors (data/roots/README.md): roots, roots.tsv, intermediates
+cp -r "$TOP/data/roots" "$STAGE/share/kyso/"
 cp -r "$B/share/locale/." "$STAGE/share/locale/"
 cp "$TOP/docs/windows.md" "$STAGE/README-windows.md" 2>/dev/null || true
 # Only system DLLs (and the staged DLLs above) may be imported: the installer

@@ -80,9 +80,14 @@ kh_check "--ltv: /VRI has the signature's key (SHA-1 of /Contents)" grep -qxf "$
 kh_check "--ltv: pdfsig valid" sg_pdfsig_all_valid "$W/l.pdf"
 kh_check "--ltv: openssl cms accepts the signature" sg_openssl_ok "$W/l.pdf" "$KH_LTV_ROOT_CERT"
 kyso verify --json --ca "$KH_LTV_ROOT_CERT" "$W/l.pdf" >"$W/l.json" || true
-kh_check "kyso verify: valid, LTV data reported (3 certs, 1 CRL, 1 OCSP, VRI, signer via OCSP)" test \
+kh_check "kyso verify: valid, LTV data reported (3 certs, 1 CRL, 1 OCSP, VRI, signer via OCSP), the DSS revision is LTV-only" test \
 	"$(jq_py "$W/l.json" 'd["valid"], d["signatures"][0]["ltv"]["certs"], d["signatures"][0]["ltv"]["crls"], d["signatures"][0]["ltv"]["ocsps"], d["signatures"][0]["ltv"]["vri"], d["signatures"][0]["ltv"]["signer_revocation"], d["signatures"][0]["later_changes"]')" \
-	== "(True, 3, 1, 1, True, 'ocsp', 'signatures-and-forms')"
+	== "(True, 3, 1, 1, True, 'ocsp', 'ltv')"
+rc=0
+kyso verify --offline --json --ca "$KH_LTV_ROOT_CERT" "$W/l.pdf" >"$W/lo.json" || rc=$?
+kh_check "kyso verify --offline: TOTAL-PASSED, certificate status good from the DSS's OCSP answer" test \
+	"$rc $(jq_py "$W/lo.json" 'd["indication"], d["signatures"][0]["parts"]["certificate_status"]["status"], d["signatures"][0]["parts"]["certificate_status"]["from"], d["signatures"][0]["parts"]["certificate_status"]["source"]')" \
+	== "0 ('TOTAL-PASSED', 'good', 'dss', 'ocsp')"
 kh_check "kyso verify: text shows the LTV data" bash -c \
 	'LANGUAGE=en kyso verify --ca "$1" "$2" | grep -Eq "(LTV data|Dữ liệu LTV).*3.*1.*1"' _ "$KH_LTV_ROOT_CERT" "$W/l.pdf"
 
@@ -108,7 +113,7 @@ kh_check "pdfsig: 3 signatures" test "$(sg_pdfsig_count "$W/e3.pdf")" -eq 3
 kyso verify --json --ca "$KH_LTV_ROOT_CERT" --ca "$KH_PKI_ROOT_CERT" "$W/e3.pdf" >"$W/e3.json" || true
 kh_check "kyso verify: all valid, no 'other' changes after the first" test \
 	"$(jq_py "$W/e3.json" 'd["valid"], [s["later_changes"] for s in d["signatures"]]')" == \
-	"(True, ['signatures-and-forms', 'signatures-and-forms', 'signatures-and-forms'])"
+	"(True, ['signatures-and-forms', 'signatures-and-forms', 'ltv'])"
 mkdir -p "$W/d3"
 dss "$W/e3.pdf" "$W/d3" >/dev/null 2>&1 || true
 kh_check "one DSS for both: 4 certs (shared CAs stored once), 2 VRI entries" test \

@@ -64,6 +64,19 @@ KYSO_ROOTS_DIR=$KH_TMP/roots kyso doctor --json --offline --token kyso-rsa \
 	--agent-url "https://127.0.0.1:$AGENT_PORT/" >"$r" 2>/dev/null || true
 dr_expect "$r" cert-chain pass
 kh_check "the DER .crt root is listed as loaded" grep -q "rootca-test.crt" <(jq -r '.checks[] | select(.id=="cert-chain") | .data.anchors[]?' "$r")
+# roots.tsv gives the root's category, said in Vietnamese; a root not listed there is not loaded
+printf 'rootca-test.crt\tgovernment\t%s\n' "$(openssl x509 -in "$KH_PKI_ROOT_CERT" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g')" \
+	>"$KH_TMP/roots/roots.tsv"
+KYSO_ROOTS_DIR=$KH_TMP/roots kyso doctor --json --offline --token kyso-rsa \
+	--agent-url "https://127.0.0.1:$AGENT_PORT/" >"$r" 2>/dev/null || true
+dr_expect "$r" cert-chain pass "" "chuyên dùng Chính phủ"
+kh_check "cert-chain data: root_category government" test \
+	"$(jq -r '.checks[] | select(.id=="cert-chain") | .data.root_category' "$r")" = government
+printf 'rootca-test.crt\tneac\t%064d\n' 0 >"$KH_TMP/roots/roots.tsv"
+KYSO_ROOTS_DIR=$KH_TMP/roots kyso doctor --json --offline --token kyso-rsa \
+	--agent-url "https://127.0.0.1:$AGENT_PORT/" >"$r" 2>/dev/null || true
+dr_expect "$r" cert-chain fail
+rm "$KH_TMP/roots/roots.tsv"
 
 # ---- empty token (no certificate) ---------------------------------------------------
 dr_run "$r" --offline --token kyso-empty

@@ -21,7 +21,11 @@ for p in ./usr/bin/kyso ./usr/bin/kyso-agent ./usr/share/kyso/tokens.json ./usr/
 done
 n_roots=$(find "$KYSO_SRC/data/roots" -maxdepth 1 \( -name '*.pem' -o -name '*.crt' -o -name '*.cer' \) | wc -l)
 kh_check "contains every root of data/roots ($n_roots)" \
-	test "$(grep -cE '^./usr/share/kyso/roots/.*\.(pem|crt|cer)$' "$KH_TMP/files")" -eq "$n_roots"
+	test "$(grep -cE '^./usr/share/kyso/roots/[^/]*\.(pem|crt|cer)$' "$KH_TMP/files")" -eq "$n_roots"
+n_int=$(find "$KYSO_SRC/data/roots/intermediates" -name '*.pem' | wc -l)
+kh_check "contains every shipped intermediate ($n_int) and roots.tsv (categories, fingerprints)" bash -c \
+	"test \"\$(grep -cE '^./usr/share/kyso/roots/intermediates/.*\.pem$' '$KH_TMP/files')\" -eq $n_int &&
+	 grep -qx './usr/share/kyso/roots/roots.tsv' '$KH_TMP/files'"
 kh_check "contains kyso-pkcs11.so in a pkcs11 module directory" grep -q '^./usr/lib/.*pkcs11/kyso-pkcs11.so$' "$KH_TMP/files"
 dpkg-deb -e "$deb" "$KH_TMP/ctl"
 kh_check "maintainer scripts: no network, no package manager, no service start" \

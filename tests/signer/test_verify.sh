@@ -44,7 +44,10 @@ kh_check "kyso verify: no signing-time attribute, time from /M" test \
 kh_check "CMS has no signing-time attribute, has signing-certificate-v2" bash -c \
 	"sg_extract '$W/s3.pdf' '$W' && openssl cms -cmsout -print -inform DER -in '$W/sig.der' > '$W/cms.txt' &&
 	 ! grep -q signingTime '$W/cms.txt' && grep -q signingCertificateV2 '$W/cms.txt' && grep -q messageDigest '$W/cms.txt'"
-kh_check "text output says VALID three times" test "$(kyso --lang en verify "${CA[@]}" "$W/s3.pdf" | grep -c '=> VALID')" -eq 3
+kh_check "text output says TOTAL-PASSED three times" test "$(kyso --lang en verify "${CA[@]}" "$W/s3.pdf" | grep -c '=> TOTAL-PASSED: VALID')" -eq 3
+kh_check "kyso verify: file and signatures TOTAL-PASSED, each part apart" test \
+	"$(jq_py "$W/v3.json" 'd["indication"], sorted(set(p["indication"] for s in d["signatures"] for p in s["parts"].values())), sorted(d["signatures"][0]["parts"])')" == \
+	"('TOTAL-PASSED', ['TOTAL-PASSED'], ['certificate_status', 'integrity', 'later_changes', 'signer_trusted'])"
 
 # ---- tampering ---------------------------------------------------------------------------------
 python3 - "$W/s3.pdf" "$W/t1.pdf" <<'PY'
@@ -58,6 +61,8 @@ rc=0
 kyso verify --json "${CA[@]}" "$W/t1.pdf" >"$W/t1.json" || rc=$?
 kh_check "tampered byte: exit 1" test $rc -eq 1
 kh_check "tampered byte: digest mismatch on all 3" test "$(jq_py "$W/t1.json" '[s["digest_ok"] for s in d["signatures"]]')" == "[False, False, False]"
+kh_check "tampered byte: TOTAL-FAILED / HASH_FAILURE" test \
+	"$(jq_py "$W/t1.json" 'd["indication"], set((s["indication"], s["sub_indication"]) for s in d["signatures"])')" == "('TOTAL-FAILED', {('TOTAL-FAILED', 'HASH_FAILURE')})"
 kh_check "tampered byte: pdfsig agrees (not all valid)" bash -c "! sg_pdfsig_all_valid '$W/t1.pdf' 2>/dev/null"
 python3 - "$W/s1.pdf" "$W/t2.pdf" <<'PY'
 import re, sys
@@ -78,8 +83,8 @@ kh_check "tampered signature value: exit 1, signature invalid, digest ok" bash -
 # ---- trust -------------------------------------------------------------------------------------
 rc=0
 kyso verify --json --no-system-ca "$W/s1.pdf" >"$W/u.json" || rc=$?
-kh_check "no trust anchor: exit 1, chain not trusted, signature itself valid" test \
-	"$rc $(jq_py "$W/u.json" 'd["signatures"][0]["chain_ok"], d["signatures"][0]["signature_ok"]')" == "1 (False, True)"
+kh_check "no trust anchor: exit 7 INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND, signature itself valid" test \
+	"$rc $(jq_py "$W/u.json" 'd["signatures"][0]["chain_ok"], d["signatures"][0]["signature_ok"], d["indication"], d["signatures"][0]["sub_indication"]')" == "7 (False, True, 'INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND')"
 softhsm2-util --init-token --free --label kyso-old --so-pin 12345678 --pin "$SG_PIN" >/dev/null
 for n in EXPIRED UNTRUSTED; do
 	k=KH_PKI_SIGNER_${n}_KEY_DER c=KH_PKI_SIGNER_${n}_CERT_DER
@@ -93,14 +98,14 @@ kyso sign "$W/s0.pdf" -o "$W/e.pdf" --module "$M" --token kyso-old --cert-label 
 	--chain "$KH_PKI_CHAIN" >/dev/null 2>&1
 rc=0
 kyso verify --json "${CA[@]}" "$W/e.pdf" >"$W/e.json" || rc=$?
-kh_check "expired signer: exit 1, certificate not valid at signing time" test \
-	"$rc $(jq_py "$W/e.json" 'd["signatures"][0]["cert_valid_at_signing_time"], d["signatures"][0]["signature_ok"]')" == "1 (False, True)"
+kh_check "expired signer, no time stamp: exit 7 INDETERMINATE / OUT_OF_BOUNDS_NO_POE" test \
+	"$rc $(jq_py "$W/e.json" 'd["signatures"][0]["cert_valid_at_signing_time"], d["signatures"][0]["signature_ok"], d["signatures"][0]["sub_indication"]')" == "7 (False, True, 'OUT_OF_BOUNDS_NO_POE')"
 kyso sign "$W/s0.pdf" -o "$W/un.pdf" --module "$M" --token kyso-old --cert-label UNTRUSTED --pin-env SG_PIN \
 	--chain "$KH_PKI_SIGNER_UNTRUSTED_CHAIN" >/dev/null 2>&1
 rc=0
 kyso verify --json "${CA[@]}" --no-system-ca "$W/un.pdf" >"$W/un.json" || rc=$?
-kh_check "signer from another root: exit 1, chain not trusted" test \
-	"$rc $(jq_py "$W/un.json" 'd["signatures"][0]["chain_ok"]')" == "1 False"
+kh_check "signer from another root: exit 7, chain not trusted" test \
+	"$rc $(jq_py "$W/un.json" 'd["signatures"][0]["chain_ok"]')" == "7 False"
 rc=0
 kyso verify --json --ca "$KH_PKI_UNTRUSTED_ROOT_CERT" --no-system-ca "$W/un.pdf" >/dev/null || rc=$?
 kh_check "... trusted when its root is given with --ca" test $rc -eq 0
@@ -109,9 +114,10 @@ kh_check "... trusted when its root is given with --ca" test $rc -eq 0
 python3 "$KYSO_HARNESS/corpus/pdfgen.py" revisions "$W/s1.pdf" "$W/l.pdf" --count 1 >/dev/null
 rc=0
 kyso verify --json "${CA[@]}" "$W/l.pdf" >"$W/l.json" || rc=$?
-kh_check "content changed after signing: reported as 'other', with a warning" test \
-	"$(jq_py "$W/l.json" 'd["signatures"][0]["later_changes"], len(d["signatures"][0]["warnings"]) > 0, d["signatures"][0]["covers_whole_file"]')" == "('other', True, False)"
-kh_check "... the signature itself still verifies (exit $rc)" test $rc -eq 0
+kh_check "content changed after signing: reported as 'other', with a problem" test \
+	"$(jq_py "$W/l.json" 'd["signatures"][0]["later_changes"], len(d["signatures"][0]["problems"]) > 0, d["signatures"][0]["covers_whole_file"]')" == "('other', True, False)"
+kh_check "... the signature itself still verifies, the changes are not allowed: exit 1 TOTAL-FAILED / SIG_CONSTRAINTS_FAILURE" test \
+	"$rc $(jq_py "$W/l.json" 'd["signatures"][0]["digest_ok"], d["signatures"][0]["signature_ok"], d["signatures"][0]["sub_indication"], d["signatures"][0]["parts"]["integrity"]["indication"]')" == "1 (True, True, 'SIG_CONSTRAINTS_FAILURE', 'TOTAL-PASSED')"
 
 # ---- no signature / not a PDF -------------------------------------------------------------------------
 rc=0
@@ -148,8 +154,8 @@ kh_tsa_start "$KH_TMP/tsa2" "${KYSO_BUILD}/harness/pki" --fail-mode wrong-imprin
 kyso-test-docts "$W/s1.pdf" "$W/ts-bad.pdf" "$(tsa_cmd)" 2>/dev/null || true
 rc=0
 kyso verify --json "${CA[@]}" --no-system-ca "$W/ts-bad.pdf" >"$W/tsb.json" || rc=$?
-kh_check "time stamp for other data (TSA wrong-imprint): exit 1, time stamp invalid" test \
-	"$rc $(jq_py "$W/tsb.json" 'd["signatures"][1]["timestamp"]["valid"], d["signatures"][1]["valid"]')" == "1 (False, False)"
+kh_check "time stamp for other data (TSA wrong-imprint): exit 1, TOTAL-FAILED / HASH_FAILURE, imprint part failed" test \
+	"$rc $(jq_py "$W/tsb.json" 'd["signatures"][1]["timestamp"]["valid"], d["signatures"][1]["valid"], d["signatures"][1]["sub_indication"], d["signatures"][1]["timestamp"]["imprint_ok"]')" == "1 (False, False, 'HASH_FAILURE', False)"
 kh_tsa_stop
 
 # ---- Vietnamese sample document ----------------------------------------------------------------------
@@ -173,12 +179,13 @@ kh_check "sample: signs and verifies (pdfsig, kyso verify)" bash -c \
 kh_check "JSON report has the documented keys" python3 - "$W/v3.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-top = {"file", "file_size", "count", "valid", "signatures", "warnings"}
+top = {"file", "file_size", "count", "valid", "indication", "anchors", "signatures", "warnings"}
 sig = {"index", "field", "sub_filter", "type", "signer", "hash", "byte_range", "byte_range_ok",
        "covers_whole_file", "revision", "revisions", "digest_ok", "signature_ok", "chain_ok",
        "chain", "chain_error", "cert_valid_at_signing_time", "signing_time",
        "signing_time_source", "timestamp", "later_changes", "changed_objects", "docmdp",
-       "valid", "problems", "warnings", "name", "reason", "location", "m"}
+       "valid", "problems", "warnings", "name", "reason", "location", "m", "indication",
+       "sub_indication", "parts", "poe_time", "root_category"}
 signer = {"subject", "issuer", "serial", "not_before", "not_after"}
 assert top <= d.keys(), top - d.keys()
 for s in d["signatures"]:

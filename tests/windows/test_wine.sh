@@ -61,7 +61,9 @@ irc=$?
 set -e
 wineserver -w
 kh_check "silent install exits 0 (got $irc)" test "$irc" -eq 0
-for f in kyso.exe kyso-agent.exe uninstall.exe share/kyso/tokens.json \
+for f in kyso.exe kyso-agent.exe uninstall.exe share/kyso/tokens.json share/kyso/roots/vnrca256.pem \
+	share/kyso/roots/roots.tsv share/kyso/roots/README.md share/kyso/roots/intermediates/vnpt-ca-sha2.pem \
+	share/kyso/roots/intermediates/government/vgca-cpca-g2.pem \
 	share/locale/vi/LC_MESSAGES/kyso.mo; do
 	kh_check "installed: $f" test -s "$INST/$f"
 done
