@@ -3,6 +3,7 @@
  * stream, like the file's last one) and trailer. The digest of the ByteRange
  * parts is computed while writing. */
 #include "pdf_impl.h"
+#include "kyso_platform.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -495,39 +496,30 @@ static void write_opt_text(writer_t *w, const char *key, const char *val, uint32
 	pdf_write_text_string(w->pdf, &w->u, val, num, 0);
 }
 
+static bool hash_sink(void *ctx, const uint8_t *data, size_t len)
+{
+	return EVP_DigestUpdate(ctx, data, len) == 1;
+}
+
+/* The input's bytes, unchanged, at the start of out (copied by the kernel
+ * where it can), hashed as written. */
 static kyso_err_t copy_and_hash(kyso_pdf_t *pdf, FILE *out, EVP_MD_CTX *md, kyso_error_t *err)
 {
-	uint8_t *buf = malloc(65536);
-	if (!buf)
-		return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
-	kyso_err_t rc = KYSO_OK;
-	if (fseeko(pdf->f, 0, SEEK_SET) != 0)
-		rc = KYSO_ERR_IO;
-	uint64_t left = pdf->size;
-	while (rc == KYSO_OK && left > 0) {
-		size_t want = left > 65536 ? 65536 : (size_t)left;
-		size_t n = fread(buf, 1, want, pdf->f);
-		if (n != want) {
-			rc = kyso_error_set(
-			        err, KYSO_ERR_IO, "%s",
-			        _("The input PDF changed or could not be read while signing"));
-			break;
-		}
-		if (EVP_DigestUpdate(md, buf, n) != 1) {
-			rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
-			break;
-		}
-		if (fwrite(buf, 1, n, out) != n) {
-			rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
-			                    _("Could not write the signed PDF (disk full?)"));
-			break;
-		}
-		left -= n;
+	kyso_err_t rc = kyso_file_copy_to(pdf->f, out, pdf->size, hash_sink, md, err);
+	switch (rc) {
+	case KYSO_OK:
+	case KYSO_ERR_NOMEM:
+		return rc;
+	case KYSO_ERR_BAD_INPUT:
+		return kyso_error_set(
+		        err, KYSO_ERR_IO, "%s",
+		        _("The input PDF changed or could not be read while signing"));
+	case KYSO_ERR_INTERNAL:
+		return kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
+	default:
+		return kyso_error_set(err, KYSO_ERR_IO, "%s",
+		                      _("Could not write the signed PDF (disk full?)"));
 	}
-	if (rc == KYSO_ERR_IO && err->code == KYSO_OK)
-		kyso_error_set(err, KYSO_ERR_IO, "%s", _("Could not read the input PDF"));
-	free(buf);
-	return rc;
 }
 
 kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p, FILE *out,

@@ -1,0 +1,32 @@
+/* The portable copy behind kyso_file_copy_to: stdio with a large buffer. */
+#include "core_int.h"
+
+#include <stdlib.h>
+#include <sys/types.h>
+
+#define COPY_BUF ((size_t)1 << 20)
+
+kyso_err_t kyso_core_copy_buffered(FILE *in, FILE *out, uint64_t from, uint64_t len,
+                                   kyso_copy_sink_fn sink, void *ctx, kyso_error_t *err)
+{
+	uint8_t *buf = malloc(COPY_BUF);
+	if (buf == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	kyso_err_t rc = KYSO_OK;
+	if (fseeko(in, (off_t)from, SEEK_SET) != 0)
+		rc = KYSO_ERR_BAD_INPUT;
+	else if (fseeko(out, (off_t)from, SEEK_SET) != 0)
+		rc = KYSO_ERR_IO;
+	for (uint64_t at = from; rc == KYSO_OK && at < len;) {
+		size_t want = len - at > COPY_BUF ? COPY_BUF : (size_t)(len - at);
+		if (fread(buf, 1, want, in) != want)
+			rc = KYSO_ERR_BAD_INPUT;
+		else if (!sink(ctx, buf, want))
+			rc = KYSO_ERR_INTERNAL;
+		else if (fwrite(buf, 1, want, out) != want)
+			rc = KYSO_ERR_IO;
+		at += want;
+	}
+	free(buf);
+	return rc == KYSO_OK ? KYSO_OK : kyso_error_set(err, rc, NULL);
+}

@@ -1,0 +1,179 @@
+/* kyso_file_copy_to on Linux/POSIX: the kernel copies the bytes
+ * (copy_file_range, else sendfile) in a thread, write-back starts at once,
+ * and the sink reads the copy back through a 4 MiB moving mapping of the page
+ * cache, one window behind the copy. */
+#include "core_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define MAP_WINDOW ((size_t)4 << 20) /* a multiple of every page size */
+
+static bool unsupported(int e)
+{
+	return e == ENOSYS || e == EXDEV || e == EINVAL || e == EOPNOTSUPP || e == ENOTSUP ||
+	       e == EBADF || e == ETXTBSY;
+}
+
+/* Copies [*done, end) by the kernel (*sendfile: copy_file_range cannot).
+ * 0: copied; 1: this kernel/file system cannot (nothing copied yet: copy
+ * another way); else a kyso_err_t. */
+static int kernel_copy(int ifd, int ofd, uint64_t end, uint64_t *done, bool *use_sendfile)
+{
+	while (*done < end) {
+		size_t want = (size_t)(end - *done);
+		off_t in_off = (off_t)*done, out_off = (off_t)*done;
+		ssize_t n;
+		if (!*use_sendfile) {
+			n = copy_file_range(ifd, &in_off, ofd, &out_off, want, 0);
+			if (n < 0 && unsupported(errno) && *done == 0) {
+				*use_sendfile = true;
+				continue;
+			}
+		} else {
+			if (lseek(ofd, out_off, SEEK_SET) != out_off)
+				return KYSO_ERR_IO;
+			n = sendfile(ofd, ifd, &in_off, want);
+			if (n < 0 && unsupported(errno) && *done == 0)
+				return 1;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return KYSO_ERR_IO;
+		if (n == 0)
+			return KYSO_ERR_BAD_INPUT; /* the input is shorter than it was */
+		*done += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Passes [at, end) of fd to sink: a mapping, else 1 MiB reads. */
+static kyso_err_t feed_sink(int fd, uint64_t at, uint64_t end, kyso_copy_sink_fn sink, void *ctx)
+{
+	void *m =
+	        mmap(NULL, (size_t)(end - at), PROT_READ, MAP_SHARED | MAP_POPULATE, fd, (off_t)at);
+	if (m != MAP_FAILED) {
+		bool ok = sink(ctx, m, (size_t)(end - at));
+		munmap(m, (size_t)(end - at));
+		return ok ? KYSO_OK : KYSO_ERR_INTERNAL;
+	}
+	uint8_t *buf = malloc((size_t)1 << 20);
+	if (buf == NULL)
+		return KYSO_ERR_NOMEM;
+	kyso_err_t rc = KYSO_OK;
+	while (rc == KYSO_OK && at < end) {
+		size_t n = end - at > ((size_t)1 << 20) ? ((size_t)1 << 20) : (size_t)(end - at);
+		ssize_t got = pread(fd, buf, n, (off_t)at);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			rc = KYSO_ERR_BAD_INPUT;
+		else if (!sink(ctx, buf, (size_t)got))
+			rc = KYSO_ERR_INTERNAL;
+		else
+			at += (uint64_t)got;
+	}
+	free(buf);
+	return rc;
+}
+
+/* The kernel's copy runs in a thread ahead of the sink: window by window it
+ * copies, starts the write-back (the disk works meanwhile) and says how far
+ * it got; the sink follows, reading each window from the page cache. */
+typedef struct {
+	int ifd, ofd;
+	uint64_t len;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t copied; /* guarded by mu */
+	int result;      /* guarded by mu: -1 running, else kernel_copy's answer */
+	bool stop;       /* guarded by mu: the sink failed */
+} copier_t;
+
+static void *copier_run(void *arg)
+{
+	copier_t *c = arg;
+	bool use_sendfile = false;
+	uint64_t done = 0;
+	int k = 0;
+	while (k == 0 && done < c->len) {
+		uint64_t from = done, end = c->len - done > MAP_WINDOW ? done + MAP_WINDOW : c->len;
+		k = kernel_copy(c->ifd, c->ofd, end, &done, &use_sendfile);
+		if (k == 0)
+			(void)sync_file_range(c->ofd, (off_t)from, (off_t)(end - from),
+			                      SYNC_FILE_RANGE_WRITE);
+		pthread_mutex_lock(&c->mu);
+		c->copied = done;
+		if (k != 0 || done == c->len)
+			c->result = k;
+		if (c->stop)
+			k = KYSO_ERR_INTERNAL;
+		pthread_cond_signal(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return NULL;
+}
+
+/* Waits until the copier is past end or has finished; its result or -1. */
+static int copier_wait(copier_t *c, uint64_t end)
+{
+	pthread_mutex_lock(&c->mu);
+	while (c->copied < end && c->result < 0)
+		pthread_cond_wait(&c->cv, &c->mu);
+	int r = c->copied >= end ? -1 : c->result;
+	pthread_mutex_unlock(&c->mu);
+	return r;
+}
+
+kyso_err_t kyso_file_copy_to(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_fn sink, void *ctx,
+                             kyso_error_t *err)
+{
+	if (fflush(out) != 0)
+		return kyso_error_set(err, KYSO_ERR_IO, NULL);
+	copier_t c = {.ifd = fileno(in), .ofd = fileno(out), .len = len, .result = -1};
+	if (c.ifd < 0 || c.ofd < 0)
+		return kyso_core_copy_buffered(in, out, 0, len, sink, ctx, err);
+	/* the sink sees the bytes written: the copy itself where it can be read */
+	int fl = fcntl(c.ofd, F_GETFL);
+	int sfd = fl >= 0 && (fl & O_ACCMODE) == O_RDWR ? c.ofd : c.ifd;
+	pthread_t th;
+	pthread_mutex_init(&c.mu, NULL);
+	pthread_cond_init(&c.cv, NULL);
+	bool threaded = pthread_create(&th, NULL, copier_run, &c) == 0;
+	if (!threaded)
+		copier_run(&c);
+	int k = -1;
+	kyso_err_t rc = KYSO_OK;
+	for (uint64_t at = 0; rc == KYSO_OK && k < 0 && at < len;) {
+		uint64_t end = len - at > MAP_WINDOW ? at + MAP_WINDOW : len;
+		k = copier_wait(&c, end);
+		if (k < 0) {
+			rc = feed_sink(sfd, at, end, sink, ctx);
+			at = end;
+		}
+	}
+	if (rc != KYSO_OK) {
+		pthread_mutex_lock(&c.mu);
+		c.stop = true;
+		pthread_mutex_unlock(&c.mu);
+	}
+	if (threaded)
+		pthread_join(th, NULL);
+	pthread_cond_destroy(&c.cv);
+	pthread_mutex_destroy(&c.mu);
+	k = c.result;
+	if (k == 1) /* nothing copied: through a buffer, sink called while reading */
+		return kyso_core_copy_buffered(in, out, 0, len, sink, ctx, err);
+	if (rc == KYSO_OK && k > 0)
+		rc = (kyso_err_t)k;
+	if (rc == KYSO_OK && fseeko(out, (off_t)len, SEEK_SET) != 0)
+		rc = KYSO_ERR_IO;
+	return rc == KYSO_OK ? KYSO_OK : kyso_error_set(err, rc, NULL);
+}
