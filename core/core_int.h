@@ -15,6 +15,10 @@ kyso_err_t kyso_core_read_stream(FILE *fp, const char *path, size_t max, uint8_t
 kyso_err_t kyso_core_copy_buffered(FILE *in, FILE *out, uint64_t from, uint64_t len,
                                    kyso_copy_sink_fn sink, void *ctx, kyso_error_t *err);
 
+/* kyso_file_read_range through stdio with a 1 MiB buffer. */
+kyso_err_t kyso_core_read_range_buffered(FILE *f, uint64_t off, uint64_t len,
+                                         kyso_copy_sink_fn sink, void *ctx, kyso_error_t *err);
+
 /* Writes "[#xxxxxxxx]" for value into dst. */
 typedef void (*kyso_core_hash_fn)(const char *value, char dst[12]);
 

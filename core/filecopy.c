@@ -1,4 +1,5 @@
-/* The portable copy behind kyso_file_copy_to: stdio with a large buffer. */
+/* The portable copy and read behind kyso_file_copy_to and kyso_file_read_range:
+ * stdio with a large buffer. */
 #include "core_int.h"
 
 #include <stdlib.h>
@@ -26,6 +27,25 @@ kyso_err_t kyso_core_copy_buffered(FILE *in, FILE *out, uint64_t from, uint64_t 
 		else if (fwrite(buf, 1, want, out) != want)
 			rc = KYSO_ERR_IO;
 		at += want;
+	}
+	free(buf);
+	return rc == KYSO_OK ? KYSO_OK : kyso_error_set(err, rc, NULL);
+}
+
+kyso_err_t kyso_core_read_range_buffered(FILE *f, uint64_t off, uint64_t len,
+                                         kyso_copy_sink_fn sink, void *ctx, kyso_error_t *err)
+{
+	uint8_t *buf = malloc(COPY_BUF);
+	if (buf == NULL)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	kyso_err_t rc = fseeko(f, (off_t)off, SEEK_SET) == 0 ? KYSO_OK : KYSO_ERR_BAD_INPUT;
+	for (uint64_t done = 0; rc == KYSO_OK && done < len;) {
+		size_t want = len - done > COPY_BUF ? COPY_BUF : (size_t)(len - done);
+		if (fread(buf, 1, want, f) != want)
+			rc = KYSO_ERR_BAD_INPUT;
+		else if (!sink(ctx, buf, want))
+			rc = KYSO_ERR_INTERNAL;
+		done += want;
 	}
 	free(buf);
 	return rc == KYSO_OK ? KYSO_OK : kyso_error_set(err, rc, NULL);

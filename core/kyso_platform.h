@@ -55,13 +55,20 @@ typedef bool (*kyso_copy_sink_fn)(void *ctx, const uint8_t *data, size_t len);
  * and passes exactly the bytes written to sink. POSIX: the kernel copies
  * (copy_file_range, a reflink where the file system can; else sendfile), the
  * write-back starts at once so that a later fsync waits less, and sink reads
- * the copy back through a small moving mapping; Windows, or streams without a
- * file: 1 MiB buffers, sink called while reading. The file is never held whole
+ * the copy back from the page cache; Windows, or streams without a file:
+ * 1 MiB buffers, sink called while reading. The file is never held whole
  * in memory. Fails with KYSO_ERR_BAD_INPUT when in is shorter than len or
  * cannot be read, KYSO_ERR_IO when out cannot be written, KYSO_ERR_INTERNAL
  * when sink refuses; err then has the code only (the caller words it). */
 kyso_err_t kyso_file_copy_to(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_fn sink, void *ctx,
                              kyso_error_t *err);
+
+/* Passes the bytes [off, off + len) of f to sink, in order; f's position is
+ * unspecified afterwards. POSIX: 256 KiB pread()s (no stdio, no seeks);
+ * Windows, or a stream without a file: 1 MiB reads. KYSO_ERR_BAD_INPUT when f is shorter or unreadable,
+ * KYSO_ERR_INTERNAL when sink refuses; err has the code only. */
+kyso_err_t kyso_file_read_range(FILE *f, uint64_t off, uint64_t len, kyso_copy_sink_fn sink,
+                                void *ctx, kyso_error_t *err);
 
 /* ---- registry (Windows; KYSO_ERR_UNSUPPORTED elsewhere) ------------------ */
 

@@ -496,16 +496,11 @@ static void write_opt_text(writer_t *w, const char *key, const char *val, uint32
 	pdf_write_text_string(w->pdf, &w->u, val, num, 0);
 }
 
-static bool hash_sink(void *ctx, const uint8_t *data, size_t len)
-{
-	return EVP_DigestUpdate(ctx, data, len) == 1;
-}
-
 /* The input's bytes, unchanged, at the start of out (copied by the kernel
  * where it can), hashed as written. */
 static kyso_err_t copy_and_hash(kyso_pdf_t *pdf, FILE *out, EVP_MD_CTX *md, kyso_error_t *err)
 {
-	kyso_err_t rc = kyso_file_copy_to(pdf->f, out, pdf->size, hash_sink, md, err);
+	kyso_err_t rc = kyso_file_copy_to(pdf->f, out, pdf->size, pdf_digest_sink, md, err);
 	switch (rc) {
 	case KYSO_OK:
 	case KYSO_ERR_NOMEM:
