@@ -65,8 +65,8 @@ kyso_err_t kyso_file_copy_to(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_f
 
 /* Passes the bytes [off, off + len) of f to sink, in order; f's position is
  * unspecified afterwards. POSIX: 256 KiB pread()s (no stdio, no seeks);
- * Windows, or a stream without a file: 1 MiB reads. KYSO_ERR_BAD_INPUT when f is shorter or unreadable,
- * KYSO_ERR_INTERNAL when sink refuses; err has the code only. */
+ * Windows, or a stream without a file: 1 MiB reads. KYSO_ERR_BAD_INPUT when f is shorter or
+ * unreadable, KYSO_ERR_INTERNAL when sink refuses; err has the code only. */
 kyso_err_t kyso_file_read_range(FILE *f, uint64_t off, uint64_t len, kyso_copy_sink_fn sink,
                                 void *ctx, kyso_error_t *err);
 
