@@ -15,12 +15,8 @@ NCORPUS=${KYSO_BENCH_CORPUS:-120}
 bench_init bench-verify
 bench_harness
 bench_token
-NSS=$KH_TMP/nss
-mkdir -p "$NSS"
-certutil -N -d "sql:$NSS" --empty-password
-pk12util -i "$KH_PKI_SIGNER_RSA_P12" -d "sql:$NSS" -W 1234 >/dev/null
+bench_nss
 certutil -A -d "sql:$NSS" -n kyso-root -t "C,C,C" -i "$KH_PKI_ROOT_CERT"
-NICK=$(certutil -L -d "sql:$NSS" | sed -n 's/ *u,u,u$//p' | head -n 1)
 K=$BENCH/bin/kyso
 SIGN=(--module "$KH_P11_MODULE" --token kyso-rsa --pin-env BENCH_PIN)
 C=$KH_TMP/corpus
