@@ -50,3 +50,45 @@ kyso_err_t kyso_core_read_range_buffered(FILE *f, uint64_t off, uint64_t len,
 	free(buf);
 	return rc == KYSO_OK ? KYSO_OK : kyso_error_set(err, rc, NULL);
 }
+
+struct kyso_file_copy {
+	FILE *in, *out;
+	uint64_t len;
+	kyso_copy_sink_fn sink;
+	void *ctx;
+	kyso_err_t rc;
+	kyso_error_t err;
+	void *thread; /* the platform's, NULL when done at once */
+};
+
+kyso_file_copy_t *kyso_core_copy_new(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_fn sink,
+                                     void *ctx)
+{
+	kyso_file_copy_t *c = calloc(1, sizeof(*c));
+	if (c != NULL) {
+		*c = (kyso_file_copy_t){.in = in, .out = out, .len = len, .sink = sink, .ctx = ctx};
+		kyso_error_clear(&c->err);
+	}
+	return c;
+}
+
+void kyso_core_copy_run(kyso_file_copy_t *c)
+{
+	c->rc = kyso_file_copy_to(c->in, c->out, c->len, c->sink, c->ctx, &c->err);
+}
+
+void **kyso_core_copy_thread(kyso_file_copy_t *c)
+{
+	return &c->thread;
+}
+
+kyso_err_t kyso_core_copy_result(kyso_file_copy_t **cp, kyso_error_t *err)
+{
+	kyso_file_copy_t *c = *cp;
+	kyso_err_t rc = c->rc;
+	if (rc != KYSO_OK && err != NULL)
+		*err = c->err;
+	free(c);
+	*cp = NULL;
+	return rc;
+}

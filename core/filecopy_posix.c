@@ -93,6 +93,33 @@ kyso_err_t kyso_file_read_range(FILE *f, uint64_t off, uint64_t len, kyso_copy_s
 	return rc == KYSO_OK ? KYSO_OK : kyso_error_set(err, rc, NULL);
 }
 
+/* The copy through a buffer on the descriptors (no stdio: the streams may
+ * be in use by another thread meanwhile), sink called while reading. */
+static kyso_err_t fd_copy_buffered(int ifd, int ofd, uint64_t len, kyso_copy_sink_fn sink,
+                                   void *ctx)
+{
+	uint8_t *buf = malloc(READ_BUF);
+	if (buf == NULL)
+		return KYSO_ERR_NOMEM;
+	kyso_err_t rc = KYSO_OK;
+	for (uint64_t at = 0; rc == KYSO_OK && at < len;) {
+		size_t n = len - at > READ_BUF ? READ_BUF : (size_t)(len - at);
+		ssize_t got = pread(ifd, buf, n, (off_t)at);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			rc = KYSO_ERR_BAD_INPUT;
+		else if (!sink(ctx, buf, (size_t)got))
+			rc = KYSO_ERR_INTERNAL;
+		else if (pwrite(ofd, buf, (size_t)got, (off_t)at) != got)
+			rc = KYSO_ERR_IO;
+		else
+			at += (uint64_t)got;
+	}
+	free(buf);
+	return rc;
+}
+
 /* The kernel's copy runs in a thread ahead of the sink: window by window it
  * copies, starts the write-back (the disk works meanwhile) and says how far
  * it got; the sink follows, reading each window back from the page cache. */
@@ -179,10 +206,45 @@ kyso_err_t kyso_file_copy_to(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_f
 	pthread_mutex_destroy(&c.mu);
 	k = c.result;
 	if (k == 1) /* nothing copied: through a buffer, sink called while reading */
-		return kyso_core_copy_buffered(in, out, 0, len, sink, ctx, err);
-	if (rc == KYSO_OK && k > 0)
+		rc = rc == KYSO_OK ? fd_copy_buffered(c.ifd, c.ofd, len, sink, ctx) : rc;
+	else if (rc == KYSO_OK && k > 0)
 		rc = (kyso_err_t)k;
 	if (rc == KYSO_OK && fseeko(out, (off_t)len, SEEK_SET) != 0)
 		rc = KYSO_ERR_IO;
 	return rc == KYSO_OK ? KYSO_OK : kyso_error_set(err, rc, NULL);
+}
+
+static void *copy_thread(void *arg)
+{
+	kyso_core_copy_run(arg);
+	return NULL;
+}
+
+kyso_file_copy_t *kyso_file_copy_start(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_fn sink,
+                                       void *ctx)
+{
+	kyso_file_copy_t *c = kyso_core_copy_new(in, out, len, sink, ctx);
+	if (c == NULL)
+		return NULL;
+	pthread_t *th = malloc(sizeof(*th));
+	/* in the background only on descriptors (the stdio fallback would move
+	 * the caller's streams); out is flushed here, while the caller waits */
+	if (th != NULL && fileno(in) >= 0 && fileno(out) >= 0 && fflush(out) == 0 &&
+	    pthread_create(th, NULL, copy_thread, c) == 0) {
+		*kyso_core_copy_thread(c) = th;
+		return c;
+	}
+	free(th);
+	kyso_core_copy_run(c);
+	return c;
+}
+
+kyso_err_t kyso_file_copy_finish(kyso_file_copy_t **c, kyso_error_t *err)
+{
+	pthread_t *th = *kyso_core_copy_thread(*c);
+	if (th != NULL) {
+		pthread_join(*th, NULL);
+		free(th);
+	}
+	return kyso_core_copy_result(c, err);
 }

@@ -14,3 +14,17 @@ kyso_err_t kyso_file_read_range(FILE *f, uint64_t off, uint64_t len, kyso_copy_s
 {
 	return kyso_core_read_range_buffered(f, off, len, sink, ctx, err);
 }
+
+kyso_file_copy_t *kyso_file_copy_start(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_fn sink,
+                                       void *ctx)
+{
+	kyso_file_copy_t *c = kyso_core_copy_new(in, out, len, sink, ctx);
+	if (c != NULL)
+		kyso_core_copy_run(c);
+	return c;
+}
+
+kyso_err_t kyso_file_copy_finish(kyso_file_copy_t **c, kyso_error_t *err)
+{
+	return kyso_core_copy_result(c, err);
+}

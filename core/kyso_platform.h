@@ -63,6 +63,15 @@ typedef bool (*kyso_copy_sink_fn)(void *ctx, const uint8_t *data, size_t len);
 kyso_err_t kyso_file_copy_to(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_fn sink, void *ctx,
                              kyso_error_t *err);
 
+/* kyso_file_copy_to in the background (POSIX: its own threads, when in and
+ * out have file descriptors; else, and on Windows, done at once): neither
+ * stream may be used until kyso_file_copy_finish, which waits, frees *c and
+ * returns the copy's result (err as kyso_file_copy_to's). NULL: no memory. */
+typedef struct kyso_file_copy kyso_file_copy_t;
+kyso_file_copy_t *kyso_file_copy_start(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_fn sink,
+                                       void *ctx);
+kyso_err_t kyso_file_copy_finish(kyso_file_copy_t **c, kyso_error_t *err);
+
 /* Passes the bytes [off, off + len) of f to sink, in order; f's position is
  * unspecified afterwards. POSIX: 256 KiB pread()s (no stdio, no seeks);
  * Windows, or a stream without a file: 1 MiB reads. KYSO_ERR_BAD_INPUT when f is shorter or

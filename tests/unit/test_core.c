@@ -406,6 +406,32 @@ static void test_file_copy(void **state)
 	                 KYSO_ERR_INTERNAL);
 	kyso_atomic_file_abort(&af);
 	k.refuse = false;
+
+	/* in the background: the same bytes, the same sink, out left at len */
+	af = kyso_atomic_file_new(out_path, 0600, &err);
+	assert_non_null(af);
+	k.len = 0;
+	kyso_file_copy_t *bg =
+	        kyso_file_copy_start(in, kyso_atomic_file_stream(af), len, collect, &k);
+	assert_non_null(bg);
+	assert_int_equal(kyso_file_copy_finish(&bg, &err), KYSO_OK);
+	assert_null(bg);
+	assert_int_equal(k.len, len);
+	assert_memory_equal(k.data, src, len);
+	assert_int_equal(ftello(kyso_atomic_file_stream(af)), (off_t)len);
+	assert_int_equal(kyso_atomic_file_commit(&af, &err), KYSO_OK);
+	assert_int_equal(kyso_file_read_all(out_path, size * 2, &got, &gl, &err), KYSO_OK);
+	assert_int_equal(gl, len);
+	assert_memory_equal(got, src, len);
+	free(got);
+	/* ... and its failure: the input shorter than asked */
+	af = kyso_atomic_file_new(out_path, 0600, &err);
+	assert_non_null(af);
+	k.len = 0;
+	bg = kyso_file_copy_start(in, kyso_atomic_file_stream(af), size + 1, collect, &k);
+	assert_non_null(bg);
+	assert_int_equal(kyso_file_copy_finish(&bg, &err), KYSO_ERR_BAD_INPUT);
+	kyso_atomic_file_abort(&af);
 	fclose(in);
 
 	/* a memory stream has no file descriptor: the buffered copy */
