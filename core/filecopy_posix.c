@@ -95,29 +95,32 @@ kyso_err_t kyso_file_read_range(FILE *f, uint64_t off, uint64_t len, kyso_copy_s
 
 /* The copy through a buffer on the descriptors (no stdio: the streams may
  * be in use by another thread meanwhile), sink called while reading. */
+typedef struct {
+	kyso_copy_sink_fn sink;
+	void *ctx;
+	int ofd;
+	uint64_t at;
+} tee_t;
+
+static bool tee_write(void *arg, const uint8_t *data, size_t len)
+{
+	tee_t *t = arg;
+	if (!t->sink(t->ctx, data, len))
+		return false;
+	if (pwrite(t->ofd, data, len, (off_t)t->at) != (ssize_t)len) {
+		t->ofd = -1; /* the write failed, not the sink */
+		return false;
+	}
+	t->at += len;
+	return true;
+}
+
 static kyso_err_t fd_copy_buffered(int ifd, int ofd, uint64_t len, kyso_copy_sink_fn sink,
                                    void *ctx)
 {
-	uint8_t *buf = malloc(READ_BUF);
-	if (buf == NULL)
-		return KYSO_ERR_NOMEM;
-	kyso_err_t rc = KYSO_OK;
-	for (uint64_t at = 0; rc == KYSO_OK && at < len;) {
-		size_t n = len - at > READ_BUF ? READ_BUF : (size_t)(len - at);
-		ssize_t got = pread(ifd, buf, n, (off_t)at);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			rc = KYSO_ERR_BAD_INPUT;
-		else if (!sink(ctx, buf, (size_t)got))
-			rc = KYSO_ERR_INTERNAL;
-		else if (pwrite(ofd, buf, (size_t)got, (off_t)at) != got)
-			rc = KYSO_ERR_IO;
-		else
-			at += (uint64_t)got;
-	}
-	free(buf);
-	return rc;
+	tee_t t = {.sink = sink, .ctx = ctx, .ofd = ofd};
+	kyso_err_t rc = feed_sink(ifd, 0, len, tee_write, &t);
+	return rc == KYSO_ERR_INTERNAL && t.ofd < 0 ? KYSO_ERR_IO : rc;
 }
 
 /* The kernel's copy runs in a thread ahead of the sink: window by window it
