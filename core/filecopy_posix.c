@@ -18,8 +18,9 @@
 
 static bool unsupported(int e)
 {
-	return e == ENOSYS || e == EXDEV || e == EINVAL || e == EOPNOTSUPP || e == ENOTSUP ||
-	       e == EBADF || e == ETXTBSY;
+	/* ENOTSUP is EOPNOTSUPP on Linux */
+	return e == ENOSYS || e == EXDEV || e == EINVAL || e == EOPNOTSUPP || e == EBADF ||
+	       e == ETXTBSY;
 }
 
 /* Copies [*done, end) by the kernel (*sendfile: copy_file_range cannot).
