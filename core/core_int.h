@@ -3,11 +3,29 @@
 #define KYSO_CORE_INT_H
 
 #include "kyso_core.h"
+#include "kyso_platform.h"
 
 /* Reads fp (opened by the platform's kyso_file_read_all) to the end, at most
  * max bytes, into a new buffer (*out, caller frees). Closes fp. */
 kyso_err_t kyso_core_read_stream(FILE *fp, const char *path, size_t max, uint8_t **out, size_t *len,
                                  kyso_error_t *err);
+
+/* kyso_file_copy_to through stdio with a 1 MiB buffer, sink called while
+ * reading: from offset `from` of in (out positioned there), to len. */
+kyso_err_t kyso_core_copy_buffered(FILE *in, FILE *out, uint64_t from, uint64_t len,
+                                   kyso_copy_sink_fn sink, void *ctx, kyso_error_t *err);
+
+/* kyso_file_read_range through stdio with a 1 MiB buffer. */
+kyso_err_t kyso_core_read_range_buffered(FILE *f, uint64_t off, uint64_t len,
+                                         kyso_copy_sink_fn sink, void *ctx, kyso_error_t *err);
+
+/* kyso_file_copy_t's parts shared by the platforms: new, run (the whole copy,
+ * result kept), the platform's thread slot, and result (frees c). */
+kyso_file_copy_t *kyso_core_copy_new(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_fn sink,
+                                     void *ctx);
+void kyso_core_copy_run(kyso_file_copy_t *c);
+void **kyso_core_copy_thread(kyso_file_copy_t *c);
+kyso_err_t kyso_core_copy_result(kyso_file_copy_t **c, kyso_error_t *err);
 
 /* Writes "[#xxxxxxxx]" for value into dst. */
 typedef void (*kyso_core_hash_fn)(const char *value, char dst[12]);

@@ -46,6 +46,39 @@ FILE *kyso_memfile_stream(kyso_memfile_t *m);
  * (allocated; *len without the NUL), or NULL on failure. */
 char *kyso_memfile_finish(kyso_memfile_t *m, size_t *len);
 
+/* ---- copying a file's bytes ---------------------------------------------- */
+
+/* Receives the copied bytes in order (a hash update); false stops the copy. */
+typedef bool (*kyso_copy_sink_fn)(void *ctx, const uint8_t *data, size_t len);
+
+/* Writes the first len bytes of in at offset 0 of out (left positioned at len)
+ * and passes exactly the bytes written to sink. POSIX: the kernel copies
+ * (copy_file_range, a reflink where the file system can; else sendfile), the
+ * write-back starts at once so that a later fsync waits less, and sink reads
+ * the copy back from the page cache; Windows, or streams without a file:
+ * 1 MiB buffers, sink called while reading. The file is never held whole
+ * in memory. Fails with KYSO_ERR_BAD_INPUT when in is shorter than len or
+ * cannot be read, KYSO_ERR_IO when out cannot be written, KYSO_ERR_INTERNAL
+ * when sink refuses; err then has the code only (the caller words it). */
+kyso_err_t kyso_file_copy_to(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_fn sink, void *ctx,
+                             kyso_error_t *err);
+
+/* kyso_file_copy_to in the background (POSIX: its own threads, when in and
+ * out have file descriptors; else, and on Windows, done at once): neither
+ * stream may be used until kyso_file_copy_finish, which waits, frees *c and
+ * returns the copy's result (err as kyso_file_copy_to's). NULL: no memory. */
+typedef struct kyso_file_copy kyso_file_copy_t;
+kyso_file_copy_t *kyso_file_copy_start(FILE *in, FILE *out, uint64_t len, kyso_copy_sink_fn sink,
+                                       void *ctx);
+kyso_err_t kyso_file_copy_finish(kyso_file_copy_t **c, kyso_error_t *err);
+
+/* Passes the bytes [off, off + len) of f to sink, in order; f's position is
+ * unspecified afterwards. POSIX: 256 KiB pread()s (no stdio, no seeks);
+ * Windows, or a stream without a file: 1 MiB reads. KYSO_ERR_BAD_INPUT when f is shorter or
+ * unreadable, KYSO_ERR_INTERNAL when sink refuses; err has the code only. */
+kyso_err_t kyso_file_read_range(FILE *f, uint64_t off, uint64_t len, kyso_copy_sink_fn sink,
+                                void *ctx, kyso_error_t *err);
+
 /* ---- registry (Windows; KYSO_ERR_UNSUPPORTED elsewhere) ------------------ */
 
 typedef enum {

@@ -4,12 +4,15 @@
  *   - Chrome, Chromium and Edge (when installed) have a managed policy that
  *     pre-approves each configured web-system origin for loopback access
  *     (LoopbackNetworkAllowedForUrls / LocalNetworkAccessAllowedForUrls).
- * $KYSO_ROOT prefixes the system paths (staging root, as kyso setup). */
+ * $KYSO_ROOT prefixes the system paths (staging root, as kyso setup).
+ * The NSS databases are read directly (cert9.db is SQLite); certutil runs
+ * only for a database that cannot be read that way. */
 #include "doctor_int.h"
 
 #include <dirent.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,9 +75,55 @@ static bool nick_is_ca(const char *dbarg, const char *nick, X509 *ca)
 	return same;
 }
 
+/* The same question answered from db/cert9.db itself (SQLite, read-only),
+ * without starting certutil: a certificate object (CKA_CLASS, column a0)
+ * whose CKA_VALUE (a11) is the CA, and an NSS trust object for the same
+ * issuer and serial (a81, a82) with CKA_TRUST_SERVER_AUTH or
+ * CKA_TRUST_CLIENT_AUTH (ace536358/9) CKT_NSS_TRUSTED_DELEGATOR ("C"/"T").
+ * NSS stores CK_ULONGs as 4 big-endian bytes. 1 trusted, 0 not, -1 the
+ * file cannot be read this way (no cert9.db, another layout). */
+static int ca_trusted_sqlite(const char *db, X509 *ca)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/cert9.db", db);
+	if (access(path, R_OK) != 0)
+		return -1;
+	unsigned char *der = NULL;
+	int dl = i2d_X509(ca, &der);
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+	if (dl > 0 && sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h,
+	                       "SELECT t.ace536358, t.ace536359 FROM nssPublic c JOIN nssPublic t"
+	                       " ON t.a0 = X'CE534353' AND t.a81 = c.a81 AND t.a82 = c.a82"
+	                       " WHERE c.a0 = X'00000001' AND c.a11 = ?",
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_blob(st, 1, der, dl, SQLITE_STATIC) == SQLITE_OK) {
+		static const unsigned char delegator[4] = {0xCE, 0x53, 0x43, 0x52};
+		int step;
+		r = 0;
+		while (r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+			for (int col = 0; col < 2; col++)
+				if (sqlite3_column_bytes(st, col) == 4 &&
+				    memcmp(sqlite3_column_blob(st, col), delegator, 4) == 0)
+					r = 1;
+		}
+		if (r == 0 && step != SQLITE_DONE)
+			r = -1;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	OPENSSL_free(der);
+	return r;
+}
+
 /* Is the CA in db, under any nickname, with a TLS trust flag ("C" or "T")? */
 static bool ca_trusted(const char *db, X509 *ca)
 {
+	int fast = ca_trusted_sqlite(db, ca);
+	if (fast >= 0)
+		return fast == 1;
 	char dbarg[4200];
 	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
 	const char *argv[] = {"certutil", "-L", "-d", dbarg, NULL};

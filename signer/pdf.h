@@ -261,6 +261,17 @@ typedef struct {
 	size_t object_count;
 } kyso_pdf_appearance_t;
 
+/* The input's bytes on their way to the output, hashed as written, in the
+ * background where the OS can (kyso_file_copy_start): started as soon as
+ * the input is parsed, so that the copy runs while the token is opened. */
+typedef struct kyso_pdf_prefix kyso_pdf_prefix_t;
+/* Starts copying pdf's bytes to out (a new file, not to be touched until the
+ * signature update is written) and hashing them with md. NULL: no memory. */
+kyso_pdf_prefix_t *kyso_pdf_prefix_start(kyso_pdf_t *pdf, FILE *out, const EVP_MD *md);
+/* Waits for it (if kyso_pdf_sig_prepare did not) and frees it; before
+ * closing pdf or out. */
+void kyso_pdf_prefix_free(kyso_pdf_prefix_t **p);
+
 typedef struct {
 	const char *field_name; /* NULL: "Signature1", "Signature2", ... (unique) */
 	const char *filter;     /* NULL: "Adobe.PPKLite" */
@@ -284,6 +295,9 @@ typedef struct {
 	 * the appearance's objects). */
 	const kyso_pdf_stamp_t *stamps;
 	size_t nstamps;
+	/* the same pdf already on its way to the same out with the same md
+	 * (kyso_pdf_prefix_start); NULL: copied and hashed here */
+	kyso_pdf_prefix_t *prefix;
 } kyso_pdf_sig_params_t;
 
 /* Where the DER goes. Offsets are absolute in the output file. */

@@ -154,6 +154,8 @@ int pdf_src_peek(pdf_src_t *s);
 int pdf_src_get(pdf_src_t *s);
 /* Reads up to len bytes from the file at absolute offset off. */
 size_t pdf_file_read(kyso_pdf_t *pdf, uint64_t off, void *dst, size_t len);
+/* EVP_DigestUpdate as a kyso_copy_sink_fn (ctx: the EVP_MD_CTX). */
+bool pdf_digest_sink(void *ctx, const uint8_t *data, size_t len);
 
 /* ---- lexer ---- */
 typedef enum {

@@ -1,6 +1,7 @@
 /* Reading existing signatures, revisions (%%EOF markers), hashing byte
  * ranges, and classifying what later revisions changed. */
 #include "pdf_impl.h"
+#include "kyso_platform.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,11 @@ kyso_err_t kyso_pdf_revisions(kyso_pdf_t *pdf, const kyso_pdf_revision_t **revs,
 
 /* ---- hashing ---- */
 
+bool pdf_digest_sink(void *ctx, const uint8_t *data, size_t len)
+{
+	return EVP_DigestUpdate(ctx, data, len) == 1;
+}
+
 kyso_err_t kyso_pdf_hash_ranges(kyso_pdf_t *pdf, const uint64_t br[4], const EVP_MD *md,
                                 uint8_t *digest, unsigned *digest_len, kyso_error_t *err)
 {
@@ -95,32 +101,25 @@ kyso_err_t kyso_pdf_hash_ranges(kyso_pdf_t *pdf, const uint64_t br[4], const EVP
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
 		                      _("The signature's byte range lies outside the file"));
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	uint8_t *buf = malloc(65536);
 	kyso_err_t rc = KYSO_OK;
-	if (!c || !buf || EVP_DigestInit_ex(c, md, NULL) != 1) {
+	if (!c || EVP_DigestInit_ex(c, md, NULL) != 1) {
 		rc = kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
 		goto out;
 	}
+	/* straight from the page cache where the OS can (no copy through stdio) */
 	for (size_t r = 0; r < 2 && rc == KYSO_OK; r++) {
-		uint64_t off = br[2 * r], left = br[2 * r + 1];
-		while (left > 0) {
-			size_t want = left > 65536 ? 65536 : (size_t)left;
-			size_t n = pdf_file_read(pdf, off, buf, want);
-			if (n != want) {
-				rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
-				                    _("Could not read the input PDF"));
-				break;
-			}
-			EVP_DigestUpdate(c, buf, n);
-			off += n;
-			left -= n;
-		}
+		rc = kyso_file_read_range(pdf->f, br[2 * r], br[2 * r + 1], pdf_digest_sink, c,
+		                          err);
+		if (rc == KYSO_ERR_INTERNAL)
+			rc = kyso_error_set(err, rc, "%s", _("Hashing failed"));
+		else if (rc != KYSO_OK && rc != KYSO_ERR_NOMEM)
+			rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
+			                    _("Could not read the input PDF"));
 	}
 	if (rc == KYSO_OK && EVP_DigestFinal_ex(c, digest, digest_len) != 1)
 		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
 out:
 	EVP_MD_CTX_free(c);
-	free(buf);
 	return rc;
 }
 

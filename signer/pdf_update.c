@@ -3,6 +3,7 @@
  * stream, like the file's last one) and trailer. The digest of the ByteRange
  * parts is computed while writing. */
 #include "pdf_impl.h"
+#include "kyso_platform.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -495,39 +496,72 @@ static void write_opt_text(writer_t *w, const char *key, const char *val, uint32
 	pdf_write_text_string(w->pdf, &w->u, val, num, 0);
 }
 
-static kyso_err_t copy_and_hash(kyso_pdf_t *pdf, FILE *out, EVP_MD_CTX *md, kyso_error_t *err)
+/* A copy's failure in the signer's words. */
+static kyso_err_t copy_error(kyso_err_t rc, kyso_error_t *err)
 {
-	uint8_t *buf = malloc(65536);
-	if (!buf)
-		return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
-	kyso_err_t rc = KYSO_OK;
-	if (fseeko(pdf->f, 0, SEEK_SET) != 0)
-		rc = KYSO_ERR_IO;
-	uint64_t left = pdf->size;
-	while (rc == KYSO_OK && left > 0) {
-		size_t want = left > 65536 ? 65536 : (size_t)left;
-		size_t n = fread(buf, 1, want, pdf->f);
-		if (n != want) {
-			rc = kyso_error_set(
-			        err, KYSO_ERR_IO, "%s",
-			        _("The input PDF changed or could not be read while signing"));
-			break;
-		}
-		if (EVP_DigestUpdate(md, buf, n) != 1) {
-			rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
-			break;
-		}
-		if (fwrite(buf, 1, n, out) != n) {
-			rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
-			                    _("Could not write the signed PDF (disk full?)"));
-			break;
-		}
-		left -= n;
+	switch (rc) {
+	case KYSO_OK:
+	case KYSO_ERR_NOMEM:
+		return rc;
+	case KYSO_ERR_BAD_INPUT:
+		return kyso_error_set(
+		        err, KYSO_ERR_IO, "%s",
+		        _("The input PDF changed or could not be read while signing"));
+	case KYSO_ERR_INTERNAL:
+		return kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
+	default:
+		return kyso_error_set(err, KYSO_ERR_IO, "%s",
+		                      _("Could not write the signed PDF (disk full?)"));
 	}
-	if (rc == KYSO_ERR_IO && err->code == KYSO_OK)
-		kyso_error_set(err, KYSO_ERR_IO, "%s", _("Could not read the input PDF"));
-	free(buf);
+}
+
+struct kyso_pdf_prefix {
+	kyso_file_copy_t *copy;
+	EVP_MD_CTX *mdc;
+	const EVP_MD *md;
+	FILE *out;
+};
+
+kyso_pdf_prefix_t *kyso_pdf_prefix_start(kyso_pdf_t *pdf, FILE *out, const EVP_MD *md)
+{
+	kyso_pdf_prefix_t *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->md = md;
+	p->out = out;
+	p->mdc = EVP_MD_CTX_new();
+	if (p->mdc != NULL && EVP_DigestInit_ex(p->mdc, md, NULL) == 1 &&
+	    fseeko(out, 0, SEEK_SET) == 0)
+		p->copy = kyso_file_copy_start(pdf->f, out, pdf->size, pdf_digest_sink, p->mdc);
+	if (p->copy == NULL) {
+		EVP_MD_CTX_free(p->mdc);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Waits for the copy; on success *mdc takes over its hash. */
+static kyso_err_t prefix_take(kyso_pdf_prefix_t *p, EVP_MD_CTX **mdc, kyso_error_t *err)
+{
+	kyso_err_t rc = copy_error(kyso_file_copy_finish(&p->copy, err), err);
+	if (rc == KYSO_OK) {
+		*mdc = p->mdc;
+		p->mdc = NULL;
+	}
 	return rc;
+}
+
+void kyso_pdf_prefix_free(kyso_pdf_prefix_t **pp)
+{
+	kyso_pdf_prefix_t *p = *pp;
+	if (p == NULL)
+		return;
+	if (p->copy != NULL)
+		(void)kyso_file_copy_finish(&p->copy, NULL);
+	EVP_MD_CTX_free(p->mdc);
+	free(p);
+	*pp = NULL;
 }
 
 kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p, FILE *out,
@@ -878,18 +912,27 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	}
 	memcpy(w.u.data + br_at, br, (size_t)bl);
 
-	/* write + hash */
-	mdc = EVP_MD_CTX_new();
-	if (!mdc || EVP_DigestInit_ex(mdc, md, NULL) != 1) {
-		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
-		goto out;
+	/* write + hash: the input's bytes (started early, or now), then the update */
+	bool early = p->prefix != NULL && p->prefix->copy != NULL && p->prefix->out == out &&
+	             p->prefix->md == md;
+	if (!early && p->prefix != NULL && p->prefix->copy != NULL) /* not ours: let it end */
+		(void)kyso_file_copy_finish(&p->prefix->copy, NULL);
+	if (!early) {
+		mdc = EVP_MD_CTX_new();
+		if (!mdc || EVP_DigestInit_ex(mdc, md, NULL) != 1) {
+			rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
+			goto out;
+		}
+		if (fseeko(out, 0, SEEK_SET) != 0) {
+			rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
+			                    _("Could not write the signed PDF (disk full?)"));
+			goto out;
+		}
+		rc = copy_error(
+		        kyso_file_copy_to(pdf->f, out, pdf->size, pdf_digest_sink, mdc, err), err);
+	} else {
+		rc = prefix_take(p->prefix, &mdc, err);
 	}
-	if (fseeko(out, 0, SEEK_SET) != 0) {
-		rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
-		                    _("Could not write the signed PDF (disk full?)"));
-		goto out;
-	}
-	rc = copy_and_hash(pdf, out, mdc, err);
 	if (rc != KYSO_OK)
 		goto out;
 	if (EVP_DigestUpdate(mdc, w.u.data, hex_at - 1) != 1 ||

@@ -226,12 +226,14 @@ static kyso_err_t add_ltv(kyso_ltv_t *ltv, FILE *f, const char *name, const char
 	return rc;
 }
 
-/* Signs the opened pdf (taken over and freed) into out. */
+/* Signs the opened pdf (taken over and freed) into out; af and pre (taken
+ * over too): out's temporary file with pdf's bytes already on their way
+ * (kyso_pdf_prefix_start), or NULL. */
 static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, const char *out,
+                              kyso_atomic_file_t *af, kyso_pdf_prefix_t *pre,
                               kyso_sign_result_t *res, kyso_error_t *err)
 {
 	kyso_err_t rc;
-	kyso_atomic_file_t *af = NULL;
 	kyso_buf_t der;
 	kyso_buf_init(&der);
 	kyso_appearance_t *app = NULL;
@@ -293,7 +295,9 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 	};
 	if (app != NULL)
 		params.stamps = kyso_appearance_stamps(app, &params.nstamps);
-	af = kyso_atomic_file_new(out, mode, err);
+	params.prefix = pre;
+	if (af == NULL)
+		af = kyso_atomic_file_new(out, mode, err);
 	if (af == NULL) {
 		rc = err->code;
 		goto out;
@@ -303,6 +307,7 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 	kyso_pdf_sig_slot_t slot;
 	rc = kyso_pdf_sig_prepare(pdf, &params, kyso_atomic_file_stream(af), md, digest, &dlen,
 	                          &slot, err);
+	kyso_pdf_prefix_free(&pre);
 	if (rc != KYSO_OK)
 		goto out;
 	rc = kyso_cms_build(&cs, digest, dlen, &der, err);
@@ -337,6 +342,7 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 		res->out_size = slot.file_size;
 	}
 out:
+	kyso_pdf_prefix_free(&pre); /* before its file and its input close */
 	if (af != NULL)
 		kyso_atomic_file_abort(&af);
 	kyso_pdf_free(&pdf);
@@ -354,7 +360,7 @@ kyso_err_t kyso_signer_sign_pdf(kyso_signer_t *s, const char *in, const char *ou
 	kyso_pdf_t *pdf = open_input(in, out, &s->o, &mode, err);
 	if (pdf == NULL)
 		return err->code;
-	return sign_opened(s, pdf, mode, out, res, err);
+	return sign_opened(s, pdf, mode, out, NULL, NULL, res, err);
 }
 
 kyso_err_t kyso_sign_pdf(const kyso_sign_opts_t *o, const char *in, const char *out,
@@ -365,12 +371,24 @@ kyso_err_t kyso_sign_pdf(const kyso_sign_opts_t *o, const char *in, const char *
 	kyso_pdf_t *pdf = open_input(in, out, o, &mode, err);
 	if (pdf == NULL)
 		return err->code;
+	/* the input's bytes head for the output while the token opens (issue 21);
+	 * without memory for that, sign_opened copies them itself */
+	kyso_atomic_file_t *af = kyso_atomic_file_new(out, mode, err);
+	if (af == NULL) {
+		kyso_pdf_free(&pdf);
+		return err->code;
+	}
+	kyso_pdf_prefix_t *pre =
+	        kyso_pdf_prefix_start(pdf, kyso_atomic_file_stream(af), kyso_digest_md(o->digest));
 	kyso_signer_t *s = NULL;
 	kyso_err_t rc = kyso_signer_open(o, &s, err);
-	if (rc == KYSO_OK && s != NULL)
-		rc = sign_opened(s, pdf, mode, out, res, err);
-	else
+	if (rc == KYSO_OK && s != NULL) {
+		rc = sign_opened(s, pdf, mode, out, af, pre, res, err);
+	} else {
+		kyso_pdf_prefix_free(&pre);
+		kyso_atomic_file_abort(&af);
 		kyso_pdf_free(&pdf);
+	}
 	kyso_signer_free(&s);
 	return rc;
 }

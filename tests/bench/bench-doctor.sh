@@ -3,14 +3,15 @@
 # running (private pcscd + virtual ePass2003, SoftHSM2 token behind the
 # fault-injecting module, catalog override, p11-kit and NSS registration, the agent's
 # CA trusted in the NSS db and a Chromium policy under KYSO_ROOT; no agent running).
-# Median of KYSO_BENCH_RUNS (default 15) runs; target <= 2 s. Prints the
+# Median of KYSO_BENCH_RUNS (default 15) runs; target <= 0.5 s (issue 21). The browsers check
+# reads the NSS databases (cert9.db) directly; it used to start certutil per profile. Prints the
 # slowest check (median of its duration_ms over the runs) and each check's median.
 # kyso is a non-sanitized Release build in build-bench/ (made here if
 # missing); the harness programs come from the test build ($KYSO_BUILD_DIR or build/).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RUNS=${KYSO_BENCH_RUNS:-15}
-TARGET_MS=2000
+TARGET_MS=500
 bench_init bench-doctor kyso kyso_translations
 for p in kyso-vicc kh-pcsc-probe kyso-faultp11; do
 	cmake --build "$KYSO_BUILD" -j "${KYSO_JOBS:-2}" --target "$p" >/dev/null
@@ -54,4 +55,6 @@ for id in $(cut -f1 "$KH_TMP/checks.tsv" | awk '!seen[$0]++'); do
 done | tee "$KH_TMP/per-check.txt"
 slow=$(sort -k2 -n -r "$KH_TMP/per-check.txt" | head -1 | awk '{print $1 " (" $2 " ms)"}')
 echo "slowest check: $slow"
+python3 "$top/tests/bench/benchlib.py" add "doctor --offline --json (harness)" "$((med))e-3" \
+	--target 0.5 --note "slowest check: $slow; browsers check $(awk '$1 == "browsers" {print $2}' "$KH_TMP/per-check.txt") ms"
 [[ $med -le $TARGET_MS ]]

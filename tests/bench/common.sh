@@ -5,6 +5,8 @@
 #                                 private $KH_TMP
 #   bench_token                  a SoftHSM2 token with the harness PKI in $KH_TMP/hsm and
 #                                 $KH_TMP/pki, their variables exported, BENCH_PIN its user PIN
+#   bench_nss                    an NSS db $NSS with the signer's PKCS#12 (for pdfsig), NICK
+#                                 its nickname
 # Sets top, KYSO_SRC, KYSO_HARNESS, KYSO_BUILD (the test build, for harness programs), BENCH.
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export KYSO_SRC=$top KYSO_HARNESS=$top/tests/harness
@@ -41,4 +43,12 @@ bench_token() {
 	. "$KH_TMP/hsm/softhsm.env"
 	set +a
 	export BENCH_PIN=$KH_P11_USER_PIN
+}
+
+bench_nss() {
+	NSS=$KH_TMP/nss
+	mkdir -p "$NSS"
+	certutil -N -d "sql:$NSS" --empty-password
+	pk12util -i "$KH_PKI_SIGNER_RSA_P12" -d "sql:$NSS" -W 1234 >/dev/null
+	NICK=$(certutil -L -d "sql:$NSS" | sed -n 's/ *u,u,u$//p' | head -n 1)
 }

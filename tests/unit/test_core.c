@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kyso_core.h"
+#include "kyso_platform.h"
 #include "kyso_process.h"
 
 static void test_exit_codes(void **state)
@@ -325,6 +326,138 @@ static void test_detached(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* what a sink saw: its bytes, in order */
+typedef struct {
+	uint8_t *data;
+	size_t len, cap;
+	bool refuse;
+} sink_t;
+
+static bool collect(void *ctx, const uint8_t *data, size_t len)
+{
+	sink_t *k = ctx;
+	if (k->refuse)
+		return false;
+	assert_true(k->len + len <= k->cap);
+	memcpy(k->data + k->len, data, len);
+	k->len += len;
+	return true;
+}
+
+/* kyso_file_copy_to / kyso_file_read_range: the output is the input's first
+ * len bytes, the sink sees exactly those bytes, short inputs and refusing
+ * sinks fail with their codes; a stream without a file takes the buffered way. */
+static void test_file_copy(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kyso-unit-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char in_path[256], out_path[256];
+	snprintf(in_path, sizeof(in_path), "%s/in.pdf", dir);
+	snprintf(out_path, sizeof(out_path), "%s/out.pdf", dir);
+	size_t size = (9u << 20) + 12345; /* more than two 4 MiB windows, not page-aligned */
+	uint8_t *src = malloc(size);
+	assert_non_null(src);
+	for (size_t i = 0; i < size; i++)
+		src[i] = (uint8_t)(i * 2654435761u >> 13);
+	kyso_error_t err;
+	assert_int_equal(kyso_file_write_atomic(in_path, src, size, 0600, &err), KYSO_OK);
+	sink_t k = {.data = malloc(size), .cap = size};
+	assert_non_null(k.data);
+	size_t len = size - 777;
+
+	FILE *in = fopen(in_path, "rb");
+	kyso_atomic_file_t *af = kyso_atomic_file_new(out_path, 0600, &err);
+	assert_non_null(in);
+	assert_non_null(af);
+	FILE *out = kyso_atomic_file_stream(af);
+	fputs("to be overwritten", out);
+	assert_int_equal(kyso_file_copy_to(in, out, len, collect, &k, &err), KYSO_OK);
+	assert_int_equal(k.len, len);
+	assert_memory_equal(k.data, src, len);
+	assert_int_equal(ftello(out), (off_t)len);
+	fputs("tail", out);
+	assert_int_equal(kyso_atomic_file_commit(&af, &err), KYSO_OK);
+	uint8_t *got = NULL;
+	size_t gl = 0;
+	assert_int_equal(kyso_file_read_all(out_path, size * 2, &got, &gl, &err), KYSO_OK);
+	assert_int_equal(gl, len + 4);
+	assert_memory_equal(got, src, len);
+	assert_memory_equal(got + len, "tail", 4);
+	free(got);
+
+	/* a range from an odd offset, without a seek of the caller */
+	k.len = 0;
+	assert_int_equal(kyso_file_read_range(in, 4097, 5u << 20, collect, &k, &err), KYSO_OK);
+	assert_int_equal(k.len, 5u << 20);
+	assert_memory_equal(k.data, src + 4097, 5u << 20);
+	assert_int_equal(kyso_file_read_range(in, size - 10, 11, collect, &k, &err),
+	                 KYSO_ERR_BAD_INPUT);
+
+	/* the input shorter than asked; a sink that refuses */
+	af = kyso_atomic_file_new(out_path, 0600, &err);
+	assert_non_null(af);
+	k.len = 0;
+	assert_int_equal(
+	        kyso_file_copy_to(in, kyso_atomic_file_stream(af), size + 1, collect, &k, &err),
+	        KYSO_ERR_BAD_INPUT);
+	k.refuse = true;
+	assert_int_equal(kyso_file_copy_to(in, kyso_atomic_file_stream(af), len, collect, &k, &err),
+	                 KYSO_ERR_INTERNAL);
+	kyso_atomic_file_abort(&af);
+	k.refuse = false;
+
+	/* in the background: the same bytes, the same sink, out left at len */
+	af = kyso_atomic_file_new(out_path, 0600, &err);
+	assert_non_null(af);
+	k.len = 0;
+	kyso_file_copy_t *bg =
+	        kyso_file_copy_start(in, kyso_atomic_file_stream(af), len, collect, &k);
+	assert_non_null(bg);
+	assert_int_equal(kyso_file_copy_finish(&bg, &err), KYSO_OK);
+	assert_null(bg);
+	assert_int_equal(k.len, len);
+	assert_memory_equal(k.data, src, len);
+	assert_int_equal(ftello(kyso_atomic_file_stream(af)), (off_t)len);
+	assert_int_equal(kyso_atomic_file_commit(&af, &err), KYSO_OK);
+	assert_int_equal(kyso_file_read_all(out_path, size * 2, &got, &gl, &err), KYSO_OK);
+	assert_int_equal(gl, len);
+	assert_memory_equal(got, src, len);
+	free(got);
+	/* ... and its failure: the input shorter than asked */
+	af = kyso_atomic_file_new(out_path, 0600, &err);
+	assert_non_null(af);
+	k.len = 0;
+	bg = kyso_file_copy_start(in, kyso_atomic_file_stream(af), size + 1, collect, &k);
+	assert_non_null(bg);
+	assert_int_equal(kyso_file_copy_finish(&bg, &err), KYSO_ERR_BAD_INPUT);
+	kyso_atomic_file_abort(&af);
+	fclose(in);
+
+	/* a memory stream has no file descriptor: the buffered copy */
+	in = fmemopen(src, size, "rb");
+	assert_non_null(in);
+	af = kyso_atomic_file_new(out_path, 0600, &err);
+	assert_non_null(af);
+	k.len = 0;
+	assert_int_equal(kyso_file_copy_to(in, kyso_atomic_file_stream(af), len, collect, &k, &err),
+	                 KYSO_OK);
+	assert_int_equal(k.len, len);
+	assert_memory_equal(k.data, src, len);
+	assert_int_equal(kyso_atomic_file_commit(&af, &err), KYSO_OK);
+	assert_int_equal(kyso_file_read_all(out_path, size * 2, &got, &gl, &err), KYSO_OK);
+	assert_int_equal(gl, len);
+	assert_memory_equal(got, src, len);
+	free(got);
+	fclose(in);
+
+	free(k.data);
+	free(src);
+	assert_int_equal(unlink(in_path), 0);
+	assert_int_equal(unlink(out_path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +468,7 @@ int main(void)
 	        cmocka_unit_test(test_redaction),
 	        cmocka_unit_test(test_log_levels_and_redaction),
 	        cmocka_unit_test(test_atomic_write),
+	        cmocka_unit_test(test_file_copy),
 	        cmocka_unit_test(test_spawn),
 	        cmocka_unit_test(test_detached),
 	        cmocka_unit_test(test_i18n),
