@@ -5,6 +5,7 @@
 #include "pdf_impl.h"
 #include "kyso_platform.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/rand.h>
@@ -564,19 +565,39 @@ void kyso_pdf_prefix_free(kyso_pdf_prefix_t **pp)
 	*pp = NULL;
 }
 
-kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p, FILE *out,
-                                const EVP_MD *md, uint8_t *digest, unsigned *digest_len,
-                                kyso_pdf_sig_slot_t *slot, kyso_error_t *err)
+/* One signature update being built (kyso_pdf_sig_prepare's steps). */
+typedef struct {
+	kyso_pdf_t *pdf;
+	const kyso_pdf_sig_params_t *p;
+	kyso_error_t *err;
+	writer_t w;
+	long pages, pidx;
+	kyso_pdf_obj_t *cat, *page, *afd, *exf;
+	uint32_t root_num, page_num;
+	/* the field: an existing empty one, or a new one named fname */
+	uint32_t existing;
+	char namebuf[64];
+	const char *fname;
+	char stn[4][128]; /* stamp field names */
+	/* object numbers */
+	uint32_t sig_num, field_num, ap_num;
+	const kyso_pdf_appearance_t *ap;
+	uint32_t *extra; /* the appearance's objects */
+	size_t nextra;
+	size_t nst;      /* stamps */
+	uint32_t *snums; /* [0] field being signed, then stamp fields, stamp forms */
+	uint32_t *wnums; /* all pages: widget, page object numbers */
+	bool every;
+	/* in the update: where the /ByteRange and /Contents placeholders are */
+	size_t br_at, hex_at, hex_len;
+} sig_build_t;
+
+/* What the document allows: no DocMDP P=1, the author's permissions, the page. */
+static kyso_err_t sig_check(sig_build_t *b)
 {
-	kyso_error_clear(err);
-	/* objects loaded below may trigger the lazy xref rebuild; the update is
-	 * then built again on the rebuilt xref (once: it cannot happen twice) */
-	bool was_repaired = pdf->repaired;
-	bool retry = false;
-	if (!p || !p->sub_filter || p->contents_size == 0 || p->contents_size > ((size_t)1 << 20) ||
-	    !out || !md || !digest || !slot)
-		return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
-		                      _("Invalid signature parameters (internal error)"));
+	const kyso_pdf_sig_params_t *p = b->p;
+	kyso_pdf_t *pdf = b->pdf;
+	kyso_error_t *err = b->err;
 	int mdp = kyso_pdf_docmdp(pdf, err);
 	if (mdp < 0)
 		return err->code;
@@ -595,384 +616,416 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 			                      _("The document's security settings do not allow "
 			                        "signing; open it with the owner password"));
 	}
-	long pages = kyso_pdf_page_count(pdf, err);
-	if (pages <= 0)
+	b->pages = kyso_pdf_page_count(pdf, err);
+	if (b->pages <= 0)
 		return err->code ? err->code
 		                 : kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
 		                                  _("The PDF has no pages"));
-	long pidx = p->page < 0 ? pages - 1 : p->page;
-	if (pidx >= pages)
+	b->pidx = p->page < 0 ? b->pages - 1 : p->page;
+	if (b->pidx >= b->pages)
 		return kyso_error_set(err, KYSO_ERR_USAGE,
 		                      _("Page %ld does not exist; the document has %ld pages"),
-		                      pidx + 1, pages);
+		                      b->pidx + 1, b->pages);
+	return KYSO_OK;
+}
 
-	writer_t w;
-	memset(&w, 0, sizeof(w));
-	w.pdf = pdf;
-	w.err = err;
-	kyso_buf_init(&w.u);
-	kyso_pdf_obj_t *cat = NULL, *page = NULL, *afd = NULL, *exf = NULL;
-	uint32_t existing = 0;
-	uint32_t *extra = NULL;
-	uint32_t *wnums = NULL; /* all_pages: widget, page object numbers */
-	uint32_t *snums = NULL; /* field being signed, stamp fields, stamp forms */
-	EVP_MD_CTX *mdc = NULL;
-	kyso_err_t rc = KYSO_OK;
-
-	w.next_num = first_new_num(pdf);
-
-	uint32_t root_num = 0;
-	kyso_pdf_obj_ref(kyso_pdf_dict_get(pdf->trailer, "Root"), &root_num, NULL);
-	cat = kyso_pdf_catalog(pdf, err);
-	uint32_t page_num = 0;
-	page = cat ? pdf_page_raw(pdf, pidx, &page_num, err) : NULL;
-	if (!cat || !page) {
-		rc = err->code ? err->code : KYSO_ERR_BAD_PDF;
-		goto out;
-	}
-
-	/* field name */
-	char namebuf[64];
-	char stn[4][128];
-	const char *fname = p->field_name;
-	{
-		const kyso_pdf_obj_t *af = kyso_pdf_dict_get(cat, "AcroForm");
-		afd = kyso_pdf_resolve(pdf, af, NULL);
-		kyso_pdf_obj_t *fields =
-		        afd ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(afd, "Fields"), NULL) : NULL;
-		if (!p->always_new_field)
-			existing = find_empty_sig_field(pdf, fields, fname, &exf);
-		if (!existing && fname && name_used(pdf, fields, fname)) {
-			kyso_pdf_obj_free(fields);
-			rc = kyso_error_set(err, KYSO_ERR_EXISTS,
-			                    _("A form field named \"%s\" already exists"), fname);
-			goto out;
-		}
-		for (int i = 1; !existing && !fname && i < 100000; i++) {
-			snprintf(namebuf, sizeof(namebuf), "Signature%d", i);
-			if (!name_used(pdf, fields, namebuf))
-				fname = namebuf;
-		}
-		/* stamp field names: unique among the top-level fields */
-		for (size_t i = 0; p->appearance && i < p->nstamps && i < 4; i++) {
-			const char *base = p->stamps[i].name;
-			snprintf(stn[i], sizeof(stn[i]), "%s", base);
-			for (int k = 2; k < 1000 && name_used(pdf, fields, stn[i]); k++)
-				snprintf(stn[i], sizeof(stn[i]), "%s %d", base, k);
-		}
+/* The catalog, the page, and the field's name: an empty signature field
+ * named so, or a new unique "SignatureN"; unique stamp field names. */
+static kyso_err_t sig_field_names(sig_build_t *b)
+{
+	kyso_pdf_t *pdf = b->pdf;
+	const kyso_pdf_sig_params_t *p = b->p;
+	kyso_pdf_obj_ref(kyso_pdf_dict_get(pdf->trailer, "Root"), &b->root_num, NULL);
+	b->cat = kyso_pdf_catalog(pdf, b->err);
+	b->page = b->cat ? pdf_page_raw(pdf, b->pidx, &b->page_num, b->err) : NULL;
+	if (!b->cat || !b->page)
+		return b->err->code ? b->err->code : KYSO_ERR_BAD_PDF;
+	b->fname = p->field_name;
+	const kyso_pdf_obj_t *af = kyso_pdf_dict_get(b->cat, "AcroForm");
+	b->afd = kyso_pdf_resolve(pdf, af, NULL);
+	kyso_pdf_obj_t *fields =
+	        b->afd ? kyso_pdf_resolve(pdf, kyso_pdf_dict_get(b->afd, "Fields"), NULL) : NULL;
+	if (!p->always_new_field)
+		b->existing = find_empty_sig_field(pdf, fields, b->fname, &b->exf);
+	if (!b->existing && b->fname && name_used(pdf, fields, b->fname)) {
 		kyso_pdf_obj_free(fields);
-		if (!fname && !existing) {
-			rc = kyso_error_set(err, KYSO_ERR_EXISTS, "%s",
-			                    _("Too many signature fields"));
-			goto out;
-		}
+		return kyso_error_set(b->err, KYSO_ERR_EXISTS,
+		                      _("A form field named \"%s\" already exists"), b->fname);
 	}
-
-	uint32_t sig_num = w.next_num++;
-	uint32_t field_num = existing ? existing : w.next_num++;
-	const kyso_pdf_appearance_t *ap = p->appearance;
-	uint32_t ap_num = 0;
-	size_t nextra = ap ? ap->object_count : 0;
-	if (ap) {
-		ap_num = w.next_num++;
-		extra = calloc(nextra + 1, sizeof(*extra));
-		if (!extra) {
-			rc = kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
-			goto out;
-		}
-		for (size_t i = 0; i < nextra; i++)
-			extra[i] = w.next_num++;
+	for (int i = 1; !b->existing && !b->fname && i < 100000; i++) {
+		snprintf(b->namebuf, sizeof(b->namebuf), "Signature%d", i);
+		if (!name_used(pdf, fields, b->namebuf))
+			b->fname = b->namebuf;
 	}
+	/* stamp field names: unique among the top-level fields */
+	for (size_t i = 0; p->appearance && i < p->nstamps && i < 4; i++) {
+		const char *base = p->stamps[i].name;
+		snprintf(b->stn[i], sizeof(b->stn[i]), "%s", base);
+		for (int k = 2; k < 1000 && name_used(pdf, fields, b->stn[i]); k++)
+			snprintf(b->stn[i], sizeof(b->stn[i]), "%s %d", base, k);
+	}
+	kyso_pdf_obj_free(fields);
+	if (!b->fname && !b->existing)
+		return kyso_error_set(b->err, KYSO_ERR_EXISTS, "%s",
+		                      _("Too many signature fields"));
+	return KYSO_OK;
+}
 
+/* Object numbers of everything the update adds. */
+static kyso_err_t sig_numbers(sig_build_t *b)
+{
+	writer_t *w = &b->w;
+	const kyso_pdf_sig_params_t *p = b->p;
+	b->sig_num = w->next_num++;
+	b->field_num = b->existing ? b->existing : w->next_num++;
+	b->ap = p->appearance;
+	b->nextra = b->ap ? b->ap->object_count : 0;
+	if (b->ap) {
+		b->ap_num = w->next_num++;
+		b->extra = calloc(b->nextra + 1, sizeof(*b->extra));
+		if (!b->extra)
+			return kyso_error_set(b->err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+		for (size_t i = 0; i < b->nextra; i++)
+			b->extra[i] = w->next_num++;
+	}
 	/* stamps (issue role: number, date): a read-only text field each, with
-	 * its own widget and form; refs[0] = the signature field (if new) */
-	size_t nst = ap ? (p->nstamps < 4 ? p->nstamps : 4) : 0;
-	snums = calloc(2 * nst + 1, sizeof(*snums));
-	if (!snums) {
-		rc = kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
-		goto out;
+	 * its own widget and form; snums[0] = the signature field (if new) */
+	b->nst = b->ap ? (p->nstamps < 4 ? p->nstamps : 4) : 0;
+	b->snums = calloc(2 * b->nst + 1, sizeof(*b->snums));
+	if (!b->snums)
+		return kyso_error_set(b->err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+	for (size_t i = 0; i < b->nst; i++) {
+		b->snums[1 + i] = w->next_num++;
+		b->snums[1 + b->nst + i] = w->next_num++;
 	}
-	for (size_t i = 0; i < nst; i++) {
-		snums[1 + i] = w.next_num++;
-		snums[1 + nst + i] = w.next_num++;
-	}
+	b->every = p->all_pages && b->ap && !b->existing;
+	return KYSO_OK;
+}
 
-	uint8_t last = 0;
-	if (pdf->size > 0)
-		pdf_file_read(pdf, pdf->size - 1, &last, 1);
-	w.base_rel = pdf->size - pdf->hdr;
-	if (pdf->size > 0 && last != '\n' && last != '\r')
-		kyso_buf_append(&w.u, "\n", 1);
-
+/* The pages' /Annots gain the widgets, the AcroForm the fields. */
+static kyso_err_t sig_pages_and_form(sig_build_t *b)
+{
+	kyso_pdf_t *pdf = b->pdf;
+	writer_t *w = &b->w;
+	kyso_err_t rc = KYSO_OK;
 	/* all pages (issue 6): one widget per page, kids of the field */
-	bool every = p->all_pages && ap && !existing;
-	if (every) {
-		wnums = calloc((size_t)pages * 2, sizeof(*wnums));
-		if (!wnums) {
-			rc = kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
-			goto out;
-		}
-		for (long i = 0; i < pages && rc == KYSO_OK; i++) {
+	if (b->every) {
+		b->wnums = calloc((size_t)b->pages * 2, sizeof(*b->wnums));
+		if (!b->wnums)
+			return kyso_error_set(b->err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+		for (long i = 0; i < b->pages && rc == KYSO_OK; i++) {
 			uint32_t pn = 0;
 			bool changed = false;
-			kyso_pdf_obj_t *pg = pdf_page_raw(pdf, i, &pn, err);
-			wnums[2 * i] = w.next_num++;
-			wnums[2 * i + 1] = pn;
-			snums[0] = wnums[2 * i];
-			rc = pg ? add_to_array_obj_n(&w, pg, "Annots", snums,
-			                             i == pidx ? 1 + nst : 1, &changed)
-			        : (err->code ? err->code : KYSO_ERR_BAD_PDF);
+			kyso_pdf_obj_t *pg = pdf_page_raw(pdf, i, &pn, b->err);
+			b->wnums[2 * i] = w->next_num++;
+			b->wnums[2 * i + 1] = pn;
+			b->snums[0] = b->wnums[2 * i];
+			rc = pg ? add_to_array_obj_n(w, pg, "Annots", b->snums,
+			                             i == b->pidx ? 1 + b->nst : 1, &changed)
+			        : (b->err->code ? b->err->code : KYSO_ERR_BAD_PDF);
 			if (rc == KYSO_OK && changed)
-				write_obj(&w, pn, entry_gen(pdf, pn), pg);
+				write_obj(w, pn, entry_gen(pdf, pn), pg);
 			kyso_pdf_obj_free(pg);
 		}
 		if (rc != KYSO_OK)
-			goto out;
+			return rc;
 	}
 	/* page: /Annots gains the widget (an existing field is already there) */
-	if ((!existing || nst > 0) && !every) {
+	if ((!b->existing || b->nst > 0) && !b->every) {
 		bool changed = false;
-		kyso_pdf_obj_t *np = kyso_pdf_obj_copy(page);
-		snums[0] = existing ? 0 : field_num;
-		rc = np ? add_to_array_obj_n(&w, np, "Annots", snums, 1 + nst, &changed)
+		kyso_pdf_obj_t *np = kyso_pdf_obj_copy(b->page);
+		b->snums[0] = b->existing ? 0 : b->field_num;
+		rc = np ? add_to_array_obj_n(w, np, "Annots", b->snums, 1 + b->nst, &changed)
 		        : KYSO_ERR_NOMEM;
 		if (rc == KYSO_OK && changed)
-			write_obj(&w, page_num, entry_gen(pdf, page_num), np);
+			write_obj(w, b->page_num, entry_gen(pdf, b->page_num), np);
 		kyso_pdf_obj_free(np);
 		if (rc != KYSO_OK)
-			goto out;
+			return rc;
 	}
 	/* AcroForm (catalog is rewritten only when needed) */
-	snums[0] = existing ? 0 : field_num;
-	rc = update_acroform(&w, cat, root_num, snums, 1 + nst);
-	if (rc != KYSO_OK)
-		goto out;
+	b->snums[0] = b->existing ? 0 : b->field_num;
+	return update_acroform(w, b->cat, b->root_num, b->snums, 1 + b->nst);
+}
 
-	if (existing) {
+/* The signature field and its widget(s). */
+static kyso_err_t sig_field(sig_build_t *b)
+{
+	kyso_pdf_t *pdf = b->pdf;
+	writer_t *w = &b->w;
+	const kyso_pdf_appearance_t *ap = b->ap;
+	if (b->existing) {
 		/* sign into the existing empty field */
-		if (!pdf_dict_set(exf, "V", pdf_obj_ref(sig_num, 0)) ||
-		    (ap && !pdf_dict_set(exf, "AP", pdf_obj_new(KYSO_PDF_DICT))) ||
-		    (ap && !pdf_dict_set((kyso_pdf_obj_t *)kyso_pdf_dict_get(exf, "AP"), "N",
-		                         pdf_obj_ref(ap_num, 0)))) {
-			rc = kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
-			goto out;
-		}
-		write_obj(&w, existing, entry_gen(pdf, existing), exf);
-	} else if (every) {
-		obj_begin(&w, field_num, 0);
-		kyso_buf_append(&w.u, "<</FT/Sig/T ", 12);
-		pdf_write_text_string(pdf, &w.u, fname, field_num, 0);
-		kyso_buf_printf(&w.u, "/V %u 0 R/Kids [", sig_num);
-		for (long i = 0; i < pages; i++)
-			kyso_buf_printf(&w.u, "%s%u 0 R", i ? " " : "", wnums[2 * i]);
-		kyso_buf_append(&w.u, "]>>", 3);
-		obj_end(&w);
-		for (long i = 0; i < pages; i++) {
-			obj_begin(&w, wnums[2 * i], 0);
-			kyso_buf_printf(&w.u,
+		if (!pdf_dict_set(b->exf, "V", pdf_obj_ref(b->sig_num, 0)) ||
+		    (ap && !pdf_dict_set(b->exf, "AP", pdf_obj_new(KYSO_PDF_DICT))) ||
+		    (ap && !pdf_dict_set((kyso_pdf_obj_t *)kyso_pdf_dict_get(b->exf, "AP"), "N",
+		                         pdf_obj_ref(b->ap_num, 0))))
+			return kyso_error_set(b->err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
+		write_obj(w, b->existing, entry_gen(pdf, b->existing), b->exf);
+	} else if (b->every) {
+		obj_begin(w, b->field_num, 0);
+		kyso_buf_append(&w->u, "<</FT/Sig/T ", 12);
+		pdf_write_text_string(pdf, &w->u, b->fname, b->field_num, 0);
+		kyso_buf_printf(&w->u, "/V %u 0 R/Kids [", b->sig_num);
+		for (long i = 0; i < b->pages; i++)
+			kyso_buf_printf(&w->u, "%s%u 0 R", i ? " " : "", b->wnums[2 * i]);
+		kyso_buf_append(&w->u, "]>>", 3);
+		obj_end(w);
+		for (long i = 0; i < b->pages; i++) {
+			obj_begin(w, b->wnums[2 * i], 0);
+			kyso_buf_printf(&w->u,
 			                "<</Type/Annot/Subtype/Widget/F 132/Parent %u 0 R/P %u %u R"
 			                "/Rect [%.3f %.3f %.3f %.3f]/AP <</N %u 0 R>>>>",
-			                field_num, wnums[2 * i + 1],
-			                entry_gen(pdf, wnums[2 * i + 1]), ap->rect[0], ap->rect[1],
-			                ap->rect[2], ap->rect[3], ap_num);
-			obj_end(&w);
+			                b->field_num, b->wnums[2 * i + 1],
+			                entry_gen(pdf, b->wnums[2 * i + 1]), ap->rect[0],
+			                ap->rect[1], ap->rect[2], ap->rect[3], b->ap_num);
+			obj_end(w);
 		}
 	} else {
 		/* field + widget (merged) */
-		obj_begin(&w, field_num, 0);
-		kyso_buf_append(&w.u, "<</Type/Annot/Subtype/Widget/FT/Sig/F 132/T ", 44);
-		pdf_write_text_string(pdf, &w.u, fname, field_num, 0);
-		kyso_buf_printf(&w.u, "/V %u 0 R/P %u %u R/Rect [", sig_num, page_num,
-		                entry_gen(pdf, page_num));
-		{
-			kyso_pdf_obj_t *r = pdf_obj_new(KYSO_PDF_REAL);
-			for (int i = 0; r && i < 4; i++) {
-				r->u.r = ap ? ap->rect[i] : 0;
-				if (i)
-					kyso_buf_append(&w.u, " ", 1);
-				pdf_obj_serialize(NULL, r, 0, 0, &w.u);
-			}
-			kyso_pdf_obj_free(r);
+		obj_begin(w, b->field_num, 0);
+		kyso_buf_append(&w->u, "<</Type/Annot/Subtype/Widget/FT/Sig/F 132/T ", 44);
+		pdf_write_text_string(pdf, &w->u, b->fname, b->field_num, 0);
+		kyso_buf_printf(&w->u, "/V %u 0 R/P %u %u R/Rect [", b->sig_num, b->page_num,
+		                entry_gen(pdf, b->page_num));
+		kyso_pdf_obj_t *r = pdf_obj_new(KYSO_PDF_REAL);
+		for (int i = 0; r && i < 4; i++) {
+			r->u.r = ap ? ap->rect[i] : 0;
+			if (i)
+				kyso_buf_append(&w->u, " ", 1);
+			pdf_obj_serialize(NULL, r, 0, 0, &w->u);
 		}
-		kyso_buf_append(&w.u, "]", 1);
+		kyso_pdf_obj_free(r);
+		kyso_buf_append(&w->u, "]", 1);
 		if (ap)
-			kyso_buf_printf(&w.u, "/AP <</N %u 0 R>>", ap_num);
-		kyso_buf_append(&w.u, ">>", 2);
-		obj_end(&w);
+			kyso_buf_printf(&w->u, "/AP <</N %u 0 R>>", b->ap_num);
+		kyso_buf_append(&w->u, ">>", 2);
+		obj_end(w);
 	}
+	return KYSO_OK;
+}
 
-	/* visible appearance (issue 6 hook) */
+/* A form XObject of width x height with its content stream. */
+static void sig_form(sig_build_t *b, uint32_t num, double wd, double ht, const char *resources,
+                     const uint8_t *content, size_t len)
+{
+	kyso_buf_t head;
+	kyso_buf_init(&head);
+	kyso_buf_printf(&head, "<</Type/XObject/Subtype/Form/BBox [0 0 %.3f %.3f]/Resources %s>>",
+	                wd, ht, resources ? resources : "<<>>");
+	kyso_buf_append(&head, "", 1);
+	write_stream(&b->w, num, (const char *)head.data, b->extra, b->nextra,
+	             content ? content : (const uint8_t *)"", len);
+	kyso_buf_free(&head);
+}
+
+/* The visible appearance (issue 6) and the stamps (read-only text field +
+ * widget, merged, with their forms). */
+static void sig_appearance(sig_build_t *b)
+{
+	writer_t *w = &b->w;
+	const kyso_pdf_appearance_t *ap = b->ap;
 	if (ap) {
-		double wd = ap->rect[2] - ap->rect[0], ht = ap->rect[3] - ap->rect[1];
-		if (wd < 0)
-			wd = -wd;
-		if (ht < 0)
-			ht = -ht;
-		kyso_buf_t head;
-		kyso_buf_init(&head);
-		kyso_buf_printf(&head,
-		                "<</Type/XObject/Subtype/Form/BBox [0 0 %.3f %.3f]/Resources %s>>",
-		                wd, ht, ap->resources ? ap->resources : "<<>>");
-		kyso_buf_append(&head, "", 1);
-		write_stream(&w, ap_num, (const char *)head.data, extra, nextra,
-		             ap->content ? ap->content : (const uint8_t *)"", ap->content_len);
-		kyso_buf_free(&head);
-		for (size_t i = 0; i < nextra; i++) {
+		sig_form(b, b->ap_num, fabs(ap->rect[2] - ap->rect[0]),
+		         fabs(ap->rect[3] - ap->rect[1]), ap->resources, ap->content,
+		         ap->content_len);
+		for (size_t i = 0; i < b->nextra; i++) {
 			const kyso_pdf_new_obj_t *o = &ap->objects[i];
 			if (o->data) {
-				write_stream(&w, extra[i], o->dict ? o->dict : "<<>>", extra,
-				             nextra, o->data, o->data_len);
+				write_stream(w, b->extra[i], o->dict ? o->dict : "<<>>", b->extra,
+				             b->nextra, o->data, o->data_len);
 			} else {
-				obj_begin(&w, extra[i], 0);
-				put_subst(&w, o->dict ? o->dict : "null", extra, nextra);
-				obj_end(&w);
+				obj_begin(w, b->extra[i], 0);
+				put_subst(w, o->dict ? o->dict : "null", b->extra, b->nextra);
+				obj_end(w);
 			}
 		}
 	}
-
-	/* stamps: read-only text field + widget (merged), appearance form */
-	for (size_t i = 0; i < nst; i++) {
-		const kyso_pdf_stamp_t *st = &p->stamps[i];
-		uint32_t fnum = snums[1 + i], anum = snums[1 + nst + i];
-		obj_begin(&w, fnum, 0);
-		kyso_buf_append(&w.u, "<</Type/Annot/Subtype/Widget/FT/Tx/Ff 1/F 4/T ", 46);
-		pdf_write_text_string(pdf, &w.u, stn[i], fnum, 0);
-		kyso_buf_append(&w.u, "/V ", 3);
-		pdf_write_text_string(pdf, &w.u, st->value, fnum, 0);
-		kyso_buf_printf(&w.u, "/P %u %u R/Rect [%.3f %.3f %.3f %.3f]/AP <</N %u 0 R>>>>",
-		                page_num, entry_gen(pdf, page_num), st->rect[0], st->rect[1],
-		                st->rect[2], st->rect[3], anum);
-		obj_end(&w);
-		kyso_buf_t head;
-		kyso_buf_init(&head);
-		kyso_buf_printf(&head,
-		                "<</Type/XObject/Subtype/Form/BBox [0 0 %.3f %.3f]/Resources %s>>",
-		                st->rect[2] - st->rect[0], st->rect[3] - st->rect[1],
-		                st->resources ? st->resources : "<<>>");
-		kyso_buf_append(&head, "", 1);
-		write_stream(&w, anum, (const char *)head.data, extra, nextra,
-		             st->content ? st->content : (const uint8_t *)"", st->content_len);
-		kyso_buf_free(&head);
+	for (size_t i = 0; i < b->nst; i++) {
+		const kyso_pdf_stamp_t *st = &b->p->stamps[i];
+		uint32_t fnum = b->snums[1 + i], anum = b->snums[1 + b->nst + i];
+		obj_begin(w, fnum, 0);
+		kyso_buf_append(&w->u, "<</Type/Annot/Subtype/Widget/FT/Tx/Ff 1/F 4/T ", 46);
+		pdf_write_text_string(b->pdf, &w->u, b->stn[i], fnum, 0);
+		kyso_buf_append(&w->u, "/V ", 3);
+		pdf_write_text_string(b->pdf, &w->u, st->value, fnum, 0);
+		kyso_buf_printf(&w->u, "/P %u %u R/Rect [%.3f %.3f %.3f %.3f]/AP <</N %u 0 R>>>>",
+		                b->page_num, entry_gen(b->pdf, b->page_num), st->rect[0],
+		                st->rect[1], st->rect[2], st->rect[3], anum);
+		obj_end(w);
+		sig_form(b, anum, st->rect[2] - st->rect[0], st->rect[3] - st->rect[1],
+		         st->resources, st->content, st->content_len);
 	}
+}
 
-	/* signature dictionary */
-	obj_begin(&w, sig_num, 0);
-	kyso_buf_printf(&w.u, "<</Type/%s/Filter", p->doc_timestamp ? "DocTimeStamp" : "Sig");
-	pdf_write_name(&w.u, p->filter ? p->filter : "Adobe.PPKLite");
-	kyso_buf_append(&w.u, "/SubFilter", 10);
-	pdf_write_name(&w.u, p->sub_filter);
-	kyso_buf_append(&w.u, "/ByteRange ", 11);
-	size_t br_at = w.u.len;
+/* The signature dictionary with its /ByteRange and /Contents placeholders,
+ * then the xref section in the style of the last one. */
+static kyso_err_t sig_dictionary(sig_build_t *b)
+{
+	writer_t *w = &b->w;
+	const kyso_pdf_sig_params_t *p = b->p;
+	obj_begin(w, b->sig_num, 0);
+	kyso_buf_printf(&w->u, "<</Type/%s/Filter", p->doc_timestamp ? "DocTimeStamp" : "Sig");
+	pdf_write_name(&w->u, p->filter ? p->filter : "Adobe.PPKLite");
+	kyso_buf_append(&w->u, "/SubFilter", 10);
+	pdf_write_name(&w->u, p->sub_filter);
+	kyso_buf_append(&w->u, "/ByteRange ", 11);
+	b->br_at = w->u.len;
 	for (int i = 0; i < BR_WIDTH; i++)
-		kyso_buf_append(&w.u, " ", 1);
-	kyso_buf_append(&w.u, "/Contents <", 11);
-	size_t hex_at = w.u.len;
-	size_t hex_len = p->contents_size * 2;
-	if (kyso_buf_reserve(&w.u, hex_len + 1) == KYSO_OK) {
-		memset(w.u.data + w.u.len, '0', hex_len);
-		w.u.len += hex_len;
+		kyso_buf_append(&w->u, " ", 1);
+	kyso_buf_append(&w->u, "/Contents <", 11);
+	b->hex_at = w->u.len;
+	b->hex_len = p->contents_size * 2;
+	if (kyso_buf_reserve(&w->u, b->hex_len + 1) == KYSO_OK) {
+		memset(w->u.data + w->u.len, '0', b->hex_len);
+		w->u.len += b->hex_len;
 	}
-	kyso_buf_append(&w.u, ">", 1);
+	kyso_buf_append(&w->u, ">", 1);
 	if (!p->doc_timestamp) {
-		kyso_buf_append(&w.u, "/M ", 3);
-		write_date(&w, p->signing_time ? p->signing_time : time(NULL), sig_num);
-		write_opt_text(&w, "Name", p->name, sig_num);
-		write_opt_text(&w, "Reason", p->reason, sig_num);
-		write_opt_text(&w, "Location", p->location, sig_num);
-		write_opt_text(&w, "ContactInfo", p->contact_info, sig_num);
+		kyso_buf_append(&w->u, "/M ", 3);
+		write_date(w, p->signing_time ? p->signing_time : time(NULL), b->sig_num);
+		write_opt_text(w, "Name", p->name, b->sig_num);
+		write_opt_text(w, "Reason", p->reason, b->sig_num);
+		write_opt_text(w, "Location", p->location, b->sig_num);
+		write_opt_text(w, "ContactInfo", p->contact_info, b->sig_num);
 	}
-	kyso_buf_append(&w.u, ">>", 2);
-	obj_end(&w);
+	kyso_buf_append(&w->u, ">>", 2);
+	obj_end(w);
+	write_xref(w);
+	if (w->rc != KYSO_OK || w->u.len < b->hex_at + b->hex_len)
+		return b->err->code ? b->err->code
+		                    : kyso_error_set(b->err, w->rc ? w->rc : KYSO_ERR_NOMEM, "%s",
+		                                     _("Could not build the signature update"));
+	return KYSO_OK;
+}
 
-	/* xref section in the style of the last one */
-	write_xref(&w);
-	if (w.rc != KYSO_OK || w.u.len < hex_at + hex_len) {
-		rc = err->code ? err->code
-		               : kyso_error_set(err, w.rc ? w.rc : KYSO_ERR_NOMEM, "%s",
-		                                _("Could not build the signature update"));
-		goto out;
-	}
-
-	if (pdf->repaired != was_repaired) {
-		retry = true;
-		goto out;
-	}
-
-	/* byte range */
-	uint64_t total = pdf->size + w.u.len;
-	uint64_t lt = pdf->size + hex_at - 1;           /* offset of '<' */
-	uint64_t gt = pdf->size + hex_at + hex_len + 1; /* just after '>' */
+/* Fills the /ByteRange, writes the input's bytes (started early, or now)
+ * and the update to out, hashing all but /Contents; fills slot. */
+static kyso_err_t sig_write(sig_build_t *b, FILE *out, const EVP_MD *md, uint8_t *digest,
+                            unsigned *digest_len, kyso_pdf_sig_slot_t *slot)
+{
+	kyso_pdf_t *pdf = b->pdf;
+	const kyso_pdf_sig_params_t *p = b->p;
+	kyso_error_t *err = b->err;
+	writer_t *w = &b->w;
+	uint64_t total = pdf->size + w->u.len;
+	uint64_t lt = pdf->size + b->hex_at - 1;              /* offset of '<' */
+	uint64_t gt = pdf->size + b->hex_at + b->hex_len + 1; /* just after '>' */
 	char br[BR_WIDTH + 1];
 	int bl = snprintf(br, sizeof(br), "[0 %llu %llu %llu]", (unsigned long long)lt,
 	                  (unsigned long long)gt, (unsigned long long)(total - gt));
-	if (bl <= 0 || bl > BR_WIDTH) {
-		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s",
-		                    _("Could not build the signature update"));
-		goto out;
-	}
-	memcpy(w.u.data + br_at, br, (size_t)bl);
+	if (bl <= 0 || bl > BR_WIDTH)
+		return kyso_error_set(err, KYSO_ERR_INTERNAL, "%s",
+		                      _("Could not build the signature update"));
+	memcpy(w->u.data + b->br_at, br, (size_t)bl);
 
-	/* write + hash: the input's bytes (started early, or now), then the update */
+	EVP_MD_CTX *mdc = NULL;
+	kyso_err_t rc;
 	bool early = p->prefix != NULL && p->prefix->copy != NULL && p->prefix->out == out &&
 	             p->prefix->md == md;
 	if (!early && p->prefix != NULL && p->prefix->copy != NULL) /* not ours: let it end */
 		(void)kyso_file_copy_finish(&p->prefix->copy, NULL);
-	if (!early) {
+	if (early) {
+		rc = prefix_take(p->prefix, &mdc, err);
+	} else {
 		mdc = EVP_MD_CTX_new();
-		if (!mdc || EVP_DigestInit_ex(mdc, md, NULL) != 1) {
+		if (!mdc || EVP_DigestInit_ex(mdc, md, NULL) != 1)
 			rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
-			goto out;
-		}
-		if (fseeko(out, 0, SEEK_SET) != 0) {
+		else if (fseeko(out, 0, SEEK_SET) != 0)
 			rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
 			                    _("Could not write the signed PDF (disk full?)"));
-			goto out;
-		}
-		rc = copy_error(
-		        kyso_file_copy_to(pdf->f, out, pdf->size, pdf_digest_sink, mdc, err), err);
-	} else {
-		rc = prefix_take(p->prefix, &mdc, err);
+		else
+			rc = copy_error(kyso_file_copy_to(pdf->f, out, pdf->size, pdf_digest_sink,
+			                                  mdc, err),
+			                err);
 	}
-	if (rc != KYSO_OK)
-		goto out;
-	if (EVP_DigestUpdate(mdc, w.u.data, hex_at - 1) != 1 ||
-	    EVP_DigestUpdate(mdc, w.u.data + hex_at + hex_len + 1,
-	                     w.u.len - hex_at - hex_len - 1) != 1 ||
-	    EVP_DigestFinal_ex(mdc, digest, digest_len) != 1) {
+	if (rc == KYSO_OK && (EVP_DigestUpdate(mdc, w->u.data, b->hex_at - 1) != 1 ||
+	                      EVP_DigestUpdate(mdc, w->u.data + b->hex_at + b->hex_len + 1,
+	                                       w->u.len - b->hex_at - b->hex_len - 1) != 1 ||
+	                      EVP_DigestFinal_ex(mdc, digest, digest_len) != 1))
 		rc = kyso_error_set(err, KYSO_ERR_INTERNAL, "%s", _("Hashing failed"));
-		goto out;
-	}
-	if (fwrite(w.u.data, 1, w.u.len, out) != w.u.len || fflush(out) != 0) {
+	EVP_MD_CTX_free(mdc);
+	if (rc == KYSO_OK && (fwrite(w->u.data, 1, w->u.len, out) != w->u.len || fflush(out) != 0))
 		rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
 		                    _("Could not write the signed PDF (disk full?)"));
-		goto out;
-	}
-	slot->contents_offset = pdf->size + hex_at;
-	slot->contents_hex_len = hex_len;
+	if (rc != KYSO_OK)
+		return rc;
+	slot->contents_offset = pdf->size + b->hex_at;
+	slot->contents_hex_len = b->hex_len;
 	slot->byte_range[0] = 0;
 	slot->byte_range[1] = lt;
 	slot->byte_range[2] = gt;
 	slot->byte_range[3] = total - gt;
 	slot->file_size = total;
-	if (existing) {
-		char *t = kyso_pdf_obj_text(kyso_pdf_dict_get(exf, "T"));
+	if (b->existing) {
+		char *t = kyso_pdf_obj_text(kyso_pdf_dict_get(b->exf, "T"));
 		snprintf(slot->field_name, sizeof(slot->field_name), "%s", t ? t : "");
 		free(t);
 	} else {
-		snprintf(slot->field_name, sizeof(slot->field_name), "%s", fname);
+		snprintf(slot->field_name, sizeof(slot->field_name), "%s", b->fname);
 	}
-	rc = KYSO_OK;
-out:
-	EVP_MD_CTX_free(mdc);
-	kyso_pdf_obj_free(cat);
-	kyso_pdf_obj_free(page);
-	kyso_pdf_obj_free(afd);
-	kyso_pdf_obj_free(exf);
-	free(extra);
-	free(wnums);
-	free(snums);
-	free(w.objs);
-	kyso_buf_free(&w.u);
+	return KYSO_OK;
+}
+
+static void sig_build_free(sig_build_t *b)
+{
+	kyso_pdf_obj_free(b->cat);
+	kyso_pdf_obj_free(b->page);
+	kyso_pdf_obj_free(b->afd);
+	kyso_pdf_obj_free(b->exf);
+	free(b->extra);
+	free(b->wnums);
+	free(b->snums);
+	free(b->w.objs);
+	kyso_buf_free(&b->w.u);
+}
+
+kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p, FILE *out,
+                                const EVP_MD *md, uint8_t *digest, unsigned *digest_len,
+                                kyso_pdf_sig_slot_t *slot, kyso_error_t *err)
+{
+	kyso_error_clear(err);
+	if (!p || !p->sub_filter || p->contents_size == 0 || p->contents_size > ((size_t)1 << 20) ||
+	    !out || !md || !digest || !slot)
+		return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
+		                      _("Invalid signature parameters (internal error)"));
+	/* objects loaded below may trigger the lazy xref rebuild; the update is
+	 * then built again on the rebuilt xref (once: it cannot happen twice) */
+	bool was_repaired = pdf->repaired;
+	sig_build_t b;
+	memset(&b, 0, sizeof(b));
+	b.pdf = pdf;
+	b.p = p;
+	b.err = err;
+	b.w.pdf = pdf;
+	b.w.err = err;
+	kyso_buf_init(&b.w.u);
+	kyso_err_t rc = sig_check(&b);
+	if (rc != KYSO_OK)
+		return rc;
+	b.w.next_num = first_new_num(pdf);
+	rc = sig_field_names(&b);
+	if (rc == KYSO_OK)
+		rc = sig_numbers(&b);
+	if (rc == KYSO_OK) {
+		uint8_t last = 0;
+		if (pdf->size > 0)
+			pdf_file_read(pdf, pdf->size - 1, &last, 1);
+		b.w.base_rel = pdf->size - pdf->hdr;
+		if (pdf->size > 0 && last != '\n' && last != '\r')
+			kyso_buf_append(&b.w.u, "\n", 1);
+		rc = sig_pages_and_form(&b);
+	}
+	if (rc == KYSO_OK)
+		rc = sig_field(&b);
+	if (rc == KYSO_OK) {
+		sig_appearance(&b);
+		rc = sig_dictionary(&b);
+	}
+	bool retry = rc == KYSO_OK && pdf->repaired != was_repaired;
+	if (rc == KYSO_OK && !retry)
+		rc = sig_write(&b, out, md, digest, digest_len, slot);
+	sig_build_free(&b);
 	if (retry)
 		return kyso_pdf_sig_prepare(pdf, p, out, md, digest, digest_len, slot, err);
 	return rc;
