@@ -6,6 +6,7 @@
 #include "kyso_platform.h"
 
 #include <errno.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
@@ -125,4 +126,18 @@ bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t
 	X509_free(want);
 	free(data);
 	return same;
+}
+
+kyso_err_t kyso_trust_load_roots(X509_STORE *store, int *count, kyso_error_t *err)
+{
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	if (dir == NULL || *dir == '\0')
+		dir = X509_get_default_cert_dir();
+	*count = -1;
+	if (X509_STORE_load_path(store, dir) != 1) {
+		ERR_clear_error();
+		return kyso_error_set(err, KYSO_ERR_IO,
+		                      _("The system trust store %s cannot be read"), dir);
+	}
+	return KYSO_OK;
 }

@@ -4,6 +4,7 @@
 #include "kyso_platform.h"
 #include "win_int.h"
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
@@ -150,4 +151,35 @@ bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t
 	if (store != NULL)
 		CertCloseStore(store, 0);
 	return have;
+}
+
+kyso_err_t kyso_trust_load_roots(X509_STORE *store, int *count, kyso_error_t *err)
+{
+	static const DWORD where[] = {CERT_SYSTEM_STORE_CURRENT_USER,
+	                              CERT_SYSTEM_STORE_LOCAL_MACHINE};
+	int n = 0;
+	bool opened = false;
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		HCERTSTORE s = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+		                             where[i] | CERT_STORE_READONLY_FLAG, L"ROOT");
+		if (s == NULL)
+			continue;
+		opened = true;
+		PCCERT_CONTEXT cc = NULL;
+		while ((cc = CertEnumCertificatesInStore(s, cc)) != NULL) {
+			const unsigned char *p = cc->pbCertEncoded;
+			X509 *x = d2i_X509(NULL, &p, (long)cc->cbCertEncoded);
+			/* a duplicate (in both stores) is not an error */
+			if (x != NULL && X509_STORE_add_cert(store, x) == 1)
+				n++;
+			X509_free(x);
+		}
+		CertCloseStore(s, 0);
+	}
+	ERR_clear_error();
+	*count = n;
+	if (!opened)
+		return kyso_error_set(err, KYSO_ERR_IO,
+		                      _("The Windows ROOT certificate store cannot be opened"));
+	return KYSO_OK;
 }

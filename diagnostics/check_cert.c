@@ -1,5 +1,6 @@
 /* Checks 10-14: certificate present, key pair, validity, chain, revocation. */
 #include "doctor_int.h"
+#include "kyso_platform.h"
 #include "net_int.h"
 
 #include <dirent.h>
@@ -256,13 +257,15 @@ check_status_t check_cert_chain(doctor_t *d, check_t *c)
 	add_roots_dir(store, loaded);
 	for (const char *const *f = d->o->ca_files; f != NULL && *f != NULL; f++)
 		add_file(store, *f, loaded);
-	/* the system store as a hashed directory: looked up lazily, unlike the
-	 * bundle file X509_STORE_set_default_paths() parses whole (~150 ms) */
-	const char *sys_dir = getenv(X509_get_default_cert_dir_env());
-	if (sys_dir == NULL || *sys_dir == '\0')
-		sys_dir = X509_get_default_cert_dir();
-	if (X509_STORE_load_path(store, sys_dir) != 1)
-		kyso_warn("doctor: the system trust store %s cannot be read", sys_dir);
+	/* the OS's roots (Windows: the ROOT stores; Linux: the hashed directory,
+	 * looked up lazily, unlike the bundle file X509_STORE_set_default_paths()
+	 * parses whole, ~150 ms) */
+	int n_sys = 0;
+	kyso_error_t terr;
+	kyso_error_clear(&terr);
+	if (kyso_trust_load_roots(store, &n_sys, &terr) != KYSO_OK)
+		kyso_warn("doctor: %s", terr.msg);
+	ck_data(c, "system_roots", json_integer(n_sys));
 	ERR_clear_error();
 	ck_data(c, "anchors", loaded);
 	loaded = NULL;

@@ -73,6 +73,8 @@ void ck_data(check_t *c, const char *key, json_t *value);
 void doctor_personal(const char *value);
 void doctor_set_redact(bool on);
 char *doctor_redact_string(const char *s);
+/* config.json of the user, else of the system (NULL when neither). */
+json_t *doctor_load_config(void);
 const char *doctor_token_cas(const doctor_t *d);
 
 /* the checks, in report order */

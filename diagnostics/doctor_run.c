@@ -232,7 +232,7 @@ const char *doctor_token_cas(const doctor_t *d)
 	return buf;
 }
 
-static json_t *load_config(void)
+json_t *doctor_load_config(void)
 {
 	char path[4200];
 	const char *dirs[] = {kyso_path_config_user(), kyso_path_config_system()};
@@ -322,7 +322,7 @@ json_t *kyso_doctor_run(const kyso_doctor_opts_t *o, kyso_error_t *err)
 	doctor_t d;
 	memset(&d, 0, sizeof(d));
 	d.o = o;
-	d.config = load_config();
+	d.config = doctor_load_config();
 	d.facts = json_object();
 	json_t *list = json_array();
 	if (list == NULL || d.facts == NULL) {
