@@ -90,12 +90,12 @@ kh_check "detect --watch saw the ePass2003, its removal and the Bit4id's arrival
 	python3 - "$KH_TMP/watch.txt" <<'PY'
 import sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
-def at(pred):
-    return next(i for i, l in enumerate(lines) if pred(l))
-a = at(lambda l: "ePass2003" in l)
-b = at(lambda l: "ePass2003" in l and ("removed" in l.lower() or "rút" in l))
-c = at(lambda l: "Bit4ID" in l)
-sys.exit(0 if a < b < c else 1)
+# each event header ("Plugged in:", "Pulled out:") is followed by its token
+ev = [(l.split("] ", 1)[1].rstrip(":"), lines[i + 1].split(": ", 1)[1])
+      for i, l in enumerate(lines[:-1]) if l.endswith(("Plugged in:", "Pulled out:"))]
+print(ev)
+sys.exit(0 if ev == [("Plugged in", "Feitian ePass2003"), ("Pulled out", "Feitian ePass2003"),
+                     ("Plugged in", "USB Token Bit4ID (Bit4id TokenME EVO v2)")] else 1)
 PY
 
 # ---- sign through kyso-pkcs11.dll and the virtual Bit4id card --------------
@@ -150,6 +150,90 @@ kh_check "PIN locked: token-state fails, Vietnamese 'khóa PIN', remedy: do not 
 	jpy "$KH_TMP/doc.json" "(lambda c: c['token-state']['status'] == 'fail' and 'khóa PIN' in c['token-state']['detail'] + c['token-state'].get('remedy', '') and 'đừng thử thêm' in c['token-state'].get('remedy', ''))({c['id']: c for c in d['checks']})"
 kh_check "the doctor sent no PIN to the locked card" \
 	bash -c "! grep -q '^> 0020000108' '$KH_TMP/card1.apdu'"
+
+# ---- Windows ROOT store: the doctor's chain check --------------------------
+# the card carries the sub-CA and the root, but nothing trusts the root yet
+wt_b4 1
+doc --module "$MOD"
+kh_check "root not in the Windows ROOT store: cert-chain fails (self-signed root in the chain)" \
+	jpy "$KH_TMP/doc.json" "(lambda c: c['cert-chain']['status'] == 'fail' and c['cert-chain']['data']['system_roots'] >= 0)({c['id']: c for c in d['checks']})"
+# the test root added to the prefix's LocalMachine\ROOT store as Windows keeps
+# it (registry blob: property 32 = the certificate), without kyso
+thumb=$(openssl x509 -in "$KH_PKI_ROOT_CERT" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')
+blob=$(openssl x509 -in "$KH_PKI_ROOT_CERT" -outform DER | python3 -c 'import struct,sys; d=sys.stdin.buffer.read(); sys.stdout.write((struct.pack("<III", 32, 1, len(d)) + d).hex())')
+kh_check "the test root is added to LocalMachine\\ROOT (reg add)" \
+	wine64 reg add "HKLM\\Software\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\$thumb" /v Blob /t REG_BINARY /d "$blob" /f
+doc --module "$MOD"
+kh_check "root in the ROOT store: cert-chain passes, chaining to Kyso Test Root CA" \
+	jpy "$KH_TMP/doc.json" "(lambda c: c['cert-chain']['status'] == 'pass' and 'Kyso Test Root CA' in c['cert-chain']['data']['root'] and c['cert-chain']['data']['system_roots'] >= 1)({c['id']: c for c in d['checks']})"
+kh_on_fail cat "$KH_TMP/doc.json"
+
+# ---- the Start-menu shortcut "Kiểm tra ký số" --------------------------------
+# its command (installer/windows/kyso.nsi), in the profile folder; the
+# default browser is wine's winebrowser (registered for .html), which hands
+# the page to xdg-open: a stub on PATH records it
+mkdir -p "$KH_TMP/bin"
+printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s"\n' "$KH_TMP/browser.log" >"$KH_TMP/bin/xdg-open"
+chmod +x "$KH_TMP/bin/xdg-open"
+wine64 reg add 'HKCR\.html' /ve /d htmlfile /f >/dev/null
+wine64 reg add 'HKCR\htmlfile\shell\open\command' /ve /d '"C:\windows\system32\winebrowser.exe" "%1"' /f >/dev/null
+prof=$(wine64 cmd /c 'echo %USERPROFILE%' 2>/dev/null | tr -d '\r')
+prof_u=$(wine64 winepath.exe -u "$prof" 2>/dev/null | tr -d '\r')
+read -r -a SC_ARGS < <(sed -n "s/^ *'\(doctor --html [^']*\)'.*/\1/p" "$KYSO_SRC/installer/windows/kyso.nsi")
+echo "shortcut: kyso.exe ${SC_ARGS[*]} in $prof"
+# shortcut NAME: the shortcut's command, its keyboard a FIFO ($SC_KEYS)
+shortcut() {
+	rm -f "$KH_TMP/keys" "$KH_TMP/browser.log"
+	mkfifo "$KH_TMP/keys"
+	kh_bg "$KH_TMP/$1.raw" bash -c 'cd "$1" && f=$2 && shift 2 && exec env PATH="$0:$PATH" wine64 "$@" <"$f"' \
+		"$KH_TMP/bin" "$prof_u" "$KH_TMP/keys" "$KYSO" "${SC_ARGS[@]}"
+	SC_PID=$KH_LAST_PID
+	exec {SC_KEYS}>"$KH_TMP/keys"
+}
+# press KEYS: type them and wait for the end ($rc); output in $KH_TMP/NAME.txt
+press() {
+	printf '%s' "$2" >&"$SC_KEYS"
+	exec {SC_KEYS}>&-
+	set +e
+	wait "$SC_PID"
+	rc=$?
+	set -e
+	tr -d '\r' <"$KH_TMP/$1.raw" >"$KH_TMP/$1.txt"
+}
+export -n LANGUAGE
+shortcut sc
+kh_wait_for 60 test -s "$KH_TMP/browser.log" || true
+kh_check "the browser got the report page (ShellExecuteW -> winebrowser -> xdg-open file://...)" \
+	grep -q "^file://$prof_u/kyso-kiem-tra-ky-so.html" "$KH_TMP/browser.log"
+kh_on_fail cat "$KH_TMP/sc.raw"
+kh_check "the page is the doctor's report, in the profile folder" grep -q '<html' "$prof_u/kyso-kiem-tra-ky-so.html"
+sleep 1
+kh_check "the console stays: kyso.exe waits for a key" kill -0 "$SC_PID"
+press sc x
+kh_check "its line says where the report is and to press a key, in Vietnamese" \
+	bash -c "grep -q 'Báo cáo đã được mở trong trình duyệt: C:' '$KH_TMP/sc.txt' && grep -q 'Nhấn phím bất kỳ để đóng cửa sổ này.' '$KH_TMP/sc.txt'"
+kh_on_fail cat "$KH_TMP/sc.txt"
+# a collector configured (%APPDATA%\kyso\config.json): the offer and the upload
+tok=kyso-wine-collector-0123456789
+cport=$(kh_free_port)
+kh_bg "$KH_TMP/serve.log" env KYSO_REPORT_TOKEN=$tok kyso reports --db "$KH_TMP/collector.db" \
+	serve --listen "127.0.0.1:$cport"
+serve_pid=$KH_LAST_PID
+kh_wait_for 30 grep -q "127.0.0.1:$cport/api/v1/reports" "$KH_TMP/serve.log" || true
+appdata_u=$(wine64 winepath.exe -u "$(wine64 cmd /c 'echo %APPDATA%' 2>/dev/null | tr -d '\r')" 2>/dev/null | tr -d '\r')
+mkdir -p "$appdata_u/kyso"
+printf '{"report_url": "http://127.0.0.1:%s/api/v1/reports", "report_token": "%s"}\n' "$cport" "$tok" \
+	>"$appdata_u/kyso/config.json"
+shortcut send
+kh_wait_for 60 grep -q 'Gửi cho bộ phận hỗ trợ' "$KH_TMP/send.raw" || true
+press send 'c '
+kh_check "with a collector: 'Gửi cho bộ phận hỗ trợ?' offered, answered c, 'đã nhận được' said" \
+	bash -c "grep -q 'Gửi cho bộ phận hỗ trợ? Nhấn c để gửi' '$KH_TMP/send.txt' && grep -q 'Bộ phận hỗ trợ đã nhận được báo cáo.' '$KH_TMP/send.txt'"
+kh_on_fail cat "$KH_TMP/send.txt"
+kh_check "the collector holds the report sent from wine (1, os Windows)" \
+	bash -c "kyso reports --db '$KH_TMP/collector.db' summary --json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(not (d[\"total\"] == 1 and all(k.startswith(\"Windows\") for k in d[\"by_os\"])))'"
+kh_stop "$serve_pid"
+rm -f "$appdata_u/kyso/config.json"
 
 echo "windows.wine_token: $((SECONDS - t0)) s"
 kh_done
