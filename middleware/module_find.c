@@ -1,5 +1,6 @@
 /* Where PKCS#11 modules live, and the p11-kit module file kyso writes. */
 #include "kyso_middleware.h"
+#include "kyso_platform.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -62,7 +63,9 @@ char *kyso_module_find(const char *root, const char *name)
 		if (is_file(path) && realpath(path, real) != NULL)
 			return strdup(real);
 	}
-	return NULL;
+	/* the OS's own places (Windows: kyso's folder, System32, the vendors'
+	 * Program Files folders, where setup finds what a vendor installed) */
+	return r[0] == '\0' ? kyso_p11_module_find(name) : NULL;
 }
 
 bool kyso_install_prefix(char *dst, size_t cap)

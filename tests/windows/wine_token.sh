@@ -9,7 +9,8 @@
 #                      stderr $KH_TMP/err, exit code $rc
 # The cards speak vpcd's protocol to the test winscard.dll
 # (tests/windows/winscard_vpcd.c), which listens on $KYSO_TEST_VPCD_PORT + IDX
-# in every process that opens a PC/SC context.
+# in the first process that opens a PC/SC context (a second one at the same
+# time sees empty readers).
 S=$W/stage
 WT_WINSCARD=$W/kyso/bin/winscard.dll
 WT_B4_ATR=3BDF18FF8191FE1FC30031B8640C01ECC173940180829000B3
