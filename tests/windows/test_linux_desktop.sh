@@ -68,15 +68,8 @@ kh_check "a key closes it (exit $rc: the doctor's result, 0 or 1)" bash -c "[[ $
 kh_on_fail cat "$KH_TMP/plain.out"
 
 # ---- a collector in config.json: the offer, the upload, the answer ---------
-tok=kyso-desktop-collector-0123456789
-cport=$(kh_free_port)
-kh_bg "$KH_TMP/serve.log" env KYSO_REPORT_TOKEN=$tok kyso reports --db "$KH_TMP/collector.db" \
-	serve --listen "127.0.0.1:$cport"
-serve_pid=$KH_LAST_PID
-kh_wait_for 30 grep -q "127.0.0.1:$cport/api/v1/reports" "$KH_TMP/serve.log" || true
-mkdir -p "$HOME/.config/kyso"
-printf '{"report_url": "http://127.0.0.1:%s/api/v1/reports", "report_token": "%s"}\n' "$cport" "$tok" \
-	>"$HOME/.config/kyso/config.json"
+. "$KYSO_SRC/tests/windows/collector.sh"
+kh_collector_start "$KH_TMP/collector.db" "$HOME/.config/kyso"
 run_entry send
 kh_wait_for 60 grep -q 'Gửi cho bộ phận hỗ trợ' "$KH_TMP/send.out" || true
 kh_check "with a collector: 'Gửi cho bộ phận hỗ trợ?' is offered" grep -q 'Gửi cho bộ phận hỗ trợ? Nhấn c để gửi' "$KH_TMP/send.out"
@@ -92,8 +85,8 @@ finish 'x '
 n=$(total)
 kh_check "answered another key: nothing sent (still 1 report, got $n)" \
 	bash -c "[[ $n == 1 ]] && ! grep -q 'đã nhận được' '$KH_TMP/nosend.out'"
-kh_stop "$serve_pid"
-kh_wait_for 20 bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$cport) 2>/dev/null" || true
+kh_stop "$COLLECTOR_PID"
+kh_wait_for 20 bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$COLLECTOR_PORT) 2>/dev/null" || true
 run_entry down
 kh_wait_for 60 grep -q 'Gửi cho bộ phận hỗ trợ' "$KH_TMP/down.out" || true
 finish 'c '

@@ -5,10 +5,7 @@
 # PNG by tests/windows/xwd2png.py). Checks: the dialog appears with its
 # Vietnamese text, typing the PIN signs (pdfsig verifies), Cancel exits 4
 # with pin-cancelled and sends no PIN to the card.
-. "$KYSO_HARNESS/lib.sh"
-. "$KYSO_SRC/tests/signer/common.sh"
 W=${1:?usage: test_wine_dialogs.sh WORKDIR}
-sg_setup
 . "$KYSO_SRC/tests/windows/wine_token.sh"
 for tool in Xvfb xdotool xwd; do
 	command -v "$tool" >/dev/null || {
@@ -16,7 +13,6 @@ for tool in Xvfb xdotool xwd; do
 		kh_done
 	}
 done
-t0=$SECONDS
 SHOTS=$W/dialogs
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"

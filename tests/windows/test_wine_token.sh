@@ -7,12 +7,8 @@
 # virtual Bit4id card (pdfsig and openssl on Linux verify); the doctor passes
 # its token checks and explains no reader, an unknown token, a missing module
 # and a locked PIN. Prints its time.
-. "$KYSO_HARNESS/lib.sh"
-. "$KYSO_SRC/tests/signer/common.sh"
 W=${1:?usage: test_wine_token.sh WORKDIR}
-sg_setup
 . "$KYSO_SRC/tests/windows/wine_token.sh"
-t0=$SECONDS
 wt_prefix wineprefix-token
 export LANGUAGE=en B4PIN=1234
 
@@ -214,16 +210,9 @@ kh_check "its line says where the report is and to press a key, in Vietnamese" \
 	bash -c "grep -q 'Báo cáo đã được mở trong trình duyệt: C:' '$KH_TMP/sc.txt' && grep -q 'Nhấn phím bất kỳ để đóng cửa sổ này.' '$KH_TMP/sc.txt'"
 kh_on_fail cat "$KH_TMP/sc.txt"
 # a collector configured (%APPDATA%\kyso\config.json): the offer and the upload
-tok=kyso-wine-collector-0123456789
-cport=$(kh_free_port)
-kh_bg "$KH_TMP/serve.log" env KYSO_REPORT_TOKEN=$tok kyso reports --db "$KH_TMP/collector.db" \
-	serve --listen "127.0.0.1:$cport"
-serve_pid=$KH_LAST_PID
-kh_wait_for 30 grep -q "127.0.0.1:$cport/api/v1/reports" "$KH_TMP/serve.log" || true
 appdata_u=$(wine64 winepath.exe -u "$(wine64 cmd /c 'echo %APPDATA%' 2>/dev/null | tr -d '\r')" 2>/dev/null | tr -d '\r')
-mkdir -p "$appdata_u/kyso"
-printf '{"report_url": "http://127.0.0.1:%s/api/v1/reports", "report_token": "%s"}\n' "$cport" "$tok" \
-	>"$appdata_u/kyso/config.json"
+. "$KYSO_SRC/tests/windows/collector.sh"
+kh_collector_start "$KH_TMP/collector.db" "$appdata_u/kyso"
 shortcut send
 kh_wait_for 60 grep -q 'Gửi cho bộ phận hỗ trợ' "$KH_TMP/send.raw" || true
 press send 'c '
@@ -232,7 +221,7 @@ kh_check "with a collector: 'Gửi cho bộ phận hỗ trợ?' offered, answere
 kh_on_fail cat "$KH_TMP/send.txt"
 kh_check "the collector holds the report sent from wine (1, os Windows)" \
 	bash -c "kyso reports --db '$KH_TMP/collector.db' summary --json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(not (d[\"total\"] == 1 and all(k.startswith(\"Windows\") for k in d[\"by_os\"])))'"
-kh_stop "$serve_pid"
+kh_stop "$COLLECTOR_PID"
 rm -f "$appdata_u/kyso/config.json"
 
 echo "windows.wine_token: $((SECONDS - t0)) s"

@@ -6,12 +6,8 @@
 # then, for --user, an NSIS EXE (makensis); --repair puts back a deleted
 # config.json and signs again; `kyso.exe doctor --json` passes its token and
 # module checks on the set-up prefix. Prints its time.
-. "$KYSO_HARNESS/lib.sh"
-. "$KYSO_SRC/tests/signer/common.sh"
 W=${1:?usage: test_wine_token_setup.sh WORKDIR}
-sg_setup
 . "$KYSO_SRC/tests/windows/wine_token.sh"
-t0=$SECONDS
 wt_prefix wineprefix-token-setup
 export LANGUAGE=en B4PIN=1234
 p1=$(kh_free_port)

@@ -1,5 +1,6 @@
-# Prelude of the wine tests with a token in it (issue 22), sourced after
-# tests/harness/lib.sh and tests/signer/common.sh's sg_setup:
+# Prelude of the wine tests with a token in it (issue 22), sourced with W
+# (the Windows work directory) set: the harness (lib.sh), the signer tests'
+# PKI, tokens and NSS db for pdfsig (sg_setup), t0 for the time, and
 #   wt_prefix NAME     a fresh private prefix $W/NAME (own wineserver, stopped
 #                      at exit) with the test winscard.dll in system32
 #   wt_card IDX ATR [kyso-vicc options]   a virtual card in reader IDX
@@ -11,6 +12,10 @@
 # (tests/windows/winscard_vpcd.c), which listens on $KYSO_TEST_VPCD_PORT + IDX
 # in the first process that opens a PC/SC context (a second one at the same
 # time sees empty readers).
+. "$KYSO_HARNESS/lib.sh"
+. "$KYSO_SRC/tests/signer/common.sh"
+sg_setup
+t0=$SECONDS
 S=$W/stage
 WT_WINSCARD=$W/kyso/bin/winscard.dll
 WT_B4_ATR=3BDF18FF8191FE1FC30031B8640C01ECC173940180829000B3

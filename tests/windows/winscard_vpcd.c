@@ -741,35 +741,11 @@ static LONG card_status(SCARDHANDLE hc, char *name, LPDWORD state, LPDWORD proto
 	return SCARD_S_SUCCESS;
 }
 
-WINSCARDAPI LONG WINAPI SCardStatusA(SCARDHANDLE hc, LPSTR out, LPDWORD len, LPDWORD state,
-                                     LPDWORD proto, LPBYTE atr_out, LPDWORD atr_len)
+/* SCardStatusA/W: the reader name as a multi-string, narrow or wide. */
+static LONG status_of(SCARDHANDLE hc, int wide, void *out, LPDWORD len, LPDWORD state,
+                      LPDWORD proto, LPBYTE atr_out, LPDWORD atr_len)
 {
-	char name[64];
-	BYTE atr[33];
-	DWORD alen = 0;
-	EnterCriticalSection(&lock);
-	LONG rv = card_status(hc, name, state, proto, atr, &alen);
-	LeaveCriticalSection(&lock);
-	if (rv != SCARD_S_SUCCESS)
-		return rv;
-	if (len != NULL) {
-		char multi[66];
-		size_t l = strlen(name);
-		memcpy(multi, name, l + 1);
-		multi[l + 1] = '\0';
-		rv = give(multi, (DWORD)l + 2, 1, out, len);
-		if (rv != SCARD_S_SUCCESS)
-			return rv;
-	}
-	if (atr_len != NULL)
-		rv = give(atr, alen, 1, atr_out, atr_len);
-	return rv;
-}
-
-WINSCARDAPI LONG WINAPI SCardStatusW(SCARDHANDLE hc, LPWSTR out, LPDWORD len, LPDWORD state,
-                                     LPDWORD proto, LPBYTE atr_out, LPDWORD atr_len)
-{
-	char name[64];
+	char name[66];
 	BYTE atr[33];
 	DWORD alen = 0;
 	EnterCriticalSection(&lock);
@@ -779,17 +755,34 @@ WINSCARDAPI LONG WINAPI SCardStatusW(SCARDHANDLE hc, LPWSTR out, LPDWORD len, LP
 		return rv;
 	if (len != NULL) {
 		DWORD l = (DWORD)strlen(name);
-		WCHAR *w = widen(name, l + 2);
-		if (w == NULL)
-			return SCARD_E_NO_MEMORY;
-		rv = give(w, l + 2, sizeof(WCHAR), out, len);
-		free(w);
+		name[l + 1] = '\0';
+		if (wide) {
+			WCHAR *w = widen(name, l + 2);
+			if (w == NULL)
+				return SCARD_E_NO_MEMORY;
+			rv = give(w, l + 2, sizeof(WCHAR), out, len);
+			free(w);
+		} else {
+			rv = give(name, l + 2, 1, out, len);
+		}
 		if (rv != SCARD_S_SUCCESS)
 			return rv;
 	}
 	if (atr_len != NULL)
 		rv = give(atr, alen, 1, atr_out, atr_len);
 	return rv;
+}
+
+WINSCARDAPI LONG WINAPI SCardStatusA(SCARDHANDLE hc, LPSTR out, LPDWORD len, LPDWORD state,
+                                     LPDWORD proto, LPBYTE atr_out, LPDWORD atr_len)
+{
+	return status_of(hc, 0, out, len, state, proto, atr_out, atr_len);
+}
+
+WINSCARDAPI LONG WINAPI SCardStatusW(SCARDHANDLE hc, LPWSTR out, LPDWORD len, LPDWORD state,
+                                     LPDWORD proto, LPBYTE atr_out, LPDWORD atr_len)
+{
+	return status_of(hc, 1, out, len, state, proto, atr_out, atr_len);
 }
 
 WINSCARDAPI LONG WINAPI SCardTransmit(SCARDHANDLE hc, LPCSCARD_IO_REQUEST spci, LPCBYTE cmd,
