@@ -50,7 +50,7 @@ kh_check "detection sent no APDU to either card" \
 
 # ---- removal and insertion -------------------------------------------------
 wt_remove 0
-sleep 0.3
+sleep 1
 wk detect --json --no-usb
 cp "$KH_TMP/out" "$KH_TMP/removed.json"
 kh_check "ePass2003 pulled out: only the Bit4id is detected, reader 0 empty" \
@@ -76,9 +76,10 @@ kh_bg "$KH_TMP/watch.raw" wine64 "$KYSO" detect --watch --no-usb
 watch_pid=$KH_LAST_PID
 kh_wait_for 20 grep -q 'ePass2003' "$KH_TMP/watch.raw" || true
 wt_remove 0
-sleep 3
+kh_wait_for 30 grep -q 'Pulled out' "$KH_TMP/watch.raw" || true
 wt_b4 1
-sleep 3
+kh_wait_for 30 bash -c "[[ \$(grep -c 'Plugged in' '$KH_TMP/watch.raw') -ge 2 ]]" || true
+sleep 1
 kh_stop "$watch_pid"
 tr -d '\r' <"$KH_TMP/watch.raw" >"$KH_TMP/watch.txt"
 cat "$KH_TMP/watch.txt"
