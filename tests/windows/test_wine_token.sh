@@ -53,9 +53,10 @@ wt_remove 0
 sleep 1
 wk detect --json --no-usb
 cp "$KH_TMP/out" "$KH_TMP/removed.json"
+kh_on_fail_log() { cat "$KH_TMP/winscard.log" "$KH_TMP/card1.log" | tail -n 40; }
 kh_check "ePass2003 pulled out: only the Bit4id is detected, reader 0 empty" \
 	jpy "$KH_TMP/removed.json" "[t['id'] for t in d['tokens']] == ['bit4id-tokenme-evo-v2'] and d['pcsc']['readers'][0]['state'] == 'empty'"
-kh_on_fail cat "$KH_TMP/removed.json"
+kh_on_fail kh_on_fail_log
 # inserted while kyso.exe detect --wait is waiting for a token
 wt_stop 1
 kh_bg "$KH_TMP/wait.raw" wine64 "$KYSO" detect --json --no-usb --wait 60

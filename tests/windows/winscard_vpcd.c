@@ -239,9 +239,14 @@ static LONG start_service(void)
 		sa.sin_family = AF_INET;
 		sa.sin_port = htons((u_short)(atoi(port) + i));
 		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (r->listener == INVALID_SOCKET ||
-		    bind(r->listener, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-		    listen(r->listener, 1) != 0) {
+		/* the previous process's listener may still be closing: retry a little */
+		int bound = -1;
+		for (int t = 0; r->listener != INVALID_SOCKET && bound != 0 && t < 20; t++) {
+			bound = bind(r->listener, (struct sockaddr *)&sa, sizeof(sa));
+			if (bound != 0)
+				Sleep(50);
+		}
+		if (r->listener == INVALID_SOCKET || bound != 0 || listen(r->listener, 1) != 0) {
 			/* another process holds this reader: it stays empty here */
 			say("%s: cannot listen on port %d (%d)", r->name, atoi(port) + i,
 			    WSAGetLastError());
