@@ -1,6 +1,8 @@
 /* `kyso doctor`: why signing fails, in plain words, and a report to send. */
 #include "doctor_int.h"
 #include "commands.h"
+#include "kyso_config.h"
+#include "kyso_platform.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -13,8 +15,8 @@
 
 typedef struct {
 	kyso_doctor_opts_t o;
-	bool json, help, no_redact, save;
-	const char *html, *bundle, *send, *token_env, *cacert;
+	bool json, help, no_redact, save, show;
+	const char *html, *bundle, *send, *token_env, *token, *cacert;
 	const char *ca[MAX_LIST + 1];
 	const char *agents[MAX_LIST + 1];
 	size_t n_ca, n_agents;
@@ -28,9 +30,8 @@ static const char *reports_dir(void)
 	return dir;
 }
 
-/* A new bundle name in the reports folder (made when missing). */
-static kyso_err_t reports_bundle_path(const json_t *report, char *out, size_t cap,
-                                      kyso_error_t *err)
+/* The reports folder, made when missing (mkdir -p). */
+static kyso_err_t make_reports_dir(kyso_error_t *err)
 {
 	/* every missing folder on the way (mkdir -p; "/" or "\\" separated) */
 	char dir[4200];
@@ -47,6 +48,15 @@ static kyso_err_t reports_bundle_path(const json_t *report, char *out, size_t ca
 	struct stat st;
 	if (mkdir(dir, 0700) != 0 && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
 		return kyso_error_set(err, KYSO_ERR_IO, _("cannot create the folder %s"), dir);
+	return KYSO_OK;
+}
+
+/* A new bundle name in the reports folder (made when missing). */
+static kyso_err_t reports_bundle_path(const json_t *report, char *out, size_t cap,
+                                      kyso_error_t *err)
+{
+	if (make_reports_dir(err) != KYSO_OK)
+		return err->code;
 	/* created 2026-12-04T14:05:06Z -> 20261204-140506 */
 	const char *cr = json_string_value(json_object_get(report, "created"));
 	const char *id = json_string_value(json_object_get(report, "id"));
@@ -80,6 +90,9 @@ static void usage(FILE *out)
 	fprintf(out, "  --save             %s\n",
 	        _("also write the zip into kyso's reports folder (see below)"));
 	fprintf(out, "  --send URL         %s\n", _("upload the zip to the helpdesk collector"));
+	fprintf(out, "  --show             %s\n",
+	        _("open the web page in the browser and wait for a key; offer to send the "
+	          "report when a collector is configured (report_url in config.json)"));
 	fprintf(out, "  --token-env VAR    %s\n",
 	        _("collector token from this variable (default KYSO_REPORT_TOKEN)"));
 	fprintf(out, "  --cacert FILE      %s\n", _("CA certificate of the collector (HTTPS)"));
@@ -146,6 +159,8 @@ static kyso_err_t parse_args(int argc, char **argv, doctor_args_t *a, kyso_error
 			a->no_redact = true;
 		else if (strcmp(s, "--save") == 0)
 			a->save = true;
+		else if (strcmp(s, "--show") == 0)
+			a->show = true;
 		else if (strcmp(s, "--no-usb") == 0)
 			a->o.no_usb = true;
 		else if (take(argc, argv, &i, "--html", &a->html) ||
@@ -240,7 +255,7 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 			printf(_("Report saved as %s.\n"), bundle);
 	}
 	if (rc == KYSO_OK && a->send != NULL) {
-		const char *tok = getenv(a->token_env);
+		const char *tok = a->token != NULL ? a->token : getenv(a->token_env);
 		if (tok == NULL || *tok == '\0')
 			rc = kyso_error_set(
 			        err, KYSO_ERR_USAGE,
@@ -265,6 +280,49 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 	return rc;
 }
 
+/* --show (the Start-menu shortcut): the page in the browser, a line that
+ * stays until a key is pressed and, with a collector in config.json
+ * (report_url, report_token), the offer to send the report. */
+static kyso_err_t show_result(doctor_args_t *a, const json_t *report, log_capture_t *lc,
+                              kyso_error_t *err)
+{
+	char full[4200];
+	const char *page = realpath(a->html, full) != NULL ? full : a->html;
+	kyso_error_t oerr;
+	kyso_error_clear(&oerr);
+	if (kyso_open_document(page, &oerr) == KYSO_OK)
+		printf(_("The report is open in your web browser: %s\n"), page);
+	else
+		printf(_("Open this file in your web browser: %s (%s)\n"), page, oerr.msg);
+	kyso_config_t *cfg = kyso_config_load();
+	const char *url = cfg != NULL ? cfg->report_url : NULL;
+	kyso_err_t rc = KYSO_OK;
+	if (url != NULL && *url != '\0') {
+		/* TRANSLATORS: the key that answers yes to the question below */
+		const char *yes = _("y");
+		printf(_("Send to the helpdesk? Press %s to send the report, any other key to "
+		         "close.\n"),
+		       yes);
+		fflush(stdout);
+		int k = kyso_wait_key();
+		if (k == 'y' || k == (unsigned char)yes[0]) {
+			a->send = url;
+			a->token = cfg->report_token;
+			a->html = NULL;
+			rc = finish_outputs(a, report, lc, err);
+			if (rc == KYSO_OK)
+				printf("%s\n", _("The helpdesk has received the report."));
+			else
+				printf(_("The report did not arrive: %s\n"), err->msg);
+		}
+	}
+	printf("%s\n", _("Press any key to close this window."));
+	fflush(stdout);
+	(void)kyso_wait_key();
+	kyso_config_free(&cfg);
+	return rc;
+}
+
 int kyso_cmd_doctor(int argc, char **argv)
 {
 	doctor_args_t a;
@@ -277,6 +335,13 @@ int kyso_cmd_doctor(int argc, char **argv)
 	if (a.help) {
 		usage(stdout);
 		return KYSO_EXIT_OK;
+	}
+	char page[4300];
+	if (a.show && a.html == NULL) {
+		if (make_reports_dir(&err) != KYSO_OK)
+			return kyso_cmd_fail(a.json, &err);
+		snprintf(page, sizeof(page), "%s/kyso-kiem-tra-ky-so.html", reports_dir());
+		a.html = page;
 	}
 	doctor_set_redact(!a.no_redact);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -302,6 +367,8 @@ int kyso_cmd_doctor(int argc, char **argv)
 		exit_code = strcmp(kyso_doctor_result(report), "fail") == 0 ? KYSO_EXIT_PROBLEM
 		                                                            : KYSO_EXIT_OK;
 		kyso_err_t rc = finish_outputs(&a, report, &lc, &err);
+		if (rc == KYSO_OK && a.show && !a.json)
+			rc = show_result(&a, report, &lc, &err);
 		kyso_log_set_sink(NULL, NULL);
 		if (rc != KYSO_OK) {
 			fflush(stdout);

@@ -33,6 +33,9 @@ void kyso_config_free(kyso_config_t **pc)
 	free(c->tsa_url);
 	free(c->agent_pades);
 	free(c->agent_tsa_url);
+	free(c->report_url);
+	free(c->report_token);
+	free(c->org);
 	list_free(&c->origins);
 	list_free(&c->fetch_origins);
 	json_decref(c->doc);
@@ -91,6 +94,9 @@ static void merge(kyso_config_t *c, const json_t *doc, const char *path, bool fi
 	take_string(&c->tsa_url, doc, "tsa_url");
 	take_string(&c->agent_pades, doc, "agent_pades");
 	take_string(&c->agent_tsa_url, doc, "agent_tsa_url");
+	take_string(&c->report_url, doc, "report_url");
+	take_string(&c->report_token, doc, "report_token");
+	take_string(&c->org, doc, "org");
 	take_list(&c->origins, doc, "origins", path);
 	take_list(&c->fetch_origins, doc, "agent_fetch_origins", path);
 	const json_t *ag = json_object_get(doc, "agent");
@@ -222,6 +228,12 @@ char *kyso_config_text(const kyso_config_t *c)
 		json_object_set_new(doc, "agent_pades", json_string(c->agent_pades));
 	if (c->agent_tsa_url != NULL)
 		json_object_set_new(doc, "agent_tsa_url", json_string(c->agent_tsa_url));
+	if (c->report_url != NULL)
+		json_object_set_new(doc, "report_url", json_string(c->report_url));
+	if (c->report_token != NULL)
+		json_object_set_new(doc, "report_token", json_string(c->report_token));
+	if (c->org != NULL)
+		json_object_set_new(doc, "org", json_string(c->org));
 	json_object_set_new(doc, "origins", list_json(c->origins));
 	if (c->fetch_origins != NULL)
 		json_object_set_new(doc, "agent_fetch_origins", list_json(c->fetch_origins));

@@ -20,6 +20,9 @@ typedef struct {
 	char *tsa_url;        /* "tsa_url": time-stamp authority */
 	char *agent_pades;    /* "agent_pades": "B-LT" or "B-LTA" for the agent's signatures */
 	char *agent_tsa_url;  /* "agent_tsa_url": the agent's TSA (else tsa_url) */
+	char *report_url;     /* "report_url": the helpdesk collector (doctor --send) */
+	char *report_token;   /* "report_token": the collector's upload token */
+	char *org;            /* "org": organisation/unit (setup --org), in doctor reports */
 	/* "agent": {"vnpt_plugin", "vgca_sign_service"}: false = that protocol is
 	 * left to the CA's own program (kyso-agent does not listen for it) */
 	bool vnpt_plugin, vgca_sign_service;

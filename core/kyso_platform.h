@@ -120,10 +120,13 @@ kyso_err_t kyso_trust_remove_ca(kyso_trust_scope_t scope, const char *name, cons
                                 size_t len, kyso_error_t *err);
 /* Is this certificate a trusted root in that store? */
 bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert, size_t len);
-/* Adds the OS's trusted roots to an OpenSSL X509_STORE (passed as void *):
- * the hashed directory /etc/ssl/certs (looked up lazily), the Windows ROOT
- * stores (LocalMachine and CurrentUser). False when none can be read. */
-bool kyso_trust_os_roots_load(void *x509_store);
+/* Adds the OS's trusted roots to an OpenSSL X509_STORE (the doctor's chain
+ * check). Windows: every certificate of the CurrentUser and LocalMachine ROOT
+ * stores (CertEnumCertificatesInStore). Linux: OpenSSL's hashed directory
+ * ($SSL_CERT_DIR or the default), looked up lazily. *count gets the number of
+ * certificates added (-1: a directory, not counted). */
+struct x509_store_st;
+kyso_err_t kyso_trust_load_roots(struct x509_store_st *store, int *count, kyso_error_t *err);
 
 /* ---- autostart at logon -------------------------------------------------- */
 
@@ -232,4 +235,15 @@ void kyso_console_attach(void);
 #ifdef __cplusplus
 }
 #endif
+/* ---- showing a result to the user ---------------------------------------- */
+
+/* Opens a local file (the doctor's HTML report) in the user's default
+ * program. Windows: ShellExecuteW "open". Linux: xdg-open from PATH. */
+kyso_err_t kyso_open_document(const char *path, kyso_error_t *err);
+/* Waits for one key press on the console (Windows: _getwch, no Enter needed;
+ * a Linux terminal: one key in non-canonical mode). When stdin is not a
+ * console it reads one character. Returns the character (ASCII letters in
+ * lower case), or -1 at the end of the input or when the window is closed. */
+int kyso_wait_key(void);
+
 #endif

@@ -128,12 +128,16 @@ bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t
 	return same;
 }
 
-bool kyso_trust_os_roots_load(void *x509_store)
+kyso_err_t kyso_trust_load_roots(X509_STORE *store, int *count, kyso_error_t *err)
 {
 	const char *dir = getenv(X509_get_default_cert_dir_env());
 	if (dir == NULL || *dir == '\0')
 		dir = X509_get_default_cert_dir();
-	bool ok = X509_STORE_load_path(x509_store, dir) == 1;
-	ERR_clear_error();
-	return ok;
+	*count = -1;
+	if (X509_STORE_load_path(store, dir) != 1) {
+		ERR_clear_error();
+		return kyso_error_set(err, KYSO_ERR_IO,
+		                      _("The system trust store %s cannot be read"), dir);
+	}
+	return KYSO_OK;
 }

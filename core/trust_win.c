@@ -176,22 +176,33 @@ bool kyso_trust_has_ca(kyso_trust_scope_t scope, const char *name, const uint8_t
 	return have;
 }
 
-bool kyso_trust_os_roots_load(void *x509_store)
+kyso_err_t kyso_trust_load_roots(X509_STORE *store, int *count, kyso_error_t *err)
 {
-	bool any = false;
-	for (int scope = 0; scope < 2; scope++) {
-		HCERTSTORE st = open_root(scope == 0 ? KYSO_TRUST_MACHINE : KYSO_TRUST_USER, false);
-		PCCERT_CONTEXT c = NULL;
-		while (st != NULL && (c = CertEnumCertificatesInStore(st, c)) != NULL) {
-			const unsigned char *p = c->pbCertEncoded;
-			X509 *x = d2i_X509(NULL, &p, (long)c->cbCertEncoded);
-			if (x != NULL && X509_STORE_add_cert(x509_store, x) == 1)
-				any = true;
+	static const DWORD where[] = {CERT_SYSTEM_STORE_CURRENT_USER,
+	                              CERT_SYSTEM_STORE_LOCAL_MACHINE};
+	int n = 0;
+	bool opened = false;
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		HCERTSTORE s = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+		                             where[i] | CERT_STORE_READONLY_FLAG, L"ROOT");
+		if (s == NULL)
+			continue;
+		opened = true;
+		PCCERT_CONTEXT cc = NULL;
+		while ((cc = CertEnumCertificatesInStore(s, cc)) != NULL) {
+			const unsigned char *p = cc->pbCertEncoded;
+			X509 *x = d2i_X509(NULL, &p, (long)cc->cbCertEncoded);
+			/* a duplicate (in both stores) is not an error */
+			if (x != NULL && X509_STORE_add_cert(store, x) == 1)
+				n++;
 			X509_free(x);
 		}
-		if (st != NULL)
-			CertCloseStore(st, 0);
+		CertCloseStore(s, 0);
 	}
 	ERR_clear_error();
-	return any;
+	*count = n;
+	if (!opened)
+		return kyso_error_set(err, KYSO_ERR_IO,
+		                      _("The Windows ROOT certificate store cannot be opened"));
+	return KYSO_OK;
 }

@@ -236,6 +236,7 @@ check_status_t check_cert_chain(doctor_t *d, check_t *c)
 		goto out;
 	}
 	ck_data(c, "anchors", json_incref(kyso_trust_sources(t)));
+	ck_data(c, "system_roots", json_integer(kyso_trust_system_roots(t)));
 	for (size_t i = 0; i < kyso_p11_slot_cert_count(d->slot); i++) {
 		const kyso_p11_cert_t *pc = kyso_p11_slot_cert_at(d->slot, i);
 		X509 *ix = pc != d->cert ? cert_x509(pc) : NULL;

@@ -1,6 +1,7 @@
 /* The p11-kit module file kyso writes (finding modules: core's
  * kyso_p11_module_find). */
 #include "kyso_middleware.h"
+#include "kyso_platform.h"
 
 #include <limits.h>
 #include <stdlib.h>

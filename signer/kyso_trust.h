@@ -26,6 +26,9 @@ void kyso_trust_free(kyso_trust_t **t);
 X509_STORE *kyso_trust_store(kyso_trust_t *t);
 /* JSON array of the anchor files loaded (borrowed). */
 json_t *kyso_trust_sources(kyso_trust_t *t);
+/* Roots taken from the OS store (system_ca): a count (Windows ROOT), -1 when
+ * looked up lazily (a hashed directory), 0 none. */
+int kyso_trust_system_roots(const kyso_trust_t *t);
 
 typedef struct {
 	bool ok;

@@ -30,6 +30,7 @@ struct kyso_trust {
 	struct listed listed[MAX_LISTED];
 	size_t nlisted;
 	bool have_tsv;
+	int system_roots; /* from the OS store: -1 looked up lazily, 0 none */
 };
 
 static void sha256_hex(X509 *x, char out[65])
@@ -189,10 +190,12 @@ kyso_trust_t *kyso_trust_new(const kyso_trust_opts_t *o, kyso_error_t *err)
 		json_array_append_new(t->sources, json_string(o->ca_files[i]));
 	}
 	if (o->system_ca) {
-		if (kyso_trust_os_roots_load(t->store))
+		kyso_error_t serr;
+		kyso_error_clear(&serr);
+		if (kyso_trust_load_roots(t->store, &t->system_roots, &serr) == KYSO_OK)
 			json_array_append_new(t->sources, json_string("system"));
 		else
-			kyso_warn("the system trust store cannot be read");
+			kyso_warn("%s", kyso_error_message(&serr));
 	}
 	ERR_clear_error();
 	return t;
@@ -215,6 +218,11 @@ void kyso_trust_free(kyso_trust_t **pt)
 X509_STORE *kyso_trust_store(kyso_trust_t *t)
 {
 	return t->store;
+}
+
+int kyso_trust_system_roots(const kyso_trust_t *t)
+{
+	return t->system_roots;
 }
 
 json_t *kyso_trust_sources(kyso_trust_t *t)

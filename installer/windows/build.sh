@@ -51,7 +51,7 @@ if [[ ! -f $B/build.ninja ]]; then
 			fail "configuring the cross build (log: $W/configure.log)"
 		}
 fi
-cmake --build "$B" -j "$JOBS" --target kyso kyso-agent kyso-pkcs11 kyso-core-wintest kyso-fake-pinentry \
+cmake --build "$B" -j "$JOBS" --target kyso kyso-agent kyso-pkcs11 kyso-core-wintest kyso-fake-pinentry kyso-test-winscard \
 	kyso_translations ||
 	fail "compiling kyso for Windows"
 t_kyso=$((SECONDS - t0))

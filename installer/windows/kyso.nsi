@@ -125,7 +125,7 @@ Section "kyso" SecMain
   CreateDirectory "$SMPROGRAMS\kyso"
   StrCpy $OUTDIR "%USERPROFILE%"
   CreateShortCut "$SMPROGRAMS\kyso\${SC_DOCTOR}.lnk" "$INSTDIR\kyso.exe" \
-    'doctor --html kyso-kiem-tra-ky-so.html' "$INSTDIR\kyso.exe" 0 SW_SHOWNORMAL "" \
+    'doctor --html kyso-kiem-tra-ky-so.html --show' "$INSTDIR\kyso.exe" 0 SW_SHOWNORMAL "" \
     "$(SC_DOCTOR_DESC)"
   CreateShortCut "$SMPROGRAMS\kyso\${SC_SETUP}.lnk" "$INSTDIR\kyso.exe" 'setup' \
     "$INSTDIR\kyso.exe" 0 SW_SHOWNORMAL "" "$(SC_SETUP_DESC)"

@@ -70,8 +70,8 @@ done
 SM=$C/ProgramData/Microsoft/Windows/Start\ Menu/Programs/kyso
 kh_check "Start menu: Kiểm tra ký số" test -f "$SM/Kiểm tra ký số.lnk"
 kh_check "Start menu: Cài đặt token" test -f "$SM/Cài đặt token.lnk"
-kh_check "doctor shortcut runs kyso.exe doctor --html" \
-	grep -qa 'd.o.c.t.o.r. .-.-.h.t.m.l' "$SM/Kiểm tra ký số.lnk"
+kh_check "doctor shortcut runs kyso.exe doctor --html kyso-kiem-tra-ky-so.html --show" \
+	grep -qa 'd.o.c.t.o.r. .-.-.h.t.m.l. .k.y.s.o.-.k.i.e.m.-.t.r.a.-.k.y.-.s.o...h.t.m.l. .-.-.s.h.o.w' "$SM/Kiểm tra ký số.lnk"
 regq() { wine64 reg query "$@" 2>/dev/null | tr -d '\r'; }
 kh_check "registry: HKLM\\Software\\kyso InstallDir" \
 	bash -c "$(declare -f regq); regq 'HKLM\\Software\\kyso' /v InstallDir | grep -q 'C:\\\\Program Files\\\\kyso'"
