@@ -44,7 +44,7 @@ say "dependencies: ${t_deps} s"
 t0=$SECONDS
 if [[ ! -f $B/build.ninja ]]; then
 	cmake -S "$HERE" -B "$B" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/toolchain-mingw64.cmake" \
-		-DKYSO_WIN_PREFIX="$PREFIX" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/ >"$W/configure.log" 2>&1 ||
+		-DKYSO_WIN_PREFIX="$PREFIX" -DKYSO_WERROR=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/ >"$W/configure.log" 2>&1 ||
 		{
 			tail -n 30 "$W/configure.log" >&2
 			rm -f "$B/build.ninja"
