@@ -3,7 +3,8 @@
 # kyso-dbgsym_<v>_<arch>.deb) built by dpkg-buildpackage -b from a clean copy
 # of the source tree (the files git knows, as they are in the work tree).
 # VERSION, when given, is put on top of debian/changelog in that copy (used
-# by the upgrade test). Prints the path of the kyso .deb.
+# by the upgrade test); KYSO_DEB_EDIT, a shell command run in the copy
+# before the build. Prints the path of the kyso .deb.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 mkdir -p "${1:?OUT_DIR}"
@@ -23,6 +24,10 @@ if [[ -n $version ]]; then
 		cat "$src/debian/changelog"
 	} >"$src/debian/changelog.new"
 	mv "$src/debian/changelog.new" "$src/debian/changelog"
+fi
+# a test's change to the copy (the upgrade test changes the catalog)
+if [[ -n ${KYSO_DEB_EDIT:-} ]]; then
+	(cd "$src" && sh -c "$KYSO_DEB_EDIT")
 fi
 # the compiler cache of the developer/CI machine, when there is one
 if command -v ccache >/dev/null && [[ -n ${CCACHE_DIR:-} ]]; then
