@@ -2,6 +2,7 @@
  * written by `kyso setup --origin`, plus --origin), the Host check against DNS
  * rebinding, and which URLs the VGCA protocol may download from / upload to. */
 #include "agent.h"
+#include "kyso_deploy.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -150,6 +151,20 @@ void ag_config_load_files(ag_config_t *c)
 	load_file(c, path);
 	snprintf(path, sizeof(path), "%s/config.json", kyso_path_config_system());
 	load_file(c, path);
+	/* the agency's deploy.json: its origins and fetch origins too */
+	kyso_error_t err;
+	kyso_deploy_t *d = NULL;
+	if (kyso_deploy_load(NULL, &d, &err) != KYSO_OK)
+		kyso_warn("%s", err.msg);
+	for (size_t i = 0; d != NULL && d->origins != NULL && d->origins[i] != NULL; i++)
+		ag_config_add_origin(c, d->origins[i], &err);
+	for (size_t i = 0; d != NULL && d->fetch_origins != NULL && d->fetch_origins[i] != NULL;
+	     i++) {
+		char *o = origin_normalize(d->fetch_origins[i]);
+		if (o != NULL)
+			strv_add(&c->fetch_origins, &c->nfetch, o);
+	}
+	kyso_deploy_free(&d);
 }
 
 bool ag_origin_allowed(const ag_config_t *c, const char *origin)
