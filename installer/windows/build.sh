@@ -122,3 +122,4 @@ t_nsis=$((SECONDS - t0))
 say "installer: ${t_nsis} s"
 printf '%s\n' "$t_deps $t_kyso $t_nsis" >"$W/build-times"
 say "built $OUT ($(stat -c %s "$OUT") bytes) in $((SECONDS - t_start)) s"
+bash "$HERE/build-msi.sh" "$STAGE" "$VERSION" "$W/kyso-$VERSION-x64.msi" >/dev/null && say "built $W/kyso-$VERSION-x64.msi"
