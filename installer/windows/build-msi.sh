@@ -5,8 +5,8 @@
 # UpgradeCode, any older version removed first), the deployment properties
 # ORIGINS, FETCHORIGINS, BUNDLE, REPORTURL, REPORTKEY kept under
 # HKLM\Software\kyso\Deploy (removed on uninstall).
-# STATUS: built and inspected with msiinfo; not yet tested under wine, and
-# setup does not read these properties yet (docs/deploy.md).
+# Tested under wine by windows.wine_msi. kyso setup does not read these
+# properties yet and the MSI does not run setup (docs/deploy.md).
 set -euo pipefail
 stage=$(cd "${1:?STAGE}" && pwd)
 version=${2:?VERSION}
