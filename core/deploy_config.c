@@ -1,6 +1,8 @@
 /* deploy.json reader: one typed struct, one message per wrong field. */
 #include "kyso_deploy.h"
 
+#include "kyso_platform.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +198,59 @@ kyso_err_t kyso_deploy_parse(const char *text, size_t len, const char *name, kys
 	return rc;
 }
 
+/* What the MSI's properties left in HKLM\Software\kyso\Deploy (Windows;
+ * nothing elsewhere), as a deploy.json document; NULL when there is none. */
+#define DEPLOY_REG_KEY "Software\\kyso\\Deploy"
+static json_t *registry_doc(void)
+{
+	static const char *const names[][2] = {{"Origins", "origins"},
+	                                       {"FetchOrigins", "fetch_origins"},
+	                                       {"ReportUrl", "report.url"},
+	                                       {"ReportKey", "report.key"}};
+	json_t *doc = NULL;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		kyso_error_t e;
+		char *v = NULL;
+		if (kyso_reg_get_string(KYSO_REG_MACHINE, DEPLOY_REG_KEY, names[i][0], &v, &e) !=
+		            KYSO_OK ||
+		    v == NULL || v[0] == '\0') {
+			free(v);
+			continue;
+		}
+		if (doc == NULL)
+			doc = json_object();
+		if (i < 2) { /* a list: separated by commas or spaces */
+			json_t *arr = json_array();
+			for (char *save = NULL, *t = strtok_r(v, ", ", &save); t != NULL;
+			     t = strtok_r(NULL, ", ", &save))
+				json_array_append_new(arr, json_string(t));
+			json_object_set_new(doc, names[i][1], arr);
+		} else {
+			json_t *rep = json_object_get(doc, "report");
+			if (rep == NULL)
+				json_object_set_new(doc, "report", rep = json_object());
+			json_object_set_new(rep, names[i][1] + 7, json_string(v));
+		}
+		free(v);
+	}
+	return doc;
+}
+
+static kyso_err_t from_registry(kyso_deploy_t **out, kyso_error_t *err)
+{
+	json_t *doc = registry_doc();
+	if (doc == NULL)
+		return KYSO_OK;
+	kyso_deploy_t *d = calloc(1, sizeof(*d));
+	kyso_err_t rc = d != NULL ? fill(doc, "HKLM\\" DEPLOY_REG_KEY, d, err)
+	                          : kyso_error_set(err, KYSO_ERR_NOMEM, "calloc");
+	json_decref(doc);
+	if (rc != KYSO_OK)
+		kyso_deploy_free(&d);
+	*out = d;
+	return rc;
+}
+
 kyso_err_t kyso_deploy_load(const char *file, kyso_deploy_t **out, kyso_error_t *err)
 {
 	*out = NULL;
@@ -206,10 +261,12 @@ kyso_err_t kyso_deploy_load(const char *file, kyso_deploy_t **out, kyso_error_t 
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
 		int e = errno;
-		kyso_err_t rc = e == ENOENT
-		                        ? KYSO_OK
-		                        : kyso_error_set(err, KYSO_ERR_IO, _("Cannot read %s: %s"),
-		                                         path, strerror(e));
+		kyso_err_t rc = KYSO_OK;
+		if (e != ENOENT)
+			rc = kyso_error_set(err, KYSO_ERR_IO, _("Cannot read %s: %s"), path,
+			                    strerror(e));
+		else if (file == NULL) /* no deploy.json: the MSI's properties, if any */
+			rc = from_registry(out, err);
 		free(def);
 		return rc;
 	}
