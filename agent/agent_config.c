@@ -3,6 +3,7 @@
  * rebinding, and which URLs the VGCA protocol may download from / upload to. */
 #include "agent.h"
 #include "kyso_config.h"
+#include "kyso_deploy.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -141,6 +142,21 @@ void ag_config_load_files(ag_config_t *c)
 	if (cfg->source[0] != '\0')
 		kyso_debug("agent: origins read from %s", cfg->source);
 	kyso_config_free(&cfg);
+	/* the agency's deploy.json: its origins and fetch origins too */
+	kyso_error_t derr;
+	kyso_error_clear(&derr);
+	kyso_deploy_t *d = NULL;
+	if (kyso_deploy_load(NULL, &d, &derr) != KYSO_OK)
+		kyso_warn("%s", derr.msg);
+	for (size_t i = 0; d != NULL && d->origins != NULL && d->origins[i] != NULL; i++)
+		ag_config_add_origin(c, d->origins[i], &derr);
+	for (size_t i = 0; d != NULL && d->fetch_origins != NULL && d->fetch_origins[i] != NULL;
+	     i++) {
+		char *o = origin_normalize(d->fetch_origins[i]);
+		if (o != NULL)
+			strv_add(&c->fetch_origins, &c->nfetch, o);
+	}
+	kyso_deploy_free(&d);
 }
 
 bool ag_origin_allowed(const ag_config_t *c, const char *origin)

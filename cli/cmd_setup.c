@@ -4,6 +4,8 @@
 #include "setup_int.h"
 #include "commands.h"
 
+#include "kyso_deploy.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -570,6 +572,16 @@ int kyso_cmd_setup(int argc, char **argv)
 		code = kyso_cmd_fail(o.json, &err);
 		goto out;
 	}
+	/* the agency's deploy.json: origins when none are given here */
+	kyso_deploy_t *dep = NULL;
+	if (kyso_deploy_load(NULL, &dep, &err) != KYSO_OK) {
+		code = kyso_cmd_fail(o.json, &err);
+		goto out;
+	}
+	bool from_deploy = dep != NULL && dep->origins != NULL && json_array_size(o.origins) == 0;
+	for (size_t i = 0; from_deploy && dep->origins[i] != NULL; i++)
+		json_array_append_new(o.origins, json_string(dep->origins[i]));
+	kyso_deploy_free(&dep);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

@@ -48,8 +48,8 @@ static void sha256_hex(X509 *x, char out[65])
 static void read_tsv(kyso_trust_t *t, const char *dir)
 {
 	char path[4200];
-	snprintf(path, sizeof(path), "%s/roots.tsv", dir);
-	FILE *f = fopen(path, "r");
+	FILE *f =
+	        kyso_str_printf(path, sizeof(path), "%s/roots.tsv", dir) ? fopen(path, "r") : NULL;
 	if (f == NULL)
 		return;
 	t->have_tsv = true;

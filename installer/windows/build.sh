@@ -44,7 +44,7 @@ say "dependencies: ${t_deps} s"
 t0=$SECONDS
 if [[ ! -f $B/build.ninja ]]; then
 	cmake -S "$HERE" -B "$B" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/toolchain-mingw64.cmake" \
-		-DKYSO_WIN_PREFIX="$PREFIX" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/ >"$W/configure.log" 2>&1 ||
+		-DKYSO_WIN_PREFIX="$PREFIX" -DKYSO_WERROR=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/ >"$W/configure.log" 2>&1 ||
 		{
 			tail -n 30 "$W/configure.log" >&2
 			rm -f "$B/build.ninja"
@@ -124,3 +124,4 @@ t_nsis=$((SECONDS - t0))
 say "installer: ${t_nsis} s"
 printf '%s\n' "$t_deps $t_kyso $t_nsis" >"$W/build-times"
 say "built $OUT ($(stat -c %s "$OUT") bytes) in $((SECONDS - t_start)) s"
+bash "$HERE/build-msi.sh" "$STAGE" "$VERSION" "$W/kyso-$VERSION-x64.msi" >/dev/null && say "built $W/kyso-$VERSION-x64.msi"

@@ -21,7 +21,7 @@ bench_init() {
 	if [[ ! -f $BENCH/build.ninja ]]; then
 		# clang, as ./dev builds
 		CC=${CC:-clang} cmake -S "$top" -B "$BENCH" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-			-DKYSO_TESTS=OFF >/dev/null
+			-DKYSO_TESTS=OFF -DKYSO_WERROR=ON >/dev/null
 	fi
 	if ! cmake --build "$BENCH" -j "${KYSO_JOBS:-2}" "${targets[@]}" >"$BENCH/$name-build.log" 2>&1; then
 		grep -E "error|FAILED" "$BENCH/$name-build.log" | head -20 >&2
