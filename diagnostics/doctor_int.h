@@ -73,6 +73,8 @@ void ck_data(check_t *c, const char *key, json_t *value);
 void doctor_personal(const char *value);
 void doctor_set_redact(bool on);
 char *doctor_redact_string(const char *s);
+/* Appends s with HTML's special characters escaped (report_html.c). */
+void doctor_html_esc(kyso_buf_t *b, const char *s);
 const char *doctor_token_cas(const doctor_t *d);
 
 /* the checks, in report order */
