@@ -12,7 +12,7 @@
 
 typedef struct {
 	kyso_doctor_opts_t o;
-	bool json, help, no_redact, save;
+	bool json, help, no_redact, save, send_pending;
 	const char *html, *bundle, *send, *token_env, *cacert;
 	const char *ca[MAX_LIST + 1];
 	const char *agents[MAX_LIST + 1];
@@ -79,6 +79,8 @@ static void usage(FILE *out)
 	fprintf(out, "  --save             %s\n",
 	        _("also write the zip into kyso's reports folder (see below)"));
 	fprintf(out, "  --send URL         %s\n", _("upload the zip to the helpdesk collector"));
+	fprintf(out, "  --send-pending     %s\n",
+	        _("only send the reports waiting in the outbox (no checks)"));
 	fprintf(out, "  --token-env VAR    %s\n",
 	        _("collector token from this variable (default KYSO_REPORT_TOKEN)"));
 	fprintf(out, "  --cacert FILE      %s\n", _("CA certificate of the collector (HTTPS)"));
@@ -145,6 +147,8 @@ static kyso_err_t parse_args(int argc, char **argv, doctor_args_t *a, kyso_error
 			a->no_redact = true;
 		else if (strcmp(s, "--save") == 0)
 			a->save = true;
+		else if (strcmp(s, "--send-pending") == 0)
+			a->send_pending = true;
 		else if (strcmp(s, "--no-usb") == 0)
 			a->o.no_usb = true;
 		else if (take(argc, argv, &i, "--html", &a->html) ||
@@ -245,12 +249,23 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 			        err, KYSO_ERR_USAGE,
 			        _("--send: the collector token is not set (variable %s)"),
 			        a->token_env);
-		else
-			rc = kyso_doctor_send(bundle, a->send, tok, a->cacert, 30000, err);
+		bool later = false;
+		if (rc == KYSO_OK)
+			rc = doctor_send_retry(bundle, a->send, tok, a->cacert, 4, &later, err);
 		if (rc == KYSO_OK && !a->json)
 			printf(_("Report %s sent to %s.\n"),
 			       json_string_value(json_object_get(report, "id")), a->send);
-		if (rc != KYSO_OK && temporary) {
+		char kept[4400];
+		kyso_error_t e2;
+		kyso_error_clear(&e2);
+		if (rc != KYSO_OK && later &&
+		    doctor_outbox_keep(bundle, a->send, temporary, kept, sizeof(kept), &e2) == KYSO_OK) {
+			fprintf(stderr,
+			        _("The report waits in the outbox as %s: kyso doctor --send-pending "
+			          "(kyso-agent runs it once a day) sends it when the collector answers.\n"),
+			        kept);
+			temporary = false;
+		} else if (rc != KYSO_OK && temporary) {
 			fprintf(stderr, _("The report was kept as %s: send it to the helpdesk.\n"),
 			        bundle);
 			temporary = false;
@@ -276,6 +291,13 @@ int kyso_cmd_doctor(int argc, char **argv)
 	if (a.help) {
 		usage(stdout);
 		return KYSO_EXIT_OK;
+	}
+	if (a.send_pending) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return KYSO_EXIT_ENV;
+		int rc = doctor_send_pending(a.send, a.token_env, a.cacert, a.json);
+		curl_global_cleanup();
+		return rc;
 	}
 	doctor_set_redact(!a.no_redact);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
