@@ -34,7 +34,7 @@ kyso_err_t doctor_send_retry(const char *bundle, const char *url, const char *to
 			return rc;
 		long s = retry_after > 0 ? retry_after : wait;
 		s = s > MAX_WAIT ? MAX_WAIT : s;
-		kyso_info("doctor: %s; trying again in %ld s", kyso_error_message(err), s);
+		kyso_warn("doctor: %s; trying again in %ld s", kyso_error_message(err), s);
 		sleep((unsigned)s);
 		wait *= 2;
 	}
