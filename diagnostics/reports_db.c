@@ -30,6 +30,9 @@ static const char *const migrations[] = {
         " data @BLOB@ NOT NULL);"
         "CREATE INDEX reports_day ON reports(day);"
         "CREATE INDEX problems_day ON problems(day, status, check_id);",
+        /* 3: the summary's grouped scan reads this index only, in its order */
+        ("CREATE INDEX reports_groups ON reports(result, os, kyso_version, token_type, org, day);"
+         "CREATE INDEX reports_days ON reports(day, org, token_type, os, kyso_version);"),
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -49,16 +49,24 @@ static const char *key_of(const store_val_t *v, const char *none)
 static bool report_row(void *ctx, int n, const store_val_t *c)
 {
 	sum_t *s = ctx;
-	if (n < 7)
+	if (n < 6)
 		return false;
-	json_int_t k = strtoll(c[6].data, NULL, 10);
+	json_int_t k = strtoll(c[5].data, NULL, 10);
 	s->n += k;
-	add(s->day, key_of(&c[0], "?"), k);
-	add(s->res, key_of(&c[1], "?"), k);
-	add(s->os, key_of(&c[2], "?"), k);
-	add(s->ver, key_of(&c[3], "?"), k);
-	add(s->type, key_of(&c[4], "unknown"), k);
-	add(s->org, key_of(&c[5], "-"), k);
+	add(s->res, key_of(&c[0], "?"), k);
+	add(s->os, key_of(&c[1], "?"), k);
+	add(s->ver, key_of(&c[2], "?"), k);
+	add(s->type, key_of(&c[3], "unknown"), k);
+	add(s->org, key_of(&c[4], "-"), k);
+	return true;
+}
+
+static bool day_row(void *ctx, int n, const store_val_t *c)
+{
+	sum_t *s = ctx;
+	if (n < 2)
+		return false;
+	add(s->day, key_of(&c[0], "?"), strtoll(c[1].data, NULL, 10));
 	return true;
 }
 
@@ -143,12 +151,17 @@ json_t *kyso_reports_db_summary(kyso_reports_db_t *db, const kyso_reports_filter
 	                  &s.fail, &s.warn, &s.trend, &s.fresh};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		*all[i] = json_object();
+	/* grouped in the order of the reports_groups index (no sort), then per day */
 	kyso_err_t rc = rdb_exec(db,
-	                         "SELECT r.day, r.result, r.os, r.kyso_version, r.token_type, "
-	                         "r.org, COUNT(*) FROM reports r WHERE" WHERE_REPORTS
-	                         " GROUP BY r.day, r.result, r.os, r.kyso_version, r.token_type, "
-	                         "r.org",
+	                         "SELECT r.result, r.os, r.kyso_version, r.token_type, r.org, "
+	                         "COUNT(*) FROM reports r WHERE" WHERE_REPORTS
+	                         " GROUP BY r.result, r.os, r.kyso_version, r.token_type, r.org",
 	                         5, p, report_row, &s, err);
+	if (rc == KYSO_OK)
+		rc = rdb_exec(db,
+		              "SELECT r.day, COUNT(*) FROM reports r WHERE" WHERE_REPORTS
+		              " GROUP BY r.day",
+		              5, p, day_row, &s, err);
 	/* without a filter on the reports, problems alone (day is kept there too) */
 	if (rc == KYSO_OK && attrs == 0)
 		rc = rdb_exec(db,
