@@ -259,10 +259,13 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 		kyso_error_t e2;
 		kyso_error_clear(&e2);
 		if (rc != KYSO_OK && later &&
-		    doctor_outbox_keep(bundle, a->send, temporary, kept, sizeof(kept), &e2) == KYSO_OK) {
+		    doctor_outbox_keep(bundle, a->send, temporary, kept, sizeof(kept), &e2) ==
+		            KYSO_OK) {
 			fprintf(stderr,
-			        _("The report waits in the outbox as %s: kyso doctor --send-pending "
-			          "(kyso-agent runs it once a day) sends it when the collector answers.\n"),
+			        _("The report waits in the outbox as %s: kyso doctor "
+			          "--send-pending "
+			          "(kyso-agent runs it once a day) sends it when the collector "
+			          "answers.\n"),
 			        kept);
 			temporary = false;
 		} else if (rc != KYSO_OK && temporary) {

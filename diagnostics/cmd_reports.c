@@ -96,8 +96,7 @@ static kyso_err_t parse_args(int argc, char **argv, reports_args_t *a, char **op
 				                      thr ? "--threads" : "--max-inflight",
 				                      thr ? SERVE_MAX_THREADS : 100000);
 			*(thr ? &a->threads : &a->max_inflight) = (unsigned)n;
-		}
-		else if (take(argc, argv, &i, "--days", &v)) {
+		} else if (take(argc, argv, &i, "--days", &v)) {
 			char *end;
 			long d = strtol(v, &end, 10);
 			if (*end != '\0' || d < 0 || d > 36500)
@@ -227,7 +226,8 @@ static int cmd_summary(kyso_reports_db_t *db, const reports_args_t *a)
 	print_counts(_("kyso versions:"), json_object_get(s, "by_version"));
 	print_counts(_("Units:"), json_object_get(s, "by_org"));
 	print_counts(_("Reports per day:"), json_object_get(s, "by_day"));
-	print_counts(_("Failing checks reported today:"), json_object_get(s, "new_since_yesterday"));
+	print_counts(_("Failing checks reported today:"),
+	             json_object_get(s, "new_since_yesterday"));
 	json_decref(s);
 	return KYSO_EXIT_OK;
 }
@@ -358,7 +358,8 @@ int kyso_cmd_reports(int argc, char **argv)
 			kyso_json_print(json_pack("{s:s, s:i}", "store", kyso_reports_db_kind(db),
 			                          "schema_version", v));
 		else
-			printf(_("The %s store is at schema version %d.\n"), kyso_reports_db_kind(db), v);
+			printf(_("The %s store is at schema version %d.\n"),
+			       kyso_reports_db_kind(db), v);
 	} else if (strcmp(op, "prune") == 0 && n_ops == 1) {
 		rc = cmd_prune(db, &a);
 	} else if (strcmp(op, "serve") == 0) {

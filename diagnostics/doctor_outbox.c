@@ -40,8 +40,8 @@ kyso_err_t doctor_send_retry(const char *bundle, const char *url, const char *to
 	}
 }
 
-kyso_err_t doctor_outbox_keep(const char *bundle, const char *url, bool move, char *out,
-                              size_t cap, kyso_error_t *err)
+kyso_err_t doctor_outbox_keep(const char *bundle, const char *url, bool move, char *out, size_t cap,
+                              kyso_error_t *err)
 {
 	const char *dir = doctor_outbox_dir();
 	if (mkdir(kyso_path_state_user(), 0700) != 0 && errno != EEXIST)
@@ -109,12 +109,13 @@ int doctor_send_pending(const char *url, const char *token_env, const char *cace
 		bool later = false;
 		kyso_err_t rc;
 		if (to == NULL)
-			rc = kyso_error_set(&err, KYSO_ERR_USAGE, _("%s: no collector address (--send URL)"),
-			                    path);
-		else if (tok == NULL || *tok == '\0')
 			rc = kyso_error_set(&err, KYSO_ERR_USAGE,
-			                    _("--send: the collector token is not set (variable %s)"),
-			                    token_env);
+			                    _("%s: no collector address (--send URL)"), path);
+		else if (tok == NULL || *tok == '\0')
+			rc = kyso_error_set(
+			        &err, KYSO_ERR_USAGE,
+			        _("--send: the collector token is not set (variable %s)"),
+			        token_env);
 		else
 			rc = doctor_send_retry(path, to, tok, cacert, 3, &later, &err);
 		if (rc == KYSO_OK) {

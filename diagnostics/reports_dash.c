@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#define esc doctor_html_esc
+#define esc     doctor_html_esc
 #define CHART_W 640
 
 static const char style[] =
@@ -129,11 +129,12 @@ static void bars(kyso_buf_t *b, const char *id, const json_t *o, const json_t *f
 			kyso_buf_printf(b, "</a>");
 		} else
 			esc(b, k);
-		kyso_buf_printf(b,
-		                "</td><td><svg width=\"304\" height=\"16\" role=\"img\"><rect x=\"0\" "
-		                "y=\"2\" width=\"%ld\" height=\"12\" fill=\"#3367d6\"/></svg></td>"
-		                "<td class=\"n count\">%lld</td>",
-		                w < 2 ? 2 : w, (long long)x);
+		kyso_buf_printf(
+		        b,
+		        "</td><td><svg width=\"304\" height=\"16\" role=\"img\"><rect x=\"0\" "
+		        "y=\"2\" width=\"%ld\" height=\"12\" fill=\"#3367d6\"/></svg></td>"
+		        "<td class=\"n count\">%lld</td>",
+		        w < 2 ? 2 : w, (long long)x);
 		if (fresh != NULL) {
 			json_int_t nw = json_integer_value(json_object_get(fresh, k));
 			kyso_buf_printf(b, "<td class=\"n new\">");
@@ -172,14 +173,14 @@ static void trend(kyso_buf_t *b, const json_t *by_day, int days)
 			kyso_buf_printf(b,
 			                "<text x=\"%.1f\" y=\"165\" font-size=\"11\" "
 			                "text-anchor=\"%s\">%s</text>",
-			                i == 0 ? 0.0 : (double)CHART_W, i == 0 ? "start" : "end", day);
+			                i == 0 ? 0.0 : (double)CHART_W, i == 0 ? "start" : "end",
+			                day);
 	}
 	kyso_buf_printf(b, "<text x=\"4\" y=\"12\" font-size=\"11\">max %lld</text></svg>",
 	                (long long)m);
 }
 
-char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
-                        kyso_error_t *err)
+char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f, kyso_error_t *err)
 {
 	json_t *s = kyso_reports_db_summary(db, f, err);
 	kyso_reports_filter_t all = {.days = f->days};
@@ -200,7 +201,8 @@ char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
 	           f->version);
 	kyso_buf_printf(&b, "<label>");
 	esc(&b, _("Days"));
-	kyso_buf_printf(&b, " <input name=\"days\" size=\"4\" value=\"%d\"></label><button>", f->days);
+	kyso_buf_printf(&b, " <input name=\"days\" size=\"4\" value=\"%d\"></label><button>",
+	                f->days);
 	esc(&b, _("Show"));
 	kyso_buf_printf(&b, "</button></form>");
 	json_int_t fresh = 0;
@@ -230,8 +232,8 @@ char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
 	static const struct {
 		const char *key, *title;
 	} groups[] = {
-	        {"by_warning_check", N_("Warnings")},  {"by_org", N_("Units")},
-	        {"by_token_type", N_("Token types")},  {"by_os", N_("Operating systems")},
+	        {"by_warning_check", N_("Warnings")}, {"by_org", N_("Units")},
+	        {"by_token_type", N_("Token types")}, {"by_os", N_("Operating systems")},
 	        {"by_version", N_("kyso versions")},
 	};
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
@@ -245,8 +247,7 @@ char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
 	return finish(&b);
 }
 
-char *reports_dash_cause(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
-                         kyso_error_t *err)
+char *reports_dash_cause(kyso_reports_db_t *db, const kyso_reports_filter_t *f, kyso_error_t *err)
 {
 	json_t *list = kyso_reports_db_list(db, f, 500, err);
 	if (list == NULL)
@@ -263,8 +264,8 @@ char *reports_dash_cause(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
 	esc(&b, _("Back to the dashboard"));
 	kyso_buf_printf(&b, "</a> &middot; <span id=\"listed\">%zu</span></p><table><tr>",
 	                json_array_size(list));
-	const char *cols[] = {N_("Created"), N_("Unit"), N_("Token type"), N_("Operating system"),
-	                      N_("kyso version"), N_("Result")};
+	const char *cols[] = {N_("Created"),          N_("Unit"),         N_("Token type"),
+	                      N_("Operating system"), N_("kyso version"), N_("Result")};
 	for (size_t i = 0; i < 6; i++) {
 		kyso_buf_printf(&b, "<th>");
 		esc(&b, _(cols[i]));
@@ -305,8 +306,9 @@ char *reports_dash_login(bool failed)
 	}
 	kyso_buf_printf(&b, "<form method=\"post\" action=\"/login\"><label>");
 	esc(&b, _("Collector token"));
-	kyso_buf_printf(&b, " <input type=\"password\" name=\"token\" autocomplete=\"current-password\" "
-	                    "autofocus></label> <button>");
+	kyso_buf_printf(
+	        &b, " <input type=\"password\" name=\"token\" autocomplete=\"current-password\" "
+	            "autofocus></label> <button>");
 	esc(&b, _("Sign in"));
 	kyso_buf_printf(&b, "</button></form>");
 	return finish(&b);

@@ -63,24 +63,27 @@ int kyso_reports_db_migrate(kyso_reports_db_t *db, kyso_error_t *err)
 	long long have = 0;
 	if (rdb_exec(db, o->begin_sql, 0, NULL, NULL, NULL, err) != KYSO_OK)
 		return -1;
-	if ((o->lock_sql[0] != '\0' && rdb_exec(db, o->lock_sql, 0, NULL, NULL, NULL, err) != KYSO_OK) ||
+	if ((o->lock_sql[0] != '\0' &&
+	     rdb_exec(db, o->lock_sql, 0, NULL, NULL, NULL, err) != KYSO_OK) ||
 	    rdb_exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", 0,
 	             NULL, NULL, NULL, err) != KYSO_OK ||
-	    rdb_exec(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version", 0, NULL,
-	             take_int, &have, err) != KYSO_OK)
+	    rdb_exec(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version", 0, NULL, take_int,
+	             &have, err) != KYSO_OK)
 		goto fail;
 	for (int v = (int)have + 1; v <= N_MIGRATIONS; v++) {
 		char sql[4096], num[16];
 		const char *m = migrations[v - 1], *at = strstr(m, "@BLOB@");
 		if (at != NULL)
-			snprintf(sql, sizeof(sql), "%.*s%s%s", (int)(at - m), m, o->blob_type, at + 6);
+			snprintf(sql, sizeof(sql), "%.*s%s%s", (int)(at - m), m, o->blob_type,
+			         at + 6);
 		else
 			snprintf(sql, sizeof(sql), "%s", m);
 		snprintf(num, sizeof(num), "%d", v);
 		store_val_t p = {num, 0, false};
 		if (rdb_exec(db, sql, 0, NULL, NULL, NULL, err) != KYSO_OK ||
-		    rdb_exec(db, "INSERT INTO schema_version (version) VALUES (CAST($1 AS INTEGER))",
-		             1, &p, NULL, NULL, err) != KYSO_OK)
+		    rdb_exec(db,
+		             "INSERT INTO schema_version (version) VALUES (CAST($1 AS INTEGER))", 1,
+		             &p, NULL, NULL, err) != KYSO_OK)
 			goto fail;
 		kyso_info("reports: store migrated to version %d", v);
 	}
@@ -218,8 +221,8 @@ kyso_err_t kyso_reports_db_ingest(kyso_reports_db_t *db, const uint8_t *data, si
 	             "$8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING id",
 	             11, p, got_row, added, err) != KYSO_OK ||
 	    (*added && (insert_problems(db, rep, id, day, err) != KYSO_OK ||
-	                rdb_exec(db, "INSERT INTO bundles (report_id, data) VALUES ($1, $2)", 2,
-	                         b, NULL, NULL, err) != KYSO_OK)) ||
+	                rdb_exec(db, "INSERT INTO bundles (report_id, data) VALUES ($1, $2)", 2, b,
+	                         NULL, NULL, err) != KYSO_OK)) ||
 	    rdb_exec(db, "COMMIT", 0, NULL, NULL, NULL, err) != KYSO_OK) {
 		rc = err->code;
 		rollback(db);

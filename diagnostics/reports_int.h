@@ -23,9 +23,7 @@ typedef struct {
 int reports_serve(serve_t *s, const char *cert, const char *key, kyso_error_t *err);
 
 /* The dashboard's pages (reports_dash.c), malloc'ed HTML, NULL on a store error. */
-char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
-                        kyso_error_t *err);
-char *reports_dash_cause(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
-                         kyso_error_t *err);
+char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f, kyso_error_t *err);
+char *reports_dash_cause(kyso_reports_db_t *db, const kyso_reports_filter_t *f, kyso_error_t *err);
 char *reports_dash_login(bool failed);
 #endif

@@ -93,4 +93,3 @@ json_t *kyso_reports_parse(const uint8_t *data, size_t len, kyso_error_t *err)
 	}
 	return rep;
 }
-

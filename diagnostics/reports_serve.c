@@ -118,7 +118,8 @@ static bool token_ok(const serve_t *s, struct MHD_Connection *c)
 static bool session_ok(const serve_t *s, struct MHD_Connection *c)
 {
 	const char *v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kyso_session");
-	return token_ok(s, c) || (v != NULL && strlen(v) == 64 && CRYPTO_memcmp(v, session, 64) == 0);
+	return token_ok(s, c) ||
+	       (v != NULL && strlen(v) == 64 && CRYPTO_memcmp(v, session, 64) == 0);
 }
 
 static void make_session(const char *token)
@@ -203,14 +204,16 @@ static enum MHD_Result on_get(serve_t *s, struct MHD_Connection *c, const char *
 		char *t = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(j);
 		if (t == NULL)
-			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"error\":\"report store\"}");
+			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			             "{\"error\":\"report store\"}");
 		return page(c, MHD_HTTP_OK, "application/json", t, strlen(t), NULL, NULL);
 	}
 	if (strncmp(url, "/report/", 8) == 0) {
 		json_t *r = kyso_reports_db_get(db, url + 8, &err);
 		if (r == NULL)
-			return reply(c, err.code == KYSO_ERR_NOT_FOUND ? MHD_HTTP_NOT_FOUND
-			                                               : MHD_HTTP_SERVICE_UNAVAILABLE,
+			return reply(c,
+			             err.code == KYSO_ERR_NOT_FOUND ? MHD_HTTP_NOT_FOUND
+			                                            : MHD_HTTP_SERVICE_UNAVAILABLE,
 			             "{\"error\":\"no such report\"}");
 		char *p = kyso_doctor_html(r);
 		json_decref(r);
@@ -239,7 +242,8 @@ static kyso_err_t store_upload(serve_t *s, const upload_t *u, char id[64], bool 
 {
 	kyso_reports_db_t *db = worker_db(s);
 	if (db == NULL)
-		return kyso_error_set(err, KYSO_ERR_IO, "%s", _("the report store is not reachable"));
+		return kyso_error_set(err, KYSO_ERR_IO, "%s",
+		                      _("the report store is not reachable"));
 	kyso_err_t rc =
 	        kyso_reports_db_ingest(db, u->body.data, u->body.len, "upload", id, added, err);
 	/* a known report keeps its first bundle: the store's copy is never replaced */
@@ -269,7 +273,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		/* saturated: the sender keeps the bundle and comes back later */
 		if (!login && atomic_fetch_add(&inflight, 1) >= s->max_inflight) {
 			atomic_fetch_sub(&inflight, 1);
-			return reply(c, MHD_HTTP_TOO_MANY_REQUESTS, "{\"error\":\"busy, retry later\"}");
+			return reply(c, MHD_HTTP_TOO_MANY_REQUESTS,
+			             "{\"error\":\"busy, retry later\"}");
 		}
 		u = calloc(1, sizeof(*u));
 		if (u == NULL) {

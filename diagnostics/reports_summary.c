@@ -7,8 +7,8 @@
 #include <string.h>
 
 /* The filter as the parameters $1..$5 of WHERE_REPORTS. */
-#define WHERE_REPORTS                                                                    \
-	" r.day >= $1 AND (r.org = $2 OR $2 IS NULL) AND (r.token_type = $3 OR $3 IS NULL)" \
+#define WHERE_REPORTS                                                                              \
+	" r.day >= $1 AND (r.org = $2 OR $2 IS NULL) AND (r.token_type = $3 OR $3 IS NULL)"        \
 	" AND (r.os = $4 OR $4 IS NULL) AND (r.kyso_version = $5 OR $5 IS NULL)"
 
 static int filter_params(const kyso_reports_filter_t *f, char since[16], store_val_t p[6])
@@ -147,8 +147,8 @@ json_t *kyso_reports_db_summary(kyso_reports_db_t *db, const kyso_reports_filter
 	sum_t s;
 	memset(&s, 0, sizeof(s));
 	rdb_day(0, s.today);
-	json_t **all[] = {&s.res, &s.os, &s.ver, &s.type, &s.org, &s.day,
-	                  &s.fail, &s.warn, &s.trend, &s.fresh};
+	json_t **all[] = {&s.res, &s.os,   &s.ver,  &s.type,  &s.org,
+	                  &s.day, &s.fail, &s.warn, &s.trend, &s.fresh};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		*all[i] = json_object();
 	/* grouped in the order of the reports_groups index (no sort), then per day */
@@ -195,13 +195,12 @@ json_t *kyso_reports_db_summary(kyso_reports_db_t *db, const kyso_reports_filter
 	}
 	json_decref(trend);
 	return json_pack("{s:i, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-	                 "schema", 2, "total", s.n, "since", since, "today", s.today,
-	                 "by_result", sorted(s.res, false), "by_failing_check", fail,
-	                 "by_warning_check", sorted(s.warn, false), "by_token_type",
-	                 sorted(s.type, false), "by_os", sorted(s.os, false), "by_version",
-	                 sorted(s.ver, false), "by_org", sorted(s.org, false), "by_day",
-	                 sorted(s.day, true), "trend", trend_ordered, "new_since_yesterday",
-	                 sorted(s.fresh, false));
+	                 "schema", 2, "total", s.n, "since", since, "today", s.today, "by_result",
+	                 sorted(s.res, false), "by_failing_check", fail, "by_warning_check",
+	                 sorted(s.warn, false), "by_token_type", sorted(s.type, false), "by_os",
+	                 sorted(s.os, false), "by_version", sorted(s.ver, false), "by_org",
+	                 sorted(s.org, false), "by_day", sorted(s.day, true), "trend",
+	                 trend_ordered, "new_since_yesterday", sorted(s.fresh, false));
 }
 
 static bool list_row(void *ctx, int n, const store_val_t *c)
@@ -212,8 +211,8 @@ static bool list_row(void *ctx, int n, const store_val_t *c)
 		return false;
 	json_t *o = json_object();
 	for (int i = 0; i < 7; i++)
-		json_object_set_new(o, names[i], c[i].data != NULL ? json_string(c[i].data)
-		                                                   : json_null());
+		json_object_set_new(o, names[i],
+		                    c[i].data != NULL ? json_string(c[i].data) : json_null());
 	json_array_append_new(ctx, o);
 	return true;
 }

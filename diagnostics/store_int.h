@@ -18,10 +18,10 @@ typedef bool (*store_row_fn)(void *ctx, int ncols, const store_val_t *cols);
 
 typedef struct store store_t;
 typedef struct {
-	const char *name;       /* "sqlite", "postgresql" */
-	const char *blob_type;  /* BLOB, BYTEA */
-	const char *begin_sql;  /* a write transaction that serialises writers enough */
-	const char *lock_sql;   /* taken first in a migration transaction ("" none) */
+	const char *name;      /* "sqlite", "postgresql" */
+	const char *blob_type; /* BLOB, BYTEA */
+	const char *begin_sql; /* a write transaction that serialises writers enough */
+	const char *lock_sql;  /* taken first in a migration transaction ("" none) */
 	kyso_err_t (*exec)(store_t *s, const char *sql, int n, const store_val_t *params,
 	                   store_row_fn fn, void *ctx, kyso_error_t *err);
 	void (*close)(store_t *s);

@@ -21,8 +21,8 @@ static kyso_err_t pg_fail(PGconn *c, PGresult *r, kyso_error_t *err)
 	char line[512];
 	snprintf(line, sizeof(line), "%s", msg != NULL ? msg : "?");
 	line[strcspn(line, "\n")] = '\0';
-	kyso_err_t code = state != NULL && strcmp(state, "23505") == 0 ? KYSO_ERR_EXISTS
-	                                                                : KYSO_ERR_IO;
+	kyso_err_t code =
+	        state != NULL && strcmp(state, "23505") == 0 ? KYSO_ERR_EXISTS : KYSO_ERR_IO;
 	return kyso_error_set(err, code, _("report store: %s"), line);
 }
 

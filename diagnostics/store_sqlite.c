@@ -64,9 +64,10 @@ static kyso_err_t sq_exec(store_t *s, const char *sql, int n, const store_val_t 
 			for (int i = 0; i < nc; i++) {
 				int t = sqlite3_column_type(st, i);
 				cols[i].blob = t == SQLITE_BLOB;
-				cols[i].data = t == SQLITE_NULL  ? NULL
-				               : t == SQLITE_BLOB ? sqlite3_column_blob(st, i)
-				                                  : (const void *)sqlite3_column_text(st, i);
+				cols[i].data = t == SQLITE_NULL ? NULL
+				               : t == SQLITE_BLOB
+				                       ? sqlite3_column_blob(st, i)
+				                       : (const void *)sqlite3_column_text(st, i);
 				cols[i].len = (size_t)sqlite3_column_bytes(st, i);
 			}
 			if (fn != NULL)
@@ -108,7 +109,8 @@ store_t *store_sqlite_open(const char *path, kyso_error_t *err)
 	}
 	q->base.ops = &sq_ops;
 	char *msg = NULL;
-	if (sqlite3_open(path, &q->db) != SQLITE_OK || sqlite3_busy_timeout(q->db, 30000) != SQLITE_OK ||
+	if (sqlite3_open(path, &q->db) != SQLITE_OK ||
+	    sqlite3_busy_timeout(q->db, 30000) != SQLITE_OK ||
 	    sqlite3_exec(q->db,
 	                 "PRAGMA journal_mode=WAL; "
 	                 "PRAGMA foreign_keys=ON;",

@@ -19,11 +19,26 @@ PG=$KH_PG_URL
 python3 "$T/reports_gen.py" 500 "$KH_TMP/gen" 7 zip
 
 # ---- migrations and ingest -------------------------------------------------------------
-kh_check "a password-protected PostgreSQL URL without the password is refused (exit 6)" \
-	bash -c "! PGPASSFILE=/dev/null kyso reports --db '$PG' migrate >/dev/null 2>&1"
+rc=0; PGPASSFILE=/dev/null kyso reports --db "$PG" migrate >/dev/null 2>&1 || rc=$?
+kh_check "a password-protected PostgreSQL URL without the password is refused (exit 6)" test "$rc" = 6
+# a store made by the previous kyso (schema of version 1, no version table) is migrated
+python3 - "$KH_TMP/old.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("""CREATE TABLE reports (id TEXT PRIMARY KEY, created TEXT NOT NULL, received TEXT NOT NULL,
+ result TEXT, os TEXT, kyso_version TEXT, token_type TEXT, source TEXT, json TEXT NOT NULL);
+CREATE TABLE problems (report_id TEXT NOT NULL REFERENCES reports(id), check_id TEXT NOT NULL,
+ status TEXT NOT NULL, PRIMARY KEY (report_id, check_id));""")
+db.execute("INSERT INTO reports VALUES ('old-report-0001', '2026-01-02T03:04:05Z', '2026-01-02T03:04:06Z', 'fail', 'Windows 10', '0.1.0', 'bit4id', 'x', '{}')")
+db.execute("INSERT INTO problems VALUES ('old-report-0001', 'agent', 'fail')")
+db.commit()
+PY
+kyso reports --db "sqlite:$KH_TMP/old.db" migrate --json >"$KH_TMP/m.json"
+kh_check "an old store migrates to schema version 3" test "$(jq .schema_version "$KH_TMP/m.json")" = 3
+kh_check "its reports keep their day and problems" test "$(kyso reports --db "$KH_TMP/old.db" summary --json | jq -c '[.total, .by_day["2026-01-02"], .by_failing_check.agent]')" = "[1,1,1]"
 for db in "$SQ" "$PG"; do
 	kyso reports --db "$db" migrate --json >"$KH_TMP/m.json"
-	kh_check "migrate ($db): schema version 2" test "$(jq .schema_version "$KH_TMP/m.json")" = 2
+	kh_check "migrate ($db): schema version 3" test "$(jq .schema_version "$KH_TMP/m.json")" = 3
 	kyso reports --db "$db" ingest "$KH_TMP/gen" --json >"$KH_TMP/i.json"
 	kh_check "ingest 500 bundles ($(jq -r .store "$KH_TMP/m.json"))" test "$(jq -c '[.added,.already_known,.rejected]' "$KH_TMP/i.json")" = "[500,0,0]"
 	kyso reports --db "$db" ingest "$KH_TMP/gen" --json >"$KH_TMP/i.json"
