@@ -112,6 +112,8 @@ char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 	if (p->module != NULL)
 		json_object_set_new(doc, "pkcs11_module", json_string(p->module));
 	json_object_set_new(doc, "token_type", json_string(kyso_token_type_id(p->type)));
+	if (o->org != NULL && *o->org != '\0')
+		json_object_set_new(doc, "org", json_string(o->org));
 	/* origins: the ones already allowed plus --origin, no duplicates */
 	json_t *origins = json_object_get(doc, "origins");
 	if (!json_is_array(origins)) {

@@ -88,6 +88,8 @@ kh_check "postgresql: as many bundles as reports after the kill" test "$(kh_pg_p
 # ---- the outbox: collector down, then back ------------------------------------------------
 port=$(kh_free_port)
 down=http://127.0.0.1:$port/api/v1/reports
+mkdir -p "$HOME/.config/kyso"
+echo '{"schema": 1, "org": "Sở Tài chính"}' >"$HOME/.config/kyso/config.json" # as kyso setup --org writes it
 rc=0
 kyso doctor --offline --no-usb --send "$down" >"$KH_TMP/send.txt" 2>&1 || rc=$?
 box=$HOME/.local/state/kyso/outbox
@@ -103,7 +105,8 @@ kh_bg "$KH_TMP/back.log" kyso reports --db "$KH_PG_URL" serve --listen "127.0.0.
 kh_wait_for 20 grep -q "Collecting reports" "$KH_TMP/back.log"
 rc=0; kyso doctor --send-pending >"$KH_TMP/pending.txt" 2>&1 || rc=$?
 kh_check "--send-pending once the collector is back: exit 0" test "$rc" = 0; kh_on_fail cat "$KH_TMP/pending.txt"
-kh_check "the report is in the store" test "$(kh_pg_psql "select count(*) from reports where id = '$oid'")" = 1
+kh_check "the report is in the store, with the unit of config.json" \
+	test "$(kh_pg_psql "select org from reports where id = '$oid'")" = "Sở Tài chính"
 kh_check "the outbox is empty" test ! -e "$box"
 
 # ---- the dashboard in headless Chromium -----------------------------------------------------
