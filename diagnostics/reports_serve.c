@@ -134,33 +134,14 @@ static void make_session(const char *token)
 		snprintf(session + 2 * i, 3, "%02x", mac[i]);
 }
 
-/* The token field of the login form (application/x-www-form-urlencoded). */
+/* The token field of the login form. */
 static bool form_token_ok(const serve_t *s, const kyso_buf_t *body)
 {
 	char v[600];
-	size_t n = 0;
-	const char *p = body->data != NULL ? (const char *)body->data : "";
-	const char *end = p + body->len;
-	for (const char *f = p; f < end;) {
-		const char *amp = memchr(f, '&', (size_t)(end - f));
-		const char *fe = amp != NULL ? amp : end;
-		if (fe - f > 6 && memcmp(f, "token=", 6) == 0) {
-			for (const char *q = f + 6; q < fe && n + 1 < sizeof(v); q++) {
-				unsigned x;
-				if (*q == '+')
-					v[n++] = ' ';
-				else if (*q == '%' && fe - q > 2 && sscanf(q + 1, "%2x", &x) == 1) {
-					v[n++] = (char)x;
-					q += 2;
-				} else
-					v[n++] = *q;
-			}
-		}
-		f = fe + 1;
-	}
-	v[n] = '\0';
+	bool ok = body->data != NULL &&
+	          reports_form_value((const char *)body->data, body->len, "token", v, sizeof(v));
 	size_t t = strlen(s->token);
-	bool ok = n == t && CRYPTO_memcmp(v, s->token, t) == 0;
+	ok = ok && strlen(v) == t && CRYPTO_memcmp(v, s->token, t) == 0;
 	kyso_memzero(v, sizeof(v));
 	return ok;
 }
