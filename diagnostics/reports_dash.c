@@ -100,10 +100,34 @@ static json_int_t max_of(const json_t *o)
 	return m;
 }
 
+/* A cause's reports per day over the window, as a line. */
+static void sparkline(kyso_buf_t *b, const json_t *per_day, int days)
+{
+	json_int_t m = max_of(per_day);
+	kyso_buf_printf(b,
+	                "<td><svg class=\"spark\" width=\"122\" height=\"18\" role=\"img\">"
+	                "<polyline fill=\"none\" stroke=\"#b00\" stroke-width=\"1.5\" points=\"");
+	for (int i = 0; i < days; i++) {
+		char day[16];
+		rdb_day(days - 1 - i, day);
+		json_int_t x = json_integer_value(json_object_get(per_day, day));
+		kyso_buf_printf(b, "%s%.1f,%.1f", i > 0 ? " " : "",
+		                1 + (days > 1 ? 120.0 * i / (days - 1) : 0.0),
+		                17 - 16.0 * (double)x / (double)m);
+	}
+	kyso_buf_printf(b, "\"/></svg></td>");
+}
+
+static int window_days(int days)
+{
+	return days <= 0 || days > 366 ? 30 : days;
+}
+
 /* Horizontal bars, one per key; with `check_links`, each label opens the
- * list of the reports for that cause; `fresh` adds "+N today". */
+ * list of the reports for that cause; `fresh` adds "+N today", `trend` a
+ * line of the cause's reports per day. */
 static void bars(kyso_buf_t *b, const char *id, const json_t *o, const json_t *fresh,
-                 const kyso_reports_filter_t *f, bool check_links)
+                 const json_t *trend, const kyso_reports_filter_t *f, bool check_links)
 {
 	size_t n = json_object_size(o);
 	if (n == 0) {
@@ -142,6 +166,8 @@ static void bars(kyso_buf_t *b, const char *id, const json_t *o, const json_t *f
 				kyso_buf_printf(b, _("+%lld today"), (long long)nw);
 			kyso_buf_printf(b, "</td>");
 		}
+		if (trend != NULL)
+			sparkline(b, json_object_get(trend, k), window_days(f->days));
 		kyso_buf_printf(b, "</tr>");
 	}
 	kyso_buf_printf(b, "</table>");
@@ -150,9 +176,7 @@ static void bars(kyso_buf_t *b, const char *id, const json_t *o, const json_t *f
 /* Reports per day over the window, every day shown (zero days too). */
 static void trend(kyso_buf_t *b, const json_t *by_day, int days)
 {
-	if (days <= 0 || days > 366) {
-		days = 30;
-	}
+	days = window_days(days);
 	json_int_t m = max_of(by_day);
 	double bw = (double)CHART_W / days;
 	kyso_buf_printf(b,
@@ -224,7 +248,7 @@ char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f, k
 	esc(&b, _("Failing checks"));
 	kyso_buf_printf(&b, "</h2>");
 	bars(&b, "causes", json_object_get(s, "by_failing_check"),
-	     json_object_get(s, "new_since_yesterday"), f, true);
+	     json_object_get(s, "new_since_yesterday"), json_object_get(s, "trend"), f, true);
 	kyso_buf_printf(&b, "<h2>");
 	esc(&b, _("Reports per day"));
 	kyso_buf_printf(&b, "</h2>");
@@ -240,7 +264,8 @@ char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f, k
 		kyso_buf_printf(&b, "<h2>");
 		esc(&b, _(groups[i].title));
 		kyso_buf_printf(&b, "</h2>");
-		bars(&b, groups[i].key + 3, json_object_get(s, groups[i].key), NULL, f, false);
+		bars(&b, groups[i].key + 3, json_object_get(s, groups[i].key), NULL, NULL, f,
+		     false);
 	}
 	json_decref(s);
 	json_decref(opts);

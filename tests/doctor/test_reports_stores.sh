@@ -103,6 +103,16 @@ id=$(basename "$(ls "$KH_TMP/gen"/*.zip | head -1)" .zip)
 curl -s "${auth[@]}" "${URL[pg]}/report/$id" >"$KH_TMP/rep.html"
 kh_check "one report opened as the doctor's page" bash -c "grep -q '$id' '$KH_TMP/rep.html' && grep -q '<html' '$KH_TMP/rep.html'"
 
+port=$(kh_free_port)
+kh_bg "$KH_TMP/serve-vi.log" env -u LANGUAGE LANG=C.UTF-8 kyso reports --db "$SQ" serve --listen "127.0.0.1:$port"
+kh_wait_for 20 grep -q "127.0.0.1:$port" "$KH_TMP/serve-vi.log"
+curl -s "${auth[@]}" "http://127.0.0.1:$port/" >"$KH_TMP/vi.html"
+kh_check "the dashboard speaks Vietnamese by default" \
+	bash -c "grep -q '<html lang=\"vi\"' '$KH_TMP/vi.html' && grep -q 'Mục kiểm tra bị lỗi' '$KH_TMP/vi.html' && grep -q 'Báo cáo theo ngày' '$KH_TMP/vi.html'"
+kh_check "and English with LANGUAGE=en" \
+	bash -c "curl -s ${auth[*]@Q} '${URL[pg]}/' | grep -q '<h2>Failing checks</h2>'"
+kh_check "a trend line per failing check" test "$(grep -o '<svg class="spark"' "$KH_TMP/vi.html" | wc -l)" = "$(jq '.by_failing_check|length' "$KH_TMP/sq.json")"
+
 # ---- uploads: known id keeps its bundle; an entry without a name; 429 -----------------------
 f=$KH_TMP/gen/$id.zip
 curl -sf "${auth[@]}" --data-binary "@$f" "${URL[pg]}/api/v1/reports" >/dev/null
