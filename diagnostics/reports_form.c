@@ -3,17 +3,6 @@
 
 #include <string.h>
 
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool reports_form_value(const char *body, size_t len, const char *name, char *out, size_t cap)
 {
 	size_t nl = strlen(name);
@@ -28,12 +17,15 @@ bool reports_form_value(const char *body, size_t len, const char *name, char *ou
 			for (const char *q = f + nl + 1; q < fe; q++) {
 				if (n + 1 >= cap)
 					return false; /* too long: not a value of ours */
-				int hi, lo;
+				char esc[3] = {0};
+				uint8_t byte;
+				if (*q == '%' && fe - q > 2)
+					memcpy(esc, q + 1, 2);
 				if (*q == '+')
 					out[n++] = ' ';
-				else if (*q == '%' && fe - q > 2 && (hi = hex(q[1])) >= 0 &&
-				         (lo = hex(q[2])) >= 0) {
-					out[n++] = (char)(hi << 4 | lo);
+				else if (esc[0] != '\0' && esc[0] != ' ' &&
+				         kyso_hex_decode(esc, &byte, 1) == 1) {
+					out[n++] = (char)byte;
 					q += 2;
 				} else
 					out[n++] = *q;

@@ -6,14 +6,7 @@
 # and SQLite); `kyso doctor --send` to a collector that is down keeps the
 # bundle in the outbox and `--send-pending` delivers it once it is back; the
 # dashboard in headless Chromium (login, counts, charts, a cause, a report).
-. "$KYSO_SRC/tests/harness/lib.sh"
-. "$KYSO_HARNESS/postgres/pg.sh"
-kh_tmpdir
-export PATH=$KYSO_BUILD/bin:$PATH LANGUAGE=en HOME=$KH_TMP/home
-mkdir -p "$HOME"
-export KYSO_REPORT_TOKEN=kyso-test-token-0123456789
-T=$KYSO_SRC/tests/doctor
-kh_pg_start
+. "$KYSO_SRC/tests/doctor/reports_common.sh"
 python3 "$T/reports_gen.py" 500 "$KH_TMP/gen" 11 zip
 
 # serve_on DB LOG: a collector on a free port; sets SERVE_URL and SERVE_PID.

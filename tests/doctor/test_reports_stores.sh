@@ -6,14 +6,7 @@
 # keeps its first bundle; a zip entry without a name is refused, not a crash;
 # a saturated collector answers 429 with Retry-After; the dashboard wants the
 # token (bearer or the login form's cookie).
-. "$KYSO_SRC/tests/harness/lib.sh"
-. "$KYSO_HARNESS/postgres/pg.sh"
-kh_tmpdir
-export PATH=$KYSO_BUILD/bin:$PATH LANGUAGE=en HOME=$KH_TMP/home
-mkdir -p "$HOME"
-export KYSO_REPORT_TOKEN=kyso-test-token-0123456789
-T=$KYSO_SRC/tests/doctor
-kh_pg_start
+. "$KYSO_SRC/tests/doctor/reports_common.sh"
 SQ=$KH_TMP/r.db
 PG=$KH_PG_URL
 python3 "$T/reports_gen.py" 500 "$KH_TMP/gen" 7 zip
