@@ -259,7 +259,7 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 		kyso_error_t e2;
 		kyso_error_clear(&e2);
 		if (rc != KYSO_OK && later &&
-		    doctor_outbox_keep(bundle, a->send, temporary, kept, sizeof(kept), &e2) ==
+		    doctor_outbox_keep(bundle, a->send, tok, temporary, kept, sizeof(kept), &e2) ==
 		            KYSO_OK) {
 			fprintf(stderr,
 			        _("The report waits in the outbox as %s: kyso doctor "

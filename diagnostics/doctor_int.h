@@ -85,10 +85,13 @@ const char *doctor_outbox_dir(void);
  * the last failure was of that kind. */
 kyso_err_t doctor_send_retry(const char *bundle, const char *url, const char *token,
                              const char *cacert, int attempts, bool *later, kyso_error_t *err);
-/* Moves (or copies) bundle into the outbox with the collector's URL beside it. */
-kyso_err_t doctor_outbox_keep(const char *bundle, const char *url, bool move, char *out, size_t cap,
-                              kyso_error_t *err);
-/* `kyso doctor --send-pending`: every bundle of the outbox; the exit code. */
+/* Moves (or copies) bundle into the outbox with the collector's URL and the
+ * upload token beside it (mode 0600). */
+kyso_err_t doctor_outbox_keep(const char *bundle, const char *url, const char *token, bool move,
+                              char *out, size_t cap, kyso_error_t *err);
+/* `kyso doctor --send-pending`: every bundle of the outbox (to url, or each
+ * one's own; the token from token_env, or each one's own); the exit code. */
+
 int doctor_send_pending(const char *url, const char *token_env, const char *cacert, bool json);
 /* Appends s with HTML's special characters escaped (report_html.c). */
 void doctor_html_esc(kyso_buf_t *b, const char *s);

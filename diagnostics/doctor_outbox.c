@@ -1,7 +1,7 @@
 /* The outbox: a bundle that could not reach the collector (no answer, 429,
- * a 5xx) stays in <state>/outbox with the collector's URL beside it
- * (NAME.zip.url) until `kyso doctor --send-pending` delivers it (kyso-agent
- * runs that once a day). */
+ * a 5xx) stays in <state>/outbox with the collector's URL and upload token
+ * beside it (NAME.zip.url, mode 0600: "URL\nTOKEN\n") until `kyso doctor --send-pending` delivers
+ * it (kyso-agent runs that once a day). */
 #include "doctor_int.h"
 
 #include <dirent.h>
@@ -40,8 +40,8 @@ kyso_err_t doctor_send_retry(const char *bundle, const char *url, const char *to
 	}
 }
 
-kyso_err_t doctor_outbox_keep(const char *bundle, const char *url, bool move, char *out, size_t cap,
-                              kyso_error_t *err)
+kyso_err_t doctor_outbox_keep(const char *bundle, const char *url, const char *token, bool move,
+                              char *out, size_t cap, kyso_error_t *err)
 {
 	const char *dir = doctor_outbox_dir();
 	if (mkdir(kyso_path_state_user(), 0700) != 0 && errno != EEXIST)
@@ -55,7 +55,17 @@ kyso_err_t doctor_outbox_keep(const char *bundle, const char *url, bool move, ch
 	snprintf(out, cap, "%s/%s", dir, base);
 	char side[4300];
 	snprintf(side, sizeof(side), "%s.url", out);
-	if (kyso_file_write_atomic(side, url, strlen(url), 0600, err) != KYSO_OK)
+	/* the token too: kyso-agent's daily run has no KYSO_REPORT_TOKEN */
+	kyso_buf_t sb;
+	kyso_buf_init(&sb);
+	kyso_err_t wr = kyso_buf_printf(&sb, "%s\n%s\n", url, token);
+	if (wr == KYSO_OK)
+		wr = kyso_file_write_atomic(side, sb.data, sb.len, 0600, err);
+	else
+		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+	kyso_memzero(sb.data, sb.len);
+	kyso_buf_free(&sb);
+	if (wr != KYSO_OK)
 		return err->code;
 	if (move && rename(bundle, out) == 0)
 		return KYSO_OK;
@@ -79,7 +89,7 @@ static bool is_zip(const char *n)
 int doctor_send_pending(const char *url, const char *token_env, const char *cacert, bool json)
 {
 	const char *dir = doctor_outbox_dir();
-	const char *tok = getenv(token_env);
+	const char *env_tok = getenv(token_env);
 	kyso_error_t err;
 	kyso_error_clear(&err);
 	struct dirent **list = NULL;
@@ -97,15 +107,22 @@ int doctor_send_pending(const char *url, const char *token_env, const char *cace
 		size_t sl = 0;
 		kyso_error_t e2;
 		kyso_error_clear(&e2);
-		if (url == NULL && kyso_file_read_all(side, 4096, &saved, &sl, &e2) == KYSO_OK) {
+		const char *saved_tok = NULL;
+		if (kyso_file_read_all(side, 4096, &saved, &sl, &e2) == KYSO_OK) {
 			char *s = realloc(saved, sl + 1);
 			saved = (uint8_t *)s;
 			if (s != NULL) {
 				s[sl] = '\0';
-				s[strcspn(s, "\r\n")] = '\0';
+				size_t l1 = strcspn(s, "\r\n");
+				if (s[l1] != '\0') {
+					s[l1] = '\0';
+					saved_tok = s + l1 + 1 + (s[l1 + 1] == '\n');
+					((char *)saved_tok)[strcspn(saved_tok, "\r\n")] = '\0';
+				}
 			}
 		}
 		const char *to = url != NULL ? url : (const char *)saved;
+		const char *tok = env_tok != NULL && *env_tok != '\0' ? env_tok : saved_tok;
 		bool later = false;
 		kyso_err_t rc;
 		if (to == NULL)
@@ -128,6 +145,8 @@ int doctor_send_pending(const char *url, const char *token_env, const char *cace
 			left++;
 			fprintf(stderr, "%s: %s\n", path, kyso_error_message(&err));
 		}
+		if (saved != NULL)
+			kyso_memzero(saved, sl);
 		free(saved);
 	}
 	free(list);

@@ -96,11 +96,18 @@ rc=0; kyso doctor --send-pending >/dev/null 2>&1 || rc=$?
 kh_check "--send-pending while still down: exit 6, the bundle stays" bash -c "[[ $rc == 6 ]] && ls '$box'/*.zip >/dev/null"
 kh_bg "$KH_TMP/back.log" kyso reports --db "$KH_PG_URL" serve --listen "127.0.0.1:$port"
 kh_wait_for 20 grep -q "Collecting reports" "$KH_TMP/back.log"
-rc=0; kyso doctor --send-pending >"$KH_TMP/pending.txt" 2>&1 || rc=$?
-kh_check "--send-pending once the collector is back: exit 0" test "$rc" = 0; kh_on_fail cat "$KH_TMP/pending.txt"
+kh_check "the outbox keeps the address and token private (mode 600)" test "$(stat -c %a "$box"/*.zip.url)" = 600
+# kyso-agent (started without the token in its environment) runs --send-pending once a day
+kh_bg "$KH_TMP/agent.log" env -u KYSO_REPORT_TOKEN kyso-agent --state-dir "$KH_TMP/agent-state" \
+	--origin https://vanban.example.gov.vn --kyso-port "$(kh_free_port)" --vnpt-ports "$(kh_free_port)" \
+	--vgca-port "$(kh_free_port)"
+agent_pid=$KH_LAST_PID
+kh_check "the agent delivers the outbox (kyso doctor --send-pending)" kh_wait_for 60 test ! -e "$box"
+kh_on_fail cat "$KH_TMP/agent.log" "$HOME/.local/state/kyso/outbox.log"
+kh_check "and remembers the day it did (outbox-sent.stamp)" test -e "$HOME/.local/state/kyso/outbox-sent.stamp"
+kh_stop "$agent_pid"
 kh_check "the report is in the store, with the unit of config.json" \
 	test "$(kh_pg_psql "select org from reports where id = '$oid'")" = "Sở Tài chính"
-kh_check "the outbox is empty" test ! -e "$box"
 
 # ---- the dashboard in headless Chromium -----------------------------------------------------
 dash=http://127.0.0.1:$port/
