@@ -3,6 +3,7 @@
  * (kyso API) and WebSocket frames (all three protocols); the access checks
  * (Host, Origin) run on every HTTP request and WebSocket upgrade. Token work is
  * handed to the worker; its replies come back through lws_cancel_service(). */
+#include "agent_outbox.h"
 #include "agent.h"
 #include "kyso_platform.h"
 
@@ -860,7 +861,7 @@ int ag_server_run(ag_config_t *cfg)
 	kyso_on_stop(on_stop);
 	printf("ready\n");
 	fflush(stdout);
-	while (!S.stop)
+	while (!S.stop && (ag_outbox_tick(), true))
 		if (lws_service(S.ctx, 0) < 0)
 			break;
 	kyso_info("agent: stopping");

@@ -15,7 +15,7 @@
 
 typedef struct {
 	kyso_doctor_opts_t o;
-	bool json, help, no_redact, save, show;
+	bool json, help, no_redact, save, show, send_pending;
 	const char *html, *bundle, *send, *token_env, *token, *cacert;
 	const char *ca[MAX_LIST + 1];
 	const char *agents[MAX_LIST + 1];
@@ -93,6 +93,8 @@ static void usage(FILE *out)
 	fprintf(out, "  --show             %s\n",
 	        _("open the web page in the browser and wait for a key; offer to send the "
 	          "report when a collector is configured (report_url in config.json)"));
+	fprintf(out, "  --send-pending     %s\n",
+	        _("only send the reports waiting in the outbox (no checks)"));
 	fprintf(out, "  --token-env VAR    %s\n",
 	        _("collector token from this variable (default KYSO_REPORT_TOKEN)"));
 	fprintf(out, "  --cacert FILE      %s\n", _("CA certificate of the collector (HTTPS)"));
@@ -161,6 +163,8 @@ static kyso_err_t parse_args(int argc, char **argv, doctor_args_t *a, kyso_error
 			a->save = true;
 		else if (strcmp(s, "--show") == 0)
 			a->show = true;
+		else if (strcmp(s, "--send-pending") == 0)
+			a->send_pending = true;
 		else if (strcmp(s, "--no-usb") == 0)
 			a->o.no_usb = true;
 		else if (take(argc, argv, &i, "--html", &a->html) ||
@@ -261,12 +265,26 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 			        err, KYSO_ERR_USAGE,
 			        _("--send: the collector token is not set (variable %s)"),
 			        a->token_env);
-		else
-			rc = kyso_doctor_send(bundle, a->send, tok, a->cacert, 30000, err);
+		bool later = false;
+		if (rc == KYSO_OK)
+			rc = doctor_send_retry(bundle, a->send, tok, a->cacert, 4, &later, err);
 		if (rc == KYSO_OK && !a->json)
 			printf(_("Report %s sent to %s.\n"),
 			       json_string_value(json_object_get(report, "id")), a->send);
-		if (rc != KYSO_OK && temporary) {
+		char kept[4400];
+		kyso_error_t e2;
+		kyso_error_clear(&e2);
+		if (rc != KYSO_OK && later &&
+		    doctor_outbox_keep(bundle, a->send, tok, temporary, kept, sizeof(kept), &e2) ==
+		            KYSO_OK) {
+			fprintf(stderr,
+			        _("The report waits in the outbox as %s: kyso doctor "
+			          "--send-pending "
+			          "(kyso-agent runs it once a day) sends it when the collector "
+			          "answers.\n"),
+			        kept);
+			temporary = false;
+		} else if (rc != KYSO_OK && temporary) {
 			fprintf(stderr, _("The report was kept as %s: send it to the helpdesk.\n"),
 			        bundle);
 			temporary = false;
@@ -335,6 +353,13 @@ int kyso_cmd_doctor(int argc, char **argv)
 	if (a.help) {
 		usage(stdout);
 		return KYSO_EXIT_OK;
+	}
+	if (a.send_pending) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return KYSO_EXIT_ENV;
+		int rc = doctor_send_pending(a.send, a.token_env, a.cacert, a.json);
+		curl_global_cleanup();
+		return rc;
 	}
 	char page[4300];
 	if (a.show && a.html == NULL) {

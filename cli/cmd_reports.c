@@ -10,8 +10,10 @@
 
 typedef struct {
 	bool json, help;
-	const char *db, *listen, *store, *token_env, *cert, *key;
+	const char *db, *listen, *store, *token_env, *cert, *key, *older_than;
+	const char *unit, *token_type, *os, *version;
 	int days;
+	unsigned threads, max_inflight;
 	size_t max_size;
 	bool csv;
 	int first; /* index of the first operand */
@@ -20,19 +22,24 @@ typedef struct {
 static void usage(FILE *out)
 {
 	fprintf(out, "%s\n",
-	        _("Usage: kyso reports [--db FILE] ingest FILE|DIR...\n"
-	          "       kyso reports [--db FILE] summary [--days N] [--json]\n"
-	          "       kyso reports [--db FILE] show ID\n"
-	          "       kyso reports [--db FILE] export --csv\n"
-	          "       kyso reports [--db FILE] serve --listen 127.0.0.1:PORT "
-	          "[--store DIR] [--token-env VAR] [--max-size BYTES] [--cert PEM "
-	          "--key PEM]"));
+	        _("Usage: kyso reports [--db URL] ingest FILE|DIR...\n"
+	          "       kyso reports [--db URL] summary [--days N] [--unit U] [--token-type T] "
+	          "[--os OS] [--version V] [--json]\n"
+	          "       kyso reports [--db URL] show ID\n"
+	          "       kyso reports [--db URL] export --csv\n"
+	          "       kyso reports [--db URL] migrate\n"
+	          "       kyso reports [--db URL] prune --older-than DAYSd\n"
+	          "       kyso reports [--db URL] serve --listen 127.0.0.1:PORT "
+	          "[--store DIR] [--token-env VAR] [--max-size BYTES] [--threads N] "
+	          "[--max-inflight N] [--cert PEM --key PEM]"));
 	fprintf(out, "\n");
 	fprintf(out,
-	        _("Gathers kyso doctor reports (JSON or bundles) in a SQLite store and counts "
-	          "them by failing check, token type, OS and kyso version. The store is "
-	          "%s/reports.db unless --db is given; the collector's token comes from "
-	          "KYSO_REPORT_TOKEN unless --token-env names another variable.\n"),
+	        _("Gathers kyso doctor reports (JSON or bundles) in a store and counts them by "
+	          "failing check, token type, OS, kyso version, unit and day. --db is a SQLite "
+	          "file (PATH or sqlite:PATH, default %s/reports.db) or postgresql://... (the "
+	          "password from PGPASSFILE or PGPASSWORD, never in the URL); the collector's "
+	          "token comes from KYSO_REPORT_TOKEN unless --token-env names another "
+	          "variable; its dashboard is at /. See docs/helpdesk.md.\n"),
 	        kyso_path_state_user());
 }
 
@@ -56,6 +63,8 @@ static kyso_err_t parse_args(int argc, char **argv, reports_args_t *a, char **op
 	memset(a, 0, sizeof(*a));
 	a->token_env = "KYSO_REPORT_TOKEN";
 	a->max_size = 20u << 20;
+	a->threads = 4;
+	a->max_inflight = 256;
 	*n_ops = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i], *v = NULL;
@@ -70,9 +79,25 @@ static kyso_err_t parse_args(int argc, char **argv, reports_args_t *a, char **op
 		         take(argc, argv, &i, "--store", &a->store) ||
 		         take(argc, argv, &i, "--token-env", &a->token_env) ||
 		         take(argc, argv, &i, "--cert", &a->cert) ||
-		         take(argc, argv, &i, "--key", &a->key))
+		         take(argc, argv, &i, "--key", &a->key) ||
+		         take(argc, argv, &i, "--unit", &a->unit) ||
+		         take(argc, argv, &i, "--token-type", &a->token_type) ||
+		         take(argc, argv, &i, "--os", &a->os) ||
+		         take(argc, argv, &i, "--version", &a->version) ||
+		         take(argc, argv, &i, "--older-than", &a->older_than))
 			continue;
-		else if (take(argc, argv, &i, "--days", &v)) {
+		else if (take(argc, argv, &i, "--threads", &v) ||
+		         take(argc, argv, &i, "--max-inflight", &v)) {
+			char *end;
+			long n = strtol(v, &end, 10);
+			bool thr = strncmp(s, "--threads", 9) == 0;
+			if (*end != '\0' || n < 1 || n > (thr ? SERVE_MAX_THREADS : 100000))
+				return kyso_error_set(err, KYSO_ERR_USAGE,
+				                      _("%s takes a number from 1 to %d"),
+				                      thr ? "--threads" : "--max-inflight",
+				                      thr ? SERVE_MAX_THREADS : 100000);
+			*(thr ? &a->threads : &a->max_inflight) = (unsigned)n;
+		} else if (take(argc, argv, &i, "--days", &v)) {
 			char *end;
 			long d = strtol(v, &end, 10);
 			if (*end != '\0' || d < 0 || d > 36500)
@@ -179,7 +204,12 @@ static int cmd_summary(kyso_reports_db_t *db, const reports_args_t *a)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
-	json_t *s = kyso_reports_db_summary(db, a->days, &err);
+	kyso_reports_filter_t f = {.days = a->days,
+	                           .org = a->unit,
+	                           .token_type = a->token_type,
+	                           .os = a->os,
+	                           .version = a->version};
+	json_t *s = kyso_reports_db_summary(db, &f, &err);
 	if (s == NULL)
 		return kyso_cmd_fail(a->json, &err);
 	if (a->json)
@@ -195,27 +225,49 @@ static int cmd_summary(kyso_reports_db_t *db, const reports_args_t *a)
 	print_counts(_("Token types:"), json_object_get(s, "by_token_type"));
 	print_counts(_("Operating systems:"), json_object_get(s, "by_os"));
 	print_counts(_("kyso versions:"), json_object_get(s, "by_version"));
+	print_counts(_("Units:"), json_object_get(s, "by_org"));
+	print_counts(_("Reports per day:"), json_object_get(s, "by_day"));
+	print_counts(_("Failing checks reported today:"),
+	             json_object_get(s, "new_since_yesterday"));
 	json_decref(s);
 	return KYSO_EXIT_OK;
 }
 
-static int cmd_serve(kyso_reports_db_t *db, const reports_args_t *a, const char *db_path)
+static int cmd_prune(kyso_reports_db_t *db, const reports_args_t *a)
+{
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	char *end = NULL;
+	long d = a->older_than != NULL ? strtol(a->older_than, &end, 10) : -1;
+	if (end == NULL || end == a->older_than || (*end != '\0' && strcmp(end, "d") != 0) ||
+	    d < 1 || d > 36500) {
+		kyso_error_set(&err, KYSO_ERR_USAGE, "%s",
+		               _("prune needs --older-than DAYS, e.g. --older-than 365d"));
+		return kyso_cmd_fail(a->json, &err);
+	}
+	long long n = 0;
+	if (kyso_reports_db_prune(db, (int)d, &n, &err) != KYSO_OK)
+		return kyso_cmd_fail(a->json, &err);
+	if (a->json)
+		kyso_json_print(json_pack("{s:I}", "removed", (json_int_t)n));
+	else
+		printf(_("%lld report(s) older than %ld day(s) removed\n"), n, d);
+	return KYSO_EXIT_OK;
+}
+
+static int cmd_serve(const reports_args_t *a, const char *db_url)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
 	serve_t s;
 	memset(&s, 0, sizeof(s));
-	s.db = db;
+	s.db_url = db_url;
 	s.listen = a->listen;
 	s.max_size = a->max_size;
+	s.threads = a->threads;
+	s.max_inflight = a->max_inflight;
 	s.token = getenv(a->token_env);
-	char store[4200];
-	if (!(a->store != NULL ? kyso_str_printf(store, sizeof(store), "%s", a->store)
-	                       : kyso_str_printf(store, sizeof(store), "%s.d", db_path))) {
-		kyso_error_set(&err, KYSO_ERR_USAGE, _("Path too long: %s"), store);
-		return kyso_cmd_fail(a->json, &err);
-	}
-	s.store = store;
+	s.store = a->store;
 	const char *colon = a->listen != NULL ? strrchr(a->listen, ':') : NULL;
 	char host[64];
 	long port = colon != NULL ? strtol(colon + 1, NULL, 10) : 0;
@@ -299,8 +351,22 @@ int kyso_cmd_reports(int argc, char **argv)
 	} else if (strcmp(op, "export") == 0 && a.csv) {
 		if (kyso_reports_db_export_csv(db, stdout, &err) != KYSO_OK)
 			rc = kyso_cmd_fail(false, &err);
+	} else if (strcmp(op, "migrate") == 0 && n_ops == 1) {
+		int v = kyso_reports_db_migrate(db, &err);
+		if (v < 0)
+			rc = kyso_cmd_fail(a.json, &err);
+		else if (a.json)
+			kyso_json_print(json_pack("{s:s, s:i}", "store", kyso_reports_db_kind(db),
+			                          "schema_version", v));
+		else
+			printf(_("The %s store is at schema version %d.\n"),
+			       kyso_reports_db_kind(db), v);
+	} else if (strcmp(op, "prune") == 0 && n_ops == 1) {
+		rc = cmd_prune(db, &a);
 	} else if (strcmp(op, "serve") == 0) {
-		rc = cmd_serve(db, &a, db_path);
+		/* the workers open their own connections; this one checked and migrated */
+		kyso_reports_db_close(&db);
+		rc = cmd_serve(&a, db_path);
 	} else {
 		usage(stderr);
 		kyso_error_set(&err, KYSO_ERR_USAGE, _("kyso reports: what to do? (%s)"), op);

@@ -36,6 +36,8 @@ static void usage(FILE *out)
 	fprintf(out, "  --origin URL       %s\n",
 	        _("web system allowed to use the agent (repeatable)"));
 	fprintf(out, "  --pin-env VAR      %s\n", _("self-test PIN from environment variable VAR"));
+	fprintf(out, "  --org NAME         %s\n",
+	        _("organisation or unit of this computer (in the doctor's reports)"));
 	fprintf(out, "  --token ID         %s\n", _("which token: reader name or catalog id"));
 	fprintf(out, "  --token-label L    %s\n", _("PKCS#11 token label for the self-test"));
 	fprintf(out, "  --catalog FILE     %s\n",
@@ -119,6 +121,8 @@ static int parse(int argc, char **argv, setup_opts_t *o)
 			dst = &o->ca_file;
 		else if (strcmp(s, "--root") == 0)
 			dst = &o->root;
+		else if (strcmp(s, "--org") == 0)
+			dst = &o->org;
 		else if (strcmp(s, "--origin") == 0) {
 			if (next == NULL)
 				return usage_error(o->json, _("%s needs a value"), s);

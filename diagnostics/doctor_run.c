@@ -355,6 +355,10 @@ json_t *kyso_doctor_run(const kyso_doctor_opts_t *o, kyso_error_t *err)
 	        os.name, "release", os.release, "machine", os.machine, "options", "offline",
 	        o->offline, "sign", o->sign, "token", d.facts, "summary", summary_json(list),
 	        "checks", list, "duration_ms", (json_int_t)(kyso_now_ms() - t0));
+	/* the unit from `kyso setup --org` (the helpdesk groups by it) */
+	const char *org = d.config != NULL ? d.config->org : NULL;
+	if (rep != NULL && org != NULL && *org != '\0')
+		json_object_set_new(rep, "org", json_string(org));
 	doctor_free(&d);
 	if (rep == NULL)
 		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);

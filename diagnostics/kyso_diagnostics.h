@@ -66,25 +66,52 @@ kyso_err_t kyso_doctor_write_bundle(const json_t *report, const char *log_text, 
 kyso_err_t kyso_doctor_send(const char *bundle, const char *url, const char *token,
                             const char *cafile, int timeout_ms, kyso_error_t *err);
 
-/* ---- reports store (SQLite) ----------------------------------------------- */
+/* ---- reports store (SQLite or PostgreSQL) --------------------------------- */
 
 typedef struct kyso_reports_db kyso_reports_db_t;
 
-kyso_reports_db_t *kyso_reports_db_open(const char *path, kyso_error_t *err);
+/* url: a file path, sqlite:PATH or postgresql://... (libpq; the password
+ * from PGPASSFILE/~/.pgpass/PGPASSWORD). Runs the pending migrations. */
+kyso_reports_db_t *kyso_reports_db_open(const char *url, kyso_error_t *err);
 void kyso_reports_db_close(kyso_reports_db_t **db);
-/* Ingests one report (JSON text, or a bundle zip holding report.json).
- * *added is false when a report with the same id was already there. */
+const char *kyso_reports_db_kind(const kyso_reports_db_t *db); /* "sqlite", "postgresql" */
+/* Applies the pending migrations; the schema version, or -1. */
+int kyso_reports_db_migrate(kyso_reports_db_t *db, kyso_error_t *err);
+/* Ingests one report (JSON text, or a bundle zip holding report.json) and
+ * keeps the uploaded bytes as its bundle, all in one transaction.
+ * *added is false when a report with the same id was already there (then
+ * nothing is changed). */
 kyso_err_t kyso_reports_db_ingest(kyso_reports_db_t *db, const uint8_t *data, size_t len,
                                   const char *source, char id_out[64], bool *added,
                                   kyso_error_t *err);
 /* Parses a report document (JSON or zip) without storing it; new reference. */
 json_t *kyso_reports_parse(const uint8_t *data, size_t len, kyso_error_t *err);
-/* {total, window, by_failing_check: {...}, by_token_type, by_os, by_version}
- * over reports created in the last `days` days (0 = all). */
-json_t *kyso_reports_db_summary(kyso_reports_db_t *db, int days, kyso_error_t *err);
+
+/* What a summary or a list looks at; NULL/0 fields do not filter. */
+typedef struct {
+	int days; /* reports of the last `days` UTC days (0 = all) */
+	const char *org, *token_type, *os, *version;
+	const char *check; /* lists only: reports failing this check */
+} kyso_reports_filter_t;
+
+/* {total, since, by_result, by_failing_check, by_warning_check, by_token_type,
+ * by_os, by_version, by_org, by_day, trend: {check: {day: n}},
+ * new_since_yesterday: {check: n}} (see docs/helpdesk.md). */
+json_t *kyso_reports_db_summary(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
+                                kyso_error_t *err);
+/* Newest first, at most `limit`: [{id, created, result, os, kyso_version,
+ * token_type, org}]. */
+json_t *kyso_reports_db_list(kyso_reports_db_t *db, const kyso_reports_filter_t *f, int limit,
+                             kyso_error_t *err);
 /* The stored report, or NULL (KYSO_ERR_NOT_FOUND). */
 json_t *kyso_reports_db_get(kyso_reports_db_t *db, const char *id, kyso_error_t *err);
+/* The bundle as uploaded, appended to out. */
+kyso_err_t kyso_reports_db_bundle(kyso_reports_db_t *db, const char *id, kyso_buf_t *out,
+                                  kyso_error_t *err);
 kyso_err_t kyso_reports_db_export_csv(kyso_reports_db_t *db, FILE *out, kyso_error_t *err);
+/* Removes the reports of days older than `days` days; *removed counts them. */
+kyso_err_t kyso_reports_db_prune(kyso_reports_db_t *db, int days, long long *removed,
+                                 kyso_error_t *err);
 
 #ifdef __cplusplus
 }

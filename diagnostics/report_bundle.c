@@ -122,6 +122,16 @@ static size_t keep_reply(char *ptr, size_t size, size_t n, void *ctx)
 kyso_err_t kyso_doctor_send(const char *bundle, const char *url, const char *token,
                             const char *cafile, int timeout_ms, kyso_error_t *err)
 {
+	long code = 0, retry_after = 0;
+	return doctor_send_status(bundle, url, token, cafile, timeout_ms, &code, &retry_after, err);
+}
+
+kyso_err_t doctor_send_status(const char *bundle, const char *url, const char *token,
+                              const char *cafile, int timeout_ms, long *http_code,
+                              long *retry_after, kyso_error_t *err)
+{
+	*http_code = 0;
+	*retry_after = 0;
 	if (strncmp(url, "https://", 8) != 0 &&
 	    !(strncmp(url, "http://", 7) == 0 && net_url_is_loopback(url)))
 		return kyso_error_set(err, KYSO_ERR_USAGE,
@@ -159,7 +169,11 @@ kyso_err_t kyso_doctor_send(const char *bundle, const char *url, const char *tok
 		curl_easy_setopt(h, CURLOPT_CAINFO, cafile);
 	CURLcode cr = curl_easy_perform(h);
 	long code = 0;
+	curl_off_t ra = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+		*retry_after = ra > 3600 ? 3600 : (long)ra;
+	*http_code = code;
 	kyso_err_t rc = KYSO_OK;
 	if (cr != CURLE_OK)
 		rc = kyso_error_set(err, KYSO_ERR_NETWORK, _("cannot send the report to %s: %s"),

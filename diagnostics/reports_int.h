@@ -1,19 +1,33 @@
-/* Internal: `kyso reports serve`. */
+/* Internal: `kyso reports serve` and its dashboard. */
 #ifndef KYSO_REPORTS_INT_H
 #define KYSO_REPORTS_INT_H
 #include "kyso_diagnostics.h"
 
 #include <netinet/in.h>
 
+#define SERVE_MAX_THREADS 64
+
 typedef struct {
-	kyso_reports_db_t *db;
-	const char *store;  /* directory for received bundles */
+	const char *db_url; /* each worker thread opens its own connection */
+	const char *store;  /* optional directory: a file copy of each new bundle */
 	const char *token;  /* bearer token */
 	const char *listen; /* "127.0.0.1:PORT" as given */
 	size_t max_size;
+	unsigned threads;      /* worker threads (one store connection each) */
+	unsigned max_inflight; /* uploads at once before 429 */
+	bool tls;
 	struct sockaddr_in addr;
 } serve_t;
 
 /* Runs until SIGINT/SIGTERM; returns the exit code. */
 int reports_serve(serve_t *s, const char *cert, const char *key, kyso_error_t *err);
+
+/* The dashboard's pages (reports_dash.c), malloc'ed HTML, NULL on a store error. */
+char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f, kyso_error_t *err);
+char *reports_dash_cause(kyso_reports_db_t *db, const kyso_reports_filter_t *f, kyso_error_t *err);
+char *reports_dash_login(bool failed);
+
+/* The value of field `name` of a urlencoded form body, decoded into out
+ * (NUL-terminated); false when absent or longer than cap - 1 (reports_form.c). */
+bool reports_form_value(const char *body, size_t len, const char *name, char *out, size_t cap);
 #endif

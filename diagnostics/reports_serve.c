@@ -1,9 +1,13 @@
 /* `kyso reports serve`: the collector `kyso doctor --send` uploads to
- * (libmicrohttpd; bearer token; size limit; stores the bundle, ingests it). */
+ * (libmicrohttpd, a pool of worker threads with one store connection each;
+ * bearer token; size limit; 429 when saturated) and the dashboard at `/`. */
 #include "reports_int.h"
 
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,10 +17,16 @@
 
 typedef struct {
 	kyso_buf_t body;
-	bool too_big, denied;
+	bool too_big, denied, counted, login;
 } upload_t;
 
 static volatile sig_atomic_t stop_serving;
+static atomic_uint inflight;
+/* one store connection per worker thread, opened on its first request */
+static _Thread_local kyso_reports_db_t *thread_db;
+static kyso_reports_db_t *opened[SERVE_MAX_THREADS + 1];
+static atomic_uint n_opened;
+static char session[65]; /* the dashboard cookie: HMAC(token, fixed text) */
 
 static void on_signal(int sig)
 {
@@ -39,9 +49,60 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
+	if (code == MHD_HTTP_TOO_MANY_REQUESTS || code == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(r, "Retry-After", "2");
 	enum MHD_Result ret = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* A page (takes the malloc'ed body). */
+static enum MHD_Result page(struct MHD_Connection *c, unsigned code, const char *type, char *body,
+                            size_t len, const char *cookie, const char *location)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy",
+	                        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+	                        "form-action 'self'; frame-ancestors 'none'");
+	if (cookie != NULL)
+		MHD_add_response_header(r, "Set-Cookie", cookie);
+	if (location != NULL)
+		MHD_add_response_header(r, "Location", location);
+	enum MHD_Result ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result html(struct MHD_Connection *c, unsigned code, char *body)
+{
+	if (body == NULL)
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"error\":\"report store\"}");
+	return page(c, code, "text/html; charset=utf-8", body, strlen(body), NULL, NULL);
+}
+
+static kyso_reports_db_t *worker_db(const serve_t *s)
+{
+	if (thread_db != NULL)
+		return thread_db;
+	unsigned slot = atomic_fetch_add(&n_opened, 1);
+	if (slot >= SERVE_MAX_THREADS) {
+		atomic_fetch_sub(&n_opened, 1);
+		return NULL;
+	}
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	thread_db = kyso_reports_db_open(s->db_url, &err);
+	if (thread_db == NULL)
+		kyso_warn("reports: %s", kyso_error_message(&err));
+	opened[slot] = thread_db;
+	return thread_db;
 }
 
 static bool token_ok(const serve_t *s, struct MHD_Connection *c)
@@ -54,12 +115,120 @@ static bool token_ok(const serve_t *s, struct MHD_Connection *c)
 	return strlen(h) == n && CRYPTO_memcmp(h, s->token, n) == 0;
 }
 
+static bool session_ok(const serve_t *s, struct MHD_Connection *c)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kyso_session");
+	return token_ok(s, c) ||
+	       (v != NULL && strlen(v) == 64 && CRYPTO_memcmp(v, session, 64) == 0);
+}
+
+static void make_session(const char *token)
+{
+	static const char text[] = "kyso reports dashboard session";
+	unsigned char mac[32];
+	unsigned len = 0;
+	if (HMAC(EVP_sha256(), token, (int)strlen(token), (const unsigned char *)text,
+	         sizeof(text) - 1, mac, &len) == NULL)
+		len = 0;
+	for (unsigned i = 0; i < len && i < 32; i++)
+		snprintf(session + 2 * i, 3, "%02x", mac[i]);
+}
+
+/* The token field of the login form. */
+static bool form_token_ok(const serve_t *s, const kyso_buf_t *body)
+{
+	char v[600];
+	bool ok = body->data != NULL &&
+	          reports_form_value((const char *)body->data, body->len, "token", v, sizeof(v));
+	size_t t = strlen(s->token);
+	ok = ok && strlen(v) == t && CRYPTO_memcmp(v, s->token, t) == 0;
+	kyso_memzero(v, sizeof(v));
+	return ok;
+}
+
+static void query_filter(struct MHD_Connection *c, kyso_reports_filter_t *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->days = 30;
+	f->org = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "unit");
+	f->token_type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+	f->os = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "os");
+	f->version = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "version");
+	f->check = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "check");
+	const char *d = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "days");
+	if (d != NULL) {
+		char *end;
+		long v = strtol(d, &end, 10);
+		if (*end == '\0' && v >= 0 && v <= 36500)
+			f->days = (int)v;
+	}
+}
+
+static enum MHD_Result on_get(serve_t *s, struct MHD_Connection *c, const char *url)
+{
+	if (!session_ok(s, c))
+		return html(c, strcmp(url, "/") == 0 ? MHD_HTTP_OK : MHD_HTTP_UNAUTHORIZED,
+		            reports_dash_login(false));
+	kyso_reports_db_t *db = worker_db(s);
+	if (db == NULL)
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"error\":\"report store\"}");
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	kyso_reports_filter_t f;
+	query_filter(c, &f);
+	if (strcmp(url, "/") == 0)
+		return html(c, MHD_HTTP_OK, reports_dash_home(db, &f, &err));
+	if (strcmp(url, "/cause") == 0)
+		return html(c, MHD_HTTP_OK, reports_dash_cause(db, &f, &err));
+	if (strcmp(url, "/api/v1/summary") == 0) {
+		json_t *j = kyso_reports_db_summary(db, &f, &err);
+		char *t = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(j);
+		if (t == NULL)
+			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			             "{\"error\":\"report store\"}");
+		return page(c, MHD_HTTP_OK, "application/json", t, strlen(t), NULL, NULL);
+	}
+	if (strncmp(url, "/report/", 8) == 0) {
+		json_t *r = kyso_reports_db_get(db, url + 8, &err);
+		if (r == NULL)
+			return reply(c,
+			             err.code == KYSO_ERR_NOT_FOUND ? MHD_HTTP_NOT_FOUND
+			                                            : MHD_HTTP_SERVICE_UNAVAILABLE,
+			             "{\"error\":\"no such report\"}");
+		char *p = kyso_doctor_html(r);
+		json_decref(r);
+		return html(c, MHD_HTTP_OK, p);
+	}
+	return reply(c, MHD_HTTP_NOT_FOUND, "{\"error\":\"not found\"}");
+}
+
+static enum MHD_Result on_login(serve_t *s, struct MHD_Connection *c, const upload_t *u)
+{
+	if (!form_token_ok(s, &u->body)) {
+		kyso_warn("reports: dashboard login refused");
+		return html(c, MHD_HTTP_UNAUTHORIZED, reports_dash_login(true));
+	}
+	char cookie[160];
+	snprintf(cookie, sizeof(cookie), "kyso_session=%s; Path=/; HttpOnly; SameSite=Strict%s",
+	         session, s->tls ? "; Secure" : "");
+	char *body = strdup("");
+	if (body == NULL)
+		return MHD_NO;
+	return page(c, MHD_HTTP_SEE_OTHER, "text/plain", body, 0, cookie, "/");
+}
+
 static kyso_err_t store_upload(serve_t *s, const upload_t *u, char id[64], bool *added,
                                kyso_error_t *err)
 {
+	kyso_reports_db_t *db = worker_db(s);
+	if (db == NULL)
+		return kyso_error_set(err, KYSO_ERR_IO, "%s",
+		                      _("the report store is not reachable"));
 	kyso_err_t rc =
-	        kyso_reports_db_ingest(s->db, u->body.data, u->body.len, "upload", id, added, err);
-	if (rc != KYSO_OK)
+	        kyso_reports_db_ingest(db, u->body.data, u->body.len, "upload", id, added, err);
+	/* a known report keeps its first bundle: the store's copy is never replaced */
+	if (rc != KYSO_OK || !*added || s->store == NULL)
 		return rc;
 	char path[4200];
 	bool zip = u->body.len >= 4 && memcmp(u->body.data, "PK\003\004", 4) == 0;
@@ -75,27 +244,43 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)version; /* any HTTP version */
 	upload_t *u = *con_cls;
 	if (u == NULL) {
+		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+			return on_get(s, c, url);
 		if (strcmp(method, "POST") != 0)
-			return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\":\"POST only\"}");
-		if (strcmp(url, "/api/v1/reports") != 0 && strcmp(url, "/") != 0)
+			return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\":\"GET or POST\"}");
+		bool login = strcmp(url, "/login") == 0;
+		if (!login && strcmp(url, "/api/v1/reports") != 0 && strcmp(url, "/") != 0)
 			return reply(c, MHD_HTTP_NOT_FOUND, "{\"error\":\"not found\"}");
+		/* saturated: the sender keeps the bundle and comes back later */
+		if (!login && atomic_fetch_add(&inflight, 1) >= s->max_inflight) {
+			atomic_fetch_sub(&inflight, 1);
+			return reply(c, MHD_HTTP_TOO_MANY_REQUESTS,
+			             "{\"error\":\"busy, retry later\"}");
+		}
 		u = calloc(1, sizeof(*u));
-		if (u == NULL)
+		if (u == NULL) {
+			if (!login)
+				atomic_fetch_sub(&inflight, 1);
 			return MHD_NO;
+		}
 		kyso_buf_init(&u->body);
-		u->denied = !token_ok(s, c);
+		u->login = login;
+		u->counted = !login;
+		u->denied = !login && !token_ok(s, c);
 		*con_cls = u;
 		return MHD_YES;
 	}
 	if (*size > 0) {
 		if (!u->denied && !u->too_big) {
-			if (u->body.len + *size > s->max_size ||
+			if (u->body.len + *size > (u->login ? 1024 : s->max_size) ||
 			    kyso_buf_append(&u->body, data, *size) != KYSO_OK)
 				u->too_big = true;
 		}
 		*size = 0;
 		return MHD_YES;
 	}
+	if (u->login)
+		return u->too_big ? reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "{}") : on_login(s, c, u);
 	if (u->denied) {
 		kyso_warn("reports: upload refused: bad or missing token");
 		return reply(c, MHD_HTTP_UNAUTHORIZED, "{\"error\":\"bad or missing token\"}");
@@ -109,10 +294,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	kyso_error_clear(&err);
 	if (store_upload(s, u, id, &added, &err) != KYSO_OK) {
 		kyso_warn("reports: upload rejected: %s", kyso_error_message(&err));
-		return reply(c,
-		             err.code == KYSO_ERR_IO ? MHD_HTTP_INTERNAL_SERVER_ERROR
-		                                     : MHD_HTTP_BAD_REQUEST,
-		             "{\"error\":\"not a kyso doctor report\"}");
+		if (err.code == KYSO_ERR_IO || err.code == KYSO_ERR_NETWORK ||
+		    err.code == KYSO_ERR_EXISTS)
+			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			             "{\"error\":\"report store unavailable, retry later\"}");
+		return reply(c, MHD_HTTP_BAD_REQUEST, "{\"error\":\"not a kyso doctor report\"}");
 	}
 	kyso_info("reports: received %s (%s)", id, added ? "new" : "already known");
 	return reply(c, added ? MHD_HTTP_CREATED : MHD_HTTP_OK, "{\"id\":\"%s\",\"added\":%s}", id,
@@ -127,6 +313,8 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	upload_t *u = *con_cls;
 	if (u != NULL) {
+		if (u->counted)
+			atomic_fetch_sub(&inflight, 1);
 		kyso_buf_free(&u->body);
 		free(u);
 	}
@@ -150,12 +338,14 @@ static char *read_pem(const char *path, kyso_error_t *err)
 
 int reports_serve(serve_t *s, const char *cert, const char *key, kyso_error_t *err)
 {
-	if (mkdir(s->store, 0700) != 0 && access(s->store, W_OK) != 0) {
+	if (s->store != NULL && mkdir(s->store, 0700) != 0 && access(s->store, W_OK) != 0) {
 		kyso_error_set(err, KYSO_ERR_IO, _("cannot use the store directory %s"), s->store);
 		return kyso_cmd_fail(false, err);
 	}
 	char *cert_pem = NULL, *key_pem = NULL;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	make_session(s->token);
+	s->tls = cert != NULL;
 	if (cert != NULL || key != NULL) {
 		cert_pem = cert != NULL ? read_pem(cert, err) : NULL;
 		key_pem = key != NULL ? read_pem(key, err) : NULL;
@@ -174,13 +364,14 @@ int reports_serve(serve_t *s, const char *cert, const char *key, kyso_error_t *e
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 		                     (struct sockaddr *)&s->addr, MHD_OPTION_NOTIFY_COMPLETED,
 		                     on_done, s, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+		                     MHD_OPTION_THREAD_POOL_SIZE, s->threads,
 		                     MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
 		                     key_pem, MHD_OPTION_END);
 	else
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 		                     (struct sockaddr *)&s->addr, MHD_OPTION_NOTIFY_COMPLETED,
 		                     on_done, s, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-		                     MHD_OPTION_END);
+		                     MHD_OPTION_THREAD_POOL_SIZE, s->threads, MHD_OPTION_END);
 	if (d == NULL) {
 		free(cert_pem);
 		free(key_pem);
@@ -190,11 +381,15 @@ int reports_serve(serve_t *s, const char *cert, const char *key, kyso_error_t *e
 	if (signal(SIGINT, on_signal) == SIG_ERR || signal(SIGTERM, on_signal) == SIG_ERR)
 		kyso_warn("reports: cannot install signal handlers");
 	printf(_("Collecting reports on %s://%s/api/v1/reports (store %s)\n"),
-	       cert_pem != NULL ? "https" : "http", s->listen, s->store);
+	       cert_pem != NULL ? "https" : "http", s->listen, s->store != NULL ? s->store : "-");
+	printf(_("Dashboard: %s://%s/\n"), cert_pem != NULL ? "https" : "http", s->listen);
 	fflush(stdout);
 	while (!stop_serving)
 		sleep(1); /* a signal ends the sleep early */
 	MHD_stop_daemon(d);
+	unsigned n = atomic_load(&n_opened);
+	for (unsigned i = 0; i < n && i < SERVE_MAX_THREADS; i++)
+		kyso_reports_db_close(&opened[i]);
 	free(cert_pem);
 	if (key_pem != NULL)
 		kyso_memzero(key_pem, strlen(key_pem));

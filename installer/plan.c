@@ -157,6 +157,10 @@ char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 	}
 	free(c->token_type);
 	c->token_type = strdup(kyso_token_type_id(p->type));
+	if (o->org != NULL && *o->org != '\0') {
+		free(c->org);
+		c->org = strdup(o->org);
+	}
 	/* origins: the ones already allowed plus --origin, no duplicates */
 	size_t i;
 	const json_t *v;

@@ -25,6 +25,7 @@ typedef struct {
 	const char *report_dir;
 	const char *ca_file;
 	json_t *origins; /* array of strings */
+	const char *org; /* organisation/unit, carried in doctor reports */
 } setup_opts_t;
 
 /* The home directory whose browsers/user files setup handles: $HOME, or the

@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int round = 0; round < 2; round++)
 		if (kyso_reports_db_ingest(db, data, size, "fuzz", id, &added, &err) != KYSO_OK)
 			break;
-	json_decref(kyso_reports_db_summary(db, 0, &err));
+	kyso_reports_filter_t f = {0};
+	json_decref(kyso_reports_db_summary(db, &f, &err));
 	kyso_reports_db_close(&db);
 	return 0;
 }

@@ -173,8 +173,9 @@ st_setup --uninstall
 kh_check "second uninstall: nothing to do" grep -q "Nothing to uninstall" "$KH_TMP/out"
 
 # ---- per-user registration -----------------------------------------------------
-st_setup --user --no-selftest
+st_setup --user --no-selftest --org "Sở Tài chính"
 kh_check "--user: exit 0" test "$ST_RC" -eq 0; kh_on_fail st_show
+kh_check "--org: the unit is kept in config.json" test "$(jq -r .org "$HOME/.config/kyso/config.json")" = "Sở Tài chính"
 kh_check "--user: p11-kit module file in ~/.config/pkcs11/modules" \
 	grep -qx "module: $mod" "$HOME/.config/pkcs11/modules/kyso-feitian-epass2003.module"
 kh_check "--user: config in ~/.config/kyso" test "$(jq -r .pkcs11_module "$HOME/.config/kyso/config.json")" = "$mod"

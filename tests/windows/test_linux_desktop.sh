@@ -90,7 +90,7 @@ kh_wait_for 20 bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$COLLECTOR_PORT) 2>/dev/nu
 run_entry down
 kh_wait_for 60 grep -q 'Gửi cho bộ phận hỗ trợ' "$KH_TMP/down.out" || true
 finish 'c '
-kh_check "collector down: it says the report did not arrive and where it is kept (exit 6, got $rc)" \
-	bash -c "[[ $rc -eq 6 ]] && grep -q 'Báo cáo chưa đến được nơi nhận' '$KH_TMP/down.out' && ls '$HOME'/.local/state/kyso/reports/kyso-doctor-*.zip"
+kh_check "collector down: it says the report did not arrive and that it waits in the outbox (exit 6, got $rc)" \
+	bash -c "[[ $rc -eq 6 ]] && grep -q 'Báo cáo chưa đến được nơi nhận' '$KH_TMP/down.out' && grep -q 'hộp thư đi' '$KH_TMP/down.out' && ls '$HOME'/.local/state/kyso/outbox/kyso-doctor-*.zip"
 kh_on_fail cat "$KH_TMP/down.out"
 kh_done

@@ -245,7 +245,7 @@ kh_check "doctor --html writes the report (exit 1, page names the Smart Card ser
 	bash -c "[[ $rc -eq 1 ]] && grep -q '<html' '$KH_TMP/doctor.html' && grep -q 'SCardSvr' '$KH_TMP/doctor.html'"
 
 # --save: the zip lands in %LOCALAPPDATA%\kyso\reports; --send to a collector
-# that is not there exits 6 and keeps its zip there too
+# that is not there exits 6 and keeps its zip in the outbox (%LOCALAPPDATA%\kyso\outbox)
 lad=$(wine64 cmd /c 'echo %LOCALAPPDATA%' 2>/dev/null | tr -d '\r')
 lad_u=$(wine64 winepath.exe -u "$lad" 2>/dev/null | tr -d '\r')
 wk doctor --offline --save
@@ -256,15 +256,19 @@ z=$(find "$lad_u/kyso/reports" -name 'kyso-doctor-*.zip' 2>/dev/null | head -n 1
 kh_check "the zip holds report.json/html/txt, versions.txt, logs/doctor.log" \
 	python3 -c 'import sys,zipfile; n=set(zipfile.ZipFile(sys.argv[1]).namelist()); sys.exit({"report.json","report.html","report.txt","versions.txt","logs/doctor.log"}-n != set())' "$z"
 KYSO_REPORT_TOKEN=t0123456789abcdef wk doctor --offline --json --send http://127.0.0.1:9/api/v1/reports
-kh_check "doctor --send without a collector exits 6 and keeps the zip (2 in the folder)" \
-	bash -c "[[ $rc -eq 6 ]] && [[ \$(ls '$lad_u'/kyso/reports/kyso-doctor-*.zip | wc -l) -eq 2 ]] && grep -q 'kyso-doctor-' '$KH_TMP/err'"
+kh_check "doctor --send without a collector exits 6 and keeps the zip in the outbox" \
+	bash -c "[[ $rc -eq 6 ]] && [[ \$(ls '$lad_u'/kyso/outbox/kyso-doctor-*.zip | wc -l) -eq 1 ]] && grep -q 'kyso-doctor-' '$KH_TMP/err'"
 kh_on_fail cat "$KH_TMP/err"
 
 # kyso reports: ingest that folder into the default store
 # (%LOCALAPPDATA%\kyso\reports.db), then the summary grouped by failing check
 wk reports ingest "$lad\\kyso\\reports"
-kh_check "kyso.exe reports ingest %LOCALAPPDATA%\\kyso\\reports: 2 added (exit $rc)" \
-	bash -c "[[ $rc -eq 0 ]] && grep -q '^2 ' '$KH_TMP/out' && test -s '$lad_u/kyso/reports.db'"
+kh_check "kyso.exe reports ingest %LOCALAPPDATA%\\kyso\\reports: 1 added (exit $rc)" \
+	bash -c "[[ $rc -eq 0 ]] && grep -q '^1 ' '$KH_TMP/out' && test -s '$lad_u/kyso/reports.db'"
+kh_on_fail cat "$KH_TMP/out" "$KH_TMP/err"
+wk reports ingest "$lad\\kyso\\outbox"
+kh_check "kyso.exe reports ingest %LOCALAPPDATA%\\kyso\\outbox: 1 added (exit $rc)" \
+	bash -c "[[ $rc -eq 0 ]] && grep -q '^1 ' '$KH_TMP/out'"
 kh_on_fail cat "$KH_TMP/out" "$KH_TMP/err"
 wk reports summary --json
 kh_check "kyso.exe reports summary: 2 reports, pcsc-service failing in 2, os Windows" \
