@@ -149,6 +149,11 @@ kyso_err_t kyso_signer_login_pin(kyso_signer_t *s, const char *pin, kyso_error_t
  * signature replaces sig's content. */
 kyso_err_t kyso_signer_sign_digest(kyso_signer_t *s, kyso_digest_t alg, const uint8_t *dgst,
                                    size_t dgst_len, kyso_buf_t *sig, kyso_error_t *err);
+/* A detached CMS SignedData (DER) over content whose digest (alg) is dgst:
+ * signed attributes content-type, message-digest, signing-certificate-v2,
+ * the certificate chain of the token. Logs in first if needed. */
+kyso_err_t kyso_signer_sign_cms(kyso_signer_t *s, kyso_digest_t alg, const uint8_t *dgst,
+                                size_t dgst_len, kyso_buf_t *der, kyso_error_t *err);
 /* "Few tries left" etc. for messages and prompts; "" when nothing is known. */
 const char *kyso_pin_tries_text(kyso_pin_tries_t t);
 
@@ -194,6 +199,23 @@ typedef struct {
 	const char *password;   /* PDF password */
 	uint64_t max_size;      /* 0 = 100 MB */
 } kyso_verify_opts_t;
+
+/* A certificate's standing at time at (cert_check.c). trust: also the key
+ * usage for signing and the chain to the trust anchors of o (as kyso verify);
+ * revocation is not checked. */
+typedef enum {
+	KYSO_CERT_OK = 0,
+	KYSO_CERT_EXPIRED,
+	KYSO_CERT_NOT_YET,
+	KYSO_CERT_REVOKED,
+	KYSO_CERT_NO_SIGN_USAGE,
+	KYSO_CERT_UNTRUSTED,
+	KYSO_CERT_NO_CA, /* the trust anchors cannot be read */
+	KYSO_CERT_BAD,   /* not a DER certificate */
+} kyso_cert_status_t;
+
+kyso_cert_status_t kyso_cert_check(const uint8_t *der, size_t len, time_t at,
+                                   const kyso_verify_opts_t *o, bool trust);
 
 /* Checks every signature of path. *report gets the JSON report (docs/sign.md);
  * *all_valid is true when there is at least one signature and all are valid.

@@ -4,6 +4,7 @@
 #include "agent.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ ag_request_t *ag_request_new(ag_proto_t proto)
 	rq->digest = KYSO_DIGEST_SHA256;
 	rq->page = 1;
 	kyso_buf_init(&rq->pdf);
+	kyso_buf_init(&rq->cert);
 	return rq;
 }
 
@@ -50,6 +52,10 @@ void ag_request_free(ag_request_t **prq)
 	free(rq->appearance_text);
 	free(rq->ignored);
 	free(rq->hashes);
+	for (size_t i = 0; i < rq->nitems; i++)
+		free(rq->items[i].error);
+	free(rq->items);
+	kyso_buf_free(&rq->cert);
 	free(rq->file_url);
 	free(rq->upload_url);
 	free(rq->session_id);
@@ -404,7 +410,6 @@ static const char *pdf_signer_ignored[] = {
         "SetImageBackground",
         "ValidationOption",
         "OnlyDescription",
-        "AdvancedCustom",
         "IsEncyptFile",
         "EncryptPassword",
         "SigningTime",
@@ -429,6 +434,16 @@ static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
 	}
 	double page = 0;
 	bool pset = false;
+	/* the V8 PdfSigner defaults for fields left null (page 1, 0 0 150 75) */
+	rq->llx = 0;
+	rq->lly = 0;
+	rq->urx = 150;
+	rq->ury = 75;
+	json_t *vis = obj_get_ci(o, "SigVisible");
+	if (json_is_false(vis))
+		rq->invisible = true;
+	if (json_is_true(obj_get_ci(o, "AdvancedCustom")))
+		rq->advanced_custom = true;
 	json_num_opt(rq, obj_get_ci(o, "page"), "page", &page, &pset);
 	if (pset)
 		set_page(rq, page);
@@ -454,6 +469,8 @@ static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
 		if (obj_get_ci(o, pdf_signer_ignored[i]) != NULL)
 			note_ignored(rq, pdf_signer_ignored[i]);
 	json_decref(o);
+	if (rq->advanced_custom && !rq->has_position && !rq->invisible)
+		rq->has_position = true; /* the placement step: the default rectangle */
 	check_rect(rq);
 }
 
@@ -461,6 +478,285 @@ static const char *arg_str(json_t *args, size_t i)
 {
 	json_t *v = json_array_get(args, i);
 	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* ---- signature items (signArrDataAdvanced, signCms, VGCA SignMsg) ---------------- */
+
+static ag_item_t *item_add(ag_request_t *rq)
+{
+	if (rq->nitems >= AG_MAX_HASHES) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("Too many items to sign (at most %d)."),
+		                AG_MAX_HASHES);
+		return NULL;
+	}
+	ag_item_t *n = realloc(rq->items, (rq->nitems + 1) * sizeof(*n));
+	if (n == NULL) {
+		ag_request_fail(rq, KYSO_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	rq->items = n;
+	ag_item_t *it = &rq->items[rq->nitems++];
+	memset(it, 0, sizeof(*it));
+	return it;
+}
+
+static void item_bad(ag_item_t *it, int code, const char *msg)
+{
+	it->kind = AG_ITEM_BAD;
+	it->code = code;
+	free(it->error);
+	it->error = strdup(msg);
+}
+
+/* the digest of base64 content (cmsdetached, SignMsg/Auth text) */
+static bool item_digest_of(ag_item_t *it, const char *data, size_t n, bool b64)
+{
+	kyso_buf_t b;
+	kyso_buf_init(&b);
+	if (n / 4 * 3 > AG_MAX_PDF + 2) {
+		item_bad(it, 1, _("The data to sign is larger than 50 MB."));
+		return false;
+	}
+	if (b64 && ag_b64_decode(data, n, &b) != KYSO_OK) {
+		kyso_buf_free(&b);
+		item_bad(it, 1, _("The data to sign is not valid base64."));
+		return false;
+	}
+	const uint8_t *d = b64 ? b.data : (const uint8_t *)data;
+	size_t dl = b64 ? b.len : n;
+	it->h.alg = KYSO_DIGEST_SHA256;
+	it->h.len = 32;
+	unsigned int mdlen = 0;
+	bool ok = EVP_Digest(d != NULL ? d : (const uint8_t *)"", dl, it->h.d, &mdlen,
+	                     EVP_sha256(), NULL) == 1;
+	kyso_buf_free(&b);
+	if (!ok)
+		item_bad(it, 5, ag_vnpt_code_text(5));
+	return ok;
+}
+
+/* a digest given in base64 (or hex, kyso's older hash shape) */
+static bool item_digest_given(ag_item_t *it, const char *value, kyso_digest_t alg)
+{
+	size_t want = alg == KYSO_DIGEST_SHA256 ? 32 : alg == KYSO_DIGEST_SHA384 ? 48 : 64;
+	size_t n = strlen(value);
+	it->h.alg = alg;
+	it->h.len = want;
+	if (n == want * 2 && kyso_hex_decode(value, it->h.d, sizeof(it->h.d)) == (ssize_t)want)
+		return true;
+	kyso_buf_t b;
+	kyso_buf_init(&b);
+	bool ok = n <= 200 && ag_b64_decode(value, n, &b) == KYSO_OK && b.len == want;
+	if (ok)
+		memcpy(it->h.d, b.data, want);
+	kyso_buf_free(&b);
+	if (!ok) {
+		char m[200];
+		snprintf(m, sizeof(m), _("The hash must be %zu bytes of %s in base64."), want,
+		         kyso_digest_name(alg));
+		item_bad(it, 1, m);
+	}
+	return ok;
+}
+
+/* sigOptions: a JSON string (possibly "null") or an object */
+static json_t *sig_options(json_t *v)
+{
+	if (json_is_object(v))
+		return json_incref(v);
+	if (!json_is_string(v))
+		return NULL;
+	json_error_t je;
+	json_t *o = json_loads(json_string_value(v), 0, &je);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void hash_type_item(ag_item_t *it, json_t *data, json_t *opts)
+{
+	kyso_digest_t alg = KYSO_DIGEST_SHA256;
+	json_t *a = obj_get_ci(opts, "DigestAlgorithm");
+	if (json_is_string(a) && !kyso_digest_parse(json_string_value(a), &alg)) {
+		item_bad(it, 1, _("The digest algorithm must be SHA256, SHA384 or SHA512."));
+		return;
+	}
+	/* detached (the default) = a CMS over the document whose digest this is;
+	 * detached=false = the raw signature of the digest */
+	it->kind = json_is_false(obj_get_ci(opts, "detached")) ? AG_ITEM_RAW : AG_ITEM_CMS;
+	item_digest_given(it, json_string_value(data), alg);
+}
+
+/* One element of the signArrDataAdvanced array. Returns false when the whole
+ * request failed (rq->err). *pdf_item: the element is a PDF (handled by the
+ * caller). */
+static bool vnpt_item(ag_request_t *rq, json_t *el, json_t **pdf_item)
+{
+	ag_item_t *it = item_add(rq);
+	if (it == NULL)
+		return false;
+	json_t *o = NULL;
+	json_error_t je;
+	if (json_is_string(el)) {
+		o = json_loads(json_string_value(el), JSON_DECODE_ANY, &je);
+		if (!json_is_object(o)) {
+			/* kyso's older shape: a bare digest */
+			json_decref(o);
+			it->kind = AG_ITEM_RAW;
+			item_digest_given(it, json_string_value(el), KYSO_DIGEST_SHA256);
+			return true;
+		}
+	} else if (json_is_object(el)) {
+		o = json_incref(el);
+	} else {
+		item_bad(it, 1, ag_vnpt_code_text(1));
+		return true;
+	}
+	json_t *type = obj_get_ci(o, "type");
+	json_t *data = obj_get_ci(o, "data");
+	if (data == NULL)
+		data = obj_get_ci(o, "hash");
+	const char *t = json_is_string(type) ? json_string_value(type) : "";
+	json_t *opts = sig_options(obj_get_ci(o, "sigOptions"));
+	if (!json_is_string(data)) {
+		item_bad(it, 1, ag_vnpt_code_text(1));
+	} else if (strcasecmp(t, "pdf") == 0) {
+		*pdf_item = json_incref(o);
+	} else if (strcasecmp(t, "cmsdetached") == 0) {
+		it->kind = AG_ITEM_CMS;
+		it->serial = true;
+		item_digest_of(it, json_string_value(data), json_string_length(data), true);
+	} else if (strcasecmp(t, "hash") == 0) {
+		hash_type_item(it, data, opts);
+	} else if (*t == '\0') {
+		/* {"hash": ...} of kyso's older shape */
+		it->kind = AG_ITEM_RAW;
+		kyso_digest_t alg = KYSO_DIGEST_SHA256;
+		json_t *a = obj_get_ci(o, "algorithm");
+		if (json_is_string(a))
+			(void)kyso_digest_parse(json_string_value(a), &alg);
+		item_digest_given(it, json_string_value(data), alg);
+	} else {
+		char m[200];
+		snprintf(m, sizeof(m), _("Signing data of type \"%.40s\" is not supported by kyso-agent."),
+		         t);
+		item_bad(it, 5, m);
+	}
+	json_decref(opts);
+	json_decref(o);
+	return true;
+}
+
+static void vnpt_items(ag_request_t *rq, const char *arr)
+{
+	rq->op = AG_OP_SIGN_ITEMS;
+	rq->shape = AG_SHAPE_ARRAY;
+	json_error_t je;
+	json_t *a = arr != NULL ? json_loads(arr, 0, &je) : NULL;
+	if (!json_is_array(a) || json_array_size(a) == 0) {
+		json_decref(a);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", ag_vnpt_code_text(1));
+		return;
+	}
+	json_t *pdf = NULL;
+	size_t i;
+	json_t *el;
+	json_array_foreach(a, i, el)
+	{
+		json_t *p = NULL;
+		if (!vnpt_item(rq, el, &p))
+			break;
+		if (p == NULL)
+			continue;
+		if (json_array_size(a) == 1) {
+			pdf = p;
+		} else {
+			json_decref(p);
+			item_bad(&rq->items[rq->nitems - 1], 5,
+			         _("kyso-agent signs one PDF per call; send each PDF in its own call."));
+		}
+	}
+	json_decref(a);
+	if (pdf != NULL) {
+		/* one PDF: signed like signPdf, answered as an array */
+		rq->op = AG_OP_SIGN_PDF;
+		take_pdf_b64(rq, obj_get_ci(pdf, "data"));
+		json_t *so = obj_get_ci(pdf, "sigOptions");
+		if (rq->op != AG_OP_NONE && json_is_string(so))
+			vnpt_pdf_signer(rq, strcmp(json_string_value(so), "null") == 0
+			                            ? NULL
+			                            : json_string_value(so));
+		else if (rq->op != AG_OP_NONE && json_is_object(so)) {
+			char *t = json_dumps(so, JSON_COMPACT);
+			vnpt_pdf_signer(rq, t);
+			free(t);
+		}
+		json_decref(pdf);
+	}
+}
+
+/* VGCA /SignMsg: {"HashAlg","HashValue"(base64 digest),"Encode"} or bare
+ * base64 content; /Auth: the auth-code text. One raw signature. */
+static void vgca_msg(ag_request_t *rq, const char *msg, size_t len)
+{
+	ag_item_t *it = item_add(rq);
+	if (it == NULL)
+		return;
+	it->kind = AG_ITEM_RAW;
+	bool auth = strcmp(rq->vgca_op, "Auth") == 0;
+	json_error_t je;
+	json_t *o = auth ? NULL : json_loadb(msg, len, 0, &je);
+	if (json_is_object(o)) {
+		kyso_digest_t alg = KYSO_DIGEST_SHA256;
+		json_t *a = obj_get_ci(o, "HashAlg");
+		json_t *h = obj_get_ci(o, "HashValue");
+		if (json_is_string(a) && !kyso_digest_parse(json_string_value(a), &alg))
+			item_bad(it, 1, _("The digest algorithm must be SHA256, SHA384 or SHA512."));
+		else if (!json_is_string(h))
+			item_bad(it, 1, ag_vnpt_code_text(1));
+		else
+			item_digest_given(it, json_string_value(h), alg);
+	} else if (len == 0) {
+		item_bad(it, 1, ag_vnpt_code_text(1));
+	} else {
+		item_digest_of(it, msg, len, !auth);
+	}
+	json_decref(o);
+	if (it->kind == AG_ITEM_BAD)
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", it->error);
+}
+
+/* signCms (4): [base64 content] -> one detached CMS */
+static void vnpt_cms(ag_request_t *rq, const char *b64)
+{
+	rq->op = AG_OP_SIGN_ITEMS;
+	rq->shape = AG_SHAPE_SINGLE;
+	if (b64 == NULL) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", ag_vnpt_code_text(1));
+		return;
+	}
+	ag_item_t *it = item_add(rq);
+	if (it != NULL && item_digest_of(it, b64, strlen(b64), true))
+		it->kind = AG_ITEM_CMS;
+	if (it != NULL && it->kind == AG_ITEM_BAD)
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", it->error);
+}
+
+/* ValidateCertificate* / CheckValidTime* / OCSP / CRL: [serial|certB64, timeCheck, ...] */
+static void vnpt_cert_check(ag_request_t *rq, json_t *args, bool base64)
+{
+	rq->op = AG_OP_CERT_CHECK;
+	const char *v = arg_str(args, 0);
+	/* a certificate that cannot be read stays empty: answered as 8 */
+	if (base64 && v != NULL && strlen(v) <= 64 * 1024 &&
+	    ag_b64_decode(v, strlen(v), &rq->cert) != KYSO_OK)
+		rq->cert.len = 0;
+	/* the serial form checks the token's signing certificate (one per token) */
+	const char *tc = arg_str(args, 1);
+	if (tc != NULL && *tc) /* "d/M/yyyy H:m:s" (local time) */
+		json_str_opt(rq, json_array_get(args, 1), "timeCheck", &rq->doc_date);
 }
 
 ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
@@ -539,19 +835,30 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 		if (id == 12 && rq->op != AG_OP_NONE)
 			note_ignored(rq, "PagesArray");
 		break;
-	case 10: { /* signArrDataAdvanced */
-		rq->op = AG_OP_SIGN_HASH;
-		const char *arr = arg_str(args, 0);
-		json_t *a = arr != NULL ? json_loads(arr, 0, &je) : NULL;
-		if (!json_is_array(a))
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "signArrDataAdvanced needs a JSON array of hashes");
-		else
-			parse_hashes(rq, a, KYSO_DIGEST_SHA256);
-		rq->hash_array = true;
-		json_decref(a);
+	case 10: /* signArrDataAdvanced */
+		vnpt_items(rq, arg_str(args, 0));
 		break;
-	}
+	case 4: /* signCms */
+		vnpt_cms(rq, arg_str(args, 0));
+		break;
+	case 14: /* ValidateCertificate */
+	case 16: /* CheckValidTime */
+	case 18: /* CheckOCSP */
+	case 21: /* CheckCRL */
+		vnpt_cert_check(rq, args, false);
+		break;
+	case 15: /* ValidateCertificateBase64 */
+	case 17: /* CheckValidTimeBase64 */
+	case 19: /* CheckOCSPBase64 */
+	case 22: /* CheckCRLBase64 */
+		vnpt_cert_check(rq, args, true);
+		break;
+	case 5:  /* chooseFile */
+	case 13: /* checkPluginAdvanced */
+	case 23: /* setLanguage */
+	case 37: /* SetShowCertListDialog */
+		rq->op = AG_OP_ANSWER;
+		break;
 	case 42: /* VerifyPdf */
 		rq->op = AG_OP_VERIFY;
 		if (json_array_size(args) < 1)
@@ -575,6 +882,10 @@ static const struct {
 	ag_role_t role;
 } vgca_ops[] = {
         {"GetCertInfo", AG_OP_CERTS, AG_ROLE_NONE},
+        {"SignMsg", AG_OP_SIGN_ITEMS, AG_ROLE_NONE},
+        {"Auth", AG_OP_SIGN_ITEMS, AG_ROLE_NONE},
+        {"Config", AG_OP_ANSWER, AG_ROLE_NONE},
+        {"GetLicenseRequest", AG_OP_ANSWER, AG_ROLE_NONE},
         {"SignPDF", AG_OP_SIGN_PDF, AG_ROLE_NONE},
         {"SignApproved", AG_OP_SIGN_PDF, AG_ROLE_APPROVAL},
         {"SignIssued", AG_OP_SIGN_PDF, AG_ROLE_ISSUE},
@@ -637,8 +948,12 @@ ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
 	}
 	rq->op = vgca_ops[i].op;
 	rq->role = vgca_ops[i].role;
-	if (rq->op == AG_OP_CERTS)
-		return rq; /* payload is the literal "get_cert_info" */
+	if (rq->op == AG_OP_CERTS || rq->op == AG_OP_ANSWER)
+		return rq; /* payload is a literal ("get_cert_info", "config", "request") */
+	if (rq->op == AG_OP_SIGN_ITEMS) {
+		vgca_msg(rq, msg, len);
+		return rq;
+	}
 	json_error_t je;
 	json_t *o = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
