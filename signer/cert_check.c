@@ -6,16 +6,21 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-static kyso_cert_status_t chain_status(X509 *x, time_t at, const kyso_verify_opts_t *o)
+static kyso_cert_status_t chain_status(X509 *x, time_t at, const kyso_verify_opts_t *o,
+                                       const char *chain_file)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
 	X509_STORE *st = NULL;
 	if (kyso_verify_store(o, &st, &err) != KYSO_OK)
 		return KYSO_CERT_NO_CA;
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	if (untrusted != NULL && chain_file != NULL &&
+	    kyso_cms_load_certs(chain_file, untrusted, &err) != KYSO_OK)
+		kyso_error_clear(&err); /* no intermediates: the chain may still build */
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	kyso_cert_status_t r = KYSO_CERT_NO_CA;
-	if (ctx != NULL && X509_STORE_CTX_init(ctx, st, x, NULL) == 1) {
+	if (ctx != NULL && X509_STORE_CTX_init(ctx, st, x, untrusted) == 1) {
 		X509_STORE_CTX_set_time(ctx, 0, at);
 		if (X509_verify_cert(ctx) == 1) {
 			r = KYSO_CERT_OK;
@@ -27,11 +32,12 @@ static kyso_cert_status_t chain_status(X509 *x, time_t at, const kyso_verify_opt
 	ERR_clear_error();
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(st);
+	sk_X509_pop_free(untrusted, X509_free);
 	return r;
 }
 
 kyso_cert_status_t kyso_cert_check(const uint8_t *der, size_t len, time_t at,
-                                   const kyso_verify_opts_t *o, bool trust)
+                                   const kyso_verify_opts_t *o, const char *chain_file, bool trust)
 {
 	const unsigned char *q = der;
 	X509 *x = der != NULL && len > 0 ? d2i_X509(NULL, &q, (long)len) : NULL;
@@ -50,7 +56,7 @@ kyso_cert_status_t kyso_cert_check(const uint8_t *der, size_t len, time_t at,
 		if (ku != UINT32_MAX && (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0)
 			r = KYSO_CERT_NO_SIGN_USAGE;
 		else
-			r = chain_status(x, at, o);
+			r = chain_status(x, at, o, chain_file);
 	}
 	X509_free(x);
 	return r;

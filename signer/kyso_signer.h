@@ -201,8 +201,8 @@ typedef struct {
 } kyso_verify_opts_t;
 
 /* A certificate's standing at time at (cert_check.c). trust: also the key
- * usage for signing and the chain to the trust anchors of o (as kyso verify);
- * revocation is not checked. */
+ * usage for signing and the chain to the trust anchors of o (as kyso verify),
+ * intermediates from chain_file (may be NULL); revocation is not checked. */
 typedef enum {
 	KYSO_CERT_OK = 0,
 	KYSO_CERT_EXPIRED,
@@ -215,7 +215,7 @@ typedef enum {
 } kyso_cert_status_t;
 
 kyso_cert_status_t kyso_cert_check(const uint8_t *der, size_t len, time_t at,
-                                   const kyso_verify_opts_t *o, bool trust);
+                                   const kyso_verify_opts_t *o, const char *chain_file, bool trust);
 
 /* Checks every signature of path. *report gets the JSON report (docs/sign.md);
  * *all_valid is true when there is at least one signature and all are valid.

@@ -119,10 +119,10 @@ typedef struct ag_request {
 	ag_role_t role;
 	kyso_digest_t digest;
 	int page;
-	bool http;         /* kyso HTTP API: reply as an HTTP response */
-	bool has_position; /* page + llx..ury given */
-	bool hash_array;   /* reply with an array (VNPT signArrDataAdvanced) */
-	bool invisible;    /* PdfSigner SigVisible=false: no widget */
+	bool http;            /* kyso HTTP API: reply as an HTTP response */
+	bool has_position;    /* page + llx..ury given */
+	bool hash_array;      /* reply with an array (VNPT signArrDataAdvanced) */
+	bool invisible;       /* PdfSigner SigVisible=false: no widget */
 	bool advanced_custom; /* PdfSigner AdvancedCustom=true */
 	ag_shape_t shape;
 } ag_request_t;

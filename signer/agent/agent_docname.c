@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define AG_NAME_CHARS 60 /* characters shown at most */
 
@@ -46,8 +47,12 @@ void ag_doc_label(const ag_request_t *rq, char *buf, size_t cap)
 	const char *n = rq->doc_name; /* PdfSigner FileName, the VGCA URL's file */
 	if (n != NULL && *n) {
 		ag_name_shorten(n, buf, cap);
-	} else if (rq->pdf.len > 0) {
-		snprintf(buf, cap, _("PDF document (%.1f MB)"), (double)rq->pdf.len / 1e6);
+	} else if (rq->pdf.len > 0 || rq->pdf_path != NULL) {
+		double size = (double)rq->pdf.len;
+		struct stat st;
+		if (rq->pdf.len == 0 && stat(rq->pdf_path, &st) == 0)
+			size = (double)st.st_size;
+		snprintf(buf, cap, _("PDF document (%.1f MB)"), size / 1e6);
 	} else {
 		snprintf(buf, cap, "%s", _("(unnamed)"));
 	}

@@ -520,7 +520,8 @@ static json_t *name_cn(const X509_NAME *n)
 {
 	int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
 	unsigned char *u = NULL;
-	if (i < 0 || ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i))) < 0)
+	if (i < 0 ||
+	    ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i))) < 0)
 		return json_string("");
 	json_t *j = json_string((const char *)u);
 	OPENSSL_free(u);
@@ -538,9 +539,12 @@ static void cert_vnpt_fields(X509 *x, json_t *j)
 	static const struct {
 		uint32_t bit;
 		const char *name;
-	} ku[] = {{KU_DIGITAL_SIGNATURE, "DigitalSignature"}, {KU_NON_REPUDIATION, "NonRepudiation"},
-	          {KU_KEY_ENCIPHERMENT, "KeyEncipherment"},   {KU_DATA_ENCIPHERMENT, "DataEncipherment"},
-	          {KU_KEY_AGREEMENT, "KeyAgreement"},         {KU_KEY_CERT_SIGN, "KeyCertSign"},
+	} ku[] = {{KU_DIGITAL_SIGNATURE, "DigitalSignature"},
+	          {KU_NON_REPUDIATION, "NonRepudiation"},
+	          {KU_KEY_ENCIPHERMENT, "KeyEncipherment"},
+	          {KU_DATA_ENCIPHERMENT, "DataEncipherment"},
+	          {KU_KEY_AGREEMENT, "KeyAgreement"},
+	          {KU_KEY_CERT_SIGN, "KeyCertSign"},
 	          {KU_CRL_SIGN, "CrlSign"}};
 	uint32_t v = X509_get_key_usage(x);
 	kyso_buf_t b;
@@ -845,7 +849,6 @@ static void op_sign_hash(const ag_config_t *cfg, ag_pincache_t *cache, ag_reques
 	kyso_signer_free(&s);
 }
 
-
 /* Each item: a detached CMS or a raw signature (signArrDataAdvanced
  * cmsdetached/hash, signCms, VGCA SignMsg/Auth). One consent for all. Items
  * that could not be read keep their own code. o->data: {"items":[{code, data,
@@ -962,15 +965,18 @@ static void op_cert_check(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t
 		kyso_verify_opts_t vo;
 		memset(&vo, 0, sizeof(vo));
 		vo.ca_files = (const char *const *)cfg->ca_files;
-		kyso_cert_status_t st =
-		        kyso_cert_check(der.data, der.len, check_time(rq->doc_date), &vo,
-		                        f == 14 || f == 15);
+		kyso_cert_status_t st = kyso_cert_check(der.data, der.len, check_time(rq->doc_date),
+		                                        &vo, cfg->chain_file, f == 14 || f == 15);
 		kyso_buf_free(&der);
 		static const int map[] = {
-		        [KYSO_CERT_OK] = 0,           [KYSO_CERT_EXPIRED] = 2,
-		        [KYSO_CERT_NOT_YET] = 3,      [KYSO_CERT_REVOKED] = 4,
-		        [KYSO_CERT_NO_SIGN_USAGE] = 5, [KYSO_CERT_UNTRUSTED] = 7,
-		        [KYSO_CERT_NO_CA] = 9,        [KYSO_CERT_BAD] = 8,
+		        [KYSO_CERT_OK] = 0,
+		        [KYSO_CERT_EXPIRED] = 2,
+		        [KYSO_CERT_NOT_YET] = 3,
+		        [KYSO_CERT_REVOKED] = 4,
+		        [KYSO_CERT_NO_SIGN_USAGE] = 5,
+		        [KYSO_CERT_UNTRUSTED] = 7,
+		        [KYSO_CERT_NO_CA] = 9,
+		        [KYSO_CERT_BAD] = 8,
 		};
 		result = map[st];
 	}

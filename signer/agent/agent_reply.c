@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 void ag_reply_free(ag_reply_t **pr)
 {
 	ag_reply_t *r = pr != NULL ? *pr : NULL;
@@ -187,14 +186,14 @@ static ag_reply_t *vnpt_items_reply(const ag_request_t *rq, ag_outcome_t *o, int
 /* getCertInfo (VR4): flat, no "code"; "" when there is no certificate */
 static json_t *vnpt_cert_info(const json_t *c)
 {
-	return json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "serial",
-	                 json_object_get(c, "serial"), "subjectCN", json_object_get(c, "subject_cn"),
-	                 "issuerCN", json_object_get(c, "issuer_cn"), "notBefore",
-	                 json_object_get(c, "not_before"), "notAfter",
-	                 json_object_get(c, "not_after"), "base64",
-	                 json_object_get(c, "certificate"), "signatureAlgorithm",
-	                 json_object_get(c, "signature_algorithm"), "keyUsage",
-	                 json_object_get(c, "key_usage"));
+	return json_pack(
+	        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "serial",
+	        json_object_get(c, "serial"), "subjectCN", json_object_get(c, "subject_cn"),
+	        "issuerCN", json_object_get(c, "issuer_cn"), "notBefore",
+	        json_object_get(c, "not_before"), "notAfter", json_object_get(c, "not_after"),
+	        "base64", json_object_get(c, "certificate"), "signatureAlgorithm",
+	        json_object_get(c, "signature_algorithm"), "keyUsage",
+	        json_object_get(c, "key_usage"));
 }
 
 /* functions answered without the token */
@@ -233,8 +232,9 @@ static ag_reply_t *vnpt_reply(const ag_request_t *rq, ag_outcome_t *o)
 	if (rq->op == AG_OP_CERT_CHECK) {
 		char num[16];
 		snprintf(num, sizeof(num), "%d",
-		         e != KYSO_OK ? 8
-		                      : (int)json_integer_value(json_object_get(o->data, "result")));
+		         e != KYSO_OK
+		                 ? 8
+		                 : (int)json_integer_value(json_object_get(o->data, "result")));
 		return vnpt_wrap(rq, NULL, num);
 	}
 	if (rq->op == AG_OP_CERTS && e != KYSO_OK)
@@ -312,14 +312,13 @@ static ag_reply_t *vgca_reply(const ag_request_t *rq, ag_outcome_t *o)
 		                             "LicenseRequest", ""));
 	case AG_OP_CERTS: {
 		json_t *c = json_array_get(o->data, 0);
-		json_t *j = json_pack("{s:i, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
-		                             "Status", 0, "Message", "", "Base64",
-		                             json_object_get(c, "certificate"), "Subject",
-		                             json_object_get(c, "subject"), "Issuer",
-		                             json_object_get(c, "issuer"), "SerialNumber",
-		                             json_object_get(c, "serial"), "NotBefore",
-		                             json_object_get(c, "not_before"), "NotAfter",
-		                             json_object_get(c, "not_after"));
+		json_t *j = json_pack("{s:i, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "Status", 0,
+		                      "Message", "", "Base64", json_object_get(c, "certificate"),
+		                      "Subject", json_object_get(c, "subject"), "Issuer",
+		                      json_object_get(c, "issuer"), "SerialNumber",
+		                      json_object_get(c, "serial"), "NotBefore",
+		                      json_object_get(c, "not_before"), "NotAfter",
+		                      json_object_get(c, "not_after"));
 		/* the same fields nested, as pages read them (CertInfo) */
 		json_t *ci = json_deep_copy(j);
 		json_object_del(ci, "Status");
@@ -329,15 +328,16 @@ static ag_reply_t *vgca_reply(const ag_request_t *rq, ag_outcome_t *o)
 	}
 	case AG_OP_SIGN_PDF:
 		return set_json(
-		        r, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "Status", 0, "Message", "",
-		                     "FileName",
-		                     o->file_name != NULL ? o->file_name
-		                                          : (rq->doc_name ? rq->doc_name : ""),
-		                     "FileServer", o->file_server != NULL ? o->file_server : "",
-		                     "DocumentNumber", rq->doc_number ? rq->doc_number : "",
-		                     "DocumentDate", rq->doc_date ? rq->doc_date : "",
-		                     "CustomSignatureText",
-		                     rq->appearance_text != NULL ? rq->appearance_text : o->signer));
+		        r,
+		        json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "Status", 0, "Message", "",
+		                  "FileName",
+		                  o->file_name != NULL ? o->file_name
+		                                       : (rq->doc_name ? rq->doc_name : ""),
+		                  "FileServer", o->file_server != NULL ? o->file_server : "",
+		                  "DocumentNumber", rq->doc_number ? rq->doc_number : "",
+		                  "DocumentDate", rq->doc_date ? rq->doc_date : "",
+		                  "CustomSignatureText",
+		                  rq->appearance_text != NULL ? rq->appearance_text : o->signer));
 	case AG_OP_VERIFY:
 		return set_json(r, json_pack("{s:i, s:s, s:O}", "Status", 0, "Message", "",
 		                             "Report", o->data));

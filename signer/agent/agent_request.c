@@ -403,22 +403,10 @@ static void take_pdf_b64(ag_request_t *rq, json_t *v)
 /* ---- VNPT-CA Plugin ------------------------------------------------------------ */
 
 static const char *pdf_signer_ignored[] = {
-        "ImageBase64",
-        "SigType",
-        "SigTextSize",
-        "SigColorRGB",
-        "SetImageBackground",
-        "ValidationOption",
-        "OnlyDescription",
-        "IsEncyptFile",
-        "EncryptPassword",
-        "SigningTime",
-        "PagesArray",
-        "TsaUsername",
-        "TsaPassword",
-        "listComment",
-        "sigAllPages",
-        NULL,
+        "ImageBase64",        "SigType",          "SigTextSize",     "SigColorRGB",
+        "SetImageBackground", "ValidationOption", "OnlyDescription", "IsEncyptFile",
+        "EncryptPassword",    "SigningTime",      "PagesArray",      "TsaUsername",
+        "TsaPassword",        "listComment",      "sigAllPages",     NULL,
 };
 
 static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
@@ -527,8 +515,8 @@ static bool item_digest_of(ag_item_t *it, const char *data, size_t n, bool b64)
 	it->h.alg = KYSO_DIGEST_SHA256;
 	it->h.len = 32;
 	unsigned int mdlen = 0;
-	bool ok = EVP_Digest(d != NULL ? d : (const uint8_t *)"", dl, it->h.d, &mdlen,
-	                     EVP_sha256(), NULL) == 1;
+	bool ok = EVP_Digest(d != NULL ? d : (const uint8_t *)"", dl, it->h.d, &mdlen, EVP_sha256(),
+	                     NULL) == 1;
 	kyso_buf_free(&b);
 	if (!ok)
 		item_bad(it, 5, ag_vnpt_code_text(5));
@@ -640,8 +628,8 @@ static bool vnpt_item(ag_request_t *rq, json_t *el, json_t **pdf_item)
 		item_digest_given(it, json_string_value(data), alg);
 	} else {
 		char m[200];
-		snprintf(m, sizeof(m), _("Signing data of type \"%.40s\" is not supported by kyso-agent."),
-		         t);
+		snprintf(m, sizeof(m),
+		         _("Signing data of type \"%.40s\" is not supported by kyso-agent."), t);
 		item_bad(it, 5, m);
 	}
 	json_decref(opts);
@@ -675,7 +663,8 @@ static void vnpt_items(ag_request_t *rq, const char *arr)
 		} else {
 			json_decref(p);
 			item_bad(&rq->items[rq->nitems - 1], 5,
-			         _("kyso-agent signs one PDF per call; send each PDF in its own call."));
+			         _("kyso-agent signs one PDF per call; send each PDF in its own "
+			           "call."));
 		}
 	}
 	json_decref(a);
@@ -713,7 +702,8 @@ static void vgca_msg(ag_request_t *rq, const char *msg, size_t len)
 		json_t *a = obj_get_ci(o, "HashAlg");
 		json_t *h = obj_get_ci(o, "HashValue");
 		if (json_is_string(a) && !kyso_digest_parse(json_string_value(a), &alg))
-			item_bad(it, 1, _("The digest algorithm must be SHA256, SHA384 or SHA512."));
+			item_bad(it, 1,
+			         _("The digest algorithm must be SHA256, SHA384 or SHA512."));
 		else if (!json_is_string(h))
 			item_bad(it, 1, ag_vnpt_code_text(1));
 		else
