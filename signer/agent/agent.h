@@ -33,6 +33,7 @@ typedef enum {
 	                   * VGCA SignMsg/Auth: one signature per item */
 	AG_OP_CERT_CHECK, /* VNPT ValidateCertificate*, CheckValidTime*, OCSP, CRL */
 	AG_OP_ANSWER,     /* answered at once from the function id (no token) */
+	AG_OP_SIGN_XML,   /* VNPT signXML, xml items: XMLDSig enveloped (rq->pdf holds it) */
 	AG_OP_UNSUPPORTED,
 } ag_op_t;
 
@@ -105,6 +106,8 @@ typedef struct ag_request {
 	/* signature items (AG_OP_SIGN_ITEMS) */
 	ag_item_t *items;
 	size_t nitems;
+	/* XMLDSig: element receiving the signature, Id of the signed element */
+	char *xml_parent, *xml_ref;
 	/* certificate checks: the certificate (DER) given by the page, or empty
 	 * = the token's */
 	kyso_buf_t cert;

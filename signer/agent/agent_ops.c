@@ -920,6 +920,54 @@ static void op_sign_items(const ag_config_t *cfg, ag_pincache_t *cache, ag_reque
 	kyso_signer_free(&s);
 }
 
+/* signXML / xml item: XMLDSig enveloped through the signer library */
+static void op_sign_xml(const ag_config_t *cfg, ag_pincache_t *cache, ag_request_t *rq,
+                        ag_outcome_t *o)
+{
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	if (!kyso_xml_available()) {
+		kyso_xml_sign(NULL, NULL, 0, NULL, NULL, &err);
+		fail(o, &err);
+		return;
+	}
+	char what[600];
+	char name[AG_NAME_SHOW + 8];
+	if (rq->doc_name != NULL)
+		ag_name_shorten(rq->doc_name, name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "%.1f KB", (double)rq->pdf.len / 1e3);
+	snprintf(what, sizeof(what), _("the XML document \"%s\""), name);
+	kyso_sign_opts_t so;
+	kyso_sign_opts_init(&so);
+	token_sel(cfg, rq, &so.token);
+	consent_t c = {
+	        .cfg = cfg, .rq = rq, .cache = cache, .what = what, .key_id = so.token.key_id};
+	kyso_signer_t *s = NULL;
+	kyso_err_t rc = open_signer(&c, &so, &s, &err);
+	if (rc == KYSO_OK)
+		rc = consent_login(&c, s, &err);
+	kyso_buf_t out;
+	kyso_buf_init(&out);
+	kyso_xml_opts_t xo = {
+	        .parent = rq->xml_parent, .ref_id = rq->xml_ref, .digest = rq->digest};
+	if (rc == KYSO_OK) {
+		rc = kyso_xml_sign(s, rq->pdf.data, rq->pdf.len, &xo, &out, &err);
+		if (rc != KYSO_OK)
+			after_token_error(&c, rc);
+	}
+	if (rc != KYSO_OK) {
+		fail(o, &err);
+	} else {
+		char *b = ag_b64_encode(out.data, out.len, NULL);
+		o->data = json_pack("{s:s}", "xml", b != NULL ? b : "");
+		free(b);
+		snprintf(o->signer, sizeof(o->signer), "%s", kyso_signer_subject(s));
+	}
+	kyso_buf_free(&out);
+	kyso_signer_free(&s);
+}
+
 /* "d/M/yyyy H:m:s" (local time), as pages send timeCheck; else now */
 static time_t check_time(const char *s)
 {
@@ -1030,6 +1078,9 @@ void ag_exec(const ag_config_t *cfg, ag_pincache_t *cache, ag_request_t *rq, ag_
 		break;
 	case AG_OP_CERT_CHECK:
 		op_cert_check(cfg, rq, o);
+		break;
+	case AG_OP_SIGN_XML:
+		op_sign_xml(cfg, cache, rq, o);
 		break;
 	case AG_OP_NONE:
 		fail_msg(o, rq->err != KYSO_OK ? rq->err : KYSO_ERR_BAD_INPUT,

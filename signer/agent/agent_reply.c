@@ -260,6 +260,14 @@ static ag_reply_t *vnpt_reply(const ag_request_t *rq, ag_outcome_t *o)
 		}
 		break;
 	}
+	case AG_OP_SIGN_XML:
+		data = json_incref(json_object_get(o->data, "xml"));
+		if (rq->shape == AG_SHAPE_ARRAY) {
+			json_t *arr = json_array();
+			append_text(arr, vnpt_result(0, data, ""));
+			return vnpt_wrap(rq, arr, NULL);
+		}
+		break;
 	case AG_OP_SIGN_HASH: {
 		data = json_array();
 		const json_t *sigs = json_object_get(o->data, "signatures");

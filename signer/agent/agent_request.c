@@ -56,6 +56,8 @@ void ag_request_free(ag_request_t **prq)
 		free(rq->items[i].error);
 	free(rq->items);
 	kyso_buf_free(&rq->cert);
+	free(rq->xml_parent);
+	free(rq->xml_ref);
 	free(rq->file_url);
 	free(rq->upload_url);
 	free(rq->session_id);
@@ -610,7 +612,7 @@ static bool vnpt_item(ag_request_t *rq, json_t *el, json_t **pdf_item)
 	json_t *opts = sig_options(obj_get_ci(o, "sigOptions"));
 	if (!json_is_string(data)) {
 		item_bad(it, 1, ag_vnpt_code_text(1));
-	} else if (strcasecmp(t, "pdf") == 0) {
+	} else if (strcasecmp(t, "pdf") == 0 || strcasecmp(t, "xml") == 0) {
 		*pdf_item = json_incref(o);
 	} else if (strcasecmp(t, "cmsdetached") == 0) {
 		it->kind = AG_ITEM_CMS;
@@ -635,6 +637,33 @@ static bool vnpt_item(ag_request_t *rq, json_t *el, json_t **pdf_item)
 	json_decref(opts);
 	json_decref(o);
 	return true;
+}
+
+/* the XML document (base64) and V8's XmlSigner options */
+static void take_xml(ag_request_t *rq, json_t *data, const char *signer)
+{
+	rq->op = AG_OP_SIGN_XML;
+	size_t n = json_is_string(data) ? json_string_length(data) : 0;
+	if (n == 0 || n / 4 * 3 > AG_MAX_PDF + 2 ||
+	    ag_b64_decode(json_string_value(data), n, &rq->pdf) != KYSO_OK) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", ag_vnpt_code_text(1));
+		return;
+	}
+	json_error_t je;
+	json_t *o = signer != NULL ? json_loads(signer, 0, &je) : NULL;
+	if (json_is_object(o)) {
+		json_t *p = obj_get_ci(o, "ParrentTagSigning");
+		if (!json_is_string(p) || json_string_length(p) == 0)
+			p = obj_get_ci(o, "TagSaveResult");
+		json_str_opt(rq, p, "ParrentTagSigning", &rq->xml_parent);
+		json_str_opt(rq, obj_get_ci(o, "NodeToSign"), "NodeToSign", &rq->xml_ref);
+		json_t *dm = obj_get_ci(o, "DigestMethod");
+		if (json_is_string(dm) && !kyso_digest_parse(json_string_value(dm), &rq->digest))
+			ag_request_fail(
+			        rq, KYSO_ERR_BAD_INPUT, "%s",
+			        _("The digest algorithm must be SHA256, SHA384 or SHA512."));
+	}
+	json_decref(o);
 }
 
 static void vnpt_items(ag_request_t *rq, const char *arr)
@@ -668,8 +697,16 @@ static void vnpt_items(ag_request_t *rq, const char *arr)
 		}
 	}
 	json_decref(a);
-	if (pdf != NULL) {
+	json_t *ty = pdf != NULL ? obj_get_ci(pdf, "type") : NULL;
+	if (pdf != NULL && strcasecmp(json_string_value(ty), "xml") == 0) {
+		rq->nitems = 0;
+		json_t *so = obj_get_ci(pdf, "sigOptions");
+		take_xml(rq, obj_get_ci(pdf, "data"),
+		         json_is_string(so) ? json_string_value(so) : NULL);
+		json_decref(pdf);
+	} else if (pdf != NULL) {
 		/* one PDF: signed like signPdf, answered as an array */
+		rq->nitems = 0;
 		rq->op = AG_OP_SIGN_PDF;
 		take_pdf_b64(rq, obj_get_ci(pdf, "data"));
 		json_t *so = obj_get_ci(pdf, "sigOptions");
@@ -827,6 +864,9 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 		break;
 	case 10: /* signArrDataAdvanced */
 		vnpt_items(rq, arg_str(args, 0));
+		break;
+	case 1: /* signXML (V8): [b64] or [b64, JSON(XmlSigner)] */
+		take_xml(rq, json_array_get(args, 0), arg_str(args, 1));
 		break;
 	case 4: /* signCms */
 		vnpt_cms(rq, arg_str(args, 0));

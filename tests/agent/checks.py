@@ -254,6 +254,50 @@ def c_vnpt_pdf_item():
     pelog_has(ORIGIN, "Tài liệu PDF (")
 
 
+EINVOICE = """<?xml version="1.0" encoding="UTF-8"?>
+<HDon><DLHDon Id="data"><TTChung><PBan>2.0.0</PBan><THDon>Hóa đơn giá trị gia tăng</THDon>
+<KHMSHDon>1</KHMSHDon><KHHDon>C26TAA</KHHDon><SHDon>123</SHDon><NLap>2026-12-07</NLap></TTChung>
+<NDHDon><NBan><Ten>Công ty Thử Nghiệm</Ten><MST>0100109106</MST></NBan>
+<TToan><TgTTTBSo>1100000</TgTTTBSo></TToan></NDHDon></DLHDon>
+<DSCKS><NBan/></DSCKS></HDon>
+""".encode()
+
+
+def xmlsec_verify(xml, name, tamper=False):
+    save(name + ".xml", xml.replace("Thử Nghiệm".encode(), b"Khac") if tamper else xml)
+    pem = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", os.path.join(WORK, "vnpt-cert.der")],
+                         capture_output=True, check=True).stdout
+    save("xml-cert.pem", pem)
+    return subprocess.run(["xmlsec1", "--verify", "--id-attr:Id", "DLHDon", "--pubkey-cert-pem",
+                           os.path.join(WORK, "xml-cert.pem"), os.path.join(WORK, name + ".xml")],
+                          capture_output=True, text=True)
+
+
+def c_vnpt_xml():
+    # signXML (V8): the invoice data (#data) signed, Signature under DSCKS/NBan
+    xs = {"NodeToSign": "data", "ParrentTagSigning": "DSCKS/NBan", "DigestMethod": "SHA256",
+          "SigningType": "Enveloped"}
+    r = vnpt_json(1, [base64.b64encode(EINVOICE).decode(), json.dumps(xs)])
+    expect(r["code"] == 0 and r["error"] == "", "signXML %r" % {k: str(v)[:120] for k, v in r.items()})
+    xml = base64.b64decode(r["data"])
+    expect(b"<DSCKS><NBan><Signature" in xml, "Signature not under DSCKS/NBan: %r" % xml[-300:])
+    v = xmlsec_verify(xml, "einvoice")
+    expect(v.returncode == 0, "xmlsec1 --verify refuses the signed invoice: " + v.stdout + v.stderr)
+    v = xmlsec_verify(xml, "einvoice-tampered", tamper=True)
+    expect(v.returncode != 0, "xmlsec1 accepts a changed invoice")
+    # xml item of signArrDataAdvanced: the whole document, Signature under the root
+    item = json.dumps({"data": base64.b64encode(EINVOICE).decode(), "type": "xml", "sigOptions": "null"})
+    el = elements(vnpt_call(10, [json.dumps([item]), "", "0", "1"]))
+    expect(el[0]["code"] == 0 and el[0]["error"] == "", "xml item %r" % el[0].get("error"))
+    v = xmlsec_verify(base64.b64decode(el[0]["data"]), "einvoice-item")
+    expect(v.returncode == 0, "xmlsec1 --verify refuses the xml item: " + v.stdout + v.stderr)
+    # not XML / no such element: code 1 with a Vietnamese text
+    r = vnpt_json(1, [base64.b64encode(b"<a><b></a>").decode()])
+    expect(r["code"] == 1 and r["error"], "bad XML %r" % r)
+    r = vnpt_json(1, [base64.b64encode(EINVOICE).decode(), json.dumps({"NodeToSign": "khong-co"})])
+    expect(r["code"] == 1 and "Ký xml" in r["error"], "missing Id %r" % r)
+
+
 def c_vnpt_verify():
     r = vnpt_json(42, [pdf_b64(os.path.join(WORK, "vnpt-signed.pdf")), "0"])
     expect(r["code"] == 0, "VerifyPdf: %r" % r)

@@ -19,7 +19,7 @@ kh_check "CA is name-constrained to localhost/127.0.0.1/::1" \
 kh_check "CA key readable only by the user" test "$(stat -c %a "$KH_TMP/state/ca-key.pem")" = 600
 kh_check "listens on loopback only" bash -c "! ss -ltn | awk '{print \$4}' | grep -E ':($AG_KYSO|$AG_VNPT|$AG_VGCA)\$' | grep -v -E '^(127\.0\.0\.1|\[::1\]):'"
 
-for c in vnpt_basic vnpt_certinfo vnpt_certcheck vnpt_sign vnpt_hash vnpt_pdf_item vnpt_verify vgca_certinfo \
+for c in vnpt_basic vnpt_certinfo vnpt_certcheck vnpt_sign vnpt_hash vnpt_pdf_item vnpt_xml vnpt_verify vgca_certinfo \
 	vgca_msg vgca_sign vgca_foreign \
 	kyso_http kyso_ws preflight vnpt_cancel vgca_cancel; do
 	kh_check "$c" ag_check "$c"
