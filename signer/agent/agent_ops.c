@@ -325,6 +325,12 @@ static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	return kyso_buf_append(s->mem, ptr, len) == KYSO_OK ? len : 0;
 }
 
+/* a page's value that may go into an HTTP header: non-empty, no CR/LF/NUL */
+static bool header_safe(const char *v)
+{
+	return v != NULL && *v && strpbrk(v, "\r\n") == NULL && strlen(v) < 4096;
+}
+
 static CURL *curl_for(const char *url, const ag_request_t *rq, struct curl_slist **hdrs)
 {
 	CURL *c = curl_easy_init();
@@ -339,7 +345,19 @@ static CURL *curl_for(const char *url, const ag_request_t *rq, struct curl_slist
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "kyso-agent/" KYSO_VERSION);
 	*hdrs = NULL;
 	char *h = NULL;
-	if (rq->jwt != NULL && *rq->jwt && asprintf(&h, "Authorization: Bearer %s", rq->jwt) >= 0) {
+	if (header_safe(rq->jwt) && asprintf(&h, "Authorization: Bearer %s", rq->jwt) >= 0) {
+		*hdrs = curl_slist_append(*hdrs, h);
+		free(h);
+	}
+	/* SessionId ("xác thực cookies"): the page's session cookie, which the
+	 * agent cannot read from the browser. "name=value[; ...]" is sent as the
+	 * Cookie header verbatim; a bare id as the ASP.NET session cookie (the
+	 * VGCA service and its integrators are .NET) **(choice, docs/agent.md)** */
+	if (header_safe(rq->session_id) &&
+	    asprintf(&h,
+	             strchr(rq->session_id, '=') != NULL ? "Cookie: %s"
+	                                                 : "Cookie: ASP.NET_SessionId=%s",
+	             rq->session_id) >= 0) {
 		*hdrs = curl_slist_append(*hdrs, h);
 		free(h);
 	}
@@ -732,6 +750,13 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_pincache_t *cache, ag_request
 	char name[AG_NAME_SHOW + 8];
 	ag_doc_label(rq, name, sizeof(name));
 	snprintf(what, sizeof(what), _("the document \"%s\""), name);
+	if (rq->advanced_custom && !rq->invisible) {
+		/* the page asked for the vendor's placement form: say where it goes */
+		size_t n = strlen(what);
+		snprintf(what + n, sizeof(what) - n,
+		         _(" (visible signature on page %d at %.0f,%.0f-%.0f,%.0f pt)"), rq->page,
+		         rq->llx, rq->lly, rq->urx, rq->ury);
+	}
 	kyso_sign_opts_t so;
 	kyso_sign_opts_init(&so);
 	token_sel(cfg, rq, &so.token);
@@ -1054,6 +1079,7 @@ static void op_verify(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
 		fail(o, &err);
 		return;
 	}
+	json_object_del(report, "file"); /* the agent's temp path never reaches a page */
 	o->data = report;
 }
 

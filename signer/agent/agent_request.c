@@ -692,8 +692,9 @@ static void vnpt_items(ag_request_t *rq, const char *arr)
 		} else {
 			json_decref(p);
 			item_bad(&rq->items[rq->nitems - 1], 5,
-			         _("kyso-agent signs one PDF per call; send each PDF in its own "
-			           "call."));
+			         _("kyso-agent signs one PDF or XML document per call; send each "
+			           "in its "
+			           "own call."));
 		}
 	}
 	json_decref(a);

@@ -252,6 +252,18 @@ def c_vnpt_pdf_item():
         save("vnpt-item-invisible.pdf", base64.b64decode(el[0]["data"]))
     # no name anywhere: the dialog names the size, not "(không tên)"
     pelog_has(ORIGIN, "Tài liệu PDF (")
+    # AdvancedCustom: no placement form in pinentry; the dialog says where the signature goes
+    adv = {"AdvancedCustom": True, "FileName": "x" * 150 + "-bao-cao-cuoi.pdf"}
+    item = json.dumps({"data": pdf_b64(), "type": "pdf", "sigOptions": json.dumps(adv)})
+    el = elements(vnpt_call(10, [json.dumps([item]), "", "0", "1"]))
+    expect(el[0]["code"] == 0, "AdvancedCustom %r" % el[0].get("error"))
+    expect(b"/Rect [0 0 150 75]" in base64.b64decode(el[0]["data"])[os.path.getsize(E["AG_PDF"]):],
+           "AdvancedCustom without a rectangle: the default 0 0 150 75")
+    # a long name is shortened in the middle: its end, the role, signer and token stay in view
+    pelog_has("trang 1, vị trí 0,0-150,75", "…", "bao-cao-cuoi.pdf", "Người ký", "kyso-rsa")
+    with open(E["AG_PELOG"], encoding="utf-8") as f:
+        last = [ln for ln in f if ln.startswith("SETDESC")][-1]
+    expect("x" * 80 not in last, "the long name was not shortened")
 
 
 EINVOICE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -302,6 +314,8 @@ def c_vnpt_verify():
     r = vnpt_json(42, [pdf_b64(os.path.join(WORK, "vnpt-signed.pdf")), "0"])
     expect(r["code"] == 0, "VerifyPdf: %r" % r)
     expect("Nguy" in json.dumps(r["data"], ensure_ascii=False), "report names no signer: %r" % r)
+    expect("file" not in r["data"] and "/tmp" not in json.dumps(r["data"]) and WORK not in json.dumps(r["data"]),
+           "the verify answer carries a local path: %r" % r["data"].get("file"))
 
 
 def c_vnpt_cancel():
@@ -356,6 +370,7 @@ def c_vgca_sign():
         expect(f.get("_filename") == "van ban.pdf", "upload file name %r" % f.get("_filename"))
     log = open(os.path.join(E["AG_FILESDIR"], "requests.log")).read()
     expect("auth=Bearer jwt-0" in log, "JWTToken not sent as a bearer token")
+    expect("cookie=ASP.NET_SessionId=sess-0" in log, "SessionId not sent as the session cookie")
     pelog_has(ORIGIN, "van ban.pdf", "ký ý kiến")
 
 
