@@ -168,11 +168,11 @@ static bool json_str_opt(ag_request_t *rq, json_t *v, const char *name, char **d
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		s = num;
 	} else {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" must be a string", name);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"%s\" must be a string"), name);
 		return false;
 	}
 	if (strlen(s) > 4096) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" is too long", name);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"%s\" is too long"), name);
 		return false;
 	}
 	free(*dst);
@@ -193,15 +193,15 @@ static bool json_num_opt(ag_request_t *rq, json_t *v, const char *name, double *
 		const char *s = json_string_value(v);
 		d = strtod(s, &end);
 		if (end == s || *end != '\0') {
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" must be a number", name);
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"%s\" must be a number"), name);
 			return false;
 		}
 	} else {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" must be a number", name);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"%s\" must be a number"), name);
 		return false;
 	}
 	if (!isfinite(d) || d < -1e6 || d > 1e6) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" is out of range", name);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"%s\" is out of range"), name);
 		return false;
 	}
 	*dst = d;
@@ -225,7 +225,7 @@ static json_t *obj_get_ci(json_t *o, const char *key)
 static void set_page(ag_request_t *rq, double p)
 {
 	if (p < 1 || p > 100000 || p != floor(p))
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "page must be a whole number from 1");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("page must be a whole number from 1"));
 	else
 		rq->page = (int)p;
 }
@@ -234,7 +234,7 @@ static void check_rect(ag_request_t *rq)
 {
 	if (rq->op != AG_OP_NONE && rq->has_position && (rq->urx <= rq->llx || rq->ury <= rq->lly))
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-		                "the signature rectangle is empty (need llx < urx, lly < ury)");
+		                _("the signature rectangle is empty (need llx < urx, lly < ury)"));
 }
 
 /* kyso option names, shared by the WebSocket JSON and the HTTP query string */
@@ -245,8 +245,8 @@ static void kyso_opt(ag_request_t *rq, const char *key, json_t *v)
 	if (strcmp(key, "role") == 0) {
 		if (!json_is_string(v) || !ag_role_parse(json_string_value(v), &rq->role))
 			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "unknown role (initial, approval, appendix, issue, copy, "
-			                "comment, income)");
+			                _("unknown role (initial, approval, appendix, issue, copy, "
+			                  "comment, income)"));
 	} else if (strcmp(key, "document") == 0) {
 		json_str_opt(rq, v, key, &rq->doc_name);
 	} else if (strcmp(key, "reason") == 0) {
@@ -272,7 +272,7 @@ static void kyso_opt(ag_request_t *rq, const char *key, json_t *v)
 	} else if (strcmp(key, "digest") == 0) {
 		if (!json_is_string(v) || !kyso_digest_parse(json_string_value(v), &rq->digest))
 			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "digest must be sha256, sha384 or sha512");
+			                _("digest must be sha256, sha384 or sha512"));
 	} else if (strcmp(key, "page") == 0) {
 		if (json_num_opt(rq, v, key, &d, &set) && set)
 			set_page(rq, d);
@@ -293,7 +293,7 @@ static void kyso_opt(ag_request_t *rq, const char *key, json_t *v)
 static bool add_hash(ag_request_t *rq, const char *value, kyso_digest_t alg)
 {
 	if (rq->nhashes >= AG_MAX_HASHES) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "too many hashes (at most %d)",
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("too many hashes (at most %d)"),
 		                AG_MAX_HASHES);
 		return false;
 	}
@@ -303,7 +303,7 @@ static bool add_hash(ag_request_t *rq, const char *value, kyso_digest_t alg)
 	if (n == want * 2) {
 		ssize_t got = kyso_hex_decode(value, h.d, sizeof(h.d));
 		if (got != (ssize_t)want) {
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "bad hex hash");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("bad hex hash"));
 			return false;
 		}
 		h.len = want;
@@ -313,7 +313,7 @@ static bool add_hash(ag_request_t *rq, const char *value, kyso_digest_t alg)
 		if (n > 200 || ag_b64_decode(value, n, &b) != KYSO_OK || b.len != want) {
 			kyso_buf_free(&b);
 			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "a hash must be %zu bytes of %s in hex or base64", want,
+			                _("a hash must be %zu bytes of %s in hex or base64"), want,
 			                kyso_digest_name(alg));
 			return false;
 		}
@@ -323,7 +323,7 @@ static bool add_hash(ag_request_t *rq, const char *value, kyso_digest_t alg)
 	}
 	ag_hash_t *n2 = realloc(rq->hashes, (rq->nhashes + 1) * sizeof(*n2));
 	if (n2 == NULL) {
-		ag_request_fail(rq, KYSO_ERR_NOMEM, "out of memory");
+		ag_request_fail(rq, KYSO_ERR_NOMEM, _("out of memory"));
 		return false;
 	}
 	rq->hashes = n2;
@@ -338,7 +338,7 @@ static bool hash_item(ag_request_t *rq, json_t *it, kyso_digest_t def)
 		return add_hash(rq, json_string_value(it), def);
 	if (!json_is_object(it)) {
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-		                "a hash item must be a string or an object");
+		                _("a hash item must be a string or an object"));
 		return false;
 	}
 	kyso_digest_t alg = def;
@@ -347,14 +347,14 @@ static bool hash_item(ag_request_t *rq, json_t *it, kyso_digest_t def)
 		a = obj_get_ci(it, "alg");
 	if (a != NULL && (!json_is_string(a) || !kyso_digest_parse(json_string_value(a), &alg))) {
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-		                "algorithm must be sha256, sha384 or sha512");
+		                _("algorithm must be sha256, sha384 or sha512"));
 		return false;
 	}
 	json_t *h = obj_get_ci(it, "hash");
 	if (h == NULL)
 		h = obj_get_ci(it, "data");
 	if (!json_is_string(h)) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "a hash item needs \"hash\" (string)");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("a hash item needs \"hash\" (string)"));
 		return false;
 	}
 	return add_hash(rq, json_string_value(h), alg);
@@ -372,7 +372,7 @@ static void parse_hashes(ag_request_t *rq, json_t *v, kyso_digest_t def)
 				return;
 		}
 		if (rq->nhashes == 0)
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "no hash to sign");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("no hash to sign"));
 	} else {
 		hash_item(rq, v, def);
 	}
@@ -383,23 +383,23 @@ static void parse_hashes(ag_request_t *rq, json_t *v, kyso_digest_t def)
 static void take_pdf_b64(ag_request_t *rq, json_t *v)
 {
 	if (!json_is_string(v)) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the PDF must be a base64 string");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the PDF must be a base64 string"));
 		return;
 	}
 	size_t n = json_string_length(v);
 	if (n / 4 * 3 > AG_MAX_PDF + 2) {
-		ag_request_fail(rq, KYSO_ERR_TOO_LARGE, "the PDF is larger than 50 MB");
+		ag_request_fail(rq, KYSO_ERR_TOO_LARGE, _("the PDF is larger than 50 MB"));
 		return;
 	}
 	rq->pdf.len = 0;
 	if (ag_b64_decode(json_string_value(v), n, &rq->pdf) != KYSO_OK) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the PDF is not valid base64");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the PDF is not valid base64"));
 		return;
 	}
 	if (rq->pdf.len > AG_MAX_PDF)
-		ag_request_fail(rq, KYSO_ERR_TOO_LARGE, "the PDF is larger than 50 MB");
+		ag_request_fail(rq, KYSO_ERR_TOO_LARGE, _("the PDF is larger than 50 MB"));
 	else if (rq->pdf.len < 5 || memcmp(rq->pdf.data, "%PDF-", 5) != 0)
-		ag_request_fail(rq, KYSO_ERR_BAD_PDF, "the data is not a PDF");
+		ag_request_fail(rq, KYSO_ERR_BAD_PDF, _("the data is not a PDF"));
 }
 
 /* ---- VNPT-CA Plugin ------------------------------------------------------------ */
@@ -419,7 +419,7 @@ static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
 	json_t *o = json_loads(txt, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "PdfSigner is not a JSON object");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("PdfSigner is not a JSON object"));
 		return;
 	}
 	double page = 0;
@@ -452,7 +452,7 @@ static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
 	json_t *role = obj_get_ci(o, "Role");
 	if (role != NULL &&
 	    (!json_is_string(role) || !ag_role_parse(json_string_value(role), &rq->role)))
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "unknown Role");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("unknown Role"));
 	json_t *cs = obj_get_ci(o, "CertificateSerial");
 	(void)cs; /* one signing certificate per token here: the serial is not needed */
 	for (size_t i = 0; pdf_signer_ignored[i] != NULL; i++)
@@ -481,7 +481,7 @@ static ag_item_t *item_add(ag_request_t *rq)
 	}
 	ag_item_t *n = realloc(rq->items, (rq->nitems + 1) * sizeof(*n));
 	if (n == NULL) {
-		ag_request_fail(rq, KYSO_ERR_NOMEM, "out of memory");
+		ag_request_fail(rq, KYSO_ERR_NOMEM, _("out of memory"));
 		return NULL;
 	}
 	rq->items = n;
@@ -796,7 +796,7 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 	json_error_t je;
 	json_t *o = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the request is not a JSON object");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the request is not a JSON object"));
 		json_decref(o);
 		return rq;
 	}
@@ -825,14 +825,14 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 			id = -1;
 	}
 	if (id < 0 || id > 100000) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "functionID is missing or not a number");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("functionID is missing or not a number"));
 		json_decref(o);
 		return rq;
 	}
 	rq->function_id = (int)id;
 	json_t *args = json_object_get(o, "args");
 	if (args != NULL && !json_is_array(args)) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "args must be an array");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("args must be an array"));
 		json_decref(o);
 		return rq;
 	}
@@ -854,7 +854,7 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 		rq->op = AG_OP_SIGN_PDF;
 		if (json_array_size(args) < 1) {
 			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "SignPDF needs [base64Pdf, PdfSigner]");
+			                _("SignPDF needs [base64Pdf, PdfSigner]"));
 			break;
 		}
 		take_pdf_b64(rq, json_array_get(args, 0));
@@ -893,7 +893,7 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 	case 42: /* VerifyPdf */
 		rq->op = AG_OP_VERIFY;
 		if (json_array_size(args) < 1)
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "VerifyPdf needs [base64Pdf]");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("VerifyPdf needs [base64Pdf]"));
 		else
 			take_pdf_b64(rq, json_array_get(args, 0));
 		break;
@@ -989,7 +989,7 @@ ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
 	json_t *o = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the request is not a JSON object");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the request is not a JSON object"));
 		return rq;
 	}
 	json_str_opt(rq, obj_get_ci(o, "FileName"), "FileName", &rq->file_url);
@@ -1002,7 +1002,7 @@ ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
 	json_t *role = obj_get_ci(o, "Role");
 	if (role != NULL &&
 	    (!json_is_string(role) || !ag_role_parse(json_string_value(role), &rq->role)))
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "unknown Role");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("unknown Role"));
 	json_t *md = obj_get_ci(o, "MetaData");
 	if (md != NULL && !json_is_null(md)) {
 		bool ok = json_is_array(md) && json_array_size(md) <= 64;
@@ -1015,7 +1015,7 @@ ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
 		}
 		if (!ok)
 			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "MetaData must be an array of {\"Key\",\"Value\"}");
+			                _("MetaData must be an array of {\"Key\",\"Value\"}"));
 		else
 			rq->metadata = json_incref(md);
 	}
@@ -1032,10 +1032,10 @@ ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
 	json_decref(o);
 	if (rq->op != AG_OP_NONE && (rq->file_url == NULL || *rq->file_url == '\0'))
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-		                "FileName (the URL of the PDF) is required: kyso-agent has no "
-		                "file-browse dialog");
+		                _("FileName (the URL of the PDF) is required: kyso-agent has no "
+		                  "file-browse dialog"));
 	if (rq->op == AG_OP_SIGN_PDF && (rq->upload_url == NULL || *rq->upload_url == '\0'))
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "FileUploadHandler is required");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("FileUploadHandler is required"));
 	if (rq->op != AG_OP_NONE)
 		rq->doc_name = url_file_name(rq->file_url);
 	check_rect(rq);
@@ -1071,7 +1071,7 @@ ag_request_t *ag_parse_kyso_ws(const char *msg, size_t len)
 	json_t *o = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the request is not a JSON object");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the request is not a JSON object"));
 		return rq;
 	}
 	json_t *id = json_object_get(o, "id");
@@ -1082,7 +1082,7 @@ ag_request_t *ag_parse_kyso_ws(const char *msg, size_t len)
 		json_decref(o);
 		ag_request_fail(
 		        rq, KYSO_ERR_BAD_INPUT,
-		        "\"op\" must be status, certificates, sign_pdf, sign_hash or verify");
+		        _("\"op\" must be status, certificates, sign_pdf, sign_hash or verify"));
 		return rq;
 	}
 	const char *key;
@@ -1096,13 +1096,13 @@ ag_request_t *ag_parse_kyso_ws(const char *msg, size_t len)
 	if (rq->op == AG_OP_SIGN_PDF || rq->op == AG_OP_VERIFY) {
 		json_t *pdf = json_object_get(o, "pdf");
 		if (pdf == NULL)
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"pdf\" (base64) is required");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"pdf\" (base64) is required"));
 		else
 			take_pdf_b64(rq, pdf);
 	} else if (rq->op == AG_OP_SIGN_HASH) {
 		json_t *h = json_object_get(o, "hash");
 		if (h == NULL)
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"hash\" is required");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"hash\" is required"));
 		else
 			parse_hashes(rq, h, rq->digest);
 	}
@@ -1151,7 +1151,7 @@ ag_request_t *ag_parse_kyso_http(const char *method, const char *path, const cha
 	else if (strcmp(path, "/v1/verify") == 0 && post)
 		rq->op = AG_OP_VERIFY;
 	else {
-		ag_request_fail(rq, KYSO_ERR_NOT_FOUND, "no such API endpoint: %s %s", method,
+		ag_request_fail(rq, KYSO_ERR_NOT_FOUND, _("no such API endpoint: %s %s"), method,
 		                path);
 		return rq;
 	}
@@ -1166,7 +1166,7 @@ ag_request_t *ag_parse_kyso_http(const char *method, const char *path, const cha
 				json_t *jv = json_string(v);
 				if (jv == NULL)
 					ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-					                "\"%s\" is not UTF-8", k);
+					                _("\"%s\" is not UTF-8"), k);
 				else
 					kyso_opt(rq, k, jv);
 				json_decref(jv);
@@ -1188,7 +1188,7 @@ void ag_parse_kyso_hash_body(ag_request_t *rq, const char *body, size_t len)
 	json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the body is not a JSON object");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the body is not a JSON object"));
 		return;
 	}
 	const char *key;
@@ -1202,7 +1202,7 @@ void ag_parse_kyso_hash_body(ag_request_t *rq, const char *body, size_t len)
 	json_t *h = json_object_get(o, "hash");
 	if (rq->op != AG_OP_NONE) {
 		if (h == NULL)
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"hash\" is required");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"hash\" is required"));
 		else
 			parse_hashes(rq, h, rq->digest);
 	}
