@@ -183,6 +183,17 @@ static ag_reply_t *vnpt_items_reply(const ag_request_t *rq, ag_outcome_t *o, int
 	return vnpt_wrap(rq, arr, NULL);
 }
 
+/* a signed document: {"code":0,"data":...} or, as a signArrDataAdvanced
+ * item, an array holding that as a JSON string */
+static ag_reply_t *vnpt_document(const ag_request_t *rq, json_t *data)
+{
+	if (rq->shape != AG_SHAPE_ARRAY)
+		return vnpt_wrap(rq, vnpt_result(0, data, ""), NULL);
+	json_t *arr = json_array();
+	append_text(arr, vnpt_result(0, data, ""));
+	return vnpt_wrap(rq, arr, NULL);
+}
+
 /* getCertInfo (VR4): flat, no "code"; "" when there is no certificate */
 static json_t *vnpt_cert_info(const json_t *c)
 {
@@ -253,21 +264,10 @@ static ag_reply_t *vnpt_reply(const ag_request_t *rq, ag_outcome_t *o)
 			return vnpt_wrap(rq, vnpt_result(3, NULL, ag_vnpt_code_text(3)), NULL);
 		data = json_string(b);
 		free(b);
-		if (rq->shape == AG_SHAPE_ARRAY) {
-			json_t *arr = json_array();
-			append_text(arr, vnpt_result(0, data, ""));
-			return vnpt_wrap(rq, arr, NULL);
-		}
-		break;
+		return vnpt_document(rq, data);
 	}
 	case AG_OP_SIGN_XML:
-		data = json_incref(json_object_get(o->data, "xml"));
-		if (rq->shape == AG_SHAPE_ARRAY) {
-			json_t *arr = json_array();
-			append_text(arr, vnpt_result(0, data, ""));
-			return vnpt_wrap(rq, arr, NULL);
-		}
-		break;
+		return vnpt_document(rq, json_incref(json_object_get(o->data, "xml")));
 	case AG_OP_SIGN_HASH: {
 		data = json_array();
 		const json_t *sigs = json_object_get(o->data, "signatures");
