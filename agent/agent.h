@@ -29,6 +29,11 @@ typedef enum {
 	AG_OP_SIGN_PDF,
 	AG_OP_SIGN_HASH, /* one or several digests (VNPT signArrDataAdvanced) */
 	AG_OP_VERIFY,
+	AG_OP_SIGN_ITEMS, /* VNPT signArrDataAdvanced cmsdetached/hash, signCms,
+	                   * VGCA SignMsg/Auth: one signature per item */
+	AG_OP_CERT_CHECK, /* VNPT ValidateCertificate*, CheckValidTime*, OCSP, CRL */
+	AG_OP_ANSWER,     /* answered at once from the function id (no token) */
+	AG_OP_SIGN_XML,   /* VNPT signXML, xml items: XMLDSig enveloped (rq->pdf holds it) */
 	AG_OP_UNSUPPORTED,
 } ag_op_t;
 
@@ -49,6 +54,28 @@ typedef struct {
 	uint8_t d[64];
 	size_t len;
 } ag_hash_t;
+
+/* One item of a multi-signature request. */
+typedef enum {
+	AG_ITEM_CMS = 0, /* detached CMS over the content whose digest is h */
+	AG_ITEM_RAW,     /* raw PKCS#1 / ECDSA signature over the digest h */
+	AG_ITEM_BAD,     /* not signed: code + error tell why */
+} ag_item_kind_t;
+
+typedef struct {
+	ag_hash_t h;
+	char *error; /* AG_ITEM_BAD: the page-visible text */
+	ag_item_kind_t kind;
+	int code;    /* AG_ITEM_BAD: VNPT code */
+	bool serial; /* the reply element names the certificate serial */
+} ag_item_t;
+
+/* How a request's answer is shaped beyond its op. */
+typedef enum {
+	AG_SHAPE_PLAIN = 0,
+	AG_SHAPE_ARRAY,  /* VNPT: JSON array of JSON strings, one per item (VR6) */
+	AG_SHAPE_SINGLE, /* VNPT signCms: one {code,data,error} (VR5) */
+} ag_shape_t;
 
 /* One request, whatever protocol it came in. Strings are owned (malloc).
  * (Pointers first, small fields last: no padding holes.) */
@@ -76,6 +103,14 @@ typedef struct ag_request {
 	/* sign-hash */
 	ag_hash_t *hashes;
 	size_t nhashes;
+	/* signature items (AG_OP_SIGN_ITEMS) */
+	ag_item_t *items;
+	size_t nitems;
+	/* XMLDSig: element receiving the signature, Id of the signed element */
+	char *xml_parent, *xml_ref;
+	/* certificate checks: the certificate (DER) given by the page, or empty
+	 * = the token's */
+	kyso_buf_t cert;
 	/* VGCA: where the file comes from and goes to */
 	char *file_url, *upload_url, *session_id, *jwt;
 	json_t *metadata;
@@ -87,9 +122,12 @@ typedef struct ag_request {
 	ag_role_t role;
 	kyso_digest_t digest;
 	int page;
-	bool http;         /* kyso HTTP API: reply as an HTTP response */
-	bool has_position; /* page + llx..ury given */
-	bool hash_array;   /* reply with an array (VNPT signArrDataAdvanced) */
+	bool http;            /* kyso HTTP API: reply as an HTTP response */
+	bool has_position;    /* page + llx..ury given */
+	bool hash_array;      /* reply with an array (VNPT signArrDataAdvanced) */
+	bool invisible;       /* PdfSigner SigVisible=false: no widget */
+	bool advanced_custom; /* PdfSigner AdvancedCustom=true */
+	ag_shape_t shape;
 } ag_request_t;
 
 ag_request_t *ag_request_new(ag_proto_t proto);
@@ -107,6 +145,12 @@ ag_request_t *ag_parse_kyso_ws(const char *msg, size_t len);
 ag_request_t *ag_parse_kyso_http(const char *method, const char *path, const char *query);
 /* kyso HTTP sign-hash body (JSON) into an existing request */
 void ag_parse_kyso_hash_body(ag_request_t *rq, const char *body, size_t len);
+
+/* The document's name for the consent dialog (agent_docname.c), at most
+ * AG_NAME_SHOW bytes: a long name shortened in the middle. */
+#define AG_NAME_SHOW 256
+void ag_doc_label(const ag_request_t *rq, char *buf, size_t cap);
+void ag_name_shorten(const char *name, char *buf, size_t cap);
 
 const char *ag_role_id(ag_role_t r);
 bool ag_role_parse(const char *s, ag_role_t *out);
@@ -148,6 +192,12 @@ ag_reply_t *ag_reply_build(const ag_request_t *rq, ag_outcome_t *o);
 ag_reply_t *ag_reply_error(const ag_request_t *rq, kyso_err_t code, const char *msg);
 /* VNPT result code for an error. */
 int ag_vnpt_code(kyso_err_t e);
+/* The text integrator pages show for a VNPT signing code (table 7A), in the
+ * UI language. */
+const char *ag_vnpt_code_text(int code);
+/* The version getVersion answers (VNPT protocol level, not VNPT's product):
+ * $KYSO_AGENT_VNPT_VERSION, else "1.0.4.3". */
+const char *ag_vnpt_version(void);
 
 /* ---- configuration -------------------------------------------------------- */
 

@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <openssl/bn.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -324,6 +325,12 @@ static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	return kyso_buf_append(s->mem, ptr, len) == KYSO_OK ? len : 0;
 }
 
+/* a page's value that may go into an HTTP header: non-empty, no CR/LF/NUL */
+static bool header_safe(const char *v)
+{
+	return v != NULL && *v && strpbrk(v, "\r\n") == NULL && strlen(v) < 4096;
+}
+
 static CURL *curl_for(const char *url, const ag_request_t *rq, struct curl_slist **hdrs)
 {
 	CURL *c = curl_easy_init();
@@ -338,7 +345,19 @@ static CURL *curl_for(const char *url, const ag_request_t *rq, struct curl_slist
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "kyso-agent/" KYSO_VERSION);
 	*hdrs = NULL;
 	char *h = NULL;
-	if (rq->jwt != NULL && *rq->jwt && asprintf(&h, "Authorization: Bearer %s", rq->jwt) >= 0) {
+	if (header_safe(rq->jwt) && asprintf(&h, "Authorization: Bearer %s", rq->jwt) >= 0) {
+		*hdrs = curl_slist_append(*hdrs, h);
+		free(h);
+	}
+	/* SessionId ("xác thực cookies"): the page's session cookie, which the
+	 * agent cannot read from the browser. "name=value[; ...]" is sent as the
+	 * Cookie header verbatim; a bare id as the ASP.NET session cookie (the
+	 * VGCA service and its integrators are .NET) **(choice, docs/agent.md)** */
+	if (header_safe(rq->session_id) &&
+	    asprintf(&h,
+	             strchr(rq->session_id, '=') != NULL ? "Cookie: %s"
+	                                                 : "Cookie: ASP.NET_SessionId=%s",
+	             rq->session_id) >= 0) {
 		*hdrs = curl_slist_append(*hdrs, h);
 		free(h);
 	}
@@ -514,6 +533,48 @@ static char *asn1_time_text(const ASN1_TIME *t)
 	return strdup(buf);
 }
 
+/* a name's CN (UTF-8), "" without one */
+static json_t *name_cn(const X509_NAME *n)
+{
+	int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
+	unsigned char *u = NULL;
+	if (i < 0 ||
+	    ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i))) < 0)
+		return json_string("");
+	json_t *j = json_string((const char *)u);
+	OPENSSL_free(u);
+	return j != NULL ? j : json_string("");
+}
+
+/* what VNPT pages read besides the basics: CNs, signature algorithm, key usage */
+static void cert_vnpt_fields(X509 *x, json_t *j)
+{
+	json_object_set_new(j, "subject_cn", name_cn(X509_get_subject_name(x)));
+	json_object_set_new(j, "issuer_cn", name_cn(X509_get_issuer_name(x)));
+	char alg[80] = "";
+	OBJ_obj2txt(alg, sizeof(alg), OBJ_nid2obj(X509_get_signature_nid(x)), 0);
+	json_object_set_new(j, "signature_algorithm", json_string(alg));
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} ku[] = {{KU_DIGITAL_SIGNATURE, "DigitalSignature"},
+	          {KU_NON_REPUDIATION, "NonRepudiation"},
+	          {KU_KEY_ENCIPHERMENT, "KeyEncipherment"},
+	          {KU_DATA_ENCIPHERMENT, "DataEncipherment"},
+	          {KU_KEY_AGREEMENT, "KeyAgreement"},
+	          {KU_KEY_CERT_SIGN, "KeyCertSign"},
+	          {KU_CRL_SIGN, "CrlSign"}};
+	uint32_t v = X509_get_key_usage(x);
+	kyso_buf_t b;
+	kyso_buf_init(&b);
+	for (size_t i = 0; v != UINT32_MAX && i < sizeof(ku) / sizeof(ku[0]); i++)
+		if (v & ku[i].bit)
+			kyso_buf_printf(&b, "%s%s", b.len ? ", " : "", ku[i].name);
+	kyso_buf_append(&b, "", 1);
+	json_object_set_new(j, "key_usage", json_string((const char *)b.data));
+	kyso_buf_free(&b);
+}
+
 /* the signing certificate of an open token as the protocols list it */
 static json_t *cert_json(const kyso_signer_t *s, kyso_error_t *err)
 {
@@ -543,6 +604,8 @@ static json_t *cert_json(const kyso_signer_t *s, kyso_error_t *err)
 	                      serial != NULL ? serial : "", "not_before", nb, "not_after", na,
 	                      "token", kyso_signer_token_label(s), "certificate", b64);
 	OPENSSL_free(serial);
+	if (j != NULL)
+		cert_vnpt_fields(x, j);
 	X509_free(x);
 	free(b64);
 	free(nb);
@@ -684,8 +747,16 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_pincache_t *cache, ag_request
 	}
 	o->out_path = out;
 	char what[600];
-	snprintf(what, sizeof(what), _("the document \"%s\""),
-	         rq->doc_name != NULL ? rq->doc_name : _("(unnamed)"));
+	char name[AG_NAME_SHOW + 8];
+	ag_doc_label(rq, name, sizeof(name));
+	snprintf(what, sizeof(what), _("the document \"%s\""), name);
+	if (rq->advanced_custom && !rq->invisible) {
+		/* the page asked for the vendor's placement form: say where it goes */
+		size_t n = strlen(what);
+		snprintf(what + n, sizeof(what) - n,
+		         _(" (visible signature on page %d at %.0f,%.0f-%.0f,%.0f pt)"), rq->page,
+		         rq->llx, rq->lly, rq->urx, rq->ury);
+	}
 	kyso_sign_opts_t so;
 	kyso_sign_opts_init(&so);
 	token_sel(cfg, rq, &so.token);
@@ -696,7 +767,7 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_pincache_t *cache, ag_request
 	so.name = rq->signer_name;
 	kyso_err_t rc = KYSO_OK;
 	kyso_visible_t *vis = NULL;
-	if (rq->has_position || rq->role != AG_ROLE_NONE) {
+	if (!rq->invisible && (rq->has_position || rq->role != AG_ROLE_NONE)) {
 		vis = visible_from(rq, &err);
 		if (vis == NULL)
 			rc = err.code;
@@ -810,6 +881,188 @@ static void op_sign_hash(const ag_config_t *cfg, ag_pincache_t *cache, ag_reques
 	kyso_signer_free(&s);
 }
 
+/* Each item: a detached CMS or a raw signature (signArrDataAdvanced
+ * cmsdetached/hash, signCms, VGCA SignMsg/Auth). One consent for all. Items
+ * that could not be read keep their own code. o->data: {"items":[{code, data,
+ * error}...], "certificate", "serial"}. */
+static void op_sign_items(const ag_config_t *cfg, ag_pincache_t *cache, ag_request_t *rq,
+                          ag_outcome_t *o)
+{
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	char what[600];
+	char name[AG_NAME_SHOW + 8];
+	ag_doc_label(rq, name, sizeof(name));
+	size_t n = 0;
+	for (size_t i = 0; i < rq->nitems; i++)
+		n += rq->items[i].kind != AG_ITEM_BAD;
+	if (rq->nitems == 1)
+		snprintf(what, sizeof(what), _("the data of \"%s\""), name);
+	else
+		snprintf(what, sizeof(what), _("%zu documents or hashes for \"%s\""), n, name);
+	kyso_sign_opts_t so;
+	kyso_sign_opts_init(&so);
+	token_sel(cfg, rq, &so.token);
+	so.chain_file = cfg->chain_file;
+	consent_t c = {
+	        .cfg = cfg, .rq = rq, .cache = cache, .what = what, .key_id = so.token.key_id};
+	kyso_signer_t *s = NULL;
+	kyso_err_t rc = n > 0 ? open_signer(&c, &so, &s, &err) : KYSO_OK;
+	if (rc == KYSO_OK && n > 0)
+		rc = consent_login(&c, s, &err);
+	json_t *items = json_array();
+	kyso_buf_t sig;
+	kyso_buf_init(&sig);
+	for (size_t i = 0; rc == KYSO_OK && i < rq->nitems; i++) {
+		const ag_item_t *it = &rq->items[i];
+		if (it->kind == AG_ITEM_BAD) {
+			json_array_append_new(items, json_pack("{s:i, s:s, s:s}", "code", it->code,
+			                                       "data", "", "error", it->error));
+			continue;
+		}
+		if (it->kind == AG_ITEM_CMS)
+			rc = kyso_signer_sign_cms(s, it->h.alg, it->h.d, it->h.len, &sig, &err);
+		else
+			rc = kyso_signer_sign_digest(s, it->h.alg, it->h.d, it->h.len, &sig, &err);
+		if (rc != KYSO_OK) {
+			after_token_error(&c, rc);
+			break;
+		}
+		char *b = ag_b64_encode(sig.data, sig.len, NULL);
+		json_array_append_new(items, json_pack("{s:i, s:s, s:s, s:b}", "code", 0, "data",
+		                                       b != NULL ? b : "", "error", "", "serial",
+		                                       it->serial));
+		free(b);
+	}
+	kyso_buf_free(&sig);
+	json_t *cj = rc == KYSO_OK && s != NULL ? cert_json(s, &err) : NULL;
+	if (rc == KYSO_OK && s != NULL && cj == NULL)
+		rc = err.code;
+	if (rc != KYSO_OK) {
+		json_decref(items);
+		fail(o, &err);
+	} else {
+		o->data = json_pack("{s:o, s:O?, s:O?}", "items", items, "certificate",
+		                    json_object_get(cj, "certificate"), "serial",
+		                    json_object_get(cj, "serial"));
+		if (s != NULL)
+			snprintf(o->signer, sizeof(o->signer), "%s", kyso_signer_subject(s));
+	}
+	json_decref(cj);
+	kyso_signer_free(&s);
+}
+
+/* signXML / xml item: XMLDSig enveloped through the signer library */
+static void op_sign_xml(const ag_config_t *cfg, ag_pincache_t *cache, ag_request_t *rq,
+                        ag_outcome_t *o)
+{
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	if (!kyso_xml_available()) {
+		kyso_xml_sign(NULL, NULL, 0, NULL, NULL, &err);
+		fail(o, &err);
+		return;
+	}
+	char what[600];
+	char name[AG_NAME_SHOW + 8];
+	if (rq->doc_name != NULL)
+		ag_name_shorten(rq->doc_name, name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "%.1f KB", (double)rq->pdf.len / 1e3);
+	snprintf(what, sizeof(what), _("the XML document \"%s\""), name);
+	kyso_sign_opts_t so;
+	kyso_sign_opts_init(&so);
+	token_sel(cfg, rq, &so.token);
+	consent_t c = {
+	        .cfg = cfg, .rq = rq, .cache = cache, .what = what, .key_id = so.token.key_id};
+	kyso_signer_t *s = NULL;
+	kyso_err_t rc = open_signer(&c, &so, &s, &err);
+	if (rc == KYSO_OK)
+		rc = consent_login(&c, s, &err);
+	kyso_buf_t out;
+	kyso_buf_init(&out);
+	kyso_xml_opts_t xo = {
+	        .parent = rq->xml_parent, .ref_id = rq->xml_ref, .digest = rq->digest};
+	if (rc == KYSO_OK) {
+		rc = kyso_xml_sign(s, rq->pdf.data, rq->pdf.len, &xo, &out, &err);
+		if (rc != KYSO_OK)
+			after_token_error(&c, rc);
+	}
+	if (rc != KYSO_OK) {
+		fail(o, &err);
+	} else {
+		char *b = ag_b64_encode(out.data, out.len, NULL);
+		o->data = json_pack("{s:s}", "xml", b != NULL ? b : "");
+		free(b);
+		snprintf(o->signer, sizeof(o->signer), "%s", kyso_signer_subject(s));
+	}
+	kyso_buf_free(&out);
+	kyso_signer_free(&s);
+}
+
+/* "d/M/yyyy H:m:s" (local time), as pages send timeCheck; else now */
+static time_t check_time(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	if (s != NULL && sscanf(s, "%d/%d/%d %d:%d:%d", &tm.tm_mday, &tm.tm_mon, &tm.tm_year,
+	                        &tm.tm_hour, &tm.tm_min, &tm.tm_sec) >= 3) {
+		tm.tm_mon -= 1;
+		tm.tm_year -= 1900;
+		tm.tm_isdst = -1;
+		time_t t = mktime(&tm);
+		if (t != (time_t)-1)
+			return t;
+	}
+	return time(NULL);
+}
+
+/* VNPT certificate checks (table 7C): o->data = {"result": N} */
+static void op_cert_check(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
+{
+	int f = rq->function_id;
+	int result;
+	if (f == 18 || f == 19 || f == 21 || f == 22) {
+		/* OCSP / CRL: kyso-agent does not query revocation for pages */
+		result = 6;
+	} else {
+		kyso_buf_t der;
+		kyso_buf_init(&der);
+		bool given = f == 15 || f == 17;
+		if (given) {
+			kyso_buf_append(&der, rq->cert.data, rq->cert.len);
+		} else {
+			kyso_error_t err;
+			kyso_error_clear(&err);
+			kyso_sign_opts_t so;
+			kyso_sign_opts_init(&so);
+			token_sel(cfg, rq, &so.token);
+			kyso_signer_t *s = NULL;
+			if (kyso_signer_open(&so, &s, &err) == KYSO_OK)
+				(void)kyso_signer_cert_der(s, &der, &err);
+			kyso_signer_free(&s);
+		}
+		kyso_verify_opts_t vo;
+		memset(&vo, 0, sizeof(vo));
+		vo.ca_files = (const char *const *)cfg->ca_files;
+		kyso_cert_status_t st = kyso_cert_check(der.data, der.len, check_time(rq->doc_date),
+		                                        &vo, cfg->chain_file, f == 14 || f == 15);
+		kyso_buf_free(&der);
+		static const int map[] = {
+		        [KYSO_CERT_OK] = 0,
+		        [KYSO_CERT_EXPIRED] = 2,
+		        [KYSO_CERT_NOT_YET] = 3,
+		        [KYSO_CERT_REVOKED] = 4,
+		        [KYSO_CERT_NO_SIGN_USAGE] = 5,
+		        [KYSO_CERT_UNTRUSTED] = 7,
+		        [KYSO_CERT_NO_CA] = 9,
+		        [KYSO_CERT_BAD] = 8,
+		};
+		result = map[st];
+	}
+	o->data = json_pack("{s:i}", "result", result);
+}
+
 static void op_verify(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
 {
 	kyso_error_t err;
@@ -833,6 +1086,7 @@ static void op_verify(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
 		fail(o, &err);
 		return;
 	}
+	json_object_del(report, "file"); /* the agent's temp path never reaches a page */
 	o->data = report;
 }
 
@@ -851,6 +1105,15 @@ void ag_exec(const ag_config_t *cfg, ag_pincache_t *cache, ag_request_t *rq, ag_
 		break;
 	case AG_OP_VERIFY:
 		op_verify(cfg, rq, o);
+		break;
+	case AG_OP_SIGN_ITEMS:
+		op_sign_items(cfg, cache, rq, o);
+		break;
+	case AG_OP_CERT_CHECK:
+		op_cert_check(cfg, rq, o);
+		break;
+	case AG_OP_SIGN_XML:
+		op_sign_xml(cfg, cache, rq, o);
 		break;
 	case AG_OP_NONE:
 		fail_msg(o, rq->err != KYSO_OK ? rq->err : KYSO_ERR_BAD_INPUT,

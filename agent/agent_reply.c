@@ -8,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the protocol version of the VNPT-CA Plugin JS library this agent speaks */
-#define AG_VNPT_VERSION "1.0.1.9"
-
 void ag_reply_free(ag_reply_t **pr)
 {
 	ag_reply_t *r = pr != NULL ? *pr : NULL;
@@ -143,49 +140,134 @@ static json_t *vnpt_result(int code, json_t *data, const char *error)
 	                 error != NULL ? error : "");
 }
 
+/* a JSON value as the text of a JSON string element (VR6) */
+static void append_text(json_t *arr, json_t *v)
+{
+	char *t = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(v);
+	json_array_append_new(arr, json_string(t != NULL ? t : ""));
+	free(t);
+}
+
+/* signArrDataAdvanced / signCms after the worker ran */
+static ag_reply_t *vnpt_items_reply(const ag_request_t *rq, ag_outcome_t *o, int code,
+                                    const char *msg)
+{
+	const json_t *items = json_object_get(o->data, "items");
+	const json_t *serial = json_object_get(o->data, "serial");
+	if (rq->shape == AG_SHAPE_SINGLE) {
+		const json_t *it = json_array_get(items, 0);
+		if (code != 0 || it == NULL)
+			return vnpt_wrap(rq, vnpt_result(code ? code : 5, NULL, msg), NULL);
+		return vnpt_wrap(rq,
+		                 vnpt_result((int)json_integer_value(json_object_get(it, "code")),
+		                             json_incref(json_object_get(it, "data")),
+		                             json_string_value(json_object_get(it, "error"))),
+		                 NULL);
+	}
+	json_t *arr = json_array();
+	size_t n = rq->nitems > 0 ? rq->nitems : 1;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *it = json_array_get(items, i);
+		if (code != 0 || it == NULL) {
+			append_text(arr, vnpt_result(code ? code : 5, NULL, msg));
+			continue;
+		}
+		json_t *e = vnpt_result((int)json_integer_value(json_object_get(it, "code")),
+		                        json_incref(json_object_get(it, "data")),
+		                        json_string_value(json_object_get(it, "error")));
+		if (json_is_true(json_object_get(it, "serial")) && json_is_string(serial))
+			json_object_set(e, "serial", (json_t *)serial);
+		append_text(arr, e);
+	}
+	return vnpt_wrap(rq, arr, NULL);
+}
+
+/* a signed document: {"code":0,"data":...} or, as a signArrDataAdvanced
+ * item, an array holding that as a JSON string */
+static ag_reply_t *vnpt_document(const ag_request_t *rq, json_t *data)
+{
+	if (rq->shape != AG_SHAPE_ARRAY)
+		return vnpt_wrap(rq, vnpt_result(0, data, ""), NULL);
+	json_t *arr = json_array();
+	append_text(arr, vnpt_result(0, data, ""));
+	return vnpt_wrap(rq, arr, NULL);
+}
+
+/* getCertInfo (VR4): flat, no "code"; "" when there is no certificate */
+static json_t *vnpt_cert_info(const json_t *c)
+{
+	return json_pack(
+	        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "serial",
+	        json_object_get(c, "serial"), "subjectCN", json_object_get(c, "subject_cn"),
+	        "issuerCN", json_object_get(c, "issuer_cn"), "notBefore",
+	        json_object_get(c, "not_before"), "notAfter", json_object_get(c, "not_after"),
+	        "base64", json_object_get(c, "certificate"), "signatureAlgorithm",
+	        json_object_get(c, "signature_algorithm"), "keyUsage",
+	        json_object_get(c, "key_usage"));
+}
+
+/* functions answered without the token */
+static ag_reply_t *vnpt_answer(const ag_request_t *rq)
+{
+	switch (rq->function_id) {
+	case 5: /* chooseFile: "" = nothing chosen (no file dialog in kyso-agent) */
+		return vnpt_wrap(rq, NULL, "");
+	case 13: /* checkPluginAdvanced: only VNPT's key passes; never "1" */
+		return vnpt_wrap(rq, NULL, "-1");
+	default: /* setLanguage, SetShowCertListDialog */
+		return vnpt_wrap(rq, vnpt_result(0, NULL, ""), NULL);
+	}
+}
+
 static ag_reply_t *vnpt_reply(const ag_request_t *rq, ag_outcome_t *o)
 {
 	if (rq->op == AG_OP_STATUS)
 		return vnpt_wrap(rq, NULL, "1");
 	if (rq->op == AG_OP_VERSION)
-		return vnpt_wrap(rq, NULL, AG_VNPT_VERSION);
+		return vnpt_wrap(rq, NULL, ag_vnpt_version());
+	if (rq->op == AG_OP_LICENSE) /* not the licensor: every page may use it */
+		return vnpt_wrap(rq, vnpt_result(1, NULL, ""), NULL);
+	if (rq->op == AG_OP_ANSWER)
+		return vnpt_answer(rq);
 	if (rq->op == AG_OP_UNSUPPORTED) {
-		char m[128];
-		snprintf(m, sizeof(m), "functionID %d is not supported by kyso-agent",
+		char m[200];
+		snprintf(m, sizeof(m), _("Function %d is not supported by kyso-agent."),
 		         rq->function_id);
-		return vnpt_wrap(rq, vnpt_result(1, NULL, m), NULL);
+		return vnpt_wrap(rq, vnpt_result(5, NULL, m), NULL);
 	}
-	if (o->err != KYSO_OK || rq->op == AG_OP_NONE) {
-		kyso_err_t e = o->err != KYSO_OK ? o->err : rq->err;
-		const char *m = o->message != NULL ? o->message : rq->err_msg;
-		return vnpt_wrap(rq,
-		                 vnpt_result(ag_vnpt_code(e), NULL, m != NULL ? m : kyso_strerr(e)),
-		                 NULL);
+	kyso_err_t e = o->err != KYSO_OK ? o->err : (rq->op == AG_OP_NONE ? rq->err : KYSO_OK);
+	const char *m = o->message != NULL ? o->message : rq->err_msg;
+	if (m == NULL)
+		m = kyso_strerr(e);
+	if (rq->op == AG_OP_CERT_CHECK) {
+		char num[16];
+		snprintf(num, sizeof(num), "%d",
+		         e != KYSO_OK
+		                 ? 8
+		                 : (int)json_integer_value(json_object_get(o->data, "result")));
+		return vnpt_wrap(rq, NULL, num);
 	}
+	if (rq->op == AG_OP_CERTS && e != KYSO_OK)
+		return vnpt_wrap(rq, NULL, "");
+	if (rq->op == AG_OP_SIGN_ITEMS || (rq->shape == AG_SHAPE_ARRAY && e != KYSO_OK))
+		return vnpt_items_reply(rq, o, e != KYSO_OK ? ag_vnpt_code(e) : 0, m);
+	if (e != KYSO_OK)
+		return vnpt_wrap(rq, vnpt_result(ag_vnpt_code(e), NULL, m), NULL);
 	json_t *data = NULL;
 	switch (rq->op) {
-	case AG_OP_LICENSE:
-		break;
-	case AG_OP_CERTS: {
-		json_t *c = json_array_get(o->data, 0);
-		data = json_pack(
-		        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "Base64",
-		        json_object_get(c, "certificate"), "Subject", json_object_get(c, "subject"),
-		        "Issuer", json_object_get(c, "issuer"), "SerialNumber",
-		        json_object_get(c, "serial"), "NotBefore", json_object_get(c, "not_before"),
-		        "NotAfter", json_object_get(c, "not_after"), "Token",
-		        json_object_get(c, "token"));
-		break;
-	}
+	case AG_OP_CERTS:
+		return vnpt_wrap(rq, vnpt_cert_info(json_array_get(o->data, 0)), NULL);
 	case AG_OP_SIGN_PDF: {
 		char *b = file_b64(o->out_path);
 		if (b == NULL)
-			return vnpt_wrap(rq, vnpt_result(3, NULL, "cannot read the signed file"),
-			                 NULL);
+			return vnpt_wrap(rq, vnpt_result(3, NULL, ag_vnpt_code_text(3)), NULL);
 		data = json_string(b);
 		free(b);
-		break;
+		return vnpt_document(rq, data);
 	}
+	case AG_OP_SIGN_XML:
+		return vnpt_document(rq, json_incref(json_object_get(o->data, "xml")));
 	case AG_OP_SIGN_HASH: {
 		data = json_array();
 		const json_t *sigs = json_object_get(o->data, "signatures");
@@ -210,7 +292,7 @@ static ag_reply_t *vgca_reply(const ag_request_t *rq, ag_outcome_t *o)
 	ag_reply_t *r = reply_new(rq);
 	if (rq->op == AG_OP_UNSUPPORTED) {
 		char m[160];
-		snprintf(m, sizeof(m), "/%s is not supported by kyso-agent", rq->vgca_op);
+		snprintf(m, sizeof(m), _("/%s is not supported by kyso-agent."), rq->vgca_op);
 		return set_json(
 		        r, json_pack("{s:i, s:s, s:s}", "Status", 1, "Message", m, "Error", m));
 	}
@@ -224,26 +306,46 @@ static ag_reply_t *vgca_reply(const ag_request_t *rq, ag_outcome_t *o)
 		                             "Error", m));
 	}
 	switch (rq->op) {
+	case AG_OP_SIGN_ITEMS: {
+		const json_t *it = json_array_get(json_object_get(o->data, "items"), 0);
+		return set_json(r, json_pack("{s:i, s:s, s:O?, s:O?}", "Status", 0, "Message", "",
+		                             "Signature", json_object_get(it, "data"), "CertBase64",
+		                             json_object_get(o->data, "certificate")));
+	}
+	case AG_OP_ANSWER: /* Config (ignored by the client), GetLicenseRequest */
+		return set_json(r, json_pack("{s:i, s:s, s:s}", "Status", 0, "Message",
+		                             strcmp(rq->vgca_op, "Config") == 0
+		                                     ? ""
+		                                     : _("kyso-agent needs no license."),
+		                             "LicenseRequest", ""));
 	case AG_OP_CERTS: {
 		json_t *c = json_array_get(o->data, 0);
-		return set_json(r, json_pack("{s:i, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
-		                             "Status", 0, "Message", "", "Base64",
-		                             json_object_get(c, "certificate"), "Subject",
-		                             json_object_get(c, "subject"), "Issuer",
-		                             json_object_get(c, "issuer"), "SerialNumber",
-		                             json_object_get(c, "serial"), "NotBefore",
-		                             json_object_get(c, "not_before"), "NotAfter",
-		                             json_object_get(c, "not_after")));
+		json_t *j = json_pack("{s:i, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "Status", 0,
+		                      "Message", "", "Base64", json_object_get(c, "certificate"),
+		                      "Subject", json_object_get(c, "subject"), "Issuer",
+		                      json_object_get(c, "issuer"), "SerialNumber",
+		                      json_object_get(c, "serial"), "NotBefore",
+		                      json_object_get(c, "not_before"), "NotAfter",
+		                      json_object_get(c, "not_after"));
+		/* the same fields nested, as pages read them (CertInfo) */
+		json_t *ci = json_deep_copy(j);
+		json_object_del(ci, "Status");
+		json_object_del(ci, "Message");
+		json_object_set_new(j, "CertInfo", ci);
+		return set_json(r, j);
 	}
 	case AG_OP_SIGN_PDF:
 		return set_json(
-		        r, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "Status", 0, "Message", "",
-		                     "FileName",
-		                     o->file_name != NULL ? o->file_name
-		                                          : (rq->doc_name ? rq->doc_name : ""),
-		                     "FileServer", o->file_server != NULL ? o->file_server : "",
-		                     "DocumentNumber", rq->doc_number ? rq->doc_number : "",
-		                     "DocumentDate", rq->doc_date ? rq->doc_date : ""));
+		        r,
+		        json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "Status", 0, "Message", "",
+		                  "FileName",
+		                  o->file_name != NULL ? o->file_name
+		                                       : (rq->doc_name ? rq->doc_name : ""),
+		                  "FileServer", o->file_server != NULL ? o->file_server : "",
+		                  "DocumentNumber", rq->doc_number ? rq->doc_number : "",
+		                  "DocumentDate", rq->doc_date ? rq->doc_date : "",
+		                  "CustomSignatureText",
+		                  rq->appearance_text != NULL ? rq->appearance_text : o->signer));
 	case AG_OP_VERIFY:
 		return set_json(r, json_pack("{s:i, s:s, s:O}", "Status", 0, "Message", "",
 		                             "Report", o->data));

@@ -4,6 +4,7 @@
 #include "agent.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ ag_request_t *ag_request_new(ag_proto_t proto)
 	rq->digest = KYSO_DIGEST_SHA256;
 	rq->page = 1;
 	kyso_buf_init(&rq->pdf);
+	kyso_buf_init(&rq->cert);
 	return rq;
 }
 
@@ -50,6 +52,12 @@ void ag_request_free(ag_request_t **prq)
 	free(rq->appearance_text);
 	free(rq->ignored);
 	free(rq->hashes);
+	for (size_t i = 0; i < rq->nitems; i++)
+		free(rq->items[i].error);
+	free(rq->items);
+	kyso_buf_free(&rq->cert);
+	free(rq->xml_parent);
+	free(rq->xml_ref);
 	free(rq->file_url);
 	free(rq->upload_url);
 	free(rq->session_id);
@@ -160,11 +168,11 @@ static bool json_str_opt(ag_request_t *rq, json_t *v, const char *name, char **d
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		s = num;
 	} else {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" must be a string", name);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"%s\" must be a string"), name);
 		return false;
 	}
 	if (strlen(s) > 4096) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" is too long", name);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"%s\" is too long"), name);
 		return false;
 	}
 	free(*dst);
@@ -185,15 +193,15 @@ static bool json_num_opt(ag_request_t *rq, json_t *v, const char *name, double *
 		const char *s = json_string_value(v);
 		d = strtod(s, &end);
 		if (end == s || *end != '\0') {
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" must be a number", name);
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"%s\" must be a number"), name);
 			return false;
 		}
 	} else {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" must be a number", name);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"%s\" must be a number"), name);
 		return false;
 	}
 	if (!isfinite(d) || d < -1e6 || d > 1e6) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"%s\" is out of range", name);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"%s\" is out of range"), name);
 		return false;
 	}
 	*dst = d;
@@ -217,7 +225,7 @@ static json_t *obj_get_ci(json_t *o, const char *key)
 static void set_page(ag_request_t *rq, double p)
 {
 	if (p < 1 || p > 100000 || p != floor(p))
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "page must be a whole number from 1");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("page must be a whole number from 1"));
 	else
 		rq->page = (int)p;
 }
@@ -226,7 +234,7 @@ static void check_rect(ag_request_t *rq)
 {
 	if (rq->op != AG_OP_NONE && rq->has_position && (rq->urx <= rq->llx || rq->ury <= rq->lly))
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-		                "the signature rectangle is empty (need llx < urx, lly < ury)");
+		                _("the signature rectangle is empty (need llx < urx, lly < ury)"));
 }
 
 /* kyso option names, shared by the WebSocket JSON and the HTTP query string */
@@ -237,8 +245,8 @@ static void kyso_opt(ag_request_t *rq, const char *key, json_t *v)
 	if (strcmp(key, "role") == 0) {
 		if (!json_is_string(v) || !ag_role_parse(json_string_value(v), &rq->role))
 			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "unknown role (initial, approval, appendix, issue, copy, "
-			                "comment, income)");
+			                _("unknown role (initial, approval, appendix, issue, copy, "
+			                  "comment, income)"));
 	} else if (strcmp(key, "document") == 0) {
 		json_str_opt(rq, v, key, &rq->doc_name);
 	} else if (strcmp(key, "reason") == 0) {
@@ -264,7 +272,7 @@ static void kyso_opt(ag_request_t *rq, const char *key, json_t *v)
 	} else if (strcmp(key, "digest") == 0) {
 		if (!json_is_string(v) || !kyso_digest_parse(json_string_value(v), &rq->digest))
 			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "digest must be sha256, sha384 or sha512");
+			                _("digest must be sha256, sha384 or sha512"));
 	} else if (strcmp(key, "page") == 0) {
 		if (json_num_opt(rq, v, key, &d, &set) && set)
 			set_page(rq, d);
@@ -285,7 +293,7 @@ static void kyso_opt(ag_request_t *rq, const char *key, json_t *v)
 static bool add_hash(ag_request_t *rq, const char *value, kyso_digest_t alg)
 {
 	if (rq->nhashes >= AG_MAX_HASHES) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "too many hashes (at most %d)",
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("too many hashes (at most %d)"),
 		                AG_MAX_HASHES);
 		return false;
 	}
@@ -295,7 +303,7 @@ static bool add_hash(ag_request_t *rq, const char *value, kyso_digest_t alg)
 	if (n == want * 2) {
 		ssize_t got = kyso_hex_decode(value, h.d, sizeof(h.d));
 		if (got != (ssize_t)want) {
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "bad hex hash");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("bad hex hash"));
 			return false;
 		}
 		h.len = want;
@@ -305,7 +313,7 @@ static bool add_hash(ag_request_t *rq, const char *value, kyso_digest_t alg)
 		if (n > 200 || ag_b64_decode(value, n, &b) != KYSO_OK || b.len != want) {
 			kyso_buf_free(&b);
 			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "a hash must be %zu bytes of %s in hex or base64", want,
+			                _("a hash must be %zu bytes of %s in hex or base64"), want,
 			                kyso_digest_name(alg));
 			return false;
 		}
@@ -315,7 +323,7 @@ static bool add_hash(ag_request_t *rq, const char *value, kyso_digest_t alg)
 	}
 	ag_hash_t *n2 = realloc(rq->hashes, (rq->nhashes + 1) * sizeof(*n2));
 	if (n2 == NULL) {
-		ag_request_fail(rq, KYSO_ERR_NOMEM, "out of memory");
+		ag_request_fail(rq, KYSO_ERR_NOMEM, _("out of memory"));
 		return false;
 	}
 	rq->hashes = n2;
@@ -330,7 +338,7 @@ static bool hash_item(ag_request_t *rq, json_t *it, kyso_digest_t def)
 		return add_hash(rq, json_string_value(it), def);
 	if (!json_is_object(it)) {
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-		                "a hash item must be a string or an object");
+		                _("a hash item must be a string or an object"));
 		return false;
 	}
 	kyso_digest_t alg = def;
@@ -339,14 +347,14 @@ static bool hash_item(ag_request_t *rq, json_t *it, kyso_digest_t def)
 		a = obj_get_ci(it, "alg");
 	if (a != NULL && (!json_is_string(a) || !kyso_digest_parse(json_string_value(a), &alg))) {
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-		                "algorithm must be sha256, sha384 or sha512");
+		                _("algorithm must be sha256, sha384 or sha512"));
 		return false;
 	}
 	json_t *h = obj_get_ci(it, "hash");
 	if (h == NULL)
 		h = obj_get_ci(it, "data");
 	if (!json_is_string(h)) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "a hash item needs \"hash\" (string)");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("a hash item needs \"hash\" (string)"));
 		return false;
 	}
 	return add_hash(rq, json_string_value(h), alg);
@@ -364,7 +372,7 @@ static void parse_hashes(ag_request_t *rq, json_t *v, kyso_digest_t def)
 				return;
 		}
 		if (rq->nhashes == 0)
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "no hash to sign");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("no hash to sign"));
 	} else {
 		hash_item(rq, v, def);
 	}
@@ -375,45 +383,32 @@ static void parse_hashes(ag_request_t *rq, json_t *v, kyso_digest_t def)
 static void take_pdf_b64(ag_request_t *rq, json_t *v)
 {
 	if (!json_is_string(v)) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the PDF must be a base64 string");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the PDF must be a base64 string"));
 		return;
 	}
 	size_t n = json_string_length(v);
 	if (n / 4 * 3 > AG_MAX_PDF + 2) {
-		ag_request_fail(rq, KYSO_ERR_TOO_LARGE, "the PDF is larger than 50 MB");
+		ag_request_fail(rq, KYSO_ERR_TOO_LARGE, _("the PDF is larger than 50 MB"));
 		return;
 	}
 	rq->pdf.len = 0;
 	if (ag_b64_decode(json_string_value(v), n, &rq->pdf) != KYSO_OK) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the PDF is not valid base64");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the PDF is not valid base64"));
 		return;
 	}
 	if (rq->pdf.len > AG_MAX_PDF)
-		ag_request_fail(rq, KYSO_ERR_TOO_LARGE, "the PDF is larger than 50 MB");
+		ag_request_fail(rq, KYSO_ERR_TOO_LARGE, _("the PDF is larger than 50 MB"));
 	else if (rq->pdf.len < 5 || memcmp(rq->pdf.data, "%PDF-", 5) != 0)
-		ag_request_fail(rq, KYSO_ERR_BAD_PDF, "the data is not a PDF");
+		ag_request_fail(rq, KYSO_ERR_BAD_PDF, _("the data is not a PDF"));
 }
 
 /* ---- VNPT-CA Plugin ------------------------------------------------------------ */
 
 static const char *pdf_signer_ignored[] = {
-        "ImageBase64",
-        "SigType",
-        "SigTextSize",
-        "SigColorRGB",
-        "SetImageBackground",
-        "ValidationOption",
-        "OnlyDescription",
-        "AdvancedCustom",
-        "IsEncyptFile",
-        "EncryptPassword",
-        "SigningTime",
-        "PagesArray",
-        "TsaUsername",
-        "TsaPassword",
-        "listComment",
-        "sigAllPages",
-        NULL,
+        "ImageBase64",        "SigType",          "SigTextSize",     "SigColorRGB",
+        "SetImageBackground", "ValidationOption", "OnlyDescription", "IsEncyptFile",
+        "EncryptPassword",    "SigningTime",      "PagesArray",      "TsaUsername",
+        "TsaPassword",        "listComment",      "sigAllPages",     NULL,
 };
 
 static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
@@ -424,11 +419,21 @@ static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
 	json_t *o = json_loads(txt, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "PdfSigner is not a JSON object");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("PdfSigner is not a JSON object"));
 		return;
 	}
 	double page = 0;
 	bool pset = false;
+	/* the V8 PdfSigner defaults for fields left null (page 1, 0 0 150 75) */
+	rq->llx = 0;
+	rq->lly = 0;
+	rq->urx = 150;
+	rq->ury = 75;
+	json_t *vis = obj_get_ci(o, "SigVisible");
+	if (json_is_false(vis))
+		rq->invisible = true;
+	if (json_is_true(obj_get_ci(o, "AdvancedCustom")))
+		rq->advanced_custom = true;
 	json_num_opt(rq, obj_get_ci(o, "page"), "page", &page, &pset);
 	if (pset)
 		set_page(rq, page);
@@ -447,13 +452,15 @@ static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
 	json_t *role = obj_get_ci(o, "Role");
 	if (role != NULL &&
 	    (!json_is_string(role) || !ag_role_parse(json_string_value(role), &rq->role)))
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "unknown Role");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("unknown Role"));
 	json_t *cs = obj_get_ci(o, "CertificateSerial");
 	(void)cs; /* one signing certificate per token here: the serial is not needed */
 	for (size_t i = 0; pdf_signer_ignored[i] != NULL; i++)
 		if (obj_get_ci(o, pdf_signer_ignored[i]) != NULL)
 			note_ignored(rq, pdf_signer_ignored[i]);
 	json_decref(o);
+	if (rq->advanced_custom && !rq->has_position && !rq->invisible)
+		rq->has_position = true; /* the placement step: the default rectangle */
 	check_rect(rq);
 }
 
@@ -461,6 +468,323 @@ static const char *arg_str(json_t *args, size_t i)
 {
 	json_t *v = json_array_get(args, i);
 	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* ---- signature items (signArrDataAdvanced, signCms, VGCA SignMsg) ---------------- */
+
+static ag_item_t *item_add(ag_request_t *rq)
+{
+	if (rq->nitems >= AG_MAX_HASHES) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("Too many items to sign (at most %d)."),
+		                AG_MAX_HASHES);
+		return NULL;
+	}
+	ag_item_t *n = realloc(rq->items, (rq->nitems + 1) * sizeof(*n));
+	if (n == NULL) {
+		ag_request_fail(rq, KYSO_ERR_NOMEM, _("out of memory"));
+		return NULL;
+	}
+	rq->items = n;
+	ag_item_t *it = &rq->items[rq->nitems++];
+	memset(it, 0, sizeof(*it));
+	return it;
+}
+
+static void item_bad(ag_item_t *it, int code, const char *msg)
+{
+	it->kind = AG_ITEM_BAD;
+	it->code = code;
+	free(it->error);
+	it->error = strdup(msg);
+}
+
+/* the digest of base64 content (cmsdetached, SignMsg/Auth text) */
+static bool item_digest_of(ag_item_t *it, const char *data, size_t n, bool b64)
+{
+	kyso_buf_t b;
+	kyso_buf_init(&b);
+	if (n / 4 * 3 > AG_MAX_PDF + 2) {
+		item_bad(it, 1, _("The data to sign is larger than 50 MB."));
+		return false;
+	}
+	if (b64 && ag_b64_decode(data, n, &b) != KYSO_OK) {
+		kyso_buf_free(&b);
+		item_bad(it, 1, _("The data to sign is not valid base64."));
+		return false;
+	}
+	const uint8_t *d = b64 ? b.data : (const uint8_t *)data;
+	size_t dl = b64 ? b.len : n;
+	it->h.alg = KYSO_DIGEST_SHA256;
+	it->h.len = 32;
+	unsigned int mdlen = 0;
+	bool ok = EVP_Digest(d != NULL ? d : (const uint8_t *)"", dl, it->h.d, &mdlen, EVP_sha256(),
+	                     NULL) == 1;
+	kyso_buf_free(&b);
+	if (!ok)
+		item_bad(it, 5, ag_vnpt_code_text(5));
+	return ok;
+}
+
+/* a digest given in base64 (or hex, kyso's older hash shape) */
+static bool item_digest_given(ag_item_t *it, const char *value, kyso_digest_t alg)
+{
+	size_t want = alg == KYSO_DIGEST_SHA256 ? 32 : alg == KYSO_DIGEST_SHA384 ? 48 : 64;
+	size_t n = strlen(value);
+	it->h.alg = alg;
+	it->h.len = want;
+	if (n == want * 2 && kyso_hex_decode(value, it->h.d, sizeof(it->h.d)) == (ssize_t)want)
+		return true;
+	kyso_buf_t b;
+	kyso_buf_init(&b);
+	bool ok = n <= 200 && ag_b64_decode(value, n, &b) == KYSO_OK && b.len == want;
+	if (ok)
+		memcpy(it->h.d, b.data, want);
+	kyso_buf_free(&b);
+	if (!ok) {
+		char m[200];
+		snprintf(m, sizeof(m), _("The hash must be %zu bytes of %s in base64."), want,
+		         kyso_digest_name(alg));
+		item_bad(it, 1, m);
+	}
+	return ok;
+}
+
+/* sigOptions: a JSON string (possibly "null") or an object */
+static json_t *sig_options(json_t *v)
+{
+	if (json_is_object(v))
+		return json_incref(v);
+	if (!json_is_string(v))
+		return NULL;
+	json_error_t je;
+	json_t *o = json_loads(json_string_value(v), 0, &je);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void hash_type_item(ag_item_t *it, json_t *data, json_t *opts)
+{
+	kyso_digest_t alg = KYSO_DIGEST_SHA256;
+	json_t *a = obj_get_ci(opts, "DigestAlgorithm");
+	if (json_is_string(a) && !kyso_digest_parse(json_string_value(a), &alg)) {
+		item_bad(it, 1, _("The digest algorithm must be SHA256, SHA384 or SHA512."));
+		return;
+	}
+	/* detached (the default) = a CMS over the document whose digest this is;
+	 * detached=false = the raw signature of the digest */
+	it->kind = json_is_false(obj_get_ci(opts, "detached")) ? AG_ITEM_RAW : AG_ITEM_CMS;
+	item_digest_given(it, json_string_value(data), alg);
+}
+
+/* One element of the signArrDataAdvanced array. Returns false when the whole
+ * request failed (rq->err). *pdf_item: the element is a PDF (handled by the
+ * caller). */
+static bool vnpt_item(ag_request_t *rq, json_t *el, json_t **pdf_item)
+{
+	ag_item_t *it = item_add(rq);
+	if (it == NULL)
+		return false;
+	json_t *o = NULL;
+	json_error_t je;
+	if (json_is_string(el)) {
+		o = json_loads(json_string_value(el), JSON_DECODE_ANY, &je);
+		if (!json_is_object(o)) {
+			/* kyso's older shape: a bare digest */
+			json_decref(o);
+			it->kind = AG_ITEM_RAW;
+			item_digest_given(it, json_string_value(el), KYSO_DIGEST_SHA256);
+			return true;
+		}
+	} else if (json_is_object(el)) {
+		o = json_incref(el);
+	} else {
+		item_bad(it, 1, ag_vnpt_code_text(1));
+		return true;
+	}
+	json_t *type = obj_get_ci(o, "type");
+	json_t *data = obj_get_ci(o, "data");
+	if (data == NULL)
+		data = obj_get_ci(o, "hash");
+	const char *t = json_is_string(type) ? json_string_value(type) : "";
+	json_t *opts = sig_options(obj_get_ci(o, "sigOptions"));
+	if (!json_is_string(data)) {
+		item_bad(it, 1, ag_vnpt_code_text(1));
+	} else if (strcasecmp(t, "pdf") == 0 || strcasecmp(t, "xml") == 0) {
+		*pdf_item = json_incref(o);
+	} else if (strcasecmp(t, "cmsdetached") == 0) {
+		it->kind = AG_ITEM_CMS;
+		it->serial = true;
+		item_digest_of(it, json_string_value(data), json_string_length(data), true);
+	} else if (strcasecmp(t, "hash") == 0) {
+		hash_type_item(it, data, opts);
+	} else if (*t == '\0') {
+		/* {"hash": ...} of kyso's older shape */
+		it->kind = AG_ITEM_RAW;
+		kyso_digest_t alg = KYSO_DIGEST_SHA256;
+		json_t *a = obj_get_ci(o, "algorithm");
+		if (json_is_string(a))
+			(void)kyso_digest_parse(json_string_value(a), &alg);
+		item_digest_given(it, json_string_value(data), alg);
+	} else {
+		char m[200];
+		snprintf(m, sizeof(m),
+		         _("Signing data of type \"%.40s\" is not supported by kyso-agent."), t);
+		item_bad(it, 5, m);
+	}
+	json_decref(opts);
+	json_decref(o);
+	return true;
+}
+
+/* the XML document (base64) and V8's XmlSigner options */
+static void take_xml(ag_request_t *rq, json_t *data, const char *signer)
+{
+	rq->op = AG_OP_SIGN_XML;
+	size_t n = json_is_string(data) ? json_string_length(data) : 0;
+	if (n == 0 || n / 4 * 3 > AG_MAX_PDF + 2 ||
+	    ag_b64_decode(json_string_value(data), n, &rq->pdf) != KYSO_OK) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", ag_vnpt_code_text(1));
+		return;
+	}
+	json_error_t je;
+	json_t *o = signer != NULL ? json_loads(signer, 0, &je) : NULL;
+	if (json_is_object(o)) {
+		json_t *p = obj_get_ci(o, "ParrentTagSigning");
+		if (!json_is_string(p) || json_string_length(p) == 0)
+			p = obj_get_ci(o, "TagSaveResult");
+		json_str_opt(rq, p, "ParrentTagSigning", &rq->xml_parent);
+		json_str_opt(rq, obj_get_ci(o, "NodeToSign"), "NodeToSign", &rq->xml_ref);
+		json_t *dm = obj_get_ci(o, "DigestMethod");
+		if (json_is_string(dm) && !kyso_digest_parse(json_string_value(dm), &rq->digest))
+			ag_request_fail(
+			        rq, KYSO_ERR_BAD_INPUT, "%s",
+			        _("The digest algorithm must be SHA256, SHA384 or SHA512."));
+	}
+	json_decref(o);
+}
+
+static void vnpt_items(ag_request_t *rq, const char *arr)
+{
+	rq->op = AG_OP_SIGN_ITEMS;
+	rq->shape = AG_SHAPE_ARRAY;
+	json_error_t je;
+	json_t *a = arr != NULL ? json_loads(arr, 0, &je) : NULL;
+	if (!json_is_array(a) || json_array_size(a) == 0) {
+		json_decref(a);
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", ag_vnpt_code_text(1));
+		return;
+	}
+	json_t *pdf = NULL;
+	size_t i;
+	json_t *el;
+	json_array_foreach(a, i, el)
+	{
+		json_t *p = NULL;
+		if (!vnpt_item(rq, el, &p))
+			break;
+		if (p == NULL)
+			continue;
+		if (json_array_size(a) == 1) {
+			pdf = p;
+		} else {
+			json_decref(p);
+			item_bad(&rq->items[rq->nitems - 1], 5,
+			         _("kyso-agent signs one PDF or XML document per call; send each "
+			           "in its "
+			           "own call."));
+		}
+	}
+	json_decref(a);
+	json_t *ty = pdf != NULL ? obj_get_ci(pdf, "type") : NULL;
+	if (pdf != NULL && strcasecmp(json_string_value(ty), "xml") == 0) {
+		rq->nitems = 0;
+		json_t *so = obj_get_ci(pdf, "sigOptions");
+		take_xml(rq, obj_get_ci(pdf, "data"),
+		         json_is_string(so) ? json_string_value(so) : NULL);
+		json_decref(pdf);
+	} else if (pdf != NULL) {
+		/* one PDF: signed like signPdf, answered as an array */
+		rq->nitems = 0;
+		rq->op = AG_OP_SIGN_PDF;
+		take_pdf_b64(rq, obj_get_ci(pdf, "data"));
+		json_t *so = obj_get_ci(pdf, "sigOptions");
+		if (rq->op != AG_OP_NONE && json_is_string(so))
+			vnpt_pdf_signer(rq, strcmp(json_string_value(so), "null") == 0
+			                            ? NULL
+			                            : json_string_value(so));
+		else if (rq->op != AG_OP_NONE && json_is_object(so)) {
+			char *t = json_dumps(so, JSON_COMPACT);
+			vnpt_pdf_signer(rq, t);
+			free(t);
+		}
+		json_decref(pdf);
+	}
+}
+
+/* VGCA /SignMsg: {"HashAlg","HashValue"(base64 digest),"Encode"} or bare
+ * base64 content; /Auth: the auth-code text. One raw signature. */
+static void vgca_msg(ag_request_t *rq, const char *msg, size_t len)
+{
+	ag_item_t *it = item_add(rq);
+	if (it == NULL)
+		return;
+	it->kind = AG_ITEM_RAW;
+	bool auth = strcmp(rq->vgca_op, "Auth") == 0;
+	json_error_t je;
+	json_t *o = auth ? NULL : json_loadb(msg, len, 0, &je);
+	if (json_is_object(o)) {
+		kyso_digest_t alg = KYSO_DIGEST_SHA256;
+		json_t *a = obj_get_ci(o, "HashAlg");
+		json_t *h = obj_get_ci(o, "HashValue");
+		if (json_is_string(a) && !kyso_digest_parse(json_string_value(a), &alg))
+			item_bad(it, 1,
+			         _("The digest algorithm must be SHA256, SHA384 or SHA512."));
+		else if (!json_is_string(h))
+			item_bad(it, 1, ag_vnpt_code_text(1));
+		else
+			item_digest_given(it, json_string_value(h), alg);
+	} else if (len == 0) {
+		item_bad(it, 1, ag_vnpt_code_text(1));
+	} else {
+		item_digest_of(it, msg, len, !auth);
+	}
+	json_decref(o);
+	if (it->kind == AG_ITEM_BAD)
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", it->error);
+}
+
+/* signCms (4): [base64 content] -> one detached CMS */
+static void vnpt_cms(ag_request_t *rq, const char *b64)
+{
+	rq->op = AG_OP_SIGN_ITEMS;
+	rq->shape = AG_SHAPE_SINGLE;
+	if (b64 == NULL) {
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", ag_vnpt_code_text(1));
+		return;
+	}
+	ag_item_t *it = item_add(rq);
+	if (it != NULL && item_digest_of(it, b64, strlen(b64), true))
+		it->kind = AG_ITEM_CMS;
+	if (it != NULL && it->kind == AG_ITEM_BAD)
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", it->error);
+}
+
+/* ValidateCertificate* / CheckValidTime* / OCSP / CRL: [serial|certB64, timeCheck, ...] */
+static void vnpt_cert_check(ag_request_t *rq, json_t *args, bool base64)
+{
+	rq->op = AG_OP_CERT_CHECK;
+	const char *v = arg_str(args, 0);
+	/* a certificate that cannot be read stays empty: answered as 8 */
+	if (base64 && v != NULL && strlen(v) <= 64 * 1024 &&
+	    ag_b64_decode(v, strlen(v), &rq->cert) != KYSO_OK)
+		rq->cert.len = 0;
+	/* the serial form checks the token's signing certificate (one per token) */
+	const char *tc = arg_str(args, 1);
+	if (tc != NULL && *tc) /* "d/M/yyyy H:m:s" (local time) */
+		json_str_opt(rq, json_array_get(args, 1), "timeCheck", &rq->doc_date);
 }
 
 ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
@@ -472,7 +796,7 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 	json_error_t je;
 	json_t *o = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the request is not a JSON object");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the request is not a JSON object"));
 		json_decref(o);
 		return rq;
 	}
@@ -501,14 +825,14 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 			id = -1;
 	}
 	if (id < 0 || id > 100000) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "functionID is missing or not a number");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("functionID is missing or not a number"));
 		json_decref(o);
 		return rq;
 	}
 	rq->function_id = (int)id;
 	json_t *args = json_object_get(o, "args");
 	if (args != NULL && !json_is_array(args)) {
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "args must be an array");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("args must be an array"));
 		json_decref(o);
 		return rq;
 	}
@@ -530,7 +854,7 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 		rq->op = AG_OP_SIGN_PDF;
 		if (json_array_size(args) < 1) {
 			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "SignPDF needs [base64Pdf, PdfSigner]");
+			                _("SignPDF needs [base64Pdf, PdfSigner]"));
 			break;
 		}
 		take_pdf_b64(rq, json_array_get(args, 0));
@@ -539,23 +863,37 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 		if (id == 12 && rq->op != AG_OP_NONE)
 			note_ignored(rq, "PagesArray");
 		break;
-	case 10: { /* signArrDataAdvanced */
-		rq->op = AG_OP_SIGN_HASH;
-		const char *arr = arg_str(args, 0);
-		json_t *a = arr != NULL ? json_loads(arr, 0, &je) : NULL;
-		if (!json_is_array(a))
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "signArrDataAdvanced needs a JSON array of hashes");
-		else
-			parse_hashes(rq, a, KYSO_DIGEST_SHA256);
-		rq->hash_array = true;
-		json_decref(a);
+	case 10: /* signArrDataAdvanced */
+		vnpt_items(rq, arg_str(args, 0));
 		break;
-	}
+	case 1: /* signXML (V8): [b64] or [b64, JSON(XmlSigner)] */
+		take_xml(rq, json_array_get(args, 0), arg_str(args, 1));
+		break;
+	case 4: /* signCms */
+		vnpt_cms(rq, arg_str(args, 0));
+		break;
+	case 14: /* ValidateCertificate */
+	case 16: /* CheckValidTime */
+	case 18: /* CheckOCSP */
+	case 21: /* CheckCRL */
+		vnpt_cert_check(rq, args, false);
+		break;
+	case 15: /* ValidateCertificateBase64 */
+	case 17: /* CheckValidTimeBase64 */
+	case 19: /* CheckOCSPBase64 */
+	case 22: /* CheckCRLBase64 */
+		vnpt_cert_check(rq, args, true);
+		break;
+	case 5:  /* chooseFile */
+	case 13: /* checkPluginAdvanced */
+	case 23: /* setLanguage */
+	case 37: /* SetShowCertListDialog */
+		rq->op = AG_OP_ANSWER;
+		break;
 	case 42: /* VerifyPdf */
 		rq->op = AG_OP_VERIFY;
 		if (json_array_size(args) < 1)
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "VerifyPdf needs [base64Pdf]");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("VerifyPdf needs [base64Pdf]"));
 		else
 			take_pdf_b64(rq, json_array_get(args, 0));
 		break;
@@ -575,6 +913,10 @@ static const struct {
 	ag_role_t role;
 } vgca_ops[] = {
         {"GetCertInfo", AG_OP_CERTS, AG_ROLE_NONE},
+        {"SignMsg", AG_OP_SIGN_ITEMS, AG_ROLE_NONE},
+        {"Auth", AG_OP_SIGN_ITEMS, AG_ROLE_NONE},
+        {"Config", AG_OP_ANSWER, AG_ROLE_NONE},
+        {"GetLicenseRequest", AG_OP_ANSWER, AG_ROLE_NONE},
         {"SignPDF", AG_OP_SIGN_PDF, AG_ROLE_NONE},
         {"SignApproved", AG_OP_SIGN_PDF, AG_ROLE_APPROVAL},
         {"SignIssued", AG_OP_SIGN_PDF, AG_ROLE_ISSUE},
@@ -637,13 +979,17 @@ ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
 	}
 	rq->op = vgca_ops[i].op;
 	rq->role = vgca_ops[i].role;
-	if (rq->op == AG_OP_CERTS)
-		return rq; /* payload is the literal "get_cert_info" */
+	if (rq->op == AG_OP_CERTS || rq->op == AG_OP_ANSWER)
+		return rq; /* payload is a literal ("get_cert_info", "config", "request") */
+	if (rq->op == AG_OP_SIGN_ITEMS) {
+		vgca_msg(rq, msg, len);
+		return rq;
+	}
 	json_error_t je;
 	json_t *o = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the request is not a JSON object");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the request is not a JSON object"));
 		return rq;
 	}
 	json_str_opt(rq, obj_get_ci(o, "FileName"), "FileName", &rq->file_url);
@@ -656,7 +1002,7 @@ ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
 	json_t *role = obj_get_ci(o, "Role");
 	if (role != NULL &&
 	    (!json_is_string(role) || !ag_role_parse(json_string_value(role), &rq->role)))
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "unknown Role");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("unknown Role"));
 	json_t *md = obj_get_ci(o, "MetaData");
 	if (md != NULL && !json_is_null(md)) {
 		bool ok = json_is_array(md) && json_array_size(md) <= 64;
@@ -669,7 +1015,7 @@ ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
 		}
 		if (!ok)
 			ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-			                "MetaData must be an array of {\"Key\",\"Value\"}");
+			                _("MetaData must be an array of {\"Key\",\"Value\"}"));
 		else
 			rq->metadata = json_incref(md);
 	}
@@ -686,10 +1032,10 @@ ag_request_t *ag_parse_vgca(const char *path, const char *msg, size_t len)
 	json_decref(o);
 	if (rq->op != AG_OP_NONE && (rq->file_url == NULL || *rq->file_url == '\0'))
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-		                "FileName (the URL of the PDF) is required: kyso-agent has no "
-		                "file-browse dialog");
+		                _("FileName (the URL of the PDF) is required: kyso-agent has no "
+		                  "file-browse dialog"));
 	if (rq->op == AG_OP_SIGN_PDF && (rq->upload_url == NULL || *rq->upload_url == '\0'))
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "FileUploadHandler is required");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("FileUploadHandler is required"));
 	if (rq->op != AG_OP_NONE)
 		rq->doc_name = url_file_name(rq->file_url);
 	check_rect(rq);
@@ -725,7 +1071,7 @@ ag_request_t *ag_parse_kyso_ws(const char *msg, size_t len)
 	json_t *o = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the request is not a JSON object");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the request is not a JSON object"));
 		return rq;
 	}
 	json_t *id = json_object_get(o, "id");
@@ -736,7 +1082,7 @@ ag_request_t *ag_parse_kyso_ws(const char *msg, size_t len)
 		json_decref(o);
 		ag_request_fail(
 		        rq, KYSO_ERR_BAD_INPUT,
-		        "\"op\" must be status, certificates, sign_pdf, sign_hash or verify");
+		        _("\"op\" must be status, certificates, sign_pdf, sign_hash or verify"));
 		return rq;
 	}
 	const char *key;
@@ -750,13 +1096,13 @@ ag_request_t *ag_parse_kyso_ws(const char *msg, size_t len)
 	if (rq->op == AG_OP_SIGN_PDF || rq->op == AG_OP_VERIFY) {
 		json_t *pdf = json_object_get(o, "pdf");
 		if (pdf == NULL)
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"pdf\" (base64) is required");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"pdf\" (base64) is required"));
 		else
 			take_pdf_b64(rq, pdf);
 	} else if (rq->op == AG_OP_SIGN_HASH) {
 		json_t *h = json_object_get(o, "hash");
 		if (h == NULL)
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"hash\" is required");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"hash\" is required"));
 		else
 			parse_hashes(rq, h, rq->digest);
 	}
@@ -805,7 +1151,7 @@ ag_request_t *ag_parse_kyso_http(const char *method, const char *path, const cha
 	else if (strcmp(path, "/v1/verify") == 0 && post)
 		rq->op = AG_OP_VERIFY;
 	else {
-		ag_request_fail(rq, KYSO_ERR_NOT_FOUND, "no such API endpoint: %s %s", method,
+		ag_request_fail(rq, KYSO_ERR_NOT_FOUND, _("no such API endpoint: %s %s"), method,
 		                path);
 		return rq;
 	}
@@ -820,7 +1166,7 @@ ag_request_t *ag_parse_kyso_http(const char *method, const char *path, const cha
 				json_t *jv = json_string(v);
 				if (jv == NULL)
 					ag_request_fail(rq, KYSO_ERR_BAD_INPUT,
-					                "\"%s\" is not UTF-8", k);
+					                _("\"%s\" is not UTF-8"), k);
 				else
 					kyso_opt(rq, k, jv);
 				json_decref(jv);
@@ -842,7 +1188,7 @@ void ag_parse_kyso_hash_body(ag_request_t *rq, const char *body, size_t len)
 	json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "the body is not a JSON object");
+		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the body is not a JSON object"));
 		return;
 	}
 	const char *key;
@@ -856,7 +1202,7 @@ void ag_parse_kyso_hash_body(ag_request_t *rq, const char *body, size_t len)
 	json_t *h = json_object_get(o, "hash");
 	if (rq->op != AG_OP_NONE) {
 		if (h == NULL)
-			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "\"hash\" is required");
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("\"hash\" is required"));
 		else
 			parse_hashes(rq, h, rq->digest);
 	}

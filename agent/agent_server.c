@@ -197,7 +197,7 @@ static int ws_writeable(conn_t *c)
 static bool immediate(const ag_request_t *rq)
 {
 	return rq->op == AG_OP_NONE || rq->op == AG_OP_STATUS || rq->op == AG_OP_VERSION ||
-	       rq->op == AG_OP_LICENSE || rq->op == AG_OP_UNSUPPORTED;
+	       rq->op == AG_OP_LICENSE || rq->op == AG_OP_UNSUPPORTED || rq->op == AG_OP_ANSWER;
 }
 
 static json_t *status_json(void)

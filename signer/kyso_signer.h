@@ -147,6 +147,28 @@ kyso_err_t kyso_signer_login_pin(kyso_signer_t *s, const char *pin, kyso_error_t
  * signature replaces sig's content. */
 kyso_err_t kyso_signer_sign_digest(kyso_signer_t *s, kyso_digest_t alg, const uint8_t *dgst,
                                    size_t dgst_len, kyso_buf_t *sig, kyso_error_t *err);
+/* A detached CMS SignedData (DER) over content whose digest (alg) is dgst:
+ * signed attributes content-type, message-digest, signing-certificate-v2,
+ * the certificate chain of the token. Logs in first if needed. */
+kyso_err_t kyso_signer_sign_cms(kyso_signer_t *s, kyso_digest_t alg, const uint8_t *dgst,
+                                size_t dgst_len, kyso_buf_t *der, kyso_error_t *err);
+/* ---- XMLDSig (xml_dsig.c; xml_dsig_none.c when built without xmlsec1) -----
+ * An enveloped signature (C14N 2001, rsa-sha256 by default, KeyInfo with the
+ * signing certificate) as e-invoice systems expect, computed by xmlsec1 and
+ * signed on the token. */
+typedef struct {
+	const char *parent;   /* element receiving <Signature>: a name or "A/B"; NULL = root */
+	const char *ref_id;   /* Id of the signed element (URI "#id"); NULL = whole document */
+	kyso_digest_t digest; /* 0 = SHA-256 */
+} kyso_xml_opts_t;
+
+/* false when this build has no XMLDSig (KYSO_XMLDSIG=OFF, e.g. Windows) */
+bool kyso_xml_available(void);
+/* Signs the XML document xml (len bytes) into out (UTF-8). Logs in if needed.
+ * KYSO_ERR_BAD_INPUT for XML that is not well-formed or lacks the named
+ * elements, KYSO_ERR_UNSUPPORTED without XMLDSig or with a non-RSA key. */
+kyso_err_t kyso_xml_sign(kyso_signer_t *s, const uint8_t *xml, size_t len, const kyso_xml_opts_t *o,
+                         kyso_buf_t *out, kyso_error_t *err);
 /* "Few tries left" etc. for messages and prompts; "" when nothing is known. */
 const char *kyso_pin_tries_text(kyso_pin_tries_t t);
 
@@ -196,6 +218,23 @@ typedef struct {
 	const char *password;   /* PDF password */
 	uint64_t max_size;      /* 0 = 100 MB */
 } kyso_verify_opts_t;
+
+/* A certificate's standing at time at (cert_check.c). trust: also the key
+ * usage for signing and the chain to the trust anchors of o (as kyso verify),
+ * intermediates from chain_file (may be NULL); revocation is not checked. */
+typedef enum {
+	KYSO_CERT_OK = 0,
+	KYSO_CERT_EXPIRED,
+	KYSO_CERT_NOT_YET,
+	KYSO_CERT_REVOKED,
+	KYSO_CERT_NO_SIGN_USAGE,
+	KYSO_CERT_UNTRUSTED,
+	KYSO_CERT_NO_CA, /* the trust anchors cannot be read */
+	KYSO_CERT_BAD,   /* not a DER certificate */
+} kyso_cert_status_t;
+
+kyso_cert_status_t kyso_cert_check(const uint8_t *der, size_t len, time_t at,
+                                   const kyso_verify_opts_t *o, const char *chain_file, bool trust);
 
 /* Checks every signature of path. *report gets the JSON report (docs/sign.md);
  * *all_valid is true when there is at least one signature and all are

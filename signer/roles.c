@@ -64,6 +64,7 @@ void kyso_role_defaults(kyso_appearance_opts_t *a)
 
 void kyso_role_default_rect(kyso_role_t role, double page_w, double page_h, double r[4])
 {
+	(void)page_h; /* every default sits in the lower part of the page */
 	switch (role) {
 	case KYSO_ROLE_INITIAL: /* bottom margin, right */
 		r[2] = 90;
@@ -71,11 +72,15 @@ void kyso_role_default_rect(kyso_role_t role, double page_w, double page_h, doub
 		r[0] = page_w - 36 - r[2];
 		r[1] = 8;
 		break;
-	case KYSO_ROLE_ISSUE: /* top left, under the agency name */
+	case KYSO_ROLE_ISSUE:
+		/* the agency's stamp covers the left third of the approver's
+		 * signature (Decree 30/2020, appendix I), in the lower part of the
+		 * page: the old place under the agency name overlapped the header
+		 * (number line) and the title */
 		r[2] = 220;
 		r[3] = 70;
-		r[0] = 36;
-		r[1] = page_h - 36 - 70 - r[3];
+		r[0] = page_w - 36 - 230 - r[2] * 2 / 3;
+		r[1] = 60 + 10;
 		break;
 	default: /* approve, appendix, plain: lower right, above the margin */
 		r[2] = 230;

@@ -392,3 +392,26 @@ kyso_err_t kyso_sign_pdf(const kyso_sign_opts_t *o, const char *in, const char *
 	kyso_signer_free(&s);
 	return rc;
 }
+
+kyso_err_t kyso_signer_sign_cms(kyso_signer_t *s, kyso_digest_t alg, const uint8_t *dgst,
+                                size_t dgst_len, kyso_buf_t *der, kyso_error_t *err)
+{
+	const EVP_MD *md = kyso_digest_md(alg);
+	if (md == NULL || (size_t)EVP_MD_get_size(md) != dgst_len)
+		return kyso_error_set(err, KYSO_ERR_BAD_INPUT,
+		                      _("The digest does not have the length of %s."),
+		                      kyso_digest_name(alg));
+	kyso_err_t rc = kyso_signer_login(s, err);
+	if (rc != KYSO_OK)
+		return rc;
+	kyso_cms_signer_t cs = {
+	        .cert = kyso_p11_cert(s->p11),
+	        .chain = s->chain,
+	        .md = md,
+	        .sig_max_len = kyso_p11_sig_max_len(s->p11),
+	        .sign = token_sign,
+	        .sign_ctx = s->p11,
+	};
+	der->len = 0;
+	return kyso_cms_build(&cs, dgst, dgst_len, der, err);
+}

@@ -90,11 +90,22 @@ def pelog_has(*words):
 
 def c_vnpt_basic():
     expect(vnpt_call(7, [], cb="cbCheck") == "1", "checkPlugin != 1")
-    v = vnpt_call(11, [])
-    expect(v and v[0].isdigit(), "getVersion %r" % v)
-    expect(vnpt_json(6, ["<License/>"])["code"] == 0, "setLicenseKey not accepted")
-    r = vnpt_json(24, [])
-    expect(r["code"] == 1 and "not supported" in r["error"], "unsupported functionID: %r" % r)
+    # pages gate on this protocol level (VR2)
+    expect(vnpt_call(11, [""]) == "1.0.4.3", "getVersion")
+    # setLicenseKey: code first, "code":1 without a space (VR3)
+    lic = vnpt_call(6, [base64.b64encode(b"<License/>").decode()])
+    expect(lic.startswith('{"code":1') and lic.split(":")[1][0] == "1", "setLicenseKey %r" % lic)
+    # an unsupported function: code 5 with a Vietnamese text
+    r = vnpt_json(24, [0])
+    expect(r["code"] == 5 and "kyso-agent" in r["error"] and "hỗ trợ" in r["error"],
+           "unsupported functionID: %r" % r)
+    # checkPluginAdvanced: never "1" and never SignalReturn: (fact sheet 8)
+    adv = vnpt_call(13, ["nFENt"])
+    expect(adv == "-1", "checkPluginAdvanced %r" % adv)
+    # chooseFile: "" = nothing chosen; setLanguage / SetShowCertListDialog acknowledged
+    expect(vnpt_call(5, [""]) == "", "chooseFile")
+    expect(vnpt_json(23, ["vi_vn"])["code"] == 0, "setLanguage")
+    expect(vnpt_json(37, ["1"])["code"] == 0, "SetShowCertListDialog")
     # several calls on one persistent socket, like vnpt-plugin.js
     ws = WS(VNPT, "/plugin", ORIGIN)
     for i in range(3):
@@ -103,11 +114,39 @@ def c_vnpt_basic():
 
 
 def c_vnpt_certinfo():
-    r = vnpt_json(0, ["1"])
-    expect(r["code"] == 0, "GetCertInfo code %r" % r)
-    der = base64.b64decode(r["data"]["Base64"])
+    # the three call styles: V19 ["0"], V8 ["0", null], V8 with a serial
+    for args in (["0"], ["0", None], ["1"]):
+        r = vnpt_json(0, args)
+        expect("code" not in r, "getCertInfo success must not carry code: %r" % r)
+        for k in ("serial", "subjectCN", "issuerCN", "notBefore", "notAfter", "base64",
+                  "signatureAlgorithm", "keyUsage"):
+            expect(isinstance(r.get(k), str) and r[k], "getCertInfo %r: %s missing in %r" % (args, k, r))
+    der = base64.b64decode(r["base64"])
     save("vnpt-cert.der", der)
-    expect("Nguyễn Văn An" in r["data"]["Subject"], "subject %r" % r["data"]["Subject"])
+    expect(r["subjectCN"] == "Nguyễn Văn An", "subjectCN %r" % r["subjectCN"])
+    expect("DigitalSignature" in r["keyUsage"] or "NonRepudiation" in r["keyUsage"], "keyUsage %r" % r)
+    r2 = vnpt_json(0, ["0", r["serial"]])
+    expect(r2.get("serial") == r["serial"], "getCertInfo with the serial")
+
+
+def c_vnpt_certcheck():
+    cert = base64.b64encode(open(os.path.join(WORK, "vnpt-cert.der"), "rb").read()).decode()
+    v = vnpt_call(15, [cert, None, None])
+    expect(v == "0", "ValidateCertificateBase64 of the token's cert: %r" % v)
+    expect(vnpt_call(14, ["", None, None]) == "0", "ValidateCertificate (serial form)")
+    expect(vnpt_call(17, [cert, "1/1/2200 0:0:0"]) == "2", "CheckValidTimeBase64 after notAfter")
+    expect(vnpt_call(17, [cert, "1/1/1990 0:0:0"]) == "3", "CheckValidTimeBase64 before notBefore")
+    expect(vnpt_call(16, ["", None]) == "0", "CheckValidTime now")
+    expect(vnpt_call(15, ["bm90IGEgY2VydA==", None, None]) == "8", "not a certificate")
+    # a self-signed certificate is not from a trusted CA
+    key, crt = os.path.join(WORK, "self.key"), os.path.join(WORK, "self.der")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt,
+                    "-outform", "DER", "-subj", "/CN=Tu ky", "-days", "30"], check=True, capture_output=True)
+    self_b64 = base64.b64encode(open(crt, "rb").read()).decode()
+    expect(vnpt_call(15, [self_b64, None, None]) == "7", "self-signed: untrusted CA")
+    # revocation checks are not done by kyso-agent: 6, never a false 0
+    expect(vnpt_call(19, [cert, None, "http://127.0.0.1:9/ocsp"]) == "6", "CheckOCSPBase64")
+    expect(vnpt_call(22, [cert, None, None, None]) == "6", "CheckCRLBase64")
 
 
 def c_vnpt_sign():
@@ -129,29 +168,154 @@ def c_vnpt_sign():
     expect(r["code"] == 0, "SignPDFMultiplePages: %r" % r)
 
 
+def elements(res):
+    """signArrDataAdvanced reply: a JSON array of JSON strings (VR6)."""
+    arr = json.loads(res)
+    expect(isinstance(arr, list) and all(isinstance(x, str) for x in arr), "not an array of strings: %r" % res[:200])
+    return [json.loads(x) for x in arr]
+
+
+def cms_verify(cms_der, content, name):
+    save(name + ".p7s", cms_der)
+    save(name + ".txt", content)
+    v = subprocess.run(["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", os.path.join(WORK, name + ".p7s"),
+                        "-content", os.path.join(WORK, name + ".txt"), "-CAfile", E["KH_PKI_ROOT_CERT"],
+                        "-purpose", "any", "-out", "/dev/null"], capture_output=True, text=True)
+    expect(v.returncode == 0, "openssl cms does not verify %s: %s%s" % (name, v.stdout, v.stderr))
+
+
 def c_vnpt_hash():
     data = b"noi dung van ban can ky"
-    h = hashlib.sha256(data).hexdigest()
-    r = vnpt_json(10, [json.dumps([{"hash": h}, base64.b64encode(hashlib.sha256(b"x").digest()).decode()]),
-                       "", "0", "0"])
-    expect(r["code"] == 0 and len(r["data"]) == 2, "signArrDataAdvanced: %r" % r)
+    serial = vnpt_json(0, ["0", None])["serial"]
+    # the iOffice token login: cmsdetached over "1234567890", showCertList "1"
+    item = json.dumps({"data": base64.b64encode(b"1234567890").decode(), "type": "cmsdetached"})
+    el = elements(vnpt_call(10, [json.dumps([item]), None, "1", "1"]))
+    expect(len(el) == 1 and el[0]["code"] == 0 and el[0]["error"] == "" and el[0]["serial"] == serial,
+           "cmsdetached element %r" % el)
+    cms_verify(base64.b64decode(el[0]["data"]), b"1234567890", "cmsdetached")
+    # Odoo-style hash items: base64 digest, sigOptions a JSON string; detached -> CMS, else raw
+    dg = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    det = json.dumps({"data": dg, "type": "hash",
+                      "sigOptions": json.dumps({"DigestAlgorithm": "SHA256", "encoding": "utf8", "detached": True})})
+    raw = json.dumps({"data": dg, "type": "hash", "sigOptions": json.dumps({"DigestAlgorithm": "SHA256",
+                                                                           "detached": False})})
+    bad = json.dumps({"data": "AAAA", "type": "hash", "sigOptions": "null"})
+    xls = json.dumps({"data": "AAAA", "type": "xlsx", "sigOptions": "null"})
+    el = elements(vnpt_call(10, [json.dumps([det, raw, bad, xls]), serial, "0", "1"]))
+    expect(len(el) == 4, "one element per item %r" % el)
+    expect(el[0]["code"] == 0 and el[0]["error"] == "" and "serial" not in el[0], "hash detached %r" % el[0])
+    cms_verify(base64.b64decode(el[0]["data"]), data, "hash-detached")
+    expect(el[1]["code"] == 0 and el[1]["error"] == "", "hash raw %r" % el[1])
+    expect(el[2]["code"] == 1 and el[2]["error"], "a 3-byte hash is refused in its element: %r" % el[2])
+    expect(el[3]["code"] == 5 and el[3]["error"], "unsupported type in its element: %r" % el[3])
     save("hash-data.bin", data)
-    save("hash-sig.bin", base64.b64decode(r["data"][0]))
+    save("hash-sig.bin", base64.b64decode(el[1]["data"]))
     c = vnpt_json(0, [])
-    save("hash-cert.der", base64.b64decode(c["data"]["Base64"]))
+    save("hash-cert.der", base64.b64decode(c["base64"]))
     pub = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", os.path.join(WORK, "hash-cert.der"),
                           "-pubkey", "-noout"], capture_output=True, check=True).stdout
     save("hash-pub.pem", pub)
     v = subprocess.run(["openssl", "dgst", "-sha256", "-verify", os.path.join(WORK, "hash-pub.pem"),
                         "-signature", os.path.join(WORK, "hash-sig.bin"), os.path.join(WORK, "hash-data.bin")],
                        capture_output=True, text=True)
-    expect(v.returncode == 0, "openssl does not verify the hash signature: " + v.stdout + v.stderr)
+    expect(v.returncode == 0, "openssl does not verify the raw hash signature: " + v.stdout + v.stderr)
+    # kyso's older shape (bare hex digest) still signs, answered in the vendor shape
+    el = elements(vnpt_call(10, [json.dumps([hashlib.sha256(data).hexdigest()]), "", "0", "0"]))
+    expect(el[0]["code"] == 0 and el[0]["data"], "older hex shape %r" % el)
+    # signCms (4): one detached CMS, VR5 shape
+    r = vnpt_json(4, [base64.b64encode(data).decode()])
+    expect(r["code"] == 0 and r["error"] == "", "signCms %r" % r)
+    cms_verify(base64.b64decode(r["data"]), data, "signcms")
+
+
+def c_vnpt_pdf_item():
+    # the usual PDF path: one pdf item whose sigOptions is a stringified PdfSigner
+    signer = {"page": 1, "llx": 200, "lly": 40, "urx": 400, "ury": 110, "SigVisible": True,
+              "AdvancedCustom": False, "FileName": "cong-van-5.pdf", "SigningTime": None}
+    item = json.dumps({"data": pdf_b64(), "type": "pdf", "sigOptions": json.dumps(signer)})
+    el = elements(vnpt_call(10, [json.dumps([item]), "", "0", "1"]))
+    expect(len(el) == 1 and el[0]["code"] == 0 and el[0]["error"] == "", "pdf element %r" % {k: str(v)[:80] for k, v in el[0].items()})
+    signed = base64.b64decode(el[0]["data"])
+    save("vnpt-item-signed.pdf", signed)
+    tail = signed[os.path.getsize(E["AG_PDF"]):]
+    expect(b"/Rect [200 40 400 110]" in tail, "the widget sits at the PdfSigner rectangle")
+    pelog_has(ORIGIN, "cong-van-5.pdf")
+    # SigVisible=false: no widget; sigOptions "null": invisible too
+    signer["SigVisible"] = False
+    for so in (json.dumps(signer), "null"):
+        item = json.dumps({"data": pdf_b64(), "type": "pdf", "sigOptions": so})
+        el = elements(vnpt_call(10, [json.dumps([item]), "", "0", "1"]))
+        expect(el[0]["code"] == 0, "pdf element %r" % el[0].get("error"))
+        tail = base64.b64decode(el[0]["data"])[os.path.getsize(E["AG_PDF"]):]
+        expect(b"/Rect [0 0 0 0]" in tail or b"/Rect[0 0 0 0]" in tail or b"/Widget" not in tail,
+               "SigVisible=false / no PdfSigner still drew a widget")
+        save("vnpt-item-invisible.pdf", base64.b64decode(el[0]["data"]))
+    # no name anywhere: the dialog names the size, not "(không tên)"
+    pelog_has(ORIGIN, "Tài liệu PDF (")
+    # AdvancedCustom: no placement form in pinentry; the dialog says where the signature goes
+    adv = {"AdvancedCustom": True, "FileName": "x" * 150 + "-bao-cao-cuoi.pdf"}
+    item = json.dumps({"data": pdf_b64(), "type": "pdf", "sigOptions": json.dumps(adv)})
+    el = elements(vnpt_call(10, [json.dumps([item]), "", "0", "1"]))
+    expect(el[0]["code"] == 0, "AdvancedCustom %r" % el[0].get("error"))
+    expect(b"/Rect [0 0 150 75]" in base64.b64decode(el[0]["data"])[os.path.getsize(E["AG_PDF"]):],
+           "AdvancedCustom without a rectangle: the default 0 0 150 75")
+    # a long name is shortened in the middle: its end, the role, signer and token stay in view
+    pelog_has("trang 1, vị trí 0,0-150,75", "…", "bao-cao-cuoi.pdf", "Người ký", "kyso-rsa")
+    with open(E["AG_PELOG"], encoding="utf-8") as f:
+        last = [ln for ln in f if ln.startswith("SETDESC")][-1]
+    expect("x" * 80 not in last, "the long name was not shortened")
+
+
+EINVOICE = """<?xml version="1.0" encoding="UTF-8"?>
+<HDon><DLHDon Id="data"><TTChung><PBan>2.0.0</PBan><THDon>Hóa đơn giá trị gia tăng</THDon>
+<KHMSHDon>1</KHMSHDon><KHHDon>C26TAA</KHHDon><SHDon>123</SHDon><NLap>2026-12-07</NLap></TTChung>
+<NDHDon><NBan><Ten>Công ty Thử Nghiệm</Ten><MST>0100109106</MST></NBan>
+<TToan><TgTTTBSo>1100000</TgTTTBSo></TToan></NDHDon></DLHDon>
+<DSCKS><NBan/></DSCKS></HDon>
+""".encode()
+
+
+def xmlsec_verify(xml, name, tamper=False):
+    save(name + ".xml", xml.replace("Thử Nghiệm".encode(), b"Khac") if tamper else xml)
+    pem = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", os.path.join(WORK, "vnpt-cert.der")],
+                         capture_output=True, check=True).stdout
+    save("xml-cert.pem", pem)
+    return subprocess.run(["xmlsec1", "--verify", "--id-attr:Id", "DLHDon", "--pubkey-cert-pem",
+                           os.path.join(WORK, "xml-cert.pem"), os.path.join(WORK, name + ".xml")],
+                          capture_output=True, text=True)
+
+
+def c_vnpt_xml():
+    # signXML (V8): the invoice data (#data) signed, Signature under DSCKS/NBan
+    xs = {"NodeToSign": "data", "ParrentTagSigning": "DSCKS/NBan", "DigestMethod": "SHA256",
+          "SigningType": "Enveloped"}
+    r = vnpt_json(1, [base64.b64encode(EINVOICE).decode(), json.dumps(xs)])
+    expect(r["code"] == 0 and r["error"] == "", "signXML %r" % {k: str(v)[:120] for k, v in r.items()})
+    xml = base64.b64decode(r["data"])
+    expect(b"<DSCKS><NBan><Signature" in xml, "Signature not under DSCKS/NBan: %r" % xml[-300:])
+    v = xmlsec_verify(xml, "einvoice")
+    expect(v.returncode == 0, "xmlsec1 --verify refuses the signed invoice: " + v.stdout + v.stderr)
+    v = xmlsec_verify(xml, "einvoice-tampered", tamper=True)
+    expect(v.returncode != 0, "xmlsec1 accepts a changed invoice")
+    # xml item of signArrDataAdvanced: the whole document, Signature under the root
+    item = json.dumps({"data": base64.b64encode(EINVOICE).decode(), "type": "xml", "sigOptions": "null"})
+    el = elements(vnpt_call(10, [json.dumps([item]), "", "0", "1"]))
+    expect(el[0]["code"] == 0 and el[0]["error"] == "", "xml item %r" % el[0].get("error"))
+    v = xmlsec_verify(base64.b64decode(el[0]["data"]), "einvoice-item")
+    expect(v.returncode == 0, "xmlsec1 --verify refuses the xml item: " + v.stdout + v.stderr)
+    # not XML / no such element: code 1 with a Vietnamese text
+    r = vnpt_json(1, [base64.b64encode(b"<a><b></a>").decode()])
+    expect(r["code"] == 1 and r["error"], "bad XML %r" % r)
+    r = vnpt_json(1, [base64.b64encode(EINVOICE).decode(), json.dumps({"NodeToSign": "khong-co"})])
+    expect(r["code"] == 1 and "Ký xml" in r["error"], "missing Id %r" % r)
 
 
 def c_vnpt_verify():
     r = vnpt_json(42, [pdf_b64(os.path.join(WORK, "vnpt-signed.pdf")), "0"])
     expect(r["code"] == 0, "VerifyPdf: %r" % r)
     expect("Nguy" in json.dumps(r["data"], ensure_ascii=False), "report names no signer: %r" % r)
+    expect("file" not in r["data"] and "/tmp" not in json.dumps(r["data"]) and WORK not in json.dumps(r["data"]),
+           "the verify answer carries a local path: %r" % r["data"].get("file"))
 
 
 def c_vnpt_cancel():
@@ -206,12 +370,50 @@ def c_vgca_sign():
         expect(f.get("_filename") == "van ban.pdf", "upload file name %r" % f.get("_filename"))
     log = open(os.path.join(E["AG_FILESDIR"], "requests.log")).read()
     expect("auth=Bearer jwt-0" in log, "JWTToken not sent as a bearer token")
+    expect("cookie=ASP.NET_SessionId=sess-0" in log, "SessionId not sent as the session cookie")
     pelog_has(ORIGIN, "van ban.pdf", "ký ý kiến")
 
 
 def c_vgca_certinfo():
     r = vgca("GetCertInfo", "get_cert_info")
     expect(r.get("Status") == 0 and r.get("Base64"), "GetCertInfo %r" % r)
+    expect(isinstance(r.get("CertInfo"), dict) and r["CertInfo"].get("Base64") == r["Base64"],
+           "GetCertInfo without nested CertInfo %r" % r)
+
+
+def c_vgca_msg():
+    data = b"ma xac thuc 123"
+    cert = vgca("GetCertInfo", "get_cert_info")["Base64"]
+    save("vgca-cert.der", base64.b64decode(cert))
+    pub = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", os.path.join(WORK, "vgca-cert.der"),
+                          "-pubkey", "-noout"], capture_output=True, check=True).stdout
+    save("vgca-pub.pem", pub)
+    save("vgca-data.bin", data)
+
+    def raw_ok(sig_b64, what):
+        save("vgca-sig.bin", base64.b64decode(sig_b64))
+        v = subprocess.run(["openssl", "dgst", "-sha256", "-verify", os.path.join(WORK, "vgca-pub.pem"),
+                            "-signature", os.path.join(WORK, "vgca-sig.bin"), os.path.join(WORK, "vgca-data.bin")],
+                           capture_output=True, text=True)
+        expect(v.returncode == 0, "%s signature does not verify: %s%s" % (what, v.stdout, v.stderr))
+
+    # {HashAlg, HashValue, Encode}
+    r = vgca("SignMsg", {"HashAlg": "SHA256", "HashValue": base64.b64encode(hashlib.sha256(data).digest()).decode(),
+                         "Encode": "RSA"})
+    expect(r.get("Status") == 0 and r.get("Signature") and r.get("CertBase64") == cert, "SignMsg hash %r" % r)
+    raw_ok(r["Signature"], "SignMsg (hash)")
+    # bare base64 of the message
+    r = vgca("SignMsg", base64.b64encode(data).decode())
+    expect(r.get("Status") == 0 and r.get("Signature"), "SignMsg base64 %r" % r)
+    raw_ok(r["Signature"], "SignMsg (base64)")
+    # /Auth: the auth-code text
+    r = vgca("Auth", data.decode())
+    expect(r.get("Status") == 0 and r.get("Signature"), "Auth %r" % r)
+    raw_ok(r["Signature"], "Auth")
+    r = vgca("GetLicenseRequest", "request")
+    expect(r.get("Status") == 0, "GetLicenseRequest %r" % r)
+    r = vgca("SignMsg", {"HashAlg": "SHA256", "HashValue": "AAAA"})
+    expect(r.get("Status") not in (0, None) and r.get("Message"), "bad SignMsg %r" % r)
 
 
 def c_vgca_foreign():
@@ -333,6 +535,8 @@ def c_bad_json():
         ws.send(bad)
         r = ws.recv()
         res = json.loads(r.rsplit("*", 1)[0])
+        if isinstance(res, list):  # signArrDataAdvanced: one element per item
+            res = json.loads(res[0])
         expect(res["code"] == 1 and res["error"], "bad input %r -> %r" % (bad[:60], r[:200]))
     expect(vnpt_call(7, [], ws=ws) == "1", "socket still works after bad input")
     ws.close()

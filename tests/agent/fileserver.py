@@ -18,8 +18,9 @@ counter = [0]
 class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *a):
         with open(os.path.join(DIR, "requests.log"), "a") as f:
-            f.write("%s %s auth=%s\n" % (self.command, self.path,
-                                          self.headers.get("Authorization", "")))
+            f.write("%s %s auth=%s cookie=%s\n" % (self.command, self.path,
+                                                    self.headers.get("Authorization", ""),
+                                                    self.headers.get("Cookie", "")))
 
     def send(self, code, body, ctype="application/json"):
         self.send_response(code)

@@ -19,11 +19,14 @@ kh_check "CA is name-constrained to localhost/127.0.0.1/::1" \
 kh_check "no CA key in the state directory (made in memory, never written)" test ! -e "$KH_TMP/state/ca-key.pem"
 kh_check "listens on loopback only" bash -c "! ss -ltn | awk '{print \$4}' | grep -E ':($AG_KYSO|$AG_VNPT|$AG_VGCA)\$' | grep -v -E '^(127\.0\.0\.1|\[::1\]):'"
 
-for c in vnpt_basic vnpt_certinfo vnpt_sign vnpt_hash vnpt_verify vgca_certinfo vgca_sign vgca_foreign \
+for c in vnpt_basic vnpt_certinfo vnpt_certcheck vnpt_sign vnpt_hash vnpt_pdf_item vnpt_xml vnpt_verify vgca_certinfo \
+	vgca_msg vgca_sign vgca_foreign \
 	kyso_http kyso_ws preflight vnpt_cancel vgca_cancel; do
 	kh_check "$c" ag_check "$c"
 done
 kh_check "VNPT-signed PDF verifies in pdfsig" sg_pdfsig_all_valid "$AG_WORK/vnpt-signed.pdf"
+kh_check "signArrDataAdvanced pdf item verifies in pdfsig" sg_pdfsig_all_valid "$AG_WORK/vnpt-item-signed.pdf"
+kh_check "SigVisible=false PDF verifies in pdfsig" sg_pdfsig_all_valid "$AG_WORK/vnpt-item-invisible.pdf"
 kh_check "kyso-API-signed PDF verifies in pdfsig" sg_pdfsig_all_valid "$AG_WORK/kyso-signed.pdf"
 n=0
 for f in "$AG_FILESDIR"/uploads/*.pdf; do

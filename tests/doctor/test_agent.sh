@@ -46,7 +46,7 @@ agent_start --vnpt-ports "$VP" --vgca-port "$GP"
 doctor
 dr_expect "$r" agent pass "" "3"
 sub_expect "$r" kyso-api pass "kyso-agent"
-sub_expect "$r" vnpt-plugin pass "1\.0\.1\.9"
+sub_expect "$r" vnpt-plugin pass "1\.0\.4\.3"
 sub_expect "$r" vgca-sign-service pass "GetCertInfo"
 kh_check "ports came from the kyso-agent unit" grep -q "kyso-agent.service" <(jq -r '.checks[] | select(.id=="agent") | .data.config_source' "$r")
 kh_check "the agent's CA is the one in its state directory" test "$(jq -r '.checks[] | select(.id=="agent") | .data.ca' "$r")" = "$state/ca.pem"

@@ -53,8 +53,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	}
-	if (rq != NULL && (rq->op == AG_OP_NONE || rq->op == AG_OP_UNSUPPORTED ||
-	                   rq->op == AG_OP_VERSION || rq->op == AG_OP_STATUS)) {
+	/* the answers built without a file: also those of the vendor shapes
+	 * (items, certificate checks, immediate answers) with an empty outcome */
+	if (rq != NULL &&
+	    (rq->op == AG_OP_NONE || rq->op == AG_OP_UNSUPPORTED || rq->op == AG_OP_VERSION ||
+	     rq->op == AG_OP_STATUS || rq->op == AG_OP_LICENSE || rq->op == AG_OP_ANSWER ||
+	     rq->op == AG_OP_CERT_CHECK || rq->op == AG_OP_SIGN_ITEMS || rq->op == AG_OP_SIGN_XML ||
+	     rq->op == AG_OP_CERTS)) {
 		ag_outcome_t o;
 		memset(&o, 0, sizeof(o));
 		ag_reply_t *r = ag_reply_build(rq, &o);
