@@ -1,39 +1,37 @@
 /* A certificate's standing at a time: validity period, chain to the trust
- * anchors kyso verifies with (kyso_verify_store), key usage for signing.
+ * anchors kyso verifies documents with (kyso_trust.h), key usage for signing.
  * Revocation is not looked at here. */
+#include "kyso_trust.h"
 #include "verify_int.h"
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <string.h>
 
 static kyso_cert_status_t chain_status(X509 *x, time_t at, const kyso_verify_opts_t *o,
                                        const char *chain_file)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
-	X509_STORE *st = NULL;
-	if (kyso_verify_store(o, &st, &err) != KYSO_OK)
+	kyso_trust_opts_t to = {o->ca_files, o->no_system_anchors, o->system_ca};
+	kyso_trust_t *t = kyso_trust_new(&to, &err);
+	if (t == NULL)
 		return KYSO_CERT_NO_CA;
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	if (untrusted != NULL && chain_file != NULL &&
 	    kyso_cms_load_certs(chain_file, untrusted, &err) != KYSO_OK)
 		kyso_error_clear(&err); /* no intermediates: the chain may still build */
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	kyso_cert_status_t r = KYSO_CERT_NO_CA;
-	if (ctx != NULL && X509_STORE_CTX_init(ctx, st, x, untrusted) == 1) {
-		X509_STORE_CTX_set_time(ctx, 0, at);
-		if (X509_verify_cert(ctx) == 1) {
-			r = KYSO_CERT_OK;
-		} else {
-			int e = X509_STORE_CTX_get_error(ctx);
-			r = e == X509_V_ERR_CERT_REVOKED ? KYSO_CERT_REVOKED : KYSO_CERT_UNTRUSTED;
-		}
-	}
+	kyso_trust_result_t r;
+	memset(&r, 0, sizeof(r));
+	kyso_trust_verify(t, x, untrusted, at, &r);
+	kyso_cert_status_t st = r.ok && !r.local_agent_ca            ? KYSO_CERT_OK
+	                        : r.error == X509_V_ERR_CERT_REVOKED ? KYSO_CERT_REVOKED
+	                                                             : KYSO_CERT_UNTRUSTED;
+	kyso_trust_result_clear(&r);
 	ERR_clear_error();
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(st);
+	kyso_trust_free(&t);
 	sk_X509_pop_free(untrusted, X509_free);
-	return r;
+	return st;
 }
 
 kyso_cert_status_t kyso_cert_check(const uint8_t *der, size_t len, time_t at,
