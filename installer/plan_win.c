@@ -202,13 +202,7 @@ static void plan_config(const setup_opts_t *o, plan_t *p)
 	(void)o;
 	char *existing = read_text(p->config_file);
 	char *text = config_text(o, p, existing);
-	if (text == NULL)
-		plan_add(p, ACT_CONFIG, AST_SKIPPED, p->config_file, NULL, NULL,
-		         _("no PKCS#11 module"));
-	else
-		plan_add(p, ACT_CONFIG,
-		         existing != NULL && strcmp(existing, text) == 0 ? AST_IN_PLACE : AST_TODO,
-		         p->config_file, NULL, NULL, NULL);
+	plan_add_config(p, existing, text);
 	free(existing);
 	free(text);
 }

@@ -93,6 +93,72 @@ kyso_err_t nss_module_delete(const char *db, const char *name, kyso_error_t *err
 	return rc;
 }
 
+/* doc[key] := doc[key] plus the strings of add not in it yet */
+static void merge_unique(json_t *doc, const char *key, const json_t *add)
+{
+	json_t *have = json_object_get(doc, key);
+	if (!json_is_array(have)) {
+		have = json_array();
+		json_object_set_new(doc, key, have);
+	}
+	size_t i, k;
+	json_t *v, *w;
+	json_array_foreach(add, i, v)
+	{
+		bool found = false;
+		json_array_foreach(have, k, w)
+		{
+			found = found || json_equal(v, w);
+		}
+		if (!found)
+			json_array_append(have, v);
+	}
+}
+
+static kyso_err_t join_strings(kyso_buf_t *b, const char *label, const json_t *arr)
+{
+	kyso_err_t rc = kyso_buf_printf(b, "%s: ", label);
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v)
+	{
+		if (rc == KYSO_OK && json_is_string(v))
+			rc = kyso_buf_printf(b, "%s%s", i > 0 ? ", " : "", json_string_value(v));
+	}
+	if (rc == KYSO_OK && json_array_size(arr) == 0)
+		rc = kyso_buf_printf(b, "-");
+	return rc;
+}
+
+char *config_origins_detail(const char *config_text)
+{
+	json_t *doc = json_loads(config_text, 0, NULL);
+	kyso_buf_t b;
+	kyso_buf_init(&b);
+	kyso_err_t rc = join_strings(&b, _("origins"), json_object_get(doc, "origins"));
+	if (rc == KYSO_OK)
+		rc = kyso_buf_printf(&b, "; ");
+	if (rc == KYSO_OK)
+		rc = join_strings(&b, _("fetch origins"),
+		                  json_object_get(doc, "agent_fetch_origins"));
+	json_decref(doc);
+	return kyso_buf_take_string(&b, rc);
+}
+
+void plan_add_config(plan_t *p, const char *existing, const char *text)
+{
+	if (text == NULL) {
+		plan_add(p, ACT_CONFIG, AST_SKIPPED, p->config_file, NULL, NULL,
+		         _("no PKCS#11 module"));
+		return;
+	}
+	char *d = config_origins_detail(text);
+	plan_add(p, ACT_CONFIG,
+	         existing != NULL && strcmp(existing, text) == 0 ? AST_IN_PLACE : AST_TODO,
+	         p->config_file, NULL, NULL, d);
+	free(d);
+}
+
 char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 {
 	json_t *doc = NULL;
@@ -112,24 +178,11 @@ char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 	if (p->module != NULL)
 		json_object_set_new(doc, "pkcs11_module", json_string(p->module));
 	json_object_set_new(doc, "token_type", json_string(kyso_token_type_id(p->type)));
-	/* origins: the ones already allowed plus --origin, no duplicates */
-	json_t *origins = json_object_get(doc, "origins");
-	if (!json_is_array(origins)) {
-		origins = json_array();
-		json_object_set_new(doc, "origins", origins);
-	}
-	size_t i, k;
-	json_t *v, *w;
-	json_array_foreach(o->origins, i, v)
-	{
-		bool have = false;
-		json_array_foreach(origins, k, w)
-		{
-			have = have || json_equal(v, w);
-		}
-		if (!have)
-			json_array_append(origins, v);
-	}
+	/* origins: the ones already allowed plus --origin, no duplicates; the same for
+	 * the agent's fetch origins (--fetch-origin) */
+	merge_unique(doc, "origins", o->origins);
+	if (json_array_size(o->fetch_origins) > 0)
+		merge_unique(doc, "agent_fetch_origins", o->fetch_origins);
 	json_t *agent = json_pack("{s:b, s:b}", "vnpt_plugin", 1, "vgca_sign_service", 1);
 	if (plan_proto_off(p, AGENT_PROTO_VNPT))
 		json_object_set_new(agent, "vnpt_plugin", json_false());
