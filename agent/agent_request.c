@@ -918,6 +918,7 @@ static const struct {
         {"Config", AG_OP_ANSWER, AG_ROLE_NONE},
         {"GetLicenseRequest", AG_OP_ANSWER, AG_ROLE_NONE},
         {"SignPDF", AG_OP_SIGN_PDF, AG_ROLE_NONE},
+        {"SignFile", AG_OP_SIGN_PDF, AG_ROLE_NONE},
         {"SignApproved", AG_OP_SIGN_PDF, AG_ROLE_APPROVAL},
         {"SignIssued", AG_OP_SIGN_PDF, AG_ROLE_ISSUE},
         {"SignAppendix", AG_OP_SIGN_PDF, AG_ROLE_APPENDIX},

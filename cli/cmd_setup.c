@@ -19,7 +19,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "%s\n",
 	        _("Usage: kyso setup [--dry-run] [--json] [--unattended] [--bundle DIR] "
-	          "[--origin URL]... [--pin-env VAR] [--token ID] [--user] [--root DIR]\n"
+	          "[--origin URL]... [--fetch-origin URL]... [--pin-env VAR] [--token ID] [--user] "
+	          "[--root DIR]\n"
 	          "       kyso setup --uninstall [--user] [--root DIR]\n"
 	          "       kyso setup --repair [options]"));
 	fprintf(out, "\n%s\n",
@@ -35,6 +36,9 @@ static void usage(FILE *out)
 	          "catalog's SHA-256"));
 	fprintf(out, "  --origin URL       %s\n",
 	        _("web system allowed to use the agent (repeatable)"));
+	fprintf(out, "  --fetch-origin URL %s\n",
+	        _("server the agent may download from/upload to for the VGCA protocol "
+	          "(FileUploadHandler on another host; repeatable)"));
 	fprintf(out, "  --pin-env VAR      %s\n", _("self-test PIN from environment variable VAR"));
 	fprintf(out, "  --org NAME         %s\n",
 	        _("organisation or unit of this computer (in the doctor's reports)"));
@@ -123,15 +127,16 @@ static int parse(int argc, char **argv, setup_opts_t *o)
 			dst = &o->root;
 		else if (strcmp(s, "--org") == 0)
 			dst = &o->org;
-		else if (strcmp(s, "--origin") == 0) {
+		else if (strcmp(s, "--origin") == 0 || strcmp(s, "--fetch-origin") == 0) {
 			if (next == NULL)
 				return usage_error(o->json, _("%s needs a value"), s);
 			if (strncmp(next, "https://", 8) != 0 && strncmp(next, "http://", 7) != 0)
 				return usage_error(o->json,
-				                   _("--origin takes a web origin such as "
+				                   _("%s takes a web origin such as "
 				                     "https://vanban.example.gov.vn, not \"%s\""),
-				                   next);
-			json_array_append_new(o->origins, json_string(next));
+				                   s, next);
+			json_array_append_new(s[2] == 'o' ? o->origins : o->fetch_origins,
+			                      json_string(next));
 			i++;
 			continue;
 		} else
@@ -561,6 +566,7 @@ int kyso_cmd_setup(int argc, char **argv)
 	setup_opts_t o;
 	memset(&o, 0, sizeof(o));
 	o.origins = json_array();
+	o.fetch_origins = json_array();
 	char rootbuf[PATH_MAX];
 	int code = parse(argc, argv, &o);
 	if (code >= 0)
@@ -597,5 +603,6 @@ int kyso_cmd_setup(int argc, char **argv)
 		fprintf(stderr, "%s\n", _("kyso setup was interrupted."));
 out:
 	json_decref(o.origins);
+	json_decref(o.fetch_origins);
 	return code;
 }

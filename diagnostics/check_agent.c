@@ -515,7 +515,32 @@ static void append(char *buf, size_t cap, const char *sep, const char *s)
 	snprintf(buf + n, cap - n, "%s%s", n > 0 ? sep : "", s);
 }
 
-check_status_t check_agent(doctor_t *d, check_t *c)
+/* "origins" and "fetch_origins" of the agent's configuration into the check's data,
+ * and as one line of text (for the text and HTML reports) */
+static void origins_data(check_t *c, const kyso_config_t *cfg, char *line, size_t cap)
+{
+	char *const *lists[2] = {cfg != NULL ? cfg->origins : NULL,
+	                         cfg != NULL ? cfg->fetch_origins : NULL};
+	static const char *const ids[] = {"origins", "fetch_origins"};
+	char list[2][700];
+	for (size_t k = 0; k < 2; k++) {
+		json_t *arr = json_array();
+		list[k][0] = '\0';
+		for (size_t i = 0; i < kyso_config_list_len(lists[k]); i++) {
+			json_array_append_new(arr, json_string(lists[k][i]));
+			append(list[k], sizeof(list[k]), ", ", lists[k][i]);
+		}
+		if (list[k][0] == '\0')
+			snprintf(list[k], sizeof(list[k]), "-");
+		ck_data(c, ids[k], arr);
+	}
+	snprintf(line, cap,
+	         _("Web systems allowed: %s; servers the agent may download from and "
+	           "upload to (VGCA): %s."),
+	         list[0], list[1]);
+}
+
+static check_status_t agent_probe_all(doctor_t *d, check_t *c, char *line, size_t cap)
 {
 	agent_conf_t a;
 	char bad[300] = "";
@@ -585,6 +610,7 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 	        json_string(a.from_option       ? "option"
 	                    : a.unit[0] != '\0' ? a.unit
 	                                        : "default"));
+	origins_data(c, a.cfg != NULL ? a.cfg : d->config, line, cap);
 	kyso_config_free(&a.cfg);
 	if (n_on == 0)
 		return ck_set(c, ST_SKIP, NULL, "%s",
@@ -617,4 +643,15 @@ check_status_t check_agent(doctor_t *d, check_t *c)
 		                "trusted TLS."),
 		              n_on);
 	return ck_set(c, worst, remedy, _("The signing agent does not work for: %s."), failing);
+}
+
+check_status_t check_agent(doctor_t *d, check_t *c)
+{
+	char line[1600] = "";
+	check_status_t st = agent_probe_all(d, c, line, sizeof(line));
+	if (line[0] != '\0') {
+		size_t n = strlen(c->detail);
+		snprintf(c->detail + n, sizeof(c->detail) - n, "%s%s", n > 0 ? " " : "", line);
+	}
+	return st;
 }

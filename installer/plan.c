@@ -168,6 +168,11 @@ char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 	{
 		kyso_config_list_add(&c->origins, json_string_value(v));
 	}
+	/* the agent's fetch origins (--fetch-origin) the same way */
+	json_array_foreach(o->fetch_origins, i, v)
+	{
+		kyso_config_list_add(&c->fetch_origins, json_string_value(v));
+	}
 	c->vnpt_plugin = !plan_proto_off(p, AGENT_PROTO_VNPT);
 	c->vgca_sign_service = !plan_proto_off(p, AGENT_PROTO_VGCA);
 	char *text = kyso_config_text(c);
@@ -181,13 +186,7 @@ void plan_config(const setup_opts_t *o, plan_t *p)
 {
 	char *existing = read_text(p->config_file);
 	char *text = config_text(o, p, existing);
-	if (text == NULL)
-		plan_add(p, ACT_CONFIG, AST_SKIPPED, p->config_file, NULL, NULL,
-		         _("no PKCS#11 module"));
-	else
-		plan_add(p, ACT_CONFIG,
-		         existing != NULL && strcmp(existing, text) == 0 ? AST_IN_PLACE : AST_TODO,
-		         p->config_file, NULL, NULL, NULL);
+	plan_add_config(p, existing, text);
 	free(existing);
 	free(text);
 }

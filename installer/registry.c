@@ -1,5 +1,6 @@
 /* Registration: NSS databases (modutil), kyso's config.json, the agent's
  * systemd user unit, vendor plugin ports. */
+#include "kyso_config.h"
 #include "setup_int.h"
 
 #include "kyso_platform.h"
@@ -91,6 +92,48 @@ kyso_err_t nss_module_delete(const char *db, const char *name, kyso_error_t *err
 		                    _("modutil could not remove %s from the NSS database %s"), name,
 		                    db);
 	return rc;
+}
+
+static kyso_err_t join_strings(kyso_buf_t *b, const char *label, char *const *list)
+{
+	kyso_err_t rc = kyso_buf_printf(b, "%s: ", label);
+	size_t n = kyso_config_list_len(list);
+	for (size_t i = 0; i < n && rc == KYSO_OK; i++)
+		rc = kyso_buf_printf(b, "%s%s", i > 0 ? ", " : "", list[i]);
+	if (rc == KYSO_OK && n == 0)
+		rc = kyso_buf_printf(b, "-");
+	return rc;
+}
+
+char *config_origins_detail(const char *config_text)
+{
+	kyso_config_t *c = NULL;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	kyso_config_parse(config_text, "config.json", &c, &e);
+	kyso_buf_t b;
+	kyso_buf_init(&b);
+	kyso_err_t rc = join_strings(&b, _("origins"), c != NULL ? c->origins : NULL);
+	if (rc == KYSO_OK)
+		rc = kyso_buf_printf(&b, "; ");
+	if (rc == KYSO_OK)
+		rc = join_strings(&b, _("fetch origins"), c != NULL ? c->fetch_origins : NULL);
+	kyso_config_free(&c);
+	return kyso_buf_take_string(&b, rc);
+}
+
+void plan_add_config(plan_t *p, const char *existing, const char *text)
+{
+	if (text == NULL) {
+		plan_add(p, ACT_CONFIG, AST_SKIPPED, p->config_file, NULL, NULL,
+		         _("no PKCS#11 module"));
+		return;
+	}
+	char *d = config_origins_detail(text);
+	plan_add(p, ACT_CONFIG,
+	         existing != NULL && strcmp(existing, text) == 0 ? AST_IN_PLACE : AST_TODO,
+	         p->config_file, NULL, NULL, d);
+	free(d);
 }
 
 char *agent_unit_text(const char *exec_start, const char *config_file)

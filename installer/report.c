@@ -89,6 +89,8 @@ json_t *report_build(const setup_opts_t *o, const plan_t *p, const kyso_detect_r
 	json_object_set(doc, "missing", json_object_get(plan, "missing"));
 	json_decref(plan);
 	json_object_set_new(doc, "registrations", registrations(p));
+	json_object_set(doc, "origins", o->origins);
+	json_object_set(doc, "agent_fetch_origins", o->fetch_origins);
 	json_object_set_new(doc, "selftest",
 	                    r->selftest != NULL ? json_incref(r->selftest)
 	                                        : json_pack("{s:s}", "status", "skipped"));

@@ -24,8 +24,9 @@ typedef struct {
 	const char *pin_env;
 	const char *report_dir;
 	const char *ca_file;
-	json_t *origins; /* array of strings */
-	const char *org; /* organisation/unit, carried in doctor reports */
+	json_t *origins;       /* array of strings */
+	json_t *fetch_origins; /* --fetch-origin: agent_fetch_origins in config.json */
+	const char *org;       /* organisation/unit, carried in doctor reports */
 } setup_opts_t;
 
 /* The home directory whose browsers/user files setup handles: $HOME, or the
@@ -229,6 +230,11 @@ kyso_err_t nss_module_add(journal_t *j, const char *db, const char *name, const 
 kyso_err_t nss_module_delete(const char *db, const char *name, kyso_error_t *err);
 /* NSS module name kyso uses for a token type. */
 char *nss_module_name(const kyso_token_type_t *t);
+
+/* "origins: A, B; fetch origins: C" of a config.json text, for the plan (malloc'ed). */
+char *config_origins_detail(const char *config_text);
+/* The config.json action: text NULL = skipped; the detail names the origins. */
+void plan_add_config(plan_t *p, const char *existing, const char *text);
 
 /* config.json content with the module and origins merged in (malloc'ed). */
 char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing);

@@ -55,6 +55,19 @@ kh_check "VNPT url is wss://localhost:$VP/plugin" test "$(sub "$r" vnpt-plugin u
 kh_check "agent saw the VNPT frames" grep -q "vnpt request" "$AGENT_LOG"; kh_on_fail cat "$AGENT_LOG"
 kh_check "agent saw the VGCA request" grep -q "vgca request" "$AGENT_LOG"
 kh_check "with the configured origin" grep -q "from $origin" "$AGENT_LOG"
+# the allow-lists (origins, fetch origins) are shown in JSON, text and HTML
+cfgf=$HOME/.config/kyso/config.json
+jq '.agent_fetch_origins = ["https://api.example.gov.vn"]' "$cfgf" >"$cfgf.new" && mv "$cfgf.new" "$cfgf"
+doctor
+kh_check "agent check data lists the origins" \
+	test "$(jq -c '.checks[] | select(.id=="agent") | .data.origins' "$r")" = "[\"$origin\"]"
+kh_check "agent check data lists the fetch origins" \
+	test "$(jq -c '.checks[] | select(.id=="agent") | .data.fetch_origins' "$r")" = '["https://api.example.gov.vn"]'
+kyso doctor --lang en --offline --no-usb --ca "$KH_PKI_ROOT_CERT" --timeout 3 --html "$KH_TMP/d.html" >"$KH_TMP/d.txt" 2>&1 || true
+kh_check "doctor text names origins and fetch origins" \
+	grep -q "Web systems allowed: $origin; servers the agent may download from and upload to (VGCA): https://api.example.gov.vn" "$KH_TMP/d.txt"
+kh_on_fail cat "$KH_TMP/d.txt"
+kh_check "doctor HTML names the fetch origin" grep -q "https://api.example.gov.vn" "$KH_TMP/d.html"
 
 # ---- TLS is verified: a CA that did not issue the agent's certificate ---------------------
 doctor --agent-ca "$KH_PKI_ROOT_CERT"

@@ -147,6 +147,26 @@ kh_check "new origin: plan said restart" \
 kh_check "new origin: the restarted agent answers" test "$(jq .agent.answers "$rep")" = true
 pid=$(st_agent_pid)
 
+# ---- --fetch-origin: planned, written to config.json, in the report; the uninstall below
+# restores the config (journaled like every change) ------------------------------------
+st_setup --dry-run --origin https://vanban.example.gov.vn --fetch-origin https://api.example.gov.vn
+kh_check "fetch origin: dry run exits 0" test "$ST_RC" -eq 0; kh_on_fail st_show
+kh_check "fetch origin: the dry-run plan names it" grep -q "https://api.example.gov.vn" "$KH_TMP/out"
+kh_check "fetch origin: the dry run wrote nothing" sh -c "! grep -q api.example '$cfg'"
+st_setup --origin https://vanban.example.gov.vn --fetch-origin https://api.example.gov.vn \
+	--fetch-origin https://files.example.gov.vn --json
+kh_check "fetch origin: exit 0" test "$ST_RC" -eq 0; kh_on_fail st_show
+kh_check "fetch origin: config.json agent_fetch_origins" \
+	test "$(jq -c .agent_fetch_origins "$cfg")" = '["https://api.example.gov.vn","https://files.example.gov.vn"]'
+kh_check "fetch origin: the origins are kept" \
+	test "$(jq -c .origins "$cfg")" = '["https://vanban.example.gov.vn","https://congvan.example.gov.vn"]'
+kh_check "fetch origin: the install report lists it" \
+	test "$(jq -r '.agent_fetch_origins[1]' "$KH_TMP/out")" = https://files.example.gov.vn
+kh_check "fetch origin: the agent was restarted to read it" test "$(st_agent_pid)" != "$pid"
+st_setup --fetch-origin ftp://x
+kh_check "fetch origin: not a web origin is a usage error (2)" test "$ST_RC" -eq 2
+pid=$(st_agent_pid)
+
 # ---- repair: a removed registration comes back --------------------------------
 rm "$p11" "$sysca"
 certutil -D -d "sql:$HOME/.pki/nssdb" -n kyso-local-ca
