@@ -4,6 +4,7 @@
  * <dir>/journal.json: {"schema": 1, "entries": [{"run": "...", "op": ...}]}
  * <dir>/backup/N: previous content of files kyso replaced. */
 #include "setup_int.h"
+#include "kyso_platform.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -340,6 +341,9 @@ kyso_err_t journal_undo(journal_t *j, bool this_run_only, json_t *problems, kyso
 
 kyso_err_t jfs_mkdirs(journal_t *j, const char *dir, kyso_error_t *err)
 {
+	kyso_err_t lrc = kyso_path_check_links(dir, err);
+	if (lrc != KYSO_OK)
+		return lrc;
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s", dir);
 	for (char *s = path + 1;; s++) {
