@@ -1,0 +1,12 @@
+/* kyso_process_harden on Windows: DLLs from System32 (and the program's
+ * folder through the loader's own search) only, never the current folder or
+ * a folder on PATH: a DLL planted beside a file on a USB stick is not loaded. */
+#include "kyso_process.h"
+#include "win_int.h"
+
+void kyso_process_harden(void)
+{
+	SetDefaultDllDirectories(LOAD_LIBRARY_SEARCH_SYSTEM32 |
+	                         LOAD_LIBRARY_SEARCH_APPLICATION_DIR);
+	SetDllDirectoryW(L"");
+}
