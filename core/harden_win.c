@@ -4,9 +4,16 @@
 #include "kyso_process.h"
 #include "win_int.h"
 
+#include <stdlib.h>
+
 void kyso_process_harden(void)
 {
 	SetDefaultDllDirectories(LOAD_LIBRARY_SEARCH_SYSTEM32 |
 	                         LOAD_LIBRARY_SEARCH_APPLICATION_DIR);
 	SetDllDirectoryW(L"");
+}
+
+const char *kyso_test_hook(const char *name)
+{
+	return KYSO_TEST_HOOKS ? getenv(name) : NULL;
 }

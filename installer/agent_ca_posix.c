@@ -1,6 +1,7 @@
 /* The agent's local CA on Linux: its state directory (XDG), files handed
  * to the sudo caller, the system trust store (update-ca-certificates). The
  * platform-independent part is agent_ca.c. */
+#include "kyso_process.h"
 #include "setup_int.h"
 #include "kyso_platform.h"
 
@@ -92,7 +93,7 @@ void chown_path_to_caller(const setup_opts_t *o, const char *path)
 
 kyso_err_t ca_update(const char *root, kyso_error_t *err)
 {
-	const char *fake = getenv("KYSO_APT");
+	const char *fake = kyso_test_hook("KYSO_APT");
 	int status = -1;
 	kyso_err_t rc;
 	if (fake != NULL && fake[0] != '\0') {
@@ -101,7 +102,7 @@ kyso_err_t ca_update(const char *root, kyso_error_t *err)
 	} else if (root[0] != '\0') {
 		return KYSO_OK; /* a staging root without a stand-in: nothing to run */
 	} else {
-		const char *argv[] = {"update-ca-certificates", NULL};
+		const char *argv[] = {"/usr/sbin/update-ca-certificates", NULL};
 		rc = kyso_spawn(argv, NULL, 1u << 16, 10 * 60 * 1000, &status, err);
 		if (rc == KYSO_ERR_NOT_FOUND)
 			return kyso_error_set(err, KYSO_ERR_NOT_FOUND,

@@ -3,6 +3,7 @@
  *
  * <dir>/journal.json: {"schema": 1, "entries": [{"run": "...", "op": ...}]}
  * <dir>/backup/N: previous content of files kyso replaced. */
+#include "kyso_process.h"
 #include "setup_int.h"
 #include "kyso_platform.h"
 
@@ -140,7 +141,7 @@ kyso_err_t journal_add(journal_t *j, json_t *entry, kyso_error_t *err)
 	}
 	/* Test hook: KYSO_SETUP_FAIL_AFTER=N lets N changes through, then fails
 	 * the next one as if it could not be made. */
-	const char *fail_after = getenv("KYSO_SETUP_FAIL_AFTER");
+	const char *fail_after = kyso_test_hook("KYSO_SETUP_FAIL_AFTER");
 	if (fail_after != NULL && fail_after[0] != '\0' &&
 	    j->run_count >= strtoul(fail_after, NULL, 10)) {
 		json_decref(entry);
