@@ -1,6 +1,7 @@
 /* kyso-agent: the localhost signing service for web systems. Speaks the
  * VNPT-CA Plugin and VGCA Sign Service protocols and the kyso API over TLS on
  * loopback (docs/agent.md). */
+#include "kyso_process.h"
 #include "agent.h"
 #include "kyso_platform.h"
 
@@ -143,6 +144,7 @@ static int fail_usage(const char *opt)
 
 int main(int argc, char **argv)
 {
+	kyso_process_harden(); /* PINs: no core dumps, no DLL from the current folder */
 	kyso_console_attach();
 	kyso_log_init();
 	const char *lang = NULL;
@@ -270,7 +272,9 @@ int main(int argc, char **argv)
 	if (rc == KYSO_EXIT_OK && cfg.state_dir == NULL) {
 		char *d = NULL;
 		const char *base = kyso_path_state_user();
-		if (mkdir(base, 0700) != 0 && errno != EEXIST)
+		/* a fresh account has no ~/.local/state yet: made (0700) as every
+		 * XDG program does */
+		if (kyso_mkdirs(base, 0700) != 0)
 			kyso_debug("agent: mkdir %s: %s", base, strerror(errno));
 		if (asprintf(&d, "%s/agent", base) < 0)
 			rc = KYSO_EXIT_PROBLEM;

@@ -26,6 +26,7 @@ struct ag_worker {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	clockid_t cv_clock; /* the clock cv's timed waits count on */
 	job_t *head, *tail;
 	size_t queued; /* waiting + running */
 	done_t *dhead, *dtail;
@@ -64,7 +65,7 @@ static bool wait_job(ag_worker_t *w, uint64_t next_check_ms)
 	uint64_t now = ag_pincache_now_ms();
 	uint64_t wait_ms = due > now ? due - now : 0;
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(w->cv_clock, &ts);
 	ts.tv_sec += (time_t)(wait_ms / 1000);
 	ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {
@@ -142,7 +143,14 @@ ag_worker_t *ag_worker_new(const ag_config_t *cfg, ag_done_fn wake, void *wake_c
 		return NULL;
 	}
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
+	/* the PIN wipe waits on the monotonic clock: setting the wall clock
+	 * back does not delay it */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	w->cv_clock = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 ? CLOCK_MONOTONIC
+	                                                                   : CLOCK_REALTIME;
+	pthread_cond_init(&w->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
 		ag_pincache_free(&w->cache);
 		pthread_mutex_destroy(&w->mu);

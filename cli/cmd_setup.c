@@ -1,6 +1,7 @@
 /* `kyso setup`: detect the token, plan, apply with a journal (rollback on
  * failure), self-test signature, agent registration, install report.
  * `--dry-run` prints the plan, `--uninstall` undoes the journal. */
+#include "kyso_process.h"
 #include "setup_int.h"
 #include "commands.h"
 
@@ -164,7 +165,7 @@ static void on_signal(int sig)
 static kyso_err_t setup_root(setup_opts_t *o, char *buf, size_t cap, kyso_error_t *err)
 {
 	if (o->root == NULL) {
-		const char *env = getenv("KYSO_ROOT");
+		const char *env = kyso_test_hook("KYSO_ROOT");
 		o->root = env != NULL ? env : "";
 	}
 	if (o->root[0] == '\0' || strcmp(o->root, "/") == 0) {

@@ -1,5 +1,6 @@
 /* kyso: one binary, subcommands. Global options (--lang, --verbose) may
  * appear anywhere before "--" and are removed before the subcommand runs. */
+#include "kyso_process.h"
 #include "kyso_core.h"
 
 #include <errno.h>
@@ -124,6 +125,8 @@ static int run_subcommand(const struct subcommand *c, int argc, char **argv, con
 
 int main(int argc, char **argv)
 {
+	kyso_process_harden(); /* setup runs as root: no core dumps, no DLL from the current folder
+	                        */
 	const char *lang = NULL;
 	const char *log_level = NULL;
 	bool bad = false;

@@ -2,7 +2,10 @@
 #include "core_int.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 kyso_err_t kyso_core_read_stream(FILE *fp, const char *path, size_t max, uint8_t **out, size_t *len,
                                  kyso_error_t *err)
@@ -50,4 +53,26 @@ kyso_err_t kyso_file_write_atomic(const char *path, const void *data, size_t len
 		return KYSO_ERR_IO;
 	}
 	return kyso_atomic_file_commit(&af, err);
+}
+
+int kyso_mkdirs(const char *path, unsigned mode)
+{
+	char p[4096];
+	if ((size_t)snprintf(p, sizeof(p), "%s", path) >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *s = p + 1;; s++) {
+		bool end = *s == '\0';
+		if (*s == '/' || *s == '\\' || end) {
+			char c = *s;
+			*s = '\0';
+			bool drive = s > p && s[-1] == ':'; /* C: */
+			if (!drive && mkdir(p, mode) != 0 && errno != EEXIST)
+				return -1;
+			*s = c;
+		}
+		if (end)
+			return 0;
+	}
 }

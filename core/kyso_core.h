@@ -198,6 +198,10 @@ const char *kyso_path_roots_local(void);
 /* Directory of the running executable ("" when unknown). */
 const char *kyso_path_exe_dir(void);
 
+/* mkdir -p: creates path and its missing parents with mode; 0, or -1 with
+ * errno. */
+int kyso_mkdirs(const char *path, unsigned mode);
+
 /* Writes data to path atomically: temp file in the same directory, fsync,
  * rename over path. On failure nothing at path changes. mode e.g. 0644. */
 kyso_err_t kyso_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,

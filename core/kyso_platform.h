@@ -218,6 +218,30 @@ void kyso_host_name(char *buf, size_t cap);
  * the main loop. */
 void kyso_on_stop(void (*fn)(void));
 
+/* ---- paths a privileged program changes for a user ------------------------ */
+
+/* Fails (KYSO_ERR_IO, a specific message) when an existing component of the
+ * absolute `path` is a symbolic link owned by neither root nor the effective
+ * user: root never follows a link a user planted (~/.local/state -> /etc).
+ * Missing components end the check. Windows: KYSO_OK (no such links for
+ * users without the SeCreateSymbolicLink privilege). */
+kyso_err_t kyso_path_check_links(const char *path, kyso_error_t *err);
+
+/* POSIX: opens the directory `path` component by component (openat with
+ * O_NOFOLLOW), following only links owned by root or the effective user;
+ * returns the descriptor or -1 with err set. */
+int kyso_dir_open_nofollow(const char *path, kyso_error_t *err);
+
+/* POSIX: gives `path` and every file and directory below it to uid:gid,
+ * opened through descriptors without following any link (a link itself is
+ * given, never its target). */
+kyso_err_t kyso_tree_chown(const char *path, unsigned uid, unsigned gid, kyso_error_t *err);
+
+/* POSIX: removes `path` and everything below it without following links: a link is
+ * removed, never what it points to, and a parent reached through a link a
+ * user planted is refused. A missing path is KYSO_OK. */
+kyso_err_t kyso_tree_remove(const char *path, kyso_error_t *err);
+
 /* ---- console -------------------------------------------------------------- */
 
 /* Makes the console show UTF-8 (Windows: SetConsoleOutputCP(CP_UTF8)); no-op

@@ -66,6 +66,19 @@ kyso_err_t kyso_reg_delete_key_if_empty(kyso_reg_root_t root, const char *key, k
 kyso_err_t kyso_reg_subkeys(kyso_reg_root_t root, const char *key, json_t **names,
                             kyso_error_t *err);
 
+/* A test-hook environment variable (KYSO_APT, KYSO_DATADIR, KYSO_ROOT,
+ * KYSO_SETUP_FAIL_AFTER, ...): getenv(name), except in a process running as
+ * root (Windows: always) in a build without KYSO_TEST_HOOKS, where it is
+ * NULL: a user's environment passed through sudo steers nothing. */
+const char *kyso_test_hook(const char *name);
+
+/* First call of a program that holds secrets or runs privileged: Linux:
+ * not dumpable (no core file, no ptrace by other processes of the same user
+ * that are not its parent: prctl(PR_SET_DUMPABLE, 0)) and RLIMIT_CORE 0;
+ * Windows: DLLs load only from System32 and the program's own folder
+ * (SetDefaultDllDirectories), never from the current folder. */
+void kyso_process_harden(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,5 @@
 /* Per-OS paths: POSIX (Linux) implementation. */
+#include "kyso_process.h"
 #include "kyso_core.h"
 
 #include <limits.h>
@@ -85,7 +86,7 @@ static bool exe_relative(char *dst, size_t cap, const char *sub)
 /* KYSO_DATADIR, else <exe>/../share/kyso, else the compiled-in path. */
 const char *kyso_path_data(void)
 {
-	const char *env = getenv("KYSO_DATADIR");
+	const char *env = kyso_test_hook("KYSO_DATADIR");
 	if (env != NULL && *env != '\0')
 		return env;
 	if (path_data[0] == '\0' && !exe_relative(path_data, sizeof(path_data), "kyso"))

@@ -116,6 +116,20 @@ bool kyso_process_alive(long pid, const char *name)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
 	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0 && (errno == EACCES || errno == EPERM)) {
+		/* a non-dumpable process (kyso_process_harden): its exe link is
+		 * root's, its name (comm, 15 bytes) is still readable */
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		f = fopen(path, "r");
+		if (f == NULL)
+			return false;
+		bool got = fgets(exe, 16, f) != NULL;
+		fclose(f);
+		if (!got)
+			return false;
+		exe[strcspn(exe, "\n")] = '\0';
+		return exe[0] != '\0' && strncmp(exe, name, strlen(exe)) == 0;
+	}
 	if (n <= 0)
 		return false;
 	exe[n] = '\0';

@@ -4,6 +4,7 @@
  * Chromium's ~/.pki/nssdb and every Firefox profile (certutil, "C,,").
  * Every change is journaled first. */
 #include "setup_int.h"
+#include "kyso_platform.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -139,6 +140,10 @@ static kyso_err_t state_dir_prepare(const char *dir, journal_t *j, bool *created
 {
 	struct stat st;
 	*created = false;
+	/* root never creates the user's state through a link the user planted */
+	kyso_err_t rc = kyso_path_check_links(dir, err);
+	if (rc != KYSO_OK)
+		return rc;
 	if (stat(dir, &st) == 0)
 		return KYSO_OK;
 	char parent[PATH_MAX];
@@ -153,7 +158,7 @@ static kyso_err_t state_dir_prepare(const char *dir, journal_t *j, bool *created
 	char *tslash = strrchr(top, '/');
 	char grand[PATH_MAX];
 	snprintf(grand, sizeof(grand), "%.*s", (int)(tslash - top), top);
-	kyso_err_t rc = jfs_mkdirs(j, grand, err);
+	rc = jfs_mkdirs(j, grand, err);
 	if (rc != KYSO_OK)
 		return rc;
 	rc = journal_add(j, json_pack("{s:s, s:s}", "op", "tree", "path", top), err);

@@ -1,10 +1,11 @@
 /* The agent's local CA on Linux: its state directory (XDG), files handed
  * to the sudo caller, the system trust store (update-ca-certificates). The
  * platform-independent part is agent_ca.c. */
+#include "kyso_process.h"
 #include "setup_int.h"
+#include "kyso_platform.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,37 +28,43 @@ char *agent_state_dir(const setup_opts_t *o)
 	return s;
 }
 
-static int chown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* The sudo caller's uid/gid, or false when setup does not run through sudo
+ * on the real system. */
+static bool caller_ids(const setup_opts_t *o, unsigned *uid, unsigned *gid)
 {
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
-	if (uid == NULL || gid == NULL)
-		return 0;
-	if (lchown(path, (uid_t)strtoul(uid, NULL, 10), (gid_t)strtoul(gid, NULL, 10)) != 0)
-		kyso_warn("chown %s: %s", path, strerror(errno));
-	return 0;
+	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
+	if (o->root[0] != '\0' || geteuid() != 0 || u == NULL || g == NULL)
+		return false;
+	*uid = (unsigned)strtoul(u, NULL, 10);
+	*gid = (unsigned)strtoul(g, NULL, 10);
+	return *uid != 0;
+}
+
+/* Ownership is handed only below the caller's own home, and only through
+ * descriptors opened without following a link the caller planted. */
+static bool below_home(const setup_opts_t *o, const char *path, size_t *hl)
+{
+	const char *home = setup_home(o);
+	*hl = strlen(home);
+	return *hl > 1 && strncmp(path, home, *hl) == 0 && path[*hl] == '/';
 }
 
 void chown_to_caller(const setup_opts_t *o, const char *path)
 {
-	const char *user = getenv("SUDO_USER");
-	if (o->root[0] != '\0' || geteuid() != 0 || getenv("SUDO_UID") == NULL ||
-	    getenv("SUDO_GID") == NULL || user == NULL || strcmp(user, "root") == 0)
-		return;
-	if (nftw(path, chown_one, 16, FTW_PHYS) != 0)
-		kyso_warn("chown %s: %s", path, strerror(errno));
+	unsigned uid, gid;
+	size_t hl;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	if (caller_ids(o, &uid, &gid) && below_home(o, path, &hl) &&
+	    kyso_tree_chown(path, uid, gid, &e) != KYSO_OK)
+		kyso_warn("%s", kyso_error_message(&e));
 }
 
 void chown_path_to_caller(const setup_opts_t *o, const char *path)
 {
-	if (o->root[0] != '\0' || geteuid() != 0 || getenv("SUDO_UID") == NULL ||
-	    getenv("SUDO_GID") == NULL)
-		return;
-	const char *home = setup_home(o);
-	size_t hl = strlen(home);
-	if (strncmp(path, home, hl) != 0 || path[hl] != '/')
+	unsigned uid, gid;
+	size_t hl;
+	if (!caller_ids(o, &uid, &gid) || !below_home(o, path, &hl))
 		return;
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s", path);
@@ -66,9 +73,17 @@ void chown_path_to_caller(const setup_opts_t *o, const char *path)
 		if (*s == '/' || end) {
 			char c = *s;
 			*s = '\0';
+			kyso_error_t e;
+			kyso_error_clear(&e);
+			int fd = kyso_dir_open_nofollow(p, &e);
 			struct stat st;
-			if (lstat(p, &st) == 0 && st.st_uid == 0 && S_ISDIR(st.st_mode))
-				chown_one(p, &st, 0, NULL);
+			if (fd < 0) {
+				kyso_warn("%s", kyso_error_message(&e));
+				return;
+			}
+			if (fstat(fd, &st) == 0 && st.st_uid == 0 && fchown(fd, uid, gid) != 0)
+				kyso_warn("chown %s: %s", p, strerror(errno));
+			close(fd);
 			*s = c;
 		}
 		if (end)
@@ -78,7 +93,7 @@ void chown_path_to_caller(const setup_opts_t *o, const char *path)
 
 kyso_err_t ca_update(const char *root, kyso_error_t *err)
 {
-	const char *fake = getenv("KYSO_APT");
+	const char *fake = kyso_test_hook("KYSO_APT");
 	int status = -1;
 	kyso_err_t rc;
 	if (fake != NULL && fake[0] != '\0') {
@@ -87,7 +102,7 @@ kyso_err_t ca_update(const char *root, kyso_error_t *err)
 	} else if (root[0] != '\0') {
 		return KYSO_OK; /* a staging root without a stand-in: nothing to run */
 	} else {
-		const char *argv[] = {"update-ca-certificates", NULL};
+		const char *argv[] = {"/usr/sbin/update-ca-certificates", NULL};
 		rc = kyso_spawn(argv, NULL, 1u << 16, 10 * 60 * 1000, &status, err);
 		if (rc == KYSO_ERR_NOT_FOUND)
 			return kyso_error_set(err, KYSO_ERR_NOT_FOUND,
@@ -115,21 +130,7 @@ kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *fi
 	return rc;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
-	return rc != 0 && errno != ENOENT ? -1 : 0;
-}
-
 kyso_err_t remove_tree(const char *path, kyso_error_t *err)
 {
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return KYSO_OK;
-	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot remove %s: %s"), path,
-		                      strerror(errno));
-	return KYSO_OK;
+	return kyso_tree_remove(path, err);
 }

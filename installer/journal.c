@@ -3,7 +3,9 @@
  *
  * <dir>/journal.json: {"schema": 1, "entries": [{"run": "...", "op": ...}]}
  * <dir>/backup/N: previous content of files kyso replaced. */
+#include "kyso_process.h"
 #include "setup_int.h"
+#include "kyso_platform.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -139,7 +141,7 @@ kyso_err_t journal_add(journal_t *j, json_t *entry, kyso_error_t *err)
 	}
 	/* Test hook: KYSO_SETUP_FAIL_AFTER=N lets N changes through, then fails
 	 * the next one as if it could not be made. */
-	const char *fail_after = getenv("KYSO_SETUP_FAIL_AFTER");
+	const char *fail_after = kyso_test_hook("KYSO_SETUP_FAIL_AFTER");
 	if (fail_after != NULL && fail_after[0] != '\0' &&
 	    j->run_count >= strtoul(fail_after, NULL, 10)) {
 		json_decref(entry);
@@ -332,6 +334,9 @@ kyso_err_t journal_undo(journal_t *j, bool this_run_only, const journal_undo_op_
 
 kyso_err_t jfs_mkdirs(journal_t *j, const char *dir, kyso_error_t *err)
 {
+	kyso_err_t lrc = kyso_path_check_links(dir, err);
+	if (lrc != KYSO_OK)
+		return lrc;
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s", dir);
 	for (char *s = path + 1;; s++) {

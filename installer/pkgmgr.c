@@ -5,6 +5,7 @@
  *   install-file FILE    install a .deb file
  *   remove NAME          remove
  * Under a staging root (--root) without KYSO_APT packages are not touched. */
+#include "kyso_process.h"
 #include "setup_int.h"
 
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 
 static const char *fake_apt(void)
 {
-	const char *v = getenv("KYSO_APT");
+	const char *v = kyso_test_hook("KYSO_APT");
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
@@ -61,8 +62,8 @@ static kyso_err_t apt(const char *verb, const char *arg, kyso_error_t *err)
 	} else {
 		setenv("DEBIAN_FRONTEND", "noninteractive", 1);
 		const char *v = strcmp(verb, "remove") == 0 ? "remove" : "install";
-		const char *argv[] = {"apt-get", "-y", "-q", "--no-install-recommends",
-		                      v,         arg,  NULL};
+		const char *argv[] = {
+		        "/usr/bin/apt-get", "-y", "-q", "--no-install-recommends", v, arg, NULL};
 		rc = run(argv, NULL, &status, err);
 	}
 	if (rc != KYSO_OK)

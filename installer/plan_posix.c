@@ -4,6 +4,7 @@
  * store and the browsers' NSS databases. The platform-independent part of
  * the plan is plan.c. */
 #include "kyso_platform.h"
+#include "kyso_process.h"
 #include "setup_int.h"
 #include "browser_int.h"
 
@@ -325,7 +326,7 @@ static void plan_trust(const setup_opts_t *o, plan_t *p)
 		                       pem_same_cert(cur, p->ca_pem) ? AST_IN_PLACE : AST_TODO,
 		                       p->ca_system, NULL, NULL, NULL);
 		if (s != NULL && s->status == AST_TODO && o->root[0] != '\0' &&
-		    getenv("KYSO_APT") == NULL)
+		    kyso_test_hook("KYSO_APT") == NULL)
 			act_set_detail(s, "%s",
 			               _("staging root without KYSO_APT: the file is written, "
 			                 "update-ca-certificates is not run"));

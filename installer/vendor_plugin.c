@@ -175,7 +175,8 @@ kyso_err_t vendor_plugin_install(const setup_opts_t *o, journal_t *j, action_t *
 	if (mkdir(a->target, 0755) != 0)
 		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot create %s: %s"), a->target,
 		                      strerror(errno));
-	const char *argv[] = {"tar", "-xf", a->source, "-C", a->target, "--no-same-owner", NULL};
+	const char *argv[] = {"/usr/bin/tar",    "-xf", a->source, "-C", a->target,
+	                      "--no-same-owner", NULL};
 	int status = -1;
 	rc = kyso_spawn(argv, NULL, 1u << 16, 10 * 60 * 1000, &status, err);
 	if (rc == KYSO_OK && status != 0)

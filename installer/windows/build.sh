@@ -44,13 +44,16 @@ say "dependencies: ${t_deps} s"
 t0=$SECONDS
 if [[ ! -f $B/build.ninja ]]; then
 	cmake -S "$HERE" -B "$B" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/toolchain-mingw64.cmake" \
-		-DKYSO_WIN_PREFIX="$PREFIX" -DKYSO_WERROR=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/ >"$W/configure.log" 2>&1 ||
+		-DKYSO_WIN_PREFIX="$PREFIX" -DKYSO_WERROR=ON -DKYSO_TEST_HOOKS="${KYSO_WIN_TEST_HOOKS:-OFF}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/ >"$W/configure.log" 2>&1 ||
 		{
 			tail -n 30 "$W/configure.log" >&2
 			rm -f "$B/build.ninja"
 			fail "configuring the cross build (log: $W/configure.log)"
 		}
 fi
+# test hooks on for the wine tests' build only (KYSO_WIN_TEST_HOOKS=ON), also in an existing tree
+cmake -DKYSO_TEST_HOOKS="${KYSO_WIN_TEST_HOOKS:-OFF}" "$B" >>"$W/configure.log" 2>&1 ||
+	fail "configuring the cross build (log: $W/configure.log)"
 cmake --build "$B" -j "$JOBS" --target kyso kyso-agent kyso-pkcs11 kyso-core-wintest kyso-fake-pinentry kyso-test-winscard \
 	kyso_translations ||
 	fail "compiling kyso for Windows"

@@ -22,7 +22,7 @@ else
 	kh_fail "dependencies and the SoftHSM2 DLL for the wine test (build-deps.sh +softhsm2)"
 fi
 t_deps=$((SECONDS - t0))
-if bash "$KYSO_SRC/installer/windows/build.sh" "$W"; then
+if KYSO_WIN_TEST_HOOKS=ON bash "$KYSO_SRC/installer/windows/build.sh" "$W"; then
 	kh_pass "installer/windows/build.sh"
 else
 	kh_fail "installer/windows/build.sh"
