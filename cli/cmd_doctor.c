@@ -250,8 +250,8 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 	if (rc == KYSO_OK && bundle != NULL) {
 		if (kyso_buf_append(&lc->text, "", 1) != KYSO_OK)
 			rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
-		char *log =
-		        rc == KYSO_OK ? doctor_redact_string((const char *)lc->text.data) : NULL;
+		char *log = rc == KYSO_OK ? kyso_doctor_redact_string((const char *)lc->text.data)
+		                          : NULL;
 		if (rc == KYSO_OK)
 			rc = kyso_doctor_write_bundle(red, log, bundle, err);
 		free(log);
@@ -267,7 +267,8 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 			        a->token_env);
 		bool later = false;
 		if (rc == KYSO_OK)
-			rc = doctor_send_retry(bundle, a->send, tok, a->cacert, 4, &later, err);
+			rc = kyso_doctor_send_retry(bundle, a->send, tok, a->cacert, 4, &later,
+			                            err);
 		if (rc == KYSO_OK && !a->json)
 			printf(_("Report %s sent to %s.\n"),
 			       json_string_value(json_object_get(report, "id")), a->send);
@@ -275,8 +276,8 @@ static kyso_err_t finish_outputs(const doctor_args_t *a, const json_t *report, l
 		kyso_error_t e2;
 		kyso_error_clear(&e2);
 		if (rc != KYSO_OK && later &&
-		    doctor_outbox_keep(bundle, a->send, tok, temporary, kept, sizeof(kept), &e2) ==
-		            KYSO_OK) {
+		    kyso_doctor_outbox_keep(bundle, a->send, tok, temporary, kept, sizeof(kept),
+		                            &e2) == KYSO_OK) {
 			fprintf(stderr,
 			        _("The report waits in the outbox as %s: kyso doctor "
 			          "--send-pending "
@@ -357,7 +358,7 @@ int kyso_cmd_doctor(int argc, char **argv)
 	if (a.send_pending) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			return KYSO_EXIT_ENV;
-		int rc = doctor_send_pending(a.send, a.token_env, a.cacert, a.json);
+		int rc = kyso_doctor_send_pending(a.send, a.token_env, a.cacert, a.json);
 		curl_global_cleanup();
 		return rc;
 	}
@@ -368,7 +369,7 @@ int kyso_cmd_doctor(int argc, char **argv)
 		snprintf(page, sizeof(page), "%s/kyso-kiem-tra-ky-so.html", reports_dir());
 		a.html = page;
 	}
-	doctor_set_redact(!a.no_redact);
+	kyso_doctor_set_redact(!a.no_redact);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		kyso_error_set(&err, KYSO_ERR_INTERNAL, "curl_global_init failed");
 		return kyso_cmd_fail(a.json, &err);

@@ -292,7 +292,7 @@ static int cmd_serve(const reports_args_t *a, const char *db_url)
 		               a->token_env);
 		return kyso_cmd_fail(false, &err);
 	}
-	return reports_serve(&s, a->cert, a->key, &err);
+	return kyso_reports_serve(&s, a->cert, a->key, &err);
 }
 
 int kyso_cmd_reports(int argc, char **argv)

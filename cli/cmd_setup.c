@@ -159,7 +159,7 @@ static int parse(int argc, char **argv, setup_opts_t *o)
 static void on_signal(int sig)
 {
 	(void)sig;
-	setup_interrupted = 1;
+	kyso_setup_interrupted = 1;
 }
 
 static kyso_err_t setup_root(setup_opts_t *o, char *buf, size_t cap, kyso_error_t *err)
@@ -191,18 +191,18 @@ static int uninstall(const setup_opts_t *o)
 	kyso_error_clear(&err);
 	plan_t p;
 	memset(&p, 0, sizeof(p));
-	char *dir = setup_journal_dir(o);
-	journal_t *j = dir != NULL ? journal_open(dir, &err) : NULL;
+	char *dir = kyso_setup_journal_dir(o);
+	journal_t *j = dir != NULL ? kyso_setup_journal_open(dir, &err) : NULL;
 	if (j == NULL) {
 		free(dir);
 		return kyso_cmd_fail(o->json, &err);
 	}
-	size_t n = journal_count(j);
+	size_t n = kyso_setup_journal_count(j);
 	json_t *problems = json_array();
 	kyso_err_t rc = KYSO_OK;
-	if (journal_exists(j))
-		rc = journal_undo(j, false, setup_undo_ops(), problems, &err);
-	journal_free(&j);
+	if (kyso_setup_journal_exists(j))
+		rc = kyso_setup_journal_undo(j, false, kyso_setup_undo_ops(), problems, &err);
+	kyso_setup_journal_free(&j);
 	int code = rc != KYSO_OK
 	                   ? (int)kyso_err_exit(rc)
 	                   : (json_array_size(problems) > 0 ? KYSO_EXIT_PROBLEM : KYSO_EXIT_OK);
@@ -374,7 +374,7 @@ static int dry_run(const setup_opts_t *o, const plan_t *p, const kyso_detect_res
 {
 	int code = plan_problem(p) ? KYSO_EXIT_PROBLEM : KYSO_EXIT_OK;
 	if (o->json) {
-		json_t *plan = plan_to_json(p);
+		json_t *plan = kyso_setup_plan_to_json(p);
 		kyso_json_print(json_pack(
 		        "{s:i, s:s, s:b, s:s, s:s?, s:o, s:o, s:i}", "schema", SETUP_REPORT_SCHEMA,
 		        "kind", "kyso-setup-plan", "dry_run", 1, "scope",
@@ -382,7 +382,7 @@ static int dry_run(const setup_opts_t *o, const plan_t *p, const kyso_detect_res
 		        "detected", kyso_detect_result_to_json(det), "plan", plan, "exit", code));
 	} else {
 		printf("%s\n", _("Plan (dry run, nothing is changed):"));
-		plan_print(p, stdout);
+		kyso_setup_plan_print(p, stdout);
 	}
 	return code;
 }
@@ -393,10 +393,11 @@ static int fail_rolled_back(const setup_opts_t *o, plan_t *p, const kyso_detect_
 {
 	if (r->problems == NULL)
 		r->problems = json_array();
-	if (journal_run_count(j) > 0) {
+	if (kyso_setup_journal_run_count(j) > 0) {
 		kyso_error_t uerr;
 		kyso_error_clear(&uerr);
-		if (journal_undo(j, true, setup_undo_ops(), r->problems, &uerr) != KYSO_OK)
+		if (kyso_setup_journal_undo(j, true, kyso_setup_undo_ops(), r->problems, &uerr) !=
+		    KYSO_OK)
 			json_array_append_new(r->problems, json_string(kyso_error_message(&uerr)));
 		for (size_t i = 0; i < p->nacts; i++)
 			if (p->acts[i].status == AST_DONE)
@@ -404,7 +405,7 @@ static int fail_rolled_back(const setup_opts_t *o, plan_t *p, const kyso_detect_
 	}
 	int code = (int)kyso_err_exit(err->code);
 	if (o->json) {
-		json_t *rep = report_build(o, p, det, r, "rolled-back", err);
+		json_t *rep = kyso_setup_report_build(o, p, det, r, "rolled-back", err);
 		if (rep != NULL)
 			json_object_set_new(rep, "exit", json_integer(code));
 		kyso_json_print(rep);
@@ -425,7 +426,7 @@ static int fail_rolled_back(const setup_opts_t *o, plan_t *p, const kyso_detect_
 /* Setup failures (as opposed to token problems found by the self-test). */
 static bool fatal_error(kyso_err_t rc)
 {
-	return setup_interrupted || rc == KYSO_ERR_IO || rc == KYSO_ERR_NOMEM ||
+	return kyso_setup_interrupted || rc == KYSO_ERR_IO || rc == KYSO_ERR_NOMEM ||
 	       rc == KYSO_ERR_INTERNAL;
 }
 
@@ -440,17 +441,18 @@ static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_det
 	if (st != NULL && st->status == AST_TODO) {
 		if (r->token_label == NULL) {
 			st->status = AST_SKIPPED;
-			act_set_detail(st, "%s", _("no token in the module's slots"));
+			kyso_setup_act_set_detail(st, "%s", _("no token in the module's slots"));
 			r->selftest =
 			        json_pack("{s:s, s:s}", "status", "skipped", "why", st->detail);
 			code = KYSO_EXIT_ENV;
 		} else {
-			kyso_err_t rc = selftest_run(o, p, j, r->token_label, &r->selftest, &err);
+			kyso_err_t rc = kyso_setup_selftest_run(o, p, j, r->token_label,
+			                                        &r->selftest, &err);
 			if (rc != KYSO_OK && fatal_error(rc))
 				return fail_rolled_back(o, p, det, r, j, &err);
 			st->status = rc == KYSO_OK ? AST_DONE : AST_FAILED;
 			if (rc != KYSO_OK) {
-				act_set_detail(st, "%s", kyso_error_message(&err));
+				kyso_setup_act_set_detail(st, "%s", kyso_error_message(&err));
 				r->token_err = rc;
 				code = (int)kyso_err_exit(rc);
 			}
@@ -461,8 +463,8 @@ static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_det
 	if (!o->no_agent && r->agent != NULL && !r->agent_ok && code == KYSO_EXIT_OK)
 		code = KYSO_EXIT_PROBLEM;
 	action_t *ra = find_act(p, ACT_REPORT);
-	json_t *rep = report_build(o, p, det, r, code == 0 ? "ok" : "problem",
-	                           r->token_err != KYSO_OK ? &err : NULL);
+	json_t *rep = kyso_setup_report_build(o, p, det, r, code == 0 ? "ok" : "problem",
+	                                      r->token_err != KYSO_OK ? &err : NULL);
 	if (rep == NULL)
 		return KYSO_EXIT_ENV;
 	json_object_set_new(rep, "exit", json_integer(code));
@@ -470,7 +472,7 @@ static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_det
 	kyso_error_t werr;
 	kyso_error_clear(&werr);
 	if (text == NULL || ra == NULL ||
-	    jfs_write(j, ra->target, text, strlen(text), 0644, &werr) != KYSO_OK) {
+	    kyso_setup_jfs_write(j, ra->target, text, strlen(text), 0644, &werr) != KYSO_OK) {
 		free(text);
 		json_decref(rep);
 		if (werr.code == KYSO_OK)
@@ -483,7 +485,7 @@ static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_det
 	if (o->json) {
 		kyso_json_print(rep);
 	} else {
-		report_print_summary(rep, stdout);
+		kyso_setup_report_print_summary(rep, stdout);
 		printf(_("\nInstall report: %s\n"), ra != NULL ? ra->target : "?");
 		if (r->token_err != KYSO_OK)
 			fprintf(stderr, "kyso setup: %s\n", kyso_error_message(&err));
@@ -516,7 +518,7 @@ static int run_setup(setup_opts_t *o)
 	memset(&r, 0, sizeof(r));
 	journal_t *j = NULL;
 	if (choose_token(o, cat, det, &type, &token, &err) != KYSO_OK ||
-	    plan_build(o, type, token, &p, &err) != KYSO_OK) {
+	    kyso_setup_plan_build(o, type, token, &p, &err) != KYSO_OK) {
 		code = kyso_cmd_fail(o->json, &err);
 		goto out;
 	}
@@ -524,39 +526,39 @@ static int run_setup(setup_opts_t *o)
 		code = dry_run(o, &p, det);
 		goto out;
 	}
-	j = journal_open(p.journal_dir, &err);
+	j = kyso_setup_journal_open(p.journal_dir, &err);
 	if (j == NULL) {
 		code = kyso_cmd_fail(o->json, &err);
 		goto out;
 	}
-	if (!plan_has_work(&p) && !o->repair && journal_exists(j)) {
+	if (!kyso_setup_plan_has_work(&p) && !o->repair && kyso_setup_journal_exists(j)) {
 		code = plan_problem(&p) ? KYSO_EXIT_PROBLEM : KYSO_EXIT_OK;
 		if (o->json) {
 			kyso_json_print(json_pack("{s:i, s:s, s:s, s:o, s:i}", "schema",
 			                          SETUP_REPORT_SCHEMA, "kind", "kyso-setup-plan",
 			                          "result", "nothing-to-do", "plan",
-			                          plan_to_json(&p), "exit", code));
+			                          kyso_setup_plan_to_json(&p), "exit", code));
 		} else {
 			printf("%s\n",
 			       _("Everything is already in place; nothing was changed "
 			         "(--repair signs the sample again and writes a new report)."));
-			plan_print(&p, stdout);
+			kyso_setup_plan_print(&p, stdout);
 		}
 		goto out;
 	}
 	if (!o->json) {
 		printf("%s\n", _("Plan:"));
-		plan_print(&p, stdout);
+		kyso_setup_plan_print(&p, stdout);
 	}
-	if (plan_apply(o, &p, j, &r, &err) != KYSO_OK) {
+	if (kyso_setup_plan_apply(o, &p, j, &r, &err) != KYSO_OK) {
 		code = fail_rolled_back(o, &p, det, &r, j, &err);
 		goto out;
 	}
 	code = finish(o, &p, j, det, &r);
 out:
-	journal_free(&j);
-	apply_result_free(&r);
-	plan_free(&p);
+	kyso_setup_journal_free(&j);
+	kyso_setup_apply_result_free(&r);
+	kyso_setup_plan_free(&p);
 	kyso_detect_result_free(det);
 	kyso_catalog_free(cat);
 	return code;
@@ -600,7 +602,7 @@ int kyso_cmd_setup(int argc, char **argv)
 	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
 		kyso_warn("sigaction: %s", strerror(errno));
 	code = o.uninstall ? uninstall(&o) : run_setup(&o);
-	if (setup_interrupted && !o.json)
+	if (kyso_setup_interrupted && !o.json)
 		fprintf(stderr, "%s\n", _("kyso setup was interrupted."));
 out:
 	json_decref(o.origins);

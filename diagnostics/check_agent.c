@@ -324,29 +324,29 @@ static void sub_net_failure(sub_t *s, const agent_conf_t *a, proto_t p, const ch
 		sub_set(s, ST_FAIL,
 		        e->vendor ? _("The CA's plugin certificate is not trusted: reinstall the "
 		                      "CA's plugin.")
-		                  : os_agent_untrusted_remedy(),
+		                  : kyso_doctor_os_agent_untrusted_remedy(),
 		        _("%s answers, but its TLS certificate is not trusted (%s; local CA %s): "
 		          "browsers will refuse it."),
 		        s->url, err, e->vendor ? _("system store") : a->cafile);
 		break;
 	case KYSO_NET_CLOSED:
 		if (p != P_KYSO && a->origin == NULL)
-			sub_set(s, ST_FAIL, os_agent_no_origin_remedy(),
+			sub_set(s, ST_FAIL, kyso_doctor_os_agent_no_origin_remedy(),
 			        _("%s refused the connection: no web system is configured for the "
 			          "agent (%s)."),
 			        s->url, err);
 		else if (p != P_KYSO)
-			sub_set(s, ST_FAIL, os_agent_refused_origin_remedy(),
+			sub_set(s, ST_FAIL, kyso_doctor_os_agent_refused_origin_remedy(),
 			        _("%s refused the web system %s (%s)."), s->url, a->origin, err);
 		else
-			sub_set(s, ST_FAIL, os_agent_restart_remedy(),
+			sub_set(s, ST_FAIL, kyso_doctor_os_agent_restart_remedy(),
 			        _("%s closed the connection without an answer (%s)."), s->url, err);
 		break;
 	case KYSO_NET_PROTOCOL:
 	case KYSO_NET_ERROR:
 	case KYSO_NET_OK:
 	default:
-		sub_set(s, ST_FAIL, os_agent_port_remedy(),
+		sub_set(s, ST_FAIL, kyso_doctor_os_agent_port_remedy(),
 		        _("%s does not speak the %s protocol: %s"), s->url, proto_names[p], err);
 		break;
 	}
@@ -360,8 +360,8 @@ static void probe_kyso(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 	kyso_buf_init(&body);
 	long code = 0;
 	char msg[256] = "";
-	s->net = net_get_verified(s->url, a->cafile, doctor_timeout_ms(d), (size_t)64 * 1024, &body,
-	                          &code, msg, sizeof(msg));
+	s->net = kyso_doctor_net_get_verified(s->url, a->cafile, kyso_doctor_timeout_ms(d),
+	                                      (size_t)64 * 1024, &body, &code, msg, sizeof(msg));
 	json_error_t je;
 	json_t *st = s->net == KYSO_NET_OK && body.len > 0
 	                     ? json_loadb((const char *)body.data, body.len, 0, &je)
@@ -423,7 +423,7 @@ static void probe_vnpt(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 		                        .origin = a->origin,
 		                        .cafile = ca_for(a, e),
 		                        .messages = msgs,
-		                        .timeout_ms = doctor_timeout_ms(d),
+		                        .timeout_ms = kyso_doctor_timeout_ms(d),
 		                        .user_agent = "kyso-doctor/" KYSO_VERSION};
 		kyso_ws_result_t r;
 		kyso_ws_exchange(&rq, &r);
@@ -475,7 +475,7 @@ static void probe_vgca(const doctor_t *d, const agent_conf_t *a, sub_t *s)
 	                        .origin = a->origin,
 	                        .cafile = ca_for(a, e),
 	                        .messages = msgs,
-	                        .timeout_ms = doctor_timeout_ms(d),
+	                        .timeout_ms = kyso_doctor_timeout_ms(d),
 	                        .user_agent = "kyso-doctor/" KYSO_VERSION};
 	kyso_ws_result_t r;
 	kyso_ws_exchange(&rq, &r);
@@ -532,7 +532,7 @@ static void origins_data(check_t *c, const kyso_config_t *cfg, char *line, size_
 		}
 		if (list[k][0] == '\0')
 			snprintf(list[k], sizeof(list[k]), "-");
-		ck_data(c, ids[k], arr);
+		kyso_doctor_ck_data(c, ids[k], arr);
 	}
 	snprintf(line, cap,
 	         _("Web systems allowed: %s; servers the agent may download from and "
@@ -546,8 +546,8 @@ static check_status_t agent_probe_all(doctor_t *d, check_t *c, char *line, size_
 	char bad[300] = "";
 	if (!agent_conf(d, &a, bad, sizeof(bad))) {
 		kyso_config_free(&a.cfg);
-		return ck_set(c, ST_FAIL, _("Give an https:// or wss:// address."),
-		              _("Not an agent address: %s"), bad);
+		return kyso_doctor_ck_set(c, ST_FAIL, _("Give an https:// or wss:// address."),
+		                          _("Not an agent address: %s"), bad);
 	}
 	sub_t subs[P_COUNT];
 	memset(subs, 0, sizeof(subs));
@@ -580,9 +580,10 @@ static check_status_t agent_probe_all(doctor_t *d, check_t *c, char *line, size_
 		sub_t *s = &subs[p];
 		/* one listener missing while the agent runs: that protocol's own remedy */
 		if (s->st == ST_FAIL && s->remedy[0] == '\0' && !down)
-			os_agent_not_listening_remedy(s->remedy, sizeof(s->remedy), proto_names[p]);
+			kyso_doctor_os_agent_not_listening_remedy(s->remedy, sizeof(s->remedy),
+			                                          proto_names[p]);
 		if (s->st == ST_FAIL && s->remedy[0] == '\0') /* agent down: said once */
-			append(remedy, sizeof(remedy), " ", os_agent_start_remedy());
+			append(remedy, sizeof(remedy), " ", kyso_doctor_os_agent_start_remedy());
 		if (s->st != ST_SKIP && s->st > worst)
 			worst = s->st;
 		if (s->st == ST_FAIL || s->st == ST_WARN) {
@@ -593,8 +594,8 @@ static check_status_t agent_probe_all(doctor_t *d, check_t *c, char *line, size_
 		}
 		json_t *o =
 		        json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", proto_ids[p], "protocol",
-		                  proto_names[p], "status", status_id(s->st), "detail", s->detail,
-		                  "remedy", s->remedy, "vendor", a.ep[p].vendor);
+		                  proto_names[p], "status", kyso_doctor_status_id(s->st), "detail",
+		                  s->detail, "remedy", s->remedy, "vendor", a.ep[p].vendor);
 		if (o != NULL && s->url[0] != '\0')
 			json_object_set_new(o, "url", json_string(s->url));
 		if (o != NULL && s->data != NULL)
@@ -603,18 +604,19 @@ static check_status_t agent_probe_all(doctor_t *d, check_t *c, char *line, size_
 			json_decref(s->data);
 		json_array_append_new(list, o);
 	}
-	ck_data(c, "protocols", list);
-	ck_data(c, "ca", json_string(a.cafile));
-	ck_data(c, "origin", a.origin != NULL ? json_string(a.origin) : json_null());
-	ck_data(c, "config_source",
-	        json_string(a.from_option       ? "option"
-	                    : a.unit[0] != '\0' ? a.unit
-	                                        : "default"));
+	kyso_doctor_ck_data(c, "protocols", list);
+	kyso_doctor_ck_data(c, "ca", json_string(a.cafile));
+	kyso_doctor_ck_data(c, "origin", a.origin != NULL ? json_string(a.origin) : json_null());
+	kyso_doctor_ck_data(c, "config_source",
+	                    json_string(a.from_option       ? "option"
+	                                : a.unit[0] != '\0' ? a.unit
+	                                                    : "default"));
 	origins_data(c, a.cfg != NULL ? a.cfg : d->config, line, cap);
 	kyso_config_free(&a.cfg);
 	if (n_on == 0)
-		return ck_set(c, ST_SKIP, NULL, "%s",
-		              _("Every agent protocol is switched off in the configuration."));
+		return kyso_doctor_ck_set(
+		        c, ST_SKIP, NULL, "%s",
+		        _("Every agent protocol is switched off in the configuration."));
 	/* an older kyso kept the local CA's key: anyone who reads it can mint
 	 * certificates this machine trusts */
 	char cakey[sizeof(a.cafile) + 16];
@@ -623,29 +625,31 @@ static check_status_t agent_probe_all(doctor_t *d, check_t *c, char *line, size_
 	if (slash != NULL)
 		snprintf(slash + 1, sizeof(cakey) - (size_t)(slash + 1 - cakey), "ca-key.pem");
 	if (slash != NULL && access(cakey, F_OK) == 0) {
-		ck_data(c, "ca_key_on_disk", json_string(cakey));
-		return ck_set(c, ST_FAIL,
-		              _("Run kyso setup --repair: it makes a new local CA whose key is not "
-		                "kept and trusts it in place of the old one."),
-		              _("The private key of the agent's local CA is on disk (%s): whoever "
-		                "reads it can make certificates this computer trusts."),
-		              cakey);
+		kyso_doctor_ck_data(c, "ca_key_on_disk", json_string(cakey));
+		return kyso_doctor_ck_set(
+		        c, ST_FAIL,
+		        _("Run kyso setup --repair: it makes a new local CA whose key is not "
+		          "kept and trusts it in place of the old one."),
+		        _("The private key of the agent's local CA is on disk (%s): whoever "
+		          "reads it can make certificates this computer trusts."),
+		        cakey);
 	}
 	if (down)
-		return ck_set(
+		return kyso_doctor_ck_set(
 		        c, ST_FAIL, remedy,
 		        _("No signing agent is running (nothing answers for %s): the web system "
 		          "cannot reach the token."),
 		        failing);
 	if (worst == ST_PASS)
-		return ck_set(c, ST_PASS, "",
-		              _("The signing agent answers %zu protocol(s) over "
-		                "trusted TLS."),
-		              n_on);
-	return ck_set(c, worst, remedy, _("The signing agent does not work for: %s."), failing);
+		return kyso_doctor_ck_set(c, ST_PASS, "",
+		                          _("The signing agent answers %zu protocol(s) over "
+		                            "trusted TLS."),
+		                          n_on);
+	return kyso_doctor_ck_set(c, worst, remedy, _("The signing agent does not work for: %s."),
+	                          failing);
 }
 
-check_status_t check_agent(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_agent(doctor_t *d, check_t *c)
 {
 	char line[1600] = "";
 	check_status_t st = agent_probe_all(d, c, line, sizeof(line));

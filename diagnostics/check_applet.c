@@ -51,7 +51,7 @@ static applet_state_t select_aid(const char *reader, const struct card_profile *
 	return st;
 }
 
-applet_state_t doctor_applet_state(const doctor_t *d, applet_info_t *info)
+applet_state_t kyso_doctor_applet_state(const doctor_t *d, applet_info_t *info)
 {
 	memset(info, 0, sizeof(*info));
 	const kyso_reader_t *rd = d->token != NULL ? kyso_token_reader(d->token) : NULL;

@@ -181,7 +181,7 @@ static bool policy_allows(const char *dir, const char *origin)
 				char norm[512];
 				if (json_string_value(v) == NULL)
 					continue;
-				doctor_origin_norm(json_string_value(v), norm, sizeof(norm));
+				kyso_doctor_origin_norm(json_string_value(v), norm, sizeof(norm));
 				if (strcmp(norm, origin) == 0)
 					ok = true;
 			}
@@ -230,7 +230,7 @@ static void check_trust(const doctor_t *d, json_t *profiles, json_t *untrusted)
 	X509_free(ca);
 }
 
-check_status_t check_browser(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_browser(doctor_t *d, check_t *c)
 {
 	json_t *profiles = json_array(), *untrusted = json_array();
 	json_t *policies = json_array(), *missing = json_array();
@@ -251,7 +251,7 @@ check_status_t check_browser(doctor_t *d, check_t *c)
 			char o[512];
 			if (json_string_value(v) == NULL)
 				continue;
-			doctor_origin_norm(json_string_value(v), o, sizeof(o));
+			kyso_doctor_origin_norm(json_string_value(v), o, sizeof(o));
 			if (!policy_allows(dir, o)) {
 				json_array_append_new(lack, json_string(o));
 				json_array_append_new(missing,
@@ -262,58 +262,66 @@ check_status_t check_browser(doctor_t *d, check_t *c)
 		                      json_pack("{s:s, s:s, s:o}", "browser", chromes[i].name,
 		                                "dir", dir, "origins_missing", lack));
 	}
-	ck_data(c, "profiles", profiles);
-	ck_data(c, "policies", policies);
+	kyso_doctor_ck_data(c, "profiles", profiles);
+	kyso_doctor_ck_data(c, "policies", policies);
 	check_status_t st;
 	if (json_array_size(profiles) == 0 && nb == 0) {
-		st = ck_skip(
+		st = kyso_doctor_ck_skip(
 		        c, _("No browser found (no Chromium, Chrome, Edge, no Firefox profile)."));
 	} else if (json_array_size(untrusted) > 0 && json_array_size(missing) > 0) {
 		char *u = json_dumps(untrusted, JSON_COMPACT),
 		     *m = json_dumps(missing, JSON_COMPACT);
-		st = ck_set(c, ST_FAIL, NULL,
-		            _("The browser does not trust kyso-agent's local CA (%s) and does not "
-		              "pre-approve the web system for local network access (%s)."),
-		            u != NULL ? u : "", m != NULL ? m : "");
-		ck_remedy(
+		st = kyso_doctor_ck_set(
+		        c, ST_FAIL, NULL,
+		        _("The browser does not trust kyso-agent's local CA (%s) and does not "
+		          "pre-approve the web system for local network access (%s)."),
+		        u != NULL ? u : "", m != NULL ? m : "");
+		kyso_doctor_ck_remedy(
 		        c, "%s",
 		        _("Run \"sudo kyso setup --repair\", then close and reopen the browser."));
 		free(u);
 		free(m);
 	} else if (json_array_size(untrusted) > 0) {
 		char *u = json_dumps(untrusted, JSON_COMPACT);
-		st = ck_set(c, ST_FAIL, NULL,
-		            _("kyso-agent's local CA is not trusted in these browser profiles: %s. "
-		              "Web pages cannot open the secure connection to the agent."),
-		            u != NULL ? u : "");
-		ck_remedy(c, "%s",
-		          _("Run \"sudo kyso setup --repair\" (it trusts the agent's CA in every "
-		            "browser profile), then close and reopen the browser."));
+		st = kyso_doctor_ck_set(
+		        c, ST_FAIL, NULL,
+		        _("kyso-agent's local CA is not trusted in these browser profiles: %s. "
+		          "Web pages cannot open the secure connection to the agent."),
+		        u != NULL ? u : "");
+		kyso_doctor_ck_remedy(
+		        c, "%s",
+		        _("Run \"sudo kyso setup --repair\" (it trusts the agent's CA in every "
+		          "browser profile), then close and reopen the browser."));
 		free(u);
 	} else if (json_array_size(missing) > 0) {
 		char *m = json_dumps(missing, JSON_COMPACT);
 		const char *first = json_string_value(json_array_get(origins, 0));
-		st = ck_set(c, ST_FAIL, NULL,
-		            _("No browser policy pre-approves the web system for local network "
-		              "access: %s. The browser blocks the page or asks every user."),
-		            m != NULL ? m : "");
-		ck_remedy(c,
-		          _("Run \"sudo kyso setup --repair\" (it writes the policy). Without "
-		            "administrator rights: open %s, click the icon left of the address, "
-		            "Site settings, and set \"Local network access\" to Allow."),
-		          first != NULL ? first : _("the web system"));
+		st = kyso_doctor_ck_set(
+		        c, ST_FAIL, NULL,
+		        _("No browser policy pre-approves the web system for local network "
+		          "access: %s. The browser blocks the page or asks every user."),
+		        m != NULL ? m : "");
+		kyso_doctor_ck_remedy(
+		        c,
+		        _("Run \"sudo kyso setup --repair\" (it writes the policy). Without "
+		          "administrator rights: open %s, click the icon left of the address, "
+		          "Site settings, and set \"Local network access\" to Allow."),
+		        first != NULL ? first : _("the web system"));
 		free(m);
 	} else if (json_array_size(origins) == 0) {
-		st = ck_set(c, ST_WARN, NULL, "%s",
-		            _("No web system is configured (config.json \"origins\"): the agent "
-		              "refuses every page."));
-		ck_remedy(c, "%s",
-		          _("Run \"sudo kyso setup --origin https://ADDRESS-OF-THE-WEB-SYSTEM\"."));
+		st = kyso_doctor_ck_set(
+		        c, ST_WARN, NULL, "%s",
+		        _("No web system is configured (config.json \"origins\"): the agent "
+		          "refuses every page."));
+		kyso_doctor_ck_remedy(
+		        c, "%s",
+		        _("Run \"sudo kyso setup --origin https://ADDRESS-OF-THE-WEB-SYSTEM\"."));
 	} else {
-		st = ck_set(c, ST_PASS, "",
-		            _("The agent's CA is trusted in %zu browser profile(s); %zu browser(s) "
-		              "pre-approve the web system."),
-		            json_array_size(profiles), nb);
+		st = kyso_doctor_ck_set(
+		        c, ST_PASS, "",
+		        _("The agent's CA is trusted in %zu browser profile(s); %zu browser(s) "
+		          "pre-approve the web system."),
+		        json_array_size(profiles), nb);
 	}
 	json_decref(untrusted);
 	json_decref(missing);

@@ -60,7 +60,7 @@ static bool policy_allows(const char *policy_key, const char *origin)
 				kyso_error_clear(&e);
 				if (kyso_reg_get_string(roots[r], key, name, &v, &e) != KYSO_OK)
 					break;
-				doctor_origin_norm(v, norm, sizeof(norm));
+				kyso_doctor_origin_norm(v, norm, sizeof(norm));
 				free(v);
 				if (strcmp(norm, origin) == 0)
 					return true;
@@ -102,7 +102,7 @@ static void check_trust(const doctor_t *d, json_t *profiles, json_t *untrusted)
 	free(ca);
 }
 
-check_status_t check_browser(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_browser(doctor_t *d, check_t *c)
 {
 	json_t *profiles = json_array(), *untrusted = json_array();
 	json_t *policies = json_array(), *missing = json_array();
@@ -120,7 +120,7 @@ check_status_t check_browser(doctor_t *d, check_t *c)
 			char o[512];
 			if (json_string_value(v) == NULL)
 				continue;
-			doctor_origin_norm(json_string_value(v), o, sizeof(o));
+			kyso_doctor_origin_norm(json_string_value(v), o, sizeof(o));
 			if (!policy_allows(chromes[i].policy, o)) {
 				json_array_append_new(lack, json_string(o));
 				json_array_append_new(missing,
@@ -133,64 +133,74 @@ check_status_t check_browser(doctor_t *d, check_t *c)
 		                                lack));
 	}
 	bool firefox = app_installed("firefox.exe");
-	ck_data(c, "firefox", json_boolean(firefox));
+	kyso_doctor_ck_data(c, "firefox", json_boolean(firefox));
 	if (nb > 0 || firefox)
 		check_trust(d, profiles, untrusted);
-	ck_data(c, "profiles", profiles);
-	ck_data(c, "policies", policies);
+	kyso_doctor_ck_data(c, "profiles", profiles);
+	kyso_doctor_ck_data(c, "policies", policies);
 	check_status_t st;
 	if (nb == 0 && !firefox) {
-		st = ck_skip(c, _("No browser found (no Chrome, Chromium, Edge or Firefox is "
-		                  "registered in Windows' App Paths)."));
+		st = kyso_doctor_ck_skip(
+		        c, _("No browser found (no Chrome, Chromium, Edge or Firefox is "
+		             "registered in Windows' App Paths)."));
 	} else if (json_array_size(untrusted) > 0 && json_array_size(missing) > 0) {
 		char *u = json_dumps(untrusted, JSON_COMPACT),
 		     *m = json_dumps(missing, JSON_COMPACT);
-		st = ck_set(c, ST_FAIL, NULL,
-		            _("The browser does not trust kyso-agent's local CA (%s) and does not "
-		              "pre-approve the web system for local network access (%s)."),
-		            u != NULL ? u : "", m != NULL ? m : "");
-		ck_remedy(c, "%s",
-		          _("Run \"kyso.exe setup --repair\" as administrator, then close and "
-		            "reopen the browser."));
+		st = kyso_doctor_ck_set(
+		        c, ST_FAIL, NULL,
+		        _("The browser does not trust kyso-agent's local CA (%s) and does not "
+		          "pre-approve the web system for local network access (%s)."),
+		        u != NULL ? u : "", m != NULL ? m : "");
+		kyso_doctor_ck_remedy(
+		        c, "%s",
+		        _("Run \"kyso.exe setup --repair\" as administrator, then close and "
+		          "reopen the browser."));
 		free(u);
 		free(m);
 	} else if (json_array_size(untrusted) > 0) {
 		char *u = json_dumps(untrusted, JSON_COMPACT);
-		st = ck_set(c, ST_FAIL, NULL,
-		            _("kyso-agent's local CA is not a trusted root in the Windows "
-		              "certificate store (%s). Web pages cannot open the secure "
-		              "connection to the agent."),
-		            u != NULL ? u : "");
-		ck_remedy(c, "%s",
-		          _("Run \"kyso.exe setup --repair\" (it adds the agent's CA to the "
-		            "Windows certificate store), then close and reopen the browser."));
+		st = kyso_doctor_ck_set(
+		        c, ST_FAIL, NULL,
+		        _("kyso-agent's local CA is not a trusted root in the Windows "
+		          "certificate store (%s). Web pages cannot open the secure "
+		          "connection to the agent."),
+		        u != NULL ? u : "");
+		kyso_doctor_ck_remedy(
+		        c, "%s",
+		        _("Run \"kyso.exe setup --repair\" (it adds the agent's CA to the "
+		          "Windows certificate store), then close and reopen the browser."));
 		free(u);
 	} else if (json_array_size(missing) > 0) {
 		char *m = json_dumps(missing, JSON_COMPACT);
 		const char *first = json_string_value(json_array_get(origins, 0));
-		st = ck_set(c, ST_FAIL, NULL,
-		            _("No browser policy pre-approves the web system for local network "
-		              "access: %s. The browser blocks the page or asks every user."),
-		            m != NULL ? m : "");
-		ck_remedy(c,
-		          _("Run \"kyso.exe setup --repair\" as administrator (it writes the "
-		            "policy into the registry). Without administrator rights: open %s, "
-		            "click the icon left of the address, Site settings, and set \"Local "
-		            "network access\" to Allow."),
-		          first != NULL ? first : _("the web system"));
+		st = kyso_doctor_ck_set(
+		        c, ST_FAIL, NULL,
+		        _("No browser policy pre-approves the web system for local network "
+		          "access: %s. The browser blocks the page or asks every user."),
+		        m != NULL ? m : "");
+		kyso_doctor_ck_remedy(
+		        c,
+		        _("Run \"kyso.exe setup --repair\" as administrator (it writes the "
+		          "policy into the registry). Without administrator rights: open %s, "
+		          "click the icon left of the address, Site settings, and set \"Local "
+		          "network access\" to Allow."),
+		        first != NULL ? first : _("the web system"));
 		free(m);
 	} else if (json_array_size(origins) == 0) {
-		st = ck_set(c, ST_WARN, NULL, "%s",
-		            _("No web system is configured (config.json \"origins\"): the agent "
-		              "refuses every page."));
-		ck_remedy(c, "%s",
-		          _("Run \"kyso.exe setup --origin https://ADDRESS-OF-THE-WEB-SYSTEM\" as "
-		            "administrator."));
+		st = kyso_doctor_ck_set(
+		        c, ST_WARN, NULL, "%s",
+		        _("No web system is configured (config.json \"origins\"): the agent "
+		          "refuses every page."));
+		kyso_doctor_ck_remedy(
+		        c, "%s",
+		        _("Run \"kyso.exe setup --origin https://ADDRESS-OF-THE-WEB-SYSTEM\" as "
+		          "administrator."));
 	} else {
-		st = ck_set(c, ST_PASS, "",
-		            _("The agent's CA is a trusted root in the Windows certificate store; "
-		              "%zu browser(s) pre-approve the web system."),
-		            nb);
+		st = kyso_doctor_ck_set(
+		        c, ST_PASS, "",
+		        _("The agent's CA is a trusted root in the Windows certificate store; "
+		          "%zu browser(s) pre-approve the web system."),
+		        nb);
 	}
 	json_decref(untrusted);
 	json_decref(missing);

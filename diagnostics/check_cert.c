@@ -25,11 +25,11 @@ static X509 *cert_x509(const kyso_p11_cert_t *c)
 /* Registers the personal parts of a certificate for redaction. */
 static void personal_of_cert(const kyso_p11_cert_t *pc, X509 *x)
 {
-	doctor_personal(kyso_p11_cert_subject(pc));
-	doctor_personal(kyso_p11_cert_label(pc));
+	kyso_doctor_personal(kyso_p11_cert_subject(pc));
+	kyso_doctor_personal(kyso_p11_cert_label(pc));
 	const kyso_p11_key_t *k = kyso_p11_cert_key(pc);
 	if (k != NULL)
-		doctor_personal(kyso_p11_key_label(k));
+		kyso_doctor_personal(kyso_p11_key_label(k));
 	if (x == NULL)
 		return;
 	X509_NAME *name = X509_get_subject_name(x);
@@ -46,34 +46,34 @@ static void personal_of_cert(const kyso_p11_cert_t *pc, X509 *x)
 		unsigned char *u = NULL;
 		if (ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(e)) < 0)
 			continue;
-		doctor_personal((char *)u);
+		kyso_doctor_personal((char *)u);
 		const char *colon = strchr((char *)u, ':'); /* "CCCD:0123..." -> the number too */
 		if (colon != NULL)
-			doctor_personal(colon + 1);
+			kyso_doctor_personal(colon + 1);
 		OPENSSL_free(u);
 	}
 	GENERAL_NAMES *san = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	for (int i = 0; san != NULL && i < sk_GENERAL_NAME_num(san); i++) {
 		GENERAL_NAME *g = sk_GENERAL_NAME_value(san, i);
 		if (g->type == GEN_EMAIL)
-			doctor_personal((const char *)ASN1_STRING_get0_data(g->d.rfc822Name));
+			kyso_doctor_personal((const char *)ASN1_STRING_get0_data(g->d.rfc822Name));
 	}
 	GENERAL_NAMES_free(san);
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-	doctor_personal(hex);
+	kyso_doctor_personal(hex);
 	OPENSSL_free(hex);
 	BN_free(bn);
 }
 
-check_status_t check_cert_present(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_cert_present(doctor_t *d, check_t *c)
 {
 	if (d->slot == NULL)
-		return ck_skip(c, _("Skipped: no token to look at."));
+		return kyso_doctor_ck_skip(c, _("Skipped: no token to look at."));
 	if (kyso_p11_slot_objects_error(d->slot) != NULL)
-		return ck_set(c, ST_FAIL, _("Pull the token out and plug it in again."),
-		              _("The token's objects cannot be listed: %s"),
-		              kyso_p11_slot_objects_error(d->slot));
+		return kyso_doctor_ck_set(c, ST_FAIL, _("Pull the token out and plug it in again."),
+		                          _("The token's objects cannot be listed: %s"),
+		                          kyso_p11_slot_objects_error(d->slot));
 	d->cert = kyso_p11_slot_signing_cert(d->slot);
 	size_t n = kyso_p11_slot_cert_count(d->slot);
 	for (size_t i = 0; i < n; i++) {
@@ -92,56 +92,61 @@ check_status_t check_cert_present(doctor_t *d, check_t *c)
 		d->cert = first;
 	}
 	if (d->cert == NULL)
-		return ck_set_remedy(c, ST_FAIL, _("The token holds no signing certificate."),
-		                     _("Have your certificate supplier (%s) load the certificate."),
-		                     doctor_token_cas(d));
+		return kyso_doctor_ck_set_remedy(
+		        c, ST_FAIL, _("The token holds no signing certificate."),
+		        _("Have your certificate supplier (%s) load the certificate."),
+		        kyso_doctor_token_cas(d));
 	json_object_set_new(d->facts, "subject", json_string(kyso_p11_cert_subject(d->cert)));
-	ck_data(c, "subject", json_string(kyso_p11_cert_subject(d->cert)));
-	ck_data(c, "issuer", json_string(kyso_p11_cert_issuer(d->cert)));
-	ck_data(c, "label", json_string(kyso_p11_cert_label(d->cert)));
+	kyso_doctor_ck_data(c, "subject", json_string(kyso_p11_cert_subject(d->cert)));
+	kyso_doctor_ck_data(c, "issuer", json_string(kyso_p11_cert_issuer(d->cert)));
+	kyso_doctor_ck_data(c, "label", json_string(kyso_p11_cert_label(d->cert)));
 	X509 *x = cert_x509(d->cert);
 	BIGNUM *bn = x != NULL ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL) : NULL;
 	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-	ck_data(c, "serial", hex != NULL ? json_string(hex) : NULL);
+	kyso_doctor_ck_data(c, "serial", hex != NULL ? json_string(hex) : NULL);
 	OPENSSL_free(hex);
 	BN_free(bn);
 	X509_free(x);
-	return ck_set(c, ST_PASS, "", _("Certificate of %s"), kyso_p11_cert_subject(d->cert));
+	return kyso_doctor_ck_set(c, ST_PASS, "", _("Certificate of %s"),
+	                          kyso_p11_cert_subject(d->cert));
 }
 
-check_status_t check_cert_key_pair(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_cert_key_pair(doctor_t *d, check_t *c)
 {
 	if (d->cert == NULL)
-		return ck_skip(c, _("Skipped: no certificate."));
+		return kyso_doctor_ck_skip(c, _("Skipped: no certificate."));
 	kyso_p11_pairing_t p = kyso_p11_cert_pairing(d->cert);
-	ck_data(c, "pairing", json_string(kyso_p11_pairing_id(p)));
+	kyso_doctor_ck_data(c, "pairing", json_string(kyso_p11_pairing_id(p)));
 	switch (p) {
 	case KYSO_P11_PAIR_ID_AND_KEY:
 	case KYSO_P11_PAIR_KEY_ONLY:
-		return ck_set(c, ST_PASS, "", "%s",
-		              _("The private key on the token matches the certificate."));
+		return kyso_doctor_ck_set(
+		        c, ST_PASS, "", "%s",
+		        _("The private key on the token matches the certificate."));
 	case KYSO_P11_PAIR_ID_ONLY:
-		return ck_set(c, ST_PASS, "", "%s",
-		              _("A private key with the certificate's ID is on the token (its "
-		                "public part is only readable after the PIN)."));
+		return kyso_doctor_ck_set(
+		        c, ST_PASS, "", "%s",
+		        _("A private key with the certificate's ID is on the token (its "
+		          "public part is only readable after the PIN)."));
 	case KYSO_P11_PAIR_MISMATCH:
-		return ck_set_remedy(
+		return kyso_doctor_ck_set_remedy(
 		        c, ST_FAIL,
 		        _("The key with the certificate's ID is another key: signatures "
 		          "would not verify."),
 		        _("Have your certificate supplier (%s) load the right "
 		          "certificate."),
-		        doctor_token_cas(d));
+		        kyso_doctor_token_cas(d));
 	case KYSO_P11_PAIR_NONE:
 	default:
 		if (kyso_p11_slot_token_flags(d->slot) & KYSO_P11_TOKEN_LOGIN_REQUIRED)
-			return ck_set(
+			return kyso_doctor_ck_set(
 			        c, ST_PASS, "", "%s",
 			        _("The private key is hidden until the PIN is entered (normal "
 			          "for this token); run with --sign to try it."));
-		return ck_set_remedy(c, ST_FAIL, _("No private key belongs to the certificate."),
-		                     _("Have your certificate supplier (%s) check the token."),
-		                     doctor_token_cas(d));
+		return kyso_doctor_ck_set_remedy(
+		        c, ST_FAIL, _("No private key belongs to the certificate."),
+		        _("Have your certificate supplier (%s) check the token."),
+		        kyso_doctor_token_cas(d));
 	}
 }
 
@@ -152,36 +157,39 @@ static void date_of(const ASN1_TIME *t, char *buf, size_t cap)
 		snprintf(buf, cap, "?");
 }
 
-check_status_t check_cert_validity(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_cert_validity(doctor_t *d, check_t *c)
 {
 	if (d->cert == NULL)
-		return ck_skip(c, _("Skipped: no certificate."));
+		return kyso_doctor_ck_skip(c, _("Skipped: no certificate."));
 	X509 *x = cert_x509(d->cert);
 	if (x == NULL)
-		return ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
-		              _("The certificate cannot be read."));
+		return kyso_doctor_ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
+		                          _("The certificate cannot be read."));
 	char from[32], to[32];
 	date_of(X509_get0_notBefore(x), from, sizeof(from));
 	date_of(X509_get0_notAfter(x), to, sizeof(to));
-	ck_data(c, "not_after", json_string(kyso_p11_cert_not_after(d->cert)));
+	kyso_doctor_ck_data(c, "not_after", json_string(kyso_p11_cert_not_after(d->cert)));
 	int days = 0, secs = 0;
 	check_status_t st;
-	const char *cas = doctor_token_cas(d);
+	const char *cas = kyso_doctor_token_cas(d);
 	if (X509_cmp_current_time(X509_get0_notAfter(x)) < 0) {
-		st = ck_set(c, ST_FAIL, NULL, _("The certificate expired on %s."), to);
-		ck_remedy(c, _("Renew the certificate with your supplier (%s)."), cas);
+		st = kyso_doctor_ck_set(c, ST_FAIL, NULL, _("The certificate expired on %s."), to);
+		kyso_doctor_ck_remedy(c, _("Renew the certificate with your supplier (%s)."), cas);
 	} else if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0) {
-		st = ck_set(c, ST_FAIL, NULL, _("The certificate is only valid from %s."), from);
-		ck_remedy(c, "%s",
-		          _("Check the computer's date; if it is right, wait until that day or ask "
-		            "the supplier."));
+		st = kyso_doctor_ck_set(c, ST_FAIL, NULL,
+		                        _("The certificate is only valid from %s."), from);
+		kyso_doctor_ck_remedy(
+		        c, "%s",
+		        _("Check the computer's date; if it is right, wait until that day or ask "
+		          "the supplier."));
 	} else if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)) == 1 &&
 	           days < EXPIRY_WARN_DAYS) {
-		st = ck_set(c, ST_WARN, NULL, _("The certificate expires on %s (in %d day(s))."),
-		            to, days);
-		ck_remedy(c, _("Renew it now with your supplier (%s)."), cas);
+		st = kyso_doctor_ck_set(c, ST_WARN, NULL,
+		                        _("The certificate expires on %s (in %d day(s))."), to,
+		                        days);
+		kyso_doctor_ck_remedy(c, _("Renew it now with your supplier (%s)."), cas);
 	} else {
-		st = ck_set(c, ST_PASS, "", _("Valid from %s to %s."), from, to);
+		st = kyso_doctor_ck_set(c, ST_PASS, "", _("Valid from %s to %s."), from, to);
 	}
 	X509_free(x);
 	return st;
@@ -217,10 +225,10 @@ static bool is_vgca_g1(X509 *x)
 /* The token's certificate chained to the document trust anchors (shipped
  * Vietnamese roots, roots.d, --ca) or the OS store (Windows: ROOT), with the
  * token's CA certificates and the shipped intermediates as helpers. */
-check_status_t check_cert_chain(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_cert_chain(doctor_t *d, check_t *c)
 {
 	if (d->cert == NULL)
-		return ck_skip(c, _("Skipped: no certificate."));
+		return kyso_doctor_ck_skip(c, _("Skipped: no certificate."));
 	X509 *x = cert_x509(d->cert);
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	kyso_trust_opts_t to = {d->o->ca_files, false, true};
@@ -230,13 +238,13 @@ check_status_t check_cert_chain(doctor_t *d, check_t *c)
 	kyso_trust_result_t r = {0};
 	check_status_t st = ST_FAIL;
 	if (t == NULL) {
-		st = ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
-		            x == NULL ? _("The certificate cannot be read.")
-		                      : kyso_error_message(&e));
+		st = kyso_doctor_ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
+		                        x == NULL ? _("The certificate cannot be read.")
+		                                  : kyso_error_message(&e));
 		goto out;
 	}
-	ck_data(c, "anchors", json_incref(kyso_trust_sources(t)));
-	ck_data(c, "system_roots", json_integer(kyso_trust_system_roots(t)));
+	kyso_doctor_ck_data(c, "anchors", json_incref(kyso_trust_sources(t)));
+	kyso_doctor_ck_data(c, "system_roots", json_integer(kyso_trust_system_roots(t)));
 	for (size_t i = 0; i < kyso_p11_slot_cert_count(d->slot); i++) {
 		const kyso_p11_cert_t *pc = kyso_p11_slot_cert_at(d->slot, i);
 		X509 *ix = pc != d->cert ? cert_x509(pc) : NULL;
@@ -250,34 +258,40 @@ check_status_t check_cert_chain(doctor_t *d, check_t *c)
 	char *top_name = top != NULL ? name_line(X509_get_subject_name(top)) : NULL;
 	char *issuer = name_line(X509_get_issuer_name(top != NULL ? top : x));
 	if (r.ok) {
-		ck_data(c, "root", json_string(top_name));
-		ck_data(c, "root_category", r.category ? json_string(r.category) : json_null());
+		kyso_doctor_ck_data(c, "root", json_string(top_name));
+		kyso_doctor_ck_data(c, "root_category",
+		                    r.category ? json_string(r.category) : json_null());
 		bool g1 = top != NULL && is_vgca_g1(top);
-		st = ck_set(
+		st = kyso_doctor_ck_set(
 		        c, g1 ? ST_WARN : ST_PASS, "",
 		        _("Chains to the trusted root %s (%d certificate(s)); root category: %s."),
 		        top_name != NULL ? top_name : "?", n, kyso_trust_category_text(r.category));
 		if (g1)
-			ck_remedy(c, "%s",
-			          _("This root (VGCA RootCA G1) uses SHA-1 and ends on 2030-03-05: "
-			            "ask the Government Cipher Committee for a certificate under "
-			            "RootCA "
-			            "G2 before then."));
+			kyso_doctor_ck_remedy(
+			        c, "%s",
+			        _("This root (VGCA RootCA G1) uses SHA-1 and ends on 2030-03-05: "
+			          "ask the Government Cipher Committee for a certificate under "
+			          "RootCA "
+			          "G2 before then."));
 	} else if (r.local_agent_ca) {
-		st = ck_set(c, ST_FAIL, NULL, "%s",
-		            _("The certificate was issued by a kyso agent's local CA: it is not a "
-		              "signing certificate."));
+		st = kyso_doctor_ck_set(
+		        c, ST_FAIL, NULL, "%s",
+		        _("The certificate was issued by a kyso agent's local CA: it is not a "
+		          "signing certificate."));
 	} else {
-		ck_data(c, "openssl_error", json_string(X509_verify_cert_error_string(r.error)));
-		st = ck_set(c, ST_FAIL, NULL,
-		            _("The certificate does not chain to a trusted root: %s (issuer %s)."),
-		            X509_verify_cert_error_string(r.error), issuer != NULL ? issuer : "?");
-		ck_remedy(c,
-		          _("Install the root and intermediate certificates of your supplier (%s): "
-		            "put them in %s, or add them with --ca FILE; if the issuer above "
-		            "is not a Vietnamese CA you know, this certificate is not for signing "
-		            "documents."),
-		          doctor_token_cas(d), kyso_path_roots_local());
+		kyso_doctor_ck_data(c, "openssl_error",
+		                    json_string(X509_verify_cert_error_string(r.error)));
+		st = kyso_doctor_ck_set(
+		        c, ST_FAIL, NULL,
+		        _("The certificate does not chain to a trusted root: %s (issuer %s)."),
+		        X509_verify_cert_error_string(r.error), issuer != NULL ? issuer : "?");
+		kyso_doctor_ck_remedy(
+		        c,
+		        _("Install the root and intermediate certificates of your supplier (%s): "
+		          "put them in %s, or add them with --ca FILE; if the issuer above "
+		          "is not a Vietnamese CA you know, this certificate is not for signing "
+		          "documents."),
+		        kyso_doctor_token_cas(d), kyso_path_roots_local());
 	}
 	free(top_name);
 	free(issuer);
@@ -325,30 +339,32 @@ static char *crl_url(X509 *x)
 	return url;
 }
 
-check_status_t check_cert_revocation(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_cert_revocation(doctor_t *d, check_t *c)
 {
 	if (d->cert == NULL)
-		return ck_skip(c, _("Skipped: no certificate."));
+		return kyso_doctor_ck_skip(c, _("Skipped: no certificate."));
 	if (d->o->offline)
-		return ck_skip(c, _("Skipped: --offline."));
+		return kyso_doctor_ck_skip(c, _("Skipped: --offline."));
 	X509 *x = cert_x509(d->cert);
 	char *url = x != NULL ? crl_url(x) : NULL;
 	if (url == NULL) {
 		X509_free(x);
-		return ck_skip(c, _("The certificate names no CRL to check."));
+		return kyso_doctor_ck_skip(c, _("The certificate names no CRL to check."));
 	}
-	ck_data(c, "crl", json_string(url));
+	kyso_doctor_ck_data(c, "crl", json_string(url));
 	kyso_buf_t body;
 	kyso_buf_init(&body);
 	char msg[256] = "";
 	long code = 0;
 	check_status_t st;
-	if (net_get(url, doctor_timeout_ms(d), 8u << 20, &body, &code, msg, sizeof(msg)) != 0 ||
+	if (kyso_doctor_net_get(url, kyso_doctor_timeout_ms(d), 8u << 20, &body, &code, msg,
+	                        sizeof(msg)) != 0 ||
 	    code != 200) {
-		st = ck_set(c, ST_WARN,
-		            _("Check the Internet connection (a proxy or firewall may block it)."),
-		            _("The revocation list %s cannot be fetched: %s"), url,
-		            msg[0] != '\0' ? msg : "HTTP error");
+		st = kyso_doctor_ck_set(
+		        c, ST_WARN,
+		        _("Check the Internet connection (a proxy or firewall may block it)."),
+		        _("The revocation list %s cannot be fetched: %s"), url,
+		        msg[0] != '\0' ? msg : "HTTP error");
 	} else {
 		const unsigned char *p = body.data;
 		X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)body.len);
@@ -361,20 +377,23 @@ check_status_t check_cert_revocation(doctor_t *d, check_t *c)
 		X509 *issuer = crl != NULL ? token_issuer(d, x) : NULL;
 		EVP_PKEY *ik = issuer != NULL ? X509_get0_pubkey(issuer) : NULL;
 		if (crl == NULL)
-			st = ck_set(c, ST_WARN, _("Send this report to the helpdesk."),
-			            _("The revocation list %s cannot be read."), url);
+			st = kyso_doctor_ck_set(c, ST_WARN, _("Send this report to the helpdesk."),
+			                        _("The revocation list %s cannot be read."), url);
 		else if (ik == NULL || X509_CRL_verify(crl, ik) != 1)
-			st = ck_set(c, ST_WARN, _("Send this report to the helpdesk."),
-			            _("The revocation list %s is not signed by the certificate's "
-			              "issuer "
-			              "(or the issuer is not on the token)."),
-			            url);
+			st = kyso_doctor_ck_set(
+			        c, ST_WARN, _("Send this report to the helpdesk."),
+			        _("The revocation list %s is not signed by the certificate's "
+			          "issuer "
+			          "(or the issuer is not on the token)."),
+			        url);
 		else if (X509_CRL_get0_by_cert(crl, &rev, x) == 1)
-			st = ck_set_remedy(c, ST_FAIL, _("The certificate has been revoked."),
-			                   _("Ask your supplier (%s) for a new certificate."),
-			                   doctor_token_cas(d));
+			st = kyso_doctor_ck_set_remedy(
+			        c, ST_FAIL, _("The certificate has been revoked."),
+			        _("Ask your supplier (%s) for a new certificate."),
+			        kyso_doctor_token_cas(d));
 		else
-			st = ck_set(c, ST_PASS, "", _("Not on the revocation list %s."), url);
+			st = kyso_doctor_ck_set(c, ST_PASS, "", _("Not on the revocation list %s."),
+			                        url);
 		X509_free(issuer);
 		ERR_clear_error();
 		X509_CRL_free(crl);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *doctor_p11kit_module_of(const char *file)
+char *kyso_doctor_p11kit_module_of(const char *file)
 {
 	FILE *f = fopen(file, "r");
 	if (f == NULL)
@@ -38,7 +38,7 @@ static char *registered_module_for_type(const doctor_t *d)
 		return NULL;
 	for (int user = 1; user >= 0; user--) {
 		char *file = kyso_p11kit_module_file("", user != 0, kyso_token_type_id(d->type));
-		char *m = file != NULL ? doctor_p11kit_module_of(file) : NULL;
+		char *m = file != NULL ? kyso_doctor_p11kit_module_of(file) : NULL;
 		free(file);
 		if (m != NULL)
 			return m;
@@ -119,12 +119,13 @@ static void pick_slot(doctor_t *d)
 	d->slot = signing != NULL ? signing : any;
 }
 
-check_status_t check_module_loadable(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_module_loadable(doctor_t *d, check_t *c)
 {
 	if (d->o->module == NULL && d->type == NULL) {
 		if (d->config == NULL || d->config->pkcs11_module == NULL)
-			return ck_skip(c, _("Skipped: the token type is not known, so its driver "
-			                    "is not either."));
+			return kyso_doctor_ck_skip(
+			        c, _("Skipped: the token type is not known, so its driver "
+			             "is not either."));
 	}
 	const char *source = "";
 	json_t *names = json_array();
@@ -133,105 +134,114 @@ check_status_t check_module_loadable(doctor_t *d, check_t *c)
 		char pk[256];
 		packages_of(d, pk, sizeof(pk));
 		char *list = json_dumps(names, JSON_COMPACT);
-		ck_data(c, "looked_for", names);
+		kyso_doctor_ck_data(c, "looked_for", names);
 		if (json_array_size(names) == 0) {
 			free(list);
-			return ck_set(c, ST_FAIL, os_no_driver_named_remedy(),
-			              _("The catalog names no driver for %s on this system."),
-			              kyso_token_type_name(d->type));
+			return kyso_doctor_ck_set(
+			        c, ST_FAIL, kyso_doctor_os_no_driver_named_remedy(),
+			        _("The catalog names no driver for %s on this system."),
+			        kyso_token_type_name(d->type));
 		}
-		ck_set(c, ST_FAIL, NULL, _("The driver is not installed (looked for %s)."),
-		       list != NULL ? list : "?");
+		kyso_doctor_ck_set(c, ST_FAIL, NULL,
+		                   _("The driver is not installed (looked for %s)."),
+		                   list != NULL ? list : "?");
 		free(list);
-		os_driver_install_remedy(c, pk);
+		kyso_doctor_os_driver_install_remedy(c, pk);
 		return c->status;
 	}
 	json_decref(names);
-	ck_data(c, "module", json_string(d->module));
-	ck_data(c, "found_by", json_string(source));
+	kyso_doctor_ck_data(c, "module", json_string(d->module));
+	kyso_doctor_ck_data(c, "found_by", json_string(source));
 	json_object_set_new(d->facts, "module", json_string(d->module));
 	kyso_error_t err;
 	kyso_error_clear(&err);
 	kyso_p11_load_status_t st = KYSO_P11_LOAD_OK;
 	if (kyso_p11_probe_open(d->module, &d->probe, &st, &err) != KYSO_OK) {
-		ck_data(c, "load_status", json_string(kyso_p11_load_status_id(st)));
-		return ck_set(c, ST_FAIL, os_load_remedy(st),
-		              _("The driver %s cannot be loaded: %s"), d->module,
-		              kyso_error_message(&err));
+		kyso_doctor_ck_data(c, "load_status", json_string(kyso_p11_load_status_id(st)));
+		return kyso_doctor_ck_set(c, ST_FAIL, kyso_doctor_os_load_remedy(st),
+		                          _("The driver %s cannot be loaded: %s"), d->module,
+		                          kyso_error_message(&err));
 	}
 	d->module_ok = true;
 	pick_slot(d);
-	ck_data(c, "load_status", json_string("ok"));
-	return ck_set(c, ST_PASS, "", _("%s loaded (%s %s, %zu token(s))"), d->module,
-	              kyso_p11_probe_manufacturer(d->probe),
-	              kyso_p11_probe_library_version(d->probe),
-	              kyso_p11_probe_token_count(d->probe));
+	kyso_doctor_ck_data(c, "load_status", json_string("ok"));
+	return kyso_doctor_ck_set(c, ST_PASS, "", _("%s loaded (%s %s, %zu token(s))"), d->module,
+	                          kyso_p11_probe_manufacturer(d->probe),
+	                          kyso_p11_probe_library_version(d->probe),
+	                          kyso_p11_probe_token_count(d->probe));
 }
 
-check_status_t check_token_state(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_token_state(doctor_t *d, check_t *c)
 {
 	if (!d->module_ok)
-		return ck_skip(c, _("Skipped: the driver is not loaded."));
+		return kyso_doctor_ck_skip(c, _("Skipped: the driver is not loaded."));
 	if (d->slot == NULL) {
 		if (d->o->token_label != NULL)
-			return ck_set(c, ST_FAIL, _("Check the token label (see `kyso detect`)."),
-			              _("The driver does not show a token labelled \"%s\"."),
-			              d->o->token_label);
+			return kyso_doctor_ck_set(
+			        c, ST_FAIL, _("Check the token label (see `kyso detect`)."),
+			        _("The driver does not show a token labelled \"%s\"."),
+			        d->o->token_label);
 		applet_info_t ai;
-		applet_state_t as = doctor_applet_state(d, &ai);
+		applet_state_t as = kyso_doctor_applet_state(d, &ai);
 		if (as == APPLET_MISSING) {
-			ck_data(c, "applet",
-			        json_pack("{s:s, s:s, s:s}", "aid", ai.aid, "state", "missing",
-			                  "sw", "6A82"));
-			ck_set(c, ST_FAIL, NULL,
-			       _("The card in \"%s\" looks like a %s (same ATR), but its signing "
-			         "applet is not on it: the card answered 6A82 (not found) to the "
-			         "selection of the applet %s. The driver therefore sees no token."),
-			       ai.reader, ai.model, ai.aid);
-			ck_remedy(
+			kyso_doctor_ck_data(c, "applet",
+			                    json_pack("{s:s, s:s, s:s}", "aid", ai.aid, "state",
+			                              "missing", "sw", "6A82"));
+			kyso_doctor_ck_set(
+			        c, ST_FAIL, NULL,
+			        _("The card in \"%s\" looks like a %s (same ATR), but its signing "
+			          "applet is not on it: the card answered 6A82 (not found) to the "
+			          "selection of the applet %s. The driver therefore sees no "
+			          "token."),
+			        ai.reader, ai.model, ai.aid);
+			kyso_doctor_ck_remedy(
 			        c,
 			        _("This card is not a working signing token of that type (another "
 			          "card with the same chip, or its applet was erased). Plug in the "
 			          "token your certificate supplier gave you; if this is that "
 			          "token, take it to the supplier (%s) to have it checked or "
 			          "replaced. Do not enter the PIN in other programs meanwhile."),
-			        doctor_token_cas(d));
+			        kyso_doctor_token_cas(d));
 			return c->status;
 		}
 		if (as == APPLET_PRESENT)
-			ck_data(c, "applet",
+			kyso_doctor_ck_data(
+			        c, "applet",
 			        json_pack("{s:s, s:s}", "aid", ai.aid, "state", "present"));
-		return ck_set(c, ST_FAIL, os_token_replug_remedy(), "%s",
-		              _("The driver is loaded but sees no token."));
+		return kyso_doctor_ck_set(c, ST_FAIL, kyso_doctor_os_token_replug_remedy(), "%s",
+		                          _("The driver is loaded but sees no token."));
 	}
 	unsigned f = kyso_p11_slot_token_flags(d->slot);
 	const char *label = kyso_p11_slot_token_label(d->slot);
-	doctor_personal(label);
-	doctor_personal(kyso_p11_slot_token_serial(d->slot));
+	kyso_doctor_personal(label);
+	kyso_doctor_personal(kyso_p11_slot_token_serial(d->slot));
 	json_object_set_new(d->facts, "label", json_string(label));
 	json_object_set_new(d->facts, "serial", json_string(kyso_p11_slot_token_serial(d->slot)));
 	json_object_set_new(d->facts, "model", json_string(kyso_p11_slot_token_model(d->slot)));
-	ck_data(c, "flags", kyso_p11_token_flags_to_json(f));
-	const char *cas = doctor_token_cas(d);
+	kyso_doctor_ck_data(c, "flags", kyso_p11_token_flags_to_json(f));
+	const char *cas = kyso_doctor_token_cas(d);
 	if (f & KYSO_P11_TOKEN_NOT_INITIALISED) {
-		ck_set(c, ST_FAIL, NULL, _("The token \"%s\" is not initialised (empty)."), label);
-		ck_remedy(c,
-		          _("Take it to your certificate supplier (%s) to have the certificate "
-		            "loaded."),
-		          cas);
+		kyso_doctor_ck_set(c, ST_FAIL, NULL,
+		                   _("The token \"%s\" is not initialised (empty)."), label);
+		kyso_doctor_ck_remedy(
+		        c,
+		        _("Take it to your certificate supplier (%s) to have the certificate "
+		          "loaded."),
+		        cas);
 		return c->status;
 	}
 	if (f & KYSO_P11_TOKEN_PIN_LOCKED) {
-		ck_set(c, ST_FAIL, NULL, "%s",
-		       _("The token's PIN is locked (too many wrong PINs)."));
-		ck_remedy(c, _("Contact the supplier (%s) to unlock it; do not try more PINs."),
-		          cas);
+		kyso_doctor_ck_set(c, ST_FAIL, NULL, "%s",
+		                   _("The token's PIN is locked (too many wrong PINs)."));
+		kyso_doctor_ck_remedy(
+		        c, _("Contact the supplier (%s) to unlock it; do not try more PINs."), cas);
 		return c->status;
 	}
 	if (f & KYSO_P11_TOKEN_PIN_FINAL_TRY) {
-		ck_set(c, ST_WARN, NULL, "%s",
-		       _("Only one PIN try is left: one more wrong PIN locks the token."));
-		ck_remedy(
+		kyso_doctor_ck_set(
+		        c, ST_WARN, NULL, "%s",
+		        _("Only one PIN try is left: one more wrong PIN locks the token."));
+		kyso_doctor_ck_remedy(
 		        c,
 		        _("Enter the PIN only when you are sure of it; if unsure, ask the supplier "
 		          "(%s) before trying."),
@@ -239,16 +249,17 @@ check_status_t check_token_state(doctor_t *d, check_t *c)
 		return c->status;
 	}
 	if (f & KYSO_P11_TOKEN_PIN_COUNT_LOW) {
-		ck_set(c, ST_WARN, NULL, "%s",
-		       _("A wrong PIN was entered: few PIN tries are left."));
-		ck_remedy(c, "%s",
-		          _("Type the PIN carefully (check Caps Lock and the keyboard "
-		            "layout); after the last try the token locks."));
+		kyso_doctor_ck_set(c, ST_WARN, NULL, "%s",
+		                   _("A wrong PIN was entered: few PIN tries are left."));
+		kyso_doctor_ck_remedy(c, "%s",
+		                      _("Type the PIN carefully (check Caps Lock and the keyboard "
+		                        "layout); after the last try the token locks."));
 		return c->status;
 	}
 	if (f & KYSO_P11_TOKEN_PIN_NOT_SET)
-		return ck_set(c, ST_FAIL, _("Have the supplier set the user PIN."),
-		              _("The token \"%s\" has no user PIN set."), label);
+		return kyso_doctor_ck_set(c, ST_FAIL, _("Have the supplier set the user PIN."),
+		                          _("The token \"%s\" has no user PIN set."), label);
 	d->token_usable = true;
-	return ck_set(c, ST_PASS, "", _("Token \"%s\" is ready: not locked, tries left."), label);
+	return kyso_doctor_ck_set(c, ST_PASS, "",
+	                          _("Token \"%s\" is ready: not locked, tries left."), label);
 }

@@ -32,19 +32,20 @@ static kyso_err_t copy_sample(const char *to, kyso_error_t *err)
 	return rc;
 }
 
-check_status_t check_test_signature(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_test_signature(doctor_t *d, check_t *c)
 {
 	if (!d->module_ok || d->slot == NULL)
-		return ck_skip(c, _("Skipped: no usable token."));
+		return kyso_doctor_ck_skip(c, _("Skipped: no usable token."));
 	if (!d->token_usable)
-		return ck_skip(c, _("Skipped: the token's PIN is locked or the token is not ready "
-		                    "(a test would waste a PIN try)."));
+		return kyso_doctor_ck_skip(
+		        c, _("Skipped: the token's PIN is locked or the token is not ready "
+		             "(a test would waste a PIN try)."));
 	if (d->cert == NULL)
-		return ck_skip(c, _("Skipped: no certificate."));
+		return kyso_doctor_ck_skip(c, _("Skipped: no certificate."));
 	char dir[] = "/tmp/kyso-doctor.XXXXXX";
 	if (mkdtemp(dir) == NULL)
-		return ck_set(c, ST_FAIL, _("Free some disk space in /tmp."), "%s",
-		              _("Cannot create a temporary directory."));
+		return kyso_doctor_ck_set(c, ST_FAIL, _("Free some disk space in /tmp."), "%s",
+		                          _("Cannot create a temporary directory."));
 	char in[64], out[64];
 	snprintf(in, sizeof(in), "%s/sample.pdf", dir);
 	snprintf(out, sizeof(out), "%s/signed.pdf", dir);
@@ -52,8 +53,9 @@ check_status_t check_test_signature(doctor_t *d, check_t *c)
 	kyso_error_clear(&err);
 	check_status_t st;
 	if (copy_sample(in, &err) != KYSO_OK) {
-		st = ck_set(c, ST_FAIL, _("Send this report to the helpdesk."),
-		            _("The sample document cannot be made: %s"), kyso_error_message(&err));
+		st = kyso_doctor_ck_set(c, ST_FAIL, _("Send this report to the helpdesk."),
+		                        _("The sample document cannot be made: %s"),
+		                        kyso_error_message(&err));
 		remove_tmp(dir, in, out);
 		return st;
 	}
@@ -77,9 +79,9 @@ check_status_t check_test_signature(doctor_t *d, check_t *c)
 			remedy = _("Contact the certificate supplier to unlock the token.");
 		else if (rc == KYSO_ERR_PIN_CANCELLED)
 			remedy = _("Run again and enter the PIN when asked.");
-		st = ck_set(c, ST_FAIL, remedy, _("The test signature failed: %s"),
-		            kyso_error_message(&err));
-		ck_data(c, "error", json_string(kyso_err_id(rc)));
+		st = kyso_doctor_ck_set(c, ST_FAIL, remedy, _("The test signature failed: %s"),
+		                        kyso_error_message(&err));
+		kyso_doctor_ck_data(c, "error", json_string(kyso_err_id(rc)));
 		remove_tmp(dir, in, out);
 		return st;
 	}
@@ -89,20 +91,22 @@ check_status_t check_test_signature(doctor_t *d, check_t *c)
 	json_t *report = NULL;
 	bool valid = false;
 	if (kyso_verify_pdf(out, &vo, &report, &valid, &err) != KYSO_OK)
-		st = ck_set(c, ST_FAIL, _("Send this report to the helpdesk."),
-		            _("The signed sample cannot be checked: %s"), kyso_error_message(&err));
+		st = kyso_doctor_ck_set(c, ST_FAIL, _("Send this report to the helpdesk."),
+		                        _("The signed sample cannot be checked: %s"),
+		                        kyso_error_message(&err));
 	else if (!valid && !d->cert_ok)
-		st = ck_set(c, ST_WARN, _("See the certificate chain check above."), "%s",
-		            _("The token signed, but the signature does not verify against the "
-		              "trusted roots."));
+		st = kyso_doctor_ck_set(
+		        c, ST_WARN, _("See the certificate chain check above."), "%s",
+		        _("The token signed, but the signature does not verify against the "
+		          "trusted roots."));
 	else if (!valid)
-		st = ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
-		            _("The token signed, but the signature does not verify."));
+		st = kyso_doctor_ck_set(c, ST_FAIL, _("Send this report to the helpdesk."), "%s",
+		                        _("The token signed, but the signature does not verify."));
 	else
-		st = ck_set(c, ST_PASS, "",
-		            _("Signed and verified a sample document (%zu-byte "
-		              "signature)."),
-		            res.cms_len);
+		st = kyso_doctor_ck_set(c, ST_PASS, "",
+		                        _("Signed and verified a sample document (%zu-byte "
+		                          "signature)."),
+		                        res.cms_len);
 	json_decref(report);
 	remove_tmp(dir, in, out);
 	return st;

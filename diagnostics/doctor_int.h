@@ -61,95 +61,97 @@ typedef struct {
 	char error[128];
 } applet_info_t;
 /* APPLET_UNKNOWN when the card is not in the profile table or PC/SC failed. */
-applet_state_t doctor_applet_state(const doctor_t *d, applet_info_t *info);
+applet_state_t kyso_doctor_applet_state(const doctor_t *d, applet_info_t *info);
 
 /* check helpers */
-check_status_t ck_set(check_t *c, check_status_t st, const char *remedy, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-check_status_t ck_skip(check_t *c, const char *reason);
-void ck_remedy(check_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+check_status_t kyso_doctor_ck_set(check_t *c, check_status_t st, const char *remedy,
+                                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+check_status_t kyso_doctor_ck_skip(check_t *c, const char *reason);
+void kyso_doctor_ck_remedy(check_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* status with a plain detail and a formatted remedy */
-check_status_t ck_set_remedy(check_t *c, check_status_t st, const char *detail,
-                             const char *remedy_fmt, ...) __attribute__((format(printf, 4, 5)));
-void ck_data(check_t *c, const char *key, json_t *value);
-void doctor_personal(const char *value);
-void doctor_set_redact(bool on);
-char *doctor_redact_string(const char *s);
+check_status_t kyso_doctor_ck_set_remedy(check_t *c, check_status_t st, const char *detail,
+                                         const char *remedy_fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+void kyso_doctor_ck_data(check_t *c, const char *key, json_t *value);
+void kyso_doctor_personal(const char *value);
+void kyso_doctor_set_redact(bool on);
+char *kyso_doctor_redact_string(const char *s);
 /* kyso_doctor_send, also telling the HTTP status (0: no answer) and the
  * answer's Retry-After in seconds (0: none). report_bundle.c */
-kyso_err_t doctor_send_status(const char *bundle, const char *url, const char *token,
-                              const char *cafile, int timeout_ms, long *http_code,
-                              long *retry_after, kyso_error_t *err);
+kyso_err_t kyso_doctor_send_status(const char *bundle, const char *url, const char *token,
+                                   const char *cafile, int timeout_ms, long *http_code,
+                                   long *retry_after, kyso_error_t *err);
 /* The outbox (doctor_outbox.c): bundles kept until a collector accepts them. */
-const char *doctor_outbox_dir(void);
+const char *kyso_doctor_outbox_dir(void);
 /* Sends with retries and backoff (1 s, 2 s, 4 s ..., or the collector's
  * Retry-After) while the failure may pass (no answer, 429, 5xx). *later:
  * the last failure was of that kind. */
-kyso_err_t doctor_send_retry(const char *bundle, const char *url, const char *token,
-                             const char *cacert, int attempts, bool *later, kyso_error_t *err);
+kyso_err_t kyso_doctor_send_retry(const char *bundle, const char *url, const char *token,
+                                  const char *cacert, int attempts, bool *later, kyso_error_t *err);
 /* Moves (or copies) bundle into the outbox with the collector's URL and the
  * upload token beside it (mode 0600). */
-kyso_err_t doctor_outbox_keep(const char *bundle, const char *url, const char *token, bool move,
-                              char *out, size_t cap, kyso_error_t *err);
+kyso_err_t kyso_doctor_outbox_keep(const char *bundle, const char *url, const char *token,
+                                   bool move, char *out, size_t cap, kyso_error_t *err);
 /* `kyso doctor --send-pending`: every bundle of the outbox (to url, or each
  * one's own; the token from token_env, or each one's own); the exit code. */
 
-int doctor_send_pending(const char *url, const char *token_env, const char *cacert, bool json);
+int kyso_doctor_send_pending(const char *url, const char *token_env, const char *cacert, bool json);
 /* Appends s with HTML's special characters escaped (report_html.c). */
-void doctor_html_esc(kyso_buf_t *b, const char *s);
-const char *doctor_token_cas(const doctor_t *d);
+void kyso_doctor_html_esc(kyso_buf_t *b, const char *s);
+const char *kyso_doctor_token_cas(const doctor_t *d);
 
 /* the checks, in report order */
-check_status_t check_system(doctor_t *d, check_t *c);
-check_status_t check_pcsc_service(doctor_t *d, check_t *c);
-check_status_t check_readers(doctor_t *d, check_t *c);
-check_status_t check_token_present(doctor_t *d, check_t *c);
-check_status_t check_usb_device(doctor_t *d, check_t *c);
-check_status_t check_catalog_match(doctor_t *d, check_t *c);
-check_status_t check_module_loadable(doctor_t *d, check_t *c);
-check_status_t check_module_registered(doctor_t *d, check_t *c); /* doctor_os_<os>.c */
-check_status_t check_token_state(doctor_t *d, check_t *c);
-check_status_t check_cert_present(doctor_t *d, check_t *c);
-check_status_t check_cert_key_pair(doctor_t *d, check_t *c);
-check_status_t check_cert_validity(doctor_t *d, check_t *c);
-check_status_t check_cert_chain(doctor_t *d, check_t *c);
-check_status_t check_cert_revocation(doctor_t *d, check_t *c);
-check_status_t check_clock_skew(doctor_t *d, check_t *c);
-check_status_t check_tsa(doctor_t *d, check_t *c);
-check_status_t check_agent(doctor_t *d, check_t *c);
-check_status_t check_browser(doctor_t *d, check_t *c); /* check_browser_<os>.c (issue 12) */
-check_status_t check_test_signature(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_system(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_pcsc_service(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_readers(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_token_present(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_usb_device(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_catalog_match(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_module_loadable(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_module_registered(doctor_t *d, check_t *c); /* doctor_os_<os>.c */
+check_status_t kyso_doctor_check_token_state(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_cert_present(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_cert_key_pair(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_cert_validity(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_cert_chain(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_cert_revocation(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_clock_skew(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_tsa(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_agent(doctor_t *d, check_t *c);
+check_status_t kyso_doctor_check_browser(doctor_t *d,
+                                         check_t *c); /* check_browser_<os>.c (issue 12) */
+check_status_t kyso_doctor_check_test_signature(doctor_t *d, check_t *c);
 
 /* network helpers (net_http.c) */
-void tsa_probe_run(doctor_t *d);
-int doctor_timeout_ms(const doctor_t *d);
+void kyso_doctor_tsa_probe_run(doctor_t *d);
+int kyso_doctor_timeout_ms(const doctor_t *d);
 
 /* What differs per OS: remedies that name the OS's own tools, and the checks
  * whose facts live in different places (doctor_os_posix.c, doctor_os_win.c;
  * CMake picks one). */
-check_status_t os_pcsc_no_service(check_t *c);
-const char *os_pcsc_restart_remedy(void);
-const char *os_no_reader_remedy(void);
-const char *os_load_remedy(kyso_p11_load_status_t st);
-const char *os_no_driver_named_remedy(void);
-void os_driver_install_remedy(check_t *c, const char *packages);
-const char *os_token_replug_remedy(void);
-const char *os_clock_fix_remedy(void);
-const char *os_clock_ntp_remedy(void);
-const char *os_agent_untrusted_remedy(void);
-const char *os_agent_no_origin_remedy(void);
-const char *os_agent_refused_origin_remedy(void);
-const char *os_agent_restart_remedy(void);
-const char *os_agent_port_remedy(void);
-void os_agent_not_listening_remedy(char *buf, size_t cap, const char *protocol);
-const char *os_agent_start_remedy(void);
+check_status_t kyso_doctor_os_pcsc_no_service(check_t *c);
+const char *kyso_doctor_os_pcsc_restart_remedy(void);
+const char *kyso_doctor_os_no_reader_remedy(void);
+const char *kyso_doctor_os_load_remedy(kyso_p11_load_status_t st);
+const char *kyso_doctor_os_no_driver_named_remedy(void);
+void kyso_doctor_os_driver_install_remedy(check_t *c, const char *packages);
+const char *kyso_doctor_os_token_replug_remedy(void);
+const char *kyso_doctor_os_clock_fix_remedy(void);
+const char *kyso_doctor_os_clock_ntp_remedy(void);
+const char *kyso_doctor_os_agent_untrusted_remedy(void);
+const char *kyso_doctor_os_agent_no_origin_remedy(void);
+const char *kyso_doctor_os_agent_refused_origin_remedy(void);
+const char *kyso_doctor_os_agent_restart_remedy(void);
+const char *kyso_doctor_os_agent_port_remedy(void);
+void kyso_doctor_os_agent_not_listening_remedy(char *buf, size_t cap, const char *protocol);
+const char *kyso_doctor_os_agent_start_remedy(void);
 /* "module: PATH" of a p11-kit module file, malloc'ed, or NULL (check_module.c). */
-char *doctor_p11kit_module_of(const char *file);
+char *kyso_doctor_p11kit_module_of(const char *file);
 /* scheme://host[:port] in lower case, default port and a trailing "/" dropped
  * (as the agent and kyso setup compare origins; doctor_run.c). */
-void doctor_origin_norm(const char *in, char *out, size_t cap);
+void kyso_doctor_origin_norm(const char *in, char *out, size_t cap);
 
 /* writers */
-const char *status_id(check_status_t st);
-json_t *doctor_walk_strings(const json_t *v, char *(*fn)(const char *));
+const char *kyso_doctor_status_id(check_status_t st);
+json_t *kyso_doctor_walk_strings(const json_t *v, char *(*fn)(const char *));
 #endif

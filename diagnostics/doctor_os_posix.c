@@ -7,72 +7,74 @@
 #include <stdlib.h>
 #include <string.h>
 
-check_status_t os_pcsc_no_service(check_t *c)
+check_status_t kyso_doctor_os_pcsc_no_service(check_t *c)
 {
-	return ck_set(c, ST_FAIL,
-	              _("Start it: run `sudo systemctl start pcscd` (and `sudo systemctl "
-	                "enable pcscd.socket` so it starts by itself); if it is missing, "
-	                "run `sudo apt install pcscd`."),
-	              "%s", _("The PC/SC service (pcscd) is not running."));
+	return kyso_doctor_ck_set(
+	        c, ST_FAIL,
+	        _("Start it: run `sudo systemctl start pcscd` (and `sudo systemctl "
+	          "enable pcscd.socket` so it starts by itself); if it is missing, "
+	          "run `sudo apt install pcscd`."),
+	        "%s", _("The PC/SC service (pcscd) is not running."));
 }
 
-const char *os_pcsc_restart_remedy(void)
+const char *kyso_doctor_os_pcsc_restart_remedy(void)
 {
 	return _("Restart it: run `sudo systemctl restart pcscd`.");
 }
 
-const char *os_no_reader_remedy(void)
+const char *kyso_doctor_os_no_reader_remedy(void)
 {
 	return _("Plug the token into a USB port (not through a hub) and wait a few "
 	         "seconds; if it still does not show, run `sudo apt install libccid` "
 	         "and `sudo systemctl restart pcscd`.");
 }
 
-const char *os_no_driver_named_remedy(void)
+const char *kyso_doctor_os_no_driver_named_remedy(void)
 {
 	return _("Ask the token's supplier for its Linux driver, or install "
 	         "it with `sudo kyso setup --bundle DIR`.");
 }
 
-void os_driver_install_remedy(check_t *c, const char *pk)
+void kyso_doctor_os_driver_install_remedy(check_t *c, const char *pk)
 {
 	if (pk[0] != '\0')
-		ck_remedy(c,
-		          _("Install it: run `sudo kyso setup` (or `sudo apt install %s`; "
-		            "vendor drivers come with `sudo kyso setup --bundle DIR`)."),
-		          pk);
+		kyso_doctor_ck_remedy(
+		        c,
+		        _("Install it: run `sudo kyso setup` (or `sudo apt install %s`; "
+		          "vendor drivers come with `sudo kyso setup --bundle DIR`)."),
+		        pk);
 	else
-		ck_remedy(c, "%s",
-		          _("Install it: run `sudo kyso setup --bundle DIR` with the "
-		            "vendor's "
-		            "driver files."));
+		kyso_doctor_ck_remedy(c, "%s",
+		                      _("Install it: run `sudo kyso setup --bundle DIR` with the "
+		                        "vendor's "
+		                        "driver files."));
 }
 
-const char *os_token_replug_remedy(void)
+const char *kyso_doctor_os_token_replug_remedy(void)
 {
 	return _("Pull the token out, wait five seconds and plug it in again; if "
 	         "the driver still sees nothing, run `sudo systemctl restart pcscd`.");
 }
 
-const char *os_clock_fix_remedy(void)
+const char *kyso_doctor_os_clock_fix_remedy(void)
 {
 	return _("Set the clock right: turn on automatic time (`sudo timedatectl "
 	         "set-ntp true`) and check the time zone (Asia/Ho_Chi_Minh).");
 }
 
-const char *os_clock_ntp_remedy(void)
+const char *kyso_doctor_os_clock_ntp_remedy(void)
 {
 	return _("Turn on automatic time: `sudo timedatectl set-ntp true`.");
 }
 
-const char *os_agent_untrusted_remedy(void)
+const char *kyso_doctor_os_agent_untrusted_remedy(void)
 {
 	return _("Renew the agent's certificate and trust: run `kyso setup "
 	         "--repair`, then `systemctl --user restart kyso-agent` and "
 	         "restart the browser.");
 }
 
-const char *os_agent_no_origin_remedy(void)
+const char *kyso_doctor_os_agent_no_origin_remedy(void)
 {
 	return _("Allow your web system: run `sudo kyso setup --origin "
 	         "https://ADDRESS-OF-THE-WEB-SYSTEM`, then `systemctl --user "
@@ -80,7 +82,7 @@ const char *os_agent_no_origin_remedy(void)
 	         "kyso-agent`.");
 }
 
-const char *os_agent_refused_origin_remedy(void)
+const char *kyso_doctor_os_agent_refused_origin_remedy(void)
 {
 	return _("Restart the agent so that it reads the configuration: "
 	         "`systemctl --user restart kyso-agent`; check the web address "
@@ -88,18 +90,18 @@ const char *os_agent_refused_origin_remedy(void)
 	         "`kyso setup --origin`.");
 }
 
-const char *os_agent_restart_remedy(void)
+const char *kyso_doctor_os_agent_restart_remedy(void)
 {
 	return _("Restart the agent: `systemctl --user restart kyso-agent`.");
 }
 
-const char *os_agent_port_remedy(void)
+const char *kyso_doctor_os_agent_port_remedy(void)
 {
 	return _("Another program uses this port: find it with `ss -ltnp`, stop it, "
 	         "then `systemctl --user restart kyso-agent`.");
 }
 
-void os_agent_not_listening_remedy(char *buf, size_t cap, const char *protocol)
+void kyso_doctor_os_agent_not_listening_remedy(char *buf, size_t cap, const char *protocol)
 {
 	snprintf(buf, cap,
 	         _("kyso-agent runs but does not listen for the %s protocol: "
@@ -110,7 +112,7 @@ void os_agent_not_listening_remedy(char *buf, size_t cap, const char *protocol)
 	         protocol);
 }
 
-const char *os_agent_start_remedy(void)
+const char *kyso_doctor_os_agent_start_remedy(void)
 {
 	return _("Start it: `systemctl --user start kyso-agent` (installed by "
 	         "`kyso "
@@ -118,7 +120,7 @@ const char *os_agent_start_remedy(void)
 	         "page.");
 }
 
-const char *os_load_remedy(kyso_p11_load_status_t st)
+const char *kyso_doctor_os_load_remedy(kyso_p11_load_status_t st)
 {
 	switch (st) {
 	case KYSO_P11_LOAD_MISSING:
@@ -165,7 +167,7 @@ static bool p11kit_dir_has(const char *dir, const char *module, json_t *found)
 			continue;
 		char file[4200];
 		snprintf(file, sizeof(file), "%s/%s", dir, e->d_name);
-		char *m = doctor_p11kit_module_of(file);
+		char *m = kyso_doctor_p11kit_module_of(file);
 		if (m != NULL && same_module(m, module)) {
 			hit = true;
 			json_array_append_new(found, json_string(file));
@@ -196,10 +198,10 @@ static bool nss_db_has(const char *db, const char *module)
 	return hit;
 }
 
-check_status_t check_module_registered(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_module_registered(doctor_t *d, check_t *c)
 {
 	if (d->module == NULL)
-		return ck_skip(c, _("Skipped: no driver module."));
+		return kyso_doctor_ck_skip(c, _("Skipped: no driver module."));
 	char user_dir[4200];
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
@@ -213,7 +215,7 @@ check_status_t check_module_registered(doctor_t *d, check_t *c)
 	bool in_p11kit = false;
 	for (size_t i = 0; i < 3; i++)
 		in_p11kit |= p11kit_dir_has(dirs[i], d->module, p11);
-	ck_data(c, "p11kit", p11);
+	kyso_doctor_ck_data(c, "p11kit", p11);
 	char **dbs = kyso_nss_dbs_find("", home);
 	json_t *nss_yes = json_array(), *nss_no = json_array();
 	for (size_t i = 0; dbs != NULL && dbs[i] != NULL; i++)
@@ -221,24 +223,27 @@ check_status_t check_module_registered(doctor_t *d, check_t *c)
 		                      json_string(dbs[i]));
 	kyso_strv_free(dbs);
 	size_t n_yes = json_array_size(nss_yes), n_no = json_array_size(nss_no);
-	ck_data(c, "nss_registered", nss_yes);
-	ck_data(c, "nss_missing", nss_no);
+	kyso_doctor_ck_data(c, "nss_registered", nss_yes);
+	kyso_doctor_ck_data(c, "nss_missing", nss_no);
 	const char *fix = _("Register it again: run `kyso setup --repair` (as the user who signs "
 	                    "in the browser), then restart the browser.");
 	if (!in_p11kit && n_yes == 0)
-		return ck_set(c, ST_FAIL, fix, "%s",
-		              _("The driver is not registered with p11-kit nor in any browser "
-		                "database: applications will not find the token."));
+		return kyso_doctor_ck_set(
+		        c, ST_FAIL, fix, "%s",
+		        _("The driver is not registered with p11-kit nor in any browser "
+		          "database: applications will not find the token."));
 	if (n_no > 0)
-		return ck_set(c, ST_WARN, fix,
-		              _("Registered with p11-kit: %s; missing in %zu of %zu browser (NSS) "
-		                "database(s), e.g. %s"),
-		              in_p11kit ? _("yes") : _("no"), n_no, n_no + n_yes,
-		              json_string_value(json_array_get(nss_no, 0)));
+		return kyso_doctor_ck_set(
+		        c, ST_WARN, fix,
+		        _("Registered with p11-kit: %s; missing in %zu of %zu browser (NSS) "
+		          "database(s), e.g. %s"),
+		        in_p11kit ? _("yes") : _("no"), n_no, n_no + n_yes,
+		        json_string_value(json_array_get(nss_no, 0)));
 	if (!in_p11kit)
-		return ck_set(c, ST_WARN, fix,
-		              _("Registered in %zu browser database(s) but not with p11-kit."),
-		              n_yes);
-	return ck_set(c, ST_PASS, "",
-	              _("Registered with p11-kit and in %zu browser (NSS) database(s)."), n_yes);
+		return kyso_doctor_ck_set(
+		        c, ST_WARN, fix,
+		        _("Registered in %zu browser database(s) but not with p11-kit."), n_yes);
+	return kyso_doctor_ck_set(
+	        c, ST_PASS, "", _("Registered with p11-kit and in %zu browser (NSS) database(s)."),
+	        n_yes);
 }

@@ -13,22 +13,22 @@
 
 #define MAX_WAIT 60
 
-const char *doctor_outbox_dir(void)
+const char *kyso_doctor_outbox_dir(void)
 {
 	static char dir[4200];
 	snprintf(dir, sizeof(dir), "%s/outbox", kyso_path_state_user());
 	return dir;
 }
 
-kyso_err_t doctor_send_retry(const char *bundle, const char *url, const char *token,
-                             const char *cacert, int attempts, bool *later, kyso_error_t *err)
+kyso_err_t kyso_doctor_send_retry(const char *bundle, const char *url, const char *token,
+                                  const char *cacert, int attempts, bool *later, kyso_error_t *err)
 {
 	long wait = 1;
 	for (int i = 1;; i++) {
 		long code = 0, retry_after = 0;
 		kyso_error_clear(err);
-		kyso_err_t rc = doctor_send_status(bundle, url, token, cacert, 30000, &code,
-		                                   &retry_after, err);
+		kyso_err_t rc = kyso_doctor_send_status(bundle, url, token, cacert, 30000, &code,
+		                                        &retry_after, err);
 		*later = rc == KYSO_ERR_NETWORK && (code == 0 || code == 429 || code >= 500);
 		if (rc == KYSO_OK || !*later || i >= attempts)
 			return rc;
@@ -40,10 +40,10 @@ kyso_err_t doctor_send_retry(const char *bundle, const char *url, const char *to
 	}
 }
 
-kyso_err_t doctor_outbox_keep(const char *bundle, const char *url, const char *token, bool move,
-                              char *out, size_t cap, kyso_error_t *err)
+kyso_err_t kyso_doctor_outbox_keep(const char *bundle, const char *url, const char *token,
+                                   bool move, char *out, size_t cap, kyso_error_t *err)
 {
-	const char *dir = doctor_outbox_dir();
+	const char *dir = kyso_doctor_outbox_dir();
 	if (mkdir(kyso_path_state_user(), 0700) != 0 && errno != EEXIST)
 		kyso_debug("doctor: cannot make %s", kyso_path_state_user());
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
@@ -86,9 +86,9 @@ static bool is_zip(const char *n)
 	return n[0] != '.' && l > 4 && strcmp(n + l - 4, ".zip") == 0;
 }
 
-int doctor_send_pending(const char *url, const char *token_env, const char *cacert, bool json)
+int kyso_doctor_send_pending(const char *url, const char *token_env, const char *cacert, bool json)
 {
-	const char *dir = doctor_outbox_dir();
+	const char *dir = kyso_doctor_outbox_dir();
 	const char *env_tok = getenv(token_env);
 	kyso_error_t err;
 	kyso_error_clear(&err);
@@ -134,7 +134,7 @@ int doctor_send_pending(const char *url, const char *token_env, const char *cace
 			        _("--send: the collector token is not set (variable %s)"),
 			        token_env);
 		else
-			rc = doctor_send_retry(path, to, tok, cacert, 3, &later, &err);
+			rc = kyso_doctor_send_retry(path, to, tok, cacert, 3, &later, &err);
 		if (rc == KYSO_OK) {
 			sent++;
 			if (remove(path) != 0 || (remove(side) != 0 && errno != ENOENT))

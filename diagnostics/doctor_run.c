@@ -17,29 +17,32 @@ typedef struct {
 } check_def_t;
 
 static const check_def_t checks[] = {
-        {"system", N_("Operating system and kyso version"), check_system, false},
-        {"pcsc-service", N_("PC/SC service"), check_pcsc_service, false},
-        {"readers", N_("Card readers"), check_readers, false},
-        {"token-present", N_("Token present (ATR)"), check_token_present, false},
-        {"usb-device", N_("USB device"), check_usb_device, false},
-        {"catalog-match", N_("Token type (catalog)"), check_catalog_match, false},
+        {"system", N_("Operating system and kyso version"), kyso_doctor_check_system, false},
+        {"pcsc-service", N_("PC/SC service"), kyso_doctor_check_pcsc_service, false},
+        {"readers", N_("Card readers"), kyso_doctor_check_readers, false},
+        {"token-present", N_("Token present (ATR)"), kyso_doctor_check_token_present, false},
+        {"usb-device", N_("USB device"), kyso_doctor_check_usb_device, false},
+        {"catalog-match", N_("Token type (catalog)"), kyso_doctor_check_catalog_match, false},
         {"driver-module", N_("Driver (PKCS#11 module) installed and loadable"),
-         check_module_loadable, false},
+         kyso_doctor_check_module_loadable, false},
         {"module-registered", N_("Module registered (p11-kit, NSS, browsers)"),
-         check_module_registered, false},
-        {"token-state", N_("Token state (PIN, initialisation)"), check_token_state, false},
-        {"cert-present", N_("Signing certificate present"), check_cert_present, false},
-        {"cert-key-pair", N_("Certificate and private key belong together"), check_cert_key_pair,
+         kyso_doctor_check_module_registered, false},
+        {"token-state", N_("Token state (PIN, initialisation)"), kyso_doctor_check_token_state,
          false},
-        {"cert-validity", N_("Certificate validity period"), check_cert_validity, false},
-        {"cert-chain", N_("Certificate chain to a trusted Vietnamese root"), check_cert_chain,
+        {"cert-present", N_("Signing certificate present"), kyso_doctor_check_cert_present, false},
+        {"cert-key-pair", N_("Certificate and private key belong together"),
+         kyso_doctor_check_cert_key_pair, false},
+        {"cert-validity", N_("Certificate validity period"), kyso_doctor_check_cert_validity,
          false},
-        {"cert-revocation", N_("Certificate revocation"), check_cert_revocation, false},
-        {"clock-skew", N_("Computer clock"), check_clock_skew, false},
-        {"tsa", N_("Time-stamp server (TSA) reachable"), check_tsa, false},
-        {"agent", N_("Signing agent running and answering"), check_agent, false},
-        {"browsers", N_("Browsers trust the agent and allow the web system"), check_browser, false},
-        {"test-signature", N_("Test signature"), check_test_signature, true},
+        {"cert-chain", N_("Certificate chain to a trusted Vietnamese root"),
+         kyso_doctor_check_cert_chain, false},
+        {"cert-revocation", N_("Certificate revocation"), kyso_doctor_check_cert_revocation, false},
+        {"clock-skew", N_("Computer clock"), kyso_doctor_check_clock_skew, false},
+        {"tsa", N_("Time-stamp server (TSA) reachable"), kyso_doctor_check_tsa, false},
+        {"agent", N_("Signing agent running and answering"), kyso_doctor_check_agent, false},
+        {"browsers", N_("Browsers trust the agent and allow the web system"),
+         kyso_doctor_check_browser, false},
+        {"test-signature", N_("Test signature"), kyso_doctor_check_test_signature, true},
 };
 
 void kyso_doctor_opts_init(kyso_doctor_opts_t *o)
@@ -47,7 +50,7 @@ void kyso_doctor_opts_init(kyso_doctor_opts_t *o)
 	memset(o, 0, sizeof(*o));
 }
 
-void doctor_origin_norm(const char *in, char *out, size_t cap)
+void kyso_doctor_origin_norm(const char *in, char *out, size_t cap)
 {
 	size_t n = 0;
 	for (const char *s = in; *s && n + 1 < cap; s++)
@@ -65,13 +68,14 @@ void doctor_origin_norm(const char *in, char *out, size_t cap)
 		out[n - dl] = '\0';
 }
 
-const char *status_id(check_status_t st)
+const char *kyso_doctor_status_id(check_status_t st)
 {
 	static const char *const ids[] = {"pass", "warn", "fail", "skip"};
 	return ids[st];
 }
 
-check_status_t ck_set(check_t *c, check_status_t st, const char *remedy, const char *fmt, ...)
+check_status_t kyso_doctor_ck_set(check_t *c, check_status_t st, const char *remedy,
+                                  const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -83,7 +87,7 @@ check_status_t ck_set(check_t *c, check_status_t st, const char *remedy, const c
 	return st;
 }
 
-void ck_remedy(check_t *c, const char *fmt, ...)
+void kyso_doctor_ck_remedy(check_t *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -91,8 +95,8 @@ void ck_remedy(check_t *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-check_status_t ck_set_remedy(check_t *c, check_status_t st, const char *detail,
-                             const char *remedy_fmt, ...)
+check_status_t kyso_doctor_ck_set_remedy(check_t *c, check_status_t st, const char *detail,
+                                         const char *remedy_fmt, ...)
 {
 	va_list ap;
 	va_start(ap, remedy_fmt);
@@ -103,12 +107,12 @@ check_status_t ck_set_remedy(check_t *c, check_status_t st, const char *detail,
 	return st;
 }
 
-check_status_t ck_skip(check_t *c, const char *reason)
+check_status_t kyso_doctor_ck_skip(check_t *c, const char *reason)
 {
-	return ck_set(c, ST_SKIP, NULL, "%s", reason);
+	return kyso_doctor_ck_set(c, ST_SKIP, NULL, "%s", reason);
 }
 
-void ck_data(check_t *c, const char *key, json_t *value)
+void kyso_doctor_ck_data(check_t *c, const char *key, json_t *value)
 {
 	if (value == NULL)
 		return;
@@ -126,7 +130,7 @@ static char *personal[MAX_PERSONAL];
 static size_t n_personal;
 static bool redact_on = true;
 
-void doctor_personal(const char *value)
+void kyso_doctor_personal(const char *value)
 {
 	if (value == NULL || strlen(value) < 3 || n_personal >= MAX_PERSONAL)
 		return;
@@ -139,7 +143,7 @@ void doctor_personal(const char *value)
 		personal[n_personal++] = copy;
 }
 
-void doctor_set_redact(bool on)
+void kyso_doctor_set_redact(bool on)
 {
 	redact_on = on;
 	kyso_redact_set_personal(on);
@@ -152,7 +156,7 @@ static int by_length_desc(const void *a, const void *b)
 	return la < lb ? 1 : la > lb ? -1 : 0;
 }
 
-char *doctor_redact_string(const char *s)
+char *kyso_doctor_redact_string(const char *s)
 {
 	kyso_buf_t cur;
 	kyso_buf_init(&cur);
@@ -189,7 +193,7 @@ char *doctor_redact_string(const char *s)
 }
 
 /* The CAs that issue this token type, for "contact your CA" remedies. */
-const char *doctor_token_cas(const doctor_t *d)
+const char *kyso_doctor_token_cas(const doctor_t *d)
 {
 	static char buf[256];
 	const json_t *cas =
@@ -259,8 +263,8 @@ static void iso_now(char *buf, size_t cap)
 static json_t *check_json(const check_def_t *def, const check_t *c, uint64_t ms)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "id", def->id, "title",
-	                      _(def->title), "status", status_id(c->status), "detail", c->detail,
-	                      "remedy", c->remedy, "duration_ms", (json_int_t)ms);
+	                      _(def->title), "status", kyso_doctor_status_id(c->status), "detail",
+	                      c->detail, "remedy", c->remedy, "duration_ms", (json_int_t)ms);
 	if (o != NULL && c->data != NULL)
 		json_object_set(o, "data", c->data);
 	return o;
@@ -286,7 +290,7 @@ static json_t *summary_json(const json_t *list)
 	{
 		const char *s = json_string_value(json_object_get(c, "status"));
 		for (int k = 0; k < 4; k++)
-			if (s != NULL && strcmp(s, status_id((check_status_t)k)) == 0)
+			if (s != NULL && strcmp(s, kyso_doctor_status_id((check_status_t)k)) == 0)
 				n[k]++;
 	}
 	const char *result = n[ST_FAIL] > 0 ? "fail" : n[ST_WARN] > 0 ? "warn" : "pass";
@@ -327,11 +331,12 @@ json_t *kyso_doctor_run(const kyso_doctor_opts_t *o, kyso_error_t *err)
 		c.id = def->id;
 		uint64_t start = kyso_now_ms();
 		if (def->sign_only && !o->sign)
-			ck_skip(&c, _("Not asked for (run with --sign to make a test signature)."));
+			kyso_doctor_ck_skip(
+			        &c, _("Not asked for (run with --sign to make a test signature)."));
 		else
 			def->fn(&d, &c);
 		uint64_t ms = kyso_now_ms() - start;
-		kyso_debug("doctor: %s %s (%llu ms)", def->id, status_id(c.status),
+		kyso_debug("doctor: %s %s (%llu ms)", def->id, kyso_doctor_status_id(c.status),
 		           (unsigned long long)ms);
 		json_t *cj = check_json(def, &c, ms);
 		json_decref(c.data);
@@ -372,7 +377,7 @@ const char *kyso_doctor_result(const json_t *report)
 	return r != NULL ? r : "fail";
 }
 
-json_t *doctor_walk_strings(const json_t *v, char *(*fn)(const char *))
+json_t *kyso_doctor_walk_strings(const json_t *v, char *(*fn)(const char *))
 {
 	if (json_is_string(v)) {
 		char *s = fn(json_string_value(v));
@@ -386,7 +391,7 @@ json_t *doctor_walk_strings(const json_t *v, char *(*fn)(const char *))
 		const json_t *e;
 		json_array_foreach(v, i, e)
 		{
-			json_array_append_new(a, doctor_walk_strings(e, fn));
+			json_array_append_new(a, kyso_doctor_walk_strings(e, fn));
 		}
 		return a;
 	}
@@ -397,7 +402,8 @@ json_t *doctor_walk_strings(const json_t *v, char *(*fn)(const char *))
 		json_object_foreach((json_t *)v, k, e)
 		{
 			char *rk = fn(k);
-			json_object_set_new(o, rk != NULL ? rk : k, doctor_walk_strings(e, fn));
+			json_object_set_new(o, rk != NULL ? rk : k,
+			                    kyso_doctor_walk_strings(e, fn));
 			free(rk);
 		}
 		return o;
@@ -407,5 +413,5 @@ json_t *doctor_walk_strings(const json_t *v, char *(*fn)(const char *))
 
 json_t *kyso_doctor_redacted(const json_t *report)
 {
-	return doctor_walk_strings(report, doctor_redact_string);
+	return kyso_doctor_walk_strings(report, kyso_doctor_redact_string);
 }

@@ -80,8 +80,8 @@ static int perform(CURL *h, const char *url, int timeout_ms, sink_t *sink, hdrs_
 	return 0;
 }
 
-int net_get(const char *url, int timeout_ms, size_t max, kyso_buf_t *body, long *code, char *msg,
-            size_t msg_cap)
+int kyso_doctor_net_get(const char *url, int timeout_ms, size_t max, kyso_buf_t *body, long *code,
+                        char *msg, size_t msg_cap)
 {
 	CURL *h = curl_easy_init();
 	if (h == NULL) {
@@ -95,8 +95,9 @@ int net_get(const char *url, int timeout_ms, size_t max, kyso_buf_t *body, long 
 	return rc;
 }
 
-kyso_net_status_t net_get_verified(const char *url, const char *cafile, int timeout_ms, size_t max,
-                                   kyso_buf_t *body, long *code, char *msg, size_t msg_cap)
+kyso_net_status_t kyso_doctor_net_get_verified(const char *url, const char *cafile, int timeout_ms,
+                                               size_t max, kyso_buf_t *body, long *code, char *msg,
+                                               size_t msg_cap)
 {
 	CURL *h = curl_easy_init();
 	if (h == NULL) {
@@ -170,7 +171,7 @@ static bool is_ipv4_loopback(const char *h)
 	return parts == 4;
 }
 
-bool net_url_is_loopback(const char *url)
+bool kyso_doctor_net_url_is_loopback(const char *url)
 {
 	CURLU *u = curl_url();
 	char *host = NULL;
@@ -185,7 +186,7 @@ bool net_url_is_loopback(const char *url)
 	return lo;
 }
 
-int doctor_timeout_ms(const doctor_t *d)
+int kyso_doctor_timeout_ms(const doctor_t *d)
 {
 	return d->o->timeout_ms > 0 ? d->o->timeout_ms : 5000;
 }
@@ -235,7 +236,7 @@ static long long tst_gen_time(TS_RESP *resp, long long local)
 	return ok ? local - ((long long)day * 86400 + sec) : 0;
 }
 
-void tsa_probe_run(doctor_t *d)
+void kyso_doctor_tsa_probe_run(doctor_t *d)
 {
 	tsa_probe_t *t = &d->tsa;
 	if (t->done)
@@ -262,8 +263,8 @@ void tsa_probe_run(doctor_t *d)
 	sink_t sink = {&body, 1u << 20};
 	hdrs_t hd = {0, ""};
 	uint64_t t0 = kyso_now_ms();
-	int rc = perform(h, d->tsa_url, doctor_timeout_ms(d), &sink, &hd, &t->http_code, t->error,
-	                 sizeof(t->error));
+	int rc = perform(h, d->tsa_url, kyso_doctor_timeout_ms(d), &sink, &hd, &t->http_code,
+	                 t->error, sizeof(t->error));
 	t->local_time = (long long)time(NULL);
 	t->seconds = (double)(kyso_now_ms() - t0) / 1000.0;
 	if (rc == 0) {
@@ -284,66 +285,74 @@ void tsa_probe_run(doctor_t *d)
 	OPENSSL_free(q);
 }
 
-check_status_t check_clock_skew(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_clock_skew(doctor_t *d, check_t *c)
 {
 	if (d->o->offline)
-		return ck_skip(c, _("Skipped: --offline."));
-	tsa_probe_run(d);
+		return kyso_doctor_ck_skip(c, _("Skipped: --offline."));
+	kyso_doctor_tsa_probe_run(d);
 	/* the time stamp's genTime (signed by the TSA), else the HTTP Date header */
 	long long ref = d->tsa.gen_time != 0 ? d->tsa.gen_time : d->tsa.server_time;
 	if (!d->tsa.reached || ref == 0)
-		return ck_skip(c,
-		               _("Skipped: the time server did not answer (see the TSA check)."));
+		return kyso_doctor_ck_skip(
+		        c, _("Skipped: the time server did not answer (see the TSA check)."));
 	long long skew = d->tsa.local_time - ref;
-	ck_data(c, "reference_kind", json_string(d->tsa.gen_time != 0 ? "genTime" : "Date"));
+	kyso_doctor_ck_data(c, "reference_kind",
+	                    json_string(d->tsa.gen_time != 0 ? "genTime" : "Date"));
 	if (d->tsa.gen_time != 0 && d->tsa.server_time != 0)
-		ck_data(c, "http_date_skew_seconds",
+		kyso_doctor_ck_data(
+		        c, "http_date_skew_seconds",
 		        json_integer((json_int_t)(d->tsa.local_time - d->tsa.server_time)));
 	long long abs_skew = skew < 0 ? -skew : skew;
-	ck_data(c, "skew_seconds", json_integer((json_int_t)skew));
-	ck_data(c, "reference", json_string(d->tsa_url));
+	kyso_doctor_ck_data(c, "skew_seconds", json_integer((json_int_t)skew));
+	kyso_doctor_ck_data(c, "reference", json_string(d->tsa_url));
 	long long minutes = (abs_skew + 30) / 60;
 	const char *dir = skew > 0 ? _("ahead") : _("behind");
 	if (abs_skew >= 300)
-		return ck_set(c, ST_FAIL, os_clock_fix_remedy(),
-		              _("The computer clock is %lld minute(s) %s (compared with %s)."),
-		              minutes, dir, d->tsa_url);
+		return kyso_doctor_ck_set(
+		        c, ST_FAIL, kyso_doctor_os_clock_fix_remedy(),
+		        _("The computer clock is %lld minute(s) %s (compared with %s)."), minutes,
+		        dir, d->tsa_url);
 	if (abs_skew >= 60)
-		return ck_set(c, ST_WARN, os_clock_ntp_remedy(),
-		              _("The computer clock is %lld minute(s) %s (compared with %s)."),
-		              minutes, dir, d->tsa_url);
-	return ck_set(c, ST_PASS, "", _("The clock is right (off by %lld s from %s)."), skew,
-	              d->tsa_url);
+		return kyso_doctor_ck_set(
+		        c, ST_WARN, kyso_doctor_os_clock_ntp_remedy(),
+		        _("The computer clock is %lld minute(s) %s (compared with %s)."), minutes,
+		        dir, d->tsa_url);
+	return kyso_doctor_ck_set(c, ST_PASS, "", _("The clock is right (off by %lld s from %s)."),
+	                          skew, d->tsa_url);
 }
 
-check_status_t check_tsa(doctor_t *d, check_t *c)
+check_status_t kyso_doctor_check_tsa(doctor_t *d, check_t *c)
 {
 	if (d->o->offline)
-		return ck_skip(c, _("Skipped: --offline."));
-	tsa_probe_run(d);
+		return kyso_doctor_ck_skip(c, _("Skipped: --offline."));
+	kyso_doctor_tsa_probe_run(d);
 	const tsa_probe_t *t = &d->tsa;
-	ck_data(c, "url", json_string(d->tsa_url));
-	ck_data(c, "seconds", json_real(t->seconds));
+	kyso_doctor_ck_data(c, "url", json_string(d->tsa_url));
+	kyso_doctor_ck_data(c, "seconds", json_real(t->seconds));
 	if (!t->reached)
-		return ck_set(c, ST_FAIL,
-		              _("Check the Internet connection; if the office uses a proxy or "
-		                "firewall, ask IT to allow this address."),
-		              _("The time-stamp server %s cannot be reached: %s"), d->tsa_url,
-		              t->error);
-	ck_data(c, "http_status", json_integer(t->http_code));
+		return kyso_doctor_ck_set(
+		        c, ST_FAIL,
+		        _("Check the Internet connection; if the office uses a proxy or "
+		          "firewall, ask IT to allow this address."),
+		        _("The time-stamp server %s cannot be reached: %s"), d->tsa_url, t->error);
+	kyso_doctor_ck_data(c, "http_status", json_integer(t->http_code));
 	if (t->http_code == 401 || t->http_code == 403)
-		return ck_set(c, ST_WARN,
-		              _("Enter the TSA account (user and password) given by the CA in the "
-		                "signing settings."),
-		              _("The time-stamp server %s asks for an account (HTTP %ld)."),
-		              d->tsa_url, t->http_code);
+		return kyso_doctor_ck_set(
+		        c, ST_WARN,
+		        _("Enter the TSA account (user and password) given by the CA in the "
+		          "signing settings."),
+		        _("The time-stamp server %s asks for an account (HTTP %ld)."), d->tsa_url,
+		        t->http_code);
 	if (t->http_code != 200 || t->ts_status < 0)
-		return ck_set(c, ST_FAIL, _("Check the TSA address in the signing settings."),
-		              _("%s answered HTTP %ld but not with a time stamp."), d->tsa_url,
-		              t->http_code);
+		return kyso_doctor_ck_set(c, ST_FAIL,
+		                          _("Check the TSA address in the signing settings."),
+		                          _("%s answered HTTP %ld but not with a time stamp."),
+		                          d->tsa_url, t->http_code);
 	if (t->ts_status > 1)
-		return ck_set(c, ST_FAIL, _("Check the TSA address and account in the settings."),
-		              _("The time-stamp server %s refused the request (status %d)."),
-		              d->tsa_url, t->ts_status);
-	return ck_set(c, ST_PASS, "", _("%s gave a time stamp in %.1f s."), d->tsa_url, t->seconds);
+		return kyso_doctor_ck_set(
+		        c, ST_FAIL, _("Check the TSA address and account in the settings."),
+		        _("The time-stamp server %s refused the request (status %d)."), d->tsa_url,
+		        t->ts_status);
+	return kyso_doctor_ck_set(c, ST_PASS, "", _("%s gave a time stamp in %.1f s."), d->tsa_url,
+	                          t->seconds);
 }

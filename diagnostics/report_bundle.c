@@ -123,17 +123,18 @@ kyso_err_t kyso_doctor_send(const char *bundle, const char *url, const char *tok
                             const char *cafile, int timeout_ms, kyso_error_t *err)
 {
 	long code = 0, retry_after = 0;
-	return doctor_send_status(bundle, url, token, cafile, timeout_ms, &code, &retry_after, err);
+	return kyso_doctor_send_status(bundle, url, token, cafile, timeout_ms, &code, &retry_after,
+	                               err);
 }
 
-kyso_err_t doctor_send_status(const char *bundle, const char *url, const char *token,
-                              const char *cafile, int timeout_ms, long *http_code,
-                              long *retry_after, kyso_error_t *err)
+kyso_err_t kyso_doctor_send_status(const char *bundle, const char *url, const char *token,
+                                   const char *cafile, int timeout_ms, long *http_code,
+                                   long *retry_after, kyso_error_t *err)
 {
 	*http_code = 0;
 	*retry_after = 0;
 	if (strncmp(url, "https://", 8) != 0 &&
-	    !(strncmp(url, "http://", 7) == 0 && net_url_is_loopback(url)))
+	    !(strncmp(url, "http://", 7) == 0 && kyso_doctor_net_url_is_loopback(url)))
 		return kyso_error_set(err, KYSO_ERR_USAGE,
 		                      _("--send needs an https:// address (plain http only to this "
 		                        "computer): %s"),

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void doctor_html_esc(kyso_buf_t *b, const char *s)
+void kyso_doctor_html_esc(kyso_buf_t *b, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		switch (*s) {
@@ -70,12 +70,12 @@ static void parts_list(kyso_buf_t *b, const json_t *parts)
 	{
 		const char *st = str(p, "status");
 		kyso_buf_printf(b, "<li class=\"%s\"><b>%s</b> ", st, status_word(st));
-		doctor_html_esc(b, str(p, "protocol"));
+		kyso_doctor_html_esc(b, str(p, "protocol"));
 		kyso_buf_printf(b, ": ");
-		doctor_html_esc(b, str(p, "detail"));
+		kyso_doctor_html_esc(b, str(p, "detail"));
 		if (*str(p, "remedy") && (strcmp(st, "fail") == 0 || strcmp(st, "warn") == 0)) {
 			kyso_buf_printf(b, "<div class=\"r\">→ ");
-			doctor_html_esc(b, str(p, "remedy"));
+			kyso_doctor_html_esc(b, str(p, "remedy"));
 			kyso_buf_printf(b, "</div>");
 		}
 		kyso_buf_printf(b, "</li>");
@@ -95,9 +95,9 @@ static void rows(kyso_buf_t *b, const json_t *checks, const char *want)
 		kyso_buf_printf(b, "<tr class=\"%s\" id=\"check-%s\"><td class=\"st\">%s</td><td>",
 		                st, str(c, "id"), status_word(st));
 		kyso_buf_printf(b, "<div class=\"t\">");
-		doctor_html_esc(b, str(c, "title"));
+		kyso_doctor_html_esc(b, str(c, "title"));
 		kyso_buf_printf(b, "</div><div class=\"d\">");
-		doctor_html_esc(b, str(c, "detail"));
+		kyso_doctor_html_esc(b, str(c, "detail"));
 		kyso_buf_printf(b, "</div>");
 		const json_t *parts = json_object_get(json_object_get(c, "data"), "protocols");
 		if (json_array_size(parts) > 0)
@@ -106,7 +106,7 @@ static void rows(kyso_buf_t *b, const json_t *checks, const char *want)
 		if (*str(c, "remedy") && strcmp(st, "pass") != 0 && strcmp(st, "skip") != 0 &&
 		    !parts_have_remedy(parts)) {
 			kyso_buf_printf(b, "<div class=\"r\">→ ");
-			doctor_html_esc(b, str(c, "remedy"));
+			kyso_doctor_html_esc(b, str(c, "remedy"));
 			kyso_buf_printf(b, "</div>");
 		}
 		kyso_buf_printf(b, "</td><td class=\"ms\">%lld ms</td></tr>\n",
@@ -148,10 +148,10 @@ char *kyso_doctor_html(const json_t *report)
 	                "<title>%s</title><style>%s</style></head><body><main>\n",
 	                str(report, "lang"), _("kyso doctor report"), css);
 	kyso_buf_printf(&b, "<h1>%s</h1><div class=\"meta\">", _("kyso doctor report"));
-	doctor_html_esc(&b, str(report, "created"));
+	kyso_doctor_html_esc(&b, str(report, "created"));
 	kyso_buf_printf(&b, " · %s %s · kyso %s · %s ", str(os, "name"), str(os, "release"),
 	                str(report, "kyso_version"), _("report id"));
-	doctor_html_esc(&b, str(report, "id"));
+	kyso_doctor_html_esc(&b, str(report, "id"));
 	kyso_buf_printf(&b, "</div>\n<div class=\"sum %s\" id=\"summary\">", res);
 	if (strcmp(res, "pass") == 0)
 		kyso_buf_printf(&b, "%s", _("Everything checked is in order."));

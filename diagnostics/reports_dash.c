@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#define esc     doctor_html_esc
+#define esc     kyso_doctor_html_esc
 #define CHART_W 640
 
 static const char style[] =
@@ -109,7 +109,7 @@ static void sparkline(kyso_buf_t *b, const json_t *per_day, int days)
 	                "<polyline fill=\"none\" stroke=\"#b00\" stroke-width=\"1.5\" points=\"");
 	for (int i = 0; i < days; i++) {
 		char day[16];
-		rdb_day(days - 1 - i, day);
+		kyso_reports_db_day(days - 1 - i, day);
 		json_int_t x = json_integer_value(json_object_get(per_day, day));
 		kyso_buf_printf(b, "%s%.1f,%.1f", i > 0 ? " " : "",
 		                1 + (days > 1 ? 120.0 * i / (days - 1) : 0.0),
@@ -186,7 +186,7 @@ static void trend(kyso_buf_t *b, const json_t *by_day, int days)
 	                CHART_W, CHART_W, CHART_W);
 	for (int i = 0; i < days; i++) {
 		char day[16];
-		rdb_day(days - 1 - i, day);
+		kyso_reports_db_day(days - 1 - i, day);
 		json_int_t x = json_integer_value(json_object_get(by_day, day));
 		double h = (double)x * 140.0 / (double)m;
 		kyso_buf_printf(b,
@@ -204,7 +204,8 @@ static void trend(kyso_buf_t *b, const json_t *by_day, int days)
 	                (long long)m);
 }
 
-char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f, kyso_error_t *err)
+char *kyso_reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
+                             kyso_error_t *err)
 {
 	json_t *s = kyso_reports_db_summary(db, f, err);
 	kyso_reports_filter_t all = {.days = f->days};
@@ -272,7 +273,8 @@ char *reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f, k
 	return finish(&b);
 }
 
-char *reports_dash_cause(kyso_reports_db_t *db, const kyso_reports_filter_t *f, kyso_error_t *err)
+char *kyso_reports_dash_cause(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
+                              kyso_error_t *err)
 {
 	json_t *list = kyso_reports_db_list(db, f, 500, err);
 	if (list == NULL)
@@ -319,7 +321,7 @@ char *reports_dash_cause(kyso_reports_db_t *db, const kyso_reports_filter_t *f, 
 	return finish(&b);
 }
 
-char *reports_dash_login(bool failed)
+char *kyso_reports_dash_login(bool failed)
 {
 	kyso_buf_t b;
 	kyso_buf_init(&b);

@@ -43,8 +43,8 @@ static bool take_int(void *ctx, int n, const store_val_t *c)
 	return false;
 }
 
-kyso_err_t rdb_exec(kyso_reports_db_t *db, const char *sql, int n, const store_val_t *p,
-                    store_row_fn fn, void *ctx, kyso_error_t *err)
+kyso_err_t kyso_reports_db_exec(kyso_reports_db_t *db, const char *sql, int n, const store_val_t *p,
+                                store_row_fn fn, void *ctx, kyso_error_t *err)
 {
 	return db->st->ops->exec(db->st, sql, n, p, fn, ctx, err);
 }
@@ -53,7 +53,7 @@ static void rollback(kyso_reports_db_t *db)
 {
 	kyso_error_t e;
 	kyso_error_clear(&e);
-	if (rdb_exec(db, "ROLLBACK", 0, NULL, NULL, NULL, &e) != KYSO_OK)
+	if (kyso_reports_db_exec(db, "ROLLBACK", 0, NULL, NULL, NULL, &e) != KYSO_OK)
 		kyso_debug("reports: rollback: %s", kyso_error_message(&e));
 }
 
@@ -61,14 +61,15 @@ int kyso_reports_db_migrate(kyso_reports_db_t *db, kyso_error_t *err)
 {
 	const store_ops_t *o = db->st->ops;
 	long long have = 0;
-	if (rdb_exec(db, o->begin_sql, 0, NULL, NULL, NULL, err) != KYSO_OK)
+	if (kyso_reports_db_exec(db, o->begin_sql, 0, NULL, NULL, NULL, err) != KYSO_OK)
 		return -1;
 	if ((o->lock_sql[0] != '\0' &&
-	     rdb_exec(db, o->lock_sql, 0, NULL, NULL, NULL, err) != KYSO_OK) ||
-	    rdb_exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", 0,
-	             NULL, NULL, NULL, err) != KYSO_OK ||
-	    rdb_exec(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version", 0, NULL, take_int,
-	             &have, err) != KYSO_OK)
+	     kyso_reports_db_exec(db, o->lock_sql, 0, NULL, NULL, NULL, err) != KYSO_OK) ||
+	    kyso_reports_db_exec(
+	            db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", 0,
+	            NULL, NULL, NULL, err) != KYSO_OK ||
+	    kyso_reports_db_exec(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version", 0,
+	                         NULL, take_int, &have, err) != KYSO_OK)
 		goto fail;
 	for (int v = (int)have + 1; v <= N_MIGRATIONS; v++) {
 		char sql[4096], num[16];
@@ -80,14 +81,14 @@ int kyso_reports_db_migrate(kyso_reports_db_t *db, kyso_error_t *err)
 			snprintf(sql, sizeof(sql), "%s", m);
 		snprintf(num, sizeof(num), "%d", v);
 		store_val_t p = {num, 0, false};
-		if (rdb_exec(db, sql, 0, NULL, NULL, NULL, err) != KYSO_OK ||
-		    rdb_exec(db,
-		             "INSERT INTO schema_version (version) VALUES (CAST($1 AS INTEGER))", 1,
-		             &p, NULL, NULL, err) != KYSO_OK)
+		if (kyso_reports_db_exec(db, sql, 0, NULL, NULL, NULL, err) != KYSO_OK ||
+		    kyso_reports_db_exec(
+		            db, "INSERT INTO schema_version (version) VALUES (CAST($1 AS INTEGER))",
+		            1, &p, NULL, NULL, err) != KYSO_OK)
 			goto fail;
 		kyso_info("reports: store migrated to version %d", v);
 	}
-	if (rdb_exec(db, "COMMIT", 0, NULL, NULL, NULL, err) != KYSO_OK)
+	if (kyso_reports_db_exec(db, "COMMIT", 0, NULL, NULL, NULL, err) != KYSO_OK)
 		goto fail;
 	return N_MIGRATIONS;
 fail:
@@ -103,9 +104,10 @@ kyso_reports_db_t *kyso_reports_db_open(const char *url, kyso_error_t *err)
 		return NULL;
 	}
 	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
-		db->st = store_pg_open(url, err);
+		db->st = kyso_reports_store_pg_open(url, err);
 	else
-		db->st = store_sqlite_open(strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url, err);
+		db->st = kyso_reports_store_sqlite_open(
+		        strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url, err);
 	if (db->st == NULL || kyso_reports_db_migrate(db, err) < 0) {
 		kyso_reports_db_close(&db);
 		return NULL;
@@ -163,10 +165,11 @@ static kyso_err_t insert_problems(kyso_reports_db_t *db, const json_t *rep, cons
 		if (s == NULL || cid == NULL || (strcmp(s, "fail") != 0 && strcmp(s, "warn") != 0))
 			continue;
 		store_val_t p[] = {{id, 0, false}, {cid, 0, false}, {s, 0, false}, {day, 0, false}};
-		if (rdb_exec(db,
-		             "INSERT INTO problems (report_id, check_id, status, day) VALUES "
-		             "($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-		             4, p, NULL, NULL, err) != KYSO_OK)
+		if (kyso_reports_db_exec(
+		            db,
+		            "INSERT INTO problems (report_id, check_id, status, day) VALUES "
+		            "($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+		            4, p, NULL, NULL, err) != KYSO_OK)
 			return err->code;
 	}
 	return KYSO_OK;
@@ -209,21 +212,23 @@ kyso_err_t kyso_reports_db_ingest(kyso_reports_db_t *db, const uint8_t *data, si
 	        {day, 0, false},
 	};
 	store_val_t b[] = {{id, 0, false}, {data, len, true}};
-	if (rdb_exec(db, db->st->ops->begin_sql, 0, NULL, NULL, NULL, err) != KYSO_OK) {
+	if (kyso_reports_db_exec(db, db->st->ops->begin_sql, 0, NULL, NULL, NULL, err) != KYSO_OK) {
 		rc = err->code;
 		goto out;
 	}
 	/* one statement decides, also between collectors sharing a database:
 	 * the report is new exactly when this returns its id */
-	if (rdb_exec(db,
-	             "INSERT INTO reports (id, created, received, result, os, kyso_version, "
-	             "token_type, source, json, org, day) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-	             "$8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING id",
-	             11, p, got_row, added, err) != KYSO_OK ||
-	    (*added && (insert_problems(db, rep, id, day, err) != KYSO_OK ||
-	                rdb_exec(db, "INSERT INTO bundles (report_id, data) VALUES ($1, $2)", 2, b,
-	                         NULL, NULL, err) != KYSO_OK)) ||
-	    rdb_exec(db, "COMMIT", 0, NULL, NULL, NULL, err) != KYSO_OK) {
+	if (kyso_reports_db_exec(
+	            db,
+	            "INSERT INTO reports (id, created, received, result, os, kyso_version, "
+	            "token_type, source, json, org, day) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+	            "$8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING id",
+	            11, p, got_row, added, err) != KYSO_OK ||
+	    (*added &&
+	     (insert_problems(db, rep, id, day, err) != KYSO_OK ||
+	      kyso_reports_db_exec(db, "INSERT INTO bundles (report_id, data) VALUES ($1, $2)", 2,
+	                           b, NULL, NULL, err) != KYSO_OK)) ||
+	    kyso_reports_db_exec(db, "COMMIT", 0, NULL, NULL, NULL, err) != KYSO_OK) {
 		rc = err->code;
 		rollback(db);
 		*added = false;
@@ -249,8 +254,8 @@ json_t *kyso_reports_db_get(kyso_reports_db_t *db, const char *id, kyso_error_t 
 	kyso_buf_init(&b);
 	store_val_t p = {id, 0, false};
 	json_t *rep = NULL;
-	if (rdb_exec(db, "SELECT json FROM reports WHERE id = $1", 1, &p, take_blob, &b, err) !=
-	    KYSO_OK)
+	if (kyso_reports_db_exec(db, "SELECT json FROM reports WHERE id = $1", 1, &p, take_blob, &b,
+	                         err) != KYSO_OK)
 		goto out;
 	if (b.len > 0) {
 		json_error_t je;
@@ -267,8 +272,8 @@ kyso_err_t kyso_reports_db_bundle(kyso_reports_db_t *db, const char *id, kyso_bu
                                   kyso_error_t *err)
 {
 	store_val_t p = {id, 0, false};
-	if (rdb_exec(db, "SELECT data FROM bundles WHERE report_id = $1", 1, &p, take_blob, out,
-	             err) != KYSO_OK)
+	if (kyso_reports_db_exec(db, "SELECT data FROM bundles WHERE report_id = $1", 1, &p,
+	                         take_blob, out, err) != KYSO_OK)
 		return err->code;
 	if (out->len == 0)
 		return kyso_error_set(err, KYSO_ERR_NOT_FOUND, _("no report with id %s"), id);
@@ -342,12 +347,13 @@ kyso_err_t kyso_reports_db_export_csv(kyso_reports_db_t *db, FILE *out, kyso_err
 	kyso_buf_init(&c.warn);
 	fprintf(out, "id,created,received,result,os,kyso_version,token_type,failing_checks,"
 	             "warning_checks,org\n");
-	kyso_err_t rc = rdb_exec(db,
-	                         "SELECT r.id, r.created, r.received, r.result, r.os, "
-	                         "r.kyso_version, r.token_type, r.org, p.check_id, p.status FROM "
-	                         "reports r LEFT JOIN problems p ON p.report_id = r.id ORDER BY "
-	                         "r.created, r.id, p.check_id",
-	                         0, NULL, csv_row, &c, err);
+	kyso_err_t rc = kyso_reports_db_exec(
+	        db,
+	        "SELECT r.id, r.created, r.received, r.result, r.os, "
+	        "r.kyso_version, r.token_type, r.org, p.check_id, p.status FROM "
+	        "reports r LEFT JOIN problems p ON p.report_id = r.id ORDER BY "
+	        "r.created, r.id, p.check_id",
+	        0, NULL, csv_row, &c, err);
 	csv_flush(&c);
 	for (int i = 0; i < 7; i++)
 		free(c.cols[i]);
@@ -360,23 +366,26 @@ kyso_err_t kyso_reports_db_prune(kyso_reports_db_t *db, int days, long long *rem
                                  kyso_error_t *err)
 {
 	char day[16];
-	rdb_day(days, day);
+	kyso_reports_db_day(days, day);
 	store_val_t p = {day, 0, false};
 	*removed = 0;
-	if (rdb_exec(db, db->st->ops->begin_sql, 0, NULL, NULL, NULL, err) != KYSO_OK)
+	if (kyso_reports_db_exec(db, db->st->ops->begin_sql, 0, NULL, NULL, NULL, err) != KYSO_OK)
 		return err->code;
-	if (rdb_exec(db, "SELECT COUNT(*) FROM reports WHERE day < $1", 1, &p, take_int, removed,
-	             err) != KYSO_OK ||
-	    rdb_exec(db,
-	             "DELETE FROM problems WHERE report_id IN (SELECT id FROM reports WHERE day < "
-	             "$1)",
-	             1, &p, NULL, NULL, err) != KYSO_OK ||
-	    rdb_exec(db,
-	             "DELETE FROM bundles WHERE report_id IN (SELECT id FROM reports WHERE day < "
-	             "$1)",
-	             1, &p, NULL, NULL, err) != KYSO_OK ||
-	    rdb_exec(db, "DELETE FROM reports WHERE day < $1", 1, &p, NULL, NULL, err) != KYSO_OK ||
-	    rdb_exec(db, "COMMIT", 0, NULL, NULL, NULL, err) != KYSO_OK) {
+	if (kyso_reports_db_exec(db, "SELECT COUNT(*) FROM reports WHERE day < $1", 1, &p, take_int,
+	                         removed, err) != KYSO_OK ||
+	    kyso_reports_db_exec(
+	            db,
+	            "DELETE FROM problems WHERE report_id IN (SELECT id FROM reports WHERE day < "
+	            "$1)",
+	            1, &p, NULL, NULL, err) != KYSO_OK ||
+	    kyso_reports_db_exec(
+	            db,
+	            "DELETE FROM bundles WHERE report_id IN (SELECT id FROM reports WHERE day < "
+	            "$1)",
+	            1, &p, NULL, NULL, err) != KYSO_OK ||
+	    kyso_reports_db_exec(db, "DELETE FROM reports WHERE day < $1", 1, &p, NULL, NULL,
+	                         err) != KYSO_OK ||
+	    kyso_reports_db_exec(db, "COMMIT", 0, NULL, NULL, NULL, err) != KYSO_OK) {
 		rollback(db);
 		*removed = 0;
 		return err->code;
@@ -384,7 +393,7 @@ kyso_err_t kyso_reports_db_prune(kyso_reports_db_t *db, int days, long long *rem
 	return KYSO_OK;
 }
 
-void rdb_day(int days_back, char out[16])
+void kyso_reports_db_day(int days_back, char out[16])
 {
 	time_t t = time(NULL) - (time_t)days_back * 86400;
 	struct tm tm;

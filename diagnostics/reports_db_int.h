@@ -7,8 +7,8 @@ struct kyso_reports_db {
 	store_t *st;
 };
 
-kyso_err_t rdb_exec(kyso_reports_db_t *db, const char *sql, int n, const store_val_t *p,
-                    store_row_fn fn, void *ctx, kyso_error_t *err);
+kyso_err_t kyso_reports_db_exec(kyso_reports_db_t *db, const char *sql, int n, const store_val_t *p,
+                                store_row_fn fn, void *ctx, kyso_error_t *err);
 /* The UTC day (YYYY-MM-DD) days_back days ago. */
-void rdb_day(int days_back, char out[16]);
+void kyso_reports_db_day(int days_back, char out[16]);
 #endif

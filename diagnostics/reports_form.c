@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-bool reports_form_value(const char *body, size_t len, const char *name, char *out, size_t cap)
+bool kyso_reports_form_value(const char *body, size_t len, const char *name, char *out, size_t cap)
 {
 	size_t nl = strlen(name);
 	const char *end = body + len;

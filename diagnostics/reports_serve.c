@@ -138,8 +138,8 @@ static void make_session(const char *token)
 static bool form_token_ok(const serve_t *s, const kyso_buf_t *body)
 {
 	char v[600];
-	bool ok = body->data != NULL &&
-	          reports_form_value((const char *)body->data, body->len, "token", v, sizeof(v));
+	bool ok = body->data != NULL && kyso_reports_form_value((const char *)body->data, body->len,
+	                                                        "token", v, sizeof(v));
 	size_t t = strlen(s->token);
 	ok = ok && strlen(v) == t && CRYPTO_memcmp(v, s->token, t) == 0;
 	kyso_memzero(v, sizeof(v));
@@ -168,7 +168,7 @@ static enum MHD_Result on_get(serve_t *s, struct MHD_Connection *c, const char *
 {
 	if (!session_ok(s, c))
 		return html(c, strcmp(url, "/") == 0 ? MHD_HTTP_OK : MHD_HTTP_UNAUTHORIZED,
-		            reports_dash_login(false));
+		            kyso_reports_dash_login(false));
 	kyso_reports_db_t *db = worker_db(s);
 	if (db == NULL)
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"error\":\"report store\"}");
@@ -177,9 +177,9 @@ static enum MHD_Result on_get(serve_t *s, struct MHD_Connection *c, const char *
 	kyso_reports_filter_t f;
 	query_filter(c, &f);
 	if (strcmp(url, "/") == 0)
-		return html(c, MHD_HTTP_OK, reports_dash_home(db, &f, &err));
+		return html(c, MHD_HTTP_OK, kyso_reports_dash_home(db, &f, &err));
 	if (strcmp(url, "/cause") == 0)
-		return html(c, MHD_HTTP_OK, reports_dash_cause(db, &f, &err));
+		return html(c, MHD_HTTP_OK, kyso_reports_dash_cause(db, &f, &err));
 	if (strcmp(url, "/api/v1/summary") == 0) {
 		json_t *j = kyso_reports_db_summary(db, &f, &err);
 		char *t = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -207,7 +207,7 @@ static enum MHD_Result on_login(serve_t *s, struct MHD_Connection *c, const uplo
 {
 	if (!form_token_ok(s, &u->body)) {
 		kyso_warn("reports: dashboard login refused");
-		return html(c, MHD_HTTP_UNAUTHORIZED, reports_dash_login(true));
+		return html(c, MHD_HTTP_UNAUTHORIZED, kyso_reports_dash_login(true));
 	}
 	char cookie[160];
 	snprintf(cookie, sizeof(cookie), "kyso_session=%s; Path=/; HttpOnly; SameSite=Strict%s",
@@ -336,7 +336,7 @@ static char *read_pem(const char *path, kyso_error_t *err)
 	return s;
 }
 
-int reports_serve(serve_t *s, const char *cert, const char *key, kyso_error_t *err)
+int kyso_reports_serve(serve_t *s, const char *cert, const char *key, kyso_error_t *err)
 {
 	if (s->store != NULL && mkdir(s->store, 0700) != 0 && access(s->store, W_OK) != 0) {
 		kyso_error_set(err, KYSO_ERR_IO, _("cannot use the store directory %s"), s->store);

@@ -14,7 +14,7 @@
 static int filter_params(const kyso_reports_filter_t *f, char since[16], store_val_t p[6])
 {
 	if (f->days > 0)
-		rdb_day(f->days - 1, since);
+		kyso_reports_db_day(f->days - 1, since);
 	else
 		snprintf(since, 16, "0000");
 	const char *v[] = {since, f->org, f->token_type, f->os, f->version, f->check};
@@ -146,34 +146,38 @@ json_t *kyso_reports_db_summary(kyso_reports_db_t *db, const kyso_reports_filter
 	int attrs = filter_params(f, since, p);
 	sum_t s;
 	memset(&s, 0, sizeof(s));
-	rdb_day(0, s.today);
+	kyso_reports_db_day(0, s.today);
 	json_t **all[] = {&s.res, &s.os,   &s.ver,  &s.type,  &s.org,
 	                  &s.day, &s.fail, &s.warn, &s.trend, &s.fresh};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		*all[i] = json_object();
 	/* grouped in the order of the reports_groups index (no sort), then per day */
-	kyso_err_t rc = rdb_exec(db,
-	                         "SELECT r.result, r.os, r.kyso_version, r.token_type, r.org, "
-	                         "COUNT(*) FROM reports r WHERE" WHERE_REPORTS
-	                         " GROUP BY r.result, r.os, r.kyso_version, r.token_type, r.org",
-	                         5, p, report_row, &s, err);
+	kyso_err_t rc = kyso_reports_db_exec(
+	        db,
+	        "SELECT r.result, r.os, r.kyso_version, r.token_type, r.org, "
+	        "COUNT(*) FROM reports r WHERE" WHERE_REPORTS
+	        " GROUP BY r.result, r.os, r.kyso_version, r.token_type, r.org",
+	        5, p, report_row, &s, err);
 	if (rc == KYSO_OK)
-		rc = rdb_exec(db,
-		              "SELECT r.day, COUNT(*) FROM reports r WHERE" WHERE_REPORTS
-		              " GROUP BY r.day",
-		              5, p, day_row, &s, err);
+		rc = kyso_reports_db_exec(
+		        db,
+		        "SELECT r.day, COUNT(*) FROM reports r WHERE" WHERE_REPORTS
+		        " GROUP BY r.day",
+		        5, p, day_row, &s, err);
 	/* without a filter on the reports, problems alone (day is kept there too) */
 	if (rc == KYSO_OK && attrs == 0)
-		rc = rdb_exec(db,
-		              "SELECT p.day, p.status, p.check_id, COUNT(*) FROM problems p WHERE "
-		              "p.day >= $1 GROUP BY p.day, p.status, p.check_id",
-		              1, p, problem_row, &s, err);
+		rc = kyso_reports_db_exec(
+		        db,
+		        "SELECT p.day, p.status, p.check_id, COUNT(*) FROM problems p WHERE "
+		        "p.day >= $1 GROUP BY p.day, p.status, p.check_id",
+		        1, p, problem_row, &s, err);
 	else if (rc == KYSO_OK)
-		rc = rdb_exec(db,
-		              "SELECT p.day, p.status, p.check_id, COUNT(*) FROM problems p JOIN "
-		              "reports r ON r.id = p.report_id WHERE" WHERE_REPORTS
-		              " GROUP BY p.day, p.status, p.check_id",
-		              5, p, problem_row, &s, err);
+		rc = kyso_reports_db_exec(
+		        db,
+		        "SELECT p.day, p.status, p.check_id, COUNT(*) FROM problems p JOIN "
+		        "reports r ON r.id = p.report_id WHERE" WHERE_REPORTS
+		        " GROUP BY p.day, p.status, p.check_id",
+		        5, p, problem_row, &s, err);
 	if (rc != KYSO_OK) {
 		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 			json_decref(*all[i]);
@@ -231,7 +235,7 @@ json_t *kyso_reports_db_list(kyso_reports_db_t *db, const kyso_reports_filter_t 
 	         "DESC, r.id LIMIT %d",
 	         limit > 0 ? limit : 100);
 	json_t *a = json_array();
-	if (rdb_exec(db, sql, 6, p, list_row, a, err) != KYSO_OK) {
+	if (kyso_reports_db_exec(db, sql, 6, p, list_row, a, err) != KYSO_OK) {
 		json_decref(a);
 		return NULL;
 	}

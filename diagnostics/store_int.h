@@ -31,9 +31,9 @@ struct store {
 	const store_ops_t *ops;
 };
 
-store_t *store_sqlite_open(const char *path, kyso_error_t *err);
+store_t *kyso_reports_store_sqlite_open(const char *path, kyso_error_t *err);
 /* conninfo: a postgresql:// URI; libpq takes the password from PGPASSFILE,
  * ~/.pgpass or PGPASSWORD. Fails with KYSO_ERR_UNSUPPORTED when kyso was
  * built without libpq (store_pg_none.c). */
-store_t *store_pg_open(const char *conninfo, kyso_error_t *err);
+store_t *kyso_reports_store_pg_open(const char *conninfo, kyso_error_t *err);
 #endif

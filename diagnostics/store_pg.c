@@ -95,7 +95,7 @@ static const store_ops_t pg_ops = {
         .close = pg_close,
 };
 
-store_t *store_pg_open(const char *conninfo, kyso_error_t *err)
+store_t *kyso_reports_store_pg_open(const char *conninfo, kyso_error_t *err)
 {
 	pg_t *p = calloc(1, sizeof(*p));
 	if (p == NULL) {

@@ -2,7 +2,7 @@
  * Windows build): only SQLite. */
 #include "store_int.h"
 
-store_t *store_pg_open(const char *conninfo, kyso_error_t *err)
+store_t *kyso_reports_store_pg_open(const char *conninfo, kyso_error_t *err)
 {
 	(void)conninfo; /* nothing to connect with */
 	kyso_error_set(err, KYSO_ERR_UNSUPPORTED, "%s",

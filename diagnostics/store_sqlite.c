@@ -100,7 +100,7 @@ static const store_ops_t sq_ops = {
         .close = sq_close,
 };
 
-store_t *store_sqlite_open(const char *path, kyso_error_t *err)
+store_t *kyso_reports_store_sqlite_open(const char *path, kyso_error_t *err)
 {
 	sq_t *q = calloc(1, sizeof(*q));
 	if (q == NULL) {

@@ -60,7 +60,7 @@ static X509 *pem_cert(const char *pem)
 	return x;
 }
 
-bool pem_same_cert(const char *a, const char *b)
+bool kyso_setup_pem_same_cert(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return false;
@@ -71,11 +71,11 @@ bool pem_same_cert(const char *a, const char *b)
 	return same;
 }
 
-char *local_ca_read(const char *state_dir, kyso_error_t *err)
+char *kyso_setup_local_ca_read(const char *state_dir, kyso_error_t *err)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/ca.pem", state_dir);
-	char *pem = read_text(path);
+	char *pem = kyso_setup_read_text(path);
 	if (pem == NULL) {
 		kyso_error_set(err, KYSO_ERR_NOT_FOUND, _("%s is missing"), path);
 		return NULL;
@@ -97,13 +97,13 @@ char *local_ca_read(const char *state_dir, kyso_error_t *err)
 
 static X509 *file_cert(const char *path)
 {
-	char *pem = read_text(path);
+	char *pem = kyso_setup_read_text(path);
 	X509 *x = pem != NULL ? pem_cert(pem) : NULL;
 	free(pem);
 	return x;
 }
 
-bool local_ca_stale(const char *state_dir, const char **why)
+bool kyso_setup_local_ca_stale(const char *state_dir, const char **why)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/ca-key.pem", state_dir);
@@ -158,10 +158,10 @@ static kyso_err_t state_dir_prepare(const char *dir, journal_t *j, bool *created
 	char *tslash = strrchr(top, '/');
 	char grand[PATH_MAX];
 	snprintf(grand, sizeof(grand), "%.*s", (int)(tslash - top), top);
-	rc = jfs_mkdirs(j, grand, err);
+	rc = kyso_setup_jfs_mkdirs(j, grand, err);
 	if (rc != KYSO_OK)
 		return rc;
-	rc = journal_add(j, json_pack("{s:s, s:s}", "op", "tree", "path", top), err);
+	rc = kyso_setup_journal_add(j, json_pack("{s:s, s:s}", "op", "tree", "path", top), err);
 	if (rc != KYSO_OK)
 		return rc;
 	if (mkdir(top, 0700) != 0 && errno != EEXIST)
@@ -174,7 +174,8 @@ static kyso_err_t state_dir_prepare(const char *dir, journal_t *j, bool *created
 	return KYSO_OK;
 }
 
-kyso_err_t local_ca_create(const setup_opts_t *o, plan_t *p, journal_t *j, kyso_error_t *err)
+kyso_err_t kyso_setup_local_ca_create(const setup_opts_t *o, plan_t *p, journal_t *j,
+                                      kyso_error_t *err)
 {
 	const char *dir = p->agent_state;
 	bool created = false;
@@ -194,11 +195,11 @@ kyso_err_t local_ca_create(const setup_opts_t *o, plan_t *p, journal_t *j, kyso_
 			kyso_error_clear(&e);
 			if (access(path, F_OK) != 0) {
 				if (i != 1)
-					rc = jfs_will_create(j, path, err);
+					rc = kyso_setup_jfs_will_create(j, path, err);
 			} else if (kyso_file_read_all(path, 1 << 20, &old, &olen, &e) == KYSO_OK) {
 				/* rewritten as it is: the journal keeps a backup to undo */
-				rc = jfs_write(j, path, old, olen, i == 0 || i == 2 ? 0644 : 0600,
-				               err);
+				rc = kyso_setup_jfs_write(j, path, old, olen,
+				                          i == 0 || i == 2 ? 0644 : 0600, err);
 			}
 			free(old);
 		}
@@ -218,10 +219,10 @@ kyso_err_t local_ca_create(const setup_opts_t *o, plan_t *p, journal_t *j, kyso_
 		return rc;
 	/* sudo: the directories made on the way (~/.local/state...) and the CA
 	 * belong to the user whose agent uses them */
-	chown_path_to_caller(o, dir);
-	chown_to_caller(o, dir);
+	kyso_setup_chown_path_to_caller(o, dir);
+	kyso_setup_chown_to_caller(o, dir);
 	free(p->ca_pem);
-	p->ca_pem = local_ca_read(dir, err);
+	p->ca_pem = kyso_setup_local_ca_read(dir, err);
 	return p->ca_pem != NULL ? KYSO_OK : err->code;
 }
 
@@ -238,7 +239,7 @@ static kyso_err_t certutil(const char *const argv[], kyso_buf_t *out, int *statu
 	return rc;
 }
 
-char *nss_cert_trust(const char *db, const char *name, char **pem)
+char *kyso_setup_nss_cert_trust(const char *db, const char *name, char **pem)
 {
 	char dbarg[PATH_MAX + 8];
 	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
@@ -319,7 +320,7 @@ static kyso_err_t nss_delete_all(const char *db, const char *name, kyso_error_t 
 	char dbarg[PATH_MAX + 8];
 	snprintf(dbarg, sizeof(dbarg), "sql:%s", db);
 	for (int i = 0; i < 16; i++) {
-		char *trust = nss_cert_trust(db, name, NULL);
+		char *trust = kyso_setup_nss_cert_trust(db, name, NULL);
 		if (trust == NULL)
 			return KYSO_OK;
 		free(trust);
@@ -335,16 +336,16 @@ static kyso_err_t nss_delete_all(const char *db, const char *name, kyso_error_t 
 	                      _("certutil could not remove %s from the NSS database %s"), name, db);
 }
 
-kyso_err_t nss_cert_add(journal_t *j, const char *db, const char *name, const char *pem,
-                        kyso_error_t *err)
+kyso_err_t kyso_setup_nss_cert_add(journal_t *j, const char *db, const char *name, const char *pem,
+                                   kyso_error_t *err)
 {
 	char *prev = NULL;
-	char *trust = nss_cert_trust(db, name, &prev);
-	kyso_err_t rc =
-	        journal_add(j,
-	                    json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "op", "nss-cert", "db", db,
-	                              "name", name, "previous", prev, "previous_trust", trust),
-	                    err);
+	char *trust = kyso_setup_nss_cert_trust(db, name, &prev);
+	kyso_err_t rc = kyso_setup_journal_add(j,
+	                                       json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "op",
+	                                                 "nss-cert", "db", db, "name", name,
+	                                                 "previous", prev, "previous_trust", trust),
+	                                       err);
 	if (rc == KYSO_OK && trust != NULL)
 		rc = nss_delete_all(db, name, err);
 	if (rc == KYSO_OK)
@@ -354,8 +355,8 @@ kyso_err_t nss_cert_add(journal_t *j, const char *db, const char *name, const ch
 	return rc;
 }
 
-kyso_err_t nss_cert_undo(const char *db, const char *name, const char *prev_pem,
-                         const char *prev_trust, kyso_error_t *err)
+kyso_err_t kyso_setup_nss_cert_undo(const char *db, const char *name, const char *prev_pem,
+                                    const char *prev_trust, kyso_error_t *err)
 {
 	kyso_err_t rc = nss_delete_all(db, name, err);
 	if (rc == KYSO_OK && prev_pem != NULL && prev_pem[0] != '\0')

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *agent_state_dir(const setup_opts_t *o)
+char *kyso_setup_agent_state_dir(const setup_opts_t *o)
 {
 	const char *xdg = getenv("XDG_STATE_HOME");
-	const char *home = setup_home(o);
+	const char *home = kyso_setup_home(o);
 	char *s = NULL;
 	/* the sudo caller's agent uses its own ~/.local/state, not root's XDG */
 	bool sudo = o->root[0] == '\0' && getenv("SUDO_USER") != NULL;
@@ -44,12 +44,12 @@ static bool caller_ids(const setup_opts_t *o, unsigned *uid, unsigned *gid)
  * descriptors opened without following a link the caller planted. */
 static bool below_home(const setup_opts_t *o, const char *path, size_t *hl)
 {
-	const char *home = setup_home(o);
+	const char *home = kyso_setup_home(o);
 	*hl = strlen(home);
 	return *hl > 1 && strncmp(path, home, *hl) == 0 && path[*hl] == '/';
 }
 
-void chown_to_caller(const setup_opts_t *o, const char *path)
+void kyso_setup_chown_to_caller(const setup_opts_t *o, const char *path)
 {
 	unsigned uid, gid;
 	size_t hl;
@@ -60,7 +60,7 @@ void chown_to_caller(const setup_opts_t *o, const char *path)
 		kyso_warn("%s", kyso_error_message(&e));
 }
 
-void chown_path_to_caller(const setup_opts_t *o, const char *path)
+void kyso_setup_chown_path_to_caller(const setup_opts_t *o, const char *path)
 {
 	unsigned uid, gid;
 	size_t hl;
@@ -91,7 +91,7 @@ void chown_path_to_caller(const setup_opts_t *o, const char *path)
 	}
 }
 
-kyso_err_t ca_update(const char *root, kyso_error_t *err)
+kyso_err_t kyso_setup_ca_update(const char *root, kyso_error_t *err)
 {
 	const char *fake = kyso_test_hook("KYSO_APT");
 	int status = -1;
@@ -115,22 +115,22 @@ kyso_err_t ca_update(const char *root, kyso_error_t *err)
 	return rc;
 }
 
-kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *file, const char *pem,
-                             kyso_error_t *err)
+kyso_err_t kyso_setup_ca_system_install(const setup_opts_t *o, journal_t *j, const char *file,
+                                        const char *pem, kyso_error_t *err)
 {
 	/* the update is journaled before the file: undo removes the file first,
 	 * then runs the update again */
-	kyso_err_t rc = journal_add(
+	kyso_err_t rc = kyso_setup_journal_add(
 	        j, json_pack("{s:s, s:s}", "op", "ca-update", "root", o->root[0] ? o->root : ""),
 	        err);
 	if (rc == KYSO_OK)
-		rc = jfs_write(j, file, pem, strlen(pem), 0644, err);
+		rc = kyso_setup_jfs_write(j, file, pem, strlen(pem), 0644, err);
 	if (rc == KYSO_OK)
-		rc = ca_update(o->root, err);
+		rc = kyso_setup_ca_update(o->root, err);
 	return rc;
 }
 
-kyso_err_t remove_tree(const char *path, kyso_error_t *err)
+kyso_err_t kyso_setup_remove_tree(const char *path, kyso_error_t *err)
 {
 	return kyso_tree_remove(path, err);
 }

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *agent_state_dir(const setup_opts_t *o)
+char *kyso_setup_agent_state_dir(const setup_opts_t *o)
 {
 	(void)o;
 	char *s = NULL;
@@ -25,30 +25,30 @@ char *agent_state_dir(const setup_opts_t *o)
 	return s;
 }
 
-void chown_to_caller(const setup_opts_t *o, const char *path)
+void kyso_setup_chown_to_caller(const setup_opts_t *o, const char *path)
 {
 	(void)o;
 	(void)path;
 }
 
-void chown_path_to_caller(const setup_opts_t *o, const char *path)
+void kyso_setup_chown_path_to_caller(const setup_opts_t *o, const char *path)
 {
 	(void)o;
 	(void)path;
 }
 
-kyso_err_t ca_update(const char *root, kyso_error_t *err)
+kyso_err_t kyso_setup_ca_update(const char *root, kyso_error_t *err)
 {
 	(void)root;
 	(void)err;
 	return KYSO_OK;
 }
 
-kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *file, const char *pem,
-                             kyso_error_t *err)
+kyso_err_t kyso_setup_ca_system_install(const setup_opts_t *o, journal_t *j, const char *file,
+                                        const char *pem, kyso_error_t *err)
 {
 	(void)file;
-	return jtrust_add(j, !o->user, LOCAL_CA_NAME, pem, err);
+	return kyso_setup_jtrust_add(j, !o->user, LOCAL_CA_NAME, pem, err);
 }
 
 /* Removes dir and what is below it (mingw's nftw overflows the stack). */
@@ -78,7 +78,7 @@ static bool remove_all(const char *path)
 	return rmdir(path) == 0 && ok;
 }
 
-kyso_err_t remove_tree(const char *path, kyso_error_t *err)
+kyso_err_t kyso_setup_remove_tree(const char *path, kyso_error_t *err)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)

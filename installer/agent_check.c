@@ -40,8 +40,8 @@ static kyso_ws_request_t request(int port, const char *host, const char *path, c
 	                           .address = "127.0.0.1"};
 }
 
-bool check_kyso_status(int port, const char *cafile, char *version, size_t vcap, char *msg,
-                       size_t cap)
+bool kyso_setup_check_kyso_status(int port, const char *cafile, char *version, size_t vcap,
+                                  char *msg, size_t cap)
 {
 	kyso_ws_request_t rq = request(port, "localhost", "/v1/status", cafile);
 	kyso_buf_t ans;
@@ -74,7 +74,8 @@ bool check_kyso_status(int port, const char *cafile, char *version, size_t vcap,
 	return ok;
 }
 
-bool check_https_any(int port, const char *host, const char *cafile, char *msg, size_t cap)
+bool kyso_setup_check_https_any(int port, const char *host, const char *cafile, char *msg,
+                                size_t cap)
 {
 	kyso_ws_request_t rq = request(port, host, "/", cafile);
 	kyso_buf_t ans;
@@ -92,8 +93,9 @@ bool check_https_any(int port, const char *host, const char *cafile, char *msg, 
 	return ok;
 }
 
-bool check_ws(int port, const char *host, const char *path, const char *origin, const char *frame,
-              const char *cafile, char *reply, size_t rcap, char *msg, size_t cap)
+bool kyso_setup_check_ws(int port, const char *host, const char *path, const char *origin,
+                         const char *frame, const char *cafile, char *reply, size_t rcap, char *msg,
+                         size_t cap)
 {
 	reply[0] = '\0';
 	const char *msgs[] = {frame, NULL};
@@ -116,9 +118,9 @@ bool check_ws(int port, const char *host, const char *path, const char *origin, 
 	return ok;
 }
 
-long pidfile_read(const char *file)
+long kyso_setup_pidfile_read(const char *file)
 {
-	char *s = file != NULL ? read_text(file) : NULL;
+	char *s = file != NULL ? kyso_setup_read_text(file) : NULL;
 	long pid = s != NULL ? strtol(s, NULL, 10) : 0;
 	free(s);
 	return pid;
@@ -143,7 +145,7 @@ static json_t *proto_entry(const char *name, const char *url, bool enabled, cons
 	                 "note", note);
 }
 
-json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok)
+json_t *kyso_setup_agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok)
 {
 	(void)o;
 	*all_ok = false;
@@ -162,11 +164,11 @@ json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok
 	 * a sanitizer build is slow) */
 	snprintf(url, sizeof(url), "https://localhost:%d/v1/", p->kyso_port);
 	for (uint64_t end = kyso_now_ms() + 30000; !answered && kyso_now_ms() < end;) {
-		answered = check_kyso_status(p->kyso_port, cafile, version, sizeof(version), msg,
-		                             sizeof(msg));
+		answered = kyso_setup_check_kyso_status(p->kyso_port, cafile, version,
+		                                        sizeof(version), msg, sizeof(msg));
 		/* an agent started in the background that has exited will not answer */
 		if (!answered && !p->agent_systemd &&
-		    !kyso_process_alive(pidfile_read(p->agent_pidfile), "kyso-agent"))
+		    !kyso_process_alive(kyso_setup_pidfile_read(p->agent_pidfile), "kyso-agent"))
 			break;
 		if (!answered)
 			usleep(200 * 1000);
@@ -190,7 +192,7 @@ json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(url, sizeof(url), "wss://%s:%d%s", ws[i].host, ws[i].port,
 		         i == 0 ? "/plugin" : "/");
-		if (plan_proto_off(p, ws[i].proto)) {
+		if (kyso_setup_plan_proto_off(p, ws[i].proto)) {
 			char note[256];
 			snprintf(note, sizeof(note),
 			         _("port %d is the vendor's (its plugin is in use or installed): "
@@ -201,14 +203,16 @@ json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok
 		}
 		bool good;
 		if (origin == NULL) {
-			good = check_https_any(ws[i].port, ws[i].host, cafile, msg, sizeof(msg));
+			good = kyso_setup_check_https_any(ws[i].port, ws[i].host, cafile, msg,
+			                                  sizeof(msg));
 			if (good)
 				snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "; %s",
 				         _("WebSocket not checked: no web origin is allowed yet "
 				           "(kyso setup --origin URL)"));
 		} else {
-			good = check_ws(ws[i].port, ws[i].host, ws[i].path, origin, ws[i].frame,
-			                cafile, reply, sizeof(reply), msg, sizeof(msg));
+			good = kyso_setup_check_ws(ws[i].port, ws[i].host, ws[i].path, origin,
+			                           ws[i].frame, cafile, reply, sizeof(reply), msg,
+			                           sizeof(msg));
 			if (good && ws[i].expect != NULL && strcmp(reply, ws[i].expect) != 0) {
 				good = false;
 				snprintf(msg, sizeof(msg), _("unexpected answer \"%.80s\""), reply);
@@ -238,7 +242,7 @@ json_t *agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok
 	                  "answers", ok, "version", version[0] ? version : NULL, "trust_anchor",
 	                  cafile, "protocols", protocols);
 	if (!p->agent_systemd) {
-		long pid = pidfile_read(p->agent_pidfile);
+		long pid = kyso_setup_pidfile_read(p->agent_pidfile);
 		if (pid > 0)
 			json_object_set_new(r, "pid", json_integer(pid));
 		json_object_set_new(r, "pidfile", json_string(p->agent_pidfile));

@@ -54,7 +54,7 @@ static int systemctl(const char *machine, const char *verb, const char *unit, ky
 	return status;
 }
 
-bool agent_systemd_available(const setup_opts_t *o)
+bool kyso_setup_agent_systemd_available(const setup_opts_t *o)
 {
 	if (o->root[0] != '\0')
 		return false; /* the unit is under the staging root: no manager reads it */
@@ -67,7 +67,7 @@ bool agent_systemd_available(const setup_opts_t *o)
 	return systemctl(sudo_machine(o, buf, sizeof(buf)), "show-environment", NULL, &e) == 0;
 }
 
-bool agent_is_running(const setup_opts_t *o, const plan_t *p)
+bool kyso_setup_agent_is_running(const setup_opts_t *o, const plan_t *p)
 {
 	if (p->agent_systemd) {
 		char buf[300];
@@ -76,7 +76,7 @@ bool agent_is_running(const setup_opts_t *o, const plan_t *p)
 		return systemctl(sudo_machine(o, buf, sizeof(buf)), "is-active", UNIT_NAME, &e) ==
 		       0;
 	}
-	return kyso_process_alive(pidfile_read(p->agent_pidfile), AGENT_PROGRAM);
+	return kyso_process_alive(kyso_setup_pidfile_read(p->agent_pidfile), AGENT_PROGRAM);
 }
 
 static kyso_err_t write_pidfile(const char *file, pid_t pid, kyso_error_t *err)
@@ -111,31 +111,31 @@ static kyso_err_t start_process(const setup_opts_t *o, plan_t *p, journal_t *j, 
                                 kyso_error_t *err)
 {
 	kyso_err_t rc = KYSO_OK;
-	long old = pidfile_read(p->agent_pidfile);
+	long old = kyso_setup_pidfile_read(p->agent_pidfile);
 	if (restart && kyso_process_alive(old, AGENT_PROGRAM)) {
-		rc = journal_add(j,
-		                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "op", "agent-stop",
-		                           "how", "process", "pidfile", p->agent_pidfile, "log",
-		                           p->agent_log, "config", p->config_file, "argv",
-		                           proc_argv(old)),
-		                 err);
+		rc = kyso_setup_journal_add(
+		        j,
+		        json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "op", "agent-stop", "how",
+		                  "process", "pidfile", p->agent_pidfile, "log", p->agent_log,
+		                  "config", p->config_file, "argv", proc_argv(old)),
+		        err);
 		if (rc != KYSO_OK)
 			return rc;
 		kyso_process_stop(old, AGENT_PROGRAM);
 	}
 	if (access(p->agent_log, F_OK) != 0)
-		rc = jfs_will_create(j, p->agent_log, err);
+		rc = kyso_setup_jfs_will_create(j, p->agent_log, err);
 	if (rc == KYSO_OK)
-		rc = jfs_will_create(j, p->agent_pidfile, err);
-	char **argv = plan_agent_argv(p);
+		rc = kyso_setup_jfs_will_create(j, p->agent_pidfile, err);
+	char **argv = kyso_setup_plan_agent_argv(p);
 	if (rc == KYSO_OK && argv == NULL)
 		rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	if (rc == KYSO_OK)
-		rc = journal_add(j,
-		                 json_pack("{s:s, s:s, s:s, s:s}", "op", "agent-start", "how",
-		                           "process", "pidfile", p->agent_pidfile, "program",
-		                           p->agent_path),
-		                 err);
+		rc = kyso_setup_journal_add(j,
+		                            json_pack("{s:s, s:s, s:s, s:s}", "op", "agent-start",
+		                                      "how", "process", "pidfile", p->agent_pidfile,
+		                                      "program", p->agent_path),
+		                            err);
 	long pid = 0;
 	/* the agent, as the unit runs it: the user's service, its config file */
 	const kyso_detach_opts_t dopts = {.log = p->agent_log,
@@ -160,15 +160,15 @@ static kyso_err_t start_systemd(const setup_opts_t *o, journal_t *j, bool restar
 		kyso_warn("systemctl --user daemon-reload failed");
 	kyso_err_t rc = KYSO_OK;
 	if (restart)
-		rc = journal_add(j,
-		                 json_pack("{s:s, s:s, s:s?}", "op", "agent-stop", "how", "systemd",
-		                           "machine", m),
-		                 err);
+		rc = kyso_setup_journal_add(j,
+		                            json_pack("{s:s, s:s, s:s?}", "op", "agent-stop", "how",
+		                                      "systemd", "machine", m),
+		                            err);
 	if (rc == KYSO_OK)
-		rc = journal_add(j,
-		                 json_pack("{s:s, s:s, s:s?}", "op", "agent-start", "how",
-		                           "systemd", "machine", m),
-		                 err);
+		rc = kyso_setup_journal_add(j,
+		                            json_pack("{s:s, s:s, s:s?}", "op", "agent-start",
+		                                      "how", "systemd", "machine", m),
+		                            err);
 	if (rc != KYSO_OK)
 		return rc;
 	int st = systemctl(m, restart ? "restart" : "start", UNIT_NAME, err);
@@ -182,8 +182,8 @@ static kyso_err_t start_systemd(const setup_opts_t *o, journal_t *j, bool restar
 	return KYSO_OK;
 }
 
-kyso_err_t agent_start(const setup_opts_t *o, plan_t *p, journal_t *j, bool restart,
-                       kyso_error_t *err)
+kyso_err_t kyso_setup_agent_start(const setup_opts_t *o, plan_t *p, journal_t *j, bool restart,
+                                  kyso_error_t *err)
 {
 	return p->agent_systemd ? start_systemd(o, j, restart, err)
 	                        : start_process(o, p, j, restart, err);
@@ -196,7 +196,7 @@ static const char *jstr(const json_t *e, const char *k)
 	return json_string_value(json_object_get(e, k));
 }
 
-void agent_undo_start(const json_t *e, json_t *problems)
+void kyso_setup_agent_undo_start(const json_t *e, json_t *problems)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
@@ -209,10 +209,10 @@ void agent_undo_start(const json_t *e, json_t *problems)
 			        json_sprintf(_("systemctl --user stop %s failed"), UNIT_NAME));
 		return;
 	}
-	kyso_process_stop(pidfile_read(jstr(e, "pidfile")), AGENT_PROGRAM);
+	kyso_process_stop(kyso_setup_pidfile_read(jstr(e, "pidfile")), AGENT_PROGRAM);
 }
 
-void agent_undo_stop(const json_t *e, json_t *problems)
+void kyso_setup_agent_undo_stop(const json_t *e, json_t *problems)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);

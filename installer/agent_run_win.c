@@ -13,16 +13,16 @@
 
 #define AGENT_NAME "kyso-agent"
 
-bool agent_systemd_available(const setup_opts_t *o)
+bool kyso_setup_agent_systemd_available(const setup_opts_t *o)
 {
 	(void)o;
 	return false;
 }
 
-bool agent_is_running(const setup_opts_t *o, const plan_t *p)
+bool kyso_setup_agent_is_running(const setup_opts_t *o, const plan_t *p)
 {
 	(void)o;
-	return kyso_process_alive(pidfile_read(p->agent_pidfile), AGENT_NAME);
+	return kyso_process_alive(kyso_setup_pidfile_read(p->agent_pidfile), AGENT_NAME);
 }
 
 static kyso_err_t write_pidfile(const char *file, long pid, kyso_error_t *err)
@@ -32,38 +32,39 @@ static kyso_err_t write_pidfile(const char *file, long pid, kyso_error_t *err)
 	return kyso_file_write_atomic(file, s, strlen(s), 0644, err);
 }
 
-kyso_err_t agent_start(const setup_opts_t *o, plan_t *p, journal_t *j, bool restart,
-                       kyso_error_t *err)
+kyso_err_t kyso_setup_agent_start(const setup_opts_t *o, plan_t *p, journal_t *j, bool restart,
+                                  kyso_error_t *err)
 {
 	(void)o;
 	kyso_err_t rc = KYSO_OK;
-	char **argv = plan_agent_argv(p);
+	char **argv = kyso_setup_plan_agent_argv(p);
 	if (argv == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
-	long old = pidfile_read(p->agent_pidfile);
+	long old = kyso_setup_pidfile_read(p->agent_pidfile);
 	if (restart && kyso_process_alive(old, AGENT_NAME)) {
 		/* started again with the same command line on undo */
 		json_t *a = json_array();
 		for (size_t i = 0; argv[i] != NULL; i++)
 			json_array_append_new(a, json_string(argv[i]));
-		rc = journal_add(j,
-		                 json_pack("{s:s, s:s, s:s, s:s, s:o}", "op", "agent-stop", "how",
-		                           "process", "pidfile", p->agent_pidfile, "log",
-		                           p->agent_log, "argv", a),
-		                 err);
+		rc = kyso_setup_journal_add(
+		        j,
+		        json_pack("{s:s, s:s, s:s, s:s, s:o}", "op", "agent-stop", "how", "process",
+		                  "pidfile", p->agent_pidfile, "log", p->agent_log, "argv", a),
+		        err);
 		if (rc == KYSO_OK)
 			kyso_process_stop(old, AGENT_NAME);
 	}
 	if (rc == KYSO_OK && access(p->agent_log, F_OK) != 0)
-		rc = jfs_will_create(j, p->agent_log, err);
+		rc = kyso_setup_jfs_will_create(j, p->agent_log, err);
 	if (rc == KYSO_OK)
-		rc = jfs_will_create(j, p->agent_pidfile, err);
+		rc = kyso_setup_jfs_will_create(j, p->agent_pidfile, err);
 	if (rc == KYSO_OK)
-		rc = journal_add(j,
-		                 json_pack("{s:s, s:s, s:s, s:s, s:s}", "op", "agent-start", "how",
-		                           "process", "pidfile", p->agent_pidfile, "log",
-		                           p->agent_log, "program", p->agent_path),
-		                 err);
+		rc = kyso_setup_journal_add(j,
+		                            json_pack("{s:s, s:s, s:s, s:s, s:s}", "op",
+		                                      "agent-start", "how", "process", "pidfile",
+		                                      p->agent_pidfile, "log", p->agent_log,
+		                                      "program", p->agent_path),
+		                            err);
 	long pid = 0;
 	if (rc == KYSO_OK)
 		rc = kyso_spawn_detached((const char *const *)argv, p->agent_log, &pid, err);
@@ -78,15 +79,15 @@ static const char *jstr(const json_t *e, const char *k)
 	return json_string_value(json_object_get(e, k));
 }
 
-void agent_undo_start(const json_t *e, json_t *problems)
+void kyso_setup_agent_undo_start(const json_t *e, json_t *problems)
 {
 	(void)problems;
-	kyso_process_stop(pidfile_read(jstr(e, "pidfile")), AGENT_NAME);
+	kyso_process_stop(kyso_setup_pidfile_read(jstr(e, "pidfile")), AGENT_NAME);
 	/* the log it kept open: undo deletes it next */
 	kyso_file_wait_unused(jstr(e, "log"), 5000);
 }
 
-void agent_undo_stop(const json_t *e, json_t *problems)
+void kyso_setup_agent_undo_stop(const json_t *e, json_t *problems)
 {
 	const json_t *a = json_object_get(e, "argv");
 	size_t n = json_array_size(a);

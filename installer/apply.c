@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-volatile sig_atomic_t setup_interrupted;
+volatile sig_atomic_t kyso_setup_interrupted;
 
-void apply_result_free(apply_result_t *r)
+void kyso_setup_apply_result_free(apply_result_t *r)
 {
 	json_decref(r->probe);
 	json_decref(r->selftest);
@@ -49,7 +49,7 @@ static kyso_err_t install_bundle_file(journal_t *j, const action_t *a, kyso_erro
 		                      _("%s has SHA-256 %s, the catalog expects %s"), a->source,
 		                      hex, a->sha256 != NULL ? a->sha256 : "?");
 	}
-	rc = jfs_write(j, a->target, data, len, 0755, err);
+	rc = kyso_setup_jfs_write(j, a->target, data, len, 0755, err);
 	free(data);
 	return rc;
 }
@@ -58,18 +58,18 @@ static kyso_err_t install_bundle_deb(const setup_opts_t *o, journal_t *j, const 
                                      kyso_error_t *err)
 {
 	char hex[65];
-	kyso_err_t rc = sha256_file(a->source, hex, err);
+	kyso_err_t rc = kyso_setup_sha256_file(a->source, hex, err);
 	if (rc != KYSO_OK)
 		return rc;
 	if (a->sha256 == NULL || strcmp(hex, a->sha256) != 0)
 		return kyso_error_set(err, KYSO_ERR_BAD_INPUT,
 		                      _("%s has SHA-256 %s, the catalog expects %s"), a->source,
 		                      hex, a->sha256 != NULL ? a->sha256 : "?");
-	rc = journal_add(
+	rc = kyso_setup_journal_add(
 	        j,
 	        json_pack("{s:s, s:s, s:s}", "op", "package", "name", a->target, "file", a->source),
 	        err);
-	return rc != KYSO_OK ? rc : pkg_install_file(o, a->source, err);
+	return rc != KYSO_OK ? rc : kyso_setup_pkg_install_file(o, a->source, err);
 }
 
 /* The token to use: the one named by --token-label, else the first with a
@@ -110,9 +110,10 @@ static kyso_err_t do_probe(const setup_opts_t *o, plan_t *p, action_t *a, apply_
 	json_object_set_new(r->probe, "load", json_string("ok"));
 	pick_token(o->token_label, pr, r);
 	if (r->token_label == NULL)
-		act_set_detail(a, "%s", _("module loads; no token present in its slots"));
+		kyso_setup_act_set_detail(a, "%s",
+		                          _("module loads; no token present in its slots"));
 	else
-		act_set_detail(a, _("module loads; token \"%s\""), r->token_label);
+		kyso_setup_act_set_detail(a, _("module loads; token \"%s\""), r->token_label);
 	rc = kyso_p11_probe_finalize(pr, err);
 	kyso_p11_probe_free(&pr);
 	return rc;
@@ -122,11 +123,12 @@ static kyso_err_t do_agent_enable(journal_t *j, action_t *a, kyso_error_t *err)
 {
 	struct stat st;
 	if (lstat(a->target, &st) == 0) {
-		act_set_detail(a, _("%s exists and is not kyso's: left as it is"), a->target);
+		kyso_setup_act_set_detail(a, _("%s exists and is not kyso's: left as it is"),
+		                          a->target);
 		a->status = AST_SKIPPED;
 		return KYSO_OK;
 	}
-	return jfs_symlink(j, a->source, a->target, err);
+	return kyso_setup_jfs_symlink(j, a->source, a->target, err);
 }
 
 /* The agent: does the program run (--version), and does it answer on each
@@ -134,7 +136,7 @@ static kyso_err_t do_agent_enable(journal_t *j, action_t *a, kyso_error_t *err)
 static void agent_check(const setup_opts_t *o, const plan_t *p, apply_result_t *r)
 {
 	bool ok = false;
-	r->agent = agent_check_answers(o, p, &ok);
+	r->agent = kyso_setup_agent_check_answers(o, p, &ok);
 	r->agent_ok = ok;
 	if (r->agent == NULL)
 		return;
@@ -163,10 +165,10 @@ static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, acti
 	kyso_err_t rc = KYSO_OK;
 	switch (a->kind) {
 	case ACT_PACKAGE:
-		rc = journal_add(j, json_pack("{s:s, s:s}", "op", "package", "name", a->target),
-		                 err);
+		rc = kyso_setup_journal_add(
+		        j, json_pack("{s:s, s:s}", "op", "package", "name", a->target), err);
 		if (rc == KYSO_OK)
-			rc = pkg_install(o, a->target, err);
+			rc = kyso_setup_pkg_install(o, a->target, err);
 		break;
 	case ACT_BUNDLE_FILE:
 		rc = install_bundle_file(j, a, err);
@@ -179,31 +181,34 @@ static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, acti
 		break;
 	case ACT_P11KIT: {
 		char *text = kyso_p11kit_module_text(p->module);
-		rc = text != NULL ? jfs_write(j, a->target, text, strlen(text), 0644, err)
-		                  : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		rc = text != NULL
+		             ? kyso_setup_jfs_write(j, a->target, text, strlen(text), 0644, err)
+		             : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 		free(text);
 		break;
 	}
 	case ACT_NSS: {
-		char *name = nss_module_name(p->type);
-		rc = name != NULL ? nss_module_add(j, a->target, name, p->module, err)
+		char *name = kyso_setup_nss_module_name(p->type);
+		rc = name != NULL ? kyso_setup_nss_module_add(j, a->target, name, p->module, err)
 		                  : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 		free(name);
 		break;
 	}
 	case ACT_CONFIG: {
-		char *existing = read_text(a->target);
-		char *text = config_text(o, p, existing);
-		rc = text != NULL ? jfs_write(j, a->target, text, strlen(text), 0644, err)
-		                  : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		char *existing = kyso_setup_read_text(a->target);
+		char *text = kyso_setup_config_text(o, p, existing);
+		rc = text != NULL
+		             ? kyso_setup_jfs_write(j, a->target, text, strlen(text), 0644, err)
+		             : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 		free(existing);
 		free(text);
 		break;
 	}
 	case ACT_AGENT_UNIT: {
-		char *text = plan_agent_unit(p);
-		rc = text != NULL ? jfs_write(j, a->target, text, strlen(text), 0644, err)
-		                  : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
+		char *text = kyso_setup_plan_agent_unit(p);
+		rc = text != NULL
+		             ? kyso_setup_jfs_write(j, a->target, text, strlen(text), 0644, err)
+		             : kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 		free(text);
 		break;
 	}
@@ -211,30 +216,32 @@ static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, acti
 		rc = do_agent_enable(j, a, err);
 		break;
 	case ACT_BROWSER_POLICY:
-		rc = apply_browser(o, p, j, a, err);
+		rc = kyso_setup_apply_browser(o, p, j, a, err);
 		break;
 	case ACT_AGENT_CA:
-		rc = local_ca_create(o, p, j, err);
+		rc = kyso_setup_local_ca_create(o, p, j, err);
 		break;
 	case ACT_CA_SYSTEM:
-		rc = p->ca_pem != NULL ? ca_system_install(o, j, a->target, p->ca_pem, err)
-		                       : kyso_error_set(err, KYSO_ERR_INTERNAL, "no local CA");
+		rc = p->ca_pem != NULL
+		             ? kyso_setup_ca_system_install(o, j, a->target, p->ca_pem, err)
+		             : kyso_error_set(err, KYSO_ERR_INTERNAL, "no local CA");
 		break;
 	case ACT_CA_NSS:
-		rc = p->ca_pem != NULL ? nss_cert_add(j, a->target, LOCAL_CA_NAME, p->ca_pem, err)
-		                       : kyso_error_set(err, KYSO_ERR_INTERNAL, "no local CA");
+		rc = p->ca_pem != NULL
+		             ? kyso_setup_nss_cert_add(j, a->target, LOCAL_CA_NAME, p->ca_pem, err)
+		             : kyso_error_set(err, KYSO_ERR_INTERNAL, "no local CA");
 		break;
 	case ACT_AGENT_START:
-		rc = agent_start(o, p, j, p->agent_running, err);
+		rc = kyso_setup_agent_start(o, p, j, p->agent_running, err);
 		break;
 	case ACT_VENDOR_PLUGIN:
-		rc = vendor_plugin_install(o, j, a, err);
+		rc = kyso_setup_vendor_plugin_install(o, j, a, err);
 		break;
 	case ACT_VENDOR_INSTALLER:
-		rc = vendor_installer_run(o, p, j, a, err);
+		rc = kyso_setup_vendor_installer_run(o, p, j, a, err);
 		break;
 	case ACT_AUTOSTART:
-		rc = autostart_install(o, p, j, a, err);
+		rc = kyso_setup_autostart_install(o, p, j, a, err);
 		break;
 	case ACT_SELFTEST:
 	case ACT_REPORT:
@@ -247,33 +254,34 @@ static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, acti
  * provided. Say which and where; everything else is still installed. */
 static void module_missing(plan_t *p, action_t *a)
 {
-	const json_t *drv = kyso_token_type_driver(p->type, setup_os_id());
+	const json_t *drv = kyso_token_type_driver(p->type, kyso_setup_os_id());
 	const char *notes = json_string_value(json_object_get(drv, "notes"));
 	const char *base =
 	        strrchr(p->module, '/') != NULL ? strrchr(p->module, '/') + 1 : p->module;
 	a->status = AST_MISSING;
-	act_set_detail(a,
-	               _("the PKCS#11 module %s is not on this machine: it goes to %s and comes "
-	                 "with the vendor's driver package%s%s%s. Install that package (or put "
-	                 "it in an install bundle listed in the catalog with its SHA-256), "
-	                 "then run kyso setup --repair"),
-	               base, p->module, notes != NULL ? " (" : "", notes != NULL ? notes : "",
-	               notes != NULL ? ")" : "");
+	kyso_setup_act_set_detail(
+	        a,
+	        _("the PKCS#11 module %s is not on this machine: it goes to %s and comes "
+	          "with the vendor's driver package%s%s%s. Install that package (or put "
+	          "it in an install bundle listed in the catalog with its SHA-256), "
+	          "then run kyso setup --repair"),
+	        base, p->module, notes != NULL ? " (" : "", notes != NULL ? notes : "",
+	        notes != NULL ? ")" : "");
 	json_array_append_new(p->missing, json_pack("{s:s, s:s, s:s}", "file", base, "where",
 	                                            p->module, "why", a->detail));
 	free(p->module);
 	p->module = NULL;
 }
 
-kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_result_t *r,
-                      kyso_error_t *err)
+kyso_err_t kyso_setup_plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_result_t *r,
+                                 kyso_error_t *err)
 {
 	kyso_err_t rc = KYSO_OK;
 	if (r->problems == NULL)
 		r->problems = json_array();
 	for (size_t i = 0; i < p->nacts && rc == KYSO_OK; i++) {
 		action_t *a = &p->acts[i];
-		if (setup_interrupted) {
+		if (kyso_setup_interrupted) {
 			rc = kyso_error_set(err, KYSO_ERR_PROBLEM, _("Interrupted"));
 			break;
 		}
@@ -285,7 +293,7 @@ kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_resu
 		if (a->status == AST_TODO && p->module == NULL &&
 		    (a->kind == ACT_P11KIT || a->kind == ACT_NSS || a->kind == ACT_SELFTEST)) {
 			a->status = AST_SKIPPED;
-			act_set_detail(a, "%s", _("no PKCS#11 module"));
+			kyso_setup_act_set_detail(a, "%s", _("no PKCS#11 module"));
 			continue;
 		}
 		if (a->status != AST_TODO || a->kind == ACT_SELFTEST || a->kind == ACT_REPORT)
@@ -294,7 +302,7 @@ kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_resu
 			/* the vendor installer ran, but no module came with it */
 			a->status = AST_MISSING;
 			if (a->detail == NULL)
-				act_set_detail(a, "%s", _("no PKCS#11 module"));
+				kyso_setup_act_set_detail(a, "%s", _("no PKCS#11 module"));
 			continue;
 		}
 		if (a->kind == ACT_PROBE && p->module != NULL && access(p->module, F_OK) != 0 &&
@@ -302,14 +310,15 @@ kyso_err_t plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_resu
 			module_missing(p, a);
 			continue;
 		}
-		kyso_info("setup: %s %s", act_kind_id(a->kind), a->target != NULL ? a->target : "");
+		kyso_info("setup: %s %s", kyso_setup_act_kind_id(a->kind),
+		          a->target != NULL ? a->target : "");
 		rc = apply_one(o, p, j, a, r, err);
 		if (rc == KYSO_OK && a->status == AST_TODO)
 			a->status = AST_DONE;
 		else if (rc != KYSO_OK)
 			a->status = AST_FAILED;
 	}
-	if (rc == KYSO_OK && setup_interrupted)
+	if (rc == KYSO_OK && kyso_setup_interrupted)
 		rc = kyso_error_set(err, KYSO_ERR_PROBLEM, _("Interrupted"));
 	if (rc == KYSO_OK && !o->no_agent)
 		agent_check(o, p, r);

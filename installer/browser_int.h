@@ -19,31 +19,31 @@ typedef struct {
 } browser_policy_place_t;
 
 /* Where Chromium-based browsers read machine policies. */
-const browser_policy_place_t *browser_policy_places(size_t *n);
+const browser_policy_place_t *kyso_setup_browser_policy_places(size_t *n);
 
 /* Checks a web origin (scheme://host[:port], http or https, no path, no
  * wildcard) and writes its normal form (lower case, default port dropped)
  * to norm. */
-bool browser_origin_normalize(const char *origin, char *norm, size_t cap);
+bool kyso_setup_browser_origin_normalize(const char *origin, char *norm, size_t cap);
 
 /* The origins to pre-approve: the ones already in config.json plus
  * --origin, normalised, no duplicates. A bad --origin (wildcard, path) is
  * a usage error; a bad origin found in config.json is left out and named in
  * *skipped (array of strings, may be NULL). */
-json_t *browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *skipped,
-                               kyso_error_t *err);
+json_t *kyso_setup_browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *skipped,
+                                          kyso_error_t *err);
 
 /* Sets a policy plan item's detail: the browser, the origins and any left out. */
-void browser_policy_detail(action_t *a, const char *browser, const json_t *origins,
-                           const json_t *skipped);
+void kyso_setup_browser_policy_detail(action_t *a, const char *browser, const json_t *origins,
+                                      const json_t *skipped);
 
 /* The managed-policy JSON for the origins (malloc'ed). */
-char *browser_policy_text(const json_t *origins);
+char *kyso_setup_browser_policy_text(const json_t *origins);
 
-/* Plan items (one policy file per browser); called by plan_build after the
+/* Plan items (one policy file per browser); called by kyso_setup_plan_build after the
  * agent. */
-kyso_err_t plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err);
+kyso_err_t kyso_setup_plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err);
 /* Runs one browser plan item. */
-kyso_err_t apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
-                         kyso_error_t *err);
+kyso_err_t kyso_setup_apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+                                    kyso_error_t *err);
 #endif

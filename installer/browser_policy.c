@@ -17,7 +17,7 @@ static const browser_policy_place_t places[] = {
         {"edge", "/etc/opt/edge/policies/managed", "SOFTWARE\\Policies\\Microsoft\\Edge"},
 };
 
-const browser_policy_place_t *browser_policy_places(size_t *n)
+const browser_policy_place_t *kyso_setup_browser_policy_places(size_t *n)
 {
 	*n = sizeof(places) / sizeof(places[0]);
 	return places;
@@ -28,7 +28,7 @@ static bool host_char(char c)
 	return isalnum((unsigned char)c) || c == '-' || c == '.' || c == '_';
 }
 
-bool browser_origin_normalize(const char *origin, char *norm, size_t cap)
+bool kyso_setup_browser_origin_normalize(const char *origin, char *norm, size_t cap)
 {
 	const char *scheme;
 	const char *s;
@@ -97,8 +97,8 @@ static bool has(const json_t *arr, const char *s)
 	return false;
 }
 
-json_t *browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *skipped,
-                               kyso_error_t *err)
+json_t *kyso_setup_browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *skipped,
+                                          kyso_error_t *err)
 {
 	json_t *out = json_array();
 	if (out == NULL) {
@@ -111,7 +111,8 @@ json_t *browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *s
 	/* --origin first: a wildcard or a path there is the caller's mistake */
 	json_array_foreach(o->origins, i, v)
 	{
-		if (!browser_origin_normalize(json_string_value(v), norm, sizeof(norm))) {
+		if (!kyso_setup_browser_origin_normalize(json_string_value(v), norm,
+		                                         sizeof(norm))) {
 			kyso_error_set(err, KYSO_ERR_USAGE,
 			               _("--origin \"%s\" is not a web origin: give "
 			                 "scheme://host[:port] without a path and without \"*\" "
@@ -136,7 +137,7 @@ json_t *browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *s
 		const char *s = json_string_value(v);
 		if (s == NULL)
 			continue;
-		if (!browser_origin_normalize(s, norm, sizeof(norm))) {
+		if (!kyso_setup_browser_origin_normalize(s, norm, sizeof(norm))) {
 			if (skipped != NULL)
 				json_array_append_new(skipped, json_string(s));
 			continue;
@@ -148,7 +149,7 @@ json_t *browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *s
 	return out;
 }
 
-char *browser_policy_text(const json_t *origins)
+char *kyso_setup_browser_policy_text(const json_t *origins)
 {
 	json_t *doc = json_pack("{s:O, s:O}", BROWSER_POLICY_LOOPBACK, origins, BROWSER_POLICY_LNA,
 	                        origins);
@@ -169,17 +170,18 @@ char *browser_policy_text(const json_t *origins)
 	return nl;
 }
 
-void browser_policy_detail(action_t *a, const char *browser, const json_t *origins,
-                           const json_t *skipped)
+void kyso_setup_browser_policy_detail(action_t *a, const char *browser, const json_t *origins,
+                                      const json_t *skipped)
 {
 	char *list = json_dumps(origins, JSON_COMPACT);
 	if (json_array_size(skipped) > 0) {
 		char *bad = json_dumps(skipped, JSON_COMPACT);
-		act_set_detail(a, _("%s: %s (left out of config.json's origins: %s)"), browser,
-		               list != NULL ? list : "", bad != NULL ? bad : "");
+		kyso_setup_act_set_detail(a, _("%s: %s (left out of config.json's origins: %s)"),
+		                          browser, list != NULL ? list : "",
+		                          bad != NULL ? bad : "");
 		free(bad);
 	} else {
-		act_set_detail(a, "%s: %s", browser, list != NULL ? list : "");
+		kyso_setup_act_set_detail(a, "%s: %s", browser, list != NULL ? list : "");
 	}
 	free(list);
 }

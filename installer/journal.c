@@ -37,7 +37,7 @@ static bool is_drive(const char *p)
 	return p[0] != '\0' && p[1] == ':' && p[2] == '\0';
 }
 
-journal_t *journal_open(const char *dir, kyso_error_t *err)
+journal_t *kyso_setup_journal_open(const char *dir, kyso_error_t *err)
 {
 	journal_t *j = calloc(1, sizeof(*j));
 	if (j == NULL || asprintf(&j->file, "%s/journal.json", dir) < 0) {
@@ -54,7 +54,7 @@ journal_t *journal_open(const char *dir, kyso_error_t *err)
 			if (j->doc != NULL)
 				kyso_error_set(err, KYSO_ERR_BAD_INPUT,
 				               _("%s: not a kyso install journal"), j->file);
-			journal_free(&j);
+			kyso_setup_journal_free(&j);
 			return NULL;
 		}
 		j->on_disk = true;
@@ -64,7 +64,7 @@ journal_t *journal_open(const char *dir, kyso_error_t *err)
 	return j;
 }
 
-void journal_free(journal_t **pj)
+void kyso_setup_journal_free(journal_t **pj)
 {
 	if (pj == NULL || *pj == NULL)
 		return;
@@ -77,19 +77,19 @@ void journal_free(journal_t **pj)
 	*pj = NULL;
 }
 
-bool journal_exists(const journal_t *j)
+bool kyso_setup_journal_exists(const journal_t *j)
 {
 	return j->on_disk;
 }
-size_t journal_count(const journal_t *j)
+size_t kyso_setup_journal_count(const journal_t *j)
 {
 	return json_array_size(json_object_get(j->doc, "entries"));
 }
-size_t journal_run_count(const journal_t *j)
+size_t kyso_setup_journal_run_count(const journal_t *j)
 {
 	return j->run_count;
 }
-const json_t *journal_entries(const journal_t *j)
+const json_t *kyso_setup_journal_entries(const journal_t *j)
 {
 	return json_object_get(j->doc, "entries");
 }
@@ -131,11 +131,11 @@ static kyso_err_t make_own_dir(journal_t *j, kyso_error_t *err)
 	return KYSO_OK;
 }
 
-kyso_err_t journal_add(journal_t *j, json_t *entry, kyso_error_t *err)
+kyso_err_t kyso_setup_journal_add(journal_t *j, json_t *entry, kyso_error_t *err)
 {
 	if (entry == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
-	if (setup_interrupted) {
+	if (kyso_setup_interrupted) {
 		json_decref(entry);
 		return kyso_error_set(err, KYSO_ERR_PROBLEM, _("Interrupted"));
 	}
@@ -171,7 +171,7 @@ kyso_err_t journal_add(journal_t *j, json_t *entry, kyso_error_t *err)
 	return save(j, err);
 }
 
-char *journal_backup_path(journal_t *j)
+char *kyso_setup_journal_backup_path(journal_t *j)
 {
 	char *dir = NULL, *p = NULL;
 	if (asprintf(&dir, "%s/backup", j->dir) < 0)
@@ -193,7 +193,7 @@ char *journal_backup_path(journal_t *j)
 	return p;
 }
 
-void journal_problem(json_t *problems, const char *fmt, ...)
+void kyso_setup_journal_problem(json_t *problems, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -220,25 +220,28 @@ static void undo_one(const json_t *e, const journal_undo_op_t *ops, json_t *prob
 	const char *path = sget(e, "path");
 	if (strcmp(op, "mkdir") == 0) {
 		if (rmdir(path) != 0 && errno != ENOENT)
-			journal_problem(problems, _("Cannot remove directory %s: %s"), path,
-			                strerror(errno));
+			kyso_setup_journal_problem(problems, _("Cannot remove directory %s: %s"),
+			                           path, strerror(errno));
 	} else if (strcmp(op, "file") == 0) {
 		const char *backup = sget(e, "backup");
 		if (backup[0] != '\0' && exists(backup)) {
 			/* Windows' rename does not replace an existing file */
 			if (rename(backup, path) != 0 &&
 			    (remove(path) != 0 || rename(backup, path) != 0))
-				journal_problem(problems, _("Cannot restore %s from %s: %s"), path,
-				                backup, strerror(errno));
+				kyso_setup_journal_problem(problems,
+				                           _("Cannot restore %s from %s: %s"), path,
+				                           backup, strerror(errno));
 		} else if (backup[0] == '\0' && unlink(path) != 0 && errno != ENOENT) {
-			journal_problem(problems, _("Cannot remove %s: %s"), path, strerror(errno));
+			kyso_setup_journal_problem(problems, _("Cannot remove %s: %s"), path,
+			                           strerror(errno));
 		}
 	} else if (strcmp(op, "symlink") == 0) {
 		struct stat st;
 		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && unlink(path) != 0)
-			journal_problem(problems, _("Cannot remove %s: %s"), path, strerror(errno));
+			kyso_setup_journal_problem(problems, _("Cannot remove %s: %s"), path,
+			                           strerror(errno));
 	} else if (strcmp(op, "agent-stop") == 0) {
-		/* journal_undo starts it again at the end, when it ran before */
+		/* kyso_setup_journal_undo starts it again at the end, when it ran before */
 	} else {
 		journal_undo_fn fn = NULL;
 		for (size_t i = 0; ops != NULL && ops[i].op != NULL && fn == NULL; i++)
@@ -247,13 +250,13 @@ static void undo_one(const json_t *e, const journal_undo_op_t *ops, json_t *prob
 		if (fn != NULL)
 			fn(e, problems);
 		else
-			journal_problem(problems, _("Unknown journal entry \"%s\" left as it is"),
-			                op);
+			kyso_setup_journal_problem(
+			        problems, _("Unknown journal entry \"%s\" left as it is"), op);
 	}
 }
 
-kyso_err_t journal_undo(journal_t *j, bool this_run_only, const journal_undo_op_t *ops,
-                        json_t *problems, kyso_error_t *err)
+kyso_err_t kyso_setup_journal_undo(journal_t *j, bool this_run_only, const journal_undo_op_t *ops,
+                                   json_t *problems, kyso_error_t *err)
 {
 	json_t *entries = json_object_get(j->doc, "entries");
 	json_t *keep = json_array();
@@ -301,13 +304,14 @@ kyso_err_t journal_undo(journal_t *j, bool this_run_only, const journal_undo_op_
 		rc = save(j, err);
 	} else {
 		if (unlink(j->file) != 0 && errno != ENOENT)
-			journal_problem(problems, _("Cannot remove %s: %s"), j->file,
-			                strerror(errno));
+			kyso_setup_journal_problem(problems, _("Cannot remove %s: %s"), j->file,
+			                           strerror(errno));
 		char *bdir = NULL;
 		if (asprintf(&bdir, "%s/backup", j->dir) >= 0) {
 			if (rmdir(bdir) != 0 && errno != ENOENT)
-				journal_problem(problems, _("Cannot remove directory %s: %s"), bdir,
-				                strerror(errno));
+				kyso_setup_journal_problem(problems,
+				                           _("Cannot remove directory %s: %s"),
+				                           bdir, strerror(errno));
 			free(bdir);
 		}
 		json_array_foreach(deferred, i, e)
@@ -332,7 +336,7 @@ kyso_err_t journal_undo(journal_t *j, bool this_run_only, const journal_undo_op_
 
 /* ---- journaled file-system changes ------------------------------------------ */
 
-kyso_err_t jfs_mkdirs(journal_t *j, const char *dir, kyso_error_t *err)
+kyso_err_t kyso_setup_jfs_mkdirs(journal_t *j, const char *dir, kyso_error_t *err)
 {
 	kyso_err_t lrc = kyso_path_check_links(dir, err);
 	if (lrc != KYSO_OK)
@@ -345,7 +349,7 @@ kyso_err_t jfs_mkdirs(journal_t *j, const char *dir, kyso_error_t *err)
 			char c = *s;
 			*s = '\0';
 			if (!exists(path) && !is_drive(path)) {
-				kyso_err_t rc = journal_add(
+				kyso_err_t rc = kyso_setup_journal_add(
 				        j, json_pack("{s:s, s:s}", "op", "mkdir", "path", path),
 				        err);
 				if (rc != KYSO_OK)
@@ -371,25 +375,25 @@ static kyso_err_t mkdirs_parent(journal_t *j, const char *path, kyso_error_t *er
 	if (slash == NULL || slash == dir)
 		return KYSO_OK;
 	*slash = '\0';
-	return jfs_mkdirs(j, dir, err);
+	return kyso_setup_jfs_mkdirs(j, dir, err);
 }
 
-kyso_err_t jfs_write(journal_t *j, const char *path, const void *data, size_t len, unsigned mode,
-                     kyso_error_t *err)
+kyso_err_t kyso_setup_jfs_write(journal_t *j, const char *path, const void *data, size_t len,
+                                unsigned mode, kyso_error_t *err)
 {
 	kyso_err_t rc = mkdirs_parent(j, path, err);
 	if (rc != KYSO_OK)
 		return rc;
 	char *backup = NULL;
 	if (exists(path)) {
-		backup = journal_backup_path(j);
+		backup = kyso_setup_journal_backup_path(j);
 		if (backup == NULL)
 			return kyso_error_set(err, KYSO_ERR_IO, _("Cannot back up %s"), path);
 	}
-	rc = journal_add(j,
-	                 json_pack("{s:s, s:s, s:s}", "op", "file", "path", path, "backup",
-	                           backup != NULL ? backup : ""),
-	                 err);
+	rc = kyso_setup_journal_add(j,
+	                            json_pack("{s:s, s:s, s:s}", "op", "file", "path", path,
+	                                      "backup", backup != NULL ? backup : ""),
+	                            err);
 	if (rc == KYSO_OK && backup != NULL) {
 		/* copy, not move: the original stays until the new file replaces it */
 		uint8_t *old = NULL;
@@ -408,23 +412,24 @@ kyso_err_t jfs_write(journal_t *j, const char *path, const void *data, size_t le
 	return rc;
 }
 
-kyso_err_t jfs_will_create(journal_t *j, const char *path, kyso_error_t *err)
+kyso_err_t kyso_setup_jfs_will_create(journal_t *j, const char *path, kyso_error_t *err)
 {
 	kyso_err_t rc = mkdirs_parent(j, path, err);
 	if (rc != KYSO_OK)
 		return rc;
 	if (exists(path))
-		return jfs_write(j, path, "", 0, 0644, err); /* backs it up */
-	return journal_add(
+		return kyso_setup_jfs_write(j, path, "", 0, 0644, err); /* backs it up */
+	return kyso_setup_journal_add(
 	        j, json_pack("{s:s, s:s, s:s}", "op", "file", "path", path, "backup", ""), err);
 }
 
-kyso_err_t jfs_symlink(journal_t *j, const char *target, const char *path, kyso_error_t *err)
+kyso_err_t kyso_setup_jfs_symlink(journal_t *j, const char *target, const char *path,
+                                  kyso_error_t *err)
 {
 	kyso_err_t rc = mkdirs_parent(j, path, err);
 	if (rc != KYSO_OK)
 		return rc;
-	rc = journal_add(
+	rc = kyso_setup_journal_add(
 	        j, json_pack("{s:s, s:s, s:s}", "op", "symlink", "path", path, "target", target),
 	        err);
 	if (rc != KYSO_OK)

@@ -1,7 +1,7 @@
 /* Journaled changes outside the file system, through core's platform layer
  * (kyso_platform.h, kyso_process.h): a CA in the OS trust store, registry
  * values (browser policies), the autostart entry, vendor installers. Each
- * is journaled before it is made; journal_undo_os() undoes one entry. Only
+ * is journaled before it is made; kyso_setup_journal_undo_os() undoes one entry. Only
  * the Windows plan (plan_win.c) makes these changes; the code itself is
  * the same everywhere. */
 #include "setup_int.h"
@@ -21,15 +21,15 @@ static const char *sget(const json_t *e, const char *k)
 	return v != NULL ? v : "";
 }
 
-kyso_err_t jtrust_add(journal_t *j, bool machine, const char *name, const char *pem,
-                      kyso_error_t *err)
+kyso_err_t kyso_setup_jtrust_add(journal_t *j, bool machine, const char *name, const char *pem,
+                                 kyso_error_t *err)
 {
 	kyso_trust_scope_t scope = machine ? KYSO_TRUST_MACHINE : KYSO_TRUST_USER;
-	kyso_err_t rc =
-	        journal_add(j,
-	                    json_pack("{s:s, s:s, s:s, s:s}", "op", "trust-ca", "scope",
-	                              machine ? "machine" : "user", "name", name, "pem", pem),
-	                    err);
+	kyso_err_t rc = kyso_setup_journal_add(j,
+	                                       json_pack("{s:s, s:s, s:s, s:s}", "op", "trust-ca",
+	                                                 "scope", machine ? "machine" : "user",
+	                                                 "name", name, "pem", pem),
+	                                       err);
 	if (rc != KYSO_OK)
 		return rc;
 	return kyso_trust_add_ca(scope, name, (const uint8_t *)pem, strlen(pem), err);
@@ -66,18 +66,19 @@ static kyso_err_t journal_new_keys(journal_t *j, bool machine, const char *key, 
 			continue;
 		char sub[1024];
 		snprintf(sub, sizeof(sub), "%.*s", (int)i, key);
-		kyso_err_t rc = journal_add(j,
-		                            json_pack("{s:s, s:s, s:s}", "op", "reg-key", "root",
-		                                      machine ? "HKLM" : "HKCU", "key", sub),
-		                            err);
+		kyso_err_t rc =
+		        kyso_setup_journal_add(j,
+		                               json_pack("{s:s, s:s, s:s}", "op", "reg-key", "root",
+		                                         machine ? "HKLM" : "HKCU", "key", sub),
+		                               err);
 		if (rc != KYSO_OK)
 			return rc;
 	}
 	return KYSO_OK;
 }
 
-kyso_err_t jreg_set(journal_t *j, bool machine, const char *key, const char *value,
-                    const char *data, kyso_error_t *err)
+kyso_err_t kyso_setup_jreg_set(journal_t *j, bool machine, const char *key, const char *value,
+                               const char *data, kyso_error_t *err)
 {
 	kyso_reg_root_t root = machine ? KYSO_REG_MACHINE : KYSO_REG_USER;
 	char *prev = NULL;
@@ -87,22 +88,23 @@ kyso_err_t jreg_set(journal_t *j, bool machine, const char *key, const char *val
 		prev = NULL;
 	kyso_err_t rc = journal_new_keys(j, machine, key, err);
 	if (rc == KYSO_OK)
-		rc = journal_add(j,
-		                 json_pack("{s:s, s:s, s:s, s:s, s:s?}", "op", "reg-value", "root",
-		                           machine ? "HKLM" : "HKCU", "key", key, "value", value,
-		                           "previous", prev),
-		                 err);
+		rc = kyso_setup_journal_add(j,
+		                            json_pack("{s:s, s:s, s:s, s:s, s:s?}", "op",
+		                                      "reg-value", "root",
+		                                      machine ? "HKLM" : "HKCU", "key", key,
+		                                      "value", value, "previous", prev),
+		                            err);
 	free(prev);
 	if (rc == KYSO_OK)
 		rc = kyso_reg_set_string(root, key, value, data, err);
 	return rc;
 }
 
-kyso_err_t jautostart_set(journal_t *j, const char *name, const char *const argv[],
-                          kyso_error_t *err)
+kyso_err_t kyso_setup_jautostart_set(journal_t *j, const char *name, const char *const argv[],
+                                     kyso_error_t *err)
 {
 	char *prev = kyso_autostart_get(name);
-	kyso_err_t rc = journal_add(
+	kyso_err_t rc = kyso_setup_journal_add(
 	        j, json_pack("{s:s, s:s, s:s?}", "op", "autostart", "name", name, "previous", prev),
 	        err);
 	free(prev);
@@ -122,8 +124,8 @@ static void undo_vendor_installer(const json_t *e, json_t *problems)
 		kyso_error_clear(&err);
 		if (kyso_spawn(argv, NULL, 1u << 16, 30 * 60 * 1000, &status, &err) != KYSO_OK ||
 		    (status != 0 && status != 1605 /* not installed */))
-			journal_problem(problems, _("msiexec /x %s failed (exit status %d)"), file,
-			                status);
+			kyso_setup_journal_problem(
+			        problems, _("msiexec /x %s failed (exit status %d)"), file, status);
 		return;
 	}
 	/* an EXE installer is removed by the uninstallers it registered, run
@@ -131,7 +133,7 @@ static void undo_vendor_installer(const json_t *e, json_t *problems)
 	kyso_debug("vendor installer %s: its uninstallers were journaled apart", file);
 }
 
-bool journal_undo_os(const json_t *e, const char *op, json_t *problems)
+bool kyso_setup_journal_undo_os(const json_t *e, const char *op, json_t *problems)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
@@ -144,7 +146,7 @@ bool journal_undo_os(const json_t *e, const char *op, json_t *problems)
 		                                   : KYSO_TRUST_USER;
 		if (kyso_trust_remove_ca(scope, sget(e, "name"), (const uint8_t *)pem, strlen(pem),
 		                         &err) != KYSO_OK)
-			journal_problem(problems, "%s", kyso_error_message(&err));
+			kyso_setup_journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "reg-value") == 0) {
 		const char *prev = json_string_value(json_object_get(e, "previous"));
 		kyso_err_t rc = prev != NULL ? kyso_reg_set_string(root, sget(e, "key"),
@@ -152,17 +154,17 @@ bool journal_undo_os(const json_t *e, const char *op, json_t *problems)
 		                             : kyso_reg_delete_value(root, sget(e, "key"),
 		                                                     sget(e, "value"), &err);
 		if (rc != KYSO_OK)
-			journal_problem(problems, "%s", kyso_error_message(&err));
+			kyso_setup_journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "reg-key") == 0) {
 		if (kyso_reg_delete_key_if_empty(root, sget(e, "key"), &err) != KYSO_OK)
-			journal_problem(problems, "%s", kyso_error_message(&err));
+			kyso_setup_journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "autostart") == 0) {
 		const char *prev = json_string_value(json_object_get(e, "previous"));
 		kyso_err_t rc = prev != NULL ? kyso_reg_set_string(KYSO_REG_USER, RUN_KEY,
 		                                                   sget(e, "name"), prev, &err)
 		                             : kyso_autostart_remove(sget(e, "name"), &err);
 		if (rc != KYSO_OK)
-			journal_problem(problems, "%s", kyso_error_message(&err));
+			kyso_setup_journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "vendor-installer") == 0) {
 		undo_vendor_installer(e, problems);
 	} else {

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *setup_path(const setup_opts_t *o, const char *path)
+char *kyso_setup_path(const setup_opts_t *o, const char *path)
 {
 	char *s = NULL;
 	if (asprintf(&s, "%s%s", o->root, path) < 0)
@@ -22,7 +22,7 @@ char *setup_path(const setup_opts_t *o, const char *path)
 	return s;
 }
 
-char *read_text(const char *path)
+char *kyso_setup_read_text(const char *path)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -40,7 +40,7 @@ char *read_text(const char *path)
 	return s;
 }
 
-kyso_err_t sha256_file(const char *path, char hex[65], kyso_error_t *err)
+kyso_err_t kyso_setup_sha256_file(const char *path, char hex[65], kyso_error_t *err)
 {
 	FILE *f = fopen(path, "rb");
 	if (f == NULL)
@@ -71,8 +71,8 @@ kyso_err_t sha256_file(const char *path, char hex[65], kyso_error_t *err)
 	return rc;
 }
 
-action_t *plan_add(plan_t *p, act_kind_t kind, act_status_t st, const char *target,
-                   const char *source, const char *sha256, const char *detail)
+action_t *kyso_setup_plan_add(plan_t *p, act_kind_t kind, act_status_t st, const char *target,
+                              const char *source, const char *sha256, const char *detail)
 {
 	action_t *more = realloc(p->acts, (p->nacts + 1) * sizeof(*more));
 	if (more == NULL)
@@ -89,7 +89,7 @@ action_t *plan_add(plan_t *p, act_kind_t kind, act_status_t st, const char *targ
 	return a;
 }
 
-void act_set_detail(action_t *a, const char *fmt, ...)
+void kyso_setup_act_set_detail(action_t *a, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -99,7 +99,7 @@ void act_set_detail(action_t *a, const char *fmt, ...)
 	va_end(ap);
 }
 
-void plan_free(plan_t *p)
+void kyso_setup_plan_free(plan_t *p)
 {
 	for (size_t i = 0; i < p->nacts; i++) {
 		free(p->acts[i].target);
@@ -124,7 +124,7 @@ void plan_free(plan_t *p)
 	memset(p, 0, sizeof(*p));
 }
 
-const char *act_kind_id(act_kind_t k)
+const char *kyso_setup_act_kind_id(act_kind_t k)
 {
 	static const char *const ids[] = {
 	        "package",     "bundle-file",    "bundle-deb",       "probe",        "p11-kit",
@@ -134,14 +134,14 @@ const char *act_kind_id(act_kind_t k)
 	return (size_t)k < sizeof(ids) / sizeof(ids[0]) ? ids[k] : "?";
 }
 
-const char *act_status_id(act_status_t s)
+const char *kyso_setup_act_status_id(act_status_t s)
 {
 	static const char *const ids[] = {"todo",    "in-place", "missing", "bad-hash",
 	                                  "skipped", "done",     "failed"};
 	return (size_t)s < sizeof(ids) / sizeof(ids[0]) ? ids[s] : "?";
 }
 
-char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
+char *kyso_setup_config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 {
 	kyso_config_t *c = NULL;
 	kyso_error_t e;
@@ -173,8 +173,8 @@ char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 	{
 		kyso_config_list_add(&c->fetch_origins, json_string_value(v));
 	}
-	c->vnpt_plugin = !plan_proto_off(p, AGENT_PROTO_VNPT);
-	c->vgca_sign_service = !plan_proto_off(p, AGENT_PROTO_VGCA);
+	c->vnpt_plugin = !kyso_setup_plan_proto_off(p, AGENT_PROTO_VNPT);
+	c->vgca_sign_service = !kyso_setup_plan_proto_off(p, AGENT_PROTO_VGCA);
 	char *text = kyso_config_text(c);
 	kyso_config_free(&c);
 	return text;
@@ -182,16 +182,16 @@ char *config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
 
 /* kyso's config.json: the module path for kyso sign and the agent, the
  * origins (written without a module too: the agent reads its origins there) */
-void plan_config(const setup_opts_t *o, plan_t *p)
+void kyso_setup_plan_config(const setup_opts_t *o, plan_t *p)
 {
-	char *existing = read_text(p->config_file);
-	char *text = config_text(o, p, existing);
-	plan_add_config(p, existing, text);
+	char *existing = kyso_setup_read_text(p->config_file);
+	char *text = kyso_setup_config_text(o, p, existing);
+	kyso_setup_plan_add_config(p, existing, text);
 	free(existing);
 	free(text);
 }
 
-bool plan_has_work(const plan_t *p)
+bool kyso_setup_plan_has_work(const plan_t *p)
 {
 	for (size_t i = 0; i < p->nacts; i++)
 		if (p->acts[i].status == AST_TODO && p->acts[i].kind != ACT_PROBE &&
@@ -200,9 +200,9 @@ bool plan_has_work(const plan_t *p)
 	return false;
 }
 
-bool file_has(const char *path, const char *text)
+bool kyso_setup_file_has(const char *path, const char *text)
 {
-	char *cur = read_text(path);
+	char *cur = kyso_setup_read_text(path);
 	bool same = cur != NULL && strcmp(cur, text) == 0;
 	free(cur);
 	return same;
@@ -212,8 +212,8 @@ bool file_has(const char *path, const char *text)
  * missing (named, with where to put it), no SHA-256 in the catalog, the wrong
  * SHA-256, or for a .deb its package name and whether it is installed. Leaves
  * a->status as it is when the file can be installed. */
-void plan_check_bundle_file(const setup_opts_t *o, plan_t *p, action_t *a, const char *file,
-                            bool deb)
+void kyso_setup_plan_check_bundle_file(const setup_opts_t *o, plan_t *p, action_t *a,
+                                       const char *file, bool deb)
 {
 	const char *src = a->source;
 	char hex[65] = "";
@@ -222,36 +222,39 @@ void plan_check_bundle_file(const setup_opts_t *o, plan_t *p, action_t *a, const
 	if (src == NULL || access(src, R_OK) != 0) {
 		a->status = AST_MISSING;
 		if (o->bundle != NULL)
-			act_set_detail(a, _("vendor file %s is missing: put it at %s"), file, src);
+			kyso_setup_act_set_detail(a, _("vendor file %s is missing: put it at %s"),
+			                          file, src);
 		else
-			act_set_detail(a,
-			               _("vendor file %s is needed: get it from the vendor and run "
-			                 "kyso setup --bundle DIR with the file in DIR"),
-			               file);
+			kyso_setup_act_set_detail(
+			        a,
+			        _("vendor file %s is needed: get it from the vendor and run "
+			          "kyso setup --bundle DIR with the file in DIR"),
+			        file);
 		json_array_append_new(p->missing, json_pack("{s:s, s:s?, s:s?}", "file", file,
 		                                            "where", o->bundle != NULL ? src : NULL,
 		                                            "sha256", a->sha256));
 	} else if (a->sha256 == NULL) {
 		a->status = AST_BAD_HASH;
-		act_set_detail(a,
-		               _("the catalog has no SHA-256 for %s: kyso installs only checked "
-		                 "vendor files"),
-		               file);
-	} else if (sha256_file(src, hex, &e) != KYSO_OK || strcmp(hex, a->sha256) != 0) {
+		kyso_setup_act_set_detail(
+		        a,
+		        _("the catalog has no SHA-256 for %s: kyso installs only checked "
+		          "vendor files"),
+		        file);
+	} else if (kyso_setup_sha256_file(src, hex, &e) != KYSO_OK || strcmp(hex, a->sha256) != 0) {
 		a->status = AST_BAD_HASH;
-		act_set_detail(a, _("%s has SHA-256 %s, the catalog expects %s"), src, hex,
-		               a->sha256);
+		kyso_setup_act_set_detail(a, _("%s has SHA-256 %s, the catalog expects %s"), src,
+		                          hex, a->sha256);
 	} else if (deb) {
-		char *name = pkg_deb_name(src);
+		char *name = kyso_setup_pkg_deb_name(src);
 		free(a->target);
 		a->target = name;
 		if (name == NULL) {
 			a->status = AST_BAD_HASH;
-			act_set_detail(a, _("%s is not a Debian package"), src);
-		} else if (!pkg_available(o)) {
+			kyso_setup_act_set_detail(a, _("%s is not a Debian package"), src);
+		} else if (!kyso_setup_pkg_available(o)) {
 			a->status = AST_SKIPPED;
-			act_set_detail(a, "%s", _("staging root without KYSO_APT"));
-		} else if (pkg_state(o, name) == PKG_INSTALLED) {
+			kyso_setup_act_set_detail(a, "%s", _("staging root without KYSO_APT"));
+		} else if (kyso_setup_pkg_state(o, name) == PKG_INSTALLED) {
 			a->status = AST_IN_PLACE;
 		}
 	}
@@ -261,7 +264,7 @@ void plan_check_bundle_file(const setup_opts_t *o, plan_t *p, action_t *a, const
  * Sign Service 8987): kyso-agent leaves that protocol off. Decided once, at
  * the first setup, and kept in config.json ("agent"), so that kyso-agent
  * itself listening there later does not change the decision. */
-void plan_vendor_ports(plan_t *p)
+void kyso_setup_plan_vendor_ports(plan_t *p)
 {
 	kyso_config_t *c = NULL;
 	kyso_error_t e;
@@ -275,7 +278,7 @@ void plan_vendor_ports(plan_t *p)
 	} else {
 		const int ports[] = {p->vnpt_port, p->vgca_port};
 		for (size_t i = 0; i < 2; i++)
-			if (port_in_use(ports[i]))
+			if (kyso_setup_port_in_use(ports[i]))
 				json_array_append_new(p->vendor_ports, json_integer(ports[i]));
 	}
 	kyso_config_free(&c);
@@ -283,7 +286,7 @@ void plan_vendor_ports(plan_t *p)
 
 /* The agent's ports: 4453 (kyso), 4433 (VNPT-CA Plugin), 8987 (VGCA Sign
  * Service), or KYSO_AGENT_PORTS. */
-kyso_err_t plan_agent_ports(plan_t *p, kyso_error_t *err)
+kyso_err_t kyso_setup_plan_agent_ports(plan_t *p, kyso_error_t *err)
 {
 	/* KYSO_AGENT_PORTS="KYSO,VNPT,VGCA" (tests, a machine where they are taken) */
 	p->kyso_port = 4453;
@@ -306,7 +309,7 @@ kyso_err_t plan_agent_ports(plan_t *p, kyso_error_t *err)
 	return KYSO_OK;
 }
 
-bool plan_proto_off(const plan_t *p, int proto)
+bool kyso_setup_plan_proto_off(const plan_t *p, int proto)
 {
 	int port = proto == AGENT_PROTO_VNPT ? p->vnpt_port : p->vgca_port;
 	size_t i;
@@ -330,7 +333,7 @@ static bool strv_add(char ***v, size_t *n, const char *s)
 	return more[(*n)++] != NULL;
 }
 
-char **plan_agent_argv(const plan_t *p)
+char **kyso_setup_plan_agent_argv(const plan_t *p)
 {
 	char **v = NULL;
 	size_t n = 0;
@@ -340,15 +343,15 @@ char **plan_agent_argv(const plan_t *p)
 		snprintf(num, sizeof(num), "%d", p->kyso_port);
 		ok = strv_add(&v, &n, "--kyso-port") && strv_add(&v, &n, num);
 	}
-	if (ok && plan_proto_off(p, AGENT_PROTO_VNPT)) {
+	if (ok && kyso_setup_plan_proto_off(p, AGENT_PROTO_VNPT)) {
 		ok = strv_add(&v, &n, "--vnpt-ports") && strv_add(&v, &n, "");
 	} else if (ok && p->vnpt_port != 4433) {
 		snprintf(num, sizeof(num), "%d", p->vnpt_port);
 		ok = strv_add(&v, &n, "--vnpt-ports") && strv_add(&v, &n, num);
 	}
-	if (ok && (plan_proto_off(p, AGENT_PROTO_VGCA) || p->vgca_port != 8987)) {
+	if (ok && (kyso_setup_plan_proto_off(p, AGENT_PROTO_VGCA) || p->vgca_port != 8987)) {
 		snprintf(num, sizeof(num), "%d",
-		         plan_proto_off(p, AGENT_PROTO_VGCA) ? 0 : p->vgca_port);
+		         kyso_setup_plan_proto_off(p, AGENT_PROTO_VGCA) ? 0 : p->vgca_port);
 		ok = strv_add(&v, &n, "--vgca-port") && strv_add(&v, &n, num);
 	}
 	if (!ok) {
@@ -358,9 +361,9 @@ char **plan_agent_argv(const plan_t *p)
 	return v;
 }
 
-char *plan_agent_unit(const plan_t *p)
+char *kyso_setup_plan_agent_unit(const plan_t *p)
 {
-	char **argv = plan_agent_argv(p);
+	char **argv = kyso_setup_plan_agent_argv(p);
 	if (argv == NULL)
 		return NULL;
 	/* ExecStart: the arguments, "" for an empty one */
@@ -378,23 +381,23 @@ char *plan_agent_unit(const plan_t *p)
 	if (cmd != NULL && off == 0)
 		cmd[0] = '\0';
 	kyso_strv_free(argv);
-	char *unit = cmd != NULL ? agent_unit_text(cmd, p->config_file) : NULL;
+	char *unit = cmd != NULL ? kyso_setup_agent_unit_text(cmd, p->config_file) : NULL;
 	free(cmd);
 	return unit;
 }
 
 /* ---- output ------------------------------------------------------------------- */
 
-json_t *plan_to_json(const plan_t *p)
+json_t *kyso_setup_plan_to_json(const plan_t *p)
 {
 	json_t *acts = json_array();
 	for (size_t i = 0; i < p->nacts; i++) {
 		const action_t *a = &p->acts[i];
 		json_array_append_new(acts, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "kind",
-		                                      act_kind_id(a->kind), "status",
-		                                      act_status_id(a->status), "target", a->target,
-		                                      "source", a->source, "sha256", a->sha256,
-		                                      "detail", a->detail));
+		                                      kyso_setup_act_kind_id(a->kind), "status",
+		                                      kyso_setup_act_status_id(a->status), "target",
+		                                      a->target, "source", a->source, "sha256",
+		                                      a->sha256, "detail", a->detail));
 	}
 	return json_pack("{s:s?, s:s?, s:s?, s:o, s:O}", "token_type",
 	                 p->type != NULL ? kyso_token_type_id(p->type) : NULL, "token_name",
@@ -478,7 +481,7 @@ static int utf8_width(const char *s)
 	return n;
 }
 
-void plan_print(const plan_t *p, FILE *out)
+void kyso_setup_plan_print(const plan_t *p, FILE *out)
 {
 	fprintf(out, _("Token: %s (%s)\n"), kyso_token_type_name(p->type),
 	        kyso_token_type_id(p->type));

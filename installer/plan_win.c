@@ -20,7 +20,7 @@
 #define AUTOSTART_NAME "kyso-agent"
 #define RUN_KEY_TEXT   "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\" AUTOSTART_NAME
 
-const char *setup_os_id(void)
+const char *kyso_setup_os_id(void)
 {
 	return "windows";
 }
@@ -46,7 +46,7 @@ static char *join(const char *dir, const char *name)
 	return r;
 }
 
-const char *setup_home(const setup_opts_t *o)
+const char *kyso_setup_home(const setup_opts_t *o)
 {
 	(void)o;
 	const char *home = getenv("USERPROFILE");
@@ -55,7 +55,7 @@ const char *setup_home(const setup_opts_t *o)
 	return home != NULL ? home : "C:\\";
 }
 
-char *setup_journal_dir(const setup_opts_t *o)
+char *kyso_setup_journal_dir(const setup_opts_t *o)
 {
 	return join(o->user ? kyso_path_state_user() : kyso_path_config_system(), "setup");
 }
@@ -136,13 +136,14 @@ static void plan_installers(const setup_opts_t *o, const json_t *drv, plan_t *p)
 			continue;
 		const char *kind = bundle_kind(b, file);
 		if (strcmp(kind, "msi") != 0 && strcmp(kind, "exe") != 0) {
-			action_t *a = plan_add(p, ACT_VENDOR_INSTALLER, AST_SKIPPED, file, NULL,
-			                       NULL, NULL);
+			action_t *a = kyso_setup_plan_add(p, ACT_VENDOR_INSTALLER, AST_SKIPPED,
+			                                  file, NULL, NULL, NULL);
 			if (a != NULL)
-				act_set_detail(a,
-				               _("vendor file %s (kind \"%s\") is not installed on "
-				                 "Windows"),
-				               file, kind);
+				kyso_setup_act_set_detail(
+				        a,
+				        _("vendor file %s (kind \"%s\") is not installed on "
+				          "Windows"),
+				        file, kind);
 			continue;
 		}
 		char *src = o->bundle != NULL ? join(o->bundle, file) : NULL;
@@ -150,17 +151,18 @@ static void plan_installers(const setup_opts_t *o, const json_t *drv, plan_t *p)
 		for (char *c = sha_lc; c != NULL && *c; c++)
 			if (*c >= 'A' && *c <= 'F')
 				*c = (char)(*c - 'A' + 'a');
-		action_t *a = plan_add(p, ACT_VENDOR_INSTALLER, AST_TODO, file, src, sha_lc, NULL);
+		action_t *a = kyso_setup_plan_add(p, ACT_VENDOR_INSTALLER, AST_TODO, file, src,
+		                                  sha_lc, NULL);
 		free(src);
 		free(sha_lc);
 		if (a == NULL)
 			continue;
 		if (p->module != NULL) {
 			a->status = AST_IN_PLACE;
-			act_set_detail(a, _("the PKCS#11 module %s is already installed"),
-			               p->module);
+			kyso_setup_act_set_detail(
+			        a, _("the PKCS#11 module %s is already installed"), p->module);
 		} else {
-			plan_check_bundle_file(o, p, a, file, false);
+			kyso_setup_plan_check_bundle_file(o, p, a, file, false);
 		}
 	}
 }
@@ -168,7 +170,7 @@ static void plan_installers(const setup_opts_t *o, const json_t *drv, plan_t *p)
 static void plan_probe(const json_t *drv, plan_t *p)
 {
 	if (p->module != NULL) {
-		plan_add(p, ACT_PROBE, AST_TODO, p->module, NULL, NULL, NULL);
+		kyso_setup_plan_add(p, ACT_PROBE, AST_TODO, p->module, NULL, NULL, NULL);
 		return;
 	}
 	bool installer = false;
@@ -176,20 +178,21 @@ static void plan_probe(const json_t *drv, plan_t *p)
 		if (p->acts[i].kind == ACT_VENDOR_INSTALLER && p->acts[i].status == AST_TODO)
 			installer = true;
 	char *names = module_names(drv);
-	action_t *a =
-	        plan_add(p, ACT_PROBE, installer ? AST_TODO : AST_MISSING, NULL, NULL, NULL, NULL);
+	action_t *a = kyso_setup_plan_add(p, ACT_PROBE, installer ? AST_TODO : AST_MISSING, NULL,
+	                                  NULL, NULL, NULL);
 	if (a != NULL && installer) {
-		act_set_detail(a,
-		               _("not on this machine yet: the vendor installer above brings %s"),
-		               names);
+		kyso_setup_act_set_detail(
+		        a, _("not on this machine yet: the vendor installer above brings %s"),
+		        names);
 	} else if (a != NULL) {
 		const char *notes = json_string_value(json_object_get(drv, "notes"));
-		act_set_detail(a,
-		               _("no PKCS#11 module %s on this machine: install the vendor's "
-		                 "driver%s%s%s, or put its installer in a bundle (kyso setup "
-		                 "--bundle DIR), then run kyso setup --repair"),
-		               names, notes != NULL ? " (" : "", notes != NULL ? notes : "",
-		               notes != NULL ? ")" : "");
+		kyso_setup_act_set_detail(
+		        a,
+		        _("no PKCS#11 module %s on this machine: install the vendor's "
+		          "driver%s%s%s, or put its installer in a bundle (kyso setup "
+		          "--bundle DIR), then run kyso setup --repair"),
+		        names, notes != NULL ? " (" : "", notes != NULL ? notes : "",
+		        notes != NULL ? ")" : "");
 		if (json_array_size(p->missing) == 0)
 			json_array_append_new(p->missing, json_pack("{s:s, s:s}", "file", names,
 			                                            "why", a->detail));
@@ -221,70 +224,76 @@ static bool plan_trust(const setup_opts_t *o, plan_t *p)
 	char *ca_file = join(p->agent_state, "ca.pem");
 	kyso_error_t e;
 	kyso_error_clear(&e);
-	p->ca_pem = local_ca_read(p->agent_state, &e);
+	p->ca_pem = kyso_setup_local_ca_read(p->agent_state, &e);
 	const char *stale_why = NULL;
-	if (p->ca_pem != NULL && local_ca_stale(p->agent_state, &stale_why)) {
+	if (p->ca_pem != NULL && kyso_setup_local_ca_stale(p->agent_state, &stale_why)) {
 		free(p->ca_pem); /* a new CA: every place that trusts it is updated */
 		p->ca_pem = NULL;
 	}
 	bool bad = stale_why == NULL && p->ca_pem == NULL && ca_file != NULL &&
 	           access(ca_file, F_OK) == 0;
-	action_t *a = plan_add(p, ACT_AGENT_CA, p->ca_pem != NULL ? AST_IN_PLACE : AST_TODO,
-	                       ca_file, NULL, NULL, NULL);
+	action_t *a =
+	        kyso_setup_plan_add(p, ACT_AGENT_CA, p->ca_pem != NULL ? AST_IN_PLACE : AST_TODO,
+	                            ca_file, NULL, NULL, NULL);
 	if (a != NULL && stale_why != NULL)
-		act_set_detail(a, "%s", stale_why);
+		kyso_setup_act_set_detail(a, "%s", stale_why);
 	free(ca_file);
 	const char *why_not = NULL;
 	if (a != NULL && bad) {
 		a->status = AST_SKIPPED;
 		a->problem = true;
-		act_set_detail(a, "%s", kyso_error_message(&e));
+		kyso_setup_act_set_detail(a, "%s", kyso_error_message(&e));
 		why_not = _("the local CA is not acceptable (above)");
 	} else if (a != NULL && a->status == AST_TODO && !agent_can_export_ca(p)) {
 		a->status = AST_SKIPPED;
 		a->problem = true;
-		act_set_detail(a,
-		               _("%s cannot create its local CA (--export-ca): this kyso-agent "
-		                 "is not the signing service yet, so web systems cannot sign "
-		                 "through it"),
-		               p->agent_path);
+		kyso_setup_act_set_detail(
+		        a,
+		        _("%s cannot create its local CA (--export-ca): this kyso-agent "
+		          "is not the signing service yet, so web systems cannot sign "
+		          "through it"),
+		        p->agent_path);
 		why_not = _("no local CA (above)");
 	}
 	if (why_not != NULL) {
-		plan_add(p, ACT_CA_SYSTEM, AST_SKIPPED, p->ca_system, NULL, NULL, why_not);
+		kyso_setup_plan_add(p, ACT_CA_SYSTEM, AST_SKIPPED, p->ca_system, NULL, NULL,
+		                    why_not);
 		return false;
 	}
 	bool have = p->ca_pem != NULL &&
 	            kyso_trust_has_ca(o->user ? KYSO_TRUST_USER : KYSO_TRUST_MACHINE, LOCAL_CA_NAME,
 	                              (const uint8_t *)p->ca_pem, strlen(p->ca_pem));
-	plan_add(p, ACT_CA_SYSTEM, have ? AST_IN_PLACE : AST_TODO, p->ca_system, NULL, NULL, NULL);
+	kyso_setup_plan_add(p, ACT_CA_SYSTEM, have ? AST_IN_PLACE : AST_TODO, p->ca_system, NULL,
+	                    NULL, NULL);
 	return true;
 }
 
 static void plan_agent(const setup_opts_t *o, plan_t *p, bool usable)
 {
 	if (o->no_agent) {
-		plan_add(p, ACT_AUTOSTART, AST_SKIPPED, p->unit_file, NULL, NULL, _("--no-agent"));
+		kyso_setup_plan_add(p, ACT_AUTOSTART, AST_SKIPPED, p->unit_file, NULL, NULL,
+		                    _("--no-agent"));
 		return;
 	}
 	if (!usable) {
-		plan_add(p, ACT_AUTOSTART, AST_SKIPPED, p->unit_file, NULL, NULL,
-		         _("the agent cannot run without its local CA (above)"));
-		plan_add(p, ACT_AGENT_START, AST_SKIPPED, p->agent_pidfile, NULL, NULL,
-		         _("the agent cannot run without its local CA (above)"));
+		kyso_setup_plan_add(p, ACT_AUTOSTART, AST_SKIPPED, p->unit_file, NULL, NULL,
+		                    _("the agent cannot run without its local CA (above)"));
+		kyso_setup_plan_add(p, ACT_AGENT_START, AST_SKIPPED, p->agent_pidfile, NULL, NULL,
+		                    _("the agent cannot run without its local CA (above)"));
 		return;
 	}
-	char **argv = plan_agent_argv(p);
+	char **argv = kyso_setup_plan_agent_argv(p);
 	char *want = argv != NULL ? kyso_autostart_command((const char *const *)argv) : NULL;
 	char *cur = kyso_autostart_get(AUTOSTART_NAME);
-	plan_add(p, ACT_AUTOSTART,
-	         want != NULL && cur != NULL && strcmp(want, cur) == 0 ? AST_IN_PLACE : AST_TODO,
-	         p->unit_file, NULL, NULL, NULL);
+	kyso_setup_plan_add(p, ACT_AUTOSTART,
+	                    want != NULL && cur != NULL && strcmp(want, cur) == 0 ? AST_IN_PLACE
+	                                                                          : AST_TODO,
+	                    p->unit_file, NULL, NULL, NULL);
 	free(want);
 	free(cur);
 	kyso_strv_free(argv);
 
-	p->agent_running = agent_is_running(o, p);
+	p->agent_running = kyso_setup_agent_is_running(o, p);
 	bool changed = false;
 	for (size_t i = 0; i < p->nacts; i++) {
 		const action_t *a = &p->acts[i];
@@ -292,11 +301,11 @@ static void plan_agent(const setup_opts_t *o, plan_t *p, bool usable)
 		    (a->kind == ACT_CONFIG || a->kind == ACT_AUTOSTART || a->kind == ACT_AGENT_CA))
 			changed = true;
 	}
-	action_t *a =
-	        plan_add(p, ACT_AGENT_START, p->agent_running && !changed ? AST_IN_PLACE : AST_TODO,
-	                 p->agent_pidfile, NULL, NULL, NULL);
+	action_t *a = kyso_setup_plan_add(p, ACT_AGENT_START,
+	                                  p->agent_running && !changed ? AST_IN_PLACE : AST_TODO,
+	                                  p->agent_pidfile, NULL, NULL, NULL);
 	if (a != NULL && p->agent_running && changed)
-		act_set_detail(a, "%s", _("restart: its settings change"));
+		kyso_setup_act_set_detail(a, "%s", _("restart: its settings change"));
 }
 
 static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
@@ -305,7 +314,7 @@ static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err
 		return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
 		                      _("--root (a staging root) is for Linux packaging; on "
 		                        "Windows kyso setup works on the system itself"));
-	p->journal_dir = setup_journal_dir(o);
+	p->journal_dir = kyso_setup_journal_dir(o);
 	p->config_file =
 	        join(o->user ? kyso_path_config_user() : kyso_path_config_system(), "config.json");
 	p->unit_file = strdup(RUN_KEY_TEXT);
@@ -314,7 +323,7 @@ static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err
 		p->agent_path = NULL;
 	p->missing = json_array();
 	p->vendor_ports = json_array();
-	p->agent_state = agent_state_dir(o);
+	p->agent_state = kyso_setup_agent_state_dir(o);
 	p->ca_system = strdup(o->user ? "CurrentUser\\ROOT" : "LocalMachine\\ROOT");
 	if (p->journal_dir != NULL) {
 		p->agent_pidfile = join(p->journal_dir, "agent.pid");
@@ -326,11 +335,11 @@ static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err
 	    p->agent_pidfile == NULL || p->agent_log == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	p->agent_systemd = false;
-	return plan_agent_ports(p, err);
+	return kyso_setup_plan_agent_ports(p, err);
 }
 
-kyso_err_t plan_build(const setup_opts_t *o, const kyso_token_type_t *type,
-                      const kyso_token_t *token, plan_t *p, kyso_error_t *err)
+kyso_err_t kyso_setup_plan_build(const setup_opts_t *o, const kyso_token_type_t *type,
+                                 const kyso_token_t *token, plan_t *p, kyso_error_t *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->type = type;
@@ -340,21 +349,21 @@ kyso_err_t plan_build(const setup_opts_t *o, const kyso_token_type_t *type,
 		return rc;
 	const json_t *drv = win_driver(p);
 	if (drv == NULL) {
-		plan_add(p, ACT_VENDOR_INSTALLER, AST_SKIPPED, NULL, NULL, NULL,
-		         _("the catalog names no Windows driver for this token"));
+		kyso_setup_plan_add(p, ACT_VENDOR_INSTALLER, AST_SKIPPED, NULL, NULL, NULL,
+		                    _("the catalog names no Windows driver for this token"));
 		return KYSO_OK;
 	}
 	p->module = find_module(drv, &p->module_builtin);
 	plan_installers(o, drv, p);
 	plan_probe(drv, p);
-	plan_vendor_ports(p);
-	plan_vendor_plugins(o, type, drv, p);
-	plan_config(o, p);
+	kyso_setup_plan_vendor_ports(p);
+	kyso_setup_plan_vendor_plugins(o, type, drv, p);
+	kyso_setup_plan_config(o, p);
 	bool usable = true;
 	if (!o->no_agent)
 		usable = plan_trust(o, p);
 	plan_agent(o, p, usable);
-	rc = plan_browser(o, p, err);
+	rc = kyso_setup_plan_browser(o, p, err);
 	if (rc != KYSO_OK)
 		return rc;
 	bool module_coming = p->module != NULL;
@@ -362,18 +371,20 @@ kyso_err_t plan_build(const setup_opts_t *o, const kyso_token_type_t *type,
 		if (p->acts[i].kind == ACT_PROBE && p->acts[i].status == AST_TODO)
 			module_coming = true;
 	if (o->no_selftest)
-		plan_add(p, ACT_SELFTEST, AST_SKIPPED, NULL, NULL, NULL, _("--no-selftest"));
+		kyso_setup_plan_add(p, ACT_SELFTEST, AST_SKIPPED, NULL, NULL, NULL,
+		                    _("--no-selftest"));
 	else if (!module_coming)
-		plan_add(p, ACT_SELFTEST, AST_SKIPPED, NULL, NULL, NULL, _("no PKCS#11 module"));
+		kyso_setup_plan_add(p, ACT_SELFTEST, AST_SKIPPED, NULL, NULL, NULL,
+		                    _("no PKCS#11 module"));
 	else if (o->unattended && o->pin_env == NULL)
-		plan_add(p, ACT_SELFTEST, AST_SKIPPED, NULL, NULL, NULL,
-		         _("unattended without --pin-env: no PIN to sign with"));
+		kyso_setup_plan_add(p, ACT_SELFTEST, AST_SKIPPED, NULL, NULL, NULL,
+		                    _("unattended without --pin-env: no PIN to sign with"));
 	else
-		plan_add(p, ACT_SELFTEST, AST_TODO, NULL, NULL, NULL, NULL);
+		kyso_setup_plan_add(p, ACT_SELFTEST, AST_TODO, NULL, NULL, NULL, NULL);
 	char *report = join(p->report_dir, "install-report.json");
 	if (report == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
-	plan_add(p, ACT_REPORT, AST_TODO, report, NULL, NULL, NULL);
+	kyso_setup_plan_add(p, ACT_REPORT, AST_TODO, report, NULL, NULL, NULL);
 	free(report);
 	return KYSO_OK;
 }
@@ -402,21 +413,23 @@ static void vendor_uninstall_note(action_t *a, const json_t *added)
 	json_array_foreach(added, i, u)
 	{
 		if (json_string_value(json_object_get(u, "command")) == NULL) {
-			act_set_detail(a,
-			               _("installed \"%s\"; it has no silent uninstaller, so kyso "
-			                 "setup --uninstall will leave it"),
-			               json_string_value(json_object_get(u, "name")));
+			kyso_setup_act_set_detail(
+			        a,
+			        _("installed \"%s\"; it has no silent uninstaller, so kyso "
+			          "setup --uninstall will leave it"),
+			        json_string_value(json_object_get(u, "name")));
 			return;
 		}
 	}
 	if (json_array_size(added) == 0)
-		act_set_detail(a, "%s",
-		               _("installed; it registered no uninstaller, so kyso setup "
-		                 "--uninstall will leave it"));
+		kyso_setup_act_set_detail(
+		        a, "%s",
+		        _("installed; it registered no uninstaller, so kyso setup "
+		          "--uninstall will leave it"));
 }
 
-kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
-                                kyso_error_t *err)
+kyso_err_t kyso_setup_vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j,
+                                           action_t *a, kyso_error_t *err)
 {
 	(void)o;
 	const json_t *b = bundle_entry(p, a->target);
@@ -424,7 +437,7 @@ kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, 
 		return kyso_error_set(err, KYSO_ERR_INTERNAL, "bundle entry %s", a->target);
 	/* the file checked again: it may have changed since the plan */
 	char hex[65];
-	kyso_err_t rc = sha256_file(a->source, hex, err);
+	kyso_err_t rc = kyso_setup_sha256_file(a->source, hex, err);
 	if (rc != KYSO_OK)
 		return rc;
 	if (a->sha256 == NULL || strcmp(hex, a->sha256) != 0)
@@ -460,11 +473,11 @@ kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, 
 		argv[n++] = json_string_value(json_array_get(args, i));
 	argv[n] = NULL;
 	/* what "Apps" lists before an EXE runs: the entries it adds are its own */
-	json_t *before = strcmp(kind, "msi") != 0 ? uninstall_entries_list() : NULL;
-	rc = journal_add(j,
-	                 json_pack("{s:s, s:s, s:s, s:s?}", "op", "vendor-installer", "file", exe,
-	                           "kind", kind, "sha256", a->sha256),
-	                 err);
+	json_t *before = strcmp(kind, "msi") != 0 ? kyso_setup_uninstall_entries_list() : NULL;
+	rc = kyso_setup_journal_add(j,
+	                            json_pack("{s:s, s:s, s:s, s:s?}", "op", "vendor-installer",
+	                                      "file", exe, "kind", kind, "sha256", a->sha256),
+	                            err);
 	int status = -1;
 	if (rc == KYSO_OK)
 		rc = kyso_spawn(argv, NULL, 1u << 16, 30 * 60 * 1000, &status, err);
@@ -472,15 +485,16 @@ kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, 
 	free(exe);
 	/* even a failed installer may have left something an uninstall removes */
 	if (before != NULL && rc == KYSO_OK) {
-		json_t *added =
-		        uninstall_entries_added(before, json_object_get(b, "uninstall_args"));
+		json_t *added = kyso_setup_uninstall_entries_added(
+		        before, json_object_get(b, "uninstall_args"));
 		if (added == NULL)
 			rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 		else
-			rc = journal_add(j,
-			                 json_pack("{s:s, s:s, s:o}", "op", "vendor-uninstall",
-			                           "file", a->target, "entries", added),
-			                 err);
+			rc = kyso_setup_journal_add(j,
+			                            json_pack("{s:s, s:s, s:o}", "op",
+			                                      "vendor-uninstall", "file", a->target,
+			                                      "entries", added),
+			                            err);
 		if (rc == KYSO_OK && status == 0)
 			vendor_uninstall_note(a, added);
 	}
@@ -493,7 +507,7 @@ kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, 
 		                      _("The vendor installer %s failed (exit status %d)"),
 		                      a->source, status);
 	if (status == 3010)
-		act_set_detail(a, "%s", _("installed; Windows must restart to finish"));
+		kyso_setup_act_set_detail(a, "%s", _("installed; Windows must restart to finish"));
 	/* the module it brought */
 	if (p->module == NULL)
 		p->module = find_module(win_driver(p), &p->module_builtin);
@@ -508,7 +522,7 @@ kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, 
 			pr->detail = NULL;
 		} else {
 			char *names = module_names(win_driver(p));
-			act_set_detail(
+			kyso_setup_act_set_detail(
 			        pr,
 			        _("the vendor installer %s ran, but no PKCS#11 module %s is "
 			          "on this machine: put the module where kyso looks "
@@ -523,15 +537,16 @@ kyso_err_t vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j, 
 	return KYSO_OK;
 }
 
-kyso_err_t autostart_install(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
-                             kyso_error_t *err)
+kyso_err_t kyso_setup_autostart_install(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+                                        kyso_error_t *err)
 {
 	(void)o;
 	(void)a;
-	char **argv = plan_agent_argv(p);
+	char **argv = kyso_setup_plan_agent_argv(p);
 	if (argv == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
-	kyso_err_t rc = jautostart_set(j, AUTOSTART_NAME, (const char *const *)argv, err);
+	kyso_err_t rc =
+	        kyso_setup_jautostart_set(j, AUTOSTART_NAME, (const char *const *)argv, err);
 	kyso_strv_free(argv);
 	return rc;
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *nss_module_name(const kyso_token_type_t *t)
+char *kyso_setup_nss_module_name(const kyso_token_type_t *t)
 {
 	char *s = NULL;
 	if (asprintf(&s, "kyso-%s", kyso_token_type_id(t)) < 0)
@@ -25,8 +25,8 @@ static kyso_err_t modutil(const char *const argv[], kyso_buf_t *out, int *status
 	return rc;
 }
 
-kyso_err_t nss_module_present(const char *db, const char *name, const char *module, bool *present,
-                              kyso_error_t *err)
+kyso_err_t kyso_setup_nss_module_present(const char *db, const char *name, const char *module,
+                                         bool *present, kyso_error_t *err)
 {
 	*present = false;
 	char dbarg[4200];
@@ -55,10 +55,10 @@ kyso_err_t nss_module_present(const char *db, const char *name, const char *modu
 	return rc;
 }
 
-kyso_err_t nss_module_add(journal_t *j, const char *db, const char *name, const char *module,
-                          kyso_error_t *err)
+kyso_err_t kyso_setup_nss_module_add(journal_t *j, const char *db, const char *name,
+                                     const char *module, kyso_error_t *err)
 {
-	kyso_err_t rc = journal_add(
+	kyso_err_t rc = kyso_setup_journal_add(
 	        j, json_pack("{s:s, s:s, s:s}", "op", "nss-module", "db", db, "name", name), err);
 	if (rc != KYSO_OK)
 		return rc;
@@ -76,10 +76,10 @@ kyso_err_t nss_module_add(journal_t *j, const char *db, const char *name, const 
 	return rc;
 }
 
-kyso_err_t nss_module_delete(const char *db, const char *name, kyso_error_t *err)
+kyso_err_t kyso_setup_nss_module_delete(const char *db, const char *name, kyso_error_t *err)
 {
 	bool present = false;
-	kyso_err_t rc = nss_module_present(db, name, NULL, &present, err);
+	kyso_err_t rc = kyso_setup_nss_module_present(db, name, NULL, &present, err);
 	if (rc != KYSO_OK || !present)
 		return rc;
 	char dbarg[4200];
@@ -105,7 +105,7 @@ static kyso_err_t join_strings(kyso_buf_t *b, const char *label, char *const *li
 	return rc;
 }
 
-char *config_origins_detail(const char *config_text)
+char *kyso_setup_config_origins_detail(const char *config_text)
 {
 	kyso_config_t *c = NULL;
 	kyso_error_t e;
@@ -122,21 +122,22 @@ char *config_origins_detail(const char *config_text)
 	return kyso_buf_take_string(&b, rc);
 }
 
-void plan_add_config(plan_t *p, const char *existing, const char *text)
+void kyso_setup_plan_add_config(plan_t *p, const char *existing, const char *text)
 {
 	if (text == NULL) {
-		plan_add(p, ACT_CONFIG, AST_SKIPPED, p->config_file, NULL, NULL,
-		         _("no PKCS#11 module"));
+		kyso_setup_plan_add(p, ACT_CONFIG, AST_SKIPPED, p->config_file, NULL, NULL,
+		                    _("no PKCS#11 module"));
 		return;
 	}
-	char *d = config_origins_detail(text);
-	plan_add(p, ACT_CONFIG,
-	         existing != NULL && strcmp(existing, text) == 0 ? AST_IN_PLACE : AST_TODO,
-	         p->config_file, NULL, NULL, d);
+	char *d = kyso_setup_config_origins_detail(text);
+	kyso_setup_plan_add(p, ACT_CONFIG,
+	                    existing != NULL && strcmp(existing, text) == 0 ? AST_IN_PLACE
+	                                                                    : AST_TODO,
+	                    p->config_file, NULL, NULL, d);
 	free(d);
 }
 
-char *agent_unit_text(const char *exec_start, const char *config_file)
+char *kyso_setup_agent_unit_text(const char *exec_start, const char *config_file)
 {
 	char *s = NULL;
 	if (asprintf(&s,
@@ -162,7 +163,7 @@ char *agent_unit_text(const char *exec_start, const char *config_file)
 	return s;
 }
 
-bool port_in_use(int port)
+bool kyso_setup_port_in_use(int port)
 {
 	char msg[256];
 	kyso_sock_t s = kyso_tcp_connect("127.0.0.1", port, 2000, msg, sizeof(msg));

@@ -53,21 +53,22 @@ static json_t *skipped(const plan_t *p)
 		const action_t *x = &p->acts[i];
 		if (x->status == AST_SKIPPED || x->status == AST_MISSING)
 			json_array_append_new(a, json_pack("{s:s, s:s?, s:s?}", "kind",
-			                                   act_kind_id(x->kind), "target",
-			                                   x->target, "why", x->detail));
+			                                   kyso_setup_act_kind_id(x->kind),
+			                                   "target", x->target, "why", x->detail));
 	}
 	return a;
 }
 
-json_t *report_build(const setup_opts_t *o, const plan_t *p, const kyso_detect_result_t *det,
-                     const apply_result_t *r, const char *result, const kyso_error_t *err)
+json_t *kyso_setup_report_build(const setup_opts_t *o, const plan_t *p,
+                                const kyso_detect_result_t *det, const apply_result_t *r,
+                                const char *result, const kyso_error_t *err)
 {
 	char now[32];
 	time_t t = time(NULL);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_t *plan = plan_to_json(p);
+	json_t *plan = kyso_setup_plan_to_json(p);
 	json_t *doc =
 	        json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:{s:s, s:s, s:s?}, s:{s:s?, "
 	                  "s:b, s:O?}}",
@@ -111,7 +112,7 @@ static const char *s_or(const json_t *o, const char *k, const char *dflt)
 	return v != NULL ? v : dflt;
 }
 
-void report_print_summary(const json_t *rep, FILE *out)
+void kyso_setup_report_print_summary(const json_t *rep, FILE *out)
 {
 	const json_t *tok = json_object_get(rep, "token");
 	const json_t *drv = json_object_get(rep, "driver");

@@ -40,8 +40,8 @@ static kyso_err_t sample_path(char *path, size_t cap, bool *temp, kyso_error_t *
 	return KYSO_OK;
 }
 
-kyso_err_t selftest_run(const setup_opts_t *o, const plan_t *p, journal_t *j,
-                        const char *token_label, json_t **result, kyso_error_t *err)
+kyso_err_t kyso_setup_selftest_run(const setup_opts_t *o, const plan_t *p, journal_t *j,
+                                   const char *token_label, json_t **result, kyso_error_t *err)
 {
 	*result = NULL;
 	char in[PATH_MAX];
@@ -51,7 +51,7 @@ kyso_err_t selftest_run(const setup_opts_t *o, const plan_t *p, journal_t *j,
 	if (rc == KYSO_OK && asprintf(&out, "%s/selftest-signed.pdf", p->report_dir) < 0)
 		rc = kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
 	if (rc == KYSO_OK)
-		rc = jfs_will_create(j, out, err);
+		rc = kyso_setup_jfs_will_create(j, out, err);
 	kyso_sign_result_t res;
 	memset(&res, 0, sizeof(res));
 	if (rc == KYSO_OK) {

@@ -72,48 +72,51 @@ static bool policies_in_place(const char *base, const json_t *origins)
 	return true;
 }
 
-kyso_err_t plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
+kyso_err_t kyso_setup_plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
 {
 	json_t *skipped = json_array();
-	json_t *origins = browser_policy_origins(o, p, skipped, err);
+	json_t *origins = kyso_setup_browser_policy_origins(o, p, skipped, err);
 	if (origins == NULL) {
 		json_decref(skipped);
 		return err->code;
 	}
 	size_t n;
-	const browser_policy_place_t *pl = browser_policy_places(&n);
+	const browser_policy_place_t *pl = kyso_setup_browser_policy_places(&n);
 	for (size_t i = 0; i < n; i++) {
 		char target[512];
 		snprintf(target, sizeof(target), "HKLM\\%s", pl[i].windows_key);
 		action_t *a;
 		if (o->user)
-			a = plan_add(p, ACT_BROWSER_POLICY, AST_SKIPPED, target, NULL, NULL,
-			             _("browser policies are machine-wide: run kyso setup "
-			               "without --user to pre-approve the web system"));
+			a = kyso_setup_plan_add(
+			        p, ACT_BROWSER_POLICY, AST_SKIPPED, target, NULL, NULL,
+			        _("browser policies are machine-wide: run kyso setup "
+			          "without --user to pre-approve the web system"));
 		else if (json_array_size(origins) == 0)
-			a = plan_add(p, ACT_BROWSER_POLICY, AST_SKIPPED, target, NULL, NULL,
-			             _("no web-system origin (--origin): nothing to pre-approve"));
+			a = kyso_setup_plan_add(
+			        p, ACT_BROWSER_POLICY, AST_SKIPPED, target, NULL, NULL,
+			        _("no web-system origin (--origin): nothing to pre-approve"));
 		else
-			a = plan_add(p, ACT_BROWSER_POLICY,
-			             policies_in_place(pl[i].windows_key, origins) ? AST_IN_PLACE
-			                                                           : AST_TODO,
-			             target, NULL, NULL, NULL);
+			a = kyso_setup_plan_add(p, ACT_BROWSER_POLICY,
+			                        policies_in_place(pl[i].windows_key, origins)
+			                                ? AST_IN_PLACE
+			                                : AST_TODO,
+			                        target, NULL, NULL, NULL);
 		if (a != NULL && a->status != AST_SKIPPED)
-			browser_policy_detail(a, pl[i].browser, origins, skipped);
+			kyso_setup_browser_policy_detail(a, pl[i].browser, origins, skipped);
 	}
 	json_decref(origins);
 	json_decref(skipped);
 	return KYSO_OK;
 }
 
-kyso_err_t apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
-                         kyso_error_t *err)
+kyso_err_t kyso_setup_apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+                                    kyso_error_t *err)
 {
 	if (a->kind != ACT_BROWSER_POLICY || a->target == NULL ||
 	    strncmp(a->target, "HKLM\\", 5) != 0)
 		return KYSO_OK;
 	const char *base = a->target + 5;
-	json_t *origins = browser_policy_origins(o, p, NULL, err);
+	json_t *origins = kyso_setup_browser_policy_origins(o, p, NULL, err);
 	if (origins == NULL)
 		return err->code;
 	kyso_err_t rc = KYSO_OK;
@@ -137,7 +140,7 @@ kyso_err_t apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_
 			}
 			char num[16];
 			snprintf(num, sizeof(num), "%u", ++last);
-			rc = jreg_set(j, true, key, num, json_string_value(v), err);
+			rc = kyso_setup_jreg_set(j, true, key, num, json_string_value(v), err);
 		}
 		json_decref(list);
 	}

@@ -73,11 +73,11 @@ static void plan_one(const setup_opts_t *o, int proto, const json_t *b, plan_t *
 	if (tar) {
 		char rel[PATH_MAX];
 		snprintf(rel, sizeof(rel), "/opt/kyso/vendor-plugin/%s", stem);
-		dest = setup_path(o, rel);
+		dest = kyso_setup_path(o, rel);
 	}
 	char *sha = lower_dup(json_string_value(json_object_get(b, "sha256")));
-	action_t *a =
-	        plan_add(p, ACT_VENDOR_PLUGIN, AST_TODO, dest, src[0] ? src : NULL, sha, NULL);
+	action_t *a = kyso_setup_plan_add(p, ACT_VENDOR_PLUGIN, AST_TODO, dest, src[0] ? src : NULL,
+	                                  sha, NULL);
 	free(sha);
 	free(dest);
 	if (a == NULL)
@@ -86,39 +86,41 @@ static void plan_one(const setup_opts_t *o, int proto, const json_t *b, plan_t *
 	char marker[PATH_MAX] = "";
 	if (tar)
 		snprintf(marker, sizeof(marker), "%s/.kyso-sha256", a->target);
-	char *installed = marker[0] ? read_text(marker) : NULL;
+	char *installed = marker[0] ? kyso_setup_read_text(marker) : NULL;
 	if (!deb && !tar) {
 		a->status = AST_SKIPPED;
-		act_set_detail(a, _("vendor plugin %s: kyso installs a .deb or a tarball on Linux"),
-		               file);
+		kyso_setup_act_set_detail(
+		        a, _("vendor plugin %s: kyso installs a .deb or a tarball on Linux"), file);
 	} else if (installed != NULL && a->sha256 != NULL &&
 	           strncmp(installed, a->sha256, 64) == 0) {
 		a->status = AST_IN_PLACE;
 	} else if (!o->vendor_plugin) {
 		a->status = AST_SKIPPED;
-		act_set_detail(a,
-		               _("the vendor's plugin %s is not installed: kyso-agent serves its "
-		                 "protocol (--vendor-plugin installs the vendor's instead)"),
-		               file);
+		kyso_setup_act_set_detail(
+		        a,
+		        _("the vendor's plugin %s is not installed: kyso-agent serves its "
+		          "protocol (--vendor-plugin installs the vendor's instead)"),
+		        file);
 	} else {
-		plan_check_bundle_file(o, p, a, file, deb);
+		kyso_setup_plan_check_bundle_file(o, p, a, file, deb);
 	}
 	free(installed);
 	/* installed or about to be: kyso-agent leaves the protocol to it */
 	if ((a->status == AST_TODO || a->status == AST_IN_PLACE) && proto != 0) {
-		if ((proto & AGENT_PROTO_VNPT) && !plan_proto_off(p, AGENT_PROTO_VNPT))
+		if ((proto & AGENT_PROTO_VNPT) && !kyso_setup_plan_proto_off(p, AGENT_PROTO_VNPT))
 			json_array_append_new(p->vendor_ports, json_integer(p->vnpt_port));
-		if ((proto & AGENT_PROTO_VGCA) && !plan_proto_off(p, AGENT_PROTO_VGCA))
+		if ((proto & AGENT_PROTO_VGCA) && !kyso_setup_plan_proto_off(p, AGENT_PROTO_VGCA))
 			json_array_append_new(p->vendor_ports, json_integer(p->vgca_port));
 	}
 	if (a->status == AST_TODO && proto == 0)
-		act_set_detail(a, "%s",
-		               _("the token's issuer is neither VNPT-CA nor VGCA: kyso-agent keeps "
-		                 "both protocols"));
+		kyso_setup_act_set_detail(
+		        a, "%s",
+		        _("the token's issuer is neither VNPT-CA nor VGCA: kyso-agent keeps "
+		          "both protocols"));
 }
 
-void plan_vendor_plugins(const setup_opts_t *o, const kyso_token_type_t *type, const json_t *drv,
-                         plan_t *p)
+void kyso_setup_plan_vendor_plugins(const setup_opts_t *o, const kyso_token_type_t *type,
+                                    const json_t *drv, plan_t *p)
 {
 	int proto = issuer_proto(type);
 	size_t i;
@@ -134,7 +136,7 @@ void plan_vendor_plugins(const setup_opts_t *o, const kyso_token_type_t *type, c
 static kyso_err_t check_hash(const action_t *a, kyso_error_t *err)
 {
 	char hex[65];
-	kyso_err_t rc = sha256_file(a->source, hex, err);
+	kyso_err_t rc = kyso_setup_sha256_file(a->source, hex, err);
 	if (rc == KYSO_OK && (a->sha256 == NULL || strcmp(hex, a->sha256) != 0))
 		rc = kyso_error_set(err, KYSO_ERR_BAD_INPUT,
 		                    _("%s has SHA-256 %s, the catalog expects %s"), a->source, hex,
@@ -142,18 +144,18 @@ static kyso_err_t check_hash(const action_t *a, kyso_error_t *err)
 	return rc;
 }
 
-kyso_err_t vendor_plugin_install(const setup_opts_t *o, journal_t *j, action_t *a,
-                                 kyso_error_t *err)
+kyso_err_t kyso_setup_vendor_plugin_install(const setup_opts_t *o, journal_t *j, action_t *a,
+                                            kyso_error_t *err)
 {
 	kyso_err_t rc = check_hash(a, err);
 	if (rc != KYSO_OK)
 		return rc;
 	if (ends_with(a->source, ".deb")) {
-		rc = journal_add(j,
-		                 json_pack("{s:s, s:s, s:s}", "op", "package", "name", a->target,
-		                           "file", a->source),
-		                 err);
-		return rc != KYSO_OK ? rc : pkg_install_file(o, a->source, err);
+		rc = kyso_setup_journal_add(j,
+		                            json_pack("{s:s, s:s, s:s}", "op", "package", "name",
+		                                      a->target, "file", a->source),
+		                            err);
+		return rc != KYSO_OK ? rc : kyso_setup_pkg_install_file(o, a->source, err);
 	}
 	/* tarball: a fresh directory, removed with its content on undo */
 	char parent[PATH_MAX];
@@ -167,9 +169,10 @@ kyso_err_t vendor_plugin_install(const setup_opts_t *o, journal_t *j, action_t *
 		return kyso_error_set(err, KYSO_ERR_IO,
 		                      _("%s exists and is not kyso's: move it away first"),
 		                      a->target);
-	rc = jfs_mkdirs(j, parent, err);
+	rc = kyso_setup_jfs_mkdirs(j, parent, err);
 	if (rc == KYSO_OK)
-		rc = journal_add(j, json_pack("{s:s, s:s}", "op", "tree", "path", a->target), err);
+		rc = kyso_setup_journal_add(
+		        j, json_pack("{s:s, s:s}", "op", "tree", "path", a->target), err);
 	if (rc != KYSO_OK)
 		return rc;
 	if (mkdir(a->target, 0755) != 0)
@@ -188,9 +191,10 @@ kyso_err_t vendor_plugin_install(const setup_opts_t *o, journal_t *j, action_t *
 	if (rc == KYSO_OK)
 		rc = kyso_file_write_atomic(marker, a->sha256, strlen(a->sha256), 0644, err);
 	if (rc == KYSO_OK)
-		act_set_detail(a,
-		               _("unpacked into %s; run the vendor's installer from there as its "
-		                 "instructions say (kyso does not run it)"),
-		               a->target);
+		kyso_setup_act_set_detail(
+		        a,
+		        _("unpacked into %s; run the vendor's installer from there as its "
+		          "instructions say (kyso does not run it)"),
+		        a->target);
 	return rc;
 }

@@ -87,7 +87,7 @@ static bool add_name(size_t place, const char *sub, void *ctx)
 	return true;
 }
 
-json_t *uninstall_entries_list(void)
+json_t *kyso_setup_uninstall_entries_list(void)
 {
 	json_t *list = json_array();
 	if (list != NULL)
@@ -105,7 +105,7 @@ static bool starts_with_ci(const char *s, const char *prefix)
 
 /* "MsiExec.exe /I{GUID}" (the form many EXE-wrapped MSIs register) made a
  * silent removal: "MsiExec.exe /X{GUID} /qn". */
-char *uninstall_msiexec_silent(const char *cmd)
+char *kyso_setup_uninstall_msiexec_silent(const char *cmd)
 {
 	size_t n = strlen(cmd);
 	char *s = malloc(n + 5);
@@ -152,7 +152,7 @@ static char *silent_command(kyso_reg_root_t root, const char *key, const json_t 
 	}
 	const char *p = plain + (plain[0] == '"');
 	if (starts_with_ci(p, "msiexec"))
-		cmd = uninstall_msiexec_silent(plain);
+		cmd = kyso_setup_uninstall_msiexec_silent(plain);
 	else if (json_array_size(args) > 0)
 		cmd = with_args(plain, args);
 	free(plain);
@@ -197,7 +197,7 @@ static bool add_if_new(size_t place, const char *sub, void *ctx)
 	return true;
 }
 
-json_t *uninstall_entries_added(const json_t *before, const json_t *uninstall_args)
+json_t *kyso_setup_uninstall_entries_added(const json_t *before, const json_t *uninstall_args)
 {
 	added_ctx_t c = {before, uninstall_args, json_array()};
 	if (c.added != NULL)
@@ -265,7 +265,7 @@ static void join_unquoted_program(json_t *w)
 	free(path);
 }
 
-json_t *uninstall_command_words(const char *cl)
+json_t *kyso_setup_uninstall_command_words(const char *cl)
 {
 	bool first_quoted;
 	json_t *w = split_words(cl, &first_quoted);
@@ -306,7 +306,7 @@ static void uninstall_one(const json_t *u, json_t *problems)
 		          name);
 		return;
 	}
-	json_t *words = uninstall_command_words(cmd);
+	json_t *words = kyso_setup_uninstall_command_words(cmd);
 	size_t n = json_array_size(words);
 	const char **argv = calloc(n + 1, sizeof(*argv));
 	int status = -1;
@@ -325,21 +325,24 @@ static void uninstall_one(const json_t *u, json_t *problems)
 	free(argv);
 	json_decref(words);
 	if (rc != KYSO_OK)
-		journal_problem(problems, _("Cannot remove the vendor driver \"%s\" (%s): %s"),
-		                name, cmd, kyso_error_message(&err));
+		kyso_setup_journal_problem(problems,
+		                           _("Cannot remove the vendor driver \"%s\" (%s): %s"),
+		                           name, cmd, kyso_error_message(&err));
 	else if (status != 0 && status != 3010 && status != 1605)
-		journal_problem(problems,
-		                _("The uninstaller of the vendor driver \"%s\" failed (%s: exit "
-		                  "status %d)"),
-		                name, cmd, status);
+		kyso_setup_journal_problem(
+		        problems,
+		        _("The uninstaller of the vendor driver \"%s\" failed (%s: exit "
+		          "status %d)"),
+		        name, cmd, status);
 	else if (!wait_gone(root, key))
-		journal_problem(problems,
-		                _("The uninstaller of the vendor driver \"%s\" ran, but Windows "
-		                  "still lists it: remove it in Settings > Apps"),
-		                name);
+		kyso_setup_journal_problem(
+		        problems,
+		        _("The uninstaller of the vendor driver \"%s\" ran, but Windows "
+		          "still lists it: remove it in Settings > Apps"),
+		        name);
 }
 
-void vendor_uninstall_undo(const json_t *entry, json_t *problems)
+void kyso_setup_vendor_uninstall_undo(const json_t *entry, json_t *problems)
 {
 	size_t i;
 	const json_t *u;

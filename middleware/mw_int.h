@@ -55,12 +55,12 @@ struct kyso_p11_probe {
 };
 
 /* Copies a blank-padded PKCS#11 string into dst (NUL-terminated, trimmed). */
-void mw_p11_string(char *dst, size_t cap, const CK_UTF8CHAR *src, size_t len);
+void kyso_mw_p11_string(char *dst, size_t cap, const CK_UTF8CHAR *src, size_t len);
 /* Name of a CKR_ value ("CKR_PIN_LOCKED" or "0x..."). */
-const char *mw_ckr_name(CK_RV rv, char *buf, size_t cap);
+const char *kyso_mw_ckr_name(CK_RV rv, char *buf, size_t cap);
 /* Certificate fields from its DER (subject, issuer, notAfter, CA, public key). */
-void mw_cert_parse(struct kyso_p11_cert *c);
+void kyso_mw_cert_parse(struct kyso_p11_cert *c);
 /* Pairs every certificate of the slot with its key objects. */
-void mw_pair_slot(struct kyso_p11_slot *s);
+void kyso_mw_pair_slot(struct kyso_p11_slot *s);
 
 #endif

@@ -60,7 +60,7 @@ static void public_key_bytes(EVP_PKEY *pk, uint8_t **out, size_t *len)
 	}
 }
 
-void mw_cert_parse(struct kyso_p11_cert *c)
+void kyso_mw_cert_parse(struct kyso_p11_cert *c)
 {
 	const unsigned char *p = c->der;
 	X509 *x = c->der != NULL ? d2i_X509(NULL, &p, (long)c->der_len) : NULL;
@@ -129,7 +129,7 @@ static int rank(kyso_p11_pairing_t p)
 	return 0;
 }
 
-void mw_pair_slot(struct kyso_p11_slot *s)
+void kyso_mw_pair_slot(struct kyso_p11_slot *s)
 {
 	for (size_t i = 0; i < s->ncerts; i++) {
 		struct kyso_p11_cert *c = &s->certs[i];

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mw_p11_string(char *dst, size_t cap, const CK_UTF8CHAR *src, size_t len)
+void kyso_mw_p11_string(char *dst, size_t cap, const CK_UTF8CHAR *src, size_t len)
 {
 	size_t n = len < cap - 1 ? len : cap - 1;
 	memcpy(dst, src, n);
@@ -16,7 +16,7 @@ void mw_p11_string(char *dst, size_t cap, const CK_UTF8CHAR *src, size_t len)
 		dst[--n] = '\0';
 }
 
-const char *mw_ckr_name(CK_RV rv, char *buf, size_t cap)
+const char *kyso_mw_ckr_name(CK_RV rv, char *buf, size_t cap)
 {
 	static const struct {
 		CK_RV rv;
@@ -221,7 +221,7 @@ static CK_RV list_certs(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE sh, struct ky
 		c->id_hex = id_of(fl, sh, h[i]);
 		c->label = label_of(fl, sh, h[i]);
 		c->der = get_attr(fl, sh, h[i], CKA_VALUE, &c->der_len);
-		mw_cert_parse(c);
+		kyso_mw_cert_parse(c);
 	}
 	free(h);
 	return CKR_OK;
@@ -230,7 +230,7 @@ static CK_RV list_certs(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE sh, struct ky
 static void set_objects_error(struct kyso_p11_slot *s, const char *what, CK_RV rv)
 {
 	char buf[24], msg[160];
-	snprintf(msg, sizeof(msg), "%s: %s", what, mw_ckr_name(rv, buf, sizeof(buf)));
+	snprintf(msg, sizeof(msg), "%s: %s", what, kyso_mw_ckr_name(rv, buf, sizeof(buf)));
 	free(s->objects_error);
 	s->objects_error = strdup(msg);
 }
@@ -251,7 +251,7 @@ static void read_objects(CK_FUNCTION_LIST_PTR fl, struct kyso_p11_slot *s)
 	CK_RV crv = fl->C_CloseSession(sh);
 	if (crv != CKR_OK && s->objects_error == NULL)
 		set_objects_error(s, "C_CloseSession", crv);
-	mw_pair_slot(s);
+	kyso_mw_pair_slot(s);
 }
 
 static unsigned token_flags(CK_FLAGS f)
@@ -284,7 +284,7 @@ static kyso_err_t read_slots(kyso_p11_probe_t *p, kyso_error_t *err)
 	CK_RV rv = fl->C_GetSlotList(CK_FALSE, NULL, &n);
 	if (rv != CKR_OK)
 		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD, _("%s: C_GetSlotList failed: %s"),
-		                      p->path, mw_ckr_name(rv, buf, sizeof(buf)));
+		                      p->path, kyso_mw_ckr_name(rv, buf, sizeof(buf)));
 	CK_SLOT_ID *ids = calloc(n + 1, sizeof(*ids));
 	p->slots = calloc(n + 1, sizeof(*p->slots));
 	if (ids == NULL || p->slots == NULL) {
@@ -295,7 +295,7 @@ static kyso_err_t read_slots(kyso_p11_probe_t *p, kyso_error_t *err)
 	if (rv != CKR_OK) {
 		free(ids);
 		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD, _("%s: C_GetSlotList failed: %s"),
-		                      p->path, mw_ckr_name(rv, buf, sizeof(buf)));
+		                      p->path, kyso_mw_ckr_name(rv, buf, sizeof(buf)));
 	}
 	for (CK_ULONG i = 0; i < n; i++) {
 		struct kyso_p11_slot *s = &p->slots[p->nslots++];
@@ -303,8 +303,8 @@ static kyso_err_t read_slots(kyso_p11_probe_t *p, kyso_error_t *err)
 		CK_SLOT_INFO si;
 		if (fl->C_GetSlotInfo(ids[i], &si) != CKR_OK)
 			continue;
-		mw_p11_string(s->description, sizeof(s->description), si.slotDescription,
-		              sizeof(si.slotDescription));
+		kyso_mw_p11_string(s->description, sizeof(s->description), si.slotDescription,
+		                   sizeof(si.slotDescription));
 		if (!(si.flags & CKF_TOKEN_PRESENT))
 			continue;
 		CK_TOKEN_INFO ti;
@@ -315,12 +315,12 @@ static kyso_err_t read_slots(kyso_p11_probe_t *p, kyso_error_t *err)
 			continue;
 		}
 		s->present = true;
-		mw_p11_string(s->label, sizeof(s->label), ti.label, sizeof(ti.label));
-		mw_p11_string(s->manufacturer, sizeof(s->manufacturer), ti.manufacturerID,
-		              sizeof(ti.manufacturerID));
-		mw_p11_string(s->model, sizeof(s->model), ti.model, sizeof(ti.model));
-		mw_p11_string(s->serial, sizeof(s->serial), ti.serialNumber,
-		              sizeof(ti.serialNumber));
+		kyso_mw_p11_string(s->label, sizeof(s->label), ti.label, sizeof(ti.label));
+		kyso_mw_p11_string(s->manufacturer, sizeof(s->manufacturer), ti.manufacturerID,
+		                   sizeof(ti.manufacturerID));
+		kyso_mw_p11_string(s->model, sizeof(s->model), ti.model, sizeof(ti.model));
+		kyso_mw_p11_string(s->serial, sizeof(s->serial), ti.serialNumber,
+		                   sizeof(ti.serialNumber));
 		s->flags = token_flags(ti.flags);
 		read_objects(fl, s);
 	}
@@ -359,16 +359,16 @@ kyso_err_t kyso_p11_probe_open(const char *path, kyso_p11_probe_t **out,
 		*status = KYSO_P11_LOAD_INIT_FAILED;
 		kyso_error_set(err, KYSO_ERR_MODULE_LOAD,
 		               _("PKCS#11 module %s loaded but C_Initialize failed: %s"), path,
-		               mw_ckr_name(rv, buf, sizeof(buf)));
+		               kyso_mw_ckr_name(rv, buf, sizeof(buf)));
 		kyso_p11_probe_free(&p);
 		return KYSO_ERR_MODULE_LOAD;
 	}
 	CK_INFO info;
 	if (p->fl->C_GetInfo(&info) == CKR_OK) {
-		mw_p11_string(p->manufacturer, sizeof(p->manufacturer), info.manufacturerID,
-		              sizeof(info.manufacturerID));
-		mw_p11_string(p->description, sizeof(p->description), info.libraryDescription,
-		              sizeof(info.libraryDescription));
+		kyso_mw_p11_string(p->manufacturer, sizeof(p->manufacturer), info.manufacturerID,
+		                   sizeof(info.manufacturerID));
+		kyso_mw_p11_string(p->description, sizeof(p->description), info.libraryDescription,
+		                   sizeof(info.libraryDescription));
 		snprintf(p->cryptoki_version, sizeof(p->cryptoki_version), "%u.%u",
 		         info.cryptokiVersion.major, info.cryptokiVersion.minor);
 		snprintf(p->library_version, sizeof(p->library_version), "%u.%u",
@@ -394,7 +394,7 @@ kyso_err_t kyso_p11_probe_finalize(kyso_p11_probe_t *p, kyso_error_t *err)
 	if (rv != CKR_OK) {
 		char buf[24];
 		return kyso_error_set(err, KYSO_ERR_MODULE_LOAD, _("%s: C_Finalize failed: %s"),
-		                      p->path, mw_ckr_name(rv, buf, sizeof(buf)));
+		                      p->path, kyso_mw_ckr_name(rv, buf, sizeof(buf)));
 	}
 	return KYSO_OK;
 }

@@ -12,7 +12,7 @@ static const uint8_t pad32[32] = {0x28, 0xBF, 0x4E, 0x5E, 0x4E, 0x75, 0x8A, 0x41
                                   0x56, 0xFF, 0xFA, 0x01, 0x08, 0x2E, 0x2E, 0x00, 0xB6, 0xD0, 0x68,
                                   0x3E, 0x80, 0x2F, 0x0C, 0xA9, 0xFE, 0x64, 0x53, 0x69, 0x7A};
 
-void pdf_rc4(const uint8_t *key, size_t key_len, const uint8_t *in, uint8_t *out, size_t len)
+void kyso_pdf_rc4(const uint8_t *key, size_t key_len, const uint8_t *in, uint8_t *out, size_t len)
 {
 	uint8_t s[256];
 	for (int i = 0; i < 256; i++)
@@ -117,7 +117,7 @@ static bool check_user_r4(const std_params_t *sp, const uint8_t key[16])
 {
 	uint8_t out[32];
 	if (sp->r == 2) {
-		pdf_rc4(key, sp->n, pad32, out, 32);
+		kyso_pdf_rc4(key, sp->n, pad32, out, 32);
 		return memcmp(out, sp->u, 32) == 0;
 	}
 	const uint8_t *parts[2] = {pad32, sp->id0};
@@ -125,12 +125,12 @@ static bool check_user_r4(const std_params_t *sp, const uint8_t key[16])
 	uint8_t h[16];
 	if (!digest(EVP_md5(), parts, lens, 2, h))
 		return false;
-	pdf_rc4(key, sp->n, h, out, 16);
+	kyso_pdf_rc4(key, sp->n, h, out, 16);
 	for (int i = 1; i <= 19; i++) {
 		uint8_t k2[16] = {0};
 		for (size_t j = 0; j < sp->n; j++)
 			k2[j] = (uint8_t)(key[j] ^ i);
-		pdf_rc4(k2, sp->n, out, out, 16);
+		kyso_pdf_rc4(k2, sp->n, out, out, 16);
 	}
 	return memcmp(out, sp->u, 16) == 0;
 }
@@ -152,14 +152,14 @@ static bool auth_r4(const std_params_t *sp, const char *pw, uint8_t key[16], boo
 				return false;
 	uint8_t upw[32];
 	if (sp->r == 2) {
-		pdf_rc4(h, sp->n, sp->o, upw, 32);
+		kyso_pdf_rc4(h, sp->n, sp->o, upw, 32);
 	} else {
 		memcpy(upw, sp->o, 32);
 		for (int i = 19; i >= 0; i--) {
 			uint8_t k2[16] = {0};
 			for (size_t j = 0; j < sp->n; j++)
 				k2[j] = (uint8_t)(h[j] ^ i);
-			pdf_rc4(k2, sp->n, upw, upw, 32);
+			kyso_pdf_rc4(k2, sp->n, upw, upw, 32);
 		}
 	}
 	*owner = true;
@@ -279,7 +279,7 @@ static bool copy_str(const kyso_pdf_obj_t *o, uint8_t *dst, size_t cap, size_t *
 	return true;
 }
 
-kyso_err_t pdf_crypt_init(kyso_pdf_t *pdf, const char *password, kyso_error_t *err)
+kyso_err_t kyso_pdf_crypt_init(kyso_pdf_t *pdf, const char *password, kyso_error_t *err)
 {
 	const kyso_pdf_obj_t *er = kyso_pdf_dict_get(pdf->trailer, "Encrypt");
 	uint32_t enum_ = 0;
@@ -418,8 +418,9 @@ static size_t object_key(const pdf_crypt_t *c, pdf_cipher_t cipher, uint32_t num
 	return kl;
 }
 
-kyso_err_t pdf_crypt_buf(kyso_pdf_t *pdf, bool encrypt, bool is_stream, uint32_t num, uint16_t gen,
-                         const uint8_t *in, size_t len, kyso_buf_t *out, kyso_error_t *err)
+kyso_err_t kyso_pdf_crypt_buf(kyso_pdf_t *pdf, bool encrypt, bool is_stream, uint32_t num,
+                              uint16_t gen, const uint8_t *in, size_t len, kyso_buf_t *out,
+                              kyso_error_t *err)
 {
 	const pdf_crypt_t *c = &pdf->crypt;
 	pdf_cipher_t cipher = is_stream ? c->stm : c->str;
@@ -431,7 +432,7 @@ kyso_err_t pdf_crypt_buf(kyso_pdf_t *pdf, bool encrypt, bool is_stream, uint32_t
 	if (cipher == PDF_CRYPT_RC4) {
 		if (kyso_buf_reserve(out, len + 1) != KYSO_OK)
 			return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
-		pdf_rc4(key, kl, in, out->data, len);
+		kyso_pdf_rc4(key, kl, in, out->data, len);
 		out->len = len;
 		kyso_memzero(key, sizeof(key));
 		return KYSO_OK;
@@ -491,14 +492,14 @@ static kyso_err_t crypt_tree(kyso_pdf_t *pdf, kyso_pdf_obj_t *o, uint32_t num, u
 	case KYSO_PDF_STRING: {
 		kyso_buf_t out;
 		kyso_buf_init(&out);
-		kyso_err_t rc = pdf_crypt_buf(pdf, false, false, num, gen, o->u.str.p, o->u.str.len,
-		                              &out, err);
+		kyso_err_t rc = kyso_pdf_crypt_buf(pdf, false, false, num, gen, o->u.str.p,
+		                                   o->u.str.len, &out, err);
 		if (rc != KYSO_OK) {
 			kyso_buf_free(&out);
 			return rc;
 		}
 		kyso_pdf_obj_t *n =
-		        pdf_obj_string(out.data ? out.data : (const uint8_t *)"", out.len);
+		        kyso_pdf_obj_new_string(out.data ? out.data : (const uint8_t *)"", out.len);
 		kyso_buf_free(&out);
 		if (!n)
 			return KYSO_ERR_NOMEM;
@@ -537,8 +538,8 @@ static kyso_err_t crypt_tree(kyso_pdf_t *pdf, kyso_pdf_obj_t *o, uint32_t num, u
 	}
 }
 
-kyso_err_t pdf_crypt_obj(kyso_pdf_t *pdf, kyso_pdf_obj_t *obj, uint32_t num, uint16_t gen,
-                         kyso_error_t *err)
+kyso_err_t kyso_pdf_crypt_obj(kyso_pdf_t *pdf, kyso_pdf_obj_t *obj, uint32_t num, uint16_t gen,
+                              kyso_error_t *err)
 {
 	if (!pdf->crypt.on)
 		return KYSO_OK;

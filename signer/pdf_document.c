@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void pdf_warn(kyso_pdf_t *pdf, const char *fmt, ...)
+void kyso_pdf_warn(kyso_pdf_t *pdf, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -29,7 +29,7 @@ void pdf_warn(kyso_pdf_t *pdf, const char *fmt, ...)
 static bool find_header(kyso_pdf_t *pdf)
 {
 	uint8_t buf[4096];
-	size_t n = pdf_file_read(pdf, 0, buf, sizeof(buf));
+	size_t n = kyso_pdf_file_read(pdf, 0, buf, sizeof(buf));
 	for (size_t i = 0; i + 8 <= n; i++) {
 		if (memcmp(buf + i, "%PDF-", 5) == 0 && buf[i + 5] >= '1' && buf[i + 5] <= '9' &&
 		    buf[i + 6] == '.' && buf[i + 7] >= '0' && buf[i + 7] <= '9') {
@@ -91,11 +91,11 @@ static kyso_pdf_t *pdf_open(FILE *f, const char *path, const char *password, uin
 		goto fail;
 	}
 	if (pdf->hdr > 0)
-		pdf_warn(pdf, _("%llu bytes of junk before the PDF header were ignored"),
-		         (unsigned long long)pdf->hdr);
+		kyso_pdf_warn(pdf, _("%llu bytes of junk before the PDF header were ignored"),
+		              (unsigned long long)pdf->hdr);
 	kyso_error_t xe;
 	kyso_error_clear(&xe);
-	kyso_err_t rc = pdf_xref_load(pdf, &xe);
+	kyso_err_t rc = kyso_pdf_xref_load(pdf, &xe);
 	if (rc == KYSO_ERR_NOMEM) {
 		*err = xe;
 		goto fail;
@@ -103,14 +103,14 @@ static kyso_pdf_t *pdf_open(FILE *f, const char *path, const char *password, uin
 	/* The catalog is checked before decryption: it carries no strings we need. */
 	if (rc != KYSO_OK || !check_root(pdf)) {
 		kyso_debug("pdf: xref unusable (%s), rebuilding", kyso_error_message(&xe));
-		if (pdf_xref_repair(pdf, err) != KYSO_OK)
+		if (kyso_pdf_xref_repair(pdf, err) != KYSO_OK)
 			goto fail;
 	}
 	const kyso_pdf_obj_t *enc = kyso_pdf_dict_get(pdf->trailer, "Encrypt");
 	if (enc && kyso_pdf_obj_type(enc) != KYSO_PDF_NULL) {
-		if (pdf_crypt_init(pdf, password, err) != KYSO_OK)
+		if (kyso_pdf_crypt_init(pdf, password, err) != KYSO_OK)
 			goto fail;
-		pdf_repair_after_crypt(pdf);
+		kyso_pdf_repair_after_crypt(pdf);
 	}
 	if (!check_root(pdf)) {
 		kyso_error_set(
@@ -224,7 +224,7 @@ const kyso_pdf_obj_t *kyso_pdf_trailer(const kyso_pdf_t *pdf)
 
 static bool expect_keyword(pdf_src_t *s, pdf_tok_t *t, const char *kw)
 {
-	return pdf_lex(s, t) == TOK_KEYWORD && strcmp((char *)t->s.data, kw) == 0;
+	return kyso_pdf_lex(s, t) == TOK_KEYWORD && strcmp((char *)t->s.data, kw) == 0;
 }
 
 /* Finds needle at or after from (absolute), within limit bytes. */
@@ -238,7 +238,7 @@ static uint64_t file_find(kyso_pdf_t *pdf, uint64_t from, uint64_t limit, const 
 		size_t want = sizeof(buf);
 		if (want > stop - pos + nl)
 			want = (size_t)(stop - pos + nl);
-		size_t n = pdf_file_read(pdf, pos, buf, want);
+		size_t n = kyso_pdf_file_read(pdf, pos, buf, want);
 		if (n < nl)
 			break;
 		for (size_t i = 0; i + nl <= n; i++)
@@ -249,22 +249,22 @@ static uint64_t file_find(kyso_pdf_t *pdf, uint64_t from, uint64_t limit, const 
 	return UINT64_MAX;
 }
 
-kyso_pdf_obj_t *pdf_parse_indirect(kyso_pdf_t *pdf, uint64_t abs_off, uint32_t num,
-                                   uint16_t *gen_out, kyso_error_t *err)
+kyso_pdf_obj_t *kyso_pdf_parse_indirect(kyso_pdf_t *pdf, uint64_t abs_off, uint32_t num,
+                                        uint16_t *gen_out, kyso_error_t *err)
 {
 	pdf_src_t s;
 	pdf_tok_t t;
 	memset(&t, 0, sizeof(t));
 	kyso_buf_init(&t.s);
 	kyso_pdf_obj_t *o = NULL;
-	pdf_src_file(&s, pdf, abs_off);
-	if (pdf_lex(&s, &t) != TOK_INT || (num != UINT32_MAX && t.i != num)) {
+	kyso_pdf_src_file(&s, pdf, abs_off);
+	if (kyso_pdf_lex(&s, &t) != TOK_INT || (num != UINT32_MAX && t.i != num)) {
 		kyso_error_set(err, KYSO_ERR_BAD_PDF,
 		               _("Object %u is not at the offset the xref gives"), num);
 		goto out;
 	}
 	uint16_t gen = 0;
-	bool gen_ok = pdf_lex(&s, &t) == TOK_INT && t.i >= 0 && t.i <= 65535;
+	bool gen_ok = kyso_pdf_lex(&s, &t) == TOK_INT && t.i >= 0 && t.i <= 65535;
 	if (gen_ok)
 		gen = (uint16_t)t.i;
 	if (gen_out)
@@ -274,14 +274,14 @@ kyso_pdf_obj_t *pdf_parse_indirect(kyso_pdf_t *pdf, uint64_t abs_off, uint32_t n
 		               _("Object %u is not at the offset the xref gives"), num);
 		goto out;
 	}
-	o = pdf_parse_object(&s, 0, err);
+	o = kyso_pdf_parse_object(&s, 0, err);
 	if (!o)
 		goto out;
 	uint64_t after = s.pos;
 	if (o->type == KYSO_PDF_DICT && expect_keyword(&s, &t, "stream")) {
-		int c = pdf_src_get(&s);
+		int c = kyso_pdf_src_get(&s);
 		if (c == '\r') {
-			if (pdf_src_peek(&s) == '\n')
+			if (kyso_pdf_src_peek(&s) == '\n')
 				s.pos++;
 		} else if (c != '\n') {
 			s.pos--;
@@ -289,12 +289,12 @@ kyso_pdf_obj_t *pdf_parse_indirect(kyso_pdf_t *pdf, uint64_t abs_off, uint32_t n
 		uint64_t data = s.pos;
 		int64_t len = -1;
 		const kyso_pdf_obj_t *lo = kyso_pdf_dict_get(o, "Length");
-		if (!pdf_get_int(pdf, lo, &len))
+		if (!kyso_pdf_get_int(pdf, lo, &len))
 			len = -1;
 		bool ok = false;
 		if (len >= 0 && (uint64_t)len <= pdf->size - data) {
 			pdf_src_t e;
-			pdf_src_file(&e, pdf, data + (uint64_t)len);
+			kyso_pdf_src_file(&e, pdf, data + (uint64_t)len);
 			ok = expect_keyword(&e, &t, "endstream");
 		}
 		if (!ok) {
@@ -308,7 +308,7 @@ kyso_pdf_obj_t *pdf_parse_indirect(kyso_pdf_t *pdf, uint64_t abs_off, uint32_t n
 			}
 			uint64_t end = at;
 			uint8_t eol[2];
-			if (end - data >= 2 && pdf_file_read(pdf, end - 2, eol, 2) == 2) {
+			if (end - data >= 2 && kyso_pdf_file_read(pdf, end - 2, eol, 2) == 2) {
 				if (eol[0] == '\r' && eol[1] == '\n')
 					end -= 2;
 				else if (eol[1] == '\n' || eol[1] == '\r')
@@ -316,7 +316,7 @@ kyso_pdf_obj_t *pdf_parse_indirect(kyso_pdf_t *pdf, uint64_t abs_off, uint32_t n
 			}
 			len = (int64_t)(end - data);
 		}
-		kyso_pdf_obj_t *st = pdf_obj_new(KYSO_PDF_STREAM);
+		kyso_pdf_obj_t *st = kyso_pdf_obj_new(KYSO_PDF_STREAM);
 		if (!st) {
 			kyso_pdf_obj_free(o);
 			o = NULL;
@@ -332,12 +332,12 @@ kyso_pdf_obj_t *pdf_parse_indirect(kyso_pdf_t *pdf, uint64_t abs_off, uint32_t n
 		s.pos = after;
 	}
 out:
-	pdf_tok_free(&t);
+	kyso_pdf_tok_free(&t);
 	return o;
 }
 
-kyso_pdf_obj_t *pdf_load_entry(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_entry_t *e,
-                               kyso_error_t *err)
+kyso_pdf_obj_t *kyso_pdf_load_entry(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_entry_t *e,
+                                    kyso_error_t *err)
 {
 	if (pdf->load_depth > 16) {
 		kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object %u refers to itself in a loop"),
@@ -352,9 +352,9 @@ kyso_pdf_obj_t *pdf_load_entry(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_ent
 			kyso_error_set(err, KYSO_ERR_BAD_PDF,
 			               _("Object %u is beyond the end of the file"), num);
 		} else {
-			o = pdf_parse_indirect(pdf, pdf->hdr + e->off, num, &gen, err);
+			o = kyso_pdf_parse_indirect(pdf, pdf->hdr + e->off, num, &gen, err);
 			if (o && pdf->crypt.on && num != pdf->crypt.encrypt_num &&
-			    pdf_crypt_obj(pdf, o, num, gen, err) != KYSO_OK) {
+			    kyso_pdf_crypt_obj(pdf, o, num, gen, err) != KYSO_OK) {
 				kyso_pdf_obj_free(o);
 				o = NULL;
 			}
@@ -364,9 +364,9 @@ kyso_pdf_obj_t *pdf_load_entry(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_ent
 			kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object %u: bad object stream"),
 			               num);
 		else
-			o = pdf_objstm_load(pdf, (uint32_t)e->off, e->idx, num, err);
+			o = kyso_pdf_objstm_load(pdf, (uint32_t)e->off, e->idx, num, err);
 	} else {
-		o = pdf_obj_new(KYSO_PDF_NULL);
+		o = kyso_pdf_obj_new(KYSO_PDF_NULL);
 	}
 	pdf->load_depth--;
 	return o;
@@ -376,21 +376,21 @@ kyso_pdf_obj_t *kyso_pdf_load(kyso_pdf_t *pdf, uint32_t num, kyso_error_t *err)
 {
 	if (num >= pdf->xref_n || pdf->xref[num].type == XREF_FREE ||
 	    pdf->xref[num].type == XREF_NONE)
-		return pdf_obj_new(KYSO_PDF_NULL);
+		return kyso_pdf_obj_new(KYSO_PDF_NULL);
 	kyso_error_t e;
 	kyso_error_clear(&e);
 	pdf_xref_entry_t ent = pdf->xref[num];
-	kyso_pdf_obj_t *o = pdf_load_entry(pdf, num, &ent, &e);
+	kyso_pdf_obj_t *o = kyso_pdf_load_entry(pdf, num, &ent, &e);
 	if (!o && e.code == KYSO_ERR_BAD_PDF && !pdf->repaired && !pdf->repairing &&
 	    pdf->load_depth == 0) {
 		kyso_error_t re;
 		kyso_error_clear(&re);
-		if (pdf_xref_repair(pdf, &re) == KYSO_OK) {
+		if (kyso_pdf_xref_repair(pdf, &re) == KYSO_OK) {
 			kyso_error_clear(&e);
 			if (num >= pdf->xref_n)
-				return pdf_obj_new(KYSO_PDF_NULL);
+				return kyso_pdf_obj_new(KYSO_PDF_NULL);
 			ent = pdf->xref[num];
-			o = pdf_load_entry(pdf, num, &ent, &e);
+			o = kyso_pdf_load_entry(pdf, num, &ent, &e);
 		}
 	}
 	if (!o && err)
@@ -405,7 +405,7 @@ kyso_pdf_obj_t *kyso_pdf_resolve(kyso_pdf_t *pdf, const kyso_pdf_obj_t *obj, kys
 	return kyso_pdf_obj_copy(obj);
 }
 
-bool pdf_get_int(kyso_pdf_t *pdf, const kyso_pdf_obj_t *obj, int64_t *out)
+bool kyso_pdf_get_int(kyso_pdf_t *pdf, const kyso_pdf_obj_t *obj, int64_t *out)
 {
 	if (kyso_pdf_obj_int(obj, out))
 		return true;
@@ -439,8 +439,8 @@ kyso_pdf_obj_t *kyso_pdf_catalog(kyso_pdf_t *pdf, kyso_error_t *err)
 
 /* ---- streams ---- */
 
-kyso_err_t pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, size_t max, kyso_buf_t *out,
-                             bool *decoded, kyso_error_t *err)
+kyso_err_t kyso_pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, size_t max,
+                                  kyso_buf_t *out, bool *decoded, kyso_error_t *err)
 {
 	if (!st || st->type != KYSO_PDF_STREAM)
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s", _("Object is not a stream"));
@@ -453,7 +453,7 @@ kyso_err_t pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, size_t m
 	kyso_buf_init(&raw);
 	if (kyso_buf_reserve(&raw, (size_t)len + 1) != KYSO_OK)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
-	raw.len = pdf_file_read(pdf, st->u.stream.offset, raw.data, (size_t)len);
+	raw.len = kyso_pdf_file_read(pdf, st->u.stream.offset, raw.data, (size_t)len);
 	if (raw.len != len) {
 		kyso_buf_free(&raw);
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
@@ -466,8 +466,8 @@ kyso_err_t pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, size_t m
 	    !(is_meta && !pdf->crypt.encrypt_metadata)) {
 		kyso_buf_t dec;
 		kyso_buf_init(&dec);
-		kyso_err_t rc = pdf_crypt_buf(pdf, false, true, st->u.stream.num, st->u.stream.gen,
-		                              raw.data, raw.len, &dec, err);
+		kyso_err_t rc = kyso_pdf_crypt_buf(pdf, false, true, st->u.stream.num,
+		                                   st->u.stream.gen, raw.data, raw.len, &dec, err);
 		kyso_buf_free(&raw);
 		if (rc != KYSO_OK) {
 			kyso_buf_free(&dec);
@@ -489,7 +489,7 @@ kyso_err_t pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, size_t m
 		if (fn && (strcmp(fn, "FlateDecode") == 0 || strcmp(fn, "Fl") == 0)) {
 			kyso_buf_t dec;
 			kyso_buf_init(&dec);
-			kyso_err_t rc = pdf_flate_decode(raw.data, raw.len, max, &dec, err);
+			kyso_err_t rc = kyso_pdf_flate_decode(raw.data, raw.len, max, &dec, err);
 			kyso_buf_free(&raw);
 			if (rc != KYSO_OK) {
 				kyso_buf_free(&dec);
@@ -510,8 +510,8 @@ kyso_err_t pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, size_t m
 					return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
 					                      _("Unsupported stream predictor"));
 				}
-				rc = pdf_png_unpredict(&raw, (int)pred, (int)colors, (int)bpc,
-				                       (int)cols, err);
+				rc = kyso_pdf_png_unpredict(&raw, (int)pred, (int)colors, (int)bpc,
+				                            (int)cols, err);
 				if (rc != KYSO_OK) {
 					kyso_buf_free(&raw);
 					return rc;
@@ -537,7 +537,7 @@ kyso_err_t kyso_pdf_stream_data(kyso_pdf_t *pdf, const kyso_pdf_obj_t *stream, s
                                 kyso_buf_t *out, bool *decoded, kyso_error_t *err)
 {
 	bool d = false;
-	kyso_err_t rc = pdf_stream_decode(pdf, stream, max, out, &d, err);
+	kyso_err_t rc = kyso_pdf_stream_decode(pdf, stream, max, out, &d, err);
 	if (decoded)
 		*decoded = d;
 	return rc;
@@ -575,7 +575,7 @@ static void inherit(kyso_pdf_obj_t *acc, const kyso_pdf_obj_t *node)
 	for (size_t i = 0; i < sizeof(inherited) / sizeof(inherited[0]); i++) {
 		const kyso_pdf_obj_t *v = kyso_pdf_dict_get(node, inherited[i]);
 		if (v)
-			pdf_dict_set(acc, inherited[i], kyso_pdf_obj_copy(v));
+			kyso_pdf_dict_set(acc, inherited[i], kyso_pdf_obj_copy(v));
 	}
 }
 
@@ -638,14 +638,14 @@ static kyso_pdf_obj_t *find_page(kyso_pdf_t *pdf, long index, uint32_t *num_out,
 	return NULL;
 }
 
-kyso_pdf_obj_t *pdf_page_raw(kyso_pdf_t *pdf, long index, uint32_t *num_out, kyso_error_t *err)
+kyso_pdf_obj_t *kyso_pdf_page_raw(kyso_pdf_t *pdf, long index, uint32_t *num_out, kyso_error_t *err)
 {
 	return find_page(pdf, index, num_out, NULL, err);
 }
 
 kyso_pdf_obj_t *kyso_pdf_page(kyso_pdf_t *pdf, long index, uint32_t *num_out, kyso_error_t *err)
 {
-	kyso_pdf_obj_t *acc = pdf_obj_new(KYSO_PDF_DICT);
+	kyso_pdf_obj_t *acc = kyso_pdf_obj_new(KYSO_PDF_DICT);
 	if (!acc)
 		return NULL;
 	kyso_pdf_obj_t *page = find_page(pdf, index, num_out, acc, err);
@@ -655,8 +655,8 @@ kyso_pdf_obj_t *kyso_pdf_page(kyso_pdf_t *pdf, long index, uint32_t *num_out, ky
 	}
 	for (size_t i = 0; i < acc->u.dict.n; i++)
 		if (!kyso_pdf_dict_get(page, acc->u.dict.keys[i]))
-			pdf_dict_set(page, acc->u.dict.keys[i],
-			             kyso_pdf_obj_copy(acc->u.dict.vals[i]));
+			kyso_pdf_dict_set(page, acc->u.dict.keys[i],
+			                  kyso_pdf_obj_copy(acc->u.dict.vals[i]));
 	kyso_pdf_obj_free(acc);
 	return page;
 }

@@ -148,14 +148,14 @@ typedef struct {
 	uint64_t end; /* exclusive */
 } pdf_src_t;
 
-void pdf_src_file(pdf_src_t *s, kyso_pdf_t *pdf, uint64_t pos);
-void pdf_src_mem(pdf_src_t *s, const uint8_t *mem, size_t len, size_t pos);
-int pdf_src_peek(pdf_src_t *s);
-int pdf_src_get(pdf_src_t *s);
+void kyso_pdf_src_file(pdf_src_t *s, kyso_pdf_t *pdf, uint64_t pos);
+void kyso_pdf_src_mem(pdf_src_t *s, const uint8_t *mem, size_t len, size_t pos);
+int kyso_pdf_src_peek(pdf_src_t *s);
+int kyso_pdf_src_get(pdf_src_t *s);
 /* Reads up to len bytes from the file at absolute offset off. */
-size_t pdf_file_read(kyso_pdf_t *pdf, uint64_t off, void *dst, size_t len);
+size_t kyso_pdf_file_read(kyso_pdf_t *pdf, uint64_t off, void *dst, size_t len);
 /* EVP_DigestUpdate as a kyso_copy_sink_fn (ctx: the EVP_MD_CTX). */
-bool pdf_digest_sink(void *ctx, const uint8_t *data, size_t len);
+bool kyso_pdf_digest_sink(void *ctx, const uint8_t *data, size_t len);
 
 /* ---- lexer ---- */
 typedef enum {
@@ -181,84 +181,86 @@ typedef struct {
 	uint64_t start;
 } pdf_tok_t;
 
-bool pdf_is_white(int c);
-bool pdf_is_delim(int c);
-void pdf_skip_ws(pdf_src_t *s);
+bool kyso_pdf_is_white(int c);
+bool kyso_pdf_is_delim(int c);
+void kyso_pdf_skip_ws(pdf_src_t *s);
 /* Reads one token; tok->s is reset. Returns tok->type. */
-pdf_tok_type_t pdf_lex(pdf_src_t *s, pdf_tok_t *tok);
-void pdf_tok_free(pdf_tok_t *tok);
+pdf_tok_type_t kyso_pdf_lex(pdf_src_t *s, pdf_tok_t *tok);
+void kyso_pdf_tok_free(pdf_tok_t *tok);
 
 /* ---- objects ---- */
-kyso_pdf_obj_t *pdf_obj_new(kyso_pdf_type_t type);
-kyso_pdf_obj_t *pdf_obj_int(int64_t v);
-kyso_pdf_obj_t *pdf_obj_namev(const char *name);
-kyso_pdf_obj_t *pdf_obj_ref(uint32_t num, uint16_t gen);
-kyso_pdf_obj_t *pdf_obj_string(const uint8_t *p, size_t len);
-bool pdf_array_push(kyso_pdf_obj_t *arr, kyso_pdf_obj_t *item);
+kyso_pdf_obj_t *kyso_pdf_obj_new(kyso_pdf_type_t type);
+kyso_pdf_obj_t *kyso_pdf_obj_new_int(int64_t v);
+kyso_pdf_obj_t *kyso_pdf_obj_namev(const char *name);
+kyso_pdf_obj_t *kyso_pdf_obj_new_ref(uint32_t num, uint16_t gen);
+kyso_pdf_obj_t *kyso_pdf_obj_new_string(const uint8_t *p, size_t len);
+bool kyso_pdf_array_push(kyso_pdf_obj_t *arr, kyso_pdf_obj_t *item);
 /* Takes ownership of val; replaces an existing key. */
-bool pdf_dict_set(kyso_pdf_obj_t *dict, const char *key, kyso_pdf_obj_t *val);
-void pdf_dict_remove(kyso_pdf_obj_t *dict, const char *key);
+bool kyso_pdf_dict_set(kyso_pdf_obj_t *dict, const char *key, kyso_pdf_obj_t *val);
+void kyso_pdf_dict_remove(kyso_pdf_obj_t *dict, const char *key);
 /* Parses one object at the source; handles "N G R". NULL on error. */
-kyso_pdf_obj_t *pdf_parse_object(pdf_src_t *s, int depth, kyso_error_t *err);
+kyso_pdf_obj_t *kyso_pdf_parse_object(pdf_src_t *s, int depth, kyso_error_t *err);
 /* Serializes obj (strings encrypted for num/gen when the document is). */
-kyso_err_t pdf_obj_serialize(kyso_pdf_t *pdf, const kyso_pdf_obj_t *obj, uint32_t num, uint16_t gen,
-                             kyso_buf_t *out);
-bool pdf_obj_equal(const kyso_pdf_obj_t *a, const kyso_pdf_obj_t *b);
+kyso_err_t kyso_pdf_obj_serialize(kyso_pdf_t *pdf, const kyso_pdf_obj_t *obj, uint32_t num,
+                                  uint16_t gen, kyso_buf_t *out);
+bool kyso_pdf_obj_equal(const kyso_pdf_obj_t *a, const kyso_pdf_obj_t *b);
 
 /* ---- document ---- */
-void pdf_warn(kyso_pdf_t *pdf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kyso_pdf_warn(kyso_pdf_t *pdf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Loads object at a given xref entry (no cache). */
-kyso_pdf_obj_t *pdf_load_entry(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_entry_t *e,
-                               kyso_error_t *err);
+kyso_pdf_obj_t *kyso_pdf_load_entry(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_entry_t *e,
+                                    kyso_error_t *err);
 /* Parses "N G obj ... endobj" at absolute offset. */
-kyso_pdf_obj_t *pdf_parse_indirect(kyso_pdf_t *pdf, uint64_t abs_off, uint32_t num,
-                                   uint16_t *gen_out, kyso_error_t *err);
+kyso_pdf_obj_t *kyso_pdf_parse_indirect(kyso_pdf_t *pdf, uint64_t abs_off, uint32_t num,
+                                        uint16_t *gen_out, kyso_error_t *err);
 /* Decodes a stream; max caps the result. */
-kyso_err_t pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *stream, size_t max,
-                             kyso_buf_t *out, bool *decoded, kyso_error_t *err);
+kyso_err_t kyso_pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *stream, size_t max,
+                                  kyso_buf_t *out, bool *decoded, kyso_error_t *err);
 /* Resolves a direct integer or a reference to one. */
-bool pdf_get_int(kyso_pdf_t *pdf, const kyso_pdf_obj_t *obj, int64_t *out);
+bool kyso_pdf_get_int(kyso_pdf_t *pdf, const kyso_pdf_obj_t *obj, int64_t *out);
 
 /* Raw page dictionary (nothing inherited) and its object number. */
-kyso_pdf_obj_t *pdf_page_raw(kyso_pdf_t *pdf, long index, uint32_t *num_out, kyso_error_t *err);
+kyso_pdf_obj_t *kyso_pdf_page_raw(kyso_pdf_t *pdf, long index, uint32_t *num_out,
+                                  kyso_error_t *err);
 
 /* xref */
-kyso_err_t pdf_xref_load(kyso_pdf_t *pdf, kyso_error_t *err);
-kyso_err_t pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err);
+kyso_err_t kyso_pdf_xref_load(kyso_pdf_t *pdf, kyso_error_t *err);
+kyso_err_t kyso_pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err);
 /* After decryption is set up: objects inside encrypted object streams. */
-void pdf_repair_after_crypt(kyso_pdf_t *pdf);
-kyso_err_t pdf_xref_set(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_entry_t *e);
-kyso_err_t pdf_section_add(pdf_section_t *sec, uint32_t num, const pdf_xref_entry_t *e);
-void pdf_section_sort(pdf_section_t *sec);
-const pdf_xref_entry_t *pdf_section_find(const pdf_section_t *sec, uint32_t num);
-kyso_err_t pdf_xref_stream_parse(kyso_pdf_t *pdf, kyso_pdf_obj_t *stream, pdf_section_t *sec,
+void kyso_pdf_repair_after_crypt(kyso_pdf_t *pdf);
+kyso_err_t kyso_pdf_xref_set(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_entry_t *e);
+kyso_err_t kyso_pdf_section_add(pdf_section_t *sec, uint32_t num, const pdf_xref_entry_t *e);
+void kyso_pdf_section_sort(pdf_section_t *sec);
+const pdf_xref_entry_t *kyso_pdf_section_find(const pdf_section_t *sec, uint32_t num);
+kyso_err_t kyso_pdf_xref_stream_parse(kyso_pdf_t *pdf, kyso_pdf_obj_t *stream, pdf_section_t *sec,
+                                      kyso_error_t *err);
+kyso_err_t kyso_pdf_png_unpredict(kyso_buf_t *buf, int predictor, int colors, int bpc, int columns,
+                                  kyso_error_t *err);
+kyso_err_t kyso_pdf_flate_decode(const uint8_t *in, size_t in_len, size_t max, kyso_buf_t *out,
                                  kyso_error_t *err);
-kyso_err_t pdf_png_unpredict(kyso_buf_t *buf, int predictor, int colors, int bpc, int columns,
-                             kyso_error_t *err);
-kyso_err_t pdf_flate_decode(const uint8_t *in, size_t in_len, size_t max, kyso_buf_t *out,
-                            kyso_error_t *err);
 
 /* object streams */
-kyso_pdf_obj_t *pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t idx, uint32_t num,
-                                kyso_error_t *err);
+kyso_pdf_obj_t *kyso_pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t idx, uint32_t num,
+                                     kyso_error_t *err);
 
 /* Object numbers stored in object stream stm_num (malloc'd). */
-kyso_err_t pdf_objstm_list(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t **nums, size_t *n,
-                           kyso_error_t *err);
+kyso_err_t kyso_pdf_objstm_list(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t **nums, size_t *n,
+                                kyso_error_t *err);
 
 /* encryption */
-kyso_err_t pdf_crypt_init(kyso_pdf_t *pdf, const char *password, kyso_error_t *err);
+kyso_err_t kyso_pdf_crypt_init(kyso_pdf_t *pdf, const char *password, kyso_error_t *err);
 /* Decrypts every string in obj in place (not sig /Contents). */
-kyso_err_t pdf_crypt_obj(kyso_pdf_t *pdf, kyso_pdf_obj_t *obj, uint32_t num, uint16_t gen,
-                         kyso_error_t *err);
+kyso_err_t kyso_pdf_crypt_obj(kyso_pdf_t *pdf, kyso_pdf_obj_t *obj, uint32_t num, uint16_t gen,
+                              kyso_error_t *err);
 /* Decrypts/encrypts a buffer for object num/gen. is_stream picks StmF/StrF. */
-kyso_err_t pdf_crypt_buf(kyso_pdf_t *pdf, bool encrypt, bool is_stream, uint32_t num, uint16_t gen,
-                         const uint8_t *in, size_t len, kyso_buf_t *out, kyso_error_t *err);
-void pdf_rc4(const uint8_t *key, size_t key_len, const uint8_t *in, uint8_t *out, size_t len);
+kyso_err_t kyso_pdf_crypt_buf(kyso_pdf_t *pdf, bool encrypt, bool is_stream, uint32_t num,
+                              uint16_t gen, const uint8_t *in, size_t len, kyso_buf_t *out,
+                              kyso_error_t *err);
+void kyso_pdf_rc4(const uint8_t *key, size_t key_len, const uint8_t *in, uint8_t *out, size_t len);
 
 /* writing helpers */
-void pdf_write_name(kyso_buf_t *out, const char *name);
-kyso_err_t pdf_write_text_string(kyso_pdf_t *pdf, kyso_buf_t *out, const char *utf8, uint32_t num,
-                                 uint16_t gen);
+void kyso_pdf_write_name(kyso_buf_t *out, const char *name);
+kyso_err_t kyso_pdf_write_text_string(kyso_pdf_t *pdf, kyso_buf_t *out, const char *utf8,
+                                      uint32_t num, uint16_t gen);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t pdf_file_read(kyso_pdf_t *pdf, uint64_t off, void *dst, size_t len)
+size_t kyso_pdf_file_read(kyso_pdf_t *pdf, uint64_t off, void *dst, size_t len)
 {
 	if (off >= pdf->size)
 		return 0;
@@ -32,13 +32,13 @@ static pdf_block_t *block_get(kyso_pdf_t *pdf, uint64_t pos)
 			break;
 	}
 	victim->base = base;
-	victim->len = pdf_file_read(pdf, base, victim->data, PDF_BLOCK_SIZE);
+	victim->len = kyso_pdf_file_read(pdf, base, victim->data, PDF_BLOCK_SIZE);
 	victim->valid = true;
 	victim->used = ++pdf->tick;
 	return victim;
 }
 
-void pdf_src_file(pdf_src_t *s, kyso_pdf_t *pdf, uint64_t pos)
+void kyso_pdf_src_file(pdf_src_t *s, kyso_pdf_t *pdf, uint64_t pos)
 {
 	s->pdf = pdf;
 	s->mem = NULL;
@@ -46,7 +46,7 @@ void pdf_src_file(pdf_src_t *s, kyso_pdf_t *pdf, uint64_t pos)
 	s->end = pdf->size;
 }
 
-void pdf_src_mem(pdf_src_t *s, const uint8_t *mem, size_t len, size_t pos)
+void kyso_pdf_src_mem(pdf_src_t *s, const uint8_t *mem, size_t len, size_t pos)
 {
 	s->pdf = NULL;
 	s->mem = mem;
@@ -54,7 +54,7 @@ void pdf_src_mem(pdf_src_t *s, const uint8_t *mem, size_t len, size_t pos)
 	s->end = len;
 }
 
-int pdf_src_peek(pdf_src_t *s)
+int kyso_pdf_src_peek(pdf_src_t *s)
 {
 	if (s->pos >= s->end)
 		return -1;
@@ -67,35 +67,35 @@ int pdf_src_peek(pdf_src_t *s)
 	return b->data[i];
 }
 
-int pdf_src_get(pdf_src_t *s)
+int kyso_pdf_src_get(pdf_src_t *s)
 {
-	int c = pdf_src_peek(s);
+	int c = kyso_pdf_src_peek(s);
 	if (c >= 0)
 		s->pos++;
 	return c;
 }
 
-bool pdf_is_white(int c)
+bool kyso_pdf_is_white(int c)
 {
 	return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ';
 }
 
-bool pdf_is_delim(int c)
+bool kyso_pdf_is_delim(int c)
 {
 	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
 	       c == '}' || c == '/' || c == '%';
 }
 
-void pdf_skip_ws(pdf_src_t *s)
+void kyso_pdf_skip_ws(pdf_src_t *s)
 {
 	for (;;) {
-		int c = pdf_src_peek(s);
+		int c = kyso_pdf_src_peek(s);
 		if (c < 0)
 			return;
-		if (pdf_is_white(c)) {
+		if (kyso_pdf_is_white(c)) {
 			s->pos++;
 		} else if (c == '%') {
-			while ((c = pdf_src_peek(s)) >= 0 && c != '\n' && c != '\r')
+			while ((c = kyso_pdf_src_peek(s)) >= 0 && c != '\n' && c != '\r')
 				s->pos++;
 		} else {
 			return;
@@ -120,7 +120,7 @@ static pdf_tok_type_t lex_literal(pdf_src_t *s, pdf_tok_t *t)
 {
 	int depth = 1;
 	for (;;) {
-		int c = pdf_src_get(s);
+		int c = kyso_pdf_src_get(s);
 		if (c < 0)
 			return t->type = TOK_ERROR;
 		if (c == '(') {
@@ -129,7 +129,7 @@ static pdf_tok_type_t lex_literal(pdf_src_t *s, pdf_tok_t *t)
 			if (--depth == 0)
 				break;
 		} else if (c == '\\') {
-			c = pdf_src_get(s);
+			c = kyso_pdf_src_get(s);
 			switch (c) {
 			case 'n':
 				c = '\n';
@@ -147,7 +147,7 @@ static pdf_tok_type_t lex_literal(pdf_src_t *s, pdf_tok_t *t)
 				c = '\f';
 				break;
 			case '\r':
-				if (pdf_src_peek(s) == '\n')
+				if (kyso_pdf_src_peek(s) == '\n')
 					s->pos++;
 				continue;
 			case '\n':
@@ -158,7 +158,7 @@ static pdf_tok_type_t lex_literal(pdf_src_t *s, pdf_tok_t *t)
 				if (c >= '0' && c <= '7') {
 					int v = c - '0';
 					for (int k = 0; k < 2; k++) {
-						int d = pdf_src_peek(s);
+						int d = kyso_pdf_src_peek(s);
 						if (d < '0' || d > '7')
 							break;
 						v = v * 8 + (d - '0');
@@ -170,7 +170,7 @@ static pdf_tok_type_t lex_literal(pdf_src_t *s, pdf_tok_t *t)
 			}
 		} else if (c == '\r') {
 			/* an unescaped EOL is read as \n */
-			if (pdf_src_peek(s) == '\n')
+			if (kyso_pdf_src_peek(s) == '\n')
 				s->pos++;
 			c = '\n';
 		}
@@ -184,12 +184,12 @@ static pdf_tok_type_t lex_hex(pdf_src_t *s, pdf_tok_t *t)
 {
 	int hi = -1;
 	for (;;) {
-		int c = pdf_src_get(s);
+		int c = kyso_pdf_src_get(s);
 		if (c < 0)
 			return t->type = TOK_ERROR;
 		if (c == '>')
 			break;
-		if (pdf_is_white(c))
+		if (kyso_pdf_is_white(c))
 			continue;
 		int v = kyso_hex_digit(c);
 		if (v < 0)
@@ -211,15 +211,15 @@ static pdf_tok_type_t lex_hex(pdf_src_t *s, pdf_tok_t *t)
 static pdf_tok_type_t lex_name(pdf_src_t *s, pdf_tok_t *t)
 {
 	for (;;) {
-		int c = pdf_src_peek(s);
-		if (c < 0 || pdf_is_white(c) || pdf_is_delim(c))
+		int c = kyso_pdf_src_peek(s);
+		if (c < 0 || kyso_pdf_is_white(c) || kyso_pdf_is_delim(c))
 			break;
 		s->pos++;
 		if (c == '#') {
-			int h = kyso_hex_digit(pdf_src_peek(s));
+			int h = kyso_hex_digit(kyso_pdf_src_peek(s));
 			if (h >= 0) {
 				s->pos++;
-				int l = kyso_hex_digit(pdf_src_peek(s));
+				int l = kyso_hex_digit(kyso_pdf_src_peek(s));
 				if (l >= 0) {
 					s->pos++;
 					c = h * 16 + l;
@@ -237,8 +237,8 @@ static pdf_tok_type_t lex_name(pdf_src_t *s, pdf_tok_t *t)
 static pdf_tok_type_t lex_number_or_keyword(pdf_src_t *s, pdf_tok_t *t)
 {
 	for (;;) {
-		int c = pdf_src_peek(s);
-		if (c < 0 || pdf_is_white(c) || pdf_is_delim(c))
+		int c = kyso_pdf_src_peek(s);
+		if (c < 0 || kyso_pdf_is_white(c) || kyso_pdf_is_delim(c))
 			break;
 		s->pos++;
 		if (t->s.len > 255)
@@ -287,15 +287,15 @@ static pdf_tok_type_t lex_number_or_keyword(pdf_src_t *s, pdf_tok_t *t)
 	return t->type = TOK_KEYWORD;
 }
 
-pdf_tok_type_t pdf_lex(pdf_src_t *s, pdf_tok_t *t)
+pdf_tok_type_t kyso_pdf_lex(pdf_src_t *s, pdf_tok_t *t)
 {
 	t->s.len = 0;
 	if (t->s.data)
 		t->s.data[0] = 0;
 	t->hex = false;
-	pdf_skip_ws(s);
+	kyso_pdf_skip_ws(s);
 	t->start = s->pos;
-	int c = pdf_src_get(s);
+	int c = kyso_pdf_src_get(s);
 	switch (c) {
 	case -1:
 		return t->type = TOK_EOF;
@@ -313,13 +313,13 @@ pdf_tok_type_t pdf_lex(pdf_src_t *s, pdf_tok_t *t)
 	case '(':
 		return lex_literal(s, t);
 	case '<':
-		if (pdf_src_peek(s) == '<') {
+		if (kyso_pdf_src_peek(s) == '<') {
 			s->pos++;
 			return t->type = TOK_DICT_OPEN;
 		}
 		return lex_hex(s, t);
 	case '>':
-		if (pdf_src_peek(s) == '>') {
+		if (kyso_pdf_src_peek(s) == '>') {
 			s->pos++;
 			return t->type = TOK_DICT_CLOSE;
 		}
@@ -337,7 +337,7 @@ pdf_tok_type_t pdf_lex(pdf_src_t *s, pdf_tok_t *t)
 	}
 }
 
-void pdf_tok_free(pdf_tok_t *t)
+void kyso_pdf_tok_free(pdf_tok_t *t)
 {
 	kyso_buf_free(&t->s);
 }

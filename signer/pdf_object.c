@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-kyso_pdf_obj_t *pdf_obj_new(kyso_pdf_type_t type)
+kyso_pdf_obj_t *kyso_pdf_obj_new(kyso_pdf_type_t type)
 {
 	kyso_pdf_obj_t *o = calloc(1, sizeof(*o));
 	if (o)
@@ -14,17 +14,17 @@ kyso_pdf_obj_t *pdf_obj_new(kyso_pdf_type_t type)
 	return o;
 }
 
-kyso_pdf_obj_t *pdf_obj_int(int64_t v)
+kyso_pdf_obj_t *kyso_pdf_obj_new_int(int64_t v)
 {
-	kyso_pdf_obj_t *o = pdf_obj_new(KYSO_PDF_INT);
+	kyso_pdf_obj_t *o = kyso_pdf_obj_new(KYSO_PDF_INT);
 	if (o)
 		o->u.i = v;
 	return o;
 }
 
-kyso_pdf_obj_t *pdf_obj_namev(const char *name)
+kyso_pdf_obj_t *kyso_pdf_obj_namev(const char *name)
 {
-	kyso_pdf_obj_t *o = pdf_obj_new(KYSO_PDF_NAME);
+	kyso_pdf_obj_t *o = kyso_pdf_obj_new(KYSO_PDF_NAME);
 	if (o && !(o->u.name = strdup(name))) {
 		free(o);
 		return NULL;
@@ -32,9 +32,9 @@ kyso_pdf_obj_t *pdf_obj_namev(const char *name)
 	return o;
 }
 
-kyso_pdf_obj_t *pdf_obj_ref(uint32_t num, uint16_t gen)
+kyso_pdf_obj_t *kyso_pdf_obj_new_ref(uint32_t num, uint16_t gen)
 {
-	kyso_pdf_obj_t *o = pdf_obj_new(KYSO_PDF_REF);
+	kyso_pdf_obj_t *o = kyso_pdf_obj_new(KYSO_PDF_REF);
 	if (o) {
 		o->u.ref.num = num;
 		o->u.ref.gen = gen;
@@ -42,9 +42,9 @@ kyso_pdf_obj_t *pdf_obj_ref(uint32_t num, uint16_t gen)
 	return o;
 }
 
-kyso_pdf_obj_t *pdf_obj_string(const uint8_t *p, size_t len)
+kyso_pdf_obj_t *kyso_pdf_obj_new_string(const uint8_t *p, size_t len)
 {
-	kyso_pdf_obj_t *o = pdf_obj_new(KYSO_PDF_STRING);
+	kyso_pdf_obj_t *o = kyso_pdf_obj_new(KYSO_PDF_STRING);
 	if (!o)
 		return NULL;
 	o->u.str.p = malloc(len + 1);
@@ -98,34 +98,34 @@ void kyso_pdf_obj_free(kyso_pdf_obj_t *o)
 kyso_pdf_obj_t *kyso_pdf_obj_copy(const kyso_pdf_obj_t *o)
 {
 	if (!o)
-		return pdf_obj_new(KYSO_PDF_NULL);
+		return kyso_pdf_obj_new(KYSO_PDF_NULL);
 	kyso_pdf_obj_t *c;
 	switch (o->type) {
 	case KYSO_PDF_NAME:
-		return pdf_obj_namev(o->u.name);
+		return kyso_pdf_obj_namev(o->u.name);
 	case KYSO_PDF_STRING:
-		return pdf_obj_string(o->u.str.p, o->u.str.len);
+		return kyso_pdf_obj_new_string(o->u.str.p, o->u.str.len);
 	case KYSO_PDF_ARRAY:
-		c = pdf_obj_new(KYSO_PDF_ARRAY);
+		c = kyso_pdf_obj_new(KYSO_PDF_ARRAY);
 		for (size_t i = 0; c && i < o->u.arr.n; i++) {
-			if (!pdf_array_push(c, kyso_pdf_obj_copy(o->u.arr.items[i]))) {
+			if (!kyso_pdf_array_push(c, kyso_pdf_obj_copy(o->u.arr.items[i]))) {
 				kyso_pdf_obj_free(c);
 				return NULL;
 			}
 		}
 		return c;
 	case KYSO_PDF_DICT:
-		c = pdf_obj_new(KYSO_PDF_DICT);
+		c = kyso_pdf_obj_new(KYSO_PDF_DICT);
 		for (size_t i = 0; c && i < o->u.dict.n; i++) {
-			if (!pdf_dict_set(c, o->u.dict.keys[i],
-			                  kyso_pdf_obj_copy(o->u.dict.vals[i]))) {
+			if (!kyso_pdf_dict_set(c, o->u.dict.keys[i],
+			                       kyso_pdf_obj_copy(o->u.dict.vals[i]))) {
 				kyso_pdf_obj_free(c);
 				return NULL;
 			}
 		}
 		return c;
 	case KYSO_PDF_STREAM:
-		c = pdf_obj_new(KYSO_PDF_STREAM);
+		c = kyso_pdf_obj_new(KYSO_PDF_STREAM);
 		if (!c)
 			return NULL;
 		c->u.stream = o->u.stream;
@@ -136,14 +136,14 @@ kyso_pdf_obj_t *kyso_pdf_obj_copy(const kyso_pdf_obj_t *o)
 		}
 		return c;
 	default:
-		c = pdf_obj_new(o->type);
+		c = kyso_pdf_obj_new(o->type);
 		if (c)
 			c->u = o->u;
 		return c;
 	}
 }
 
-bool pdf_array_push(kyso_pdf_obj_t *a, kyso_pdf_obj_t *item)
+bool kyso_pdf_array_push(kyso_pdf_obj_t *a, kyso_pdf_obj_t *item)
 {
 	if (!item)
 		return false;
@@ -166,7 +166,7 @@ bool pdf_array_push(kyso_pdf_obj_t *a, kyso_pdf_obj_t *item)
 	return true;
 }
 
-bool pdf_dict_set(kyso_pdf_obj_t *d, const char *key, kyso_pdf_obj_t *val)
+bool kyso_pdf_dict_set(kyso_pdf_obj_t *d, const char *key, kyso_pdf_obj_t *val)
 {
 	if (!val)
 		return false;
@@ -208,7 +208,7 @@ bool pdf_dict_set(kyso_pdf_obj_t *d, const char *key, kyso_pdf_obj_t *val)
 	return true;
 }
 
-void pdf_dict_remove(kyso_pdf_obj_t *d, const char *key)
+void kyso_pdf_dict_remove(kyso_pdf_obj_t *d, const char *key)
 {
 	if (d->type == KYSO_PDF_STREAM)
 		d = d->u.stream.dict;
@@ -438,12 +438,12 @@ static kyso_pdf_obj_t *parse_tok(pdf_src_t *s, pdf_tok_t *t, int depth, kyso_err
 static kyso_pdf_obj_t *parse_container(pdf_src_t *s, pdf_tok_t *t, int depth, bool is_dict,
                                        kyso_error_t *err)
 {
-	kyso_pdf_obj_t *o = pdf_obj_new(is_dict ? KYSO_PDF_DICT : KYSO_PDF_ARRAY);
+	kyso_pdf_obj_t *o = kyso_pdf_obj_new(is_dict ? KYSO_PDF_DICT : KYSO_PDF_ARRAY);
 	if (!o)
 		return NULL;
 	for (;;) {
 		uint64_t pos = s->pos;
-		pdf_tok_type_t tt = pdf_lex(s, t);
+		pdf_tok_type_t tt = kyso_pdf_lex(s, t);
 		if (tt == (is_dict ? TOK_DICT_CLOSE : TOK_ARRAY_CLOSE))
 			return o;
 		if (tt == TOK_EOF || tt == TOK_ERROR) {
@@ -471,14 +471,14 @@ static kyso_pdf_obj_t *parse_container(pdf_src_t *s, pdf_tok_t *t, int depth, bo
 				return NULL;
 			}
 			pos = s->pos;
-			pdf_tok_type_t vt = pdf_lex(s, t);
+			pdf_tok_type_t vt = kyso_pdf_lex(s, t);
 			if (vt == TOK_DICT_CLOSE) {
 				/* key without value: treat as null and end */
 				free(key);
 				return o;
 			}
 			kyso_pdf_obj_t *v = vt == TOK_EOF ? NULL : parse_tok(s, t, depth + 1, err);
-			if (!v || !pdf_dict_set(o, key, v)) {
+			if (!v || !kyso_pdf_dict_set(o, key, v)) {
 				free(key);
 				kyso_pdf_obj_free(o);
 				return v ? NULL : parse_fail(err, "bad dictionary value", pos);
@@ -486,7 +486,7 @@ static kyso_pdf_obj_t *parse_container(pdf_src_t *s, pdf_tok_t *t, int depth, bo
 			free(key);
 		} else {
 			kyso_pdf_obj_t *v = parse_tok(s, t, depth + 1, err);
-			if (!v || !pdf_array_push(o, v)) {
+			if (!v || !kyso_pdf_array_push(o, v)) {
 				kyso_pdf_obj_free(o);
 				return v ? NULL : parse_fail(err, "bad array item", pos);
 			}
@@ -509,25 +509,25 @@ static kyso_pdf_obj_t *parse_tok(pdf_src_t *s, pdf_tok_t *t, int depth, kyso_err
 		int64_t v = t->i;
 		uint64_t save = s->pos;
 		if (v >= 0 && v <= UINT32_MAX) {
-			if (pdf_lex(s, t) == TOK_INT && t->i >= 0 && t->i <= 65535) {
+			if (kyso_pdf_lex(s, t) == TOK_INT && t->i >= 0 && t->i <= 65535) {
 				int64_t g = t->i;
-				if (pdf_lex(s, t) == TOK_KEYWORD &&
+				if (kyso_pdf_lex(s, t) == TOK_KEYWORD &&
 				    strcmp((char *)t->s.data, "R") == 0)
-					return pdf_obj_ref((uint32_t)v, (uint16_t)g);
+					return kyso_pdf_obj_new_ref((uint32_t)v, (uint16_t)g);
 			}
 		}
 		s->pos = save;
-		return pdf_obj_int(v);
+		return kyso_pdf_obj_new_int(v);
 	}
 	case TOK_REAL:
-		o = pdf_obj_new(KYSO_PDF_REAL);
+		o = kyso_pdf_obj_new(KYSO_PDF_REAL);
 		if (o)
 			o->u.r = t->r;
 		return o;
 	case TOK_NAME:
-		return pdf_obj_namev((char *)(t->s.data ? t->s.data : (uint8_t *)""));
+		return kyso_pdf_obj_namev((char *)(t->s.data ? t->s.data : (uint8_t *)""));
 	case TOK_STRING:
-		return pdf_obj_string(t->s.data, t->s.len);
+		return kyso_pdf_obj_new_string(t->s.data, t->s.len);
 	case TOK_ARRAY_OPEN:
 		return parse_container(s, t, depth, false, err);
 	case TOK_DICT_OPEN:
@@ -535,13 +535,13 @@ static kyso_pdf_obj_t *parse_tok(pdf_src_t *s, pdf_tok_t *t, int depth, kyso_err
 	case TOK_KEYWORD: {
 		const char *k = (const char *)t->s.data;
 		if (strcmp(k, "true") == 0 || strcmp(k, "false") == 0) {
-			o = pdf_obj_new(KYSO_PDF_BOOL);
+			o = kyso_pdf_obj_new(KYSO_PDF_BOOL);
 			if (o)
 				o->u.b = k[0] == 't';
 			return o;
 		}
 		if (strcmp(k, "null") == 0)
-			return pdf_obj_new(KYSO_PDF_NULL);
+			return kyso_pdf_obj_new(KYSO_PDF_NULL);
 		return parse_fail(err, "unexpected keyword", t->start);
 	}
 	default:
@@ -549,28 +549,28 @@ static kyso_pdf_obj_t *parse_tok(pdf_src_t *s, pdf_tok_t *t, int depth, kyso_err
 	}
 }
 
-kyso_pdf_obj_t *pdf_parse_object(pdf_src_t *s, int depth, kyso_error_t *err)
+kyso_pdf_obj_t *kyso_pdf_parse_object(pdf_src_t *s, int depth, kyso_error_t *err)
 {
 	pdf_tok_t t;
 	memset(&t, 0, sizeof(t));
 	kyso_buf_init(&t.s);
 	kyso_pdf_obj_t *o = NULL;
-	pdf_tok_type_t tt = pdf_lex(s, &t);
+	pdf_tok_type_t tt = kyso_pdf_lex(s, &t);
 	if (tt == TOK_EOF || tt == TOK_ERROR)
 		parse_fail(err, "missing object", t.start);
 	else
 		o = parse_tok(s, &t, depth, err);
-	pdf_tok_free(&t);
+	kyso_pdf_tok_free(&t);
 	return o;
 }
 
 /* ---- serializer ---- */
 
-void pdf_write_name(kyso_buf_t *out, const char *name)
+void kyso_pdf_write_name(kyso_buf_t *out, const char *name)
 {
 	kyso_buf_append(out, "/", 1);
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (*p < 0x21 || *p > 0x7e || *p == '#' || pdf_is_delim(*p))
+		if (*p < 0x21 || *p > 0x7e || *p == '#' || kyso_pdf_is_delim(*p))
 			kyso_buf_printf(out, "#%02X", *p);
 		else
 			kyso_buf_append(out, p, 1);
@@ -598,7 +598,7 @@ static kyso_err_t write_string(kyso_pdf_t *pdf, kyso_buf_t *out, const uint8_t *
 		kyso_buf_init(&enc);
 		kyso_error_t e;
 		kyso_error_clear(&e);
-		kyso_err_t rc = pdf_crypt_buf(pdf, true, false, num, gen, p, len, &enc, &e);
+		kyso_err_t rc = kyso_pdf_crypt_buf(pdf, true, false, num, gen, p, len, &enc, &e);
 		if (rc == KYSO_OK)
 			write_hex(out, enc.data, enc.len);
 		kyso_buf_free(&enc);
@@ -608,8 +608,8 @@ static kyso_err_t write_string(kyso_pdf_t *pdf, kyso_buf_t *out, const uint8_t *
 	return KYSO_OK;
 }
 
-kyso_err_t pdf_write_text_string(kyso_pdf_t *pdf, kyso_buf_t *out, const char *utf8, uint32_t num,
-                                 uint16_t gen)
+kyso_err_t kyso_pdf_write_text_string(kyso_pdf_t *pdf, kyso_buf_t *out, const char *utf8,
+                                      uint32_t num, uint16_t gen)
 {
 	kyso_buf_t u;
 	kyso_buf_init(&u);
@@ -684,8 +684,8 @@ static void write_real(kyso_buf_t *out, double r)
 	kyso_buf_append(out, tmp, strlen(tmp));
 }
 
-kyso_err_t pdf_obj_serialize(kyso_pdf_t *pdf, const kyso_pdf_obj_t *o, uint32_t num, uint16_t gen,
-                             kyso_buf_t *out)
+kyso_err_t kyso_pdf_obj_serialize(kyso_pdf_t *pdf, const kyso_pdf_obj_t *o, uint32_t num,
+                                  uint16_t gen, kyso_buf_t *out)
 {
 	kyso_err_t rc = KYSO_OK;
 	switch (kyso_pdf_obj_type(o)) {
@@ -702,7 +702,7 @@ kyso_err_t pdf_obj_serialize(kyso_pdf_t *pdf, const kyso_pdf_obj_t *o, uint32_t 
 		write_real(out, o->u.r);
 		break;
 	case KYSO_PDF_NAME:
-		pdf_write_name(out, o->u.name);
+		kyso_pdf_write_name(out, o->u.name);
 		break;
 	case KYSO_PDF_STRING:
 		rc = write_string(pdf, out, o->u.str.p, o->u.str.len, num, gen);
@@ -712,16 +712,16 @@ kyso_err_t pdf_obj_serialize(kyso_pdf_t *pdf, const kyso_pdf_obj_t *o, uint32_t 
 		for (size_t i = 0; rc == KYSO_OK && i < o->u.arr.n; i++) {
 			if (i)
 				kyso_buf_append(out, " ", 1);
-			rc = pdf_obj_serialize(pdf, o->u.arr.items[i], num, gen, out);
+			rc = kyso_pdf_obj_serialize(pdf, o->u.arr.items[i], num, gen, out);
 		}
 		kyso_buf_append(out, "]", 1);
 		break;
 	case KYSO_PDF_DICT:
 		kyso_buf_append(out, "<<", 2);
 		for (size_t i = 0; rc == KYSO_OK && i < o->u.dict.n; i++) {
-			pdf_write_name(out, o->u.dict.keys[i]);
+			kyso_pdf_write_name(out, o->u.dict.keys[i]);
 			kyso_buf_append(out, " ", 1);
-			rc = pdf_obj_serialize(pdf, o->u.dict.vals[i], num, gen, out);
+			rc = kyso_pdf_obj_serialize(pdf, o->u.dict.vals[i], num, gen, out);
 		}
 		kyso_buf_append(out, ">>", 2);
 		break;
@@ -736,7 +736,7 @@ kyso_err_t pdf_obj_serialize(kyso_pdf_t *pdf, const kyso_pdf_obj_t *o, uint32_t 
 	return rc;
 }
 
-bool pdf_obj_equal(const kyso_pdf_obj_t *a, const kyso_pdf_obj_t *b)
+bool kyso_pdf_obj_equal(const kyso_pdf_obj_t *a, const kyso_pdf_obj_t *b)
 {
 	if (kyso_pdf_obj_type(a) != kyso_pdf_obj_type(b))
 		return false;
@@ -760,15 +760,15 @@ bool pdf_obj_equal(const kyso_pdf_obj_t *a, const kyso_pdf_obj_t *b)
 		if (a->u.arr.n != b->u.arr.n)
 			return false;
 		for (size_t i = 0; i < a->u.arr.n; i++)
-			if (!pdf_obj_equal(a->u.arr.items[i], b->u.arr.items[i]))
+			if (!kyso_pdf_obj_equal(a->u.arr.items[i], b->u.arr.items[i]))
 				return false;
 		return true;
 	case KYSO_PDF_DICT:
 		if (a->u.dict.n != b->u.dict.n)
 			return false;
 		for (size_t i = 0; i < a->u.dict.n; i++)
-			if (!pdf_obj_equal(a->u.dict.vals[i],
-			                   kyso_pdf_dict_get(b, a->u.dict.keys[i])))
+			if (!kyso_pdf_obj_equal(a->u.dict.vals[i],
+			                        kyso_pdf_dict_get(b, a->u.dict.keys[i])))
 				return false;
 		return true;
 	case KYSO_PDF_REF:
@@ -776,7 +776,7 @@ bool pdf_obj_equal(const kyso_pdf_obj_t *a, const kyso_pdf_obj_t *b)
 	case KYSO_PDF_STREAM:
 		return a->u.stream.offset == b->u.stream.offset &&
 		       a->u.stream.length == b->u.stream.length &&
-		       pdf_obj_equal(a->u.stream.dict, b->u.stream.dict);
+		       kyso_pdf_obj_equal(a->u.stream.dict, b->u.stream.dict);
 	}
 	return false;
 }

@@ -19,7 +19,7 @@ static kyso_err_t objstm_decode(kyso_pdf_t *pdf, uint32_t stm_num, kyso_error_t 
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF, _("Object stream %u is missing"),
 		                      stm_num);
 	pdf_xref_entry_t e = pdf->xref[stm_num];
-	kyso_pdf_obj_t *st = pdf_load_entry(pdf, stm_num, &e, err);
+	kyso_pdf_obj_t *st = kyso_pdf_load_entry(pdf, stm_num, &e, err);
 	if (!st)
 		return err->code ? err->code : KYSO_ERR_BAD_PDF;
 	int64_t n = 0, first = 0;
@@ -33,7 +33,7 @@ static kyso_err_t objstm_decode(kyso_pdf_t *pdf, uint32_t stm_num, kyso_error_t 
 	kyso_buf_t data;
 	kyso_buf_init(&data);
 	bool decoded = false;
-	kyso_err_t rc = pdf_stream_decode(pdf, st, PDF_MAX_DECODED, &data, &decoded, err);
+	kyso_err_t rc = kyso_pdf_stream_decode(pdf, st, PDF_MAX_DECODED, &data, &decoded, err);
 	kyso_pdf_obj_free(st);
 	if (rc != KYSO_OK)
 		return rc;
@@ -49,20 +49,20 @@ static kyso_err_t objstm_decode(kyso_pdf_t *pdf, uint32_t stm_num, kyso_error_t 
 		return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
 	}
 	pdf_src_t s;
-	pdf_src_mem(&s, data.data, (size_t)first, 0);
+	kyso_pdf_src_mem(&s, data.data, (size_t)first, 0);
 	pdf_tok_t t;
 	memset(&t, 0, sizeof(t));
 	kyso_buf_init(&t.s);
 	size_t k;
 	for (k = 0; k < (size_t)n; k++) {
-		if (pdf_lex(&s, &t) != TOK_INT || t.i < 0 || t.i > UINT32_MAX)
+		if (kyso_pdf_lex(&s, &t) != TOK_INT || t.i < 0 || t.i > UINT32_MAX)
 			break;
 		pdf->ostm_nums[k] = (uint32_t)t.i;
-		if (pdf_lex(&s, &t) != TOK_INT || t.i < 0)
+		if (kyso_pdf_lex(&s, &t) != TOK_INT || t.i < 0)
 			break;
 		pdf->ostm_offs[k] = (uint64_t)first + (uint64_t)t.i;
 	}
-	pdf_tok_free(&t);
+	kyso_pdf_tok_free(&t);
 	pdf->ostm_n = k;
 	pdf->ostm_first = (uint64_t)first;
 	pdf->ostm_data = data;
@@ -70,8 +70,8 @@ static kyso_err_t objstm_decode(kyso_pdf_t *pdf, uint32_t stm_num, kyso_error_t 
 	return KYSO_OK;
 }
 
-kyso_pdf_obj_t *pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t idx, uint32_t num,
-                                kyso_error_t *err)
+kyso_pdf_obj_t *kyso_pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t idx, uint32_t num,
+                                     kyso_error_t *err)
 {
 	if (stm_num == num)
 		return NULL;
@@ -89,13 +89,13 @@ kyso_pdf_obj_t *pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t idx,
 		return NULL;
 	}
 	pdf_src_t s;
-	pdf_src_mem(&s, pdf->ostm_data.data, pdf->ostm_data.len, (size_t)pdf->ostm_offs[k]);
-	return pdf_parse_object(&s, 0, err);
+	kyso_pdf_src_mem(&s, pdf->ostm_data.data, pdf->ostm_data.len, (size_t)pdf->ostm_offs[k]);
+	return kyso_pdf_parse_object(&s, 0, err);
 }
 
 /* Object numbers stored in object stream stm_num (used by repair). */
-kyso_err_t pdf_objstm_list(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t **nums, size_t *n,
-                           kyso_error_t *err)
+kyso_err_t kyso_pdf_objstm_list(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t **nums, size_t *n,
+                                kyso_error_t *err)
 {
 	kyso_err_t rc = objstm_decode(pdf, stm_num, err);
 	if (rc != KYSO_OK)

@@ -18,9 +18,9 @@ static bool isdig(int c)
 static bool back_num_gen(const uint8_t *buf, size_t i, uint32_t *num, uint32_t *gen, size_t *start)
 {
 	size_t j = i;
-	if (j == 0 || !pdf_is_white(buf[j - 1]))
+	if (j == 0 || !kyso_pdf_is_white(buf[j - 1]))
 		return false;
-	while (j > 0 && pdf_is_white(buf[j - 1]))
+	while (j > 0 && kyso_pdf_is_white(buf[j - 1]))
 		j--;
 	uint64_t g = 0, mul = 1;
 	size_t digits = 0;
@@ -30,9 +30,9 @@ static bool back_num_gen(const uint8_t *buf, size_t i, uint32_t *num, uint32_t *
 		j--;
 		digits++;
 	}
-	if (!digits || j == 0 || !pdf_is_white(buf[j - 1]))
+	if (!digits || j == 0 || !kyso_pdf_is_white(buf[j - 1]))
 		return false;
-	while (j > 0 && pdf_is_white(buf[j - 1]))
+	while (j > 0 && kyso_pdf_is_white(buf[j - 1]))
 		j--;
 	uint64_t n = 0;
 	mul = 1;
@@ -43,7 +43,7 @@ static bool back_num_gen(const uint8_t *buf, size_t i, uint32_t *num, uint32_t *
 		j--;
 		digits++;
 	}
-	if (!digits || (j > 0 && !pdf_is_white(buf[j - 1]) && !pdf_is_delim(buf[j - 1])))
+	if (!digits || (j > 0 && !kyso_pdf_is_white(buf[j - 1]) && !kyso_pdf_is_delim(buf[j - 1])))
 		return false;
 	if (g > 65535 || n == 0 || n >= PDF_MAX_OBJECTS)
 		return false;
@@ -61,7 +61,7 @@ static kyso_err_t scan(kyso_pdf_t *pdf, uint64_t *trailers, size_t *ntrailers)
 	uint64_t pos = pdf->hdr;
 	kyso_err_t rc = KYSO_OK;
 	while (pos < pdf->size && rc == KYSO_OK) {
-		size_t n = pdf_file_read(pdf, pos, buf, SCAN_CHUNK);
+		size_t n = kyso_pdf_file_read(pdf, pos, buf, SCAN_CHUNK);
 		if (n == 0)
 			break;
 		bool last = pos + n >= pdf->size;
@@ -69,14 +69,15 @@ static kyso_err_t scan(kyso_pdf_t *pdf, uint64_t *trailers, size_t *ntrailers)
 		size_t hi = last ? n : n - SCAN_OVERLAP / 2;
 		for (size_t i = lo; i < hi && rc == KYSO_OK; i++) {
 			if (buf[i] == 'o' && i + 3 <= n && buf[i + 1] == 'b' && buf[i + 2] == 'j' &&
-			    (i + 3 == n || pdf_is_white(buf[i + 3]) || pdf_is_delim(buf[i + 3]))) {
+			    (i + 3 == n || kyso_pdf_is_white(buf[i + 3]) ||
+			     kyso_pdf_is_delim(buf[i + 3]))) {
 				uint32_t num, gen;
 				size_t st;
 				if (back_num_gen(buf, i, &num, &gen, &st)) {
 					pdf_xref_entry_t e = {.off = pos + st - pdf->hdr,
 					                      .gen = (uint16_t)gen,
 					                      .type = XREF_OFFSET};
-					rc = pdf_xref_set(pdf, num, &e);
+					rc = kyso_pdf_xref_set(pdf, num, &e);
 					if (rc == KYSO_ERR_BAD_PDF)
 						rc = KYSO_OK; /* number out of range: ignored */
 				}
@@ -104,7 +105,7 @@ static void take_keys(kyso_pdf_obj_t *dst, const kyso_pdf_obj_t *src)
 	for (size_t k = 0; k < 4; k++) {
 		const kyso_pdf_obj_t *v = kyso_pdf_dict_get(src, keys[k]);
 		if (v && !kyso_pdf_dict_get(dst, keys[k]))
-			pdf_dict_set(dst, keys[k], kyso_pdf_obj_copy(v));
+			kyso_pdf_dict_set(dst, keys[k], kyso_pdf_obj_copy(v));
 	}
 }
 
@@ -119,7 +120,7 @@ static void add_objstm_entries(kyso_pdf_t *pdf, kyso_pdf_obj_t *trailer, bool wa
 		kyso_error_t e;
 		kyso_error_clear(&e);
 		pdf_xref_entry_t ent = pdf->xref[num];
-		kyso_pdf_obj_t *o = pdf_parse_indirect(pdf, pdf->hdr + ent.off, num, NULL, &e);
+		kyso_pdf_obj_t *o = kyso_pdf_parse_indirect(pdf, pdf->hdr + ent.off, num, NULL, &e);
 		if (!o)
 			continue;
 		const kyso_pdf_obj_t *type = kyso_pdf_dict_get(o, "Type");
@@ -127,11 +128,11 @@ static void add_objstm_entries(kyso_pdf_t *pdf, kyso_pdf_obj_t *trailer, bool wa
 			take_keys(trailer, o->u.stream.dict);
 		if (want_root && kyso_pdf_obj_is_name(type, "Catalog") &&
 		    !kyso_pdf_dict_get(trailer, "Root"))
-			pdf_dict_set(trailer, "Root", pdf_obj_ref(num, ent.gen));
+			kyso_pdf_dict_set(trailer, "Root", kyso_pdf_obj_new_ref(num, ent.gen));
 		if (kyso_pdf_obj_is_name(type, "ObjStm") && o->type == KYSO_PDF_STREAM) {
 			uint32_t *nums = NULL;
 			size_t cnt = 0;
-			if (pdf_objstm_list(pdf, num, &nums, &cnt, &e) == KYSO_OK) {
+			if (kyso_pdf_objstm_list(pdf, num, &nums, &cnt, &e) == KYSO_OK) {
 				for (size_t k = 0; k < cnt; k++) {
 					uint32_t on = nums[k];
 					if (on == 0 || on >= PDF_MAX_OBJECTS)
@@ -141,7 +142,7 @@ static void add_objstm_entries(kyso_pdf_t *pdf, kyso_pdf_obj_t *trailer, bool wa
 					pdf_xref_entry_t ce = {.off = num,
 					                       .idx = (uint32_t)k,
 					                       .type = XREF_COMPRESSED};
-					if (pdf_xref_set(pdf, on, &ce) != KYSO_OK)
+					if (kyso_pdf_xref_set(pdf, on, &ce) != KYSO_OK)
 						continue; /* out of range: ignored */
 				}
 			}
@@ -151,7 +152,7 @@ static void add_objstm_entries(kyso_pdf_t *pdf, kyso_pdf_obj_t *trailer, bool wa
 	}
 }
 
-kyso_err_t pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err)
+kyso_err_t kyso_pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err)
 {
 	if (pdf->repaired)
 		return KYSO_OK;
@@ -172,7 +173,7 @@ kyso_err_t pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err)
 
 	uint64_t *trailers = malloc(MAX_TRAILERS * sizeof(*trailers));
 	size_t ntrailers = 0;
-	kyso_pdf_obj_t *tr = pdf_obj_new(KYSO_PDF_DICT);
+	kyso_pdf_obj_t *tr = kyso_pdf_obj_new(KYSO_PDF_DICT);
 	kyso_err_t rc = trailers && tr ? scan(pdf, trailers, &ntrailers) : KYSO_ERR_NOMEM;
 	if (rc != KYSO_OK) {
 		kyso_error_set(err, rc, "%s",
@@ -192,10 +193,10 @@ kyso_err_t pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err)
 	/* the newest trailer with /Root first, then older ones fill in */
 	for (size_t k = ntrailers; k-- > 0;) {
 		pdf_src_t s;
-		pdf_src_file(&s, pdf, trailers[k]);
+		kyso_pdf_src_file(&s, pdf, trailers[k]);
 		kyso_error_t e;
 		kyso_error_clear(&e);
-		kyso_pdf_obj_t *d = pdf_parse_object(&s, 0, &e);
+		kyso_pdf_obj_t *d = kyso_pdf_parse_object(&s, 0, &e);
 		if (d && d->type == KYSO_PDF_DICT)
 			take_keys(tr, d);
 		kyso_pdf_obj_free(d);
@@ -207,7 +208,7 @@ kyso_err_t pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err)
 	uint32_t rn;
 	if (!kyso_pdf_obj_ref(root, &rn, NULL) || rn >= pdf->xref_n ||
 	    (pdf->xref[rn].type != XREF_OFFSET && pdf->xref[rn].type != XREF_COMPRESSED)) {
-		pdf_dict_remove(tr, "Root");
+		kyso_pdf_dict_remove(tr, "Root");
 		add_objstm_entries(pdf, tr, true);
 	}
 	if (!kyso_pdf_dict_get(tr, "Root")) {
@@ -219,12 +220,13 @@ kyso_err_t pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err)
 	uint32_t size = pdf->xref_n;
 	while (size > 0 && pdf->xref[size - 1].type == XREF_NONE)
 		size--;
-	pdf_dict_set(tr, "Size", pdf_obj_int(size));
+	kyso_pdf_dict_set(tr, "Size", kyso_pdf_obj_new_int(size));
 	pdf->repaired = true;
 	pdf->page_count = -1;
-	pdf_warn(pdf, "%s",
-	         _("The cross-reference table was damaged and has been rebuilt by scanning the "
-	           "file"));
+	kyso_pdf_warn(
+	        pdf, "%s",
+	        _("The cross-reference table was damaged and has been rebuilt by scanning the "
+	          "file"));
 	rc = KYSO_OK;
 out:
 	if (rc != KYSO_OK && tr) {
@@ -239,7 +241,7 @@ out:
 }
 
 /* After decryption is set up: objects inside encrypted object streams. */
-void pdf_repair_after_crypt(kyso_pdf_t *pdf)
+void kyso_pdf_repair_after_crypt(kyso_pdf_t *pdf)
 {
 	if (pdf->repaired && pdf->repair_trailer)
 		add_objstm_entries(pdf, pdf->repair_trailer, false);

@@ -24,12 +24,12 @@ static uint64_t startxref_before(kyso_pdf_t *pdf, uint64_t eof_pos)
 {
 	uint8_t buf[128];
 	uint64_t from = eof_pos > sizeof(buf) ? eof_pos - sizeof(buf) : 0;
-	size_t n = pdf_file_read(pdf, from, buf, (size_t)(eof_pos - from));
+	size_t n = kyso_pdf_file_read(pdf, from, buf, (size_t)(eof_pos - from));
 	for (size_t i = n >= 9 ? n - 9 + 1 : 0; i-- > 0;) {
 		if (memcmp(buf + i, "startxref", 9) == 0) {
 			uint64_t v = 0;
 			size_t j = i + 9;
-			while (j < n && pdf_is_white(buf[j]))
+			while (j < n && kyso_pdf_is_white(buf[j]))
 				j++;
 			size_t d = 0;
 			while (j < n && buf[j] >= '0' && buf[j] <= '9' && d < 19) {
@@ -51,7 +51,7 @@ kyso_err_t kyso_pdf_revisions(kyso_pdf_t *pdf, const kyso_pdf_revision_t **revs,
 			return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
 		uint64_t pos = pdf->hdr;
 		while (pos < pdf->size) {
-			size_t got = pdf_file_read(pdf, pos, buf, 65536 + 8);
+			size_t got = kyso_pdf_file_read(pdf, pos, buf, 65536 + 8);
 			if (got < 5)
 				break;
 			size_t lim = pos + got >= pdf->size ? got - 5 + 1 : got - 8;
@@ -60,7 +60,7 @@ kyso_err_t kyso_pdf_revisions(kyso_pdf_t *pdf, const kyso_pdf_revision_t **revs,
 					continue;
 				uint64_t end = pos + i + 5;
 				uint8_t eol[2] = {0, 0};
-				size_t k = pdf_file_read(pdf, end, eol, 2);
+				size_t k = kyso_pdf_file_read(pdf, end, eol, 2);
 				if (k >= 1 && eol[0] == '\r') {
 					end++;
 					if (k == 2 && eol[1] == '\n')
@@ -88,7 +88,7 @@ kyso_err_t kyso_pdf_revisions(kyso_pdf_t *pdf, const kyso_pdf_revision_t **revs,
 
 /* ---- hashing ---- */
 
-bool pdf_digest_sink(void *ctx, const uint8_t *data, size_t len)
+bool kyso_pdf_digest_sink(void *ctx, const uint8_t *data, size_t len)
 {
 	return EVP_DigestUpdate(ctx, data, len) == 1;
 }
@@ -108,7 +108,7 @@ kyso_err_t kyso_pdf_hash_ranges(kyso_pdf_t *pdf, const uint64_t br[4], const EVP
 	}
 	/* straight from the page cache where the OS can (no copy through stdio) */
 	for (size_t r = 0; r < 2 && rc == KYSO_OK; r++) {
-		rc = kyso_file_read_range(pdf->f, br[2 * r], br[2 * r + 1], pdf_digest_sink, c,
+		rc = kyso_file_read_range(pdf->f, br[2 * r], br[2 * r + 1], kyso_pdf_digest_sink, c,
 		                          err);
 		if (rc == KYSO_ERR_INTERNAL)
 			rc = kyso_error_set(err, rc, "%s", _("Hashing failed"));
@@ -142,14 +142,14 @@ static uint64_t contents_offset(kyso_pdf_t *pdf, uint32_t num)
 	if (num >= pdf->xref_n || pdf->xref[num].type != XREF_OFFSET)
 		return 0;
 	pdf_src_t s;
-	pdf_src_file(&s, pdf, pdf->hdr + pdf->xref[num].off);
+	kyso_pdf_src_file(&s, pdf, pdf->hdr + pdf->xref[num].off);
 	pdf_tok_t t;
 	memset(&t, 0, sizeof(t));
 	kyso_buf_init(&t.s);
 	uint64_t found = 0;
 	int depth = 0;
 	for (int i = 0; i < 100000; i++) {
-		pdf_tok_type_t tt = pdf_lex(&s, &t);
+		pdf_tok_type_t tt = kyso_pdf_lex(&s, &t);
 		if (tt == TOK_EOF || tt == TOK_ERROR)
 			break;
 		if (tt == TOK_DICT_OPEN || tt == TOK_ARRAY_OPEN)
@@ -161,12 +161,12 @@ static uint64_t contents_offset(kyso_pdf_t *pdf, uint32_t num)
 		if (depth == 0 && tt == TOK_DICT_CLOSE)
 			break;
 		if (depth == 1 && tt == TOK_NAME && strcmp((char *)t.s.data, "Contents") == 0) {
-			if (pdf_lex(&s, &t) == TOK_STRING && t.hex)
+			if (kyso_pdf_lex(&s, &t) == TOK_STRING && t.hex)
 				found = t.start;
 			break;
 		}
 	}
-	pdf_tok_free(&t);
+	kyso_pdf_tok_free(&t);
 	return found;
 }
 
@@ -357,14 +357,14 @@ const char *kyso_pdf_change_kind_id(kyso_pdf_change_kind_t k)
 static kyso_pdf_obj_t *load_old(kyso_pdf_t *pdf, uint32_t num, size_t first_old)
 {
 	for (size_t s = first_old; s < pdf->nsections; s++) {
-		const pdf_xref_entry_t *e = pdf_section_find(&pdf->sections[s], num);
+		const pdf_xref_entry_t *e = kyso_pdf_section_find(&pdf->sections[s], num);
 		if (e) {
 			if (e->type != XREF_OFFSET && e->type != XREF_COMPRESSED)
 				return NULL;
 			kyso_error_t err;
 			kyso_error_clear(&err);
 			pdf_xref_entry_t copy = *e;
-			return pdf_load_entry(pdf, num, &copy, &err);
+			return kyso_pdf_load_entry(pdf, num, &copy, &err);
 		}
 	}
 	return NULL;
@@ -382,7 +382,7 @@ static bool only_keys_differ(const kyso_pdf_obj_t *a, const kyso_pdf_obj_t *b,
 			for (size_t j = 0; j < nkeys; j++)
 				allowed = allowed || strcmp(k, keys[j]) == 0;
 			if (!allowed &&
-			    !pdf_obj_equal(kyso_pdf_dict_value(x, i), kyso_pdf_dict_get(y, k)))
+			    !kyso_pdf_obj_equal(kyso_pdf_dict_value(x, i), kyso_pdf_dict_get(y, k)))
 				return false;
 		}
 	}
@@ -396,8 +396,8 @@ static bool array_only_grew(const kyso_pdf_obj_t *old, const kyso_pdf_obj_t *nw)
 	for (size_t i = 0; i < kyso_pdf_array_len(old); i++) {
 		bool found = false;
 		for (size_t j = 0; j < kyso_pdf_array_len(nw) && !found; j++)
-			found = pdf_obj_equal(kyso_pdf_array_get(old, i),
-			                      kyso_pdf_array_get(nw, j));
+			found = kyso_pdf_obj_equal(kyso_pdf_array_get(old, i),
+			                           kyso_pdf_array_get(nw, j));
 		if (!found)
 			return false;
 	}

@@ -62,7 +62,7 @@ static void obj_end(writer_t *w)
 static void write_obj(writer_t *w, uint32_t num, uint16_t gen, const kyso_pdf_obj_t *o)
 {
 	obj_begin(w, num, gen);
-	kyso_err_t rc = pdf_obj_serialize(w->pdf, o, num, gen, &w->u);
+	kyso_err_t rc = kyso_pdf_obj_serialize(w->pdf, o, num, gen, &w->u);
 	if (rc != KYSO_OK)
 		w_fail(w, rc);
 	obj_end(w);
@@ -92,7 +92,8 @@ static void write_stream(writer_t *w, uint32_t num, const char *dict_head, const
 	kyso_buf_t enc;
 	kyso_buf_init(&enc);
 	if (w->pdf->crypt.on) {
-		kyso_err_t rc = pdf_crypt_buf(w->pdf, true, true, num, 0, data, len, &enc, w->err);
+		kyso_err_t rc =
+		        kyso_pdf_crypt_buf(w->pdf, true, true, num, 0, data, len, &enc, w->err);
 		if (rc != KYSO_OK)
 			w_fail(w, rc);
 	} else {
@@ -174,7 +175,7 @@ static uint32_t find_empty_sig_field(kyso_pdf_t *pdf, const kyso_pdf_obj_t *fiel
 static bool push_refs(kyso_pdf_obj_t *arr, const uint32_t *nums, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (nums[i] && !pdf_array_push(arr, pdf_obj_ref(nums[i], 0)))
+		if (nums[i] && !kyso_pdf_array_push(arr, kyso_pdf_obj_new_ref(nums[i], 0)))
 			return false;
 	return true;
 }
@@ -202,15 +203,15 @@ static kyso_err_t add_to_array_obj_n(writer_t *w, kyso_pdf_obj_t *owner, const c
 		kyso_pdf_obj_free(arr);
 		v = NULL; /* broken: replace by a direct array */
 	}
-	kyso_pdf_obj_t *arr =
-	        v && v->type == KYSO_PDF_ARRAY ? kyso_pdf_obj_copy(v) : pdf_obj_new(KYSO_PDF_ARRAY);
+	kyso_pdf_obj_t *arr = v && v->type == KYSO_PDF_ARRAY ? kyso_pdf_obj_copy(v)
+	                                                     : kyso_pdf_obj_new(KYSO_PDF_ARRAY);
 	if (!arr)
 		return KYSO_ERR_NOMEM;
 	if (!push_refs(arr, nums, n)) {
 		kyso_pdf_obj_free(arr);
 		return KYSO_ERR_NOMEM;
 	}
-	if (!pdf_dict_set(owner, key, arr))
+	if (!kyso_pdf_dict_set(owner, key, arr))
 		return KYSO_ERR_NOMEM;
 	*owner_changed = true;
 	return KYSO_OK;
@@ -237,9 +238,9 @@ static kyso_err_t update_acroform(writer_t *w, kyso_pdf_obj_t *cat, uint32_t roo
 	}
 	bool cat_changed = false;
 	if (!afd) {
-		afd = pdf_obj_new(KYSO_PDF_DICT);
+		afd = kyso_pdf_obj_new(KYSO_PDF_DICT);
 		afnum = w->next_num++;
-		if (!afd || !pdf_dict_set(cat, "AcroForm", pdf_obj_ref(afnum, 0)))
+		if (!afd || !kyso_pdf_dict_set(cat, "AcroForm", kyso_pdf_obj_new_ref(afnum, 0)))
 			return KYSO_ERR_NOMEM;
 		cat_changed = true;
 	}
@@ -249,13 +250,13 @@ static kyso_err_t update_acroform(writer_t *w, kyso_pdf_obj_t *cat, uint32_t roo
 		any = any || fields[i] != 0;
 	kyso_err_t rc =
 	        any ? add_to_array_obj_n(w, afd, "Fields", fields, nfields, &af_changed) : KYSO_OK;
-	if (rc == KYSO_OK && !pdf_dict_set(afd, "SigFlags", pdf_obj_int(3)))
+	if (rc == KYSO_OK && !kyso_pdf_dict_set(afd, "SigFlags", kyso_pdf_obj_new_int(3)))
 		rc = KYSO_ERR_NOMEM;
 	if (rc == KYSO_OK) {
 		if (afnum) {
 			write_obj(w, afnum, entry_gen(w->pdf, afnum), afd);
 		} else {
-			if (!pdf_dict_set(cat, "AcroForm", afd))
+			if (!kyso_pdf_dict_set(cat, "AcroForm", afd))
 				rc = KYSO_ERR_NOMEM;
 			afd = NULL;
 			cat_changed = true;
@@ -286,20 +287,20 @@ static void write_trailer_keys(writer_t *w, uint32_t size, bool with_prev)
 		if (!v || (k == 1 && v->type != KYSO_PDF_REF))
 			continue;
 		kyso_buf_printf(&w->u, "/%s ", keys[k]);
-		pdf_obj_serialize(NULL, v, 0, 0, &w->u);
+		kyso_pdf_obj_serialize(NULL, v, 0, 0, &w->u);
 	}
 	/* /ID: keep the first element, new second element */
 	uint8_t fresh[16];
 	RAND_bytes(fresh, sizeof(fresh));
 	const kyso_pdf_obj_t *id0 = kyso_pdf_array_get(kyso_pdf_dict_get(tr, "ID"), 0);
 	kyso_buf_append(&w->u, "/ID [", 5);
-	kyso_pdf_obj_t *f = pdf_obj_string(fresh, sizeof(fresh));
+	kyso_pdf_obj_t *f = kyso_pdf_obj_new_string(fresh, sizeof(fresh));
 	if (id0 && id0->type == KYSO_PDF_STRING)
-		pdf_obj_serialize(NULL, id0, 0, 0, &w->u);
+		kyso_pdf_obj_serialize(NULL, id0, 0, 0, &w->u);
 	else
-		pdf_obj_serialize(NULL, f, 0, 0, &w->u);
+		kyso_pdf_obj_serialize(NULL, f, 0, 0, &w->u);
 	kyso_buf_append(&w->u, " ", 1);
-	pdf_obj_serialize(NULL, f, 0, 0, &w->u);
+	kyso_pdf_obj_serialize(NULL, f, 0, 0, &w->u);
 	kyso_pdf_obj_free(f);
 	kyso_buf_append(&w->u, "]", 1);
 	if (with_prev)
@@ -486,7 +487,7 @@ static void write_date(writer_t *w, time_t t, uint32_t num)
 	char d[40];
 	snprintf(d, sizeof(d), "D:%04d%02d%02d%02d%02d%02d+00'00'", tm.tm_year + 1900,
 	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	pdf_write_text_string(w->pdf, &w->u, d, num, 0);
+	kyso_pdf_write_text_string(w->pdf, &w->u, d, num, 0);
 }
 
 static void write_opt_text(writer_t *w, const char *key, const char *val, uint32_t num)
@@ -494,7 +495,7 @@ static void write_opt_text(writer_t *w, const char *key, const char *val, uint32
 	if (!val || !*val)
 		return;
 	kyso_buf_printf(&w->u, "/%s ", key);
-	pdf_write_text_string(w->pdf, &w->u, val, num, 0);
+	kyso_pdf_write_text_string(w->pdf, &w->u, val, num, 0);
 }
 
 /* A copy's failure in the signer's words. */
@@ -533,7 +534,8 @@ kyso_pdf_prefix_t *kyso_pdf_prefix_start(kyso_pdf_t *pdf, FILE *out, const EVP_M
 	p->mdc = EVP_MD_CTX_new();
 	if (p->mdc != NULL && EVP_DigestInit_ex(p->mdc, md, NULL) == 1 &&
 	    fseeko(out, 0, SEEK_SET) == 0)
-		p->copy = kyso_file_copy_start(pdf->f, out, pdf->size, pdf_digest_sink, p->mdc);
+		p->copy =
+		        kyso_file_copy_start(pdf->f, out, pdf->size, kyso_pdf_digest_sink, p->mdc);
 	if (p->copy == NULL) {
 		EVP_MD_CTX_free(p->mdc);
 		free(p);
@@ -637,7 +639,7 @@ static kyso_err_t sig_field_names(sig_build_t *b)
 	const kyso_pdf_sig_params_t *p = b->p;
 	kyso_pdf_obj_ref(kyso_pdf_dict_get(pdf->trailer, "Root"), &b->root_num, NULL);
 	b->cat = kyso_pdf_catalog(pdf, b->err);
-	b->page = b->cat ? pdf_page_raw(pdf, b->pidx, &b->page_num, b->err) : NULL;
+	b->page = b->cat ? kyso_pdf_page_raw(pdf, b->pidx, &b->page_num, b->err) : NULL;
 	if (!b->cat || !b->page)
 		return b->err->code ? b->err->code : KYSO_ERR_BAD_PDF;
 	b->fname = p->field_name;
@@ -716,7 +718,7 @@ static kyso_err_t sig_pages_and_form(sig_build_t *b)
 		for (long i = 0; i < b->pages && rc == KYSO_OK; i++) {
 			uint32_t pn = 0;
 			bool changed = false;
-			kyso_pdf_obj_t *pg = pdf_page_raw(pdf, i, &pn, b->err);
+			kyso_pdf_obj_t *pg = kyso_pdf_page_raw(pdf, i, &pn, b->err);
 			b->wnums[2 * i] = w->next_num++;
 			b->wnums[2 * i + 1] = pn;
 			b->snums[0] = b->wnums[2 * i];
@@ -756,16 +758,16 @@ static kyso_err_t sig_field(sig_build_t *b)
 	const kyso_pdf_appearance_t *ap = b->ap;
 	if (b->existing) {
 		/* sign into the existing empty field */
-		if (!pdf_dict_set(b->exf, "V", pdf_obj_ref(b->sig_num, 0)) ||
-		    (ap && !pdf_dict_set(b->exf, "AP", pdf_obj_new(KYSO_PDF_DICT))) ||
-		    (ap && !pdf_dict_set((kyso_pdf_obj_t *)kyso_pdf_dict_get(b->exf, "AP"), "N",
-		                         pdf_obj_ref(b->ap_num, 0))))
+		if (!kyso_pdf_dict_set(b->exf, "V", kyso_pdf_obj_new_ref(b->sig_num, 0)) ||
+		    (ap && !kyso_pdf_dict_set(b->exf, "AP", kyso_pdf_obj_new(KYSO_PDF_DICT))) ||
+		    (ap && !kyso_pdf_dict_set((kyso_pdf_obj_t *)kyso_pdf_dict_get(b->exf, "AP"),
+		                              "N", kyso_pdf_obj_new_ref(b->ap_num, 0))))
 			return kyso_error_set(b->err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
 		write_obj(w, b->existing, entry_gen(pdf, b->existing), b->exf);
 	} else if (b->every) {
 		obj_begin(w, b->field_num, 0);
 		kyso_buf_append(&w->u, "<</FT/Sig/T ", 12);
-		pdf_write_text_string(pdf, &w->u, b->fname, b->field_num, 0);
+		kyso_pdf_write_text_string(pdf, &w->u, b->fname, b->field_num, 0);
 		kyso_buf_printf(&w->u, "/V %u 0 R/Kids [", b->sig_num);
 		for (long i = 0; i < b->pages; i++)
 			kyso_buf_printf(&w->u, "%s%u 0 R", i ? " " : "", b->wnums[2 * i]);
@@ -785,15 +787,15 @@ static kyso_err_t sig_field(sig_build_t *b)
 		/* field + widget (merged) */
 		obj_begin(w, b->field_num, 0);
 		kyso_buf_append(&w->u, "<</Type/Annot/Subtype/Widget/FT/Sig/F 132/T ", 44);
-		pdf_write_text_string(pdf, &w->u, b->fname, b->field_num, 0);
+		kyso_pdf_write_text_string(pdf, &w->u, b->fname, b->field_num, 0);
 		kyso_buf_printf(&w->u, "/V %u 0 R/P %u %u R/Rect [", b->sig_num, b->page_num,
 		                entry_gen(pdf, b->page_num));
-		kyso_pdf_obj_t *r = pdf_obj_new(KYSO_PDF_REAL);
+		kyso_pdf_obj_t *r = kyso_pdf_obj_new(KYSO_PDF_REAL);
 		for (int i = 0; r && i < 4; i++) {
 			r->u.r = ap ? ap->rect[i] : 0;
 			if (i)
 				kyso_buf_append(&w->u, " ", 1);
-			pdf_obj_serialize(NULL, r, 0, 0, &w->u);
+			kyso_pdf_obj_serialize(NULL, r, 0, 0, &w->u);
 		}
 		kyso_pdf_obj_free(r);
 		kyso_buf_append(&w->u, "]", 1);
@@ -846,9 +848,9 @@ static void sig_appearance(sig_build_t *b)
 		uint32_t fnum = b->snums[1 + i], anum = b->snums[1 + b->nst + i];
 		obj_begin(w, fnum, 0);
 		kyso_buf_append(&w->u, "<</Type/Annot/Subtype/Widget/FT/Tx/Ff 1/F 4/T ", 46);
-		pdf_write_text_string(b->pdf, &w->u, b->stn[i], fnum, 0);
+		kyso_pdf_write_text_string(b->pdf, &w->u, b->stn[i], fnum, 0);
 		kyso_buf_append(&w->u, "/V ", 3);
-		pdf_write_text_string(b->pdf, &w->u, st->value, fnum, 0);
+		kyso_pdf_write_text_string(b->pdf, &w->u, st->value, fnum, 0);
 		kyso_buf_printf(&w->u, "/P %u %u R/Rect [%.3f %.3f %.3f %.3f]/AP <</N %u 0 R>>>>",
 		                b->page_num, entry_gen(b->pdf, b->page_num), st->rect[0],
 		                st->rect[1], st->rect[2], st->rect[3], anum);
@@ -866,9 +868,9 @@ static kyso_err_t sig_dictionary(sig_build_t *b)
 	const kyso_pdf_sig_params_t *p = b->p;
 	obj_begin(w, b->sig_num, 0);
 	kyso_buf_printf(&w->u, "<</Type/%s/Filter", p->doc_timestamp ? "DocTimeStamp" : "Sig");
-	pdf_write_name(&w->u, p->filter ? p->filter : "Adobe.PPKLite");
+	kyso_pdf_write_name(&w->u, p->filter ? p->filter : "Adobe.PPKLite");
 	kyso_buf_append(&w->u, "/SubFilter", 10);
-	pdf_write_name(&w->u, p->sub_filter);
+	kyso_pdf_write_name(&w->u, p->sub_filter);
 	kyso_buf_append(&w->u, "/ByteRange ", 11);
 	b->br_at = w->u.len;
 	for (int i = 0; i < BR_WIDTH; i++)
@@ -935,8 +937,8 @@ static kyso_err_t sig_write(sig_build_t *b, FILE *out, const EVP_MD *md, uint8_t
 			rc = kyso_error_set(err, KYSO_ERR_IO, "%s",
 			                    _("Could not write the signed PDF (disk full?)"));
 		else
-			rc = copy_error(kyso_file_copy_to(pdf->f, out, pdf->size, pdf_digest_sink,
-			                                  mdc, err),
+			rc = copy_error(kyso_file_copy_to(pdf->f, out, pdf->size,
+			                                  kyso_pdf_digest_sink, mdc, err),
 			                err);
 	}
 	if (rc == KYSO_OK && (EVP_DigestUpdate(mdc, w->u.data, b->hex_at - 1) != 1 ||
@@ -1010,7 +1012,7 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	if (rc == KYSO_OK) {
 		uint8_t last = 0;
 		if (pdf->size > 0)
-			pdf_file_read(pdf, pdf->size - 1, &last, 1);
+			kyso_pdf_file_read(pdf, pdf->size - 1, &last, 1);
 		b.w.base_rel = pdf->size - pdf->hdr;
 		if (pdf->size > 0 && last != '\n' && last != '\r')
 			kyso_buf_append(&b.w.u, "\n", 1);
@@ -1082,7 +1084,7 @@ static kyso_err_t dss_add(writer_t *w, kyso_pdf_obj_t *dss, const char *key,
 	kyso_pdf_obj_t *arr = kyso_pdf_resolve(w->pdf, kyso_pdf_dict_get(dss, key), NULL);
 	if (kyso_pdf_obj_type(arr) != KYSO_PDF_ARRAY) {
 		kyso_pdf_obj_free(arr);
-		arr = pdf_obj_new(KYSO_PDF_ARRAY);
+		arr = kyso_pdf_obj_new(KYSO_PDF_ARRAY);
 		if (!arr)
 			return KYSO_ERR_NOMEM;
 	}
@@ -1094,21 +1096,21 @@ static kyso_err_t dss_add(writer_t *w, kyso_pdf_obj_t *dss, const char *key,
 		} else {
 			uint32_t num = w->next_num++;
 			write_stream(w, num, "<<>>", NULL, 0, b[i].data, b[i].len);
-			ref = pdf_obj_ref(num, 0);
-			if (!ref || !pdf_array_push(arr, kyso_pdf_obj_copy(ref))) {
+			ref = kyso_pdf_obj_new_ref(num, 0);
+			if (!ref || !kyso_pdf_array_push(arr, kyso_pdf_obj_copy(ref))) {
 				kyso_pdf_obj_free(ref);
 				kyso_pdf_obj_free(arr);
 				return KYSO_ERR_NOMEM;
 			}
 		}
-		if (!ref || (vri_arr && !pdf_array_push(vri_arr, kyso_pdf_obj_copy(ref)))) {
+		if (!ref || (vri_arr && !kyso_pdf_array_push(vri_arr, kyso_pdf_obj_copy(ref)))) {
 			kyso_pdf_obj_free(ref);
 			kyso_pdf_obj_free(arr);
 			return KYSO_ERR_NOMEM;
 		}
 		kyso_pdf_obj_free(ref);
 	}
-	return pdf_dict_set(dss, key, arr) ? KYSO_OK : KYSO_ERR_NOMEM;
+	return kyso_pdf_dict_set(dss, key, arr) ? KYSO_OK : KYSO_ERR_NOMEM;
 }
 
 static kyso_err_t dss_vri(writer_t *w, kyso_pdf_obj_t *dss, const kyso_pdf_dss_t *d)
@@ -1116,11 +1118,11 @@ static kyso_err_t dss_vri(writer_t *w, kyso_pdf_obj_t *dss, const kyso_pdf_dss_t
 	kyso_pdf_obj_t *vri = kyso_pdf_resolve(w->pdf, kyso_pdf_dict_get(dss, "VRI"), NULL);
 	if (kyso_pdf_obj_type(vri) != KYSO_PDF_DICT) {
 		kyso_pdf_obj_free(vri);
-		vri = pdf_obj_new(KYSO_PDF_DICT);
+		vri = kyso_pdf_obj_new(KYSO_PDF_DICT);
 	}
-	kyso_pdf_obj_t *entry = pdf_obj_new(KYSO_PDF_DICT);
-	kyso_pdf_obj_t *a[3] = {pdf_obj_new(KYSO_PDF_ARRAY), pdf_obj_new(KYSO_PDF_ARRAY),
-	                        pdf_obj_new(KYSO_PDF_ARRAY)};
+	kyso_pdf_obj_t *entry = kyso_pdf_obj_new(KYSO_PDF_DICT);
+	kyso_pdf_obj_t *a[3] = {kyso_pdf_obj_new(KYSO_PDF_ARRAY), kyso_pdf_obj_new(KYSO_PDF_ARRAY),
+	                        kyso_pdf_obj_new(KYSO_PDF_ARRAY)};
 	kyso_err_t rc = vri && entry && a[0] && a[1] && a[2] ? KYSO_OK : KYSO_ERR_NOMEM;
 	if (rc == KYSO_OK)
 		rc = dss_add(w, dss, "Certs", d->certs, d->ncerts, a[0]);
@@ -1129,24 +1131,24 @@ static kyso_err_t dss_vri(writer_t *w, kyso_pdf_obj_t *dss, const kyso_pdf_dss_t
 	if (rc == KYSO_OK)
 		rc = dss_add(w, dss, "OCSPs", d->ocsps, d->nocsps, a[2]);
 	static const char *const keys[] = {"Cert", "CRL", "OCSP"};
-	if (rc == KYSO_OK && !pdf_dict_set(entry, "Type", pdf_obj_namev("VRI")))
+	if (rc == KYSO_OK && !kyso_pdf_dict_set(entry, "Type", kyso_pdf_obj_namev("VRI")))
 		rc = KYSO_ERR_NOMEM;
 	for (int i = 0; i < 3; i++) {
 		if (rc == KYSO_OK && kyso_pdf_array_len(a[i]) > 0) {
-			if (!pdf_dict_set(entry, keys[i], a[i]))
+			if (!kyso_pdf_dict_set(entry, keys[i], a[i]))
 				rc = KYSO_ERR_NOMEM;
 			a[i] = NULL;
 		}
 		kyso_pdf_obj_free(a[i]);
 	}
 	if (rc == KYSO_OK) {
-		if (!pdf_dict_set(vri, d->vri_key, entry))
+		if (!kyso_pdf_dict_set(vri, d->vri_key, entry))
 			rc = KYSO_ERR_NOMEM;
 		entry = NULL;
 	}
 	kyso_pdf_obj_free(entry);
 	if (rc == KYSO_OK) {
-		if (!pdf_dict_set(dss, "VRI", vri))
+		if (!kyso_pdf_dict_set(dss, "VRI", vri))
 			rc = KYSO_ERR_NOMEM;
 		vri = NULL;
 	}
@@ -1167,7 +1169,7 @@ kyso_err_t kyso_pdf_append_dss(kyso_pdf_t *pdf, const kyso_pdf_dss_t *d, FILE *o
 	w.base_rel = pdf->size - pdf->hdr;
 	uint8_t last = 0;
 	if (pdf->size > 0)
-		pdf_file_read(pdf, pdf->size - 1, &last, 1);
+		kyso_pdf_file_read(pdf, pdf->size - 1, &last, 1);
 	if (pdf->size > 0 && last != '\n' && last != '\r')
 		kyso_buf_append(&w.u, "\n", 1);
 	kyso_err_t rc = KYSO_OK;
@@ -1187,10 +1189,10 @@ kyso_err_t kyso_pdf_append_dss(kyso_pdf_t *pdf, const kyso_pdf_dss_t *d, FILE *o
 	dss = kyso_pdf_resolve(pdf, dv, NULL);
 	if (kyso_pdf_obj_type(dss) != KYSO_PDF_DICT) {
 		kyso_pdf_obj_free(dss);
-		dss = pdf_obj_new(KYSO_PDF_DICT);
+		dss = kyso_pdf_obj_new(KYSO_PDF_DICT);
 		dss_num = 0;
 	}
-	if (!dss || !pdf_dict_set(dss, "Type", pdf_obj_namev("DSS"))) {
+	if (!dss || !kyso_pdf_dict_set(dss, "Type", kyso_pdf_obj_namev("DSS"))) {
 		rc = KYSO_ERR_NOMEM;
 		goto out;
 	}
@@ -1210,7 +1212,7 @@ kyso_err_t kyso_pdf_append_dss(kyso_pdf_t *pdf, const kyso_pdf_dss_t *d, FILE *o
 	} else {
 		dss_num = w.next_num++;
 		write_obj(&w, dss_num, 0, dss);
-		if (!pdf_dict_set(cat, "DSS", pdf_obj_ref(dss_num, 0))) {
+		if (!kyso_pdf_dict_set(cat, "DSS", kyso_pdf_obj_new_ref(dss_num, 0))) {
 			rc = KYSO_ERR_NOMEM;
 			goto out;
 		}

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-kyso_err_t pdf_section_add(pdf_section_t *sec, uint32_t num, const pdf_xref_entry_t *e)
+kyso_err_t kyso_pdf_section_add(pdf_section_t *sec, uint32_t num, const pdf_xref_entry_t *e)
 {
 	if (sec->n >= PDF_MAX_OBJECTS)
 		return KYSO_ERR_BAD_PDF;
@@ -30,7 +30,7 @@ static int u64_cmp(const void *a, const void *b)
 }
 
 /* Sorts by object number; for duplicates the first added wins. */
-void pdf_section_sort(pdf_section_t *sec)
+void kyso_pdf_section_sort(pdf_section_t *sec)
 {
 	size_t n = sec->n;
 	bool sorted = true;
@@ -62,7 +62,7 @@ void pdf_section_sort(pdf_section_t *sec)
 	free(copy);
 }
 
-const pdf_xref_entry_t *pdf_section_find(const pdf_section_t *sec, uint32_t num)
+const pdf_xref_entry_t *kyso_pdf_section_find(const pdf_section_t *sec, uint32_t num)
 {
 	size_t lo = 0, hi = sec->n;
 	while (lo < hi) {
@@ -85,7 +85,7 @@ static uint32_t max_objects(const kyso_pdf_t *pdf)
 	return lim < PDF_MAX_OBJECTS ? (uint32_t)lim : PDF_MAX_OBJECTS;
 }
 
-kyso_err_t pdf_xref_set(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_entry_t *e)
+kyso_err_t kyso_pdf_xref_set(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_entry_t *e)
 {
 	if (num >= max_objects(pdf))
 		return KYSO_ERR_BAD_PDF;
@@ -120,21 +120,21 @@ static bool find_startxref(kyso_pdf_t *pdf, uint64_t *out)
 	uint8_t *buf = malloc(len + 1);
 	if (!buf)
 		return false;
-	len = pdf_file_read(pdf, start, buf, len);
+	len = kyso_pdf_file_read(pdf, start, buf, len);
 	buf[len] = 0;
 	bool found = false;
 	for (size_t i = len >= 9 ? len - 9 + 1 : 0; i-- > 0;) {
 		if (memcmp(buf + i, "startxref", 9) == 0) {
 			pdf_src_t s;
-			pdf_src_mem(&s, buf, len, i + 9);
+			kyso_pdf_src_mem(&s, buf, len, i + 9);
 			pdf_tok_t t;
 			memset(&t, 0, sizeof(t));
 			kyso_buf_init(&t.s);
-			if (pdf_lex(&s, &t) == TOK_INT && t.i >= 0) {
+			if (kyso_pdf_lex(&s, &t) == TOK_INT && t.i >= 0) {
 				*out = (uint64_t)t.i;
 				found = true;
 			}
-			pdf_tok_free(&t);
+			kyso_pdf_tok_free(&t);
 			break;
 		}
 	}
@@ -149,29 +149,29 @@ static kyso_err_t parse_classic(kyso_pdf_t *pdf, uint64_t abs, pdf_section_t *se
 	pdf_tok_t t;
 	memset(&t, 0, sizeof(t));
 	kyso_buf_init(&t.s);
-	pdf_src_file(&s, pdf, abs);
+	kyso_pdf_src_file(&s, pdf, abs);
 	kyso_err_t rc = KYSO_ERR_BAD_PDF;
 	uint64_t filemax = pdf->size - pdf->hdr;
-	if (pdf_lex(&s, &t) != TOK_KEYWORD || strcmp((char *)t.s.data, "xref") != 0)
+	if (kyso_pdf_lex(&s, &t) != TOK_KEYWORD || strcmp((char *)t.s.data, "xref") != 0)
 		goto bad;
 	for (;;) {
-		pdf_tok_type_t tt = pdf_lex(&s, &t);
+		pdf_tok_type_t tt = kyso_pdf_lex(&s, &t);
 		if (tt == TOK_KEYWORD && strcmp((char *)t.s.data, "trailer") == 0)
 			break;
 		if (tt != TOK_INT || t.i < 0)
 			goto bad;
 		int64_t first = t.i;
-		if (pdf_lex(&s, &t) != TOK_INT || t.i < 0 || first + t.i > PDF_MAX_OBJECTS)
+		if (kyso_pdf_lex(&s, &t) != TOK_INT || t.i < 0 || first + t.i > PDF_MAX_OBJECTS)
 			goto bad;
 		int64_t count = t.i;
 		for (int64_t k = 0; k < count; k++) {
-			if (pdf_lex(&s, &t) != TOK_INT || t.i < 0)
+			if (kyso_pdf_lex(&s, &t) != TOK_INT || t.i < 0)
 				goto bad;
 			int64_t off = t.i;
-			if (pdf_lex(&s, &t) != TOK_INT || t.i < 0)
+			if (kyso_pdf_lex(&s, &t) != TOK_INT || t.i < 0)
 				goto bad;
 			int64_t gen = t.i;
-			if (pdf_lex(&s, &t) != TOK_KEYWORD || t.s.len != 1 ||
+			if (kyso_pdf_lex(&s, &t) != TOK_KEYWORD || t.s.len != 1 ||
 			    (t.s.data[0] != 'n' && t.s.data[0] != 'f'))
 				goto bad;
 			int64_t num = first + k;
@@ -186,17 +186,17 @@ static kyso_err_t parse_classic(kyso_pdf_t *pdf, uint64_t abs, pdf_section_t *se
 			                      .type = t.s.data[0] == 'n' ? XREF_OFFSET : XREF_FREE};
 			if (e.type == XREF_OFFSET && (off == 0 || (uint64_t)off >= filemax))
 				e.type = XREF_FREE; /* points nowhere; treated as free */
-			rc = pdf_section_add(sec, (uint32_t)num, &e);
+			rc = kyso_pdf_section_add(sec, (uint32_t)num, &e);
 			if (rc != KYSO_OK)
 				goto out;
 		}
 	}
 	kyso_error_t pe;
 	kyso_error_clear(&pe);
-	sec->trailer = pdf_parse_object(&s, 0, &pe);
+	sec->trailer = kyso_pdf_parse_object(&s, 0, &pe);
 	if (!sec->trailer || sec->trailer->type != KYSO_PDF_DICT)
 		goto bad;
-	pdf_section_sort(sec);
+	kyso_pdf_section_sort(sec);
 	rc = KYSO_OK;
 	goto out;
 bad:
@@ -204,7 +204,7 @@ bad:
 	                    _("The cross-reference table at byte %llu is damaged"),
 	                    (unsigned long long)abs);
 out:
-	pdf_tok_free(&t);
+	kyso_pdf_tok_free(&t);
 	return rc;
 }
 
@@ -217,7 +217,7 @@ static kyso_err_t parse_stream_section(kyso_pdf_t *pdf, uint64_t rel, pdf_sectio
 		        _("The cross-reference offset %llu is past the end of the file"),
 		        (unsigned long long)rel);
 	uint16_t gen;
-	kyso_pdf_obj_t *st = pdf_parse_indirect(pdf, pdf->hdr + rel, UINT32_MAX, &gen, err);
+	kyso_pdf_obj_t *st = kyso_pdf_parse_indirect(pdf, pdf->hdr + rel, UINT32_MAX, &gen, err);
 	if (!st)
 		return err->code;
 	if (st->type != KYSO_PDF_STREAM ||
@@ -229,14 +229,14 @@ static kyso_err_t parse_stream_section(kyso_pdf_t *pdf, uint64_t rel, pdf_sectio
 	}
 	/* object number: re-lex the header */
 	pdf_src_t s;
-	pdf_src_file(&s, pdf, pdf->hdr + rel);
+	kyso_pdf_src_file(&s, pdf, pdf->hdr + rel);
 	pdf_tok_t t;
 	memset(&t, 0, sizeof(t));
 	kyso_buf_init(&t.s);
-	if (pdf_lex(&s, &t) == TOK_INT)
+	if (kyso_pdf_lex(&s, &t) == TOK_INT)
 		sec->stream_num = (uint32_t)t.i;
-	pdf_tok_free(&t);
-	kyso_err_t rc = pdf_xref_stream_parse(pdf, st, sec, err);
+	kyso_pdf_tok_free(&t);
+	kyso_err_t rc = kyso_pdf_xref_stream_parse(pdf, st, sec, err);
 	if (rc == KYSO_OK) {
 		sec->trailer = kyso_pdf_obj_copy(st->u.stream.dict);
 		if (!sec->trailer)
@@ -244,7 +244,7 @@ static kyso_err_t parse_stream_section(kyso_pdf_t *pdf, uint64_t rel, pdf_sectio
 	}
 	kyso_pdf_obj_free(st);
 	if (rc == KYSO_OK)
-		pdf_section_sort(sec);
+		kyso_pdf_section_sort(sec);
 	return rc;
 }
 
@@ -259,10 +259,10 @@ static kyso_err_t parse_section(kyso_pdf_t *pdf, uint64_t rel, pdf_section_t *se
 		        _("The cross-reference offset %llu is past the end of the file"),
 		        (unsigned long long)rel);
 	pdf_src_t s;
-	pdf_src_file(&s, pdf, abs);
-	pdf_skip_ws(&s);
+	kyso_pdf_src_file(&s, pdf, abs);
+	kyso_pdf_skip_ws(&s);
 	uint8_t kw[4];
-	if (pdf_file_read(pdf, s.pos, kw, 4) == 4 && memcmp(kw, "xref", 4) == 0) {
+	if (kyso_pdf_file_read(pdf, s.pos, kw, 4) == 4 && memcmp(kw, "xref", 4) == 0) {
 		kyso_err_t rc = parse_classic(pdf, s.pos, sec, err);
 		if (rc != KYSO_OK)
 			return rc;
@@ -280,19 +280,20 @@ static kyso_err_t parse_section(kyso_pdf_t *pdf, uint64_t rel, pdf_section_t *se
 						continue;
 					pdf_section_t view = *sec;
 					view.n = base_n; /* sorted part only */
-					pdf_xref_entry_t *te = (pdf_xref_entry_t *)pdf_section_find(
-					        &view, hs.items[i].num);
+					pdf_xref_entry_t *te =
+					        (pdf_xref_entry_t *)kyso_pdf_section_find(
+					                &view, hs.items[i].num);
 					if (!te)
-						rc = pdf_section_add(sec, hs.items[i].num,
-						                     &hs.items[i].e);
+						rc = kyso_pdf_section_add(sec, hs.items[i].num,
+						                          &hs.items[i].e);
 					else if (te->type == XREF_FREE)
 						*te = hs.items[i].e;
 				}
-				pdf_section_sort(sec);
+				kyso_pdf_section_sort(sec);
 			} else {
-				pdf_warn(pdf,
-				         _("The hybrid cross-reference stream is damaged (%s)"),
-				         kyso_error_message(&he));
+				kyso_pdf_warn(
+				        pdf, _("The hybrid cross-reference stream is damaged (%s)"),
+				        kyso_error_message(&he));
 			}
 			free(hs.items);
 			kyso_pdf_obj_free(hs.trailer);
@@ -303,7 +304,7 @@ static kyso_err_t parse_section(kyso_pdf_t *pdf, uint64_t rel, pdf_section_t *se
 	return parse_stream_section(pdf, rel, sec, err);
 }
 
-kyso_err_t pdf_xref_load(kyso_pdf_t *pdf, kyso_error_t *err)
+kyso_err_t kyso_pdf_xref_load(kyso_pdf_t *pdf, kyso_error_t *err)
 {
 	uint64_t off;
 	if (!find_startxref(pdf, &off))
@@ -316,8 +317,9 @@ kyso_err_t pdf_xref_load(kyso_pdf_t *pdf, kyso_error_t *err)
 	for (;;) {
 		for (size_t i = 0; i < nseen; i++) {
 			if (seen[i] == off) {
-				pdf_warn(pdf, "%s",
-				         _("The /Prev chain of cross-reference sections loops"));
+				kyso_pdf_warn(
+				        pdf, "%s",
+				        _("The /Prev chain of cross-reference sections loops"));
 				goto merged;
 			}
 		}
@@ -355,7 +357,7 @@ merged:
 			uint32_t num = sec->items[i].num;
 			if (num < pdf->xref_n && pdf->xref[num].type != XREF_NONE)
 				continue;
-			rc = pdf_xref_set(pdf, num, &sec->items[i].e);
+			rc = kyso_pdf_xref_set(pdf, num, &sec->items[i].e);
 		}
 	}
 	if (rc != KYSO_OK) {
@@ -372,7 +374,7 @@ merged:
 			const kyso_pdf_obj_t *v =
 			        kyso_pdf_dict_get(pdf->sections[s].trailer, keys[k]);
 			if (v)
-				pdf_dict_set(pdf->trailer, keys[k], kyso_pdf_obj_copy(v));
+				kyso_pdf_dict_set(pdf->trailer, keys[k], kyso_pdf_obj_copy(v));
 		}
 	}
 	if (!kyso_pdf_dict_get(pdf->trailer, "Root"))

@@ -7,8 +7,8 @@
 #define ZLIB_CONST /* next_in is const: no cast needed */
 #include <zlib.h>
 
-kyso_err_t pdf_flate_decode(const uint8_t *in, size_t in_len, size_t max, kyso_buf_t *out,
-                            kyso_error_t *err)
+kyso_err_t kyso_pdf_flate_decode(const uint8_t *in, size_t in_len, size_t max, kyso_buf_t *out,
+                                 kyso_error_t *err)
 {
 	z_stream z;
 	memset(&z, 0, sizeof(z));
@@ -63,8 +63,8 @@ static int paeth(int a, int b, int c)
 	return pb <= pc ? b : c;
 }
 
-kyso_err_t pdf_png_unpredict(kyso_buf_t *buf, int predictor, int colors, int bpc, int columns,
-                             kyso_error_t *err)
+kyso_err_t kyso_pdf_png_unpredict(kyso_buf_t *buf, int predictor, int colors, int bpc, int columns,
+                                  kyso_error_t *err)
 {
 	size_t bpp = (size_t)((colors * bpc + 7) / 8);
 	size_t row = ((size_t)colors * (size_t)bpc * (size_t)columns + 7) / 8;
@@ -135,8 +135,8 @@ static uint64_t field(const uint8_t *p, int64_t w)
 	return v;
 }
 
-kyso_err_t pdf_xref_stream_parse(kyso_pdf_t *pdf, kyso_pdf_obj_t *st, pdf_section_t *sec,
-                                 kyso_error_t *err)
+kyso_err_t kyso_pdf_xref_stream_parse(kyso_pdf_t *pdf, kyso_pdf_obj_t *st, pdf_section_t *sec,
+                                      kyso_error_t *err)
 {
 	const kyso_pdf_obj_t *w = kyso_pdf_dict_get(st, "W");
 	int64_t ws[3], size;
@@ -156,7 +156,7 @@ kyso_err_t pdf_xref_stream_parse(kyso_pdf_t *pdf, kyso_pdf_obj_t *st, pdf_sectio
 	kyso_buf_t data;
 	kyso_buf_init(&data);
 	bool decoded = false;
-	kyso_err_t rc = pdf_stream_decode(pdf, st, PDF_MAX_DECODED, &data, &decoded, err);
+	kyso_err_t rc = kyso_pdf_stream_decode(pdf, st, PDF_MAX_DECODED, &data, &decoded, err);
 	if (rc != KYSO_OK)
 		return rc;
 	if (!decoded) {
@@ -202,7 +202,7 @@ kyso_err_t pdf_xref_stream_parse(kyso_pdf_t *pdf, kyso_pdf_obj_t *st, pdf_sectio
 			} else {
 				continue; /* reserved types: ignore (spec: null reference) */
 			}
-			rc = pdf_section_add(sec, (uint32_t)(first + i), &e);
+			rc = kyso_pdf_section_add(sec, (uint32_t)(first + i), &e);
 			if (rc != KYSO_OK) {
 				kyso_error_set(err, rc, "%s", _("Too many objects in the PDF"));
 				break;

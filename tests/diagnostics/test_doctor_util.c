@@ -29,26 +29,26 @@ static void origin_norm(void **state)
 	};
 	char out[256];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		doctor_origin_norm(cases[i][0], out, sizeof(out));
+		kyso_doctor_origin_norm(cases[i][0], out, sizeof(out));
 		assert_string_equal(out, cases[i][1]);
 	}
-	doctor_origin_norm("https://a-very-long-name.example.gov.vn", out, 12);
+	kyso_doctor_origin_norm("https://a-very-long-name.example.gov.vn", out, 12);
 	assert_int_equal(strlen(out), 11); /* cut, never overrun */
 }
 
 static void loopback(void **state)
 {
 	(void)state;
-	assert_true(net_url_is_loopback("http://127.0.0.1:3180/tsa"));
-	assert_true(net_url_is_loopback("https://localhost:4433/plugin"));
-	assert_true(net_url_is_loopback("https://[::1]:4453/v1/status"));
-	assert_true(net_url_is_loopback("http://127.1.2.3/"));
-	assert_false(net_url_is_loopback("http://tsa.ca.gov.vn"));
-	assert_false(net_url_is_loopback("http://10.0.0.1/"));
+	assert_true(kyso_doctor_net_url_is_loopback("http://127.0.0.1:3180/tsa"));
+	assert_true(kyso_doctor_net_url_is_loopback("https://localhost:4433/plugin"));
+	assert_true(kyso_doctor_net_url_is_loopback("https://[::1]:4453/v1/status"));
+	assert_true(kyso_doctor_net_url_is_loopback("http://127.1.2.3/"));
+	assert_false(kyso_doctor_net_url_is_loopback("http://tsa.ca.gov.vn"));
+	assert_false(kyso_doctor_net_url_is_loopback("http://10.0.0.1/"));
 	/* a name that merely starts like a loopback address is on the network */
-	assert_false(net_url_is_loopback("http://127.attacker.example/"));
-	assert_false(net_url_is_loopback("http://localhost.attacker.example/"));
-	assert_false(net_url_is_loopback("not a url"));
+	assert_false(kyso_doctor_net_url_is_loopback("http://127.attacker.example/"));
+	assert_false(kyso_doctor_net_url_is_loopback("http://localhost.attacker.example/"));
+	assert_false(kyso_doctor_net_url_is_loopback("not a url"));
 }
 
 static char *upper(const char *s)
@@ -65,7 +65,7 @@ static void walk_strings(void **state)
 	(void)state;
 	json_t *in = json_pack("{s:s, s:[s, i, {s:s}], s:b}", "name", "nguyen van a", "list", "x",
 	                       7, "inner", "y", "flag", 1);
-	json_t *out = doctor_walk_strings(in, upper);
+	json_t *out = kyso_doctor_walk_strings(in, upper);
 	assert_string_equal(json_string_value(json_object_get(out, "NAME")), "NGUYEN VAN A");
 	json_t *list = json_object_get(out, "LIST");
 	assert_int_equal(json_array_size(list), 3);
@@ -83,10 +83,10 @@ static void walk_strings(void **state)
 static void status_ids(void **state)
 {
 	(void)state;
-	assert_string_equal(status_id(ST_PASS), "pass");
-	assert_string_equal(status_id(ST_WARN), "warn");
-	assert_string_equal(status_id(ST_FAIL), "fail");
-	assert_string_equal(status_id(ST_SKIP), "skip");
+	assert_string_equal(kyso_doctor_status_id(ST_PASS), "pass");
+	assert_string_equal(kyso_doctor_status_id(ST_WARN), "warn");
+	assert_string_equal(kyso_doctor_status_id(ST_FAIL), "fail");
+	assert_string_equal(kyso_doctor_status_id(ST_SKIP), "skip");
 }
 
 int main(void)

@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char out[64];
-	if (reports_form_value((const char *)data, size, "token", out, sizeof(out)) &&
+	if (kyso_reports_form_value((const char *)data, size, "token", out, sizeof(out)) &&
 	    strlen(out) >= sizeof(out))
 		__builtin_trap(); /* the value must fit, NUL-terminated */
 	return 0;

@@ -18,16 +18,15 @@
 static char tmpdir[] = "/tmp/kyso-test-pdf.XXXXXX";
 
 typedef struct {
-	const char *prefix;      /* junk before %PDF- */
-	const char *suffix;      /* garbage after %%EOF */
-	int xref_shift;          /* added to every offset */
-	size_t shift_from;       /* ...of objects >= this number (0: all) */
-	bool no_xref;            /* no xref/trailer at all */
+	const char *prefix; /* junk before %PDF- */
+	const char *suffix; /* garbage after %%EOF */
+	int xref_shift;     /* added to every offset */
+	size_t shift_from;  /* ...of objects >= this number (0: all) */
+	bool no_xref;       /* no xref/trailer at all */
 } build_opts_t;
 
 /* Writes a PDF made of objects 1..n (bodies without "N 0 obj"). */
-static char *build_pdf(const char *name, const char *const *objs, size_t n,
-                       const build_opts_t *o)
+static char *build_pdf(const char *name, const char *const *objs, size_t n, const build_opts_t *o)
 {
 	static char path[512];
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
@@ -47,10 +46,14 @@ static char *build_pdf(const char *name, const char *const *objs, size_t n,
 		kyso_buf_printf(&b, "xref\n0 %zu\n0000000000 65535 f \n", n + 1);
 		for (size_t i = 0; i < n; i++)
 			kyso_buf_printf(&b, "%010zu 00000 n \n",
-			                offs[i] + (size_t)(o && i + 1 >= o->shift_from ? o->xref_shift : 0));
-		kyso_buf_printf(&b, "trailer\n<< /Size %zu /Root 1 0 R /ID [<0102030405060708090A0B0C0D0E0F10> "
-		                    "<0102030405060708090A0B0C0D0E0F10>] >>\nstartxref\n%zu\n%%%%EOF\n",
-		                n + 1, xref);
+			                offs[i] + (size_t)(o && i + 1 >= o->shift_from
+			                                           ? o->xref_shift
+			                                           : 0));
+		kyso_buf_printf(
+		        &b,
+		        "trailer\n<< /Size %zu /Root 1 0 R /ID [<0102030405060708090A0B0C0D0E0F10> "
+		        "<0102030405060708090A0B0C0D0E0F10>] >>\nstartxref\n%zu\n%%%%EOF\n",
+		        n + 1, xref);
 	}
 	if (o && o->suffix)
 		kyso_buf_printf(&b, "%s", o->suffix);
@@ -90,9 +93,9 @@ static int teardown(void **state)
 static kyso_pdf_obj_t *parse(const char *s, kyso_error_t *err)
 {
 	pdf_src_t src;
-	pdf_src_mem(&src, (const uint8_t *)s, strlen(s), 0);
+	kyso_pdf_src_mem(&src, (const uint8_t *)s, strlen(s), 0);
 	kyso_error_clear(err);
-	return pdf_parse_object(&src, 0, err);
+	return kyso_pdf_parse_object(&src, 0, err);
 }
 
 static void test_parse_strings(void **state)
@@ -129,7 +132,8 @@ static void test_parse_objects(void **state)
 {
 	(void)state;
 	kyso_error_t err;
-	kyso_pdf_obj_t *o = parse("<< /A#20B -.5 /N +17 /R 12 0 R /Arr [1 2 3 null true] /D<</X/Y>> >>", &err);
+	kyso_pdf_obj_t *o =
+	        parse("<< /A#20B -.5 /N +17 /R 12 0 R /Arr [1 2 3 null true] /D<</X/Y>> >>", &err);
 	assert_non_null(o);
 	double d;
 	assert_true(kyso_pdf_obj_number(kyso_pdf_dict_get(o, "A B"), &d));
@@ -172,7 +176,7 @@ static void test_rc4_vector(void **state)
 {
 	(void)state;
 	uint8_t out[9];
-	pdf_rc4((const uint8_t *)"Key", 3, (const uint8_t *)"Plaintext", out, 9);
+	kyso_pdf_rc4((const uint8_t *)"Key", 3, (const uint8_t *)"Plaintext", out, 9);
 	static const uint8_t want[9] = {0xBB, 0xF3, 0x16, 0xE8, 0xD9, 0x40, 0xAF, 0x0A, 0xD3};
 	assert_memory_equal(out, want, 9);
 }
@@ -208,8 +212,8 @@ static void test_open_simple(void **state)
 	kyso_pdf_obj_free(st);
 	/* a small file cannot claim millions of objects (xref table bomb) */
 	pdf_xref_entry_t fake = {.off = 10, .type = XREF_OFFSET};
-	assert_int_equal(pdf_xref_set(pdf, 4000000, &fake), KYSO_ERR_BAD_PDF);
-	assert_int_equal(pdf_xref_set(pdf, 900, &fake), KYSO_OK);
+	assert_int_equal(kyso_pdf_xref_set(pdf, 4000000, &fake), KYSO_ERR_BAD_PDF);
+	assert_int_equal(kyso_pdf_xref_set(pdf, 900, &fake), KYSO_OK);
 	/* free/missing objects are null, not errors */
 	kyso_pdf_obj_t *missing = kyso_pdf_load(pdf, 99, &err);
 	assert_int_equal(kyso_pdf_obj_type(missing), KYSO_PDF_NULL);
@@ -221,7 +225,8 @@ static void test_open_simple(void **state)
 static void test_open_junk_and_garbage(void **state)
 {
 	(void)state;
-	build_opts_t o = {.prefix = "Junk before the header\r\n", .suffix = "\x01\x02 garbage %%EOX"};
+	build_opts_t o = {.prefix = "Junk before the header\r\n",
+	                  .suffix = "\x01\x02 garbage %%EOX"};
 	kyso_error_t err;
 	kyso_pdf_t *pdf = kyso_pdf_open(build_pdf("junk.pdf", simple, 5, &o), NULL, 0, &err);
 	assert_non_null(pdf);
@@ -270,7 +275,8 @@ static void test_lazy_repair_during_update(void **state)
 	uint8_t dg[EVP_MAX_MD_SIZE];
 	unsigned dl;
 	kyso_pdf_sig_slot_t slot;
-	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err), KYSO_OK);
+	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err),
+	                 KYSO_OK);
 	fclose(out);
 	assert_true(kyso_pdf_was_repaired(pdf));
 	kyso_pdf_free(&pdf);
@@ -364,15 +370,20 @@ static void test_xref_stream_objstm(void **state)
 	uint8_t *z = malloc(zl);
 	assert_int_equal(compress(z, &zl, os.data, os.len), Z_OK);
 	size_t off4 = b.len;
-	kyso_buf_printf(&b, "4 0 obj\n<</Type/ObjStm/N 3/First %zu/Filter/FlateDecode/Length %lu>>\nstream\n",
-	                strlen(head), zl);
+	kyso_buf_printf(
+	        &b,
+	        "4 0 obj\n<</Type/ObjStm/N 3/First %zu/Filter/FlateDecode/Length %lu>>\nstream\n",
+	        strlen(head), zl);
 	kyso_buf_append(&b, z, zl);
 	kyso_buf_printf(&b, "\nendstream\nendobj\n");
 	free(z);
 	kyso_buf_free(&os);
 	size_t off5 = b.len;
 	/* rows: type(1) off(2) gen(1); objects 0..5 */
-	uint8_t rows[6][4] = {{0, 0, 0, 255}, {2, 0, 4, 0}, {2, 0, 4, 1}, {2, 0, 4, 2},
+	uint8_t rows[6][4] = {{0, 0, 0, 255},
+	                      {2, 0, 4, 0},
+	                      {2, 0, 4, 1},
+	                      {2, 0, 4, 2},
 	                      {1, (uint8_t)(off4 >> 8), (uint8_t)off4, 0},
 	                      {1, (uint8_t)(off5 >> 8), (uint8_t)off5, 0}};
 	uint8_t pred[6 * 5];
@@ -387,8 +398,9 @@ static void test_xref_stream_objstm(void **state)
 	zl = compressBound(sizeof(pred));
 	z = malloc(zl);
 	assert_int_equal(compress(z, &zl, pred, sizeof(pred)), Z_OK);
-	kyso_buf_printf(&b, "5 0 obj\n<</Type/XRef/Size 6/W[1 2 1]/Root 1 0 R/Filter/FlateDecode"
-	                    "/DecodeParms<</Predictor 12/Columns 4>>/Length %lu>>\nstream\n",
+	kyso_buf_printf(&b,
+	                "5 0 obj\n<</Type/XRef/Size 6/W[1 2 1]/Root 1 0 R/Filter/FlateDecode"
+	                "/DecodeParms<</Predictor 12/Columns 4>>/Length %lu>>\nstream\n",
 	                zl);
 	kyso_buf_append(&b, z, zl);
 	kyso_buf_printf(&b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", off5);
@@ -423,7 +435,8 @@ static void test_xref_stream_objstm(void **state)
 	uint8_t dg[EVP_MAX_MD_SIZE];
 	unsigned dl;
 	kyso_pdf_sig_slot_t slot;
-	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err), KYSO_OK);
+	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err),
+	                 KYSO_OK);
 	fclose(out);
 	kyso_pdf_free(&pdf);
 	pdf = kyso_pdf_open(outp, NULL, 0, &err);
@@ -462,7 +475,8 @@ static void test_sign_prepare_fill(void **state)
 	uint8_t dg[EVP_MAX_MD_SIZE];
 	unsigned dl = 0;
 	kyso_pdf_sig_slot_t slot;
-	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err), KYSO_OK);
+	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err),
+	                 KYSO_OK);
 	assert_int_equal(dl, 32);
 	assert_string_equal(slot.field_name, "Signature1");
 	kyso_pdf_free(&pdf);
@@ -493,7 +507,8 @@ static void test_sign_prepare_fill(void **state)
 	/* the digest is the digest of the ranges */
 	uint8_t dg2[EVP_MAX_MD_SIZE];
 	unsigned dl2 = 0;
-	assert_int_equal(kyso_pdf_hash_ranges(pdf, slot.byte_range, EVP_sha256(), dg2, &dl2, &err), KYSO_OK);
+	assert_int_equal(kyso_pdf_hash_ranges(pdf, slot.byte_range, EVP_sha256(), dg2, &dl2, &err),
+	                 KYSO_OK);
 	assert_memory_equal(dg, dg2, 32);
 	kyso_pdf_sig_info_t *sigs;
 	size_t n;
@@ -529,7 +544,8 @@ static void test_sign_prepare_fill(void **state)
 	snprintf(out2p, sizeof(out2p), "%s/signed2.pdf", tmpdir);
 	FILE *out2 = fopen(out2p, "w+b");
 	p.page = 0;
-	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out2, EVP_sha384(), dg, &dl, &slot, &err), KYSO_OK);
+	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out2, EVP_sha384(), dg, &dl, &slot, &err),
+	                 KYSO_OK);
 	assert_int_equal(dl, 48);
 	fclose(out2);
 	/* an existing name is refused */
@@ -555,7 +571,9 @@ static void test_docmdp_refused(void **state)
 	        "<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>",
 	        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 	        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>",
-	        "<< /Type /Sig /Filter /Adobe.PPKLite /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P 1 /V /1.2 >> >>] >>",
+	        "<< /Type /Sig /Filter /Adobe.PPKLite /Reference [<< /Type /SigRef "
+	        "/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P 1 /V /1.2 "
+	        ">> >>] >>",
 	};
 	kyso_error_t err;
 	kyso_pdf_t *pdf = kyso_pdf_open(build_pdf("certified.pdf", objs, 4, NULL), NULL, 0, &err);
@@ -603,7 +621,8 @@ static void test_indirect_arrays(void **state)
 	uint8_t dg[EVP_MAX_MD_SIZE];
 	unsigned dl;
 	kyso_pdf_sig_slot_t slot;
-	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err), KYSO_OK);
+	assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err),
+	                 KYSO_OK);
 	fclose(out);
 	kyso_pdf_free(&pdf);
 	pdf = kyso_pdf_open(outp, NULL, 0, &err);
@@ -655,13 +674,15 @@ static void test_existing_empty_field(void **state)
 		char outp[640];
 		snprintf(outp, sizeof(outp), "%s/emptyfield-out%d.pdf", tmpdir, always_new);
 		FILE *out = fopen(outp, "w+b");
-		kyso_pdf_sig_params_t p = {.sub_filter = "ETSI.CAdES.detached", .contents_size = 64,
+		kyso_pdf_sig_params_t p = {.sub_filter = "ETSI.CAdES.detached",
+		                           .contents_size = 64,
 		                           .always_new_field = always_new};
 		uint8_t dg[EVP_MAX_MD_SIZE];
 		unsigned dl;
 		kyso_pdf_sig_slot_t slot;
-		assert_int_equal(kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err),
-		                 KYSO_OK);
+		assert_int_equal(
+		        kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err),
+		        KYSO_OK);
 		fclose(out);
 		kyso_pdf_free(&pdf);
 		assert_string_equal(slot.field_name, always_new ? "Signature1" : "ChuKy1");

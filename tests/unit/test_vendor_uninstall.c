@@ -15,7 +15,7 @@
 /* Asserts that cl splits into exactly the n words given. */
 static void want_words(const char *cl, size_t n, ...)
 {
-	json_t *w = uninstall_command_words(cl);
+	json_t *w = kyso_setup_uninstall_command_words(cl);
 	assert_non_null(w);
 	assert_int_equal(json_array_size(w), n);
 	va_list ap;
@@ -63,18 +63,19 @@ static void test_empty(void **state)
 static void test_msiexec_silent(void **state)
 {
 	(void)state;
-	char *s = uninstall_msiexec_silent("MsiExec.exe /I{5F2E8B1A-0000-4C8E-9D3B-ABCDEF012345}");
+	char *s = kyso_setup_uninstall_msiexec_silent(
+	        "MsiExec.exe /I{5F2E8B1A-0000-4C8E-9D3B-ABCDEF012345}");
 	assert_string_equal(s, "MsiExec.exe /X{5F2E8B1A-0000-4C8E-9D3B-ABCDEF012345} /qn");
 	free(s);
 	/* already removing, already quiet: unchanged */
-	s = uninstall_msiexec_silent("msiexec.exe /x{AB} /quiet");
+	s = kyso_setup_uninstall_msiexec_silent("msiexec.exe /x{AB} /quiet");
 	assert_string_equal(s, "msiexec.exe /x{AB} /quiet");
 	free(s);
 	/* a package path and an option that merely start with /i */
-	s = uninstall_msiexec_silent("msiexec /i \"C:\\V\\drv.msi\" /iNotAnOption");
+	s = kyso_setup_uninstall_msiexec_silent("msiexec /i \"C:\\V\\drv.msi\" /iNotAnOption");
 	assert_string_equal(s, "msiexec /X \"C:\\V\\drv.msi\" /iNotAnOption /qn");
 	free(s);
-	s = uninstall_msiexec_silent("MsiExec.exe /X{AB} /QN");
+	s = kyso_setup_uninstall_msiexec_silent("MsiExec.exe /X{AB} /QN");
 	assert_string_equal(s, "MsiExec.exe /X{AB} /QN");
 	free(s);
 }
