@@ -88,21 +88,34 @@ static bool limit_to_server_auth(PCCERT_CONTEXT c)
 	return CertSetCertificateContextProperty(c, CERT_ENHKEY_USAGE_PROP_ID, 0, &blob) != 0;
 }
 
+/* The certificate as DER and the root store of the scope, opened for writing. */
+static kyso_err_t open_for_cert(kyso_trust_scope_t scope, const uint8_t *cert, size_t len,
+                                uint8_t **der, size_t *der_len, HCERTSTORE *store,
+                                kyso_error_t *err)
+{
+	kyso_err_t rc = to_der(cert, len, der, der_len, err);
+	if (rc != KYSO_OK)
+		return rc;
+	*store = open_root(scope, true);
+	if (*store == NULL) {
+		free(*der);
+		*der = NULL;
+		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot open the trusted root store: %s"),
+		                      kyso_win_strerror(GetLastError()));
+	}
+	return KYSO_OK;
+}
+
 kyso_err_t kyso_trust_add_ca(kyso_trust_scope_t scope, const char *name, const uint8_t *cert,
                              size_t len, kyso_error_t *err)
 {
 	(void)name;
 	uint8_t *der = NULL;
 	size_t der_len = 0;
-	kyso_err_t rc = to_der(cert, len, &der, &der_len, err);
+	HCERTSTORE store = NULL;
+	kyso_err_t rc = open_for_cert(scope, cert, len, &der, &der_len, &store, err);
 	if (rc != KYSO_OK)
 		return rc;
-	HCERTSTORE store = open_root(scope, true);
-	if (store == NULL) {
-		free(der);
-		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot open the trusted root store: %s"),
-		                      kyso_win_strerror(GetLastError()));
-	}
 	PCCERT_CONTEXT added = NULL;
 	BOOL ok = CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der, (DWORD)der_len,
 	                                           CERT_STORE_ADD_REPLACE_EXISTING, &added);
@@ -130,15 +143,10 @@ kyso_err_t kyso_trust_remove_ca(kyso_trust_scope_t scope, const char *name, cons
 	(void)name;
 	uint8_t *der = NULL;
 	size_t der_len = 0;
-	kyso_err_t rc = to_der(cert, len, &der, &der_len, err);
+	HCERTSTORE store = NULL;
+	kyso_err_t rc = open_for_cert(scope, cert, len, &der, &der_len, &store, err);
 	if (rc != KYSO_OK)
 		return rc;
-	HCERTSTORE store = open_root(scope, true);
-	if (store == NULL) {
-		free(der);
-		return kyso_error_set(err, KYSO_ERR_IO, _("Cannot open the trusted root store: %s"),
-		                      kyso_win_strerror(GetLastError()));
-	}
 	/* every copy (a system store may hold it more than once) */
 	BOOL ok = TRUE;
 	DWORD e = 0;

@@ -143,64 +143,43 @@ check_status_t kyso_doctor_check_browser(doctor_t *d, check_t *c)
 		st = kyso_doctor_ck_skip(
 		        c, _("No browser found (no Chrome, Chromium, Edge or Firefox is "
 		             "registered in Windows' App Paths)."));
-	} else if (json_array_size(untrusted) > 0 && json_array_size(missing) > 0) {
-		char *u = json_dumps(untrusted, JSON_COMPACT),
-		     *m = json_dumps(missing, JSON_COMPACT);
-		st = kyso_doctor_ck_set(
-		        c, ST_FAIL, NULL,
-		        _("The browser does not trust kyso-agent's local CA (%s) and does not "
-		          "pre-approve the web system for local network access (%s)."),
-		        u != NULL ? u : "", m != NULL ? m : "");
-		kyso_doctor_ck_remedy(
-		        c, "%s",
-		        _("Run \"kyso.exe setup --repair\" as administrator, then close and "
-		          "reopen the browser."));
-		free(u);
-		free(m);
-	} else if (json_array_size(untrusted) > 0) {
+	} else {
+		char pass[256];
+		snprintf(pass, sizeof(pass),
+		         _("The agent's CA is a trusted root in the Windows certificate store; "
+		           "%zu browser(s) pre-approve the web system."),
+		         nb);
 		char *u = json_dumps(untrusted, JSON_COMPACT);
-		st = kyso_doctor_ck_set(
-		        c, ST_FAIL, NULL,
-		        _("kyso-agent's local CA is not a trusted root in the Windows "
-		          "certificate store (%s). Web pages cannot open the secure "
-		          "connection to the agent."),
-		        u != NULL ? u : "");
-		kyso_doctor_ck_remedy(
-		        c, "%s",
-		        _("Run \"kyso.exe setup --repair\" (it adds the agent's CA to the "
-		          "Windows certificate store), then close and reopen the browser."));
-		free(u);
-	} else if (json_array_size(missing) > 0) {
-		char *m = json_dumps(missing, JSON_COMPACT);
 		const char *first = json_string_value(json_array_get(origins, 0));
-		st = kyso_doctor_ck_set(
-		        c, ST_FAIL, NULL,
-		        _("No browser policy pre-approves the web system for local network "
-		          "access: %s. The browser blocks the page or asks every user."),
-		        m != NULL ? m : "");
-		kyso_doctor_ck_remedy(
-		        c,
+		json_t *um =
+		        json_sprintf(_("kyso-agent's local CA is not a trusted root in the Windows "
+		                       "certificate store (%s). Web pages cannot open the secure "
+		                       "connection to the agent."),
+		                     u != NULL ? u : "");
+		json_t *mr = json_sprintf(
 		        _("Run \"kyso.exe setup --repair\" as administrator (it writes the "
 		          "policy into the registry). Without administrator rights: open %s, "
 		          "click the icon left of the address, Site settings, and set \"Local "
 		          "network access\" to Allow."),
 		        first != NULL ? first : _("the web system"));
-		free(m);
-	} else if (json_array_size(origins) == 0) {
-		st = kyso_doctor_ck_set(
-		        c, ST_WARN, NULL, "%s",
-		        _("No web system is configured (config.json \"origins\"): the agent "
-		          "refuses every page."));
-		kyso_doctor_ck_remedy(
-		        c, "%s",
-		        _("Run \"kyso.exe setup --origin https://ADDRESS-OF-THE-WEB-SYSTEM\" as "
-		          "administrator."));
-	} else {
-		st = kyso_doctor_ck_set(
-		        c, ST_PASS, "",
-		        _("The agent's CA is a trusted root in the Windows certificate store; "
-		          "%zu browser(s) pre-approve the web system."),
-		        nb);
+		const kyso_doctor_browser_texts_t t = {
+		        .untrusted = json_string_value(um),
+		        .missing_remedy = json_string_value(mr),
+		        .both_remedy = _("Run \"kyso.exe setup --repair\" as administrator, then "
+		                         "close and reopen the browser."),
+		        .untrusted_remedy =
+		                _("Run \"kyso.exe setup --repair\" (it adds the agent's CA "
+		                  "to the Windows certificate store), then close and reopen "
+		                  "the browser."),
+		        .no_origin_remedy =
+		                _("Run \"kyso.exe setup --origin "
+		                  "https://ADDRESS-OF-THE-WEB-SYSTEM\" as administrator."),
+		        .pass = pass,
+		};
+		st = kyso_doctor_browser_verdict(c, &t, untrusted, missing, origins);
+		json_decref(um);
+		json_decref(mr);
+		free(u);
 	}
 	json_decref(untrusted);
 	json_decref(missing);

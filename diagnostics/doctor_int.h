@@ -122,6 +122,21 @@ check_status_t kyso_doctor_check_browser(doctor_t *d,
                                          check_t *c); /* check_browser_<os>.c (issue 12) */
 check_status_t kyso_doctor_check_test_signature(doctor_t *d, check_t *c);
 
+/* The browsers check's verdict (check_browser.c) with the sentences that
+ * differ per OS, already formatted (the untrusted profiles and the web
+ * system are in them). */
+typedef struct {
+	const char *both_remedy;
+	const char *untrusted;
+	const char *untrusted_remedy;
+	const char *missing_remedy;
+	const char *no_origin_remedy;
+	const char *pass;
+} kyso_doctor_browser_texts_t;
+check_status_t kyso_doctor_browser_verdict(check_t *c, const kyso_doctor_browser_texts_t *t,
+                                           const json_t *untrusted, const json_t *missing,
+                                           const json_t *origins);
+
 /* network helpers (net_http.c) */
 void kyso_doctor_tsa_probe_run(doctor_t *d);
 int kyso_doctor_timeout_ms(const doctor_t *d);
