@@ -1,5 +1,5 @@
 /* `kyso detect`: which token is connected, with evidence. */
-#include "detect_text.h"
+#include "kyso_detect.h"
 #include "commands.h"
 
 #include <signal.h>

@@ -1,5 +1,5 @@
 /* `kyso doctor`: why signing fails, in plain words, and a report to send. */
-#include "doctor_int.h"
+#include "kyso_diagnostics.h"
 #include "commands.h"
 #include "kyso_config.h"
 #include "kyso_platform.h"

@@ -1,8 +1,7 @@
 /* `kyso reports`: the helpdesk gathers doctor reports and sees patterns. */
-#include "reports_int.h"
+#include "kyso_diagnostics.h"
 #include "commands.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,11 +90,11 @@ static kyso_err_t parse_args(int argc, char **argv, reports_args_t *a, char **op
 			char *end;
 			long n = strtol(v, &end, 10);
 			bool thr = strncmp(s, "--threads", 9) == 0;
-			if (*end != '\0' || n < 1 || n > (thr ? SERVE_MAX_THREADS : 100000))
+			if (*end != '\0' || n < 1 || n > (thr ? KYSO_REPORTS_MAX_THREADS : 100000))
 				return kyso_error_set(err, KYSO_ERR_USAGE,
 				                      _("%s takes a number from 1 to %d"),
 				                      thr ? "--threads" : "--max-inflight",
-				                      thr ? SERVE_MAX_THREADS : 100000);
+				                      thr ? KYSO_REPORTS_MAX_THREADS : 100000);
 			*(thr ? &a->threads : &a->max_inflight) = (unsigned)n;
 		} else if (take(argc, argv, &i, "--days", &v)) {
 			char *end;
@@ -259,7 +258,7 @@ static int cmd_serve(const reports_args_t *a, const char *db_url)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
-	serve_t s;
+	kyso_reports_serve_opts_t s;
 	memset(&s, 0, sizeof(s));
 	s.db_url = db_url;
 	s.listen = a->listen;
@@ -268,24 +267,6 @@ static int cmd_serve(const reports_args_t *a, const char *db_url)
 	s.max_inflight = a->max_inflight;
 	s.token = getenv(a->token_env);
 	s.store = a->store;
-	const char *colon = a->listen != NULL ? strrchr(a->listen, ':') : NULL;
-	char host[64];
-	long port = colon != NULL ? strtol(colon + 1, NULL, 10) : 0;
-	if (colon == NULL || (size_t)(colon - a->listen) >= sizeof(host) || port < 1 ||
-	    port > 65535) {
-		kyso_error_set(&err, KYSO_ERR_USAGE, "%s",
-		               _("serve needs --listen ADDRESS:PORT, e.g. 127.0.0.1:8443"));
-		return kyso_cmd_fail(false, &err);
-	}
-	memcpy(host, a->listen, (size_t)(colon - a->listen));
-	host[colon - a->listen] = '\0';
-	s.addr.sin_family = AF_INET;
-	s.addr.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &s.addr.sin_addr) != 1) {
-		kyso_error_set(&err, KYSO_ERR_USAGE, _("--listen: %s is not an IPv4 address"),
-		               host);
-		return kyso_cmd_fail(false, &err);
-	}
 	if (s.token == NULL || strlen(s.token) < 16) {
 		kyso_error_set(&err, KYSO_ERR_USAGE,
 		               _("serve needs a token of at least 16 characters in %s"),

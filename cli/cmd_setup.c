@@ -2,7 +2,7 @@
  * failure), self-test signature, agent registration, install report.
  * `--dry-run` prints the plan, `--uninstall` undoes the journal. */
 #include "kyso_process.h"
-#include "setup_int.h"
+#include "kyso_setup.h"
 #include "commands.h"
 
 #include "kyso_deploy.h"
@@ -84,7 +84,7 @@ static int usage_error(bool json, const char *fmt, ...)
 }
 
 /* Returns -1 when parsing went fine, else an exit code. */
-static int parse(int argc, char **argv, setup_opts_t *o)
+static int parse(int argc, char **argv, kyso_setup_opts_t *o)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
@@ -162,7 +162,7 @@ static void on_signal(int sig)
 	kyso_setup_interrupted = 1;
 }
 
-static kyso_err_t setup_root(setup_opts_t *o, char *buf, size_t cap, kyso_error_t *err)
+static kyso_err_t setup_root(kyso_setup_opts_t *o, char *buf, size_t cap, kyso_error_t *err)
 {
 	if (o->root == NULL) {
 		const char *env = kyso_test_hook("KYSO_ROOT");
@@ -185,14 +185,14 @@ static kyso_err_t setup_root(setup_opts_t *o, char *buf, size_t cap, kyso_error_
 	return KYSO_OK;
 }
 
-static int uninstall(const setup_opts_t *o)
+static int uninstall(const kyso_setup_opts_t *o)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
-	plan_t p;
+	kyso_setup_plan_t p;
 	memset(&p, 0, sizeof(p));
 	char *dir = kyso_setup_journal_dir(o);
-	journal_t *j = dir != NULL ? kyso_setup_journal_open(dir, &err) : NULL;
+	kyso_setup_journal_t *j = dir != NULL ? kyso_setup_journal_open(dir, &err) : NULL;
 	if (j == NULL) {
 		free(dir);
 		return kyso_cmd_fail(o->json, &err);
@@ -228,7 +228,7 @@ static int uninstall(const setup_opts_t *o)
 }
 
 /* Asks which of several known tokens (interactive only). */
-static const kyso_token_t *ask_token(const setup_opts_t *o, const kyso_detect_result_t *det,
+static const kyso_token_t *ask_token(const kyso_setup_opts_t *o, const kyso_detect_result_t *det,
                                      kyso_error_t *err)
 {
 	size_t n = kyso_detect_token_count(det);
@@ -271,7 +271,7 @@ static const kyso_token_t *ask_token(const setup_opts_t *o, const kyso_detect_re
 
 /* The token to set up: --token (detected key or catalog id), else the one
  * known token present. */
-static kyso_err_t choose_token(const setup_opts_t *o, const kyso_catalog_t *cat,
+static kyso_err_t choose_token(const kyso_setup_opts_t *o, const kyso_catalog_t *cat,
                                const kyso_detect_result_t *det, const kyso_token_type_t **type,
                                const kyso_token_t **token, kyso_error_t *err)
 {
@@ -336,7 +336,7 @@ static kyso_err_t choose_token(const setup_opts_t *o, const kyso_catalog_t *cat,
 	return KYSO_OK;
 }
 
-static bool plan_problem(const plan_t *p)
+static bool plan_problem(const kyso_setup_plan_t *p)
 {
 	for (size_t i = 0; i < p->nacts; i++)
 		if (p->acts[i].status == AST_MISSING || p->acts[i].status == AST_BAD_HASH ||
@@ -362,7 +362,7 @@ static void agent_warning(const json_t *agent)
 		fprintf(stderr, "  %s\n", remedy);
 }
 
-static action_t *find_act(plan_t *p, act_kind_t k)
+static kyso_setup_action_t *find_act(kyso_setup_plan_t *p, kyso_setup_act_kind_t k)
 {
 	for (size_t i = 0; i < p->nacts; i++)
 		if (p->acts[i].kind == k)
@@ -370,7 +370,8 @@ static action_t *find_act(plan_t *p, act_kind_t k)
 	return NULL;
 }
 
-static int dry_run(const setup_opts_t *o, const plan_t *p, const kyso_detect_result_t *det)
+static int dry_run(const kyso_setup_opts_t *o, const kyso_setup_plan_t *p,
+                   const kyso_detect_result_t *det)
 {
 	int code = plan_problem(p) ? KYSO_EXIT_PROBLEM : KYSO_EXIT_OK;
 	if (o->json) {
@@ -388,8 +389,9 @@ static int dry_run(const setup_opts_t *o, const plan_t *p, const kyso_detect_res
 }
 
 /* A failed run: undo this run's changes, say so; returns the exit code. */
-static int fail_rolled_back(const setup_opts_t *o, plan_t *p, const kyso_detect_result_t *det,
-                            apply_result_t *r, journal_t *j, const kyso_error_t *err)
+static int fail_rolled_back(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                            const kyso_detect_result_t *det, kyso_setup_apply_result_t *r,
+                            kyso_setup_journal_t *j, const kyso_error_t *err)
 {
 	if (r->problems == NULL)
 		r->problems = json_array();
@@ -431,13 +433,13 @@ static bool fatal_error(kyso_err_t rc)
 }
 
 /* Runs the self-test and writes the report; returns the exit code. */
-static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_detect_result_t *det,
-                  apply_result_t *r)
+static int finish(const kyso_setup_opts_t *o, kyso_setup_plan_t *p, kyso_setup_journal_t *j,
+                  const kyso_detect_result_t *det, kyso_setup_apply_result_t *r)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
 	int code = plan_problem(p) ? KYSO_EXIT_PROBLEM : KYSO_EXIT_OK;
-	action_t *st = find_act(p, ACT_SELFTEST);
+	kyso_setup_action_t *st = find_act(p, ACT_SELFTEST);
 	if (st != NULL && st->status == AST_TODO) {
 		if (r->token_label == NULL) {
 			st->status = AST_SKIPPED;
@@ -462,7 +464,7 @@ static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_det
 	}
 	if (!o->no_agent && r->agent != NULL && !r->agent_ok && code == KYSO_EXIT_OK)
 		code = KYSO_EXIT_PROBLEM;
-	action_t *ra = find_act(p, ACT_REPORT);
+	kyso_setup_action_t *ra = find_act(p, ACT_REPORT);
 	json_t *rep = kyso_setup_report_build(o, p, det, r, code == 0 ? "ok" : "problem",
 	                                      r->token_err != KYSO_OK ? &err : NULL);
 	if (rep == NULL)
@@ -496,7 +498,7 @@ static int finish(const setup_opts_t *o, plan_t *p, journal_t *j, const kyso_det
 	return code;
 }
 
-static int run_setup(setup_opts_t *o)
+static int run_setup(kyso_setup_opts_t *o)
 {
 	kyso_error_t err;
 	kyso_error_clear(&err);
@@ -512,11 +514,11 @@ static int run_setup(setup_opts_t *o)
 	const kyso_token_type_t *type = NULL;
 	const kyso_token_t *token = NULL;
 	int code;
-	plan_t p;
+	kyso_setup_plan_t p;
 	memset(&p, 0, sizeof(p));
-	apply_result_t r;
+	kyso_setup_apply_result_t r;
 	memset(&r, 0, sizeof(r));
-	journal_t *j = NULL;
+	kyso_setup_journal_t *j = NULL;
 	if (choose_token(o, cat, det, &type, &token, &err) != KYSO_OK ||
 	    kyso_setup_plan_build(o, type, token, &p, &err) != KYSO_OK) {
 		code = kyso_cmd_fail(o->json, &err);
@@ -566,7 +568,7 @@ out:
 
 int kyso_cmd_setup(int argc, char **argv)
 {
-	setup_opts_t o;
+	kyso_setup_opts_t o;
 	memset(&o, 0, sizeof(o));
 	o.origins = json_array();
 	o.fetch_origins = json_array();

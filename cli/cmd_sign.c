@@ -1,7 +1,7 @@
 /* `kyso sign IN.pdf -o OUT.pdf`: PAdES B-B signature with a PKCS#11 token. */
 #include "kyso_signer.h"
 #include "commands.h"
-#include "appearance.h"
+#include "kyso_appearance.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,6 +1,6 @@
 /* Human text for `kyso detect`: short lines a support person can read out
  * over the phone. */
-#include "detect_text.h"
+#include "kyso_detect.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * doctor SELECTs it over PC/SC (shared access, in a transaction) when the
  * module sees no token, to tell "applet missing" (6A82) from other causes. */
 #include "doctor_int.h"
-#include "profile.h"
+#include "kyso_p11_profile.h"
 
 #include <stdlib.h>
 #include <string.h>

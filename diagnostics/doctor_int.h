@@ -74,8 +74,6 @@ check_status_t kyso_doctor_ck_set_remedy(check_t *c, check_status_t st, const ch
         __attribute__((format(printf, 4, 5)));
 void kyso_doctor_ck_data(check_t *c, const char *key, json_t *value);
 void kyso_doctor_personal(const char *value);
-void kyso_doctor_set_redact(bool on);
-char *kyso_doctor_redact_string(const char *s);
 /* kyso_doctor_send, also telling the HTTP status (0: no answer) and the
  * answer's Retry-After in seconds (0: none). report_bundle.c */
 kyso_err_t kyso_doctor_send_status(const char *bundle, const char *url, const char *token,
@@ -83,19 +81,6 @@ kyso_err_t kyso_doctor_send_status(const char *bundle, const char *url, const ch
                                    long *retry_after, kyso_error_t *err);
 /* The outbox (doctor_outbox.c): bundles kept until a collector accepts them. */
 const char *kyso_doctor_outbox_dir(void);
-/* Sends with retries and backoff (1 s, 2 s, 4 s ..., or the collector's
- * Retry-After) while the failure may pass (no answer, 429, 5xx). *later:
- * the last failure was of that kind. */
-kyso_err_t kyso_doctor_send_retry(const char *bundle, const char *url, const char *token,
-                                  const char *cacert, int attempts, bool *later, kyso_error_t *err);
-/* Moves (or copies) bundle into the outbox with the collector's URL and the
- * upload token beside it (mode 0600). */
-kyso_err_t kyso_doctor_outbox_keep(const char *bundle, const char *url, const char *token,
-                                   bool move, char *out, size_t cap, kyso_error_t *err);
-/* `kyso doctor --send-pending`: every bundle of the outbox (to url, or each
- * one's own; the token from token_env, or each one's own); the exit code. */
-
-int kyso_doctor_send_pending(const char *url, const char *token_env, const char *cacert, bool json);
 /* Appends s with HTML's special characters escaped (report_html.c). */
 void kyso_doctor_html_esc(kyso_buf_t *b, const char *s);
 const char *kyso_doctor_token_cas(const doctor_t *d);

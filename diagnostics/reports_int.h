@@ -5,7 +5,6 @@
 
 #include <netinet/in.h>
 
-#define SERVE_MAX_THREADS 64
 
 typedef struct {
 	const char *db_url; /* each worker thread opens its own connection */
@@ -18,9 +17,6 @@ typedef struct {
 	bool tls;
 	struct sockaddr_in addr;
 } serve_t;
-
-/* Runs until SIGINT/SIGTERM; returns the exit code. */
-int kyso_reports_serve(serve_t *s, const char *cert, const char *key, kyso_error_t *err);
 
 /* The dashboard's pages (reports_dash.c), malloc'ed HTML, NULL on a store error. */
 char *kyso_reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f,

@@ -3,6 +3,7 @@
  * bearer token; size limit; 429 when saturated) and the dashboard at `/`. */
 #include "reports_int.h"
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -24,7 +25,7 @@ static volatile sig_atomic_t stop_serving;
 static atomic_uint inflight;
 /* one store connection per worker thread, opened on its first request */
 static _Thread_local kyso_reports_db_t *thread_db;
-static kyso_reports_db_t *opened[SERVE_MAX_THREADS + 1];
+static kyso_reports_db_t *opened[KYSO_REPORTS_MAX_THREADS + 1];
 static atomic_uint n_opened;
 static char session[65]; /* the dashboard cookie: HMAC(token, fixed text) */
 
@@ -92,7 +93,7 @@ static kyso_reports_db_t *worker_db(const serve_t *s)
 	if (thread_db != NULL)
 		return thread_db;
 	unsigned slot = atomic_fetch_add(&n_opened, 1);
-	if (slot >= SERVE_MAX_THREADS) {
+	if (slot >= KYSO_REPORTS_MAX_THREADS) {
 		atomic_fetch_sub(&n_opened, 1);
 		return NULL;
 	}
@@ -336,7 +337,7 @@ static char *read_pem(const char *path, kyso_error_t *err)
 	return s;
 }
 
-int kyso_reports_serve(serve_t *s, const char *cert, const char *key, kyso_error_t *err)
+static int serve_run(serve_t *s, const char *cert, const char *key, kyso_error_t *err)
 {
 	if (s->store != NULL && mkdir(s->store, 0700) != 0 && access(s->store, W_OK) != 0) {
 		kyso_error_set(err, KYSO_ERR_IO, _("cannot use the store directory %s"), s->store);
@@ -388,11 +389,43 @@ int kyso_reports_serve(serve_t *s, const char *cert, const char *key, kyso_error
 		sleep(1); /* a signal ends the sleep early */
 	MHD_stop_daemon(d);
 	unsigned n = atomic_load(&n_opened);
-	for (unsigned i = 0; i < n && i < SERVE_MAX_THREADS; i++)
+	for (unsigned i = 0; i < n && i < KYSO_REPORTS_MAX_THREADS; i++)
 		kyso_reports_db_close(&opened[i]);
 	free(cert_pem);
 	if (key_pem != NULL)
 		kyso_memzero(key_pem, strlen(key_pem));
 	free(key_pem);
 	return KYSO_EXIT_OK;
+}
+
+int kyso_reports_serve(const kyso_reports_serve_opts_t *o, const char *cert, const char *key,
+                       kyso_error_t *err)
+{
+	serve_t s;
+	memset(&s, 0, sizeof(s));
+	s.db_url = o->db_url;
+	s.store = o->store;
+	s.token = o->token;
+	s.listen = o->listen;
+	s.max_size = o->max_size;
+	s.threads = o->threads;
+	s.max_inflight = o->max_inflight;
+	const char *colon = o->listen != NULL ? strrchr(o->listen, ':') : NULL;
+	char host[64];
+	long port = colon != NULL ? strtol(colon + 1, NULL, 10) : 0;
+	if (colon == NULL || (size_t)(colon - o->listen) >= sizeof(host) || port < 1 ||
+	    port > 65535) {
+		kyso_error_set(err, KYSO_ERR_USAGE, "%s",
+		               _("serve needs --listen ADDRESS:PORT, e.g. 127.0.0.1:8443"));
+		return kyso_cmd_fail(false, err);
+	}
+	memcpy(host, o->listen, (size_t)(colon - o->listen));
+	host[colon - o->listen] = '\0';
+	s.addr.sin_family = AF_INET;
+	s.addr.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &s.addr.sin_addr) != 1) {
+		kyso_error_set(err, KYSO_ERR_USAGE, _("--listen: %s is not an IPv4 address"), host);
+		return kyso_cmd_fail(false, err);
+	}
+	return serve_run(&s, cert, key, err);
 }

@@ -136,7 +136,8 @@ bool kyso_setup_local_ca_stale(const char *state_dir, const char **why)
 /* The state directory: its missing parents journaled as directories, the
  * directory itself (0700, created here) as a tree undo removes entirely —
  * the agent adds its server certificate and work files there later. */
-static kyso_err_t state_dir_prepare(const char *dir, journal_t *j, bool *created, kyso_error_t *err)
+static kyso_err_t state_dir_prepare(const char *dir, kyso_setup_journal_t *j, bool *created,
+                                    kyso_error_t *err)
 {
 	struct stat st;
 	*created = false;
@@ -174,8 +175,8 @@ static kyso_err_t state_dir_prepare(const char *dir, journal_t *j, bool *created
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_setup_local_ca_create(const setup_opts_t *o, plan_t *p, journal_t *j,
-                                      kyso_error_t *err)
+kyso_err_t kyso_setup_local_ca_create(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                      kyso_setup_journal_t *j, kyso_error_t *err)
 {
 	const char *dir = p->agent_state;
 	bool created = false;
@@ -336,8 +337,8 @@ static kyso_err_t nss_delete_all(const char *db, const char *name, kyso_error_t 
 	                      _("certutil could not remove %s from the NSS database %s"), name, db);
 }
 
-kyso_err_t kyso_setup_nss_cert_add(journal_t *j, const char *db, const char *name, const char *pem,
-                                   kyso_error_t *err)
+kyso_err_t kyso_setup_nss_cert_add(kyso_setup_journal_t *j, const char *db, const char *name,
+                                   const char *pem, kyso_error_t *err)
 {
 	char *prev = NULL;
 	char *trust = kyso_setup_nss_cert_trust(db, name, &prev);

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *kyso_setup_agent_state_dir(const setup_opts_t *o)
+char *kyso_setup_agent_state_dir(const kyso_setup_opts_t *o)
 {
 	const char *xdg = getenv("XDG_STATE_HOME");
 	const char *home = kyso_setup_home(o);
@@ -30,7 +30,7 @@ char *kyso_setup_agent_state_dir(const setup_opts_t *o)
 
 /* The sudo caller's uid/gid, or false when setup does not run through sudo
  * on the real system. */
-static bool caller_ids(const setup_opts_t *o, unsigned *uid, unsigned *gid)
+static bool caller_ids(const kyso_setup_opts_t *o, unsigned *uid, unsigned *gid)
 {
 	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
 	if (o->root[0] != '\0' || geteuid() != 0 || u == NULL || g == NULL)
@@ -42,14 +42,14 @@ static bool caller_ids(const setup_opts_t *o, unsigned *uid, unsigned *gid)
 
 /* Ownership is handed only below the caller's own home, and only through
  * descriptors opened without following a link the caller planted. */
-static bool below_home(const setup_opts_t *o, const char *path, size_t *hl)
+static bool below_home(const kyso_setup_opts_t *o, const char *path, size_t *hl)
 {
 	const char *home = kyso_setup_home(o);
 	*hl = strlen(home);
 	return *hl > 1 && strncmp(path, home, *hl) == 0 && path[*hl] == '/';
 }
 
-void kyso_setup_chown_to_caller(const setup_opts_t *o, const char *path)
+void kyso_setup_chown_to_caller(const kyso_setup_opts_t *o, const char *path)
 {
 	unsigned uid, gid;
 	size_t hl;
@@ -60,7 +60,7 @@ void kyso_setup_chown_to_caller(const setup_opts_t *o, const char *path)
 		kyso_warn("%s", kyso_error_message(&e));
 }
 
-void kyso_setup_chown_path_to_caller(const setup_opts_t *o, const char *path)
+void kyso_setup_chown_path_to_caller(const kyso_setup_opts_t *o, const char *path)
 {
 	unsigned uid, gid;
 	size_t hl;
@@ -115,8 +115,8 @@ kyso_err_t kyso_setup_ca_update(const char *root, kyso_error_t *err)
 	return rc;
 }
 
-kyso_err_t kyso_setup_ca_system_install(const setup_opts_t *o, journal_t *j, const char *file,
-                                        const char *pem, kyso_error_t *err)
+kyso_err_t kyso_setup_ca_system_install(const kyso_setup_opts_t *o, kyso_setup_journal_t *j,
+                                        const char *file, const char *pem, kyso_error_t *err)
 {
 	/* the update is journaled before the file: undo removes the file first,
 	 * then runs the update again */

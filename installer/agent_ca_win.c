@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *kyso_setup_agent_state_dir(const setup_opts_t *o)
+char *kyso_setup_agent_state_dir(const kyso_setup_opts_t *o)
 {
 	(void)o;
 	char *s = NULL;
@@ -25,13 +25,13 @@ char *kyso_setup_agent_state_dir(const setup_opts_t *o)
 	return s;
 }
 
-void kyso_setup_chown_to_caller(const setup_opts_t *o, const char *path)
+void kyso_setup_chown_to_caller(const kyso_setup_opts_t *o, const char *path)
 {
 	(void)o;
 	(void)path;
 }
 
-void kyso_setup_chown_path_to_caller(const setup_opts_t *o, const char *path)
+void kyso_setup_chown_path_to_caller(const kyso_setup_opts_t *o, const char *path)
 {
 	(void)o;
 	(void)path;
@@ -44,8 +44,8 @@ kyso_err_t kyso_setup_ca_update(const char *root, kyso_error_t *err)
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_setup_ca_system_install(const setup_opts_t *o, journal_t *j, const char *file,
-                                        const char *pem, kyso_error_t *err)
+kyso_err_t kyso_setup_ca_system_install(const kyso_setup_opts_t *o, kyso_setup_journal_t *j,
+                                        const char *file, const char *pem, kyso_error_t *err)
 {
 	(void)file;
 	return kyso_setup_jtrust_add(j, !o->user, LOCAL_CA_NAME, pem, err);

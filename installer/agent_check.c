@@ -128,7 +128,7 @@ long kyso_setup_pidfile_read(const char *file)
 
 /* ---- does it answer? ------------------------------------------------------------------------ */
 
-static char *first_origin(const plan_t *p)
+static char *first_origin(const kyso_setup_plan_t *p)
 {
 	kyso_error_t e;
 	kyso_error_clear(&e);
@@ -145,7 +145,8 @@ static json_t *proto_entry(const char *name, const char *url, bool enabled, cons
 	                 "note", note);
 }
 
-json_t *kyso_setup_agent_check_answers(const setup_opts_t *o, const plan_t *p, bool *all_ok)
+json_t *kyso_setup_agent_check_answers(const kyso_setup_opts_t *o, const kyso_setup_plan_t *p,
+                                       bool *all_ok)
 {
 	(void)o;
 	*all_ok = false;

@@ -24,7 +24,7 @@
 #define AGENT_PROGRAM "kyso-agent"
 
 /* "USER@" for `systemctl --user --machine` when run through sudo, else NULL. */
-static const char *sudo_machine(const setup_opts_t *o, char *buf, size_t cap)
+static const char *sudo_machine(const kyso_setup_opts_t *o, char *buf, size_t cap)
 {
 	const char *u = getenv("SUDO_USER");
 	if (o->root[0] != '\0' || geteuid() != 0 || u == NULL || u[0] == '\0' ||
@@ -54,7 +54,7 @@ static int systemctl(const char *machine, const char *verb, const char *unit, ky
 	return status;
 }
 
-bool kyso_setup_agent_systemd_available(const setup_opts_t *o)
+bool kyso_setup_agent_systemd_available(const kyso_setup_opts_t *o)
 {
 	if (o->root[0] != '\0')
 		return false; /* the unit is under the staging root: no manager reads it */
@@ -67,7 +67,7 @@ bool kyso_setup_agent_systemd_available(const setup_opts_t *o)
 	return systemctl(sudo_machine(o, buf, sizeof(buf)), "show-environment", NULL, &e) == 0;
 }
 
-bool kyso_setup_agent_is_running(const setup_opts_t *o, const plan_t *p)
+bool kyso_setup_agent_is_running(const kyso_setup_opts_t *o, const kyso_setup_plan_t *p)
 {
 	if (p->agent_systemd) {
 		char buf[300];
@@ -107,8 +107,8 @@ static json_t *proc_argv(long pid)
 	return a;
 }
 
-static kyso_err_t start_process(const setup_opts_t *o, plan_t *p, journal_t *j, bool restart,
-                                kyso_error_t *err)
+static kyso_err_t start_process(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                kyso_setup_journal_t *j, bool restart, kyso_error_t *err)
 {
 	kyso_err_t rc = KYSO_OK;
 	long old = kyso_setup_pidfile_read(p->agent_pidfile);
@@ -150,7 +150,7 @@ static kyso_err_t start_process(const setup_opts_t *o, plan_t *p, journal_t *j, 
 	return rc;
 }
 
-static kyso_err_t start_systemd(const setup_opts_t *o, journal_t *j, bool restart,
+static kyso_err_t start_systemd(const kyso_setup_opts_t *o, kyso_setup_journal_t *j, bool restart,
                                 kyso_error_t *err)
 {
 	char buf[300];
@@ -182,8 +182,8 @@ static kyso_err_t start_systemd(const setup_opts_t *o, journal_t *j, bool restar
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_setup_agent_start(const setup_opts_t *o, plan_t *p, journal_t *j, bool restart,
-                                  kyso_error_t *err)
+kyso_err_t kyso_setup_agent_start(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                  kyso_setup_journal_t *j, bool restart, kyso_error_t *err)
 {
 	return p->agent_systemd ? start_systemd(o, j, restart, err)
 	                        : start_process(o, p, j, restart, err);

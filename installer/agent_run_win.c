@@ -13,13 +13,13 @@
 
 #define AGENT_NAME "kyso-agent"
 
-bool kyso_setup_agent_systemd_available(const setup_opts_t *o)
+bool kyso_setup_agent_systemd_available(const kyso_setup_opts_t *o)
 {
 	(void)o;
 	return false;
 }
 
-bool kyso_setup_agent_is_running(const setup_opts_t *o, const plan_t *p)
+bool kyso_setup_agent_is_running(const kyso_setup_opts_t *o, const kyso_setup_plan_t *p)
 {
 	(void)o;
 	return kyso_process_alive(kyso_setup_pidfile_read(p->agent_pidfile), AGENT_NAME);
@@ -32,8 +32,8 @@ static kyso_err_t write_pidfile(const char *file, long pid, kyso_error_t *err)
 	return kyso_file_write_atomic(file, s, strlen(s), 0644, err);
 }
 
-kyso_err_t kyso_setup_agent_start(const setup_opts_t *o, plan_t *p, journal_t *j, bool restart,
-                                  kyso_error_t *err)
+kyso_err_t kyso_setup_agent_start(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                  kyso_setup_journal_t *j, bool restart, kyso_error_t *err)
 {
 	(void)o;
 	kyso_err_t rc = KYSO_OK;

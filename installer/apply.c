@@ -13,7 +13,7 @@
 
 volatile sig_atomic_t kyso_setup_interrupted;
 
-void kyso_setup_apply_result_free(apply_result_t *r)
+void kyso_setup_apply_result_free(kyso_setup_apply_result_t *r)
 {
 	json_decref(r->probe);
 	json_decref(r->selftest);
@@ -25,7 +25,8 @@ void kyso_setup_apply_result_free(apply_result_t *r)
 }
 
 /* Copies a vendor file after checking its SHA-256 on the bytes written. */
-static kyso_err_t install_bundle_file(journal_t *j, const action_t *a, kyso_error_t *err)
+static kyso_err_t install_bundle_file(kyso_setup_journal_t *j, const kyso_setup_action_t *a,
+                                      kyso_error_t *err)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -54,8 +55,8 @@ static kyso_err_t install_bundle_file(journal_t *j, const action_t *a, kyso_erro
 	return rc;
 }
 
-static kyso_err_t install_bundle_deb(const setup_opts_t *o, journal_t *j, const action_t *a,
-                                     kyso_error_t *err)
+static kyso_err_t install_bundle_deb(const kyso_setup_opts_t *o, kyso_setup_journal_t *j,
+                                     const kyso_setup_action_t *a, kyso_error_t *err)
 {
 	char hex[65];
 	kyso_err_t rc = kyso_setup_sha256_file(a->source, hex, err);
@@ -74,7 +75,7 @@ static kyso_err_t install_bundle_deb(const setup_opts_t *o, journal_t *j, const 
 
 /* The token to use: the one named by --token-label, else the first with a
  * signing certificate, else the first present. */
-static void pick_token(const char *want, kyso_p11_probe_t *pr, apply_result_t *r)
+static void pick_token(const char *want, kyso_p11_probe_t *pr, kyso_setup_apply_result_t *r)
 {
 	const kyso_p11_slot_t *first = NULL, *best = NULL;
 	for (size_t i = 0; i < kyso_p11_probe_slot_count(pr); i++) {
@@ -95,8 +96,8 @@ static void pick_token(const char *want, kyso_p11_probe_t *pr, apply_result_t *r
 	}
 }
 
-static kyso_err_t do_probe(const setup_opts_t *o, plan_t *p, action_t *a, apply_result_t *r,
-                           kyso_error_t *err)
+static kyso_err_t do_probe(const kyso_setup_opts_t *o, kyso_setup_plan_t *p, kyso_setup_action_t *a,
+                           kyso_setup_apply_result_t *r, kyso_error_t *err)
 {
 	kyso_p11_probe_t *pr = NULL;
 	kyso_p11_load_status_t st;
@@ -119,7 +120,8 @@ static kyso_err_t do_probe(const setup_opts_t *o, plan_t *p, action_t *a, apply_
 	return rc;
 }
 
-static kyso_err_t do_agent_enable(journal_t *j, action_t *a, kyso_error_t *err)
+static kyso_err_t do_agent_enable(kyso_setup_journal_t *j, kyso_setup_action_t *a,
+                                  kyso_error_t *err)
 {
 	struct stat st;
 	if (lstat(a->target, &st) == 0) {
@@ -133,7 +135,8 @@ static kyso_err_t do_agent_enable(journal_t *j, action_t *a, kyso_error_t *err)
 
 /* The agent: does the program run (--version), and does it answer on each
  * protocol with the local CA as trust anchor (agent_run.c)? */
-static void agent_check(const setup_opts_t *o, const plan_t *p, apply_result_t *r)
+static void agent_check(const kyso_setup_opts_t *o, const kyso_setup_plan_t *p,
+                        kyso_setup_apply_result_t *r)
 {
 	bool ok = false;
 	r->agent = kyso_setup_agent_check_answers(o, p, &ok);
@@ -159,8 +162,9 @@ static void agent_check(const setup_opts_t *o, const plan_t *p, apply_result_t *
 		                                    "(see \"agent\" in the report)")));
 }
 
-static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
-                            apply_result_t *r, kyso_error_t *err)
+static kyso_err_t apply_one(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                            kyso_setup_journal_t *j, kyso_setup_action_t *a,
+                            kyso_setup_apply_result_t *r, kyso_error_t *err)
 {
 	kyso_err_t rc = KYSO_OK;
 	switch (a->kind) {
@@ -252,7 +256,7 @@ static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, acti
 
 /* The module is still not there after the packages: a vendor file nobody
  * provided. Say which and where; everything else is still installed. */
-static void module_missing(plan_t *p, action_t *a)
+static void module_missing(kyso_setup_plan_t *p, kyso_setup_action_t *a)
 {
 	const json_t *drv = kyso_token_type_driver(p->type, kyso_setup_os_id());
 	const char *notes = json_string_value(json_object_get(drv, "notes"));
@@ -273,14 +277,15 @@ static void module_missing(plan_t *p, action_t *a)
 	p->module = NULL;
 }
 
-kyso_err_t kyso_setup_plan_apply(const setup_opts_t *o, plan_t *p, journal_t *j, apply_result_t *r,
+kyso_err_t kyso_setup_plan_apply(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                 kyso_setup_journal_t *j, kyso_setup_apply_result_t *r,
                                  kyso_error_t *err)
 {
 	kyso_err_t rc = KYSO_OK;
 	if (r->problems == NULL)
 		r->problems = json_array();
 	for (size_t i = 0; i < p->nacts && rc == KYSO_OK; i++) {
-		action_t *a = &p->acts[i];
+		kyso_setup_action_t *a = &p->acts[i];
 		if (kyso_setup_interrupted) {
 			rc = kyso_error_set(err, KYSO_ERR_PROBLEM, _("Interrupted"));
 			break;

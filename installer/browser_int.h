@@ -30,20 +30,22 @@ bool kyso_setup_browser_origin_normalize(const char *origin, char *norm, size_t 
  * --origin, normalised, no duplicates. A bad --origin (wildcard, path) is
  * a usage error; a bad origin found in config.json is left out and named in
  * *skipped (array of strings, may be NULL). */
-json_t *kyso_setup_browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *skipped,
-                                          kyso_error_t *err);
+json_t *kyso_setup_browser_policy_origins(const kyso_setup_opts_t *o, const kyso_setup_plan_t *p,
+                                          json_t *skipped, kyso_error_t *err);
 
 /* Sets a policy plan item's detail: the browser, the origins and any left out. */
-void kyso_setup_browser_policy_detail(action_t *a, const char *browser, const json_t *origins,
-                                      const json_t *skipped);
+void kyso_setup_browser_policy_detail(kyso_setup_action_t *a, const char *browser,
+                                      const json_t *origins, const json_t *skipped);
 
 /* The managed-policy JSON for the origins (malloc'ed). */
 char *kyso_setup_browser_policy_text(const json_t *origins);
 
 /* Plan items (one policy file per browser); called by kyso_setup_plan_build after the
  * agent. */
-kyso_err_t kyso_setup_plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err);
+kyso_err_t kyso_setup_plan_browser(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                   kyso_error_t *err);
 /* Runs one browser plan item. */
-kyso_err_t kyso_setup_apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+kyso_err_t kyso_setup_apply_browser(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                    kyso_setup_journal_t *j, kyso_setup_action_t *a,
                                     kyso_error_t *err);
 #endif

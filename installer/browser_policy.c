@@ -97,8 +97,8 @@ static bool has(const json_t *arr, const char *s)
 	return false;
 }
 
-json_t *kyso_setup_browser_policy_origins(const setup_opts_t *o, const plan_t *p, json_t *skipped,
-                                          kyso_error_t *err)
+json_t *kyso_setup_browser_policy_origins(const kyso_setup_opts_t *o, const kyso_setup_plan_t *p,
+                                          json_t *skipped, kyso_error_t *err)
 {
 	json_t *out = json_array();
 	if (out == NULL) {
@@ -170,8 +170,8 @@ char *kyso_setup_browser_policy_text(const json_t *origins)
 	return nl;
 }
 
-void kyso_setup_browser_policy_detail(action_t *a, const char *browser, const json_t *origins,
-                                      const json_t *skipped)
+void kyso_setup_browser_policy_detail(kyso_setup_action_t *a, const char *browser,
+                                      const json_t *origins, const json_t *skipped)
 {
 	char *list = json_dumps(origins, JSON_COMPACT);
 	if (json_array_size(skipped) > 0) {

@@ -37,9 +37,9 @@ static bool is_drive(const char *p)
 	return p[0] != '\0' && p[1] == ':' && p[2] == '\0';
 }
 
-journal_t *kyso_setup_journal_open(const char *dir, kyso_error_t *err)
+kyso_setup_journal_t *kyso_setup_journal_open(const char *dir, kyso_error_t *err)
 {
-	journal_t *j = calloc(1, sizeof(*j));
+	kyso_setup_journal_t *j = calloc(1, sizeof(*j));
 	if (j == NULL || asprintf(&j->file, "%s/journal.json", dir) < 0) {
 		free(j);
 		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
@@ -64,11 +64,11 @@ journal_t *kyso_setup_journal_open(const char *dir, kyso_error_t *err)
 	return j;
 }
 
-void kyso_setup_journal_free(journal_t **pj)
+void kyso_setup_journal_free(kyso_setup_journal_t **pj)
 {
 	if (pj == NULL || *pj == NULL)
 		return;
-	journal_t *j = *pj;
+	kyso_setup_journal_t *j = *pj;
 	free(j->dir);
 	free(j->file);
 	json_decref(j->doc);
@@ -77,24 +77,24 @@ void kyso_setup_journal_free(journal_t **pj)
 	*pj = NULL;
 }
 
-bool kyso_setup_journal_exists(const journal_t *j)
+bool kyso_setup_journal_exists(const kyso_setup_journal_t *j)
 {
 	return j->on_disk;
 }
-size_t kyso_setup_journal_count(const journal_t *j)
+size_t kyso_setup_journal_count(const kyso_setup_journal_t *j)
 {
 	return json_array_size(json_object_get(j->doc, "entries"));
 }
-size_t kyso_setup_journal_run_count(const journal_t *j)
+size_t kyso_setup_journal_run_count(const kyso_setup_journal_t *j)
 {
 	return j->run_count;
 }
-const json_t *kyso_setup_journal_entries(const journal_t *j)
+const json_t *kyso_setup_journal_entries(const kyso_setup_journal_t *j)
 {
 	return json_object_get(j->doc, "entries");
 }
 
-static kyso_err_t save(journal_t *j, kyso_error_t *err)
+static kyso_err_t save(kyso_setup_journal_t *j, kyso_error_t *err)
 {
 	char *text = json_dumps(j->doc, JSON_INDENT(1) | JSON_ENSURE_ASCII);
 	if (text == NULL)
@@ -107,7 +107,7 @@ static kyso_err_t save(journal_t *j, kyso_error_t *err)
 }
 
 /* Creates the journal directory (mkdir -p), remembering what it created. */
-static kyso_err_t make_own_dir(journal_t *j, kyso_error_t *err)
+static kyso_err_t make_own_dir(kyso_setup_journal_t *j, kyso_error_t *err)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s", j->dir);
@@ -131,7 +131,7 @@ static kyso_err_t make_own_dir(journal_t *j, kyso_error_t *err)
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_setup_journal_add(journal_t *j, json_t *entry, kyso_error_t *err)
+kyso_err_t kyso_setup_journal_add(kyso_setup_journal_t *j, json_t *entry, kyso_error_t *err)
 {
 	if (entry == NULL)
 		return kyso_error_set(err, KYSO_ERR_NOMEM, NULL);
@@ -171,7 +171,7 @@ kyso_err_t kyso_setup_journal_add(journal_t *j, json_t *entry, kyso_error_t *err
 	return save(j, err);
 }
 
-char *kyso_setup_journal_backup_path(journal_t *j)
+char *kyso_setup_journal_backup_path(kyso_setup_journal_t *j)
 {
 	char *dir = NULL, *p = NULL;
 	if (asprintf(&dir, "%s/backup", j->dir) < 0)
@@ -214,7 +214,7 @@ static const char *sget(const json_t *e, const char *k)
 /* Undoes one entry; idempotent (the change may not have happened). The
  * journal's own file-system changes are undone here, every other kind by
  * the function its step gave (ops). */
-static void undo_one(const json_t *e, const journal_undo_op_t *ops, json_t *problems)
+static void undo_one(const json_t *e, const kyso_setup_undo_op_t *ops, json_t *problems)
 {
 	const char *op = sget(e, "op");
 	const char *path = sget(e, "path");
@@ -243,7 +243,7 @@ static void undo_one(const json_t *e, const journal_undo_op_t *ops, json_t *prob
 	} else if (strcmp(op, "agent-stop") == 0) {
 		/* kyso_setup_journal_undo starts it again at the end, when it ran before */
 	} else {
-		journal_undo_fn fn = NULL;
+		kyso_setup_undo_fn fn = NULL;
 		for (size_t i = 0; ops != NULL && ops[i].op != NULL && fn == NULL; i++)
 			if (strcmp(ops[i].op, op) == 0)
 				fn = ops[i].undo;
@@ -255,8 +255,9 @@ static void undo_one(const json_t *e, const journal_undo_op_t *ops, json_t *prob
 	}
 }
 
-kyso_err_t kyso_setup_journal_undo(journal_t *j, bool this_run_only, const journal_undo_op_t *ops,
-                                   json_t *problems, kyso_error_t *err)
+kyso_err_t kyso_setup_journal_undo(kyso_setup_journal_t *j, bool this_run_only,
+                                   const kyso_setup_undo_op_t *ops, json_t *problems,
+                                   kyso_error_t *err)
 {
 	json_t *entries = json_object_get(j->doc, "entries");
 	json_t *keep = json_array();
@@ -336,7 +337,7 @@ kyso_err_t kyso_setup_journal_undo(journal_t *j, bool this_run_only, const journ
 
 /* ---- journaled file-system changes ------------------------------------------ */
 
-kyso_err_t kyso_setup_jfs_mkdirs(journal_t *j, const char *dir, kyso_error_t *err)
+kyso_err_t kyso_setup_jfs_mkdirs(kyso_setup_journal_t *j, const char *dir, kyso_error_t *err)
 {
 	kyso_err_t lrc = kyso_path_check_links(dir, err);
 	if (lrc != KYSO_OK)
@@ -367,7 +368,7 @@ kyso_err_t kyso_setup_jfs_mkdirs(journal_t *j, const char *dir, kyso_error_t *er
 	return KYSO_OK;
 }
 
-static kyso_err_t mkdirs_parent(journal_t *j, const char *path, kyso_error_t *err)
+static kyso_err_t mkdirs_parent(kyso_setup_journal_t *j, const char *path, kyso_error_t *err)
 {
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -378,8 +379,8 @@ static kyso_err_t mkdirs_parent(journal_t *j, const char *path, kyso_error_t *er
 	return kyso_setup_jfs_mkdirs(j, dir, err);
 }
 
-kyso_err_t kyso_setup_jfs_write(journal_t *j, const char *path, const void *data, size_t len,
-                                unsigned mode, kyso_error_t *err)
+kyso_err_t kyso_setup_jfs_write(kyso_setup_journal_t *j, const char *path, const void *data,
+                                size_t len, unsigned mode, kyso_error_t *err)
 {
 	kyso_err_t rc = mkdirs_parent(j, path, err);
 	if (rc != KYSO_OK)
@@ -412,7 +413,7 @@ kyso_err_t kyso_setup_jfs_write(journal_t *j, const char *path, const void *data
 	return rc;
 }
 
-kyso_err_t kyso_setup_jfs_will_create(journal_t *j, const char *path, kyso_error_t *err)
+kyso_err_t kyso_setup_jfs_will_create(kyso_setup_journal_t *j, const char *path, kyso_error_t *err)
 {
 	kyso_err_t rc = mkdirs_parent(j, path, err);
 	if (rc != KYSO_OK)
@@ -423,7 +424,7 @@ kyso_err_t kyso_setup_jfs_will_create(journal_t *j, const char *path, kyso_error
 	        j, json_pack("{s:s, s:s, s:s}", "op", "file", "path", path, "backup", ""), err);
 }
 
-kyso_err_t kyso_setup_jfs_symlink(journal_t *j, const char *target, const char *path,
+kyso_err_t kyso_setup_jfs_symlink(kyso_setup_journal_t *j, const char *target, const char *path,
                                   kyso_error_t *err)
 {
 	kyso_err_t rc = mkdirs_parent(j, path, err);

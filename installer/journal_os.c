@@ -21,8 +21,8 @@ static const char *sget(const json_t *e, const char *k)
 	return v != NULL ? v : "";
 }
 
-kyso_err_t kyso_setup_jtrust_add(journal_t *j, bool machine, const char *name, const char *pem,
-                                 kyso_error_t *err)
+kyso_err_t kyso_setup_jtrust_add(kyso_setup_journal_t *j, bool machine, const char *name,
+                                 const char *pem, kyso_error_t *err)
 {
 	kyso_trust_scope_t scope = machine ? KYSO_TRUST_MACHINE : KYSO_TRUST_USER;
 	kyso_err_t rc = kyso_setup_journal_add(j,
@@ -37,7 +37,8 @@ kyso_err_t kyso_setup_jtrust_add(journal_t *j, bool machine, const char *name, c
 
 /* Journals the keys from the first missing one down to key ("reg-key",
  * outermost first, so that undo deletes the innermost first). */
-static kyso_err_t journal_new_keys(journal_t *j, bool machine, const char *key, kyso_error_t *err)
+static kyso_err_t journal_new_keys(kyso_setup_journal_t *j, bool machine, const char *key,
+                                   kyso_error_t *err)
 {
 	if (kyso_reg_key_exists(machine ? KYSO_REG_MACHINE : KYSO_REG_USER, key))
 		return KYSO_OK;
@@ -77,8 +78,8 @@ static kyso_err_t journal_new_keys(journal_t *j, bool machine, const char *key, 
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_setup_jreg_set(journal_t *j, bool machine, const char *key, const char *value,
-                               const char *data, kyso_error_t *err)
+kyso_err_t kyso_setup_jreg_set(kyso_setup_journal_t *j, bool machine, const char *key,
+                               const char *value, const char *data, kyso_error_t *err)
 {
 	kyso_reg_root_t root = machine ? KYSO_REG_MACHINE : KYSO_REG_USER;
 	char *prev = NULL;
@@ -100,8 +101,8 @@ kyso_err_t kyso_setup_jreg_set(journal_t *j, bool machine, const char *key, cons
 	return rc;
 }
 
-kyso_err_t kyso_setup_jautostart_set(journal_t *j, const char *name, const char *const argv[],
-                                     kyso_error_t *err)
+kyso_err_t kyso_setup_jautostart_set(kyso_setup_journal_t *j, const char *name,
+                                     const char *const argv[], kyso_error_t *err)
 {
 	char *prev = kyso_autostart_get(name);
 	kyso_err_t rc = kyso_setup_journal_add(

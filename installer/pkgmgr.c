@@ -17,7 +17,7 @@ static const char *fake_apt(void)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-bool kyso_setup_pkg_available(const setup_opts_t *o)
+bool kyso_setup_pkg_available(const kyso_setup_opts_t *o)
 {
 	return fake_apt() != NULL || o->root[0] == '\0';
 }
@@ -27,7 +27,7 @@ static kyso_err_t run(const char *const argv[], kyso_buf_t *out, int *status, ky
 	return kyso_spawn(argv, out, 1u << 16, 30 * 60 * 1000, status, err);
 }
 
-pkg_state_t kyso_setup_pkg_state(const setup_opts_t *o, const char *name)
+pkg_state_t kyso_setup_pkg_state(const kyso_setup_opts_t *o, const char *name)
 {
 	int status = -1;
 	kyso_error_t err;
@@ -75,13 +75,14 @@ static kyso_err_t apt(const char *verb, const char *arg, kyso_error_t *err)
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_setup_pkg_install(const setup_opts_t *o, const char *name, kyso_error_t *err)
+kyso_err_t kyso_setup_pkg_install(const kyso_setup_opts_t *o, const char *name, kyso_error_t *err)
 {
 	(void)o;
 	return apt("install", name, err);
 }
 
-kyso_err_t kyso_setup_pkg_install_file(const setup_opts_t *o, const char *file, kyso_error_t *err)
+kyso_err_t kyso_setup_pkg_install_file(const kyso_setup_opts_t *o, const char *file,
+                                       kyso_error_t *err)
 {
 	(void)o;
 	/* apt-get takes a .deb path when it contains a slash */

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *kyso_setup_path(const setup_opts_t *o, const char *path)
+char *kyso_setup_path(const kyso_setup_opts_t *o, const char *path)
 {
 	char *s = NULL;
 	if (asprintf(&s, "%s%s", o->root, path) < 0)
@@ -71,14 +71,15 @@ kyso_err_t kyso_setup_sha256_file(const char *path, char hex[65], kyso_error_t *
 	return rc;
 }
 
-action_t *kyso_setup_plan_add(plan_t *p, act_kind_t kind, act_status_t st, const char *target,
-                              const char *source, const char *sha256, const char *detail)
+kyso_setup_action_t *kyso_setup_plan_add(kyso_setup_plan_t *p, kyso_setup_act_kind_t kind,
+                                         kyso_setup_act_status_t st, const char *target,
+                                         const char *source, const char *sha256, const char *detail)
 {
-	action_t *more = realloc(p->acts, (p->nacts + 1) * sizeof(*more));
+	kyso_setup_action_t *more = realloc(p->acts, (p->nacts + 1) * sizeof(*more));
 	if (more == NULL)
 		return NULL;
 	p->acts = more;
-	action_t *a = &p->acts[p->nacts++];
+	kyso_setup_action_t *a = &p->acts[p->nacts++];
 	memset(a, 0, sizeof(*a));
 	a->kind = kind;
 	a->status = st;
@@ -89,7 +90,7 @@ action_t *kyso_setup_plan_add(plan_t *p, act_kind_t kind, act_status_t st, const
 	return a;
 }
 
-void kyso_setup_act_set_detail(action_t *a, const char *fmt, ...)
+void kyso_setup_act_set_detail(kyso_setup_action_t *a, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -99,7 +100,7 @@ void kyso_setup_act_set_detail(action_t *a, const char *fmt, ...)
 	va_end(ap);
 }
 
-void kyso_setup_plan_free(plan_t *p)
+void kyso_setup_plan_free(kyso_setup_plan_t *p)
 {
 	for (size_t i = 0; i < p->nacts; i++) {
 		free(p->acts[i].target);
@@ -124,7 +125,7 @@ void kyso_setup_plan_free(plan_t *p)
 	memset(p, 0, sizeof(*p));
 }
 
-const char *kyso_setup_act_kind_id(act_kind_t k)
+const char *kyso_setup_act_kind_id(kyso_setup_act_kind_t k)
 {
 	static const char *const ids[] = {
 	        "package",     "bundle-file",    "bundle-deb",       "probe",        "p11-kit",
@@ -134,14 +135,15 @@ const char *kyso_setup_act_kind_id(act_kind_t k)
 	return (size_t)k < sizeof(ids) / sizeof(ids[0]) ? ids[k] : "?";
 }
 
-const char *kyso_setup_act_status_id(act_status_t s)
+const char *kyso_setup_act_status_id(kyso_setup_act_status_t s)
 {
 	static const char *const ids[] = {"todo",    "in-place", "missing", "bad-hash",
 	                                  "skipped", "done",     "failed"};
 	return (size_t)s < sizeof(ids) / sizeof(ids[0]) ? ids[s] : "?";
 }
 
-char *kyso_setup_config_text(const setup_opts_t *o, const plan_t *p, const char *existing)
+char *kyso_setup_config_text(const kyso_setup_opts_t *o, const kyso_setup_plan_t *p,
+                             const char *existing)
 {
 	kyso_config_t *c = NULL;
 	kyso_error_t e;
@@ -182,7 +184,7 @@ char *kyso_setup_config_text(const setup_opts_t *o, const plan_t *p, const char 
 
 /* kyso's config.json: the module path for kyso sign and the agent, the
  * origins (written without a module too: the agent reads its origins there) */
-void kyso_setup_plan_config(const setup_opts_t *o, plan_t *p)
+void kyso_setup_plan_config(const kyso_setup_opts_t *o, kyso_setup_plan_t *p)
 {
 	char *existing = kyso_setup_read_text(p->config_file);
 	char *text = kyso_setup_config_text(o, p, existing);
@@ -191,7 +193,7 @@ void kyso_setup_plan_config(const setup_opts_t *o, plan_t *p)
 	free(text);
 }
 
-bool kyso_setup_plan_has_work(const plan_t *p)
+bool kyso_setup_plan_has_work(const kyso_setup_plan_t *p)
 {
 	for (size_t i = 0; i < p->nacts; i++)
 		if (p->acts[i].status == AST_TODO && p->acts[i].kind != ACT_PROBE &&
@@ -212,8 +214,8 @@ bool kyso_setup_file_has(const char *path, const char *text)
  * missing (named, with where to put it), no SHA-256 in the catalog, the wrong
  * SHA-256, or for a .deb its package name and whether it is installed. Leaves
  * a->status as it is when the file can be installed. */
-void kyso_setup_plan_check_bundle_file(const setup_opts_t *o, plan_t *p, action_t *a,
-                                       const char *file, bool deb)
+void kyso_setup_plan_check_bundle_file(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                       kyso_setup_action_t *a, const char *file, bool deb)
 {
 	const char *src = a->source;
 	char hex[65] = "";
@@ -264,7 +266,7 @@ void kyso_setup_plan_check_bundle_file(const setup_opts_t *o, plan_t *p, action_
  * Sign Service 8987): kyso-agent leaves that protocol off. Decided once, at
  * the first setup, and kept in config.json ("agent"), so that kyso-agent
  * itself listening there later does not change the decision. */
-void kyso_setup_plan_vendor_ports(plan_t *p)
+void kyso_setup_plan_vendor_ports(kyso_setup_plan_t *p)
 {
 	kyso_config_t *c = NULL;
 	kyso_error_t e;
@@ -286,7 +288,7 @@ void kyso_setup_plan_vendor_ports(plan_t *p)
 
 /* The agent's ports: 4453 (kyso), 4433 (VNPT-CA Plugin), 8987 (VGCA Sign
  * Service), or KYSO_AGENT_PORTS. */
-kyso_err_t kyso_setup_plan_agent_ports(plan_t *p, kyso_error_t *err)
+kyso_err_t kyso_setup_plan_agent_ports(kyso_setup_plan_t *p, kyso_error_t *err)
 {
 	/* KYSO_AGENT_PORTS="KYSO,VNPT,VGCA" (tests, a machine where they are taken) */
 	p->kyso_port = 4453;
@@ -309,7 +311,7 @@ kyso_err_t kyso_setup_plan_agent_ports(plan_t *p, kyso_error_t *err)
 	return KYSO_OK;
 }
 
-bool kyso_setup_plan_proto_off(const plan_t *p, int proto)
+bool kyso_setup_plan_proto_off(const kyso_setup_plan_t *p, int proto)
 {
 	int port = proto == AGENT_PROTO_VNPT ? p->vnpt_port : p->vgca_port;
 	size_t i;
@@ -333,7 +335,7 @@ static bool strv_add(char ***v, size_t *n, const char *s)
 	return more[(*n)++] != NULL;
 }
 
-char **kyso_setup_plan_agent_argv(const plan_t *p)
+char **kyso_setup_plan_agent_argv(const kyso_setup_plan_t *p)
 {
 	char **v = NULL;
 	size_t n = 0;
@@ -361,7 +363,7 @@ char **kyso_setup_plan_agent_argv(const plan_t *p)
 	return v;
 }
 
-char *kyso_setup_plan_agent_unit(const plan_t *p)
+char *kyso_setup_plan_agent_unit(const kyso_setup_plan_t *p)
 {
 	char **argv = kyso_setup_plan_agent_argv(p);
 	if (argv == NULL)
@@ -388,11 +390,11 @@ char *kyso_setup_plan_agent_unit(const plan_t *p)
 
 /* ---- output ------------------------------------------------------------------- */
 
-json_t *kyso_setup_plan_to_json(const plan_t *p)
+json_t *kyso_setup_plan_to_json(const kyso_setup_plan_t *p)
 {
 	json_t *acts = json_array();
 	for (size_t i = 0; i < p->nacts; i++) {
-		const action_t *a = &p->acts[i];
+		const kyso_setup_action_t *a = &p->acts[i];
 		json_array_append_new(acts, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "kind",
 		                                      kyso_setup_act_kind_id(a->kind), "status",
 		                                      kyso_setup_act_status_id(a->status), "target",
@@ -405,7 +407,7 @@ json_t *kyso_setup_plan_to_json(const plan_t *p)
 	                 p->module, "actions", acts, "missing", p->missing);
 }
 
-static const char *status_text(act_status_t s)
+static const char *status_text(kyso_setup_act_status_t s)
 {
 	switch (s) {
 	case AST_TODO:
@@ -426,7 +428,7 @@ static const char *status_text(act_status_t s)
 	return "?";
 }
 
-static const char *kind_text(act_kind_t k)
+static const char *kind_text(kyso_setup_act_kind_t k)
 {
 	switch (k) {
 	case ACT_PACKAGE:
@@ -481,13 +483,13 @@ static int utf8_width(const char *s)
 	return n;
 }
 
-void kyso_setup_plan_print(const plan_t *p, FILE *out)
+void kyso_setup_plan_print(const kyso_setup_plan_t *p, FILE *out)
 {
 	fprintf(out, _("Token: %s (%s)\n"), kyso_token_type_name(p->type),
 	        kyso_token_type_id(p->type));
 	fprintf(out, _("PKCS#11 module: %s\n"), p->module != NULL ? p->module : _("(none)"));
 	for (size_t i = 0; i < p->nacts; i++) {
-		const action_t *a = &p->acts[i];
+		const kyso_setup_action_t *a = &p->acts[i];
 		const char *st = status_text(a->status);
 		int pad = 16 - utf8_width(st);
 		fprintf(out, "  [%s%*s] %s", st, pad > 0 ? pad : 0, "", kind_text(a->kind));

@@ -22,7 +22,7 @@ static const char *os_driver_str(const json_t *drv, const char *key)
 }
 
 /* Packages from the catalog. */
-static void plan_packages(const setup_opts_t *o, const json_t *drv, plan_t *p)
+static void plan_packages(const kyso_setup_opts_t *o, const json_t *drv, kyso_setup_plan_t *p)
 {
 	size_t i;
 	const json_t *v;
@@ -30,8 +30,8 @@ static void plan_packages(const setup_opts_t *o, const json_t *drv, plan_t *p)
 	{
 		const char *name = json_string_value(v);
 		if (!kyso_setup_pkg_available(o)) {
-			action_t *a = kyso_setup_plan_add(p, ACT_PACKAGE, AST_SKIPPED, name, NULL,
-			                                  NULL, NULL);
+			kyso_setup_action_t *a = kyso_setup_plan_add(p, ACT_PACKAGE, AST_SKIPPED,
+			                                             name, NULL, NULL, NULL);
 			if (a != NULL)
 				kyso_setup_act_set_detail(
 				        a, "%s",
@@ -47,7 +47,7 @@ static void plan_packages(const setup_opts_t *o, const json_t *drv, plan_t *p)
 }
 
 /* Vendor files from the bundle: each checked against the catalog SHA-256. */
-static void plan_bundle(const setup_opts_t *o, const json_t *drv, plan_t *p)
+static void plan_bundle(const kyso_setup_opts_t *o, const json_t *drv, kyso_setup_plan_t *p)
 {
 	size_t i;
 	const json_t *b;
@@ -66,8 +66,8 @@ static void plan_bundle(const setup_opts_t *o, const json_t *drv, plan_t *p)
 		              (kind == NULL && strstr(base, ".so") != NULL);
 		if (!deb && !module) {
 			/* e.g. a Windows installer (kind "exe"/"msi") or a tarball */
-			action_t *a = kyso_setup_plan_add(p, ACT_BUNDLE_FILE, AST_SKIPPED, NULL,
-			                                  NULL, NULL, NULL);
+			kyso_setup_action_t *a = kyso_setup_plan_add(
+			        p, ACT_BUNDLE_FILE, AST_SKIPPED, NULL, NULL, NULL, NULL);
 			if (a != NULL)
 				kyso_setup_act_set_detail(
 				        a,
@@ -88,7 +88,7 @@ static void plan_bundle(const setup_opts_t *o, const json_t *drv, plan_t *p)
 		for (char *c = sha_lc; c != NULL && *c; c++)
 			if (*c >= 'A' && *c <= 'F')
 				*c = (char)(*c - 'A' + 'a');
-		action_t *a =
+		kyso_setup_action_t *a =
 		        kyso_setup_plan_add(p, deb ? ACT_BUNDLE_DEB : ACT_BUNDLE_FILE, AST_TODO,
 		                            deb ? NULL : dest, src[0] ? src : NULL, sha_lc, NULL);
 		free(sha_lc);
@@ -124,7 +124,7 @@ static void plan_bundle(const setup_opts_t *o, const json_t *drv, plan_t *p)
 }
 
 /* The PKCS#11 module: catalog paths, then module names in the usual places. */
-static void resolve_module(const setup_opts_t *o, const json_t *drv, plan_t *p)
+static void resolve_module(const kyso_setup_opts_t *o, const json_t *drv, kyso_setup_plan_t *p)
 {
 	if (p->module != NULL)
 		return;
@@ -162,7 +162,7 @@ const char *kyso_setup_os_id(void)
 	return "linux";
 }
 
-char *kyso_setup_journal_dir(const setup_opts_t *o)
+char *kyso_setup_journal_dir(const kyso_setup_opts_t *o)
 {
 	if (!o->user)
 		return kyso_setup_path(o, "/var/lib/kyso/setup");
@@ -172,8 +172,9 @@ char *kyso_setup_journal_dir(const setup_opts_t *o)
 	return s;
 }
 
-kyso_err_t kyso_setup_vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j,
-                                           action_t *a, kyso_error_t *err)
+kyso_err_t kyso_setup_vendor_installer_run(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                           kyso_setup_journal_t *j, kyso_setup_action_t *a,
+                                           kyso_error_t *err)
 {
 	(void)o;
 	(void)p;
@@ -182,7 +183,8 @@ kyso_err_t kyso_setup_vendor_installer_run(const setup_opts_t *o, plan_t *p, jou
 	return kyso_error_set(err, KYSO_ERR_UNSUPPORTED, "vendor installers: Windows only");
 }
 
-kyso_err_t kyso_setup_autostart_install(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+kyso_err_t kyso_setup_autostart_install(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                        kyso_setup_journal_t *j, kyso_setup_action_t *a,
                                         kyso_error_t *err)
 {
 	(void)o;
@@ -192,7 +194,7 @@ kyso_err_t kyso_setup_autostart_install(const setup_opts_t *o, plan_t *p, journa
 	return kyso_error_set(err, KYSO_ERR_UNSUPPORTED, "HKCU Run: Windows only");
 }
 
-const char *kyso_setup_home(const setup_opts_t *o)
+const char *kyso_setup_home(const kyso_setup_opts_t *o)
 {
 	/* "sudo kyso setup" on the real system: the browsers to register in are
 	 * the ones of the user who ran sudo, not root's */
@@ -207,7 +209,7 @@ const char *kyso_setup_home(const setup_opts_t *o)
 	return home != NULL ? home : "/tmp";
 }
 
-static char *home_path(const setup_opts_t *o, const char *rel)
+static char *home_path(const kyso_setup_opts_t *o, const char *rel)
 {
 	const char *home = kyso_setup_home(o);
 	char *s = NULL;
@@ -216,7 +218,8 @@ static char *home_path(const setup_opts_t *o, const char *rel)
 	return s;
 }
 
-static void plan_registration(const setup_opts_t *o, const kyso_token_type_t *type, plan_t *p)
+static void plan_registration(const kyso_setup_opts_t *o, const kyso_token_type_t *type,
+                              kyso_setup_plan_t *p)
 {
 	const char *id = kyso_token_type_id(type);
 	char *mod_text = p->module != NULL ? kyso_p11kit_module_text(p->module) : NULL;
@@ -266,21 +269,21 @@ static void plan_registration(const setup_opts_t *o, const kyso_token_type_t *ty
 
 /* Start now: the agent setup started before keeps running unless its unit
  * or configuration changes (then it is restarted to read them). */
-static void plan_agent_start(const setup_opts_t *o, plan_t *p)
+static void plan_agent_start(const kyso_setup_opts_t *o, kyso_setup_plan_t *p)
 {
 	p->agent_running = kyso_setup_agent_is_running(o, p);
 	bool changed = false;
 	for (size_t i = 0; i < p->nacts; i++) {
-		const action_t *a = &p->acts[i];
+		const kyso_setup_action_t *a = &p->acts[i];
 		if (a->status == AST_TODO &&
 		    (a->kind == ACT_CONFIG || a->kind == ACT_AGENT_UNIT || a->kind == ACT_AGENT_CA))
 			changed = true;
 	}
 	const char *target =
 	        p->agent_systemd ? "kyso-agent.service (systemctl --user)" : p->agent_pidfile;
-	action_t *a = kyso_setup_plan_add(p, ACT_AGENT_START,
-	                                  p->agent_running && !changed ? AST_IN_PLACE : AST_TODO,
-	                                  target, NULL, NULL, NULL);
+	kyso_setup_action_t *a = kyso_setup_plan_add(
+	        p, ACT_AGENT_START, p->agent_running && !changed ? AST_IN_PLACE : AST_TODO, target,
+	        NULL, NULL, NULL);
 	if (a == NULL)
 		return;
 	if (p->agent_running && changed)
@@ -297,7 +300,7 @@ static void plan_agent_start(const setup_opts_t *o, plan_t *p)
 }
 
 /* The agent's local CA and where browsers look for trust anchors. */
-static void plan_trust(const setup_opts_t *o, plan_t *p)
+static void plan_trust(const kyso_setup_opts_t *o, kyso_setup_plan_t *p)
 {
 	if (o->no_agent)
 		return;
@@ -312,7 +315,7 @@ static void plan_trust(const setup_opts_t *o, plan_t *p)
 		p->ca_pem = NULL;
 	}
 	bool bad = stale_why == NULL && p->ca_pem == NULL && access(ca_file, F_OK) == 0;
-	action_t *a =
+	kyso_setup_action_t *a =
 	        kyso_setup_plan_add(p, ACT_AGENT_CA, p->ca_pem != NULL ? AST_IN_PLACE : AST_TODO,
 	                            ca_file, NULL, NULL, NULL);
 	if (a != NULL && stale_why != NULL)
@@ -334,7 +337,7 @@ static void plan_trust(const setup_opts_t *o, plan_t *p)
 		                    why_not);
 	} else {
 		char *cur = kyso_setup_read_text(p->ca_system);
-		action_t *s = kyso_setup_plan_add(
+		kyso_setup_action_t *s = kyso_setup_plan_add(
 		        p, ACT_CA_SYSTEM,
 		        kyso_setup_pem_same_cert(cur, p->ca_pem) ? AST_IN_PLACE : AST_TODO,
 		        p->ca_system, NULL, NULL, NULL);
@@ -375,7 +378,7 @@ static void plan_trust(const setup_opts_t *o, plan_t *p)
 	kyso_strv_free(dbs);
 }
 
-static void plan_agent(const setup_opts_t *o, plan_t *p)
+static void plan_agent(const kyso_setup_opts_t *o, kyso_setup_plan_t *p)
 {
 	if (o->no_agent) {
 		kyso_setup_plan_add(p, ACT_AGENT_UNIT, AST_SKIPPED, p->unit_file, NULL, NULL,
@@ -408,7 +411,7 @@ static void plan_agent(const setup_opts_t *o, plan_t *p)
 	plan_agent_start(o, p);
 }
 
-static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
+static kyso_err_t plan_paths(const kyso_setup_opts_t *o, kyso_setup_plan_t *p, kyso_error_t *err)
 {
 	p->journal_dir = kyso_setup_journal_dir(o);
 	if (o->user) {
@@ -448,8 +451,8 @@ static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_setup_plan_build(const setup_opts_t *o, const kyso_token_type_t *type,
-                                 const kyso_token_t *token, plan_t *p, kyso_error_t *err)
+kyso_err_t kyso_setup_plan_build(const kyso_setup_opts_t *o, const kyso_token_type_t *type,
+                                 const kyso_token_t *token, kyso_setup_plan_t *p, kyso_error_t *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->type = type;

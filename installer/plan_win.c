@@ -46,7 +46,7 @@ static char *join(const char *dir, const char *name)
 	return r;
 }
 
-const char *kyso_setup_home(const setup_opts_t *o)
+const char *kyso_setup_home(const kyso_setup_opts_t *o)
 {
 	(void)o;
 	const char *home = getenv("USERPROFILE");
@@ -55,12 +55,12 @@ const char *kyso_setup_home(const setup_opts_t *o)
 	return home != NULL ? home : "C:\\";
 }
 
-char *kyso_setup_journal_dir(const setup_opts_t *o)
+char *kyso_setup_journal_dir(const kyso_setup_opts_t *o)
 {
 	return join(o->user ? kyso_path_state_user() : kyso_path_config_system(), "setup");
 }
 
-static const json_t *win_driver(const plan_t *p)
+static const json_t *win_driver(const kyso_setup_plan_t *p)
 {
 	return p->type != NULL ? kyso_token_type_driver(p->type, "windows") : NULL;
 }
@@ -124,7 +124,7 @@ static const char *bundle_kind(const json_t *b, const char *file)
 
 /* The vendor's installers from the bundle; not needed when a module is
  * already on the machine. */
-static void plan_installers(const setup_opts_t *o, const json_t *drv, plan_t *p)
+static void plan_installers(const kyso_setup_opts_t *o, const json_t *drv, kyso_setup_plan_t *p)
 {
 	size_t i;
 	const json_t *b;
@@ -136,8 +136,8 @@ static void plan_installers(const setup_opts_t *o, const json_t *drv, plan_t *p)
 			continue;
 		const char *kind = bundle_kind(b, file);
 		if (strcmp(kind, "msi") != 0 && strcmp(kind, "exe") != 0) {
-			action_t *a = kyso_setup_plan_add(p, ACT_VENDOR_INSTALLER, AST_SKIPPED,
-			                                  file, NULL, NULL, NULL);
+			kyso_setup_action_t *a = kyso_setup_plan_add(
+			        p, ACT_VENDOR_INSTALLER, AST_SKIPPED, file, NULL, NULL, NULL);
 			if (a != NULL)
 				kyso_setup_act_set_detail(
 				        a,
@@ -151,8 +151,8 @@ static void plan_installers(const setup_opts_t *o, const json_t *drv, plan_t *p)
 		for (char *c = sha_lc; c != NULL && *c; c++)
 			if (*c >= 'A' && *c <= 'F')
 				*c = (char)(*c - 'A' + 'a');
-		action_t *a = kyso_setup_plan_add(p, ACT_VENDOR_INSTALLER, AST_TODO, file, src,
-		                                  sha_lc, NULL);
+		kyso_setup_action_t *a = kyso_setup_plan_add(p, ACT_VENDOR_INSTALLER, AST_TODO,
+		                                             file, src, sha_lc, NULL);
 		free(src);
 		free(sha_lc);
 		if (a == NULL)
@@ -167,7 +167,7 @@ static void plan_installers(const setup_opts_t *o, const json_t *drv, plan_t *p)
 	}
 }
 
-static void plan_probe(const json_t *drv, plan_t *p)
+static void plan_probe(const json_t *drv, kyso_setup_plan_t *p)
 {
 	if (p->module != NULL) {
 		kyso_setup_plan_add(p, ACT_PROBE, AST_TODO, p->module, NULL, NULL, NULL);
@@ -178,8 +178,8 @@ static void plan_probe(const json_t *drv, plan_t *p)
 		if (p->acts[i].kind == ACT_VENDOR_INSTALLER && p->acts[i].status == AST_TODO)
 			installer = true;
 	char *names = module_names(drv);
-	action_t *a = kyso_setup_plan_add(p, ACT_PROBE, installer ? AST_TODO : AST_MISSING, NULL,
-	                                  NULL, NULL, NULL);
+	kyso_setup_action_t *a = kyso_setup_plan_add(
+	        p, ACT_PROBE, installer ? AST_TODO : AST_MISSING, NULL, NULL, NULL, NULL);
 	if (a != NULL && installer) {
 		kyso_setup_act_set_detail(
 		        a, _("not on this machine yet: the vendor installer above brings %s"),
@@ -202,7 +202,7 @@ static void plan_probe(const json_t *drv, plan_t *p)
 
 /* Can this kyso-agent.exe create its local CA (--export-ca)? A build
  * without the signing service answers only --version/--help. */
-static bool agent_can_export_ca(const plan_t *p)
+static bool agent_can_export_ca(const kyso_setup_plan_t *p)
 {
 	const char *argv[] = {p->agent_path, "--help", NULL};
 	kyso_buf_t out;
@@ -219,7 +219,7 @@ static bool agent_can_export_ca(const plan_t *p)
 
 /* The local CA and the ROOT store; false when the agent cannot be set up
  * (then the agent steps are left out, with the reason). */
-static bool plan_trust(const setup_opts_t *o, plan_t *p)
+static bool plan_trust(const kyso_setup_opts_t *o, kyso_setup_plan_t *p)
 {
 	char *ca_file = join(p->agent_state, "ca.pem");
 	kyso_error_t e;
@@ -232,7 +232,7 @@ static bool plan_trust(const setup_opts_t *o, plan_t *p)
 	}
 	bool bad = stale_why == NULL && p->ca_pem == NULL && ca_file != NULL &&
 	           access(ca_file, F_OK) == 0;
-	action_t *a =
+	kyso_setup_action_t *a =
 	        kyso_setup_plan_add(p, ACT_AGENT_CA, p->ca_pem != NULL ? AST_IN_PLACE : AST_TODO,
 	                            ca_file, NULL, NULL, NULL);
 	if (a != NULL && stale_why != NULL)
@@ -268,7 +268,7 @@ static bool plan_trust(const setup_opts_t *o, plan_t *p)
 	return true;
 }
 
-static void plan_agent(const setup_opts_t *o, plan_t *p, bool usable)
+static void plan_agent(const kyso_setup_opts_t *o, kyso_setup_plan_t *p, bool usable)
 {
 	if (o->no_agent) {
 		kyso_setup_plan_add(p, ACT_AUTOSTART, AST_SKIPPED, p->unit_file, NULL, NULL,
@@ -296,19 +296,19 @@ static void plan_agent(const setup_opts_t *o, plan_t *p, bool usable)
 	p->agent_running = kyso_setup_agent_is_running(o, p);
 	bool changed = false;
 	for (size_t i = 0; i < p->nacts; i++) {
-		const action_t *a = &p->acts[i];
+		const kyso_setup_action_t *a = &p->acts[i];
 		if (a->status == AST_TODO &&
 		    (a->kind == ACT_CONFIG || a->kind == ACT_AUTOSTART || a->kind == ACT_AGENT_CA))
 			changed = true;
 	}
-	action_t *a = kyso_setup_plan_add(p, ACT_AGENT_START,
-	                                  p->agent_running && !changed ? AST_IN_PLACE : AST_TODO,
-	                                  p->agent_pidfile, NULL, NULL, NULL);
+	kyso_setup_action_t *a = kyso_setup_plan_add(
+	        p, ACT_AGENT_START, p->agent_running && !changed ? AST_IN_PLACE : AST_TODO,
+	        p->agent_pidfile, NULL, NULL, NULL);
 	if (a != NULL && p->agent_running && changed)
 		kyso_setup_act_set_detail(a, "%s", _("restart: its settings change"));
 }
 
-static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
+static kyso_err_t plan_paths(const kyso_setup_opts_t *o, kyso_setup_plan_t *p, kyso_error_t *err)
 {
 	if (o->root[0] != '\0')
 		return kyso_error_set(err, KYSO_ERR_USAGE, "%s",
@@ -338,8 +338,8 @@ static kyso_err_t plan_paths(const setup_opts_t *o, plan_t *p, kyso_error_t *err
 	return kyso_setup_plan_agent_ports(p, err);
 }
 
-kyso_err_t kyso_setup_plan_build(const setup_opts_t *o, const kyso_token_type_t *type,
-                                 const kyso_token_t *token, plan_t *p, kyso_error_t *err)
+kyso_err_t kyso_setup_plan_build(const kyso_setup_opts_t *o, const kyso_token_type_t *type,
+                                 const kyso_token_t *token, kyso_setup_plan_t *p, kyso_error_t *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->type = type;
@@ -391,7 +391,7 @@ kyso_err_t kyso_setup_plan_build(const setup_opts_t *o, const kyso_token_type_t 
 
 /* ---- applying the Windows steps ------------------------------------------------ */
 
-static const json_t *bundle_entry(const plan_t *p, const char *file)
+static const json_t *bundle_entry(const kyso_setup_plan_t *p, const char *file)
 {
 	size_t i;
 	const json_t *b;
@@ -406,7 +406,7 @@ static const json_t *bundle_entry(const plan_t *p, const char *file)
 
 /* Tells in the report what --uninstall will do with the driver an EXE
  * installed: run its uninstaller, or leave it (none silent registered). */
-static void vendor_uninstall_note(action_t *a, const json_t *added)
+static void vendor_uninstall_note(kyso_setup_action_t *a, const json_t *added)
 {
 	size_t i;
 	const json_t *u;
@@ -428,8 +428,9 @@ static void vendor_uninstall_note(action_t *a, const json_t *added)
 		          "--uninstall will leave it"));
 }
 
-kyso_err_t kyso_setup_vendor_installer_run(const setup_opts_t *o, plan_t *p, journal_t *j,
-                                           action_t *a, kyso_error_t *err)
+kyso_err_t kyso_setup_vendor_installer_run(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                           kyso_setup_journal_t *j, kyso_setup_action_t *a,
+                                           kyso_error_t *err)
 {
 	(void)o;
 	const json_t *b = bundle_entry(p, a->target);
@@ -512,7 +513,7 @@ kyso_err_t kyso_setup_vendor_installer_run(const setup_opts_t *o, plan_t *p, jou
 	if (p->module == NULL)
 		p->module = find_module(win_driver(p), &p->module_builtin);
 	for (size_t i = 0; i < p->nacts; i++) {
-		action_t *pr = &p->acts[i];
+		kyso_setup_action_t *pr = &p->acts[i];
 		if (pr->kind != ACT_PROBE)
 			continue;
 		if (p->module != NULL) {
@@ -537,7 +538,8 @@ kyso_err_t kyso_setup_vendor_installer_run(const setup_opts_t *o, plan_t *p, jou
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_setup_autostart_install(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+kyso_err_t kyso_setup_autostart_install(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                        kyso_setup_journal_t *j, kyso_setup_action_t *a,
                                         kyso_error_t *err)
 {
 	(void)o;

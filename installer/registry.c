@@ -55,7 +55,7 @@ kyso_err_t kyso_setup_nss_module_present(const char *db, const char *name, const
 	return rc;
 }
 
-kyso_err_t kyso_setup_nss_module_add(journal_t *j, const char *db, const char *name,
+kyso_err_t kyso_setup_nss_module_add(kyso_setup_journal_t *j, const char *db, const char *name,
                                      const char *module, kyso_error_t *err)
 {
 	kyso_err_t rc = kyso_setup_journal_add(
@@ -122,7 +122,7 @@ char *kyso_setup_config_origins_detail(const char *config_text)
 	return kyso_buf_take_string(&b, rc);
 }
 
-void kyso_setup_plan_add_config(plan_t *p, const char *existing, const char *text)
+void kyso_setup_plan_add_config(kyso_setup_plan_t *p, const char *existing, const char *text)
 {
 	if (text == NULL) {
 		kyso_setup_plan_add(p, ACT_CONFIG, AST_SKIPPED, p->config_file, NULL, NULL,

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-static json_t *registrations(const plan_t *p)
+static json_t *registrations(const kyso_setup_plan_t *p)
 {
 	json_t *nss = json_array();
 	const char *p11 = NULL, *config = NULL, *unit = NULL, *ca = NULL, *autostart = NULL;
@@ -13,7 +13,7 @@ static json_t *registrations(const plan_t *p)
 	json_t *trust = json_array();
 	json_t *plugins = json_array();
 	for (size_t i = 0; i < p->nacts; i++) {
-		const action_t *a = &p->acts[i];
+		const kyso_setup_action_t *a = &p->acts[i];
 		bool ok = a->status == AST_DONE || a->status == AST_IN_PLACE;
 		if (!ok)
 			continue;
@@ -46,11 +46,11 @@ static json_t *registrations(const plan_t *p)
 	return r;
 }
 
-static json_t *skipped(const plan_t *p)
+static json_t *skipped(const kyso_setup_plan_t *p)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < p->nacts; i++) {
-		const action_t *x = &p->acts[i];
+		const kyso_setup_action_t *x = &p->acts[i];
 		if (x->status == AST_SKIPPED || x->status == AST_MISSING)
 			json_array_append_new(a, json_pack("{s:s, s:s?, s:s?}", "kind",
 			                                   kyso_setup_act_kind_id(x->kind),
@@ -59,8 +59,8 @@ static json_t *skipped(const plan_t *p)
 	return a;
 }
 
-json_t *kyso_setup_report_build(const setup_opts_t *o, const plan_t *p,
-                                const kyso_detect_result_t *det, const apply_result_t *r,
+json_t *kyso_setup_report_build(const kyso_setup_opts_t *o, const kyso_setup_plan_t *p,
+                                const kyso_detect_result_t *det, const kyso_setup_apply_result_t *r,
                                 const char *result, const kyso_error_t *err)
 {
 	char now[32];

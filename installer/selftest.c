@@ -40,8 +40,9 @@ static kyso_err_t sample_path(char *path, size_t cap, bool *temp, kyso_error_t *
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_setup_selftest_run(const setup_opts_t *o, const plan_t *p, journal_t *j,
-                                   const char *token_label, json_t **result, kyso_error_t *err)
+kyso_err_t kyso_setup_selftest_run(const kyso_setup_opts_t *o, const kyso_setup_plan_t *p,
+                                   kyso_setup_journal_t *j, const char *token_label,
+                                   json_t **result, kyso_error_t *err)
 {
 	*result = NULL;
 	char in[PATH_MAX];

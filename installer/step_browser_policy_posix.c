@@ -16,7 +16,7 @@ static bool same_text(const char *path, const char *text)
 	return same;
 }
 
-static void plan_policies(const setup_opts_t *o, plan_t *p, const json_t *origins,
+static void plan_policies(const kyso_setup_opts_t *o, kyso_setup_plan_t *p, const json_t *origins,
                           const json_t *skipped)
 {
 	size_t n;
@@ -26,7 +26,7 @@ static void plan_policies(const setup_opts_t *o, plan_t *p, const json_t *origin
 		char rel[256];
 		snprintf(rel, sizeof(rel), "%s/%s", pl[i].linux_dir, BROWSER_POLICY_FILE);
 		char *path = kyso_setup_path(o, rel);
-		action_t *a;
+		kyso_setup_action_t *a;
 		if (o->user)
 			a = kyso_setup_plan_add(
 			        p, ACT_BROWSER_POLICY, AST_SKIPPED, path, NULL, NULL,
@@ -49,7 +49,8 @@ static void plan_policies(const setup_opts_t *o, plan_t *p, const json_t *origin
 	free(text);
 }
 
-kyso_err_t kyso_setup_plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
+kyso_err_t kyso_setup_plan_browser(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                   kyso_error_t *err)
 {
 	json_t *skipped = json_array();
 	json_t *origins = kyso_setup_browser_policy_origins(o, p, skipped, err);
@@ -63,7 +64,8 @@ kyso_err_t kyso_setup_plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_setup_apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+kyso_err_t kyso_setup_apply_browser(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                    kyso_setup_journal_t *j, kyso_setup_action_t *a,
                                     kyso_error_t *err)
 {
 	if (a->kind != ACT_BROWSER_POLICY)

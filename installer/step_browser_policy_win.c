@@ -72,7 +72,8 @@ static bool policies_in_place(const char *base, const json_t *origins)
 	return true;
 }
 
-kyso_err_t kyso_setup_plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_t *err)
+kyso_err_t kyso_setup_plan_browser(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                   kyso_error_t *err)
 {
 	json_t *skipped = json_array();
 	json_t *origins = kyso_setup_browser_policy_origins(o, p, skipped, err);
@@ -85,7 +86,7 @@ kyso_err_t kyso_setup_plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_
 	for (size_t i = 0; i < n; i++) {
 		char target[512];
 		snprintf(target, sizeof(target), "HKLM\\%s", pl[i].windows_key);
-		action_t *a;
+		kyso_setup_action_t *a;
 		if (o->user)
 			a = kyso_setup_plan_add(
 			        p, ACT_BROWSER_POLICY, AST_SKIPPED, target, NULL, NULL,
@@ -109,7 +110,8 @@ kyso_err_t kyso_setup_plan_browser(const setup_opts_t *o, plan_t *p, kyso_error_
 	return KYSO_OK;
 }
 
-kyso_err_t kyso_setup_apply_browser(const setup_opts_t *o, plan_t *p, journal_t *j, action_t *a,
+kyso_err_t kyso_setup_apply_browser(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
+                                    kyso_setup_journal_t *j, kyso_setup_action_t *a,
                                     kyso_error_t *err)
 {
 	if (a->kind != ACT_BROWSER_POLICY || a->target == NULL ||

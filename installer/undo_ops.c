@@ -59,9 +59,9 @@ static void undo_os(const json_t *e, json_t *problems)
 	kyso_setup_journal_undo_os(e, sget(e, "op"), problems);
 }
 
-const journal_undo_op_t *kyso_setup_undo_ops(void)
+const kyso_setup_undo_op_t *kyso_setup_undo_ops(void)
 {
-	static const journal_undo_op_t ops[] = {
+	static const kyso_setup_undo_op_t ops[] = {
 	        {"package", undo_package},
 	        {"nss-module", undo_nss_module},
 	        {"tree", undo_tree},

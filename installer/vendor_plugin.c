@@ -57,7 +57,7 @@ static char *lower_dup(const char *s)
 	return d;
 }
 
-static void plan_one(const setup_opts_t *o, int proto, const json_t *b, plan_t *p)
+static void plan_one(const kyso_setup_opts_t *o, int proto, const json_t *b, kyso_setup_plan_t *p)
 {
 	const char *file = json_string_value(json_object_get(b, "file"));
 	if (file == NULL)
@@ -76,8 +76,8 @@ static void plan_one(const setup_opts_t *o, int proto, const json_t *b, plan_t *
 		dest = kyso_setup_path(o, rel);
 	}
 	char *sha = lower_dup(json_string_value(json_object_get(b, "sha256")));
-	action_t *a = kyso_setup_plan_add(p, ACT_VENDOR_PLUGIN, AST_TODO, dest, src[0] ? src : NULL,
-	                                  sha, NULL);
+	kyso_setup_action_t *a = kyso_setup_plan_add(p, ACT_VENDOR_PLUGIN, AST_TODO, dest,
+	                                             src[0] ? src : NULL, sha, NULL);
 	free(sha);
 	free(dest);
 	if (a == NULL)
@@ -119,8 +119,8 @@ static void plan_one(const setup_opts_t *o, int proto, const json_t *b, plan_t *
 		          "both protocols"));
 }
 
-void kyso_setup_plan_vendor_plugins(const setup_opts_t *o, const kyso_token_type_t *type,
-                                    const json_t *drv, plan_t *p)
+void kyso_setup_plan_vendor_plugins(const kyso_setup_opts_t *o, const kyso_token_type_t *type,
+                                    const json_t *drv, kyso_setup_plan_t *p)
 {
 	int proto = issuer_proto(type);
 	size_t i;
@@ -133,7 +133,7 @@ void kyso_setup_plan_vendor_plugins(const setup_opts_t *o, const kyso_token_type
 	}
 }
 
-static kyso_err_t check_hash(const action_t *a, kyso_error_t *err)
+static kyso_err_t check_hash(const kyso_setup_action_t *a, kyso_error_t *err)
 {
 	char hex[65];
 	kyso_err_t rc = kyso_setup_sha256_file(a->source, hex, err);
@@ -144,8 +144,8 @@ static kyso_err_t check_hash(const action_t *a, kyso_error_t *err)
 	return rc;
 }
 
-kyso_err_t kyso_setup_vendor_plugin_install(const setup_opts_t *o, journal_t *j, action_t *a,
-                                            kyso_error_t *err)
+kyso_err_t kyso_setup_vendor_plugin_install(const kyso_setup_opts_t *o, kyso_setup_journal_t *j,
+                                            kyso_setup_action_t *a, kyso_error_t *err)
 {
 	kyso_err_t rc = check_hash(a, err);
 	if (rc != KYSO_OK)

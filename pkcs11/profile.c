@@ -1,5 +1,5 @@
 /* The card profile table. Sources: docs/tokens/<token>.md. */
-#include "profile.h"
+#include "kyso_p11_profile.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
 
 #include "card.h"
 #include "p15.h"
-#include "profile.h"
+#include "kyso_p11_profile.h"
 
 #define TOKEN_MAX_OBJECTS (P15_MAX_CERTS + 2 * P15_MAX_KEYS)
 #define OBJ_MAX_ATTRS     32

@@ -246,6 +246,10 @@ typedef void (*kyso_detect_event_fn)(kyso_event_kind_t kind, const kyso_token_t 
 kyso_err_t kyso_detect_watch(const kyso_detect_opts_t *opts, int poll_ms, kyso_detect_event_fn fn,
                              void *ctx, volatile sig_atomic_t *stop, kyso_error_t *err);
 
+/* `kyso detect`'s text output (detect_text.c): one token, the whole result. */
+void kyso_detect_print_token(FILE *out, size_t n, const kyso_token_t *t);
+void kyso_detect_print_result(FILE *out, const kyso_detect_result_t *r);
+
 #ifdef __cplusplus
 }
 #endif

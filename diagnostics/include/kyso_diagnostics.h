@@ -19,7 +19,6 @@
 extern "C" {
 #endif
 
-
 /* Version of the report JSON schema ("schema" member). */
 #define KYSO_DOCTOR_SCHEMA 1
 
@@ -112,6 +111,40 @@ kyso_err_t kyso_reports_db_export_csv(kyso_reports_db_t *db, FILE *out, kyso_err
 /* Removes the reports of days older than `days` days; *removed counts them. */
 kyso_err_t kyso_reports_db_prune(kyso_reports_db_t *db, int days, long long *removed,
                                  kyso_error_t *err);
+
+/* `kyso reports serve`: the collector (reports_serve.c). */
+#define KYSO_REPORTS_MAX_THREADS 64
+typedef struct {
+	const char *db_url; /* each worker thread opens its own connection */
+	const char *store;  /* optional directory: a file copy of each new bundle */
+	const char *token;  /* bearer token */
+	const char *listen; /* "127.0.0.1:PORT" */
+	size_t max_size;
+	unsigned threads;      /* worker threads (one store connection each) */
+	unsigned max_inflight; /* uploads at once before 429 */
+} kyso_reports_serve_opts_t;
+/* Runs until SIGINT/SIGTERM; returns the exit code. */
+int kyso_reports_serve(const kyso_reports_serve_opts_t *o, const char *cert, const char *key,
+                       kyso_error_t *err);
+
+/* Redaction of the doctor's reports (doctor_run.c): off with --no-redact. */
+void kyso_doctor_set_redact(bool on);
+/* s with every personal value seen during the run replaced (malloc'ed). */
+char *kyso_doctor_redact_string(const char *s);
+
+/* Uploads and the outbox (report_bundle.c, doctor_outbox.c). */
+/* Sends with retries and backoff (1 s, 2 s, 4 s ..., or the collector's
+ * Retry-After) while the failure may pass (no answer, 429, 5xx). *later:
+ * the last failure was of that kind. */
+kyso_err_t kyso_doctor_send_retry(const char *bundle, const char *url, const char *token,
+                                  const char *cacert, int attempts, bool *later, kyso_error_t *err);
+/* Moves (or copies) bundle into the outbox with the collector's URL and the
+ * upload token beside it (mode 0600). */
+kyso_err_t kyso_doctor_outbox_keep(const char *bundle, const char *url, const char *token,
+                                   bool move, char *out, size_t cap, kyso_error_t *err);
+/* `kyso doctor --send-pending`: every bundle of the outbox (to url, or each
+ * one's own; the token from token_env, or each one's own); the exit code. */
+int kyso_doctor_send_pending(const char *url, const char *token_env, const char *cacert, bool json);
 
 #ifdef __cplusplus
 }
