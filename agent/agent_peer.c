@@ -44,6 +44,15 @@ int ag_peer_accept(intptr_t sock)
 {
 	kyso_peer_t peer;
 	kyso_peer_owner_t who = kyso_peer_lookup(sock, &peer);
+#if KYSO_TEST_HOOKS
+	/* wine's TCP table has no owning processes (pid 0 for every row, wine 8):
+	 * the wine tests, in a test build only, let such peers through */
+	if (who == KYSO_PEER_UNKNOWN && getenv("KYSO_TEST_PEER_UNCHECKED") != NULL) {
+		kyso_warn("agent: test build: a peer not in the socket tables let through "
+		          "(KYSO_TEST_PEER_UNCHECKED)");
+		who = KYSO_PEER_SAME_USER;
+	}
+#endif
 	if (who == KYSO_PEER_SAME_USER) {
 		peer_slot_t *s = slot_for(sock, true);
 		if (s == NULL)
