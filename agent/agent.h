@@ -5,6 +5,7 @@
 #define KYSO_AGENT_H
 
 #include "kyso_core.h"
+#include "kyso_peer.h"
 #include "kyso_signer.h"
 
 #include <pthread.h>
@@ -88,6 +89,7 @@ typedef struct ag_request {
 	json_t *id;     /* kyso WebSocket request id (echoed) */
 	/* who asks */
 	char *origin;
+	kyso_peer_t peer; /* the connection's peer socket (agent_peer.c) */
 	/* the document */
 	char *doc_name;
 	kyso_buf_t pdf; /* PDF bytes (WebSocket protocols) */
@@ -127,6 +129,8 @@ typedef struct ag_request {
 	bool hash_array;      /* reply with an array (VNPT signArrDataAdvanced) */
 	bool invisible;       /* PdfSigner SigVisible=false: no widget */
 	bool advanced_custom; /* PdfSigner AdvancedCustom=true */
+	bool set_lang;        /* VNPT setLanguage: lang is the connection's from now on */
+	char lang[4];         /* the connection's language ("vi", "en"), "" = the agent's */
 	ag_shape_t shape;
 } ag_request_t;
 
@@ -222,6 +226,9 @@ typedef struct {
 	/* config.json "agent_pades": "B-LT" (+ /DSS) or "B-LTA" (+ document time
 	 * stamp), with "agent_tsa_url" when the page gives no TSA; NULL = B-B/B-T */
 	char *pades, *tsa_url;
+	/* config.json "tsa_url" (kyso sign's TSA): a page may name it, or
+	 * tsa_url, without a note in the consent dialog */
+	char *setup_tsa_url;
 } ag_config_t;
 
 void ag_config_init(ag_config_t *c);
@@ -234,6 +241,9 @@ bool ag_origin_allowed(const ag_config_t *c, const char *origin);
 bool ag_host_ok(const char *host);
 /* url (absolute, or "/path" relative to origin) is on origin or an extra
  * fetch origin; *abs gets the absolute URL. */
+/* The page named a time-stamp server that setup did not configure
+ * (neither agent_tsa_url nor tsa_url of config.json). */
+bool ag_tsa_from_page(const ag_config_t *c, const ag_request_t *rq);
 bool ag_url_allowed(const ag_config_t *c, const char *origin, const char *url, char **abs);
 
 /* ---- TLS material (agent_tls.c) ------------------------------------------ */
@@ -318,6 +328,25 @@ void ag_exec(const ag_config_t *cfg, ag_pincache_t *cache, ag_request_t *rq, ag_
  * (worker thread, every AG_PRESENCE_SECS). */
 #define AG_PRESENCE_SECS 3
 void ag_pincache_check_tokens(const ag_config_t *cfg, ag_pincache_t *cache);
+
+/* ---- who calls (agent_peer.c) ----------------------------------------------- */
+
+/* Right after accept: 0 when the peer socket is this user's (remembered for
+ * sock), -1 (close it, nothing read or sent) for another user's or an
+ * unknown one; logged. */
+int ag_peer_accept(intptr_t sock);
+/* Before a message of sock is parsed: this thread's messages in the
+ * connection's language (VNPT setLanguage), else the agent's. */
+void ag_peer_begin(intptr_t sock);
+/* After it is parsed: copies what ag_peer_accept found for sock into
+ * rq->peer, and the connection's language into rq->lang (a setLanguage
+ * request changes it first). */
+void ag_peer_note(ag_request_t *rq, intptr_t sock);
+/* A web browser's program (by its file name)? */
+bool ag_peer_is_browser(const char *path);
+/* The consent dialog's line naming the calling program ("\n..."), empty for a
+ * browser; "not identified" when it cannot be found. */
+void ag_peer_consent_line(const ag_request_t *rq, char *buf, size_t cap);
 
 /* ---- the network side (agent_server.c) ------------------------------------ */
 

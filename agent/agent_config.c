@@ -46,6 +46,7 @@ void ag_config_free(ag_config_t *c)
 	free(c->chain_file);
 	free(c->pades);
 	free(c->tsa_url);
+	free(c->setup_tsa_url);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -139,6 +140,8 @@ void ag_config_load_files(ag_config_t *c)
 		c->pades = strdup(cfg->agent_pades);
 	if (cfg->agent_tsa_url != NULL && c->tsa_url == NULL)
 		c->tsa_url = strdup(cfg->agent_tsa_url);
+	if (cfg->tsa_url != NULL && c->setup_tsa_url == NULL)
+		c->setup_tsa_url = strdup(cfg->tsa_url);
 	if (cfg->source[0] != '\0')
 		kyso_debug("agent: origins read from %s", cfg->source);
 	kyso_config_free(&cfg);
@@ -252,4 +255,13 @@ bool ag_url_allowed(const ag_config_t *c, const char *origin, const char *url, c
 	}
 	*abs = full;
 	return true;
+}
+
+bool ag_tsa_from_page(const ag_config_t *c, const ag_request_t *rq)
+{
+	const char *u = rq->tsa_url;
+	if (u == NULL || *u == '\0')
+		return false;
+	return !((c->tsa_url != NULL && strcmp(u, c->tsa_url) == 0) ||
+	         (c->setup_tsa_url != NULL && strcmp(u, c->setup_tsa_url) == 0));
 }

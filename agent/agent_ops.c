@@ -74,6 +74,24 @@ static void duration_text(unsigned secs, char *buf, size_t cap)
 		snprintf(buf, cap, _("%u s"), secs);
 }
 
+/* Lines after the consent text: the calling program when it is not a
+ * browser, a time-stamp server the page named that setup did not configure. */
+static void consent_notes(const consent_t *c, char *buf, size_t cap)
+{
+	size_t n = strlen(buf);
+	ag_peer_consent_line(c->rq, buf + n, cap - n);
+	n = strlen(buf);
+	if (c->rq->op == AG_OP_SIGN_PDF && ag_tsa_from_page(c->cfg, c->rq)) {
+		char url[AG_NAME_SHOW], line[AG_NAME_SHOW + 256];
+		ag_name_shorten(c->rq->tsa_url, url, sizeof(url));
+		snprintf(line, sizeof(line),
+		         _("Time stamps from %s: a server named by the web site, not set up by "
+		           "kyso setup. Sign only if you trust it."),
+		         url);
+		snprintf(buf + n, cap - n, "\n%s", line);
+	}
+}
+
 /* who asks, what, as which role, with which key */
 static void consent_text(const consent_t *c, const char *token, const char *subject,
                          kyso_pin_tries_t tries, char *buf, size_t cap)
@@ -85,6 +103,7 @@ static void consent_text(const consent_t *c, const char *token, const char *subj
 	snprintf(buf, cap, _("The web site %s asks to sign %s\nas: %s.\n\nSigner: %s\nToken: %s%s"),
 	         c->rq->origin != NULL ? c->rq->origin : "?", c->what, ag_role_label(c->rq->role),
 	         subject != NULL ? subject : "?", token != NULL ? token : "?", t);
+	consent_notes(c, buf, cap);
 }
 
 static kyso_err_t dialog(const consent_t *c, ag_dialog_t *d, char *pin, size_t cap, ag_button_t *b,
@@ -808,6 +827,15 @@ static void op_sign_pdf(const ag_config_t *cfg, ag_pincache_t *cache, ag_request
 	if (rc != KYSO_OK) {
 		kyso_warn("agent: signing for %s failed: %s", rq->origin != NULL ? rq->origin : "?",
 		          kyso_error_message(&err));
+		if (so.tsa_url != NULL && (rc == KYSO_ERR_NETWORK || rc == KYSO_ERR_TSA)) {
+			/* one fixed answer: what went wrong with the server (refused,
+			 * not a TSA, which host) stays in the log, not a port scan for
+			 * the page */
+			fail_msg(o, KYSO_ERR_TSA,
+			         _("Time stamping failed: the time-stamp server could not be used "
+			           "(kyso-agent's log has the details)."));
+			return;
+		}
 		fail(o, &err);
 		return;
 	}

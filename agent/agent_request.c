@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 ag_request_t *ag_request_new(ag_proto_t proto)
 {
@@ -470,6 +471,22 @@ static const char *arg_str(json_t *args, size_t i)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* setLanguage's argument (the script's constants en_US, vi_vn, la_lao): the
+ * connection's messages in English or Vietnamese from now on; a language
+ * kyso has no texts for (Lao) leaves it as it is. */
+static void vnpt_language(ag_request_t *rq, const char *l)
+{
+	if (l == NULL)
+		return;
+	if (strncasecmp(l, "en", 2) == 0)
+		memcpy(rq->lang, "en", 3);
+	else if (strncasecmp(l, "vi", 2) == 0)
+		memcpy(rq->lang, "vi", 3);
+	else
+		return;
+	rq->set_lang = true;
+}
+
 /* ---- signature items (signArrDataAdvanced, signCms, VGCA SignMsg) ---------------- */
 
 static ag_item_t *item_add(ag_request_t *rq)
@@ -884,9 +901,12 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 	case 22: /* CheckCRLBase64 */
 		vnpt_cert_check(rq, args, true);
 		break;
+	case 23: /* setLanguage: ["en_US" | "vi_vn" | "la_lao"]; others keep the language */
+		rq->op = AG_OP_ANSWER;
+		vnpt_language(rq, arg_str(args, 0));
+		break;
 	case 5:  /* chooseFile */
 	case 13: /* checkPluginAdvanced */
-	case 23: /* setLanguage */
 	case 37: /* SetShowCertListDialog */
 		rq->op = AG_OP_ANSWER;
 		break;

@@ -248,6 +248,7 @@ static void ws_message(conn_t *c, ag_proto_t kind)
 	ag_request_t *rq;
 	const char *msg = (const char *)c->rx.data;
 	size_t len = c->rx.len;
+	ag_peer_begin((intptr_t)lws_get_socket_fd(c->wsi));
 	if (c->rx_too_big) {
 		rq = ag_request_new(kind);
 		if (rq != NULL) {
@@ -267,6 +268,7 @@ static void ws_message(conn_t *c, ag_proto_t kind)
 		return;
 	c->rx_too_big = false;
 	rq->origin = strdup(c->origin);
+	ag_peer_note(rq, (intptr_t)lws_get_socket_fd(c->wsi));
 	kyso_debug("agent: %s request op %d from %s", kind_name(kind), rq->op, c->origin);
 	ag_reply_t *r = dispatch(c, rq);
 	if (r != NULL) {
@@ -472,6 +474,7 @@ static int http_request(conn_t *c, struct lws *wsi, const char *uri)
 {
 	if (!lws_is_ssl(wsi))
 		return plain_http_answer(wsi);
+	ag_peer_begin((intptr_t)lws_get_socket_fd(wsi));
 	http_reset(c);
 	conn_register(c, wsi);
 	char host[300], origin[300];
@@ -525,6 +528,7 @@ static int http_request(conn_t *c, struct lws *wsi, const char *uri)
 	if (rq == NULL)
 		return -1;
 	rq->origin = strdup(origin);
+	ag_peer_note(rq, (intptr_t)lws_get_socket_fd(wsi));
 	if (!allowed && !(rq->op == AG_OP_STATUS)) {
 		/* only the status may be asked without an Origin (kyso doctor) */
 		kyso_warn("agent: %s %s without Origin refused", method, uri);
@@ -604,6 +608,7 @@ static void http_body_done(conn_t *c)
 	c->rq = NULL;
 	if (rq == NULL)
 		return;
+	ag_peer_begin((intptr_t)lws_get_socket_fd(c->wsi));
 	if (c->body_f != NULL) {
 		bool bad = fclose(c->body_f) != 0;
 		c->body_f = NULL;
@@ -700,6 +705,9 @@ static int agent_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (c != NULL && !c->ws)
 			conn_release(c);
 		return 0;
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		/* right after accept, before TLS: another OS user's peer is closed */
+		return ag_peer_accept((intptr_t)in);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return ws_filter(wsi);
 	case LWS_CALLBACK_ESTABLISHED: {

@@ -109,10 +109,13 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 
 		ag_outcome_t o;
+		/* the texts in the language of the request's connection */
+		kyso_i18n_thread_lang(j->rq->lang[0] ? j->rq->lang : NULL);
 		ag_exec(w->cfg, w->cache, j->rq, &o);
 		ag_reply_t *r = ag_reply_build(j->rq, &o);
 		if (r == NULL)
 			r = ag_reply_error(j->rq, KYSO_ERR_NOMEM, "out of memory");
+		kyso_i18n_thread_lang(NULL);
 		ag_outcome_clear(&o);
 		if (r != NULL) {
 			r->conn = j->conn;

@@ -41,4 +41,8 @@ char *kyso_core_p11_file_in(const char *dir, const char *name);
  * holds it (p11find_common.c). */
 char *kyso_core_p11_search_list(const char *list, char sep, const char *name);
 
+/* The calling thread's language ("vi", "en") set by kyso_i18n_thread_lang,
+ * NULL = the process's. */
+const char *kyso_core_thread_lang(void);
+
 #endif

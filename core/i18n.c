@@ -1,6 +1,6 @@
 /* gettext wiring: Vietnamese by default, English with --lang en. Messages
  * are English msgids translated by data/po/vi.po. */
-#include "kyso_core.h"
+#include "core_int.h"
 
 #include <libintl.h>
 #include <locale.h>
@@ -53,10 +53,14 @@ void kyso_i18n_init(const char *lang)
 
 const char *kyso_i18n_lang(void)
 {
-	return ui_lang;
+	const char *t = kyso_core_thread_lang();
+	return t != NULL ? t : ui_lang;
 }
 
 const char *kyso_gettext(const char *msgid)
 {
+	const char *t = kyso_core_thread_lang();
+	if (t != NULL && strcmp(t, "en") == 0)
+		return msgid; /* msgids are English */
 	return dgettext(KYSO_DOMAIN, msgid);
 }

@@ -2,7 +2,7 @@
  * .mo catalog (<locale dir>\<lang>\LC_MESSAGES\kyso.mo) itself. Same API and
  * language rules as i18n.c: Vietnamese by default, English with --lang en or
  * LANGUAGE=en. The console is switched to UTF-8 output. */
-#include "kyso_core.h"
+#include "core_int.h"
 #include "kyso_platform.h"
 
 #include <stdlib.h>
@@ -106,22 +106,23 @@ void kyso_i18n_init(const char *lang)
 		l = "vi";
 	snprintf(ui_lang, sizeof(ui_lang), "%s", l);
 	kyso_console_utf8();
-	if (strcmp(ui_lang, "en") == 0)
-		mo_unload(); /* msgids are English */
-	else
-		mo_load(ui_lang);
+	/* the Vietnamese catalog even for English (msgids): a thread may switch
+	 * to Vietnamese (kyso_i18n_thread_lang) */
+	mo_load("vi");
 }
 
 const char *kyso_i18n_lang(void)
 {
-	return ui_lang;
+	const char *t = kyso_core_thread_lang();
+	return t != NULL ? t : ui_lang;
 }
 
 /* msgfmt writes the original strings sorted (strcmp order): binary search. */
 const char *kyso_gettext(const char *msgid)
 {
-	if (mo.data == NULL || msgid == NULL || *msgid == '\0')
-		return msgid;
+	if (mo.data == NULL || msgid == NULL || *msgid == '\0' ||
+	    strcmp(kyso_i18n_lang(), "en") == 0)
+		return msgid; /* msgids are English */
 	uint32_t lo = 0, hi = mo.count;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2u;

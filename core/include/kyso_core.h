@@ -170,6 +170,12 @@ void kyso_redact_hash(const char *value, char dst[12]);
 void kyso_i18n_init(const char *lang);
 /* Current UI language code ("vi" or "en"). */
 const char *kyso_i18n_lang(void);
+/* Messages translated in the calling thread use lang ("vi", "en") instead of
+ * the process's language; NULL (or another value) ends it. The thread's
+ * language is also what kyso_i18n_lang() tells that thread. Linux: a
+ * process started in English (--lang en) has no Vietnamese catalog to switch
+ * to (gettext follows the process's LANGUAGE); "en" always works. */
+void kyso_i18n_thread_lang(const char *lang);
 const char *kyso_gettext(const char *msgid) __attribute__((format_arg(1)));
 #define _(s)  kyso_gettext(s)
 #define N_(s) (s)
