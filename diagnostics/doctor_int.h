@@ -49,6 +49,9 @@ typedef struct {
 	const char *tsa_url;
 	tsa_probe_t tsa;
 	json_t *facts; /* report "token"/"module" facts */
+	/* "O / OU" of the signing certificate's subject: the report's unit when
+	 * setup gave none (organisation names are not personal) */
+	char cert_org[512];
 } doctor_t;
 
 /* The signing applet on a card kyso's own module serves (check_applet.c). */
@@ -74,7 +77,12 @@ check_status_t ck_set_remedy(check_t *c, check_status_t st, const char *detail,
 void ck_data(check_t *c, const char *key, json_t *value);
 void doctor_personal(const char *value);
 void doctor_set_redact(bool on);
+/* s with the personal values and the user names in paths replaced by
+ * pseudonyms (unless redaction is off); malloc'ed (doctor_redact.c) */
 char *doctor_redact_string(const char *s);
+/* Only the user names in paths: home folders (HOME, /home/NAME,
+ * C:\Users\NAME), Firefox profile folders. malloc'ed. */
+char *doctor_redact_paths(const char *s);
 /* kyso_doctor_send, also telling the HTTP status (0: no answer) and the
  * answer's Retry-After in seconds (0: none). report_bundle.c */
 kyso_err_t doctor_send_status(const char *bundle, const char *url, const char *token,

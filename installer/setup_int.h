@@ -24,10 +24,14 @@ typedef struct {
 	const char *pin_env;
 	const char *report_dir;
 	const char *ca_file;
-	json_t *origins;       /* array of strings */
-	json_t *fetch_origins; /* --fetch-origin: agent_fetch_origins in config.json */
-	const char *org;       /* organisation/unit, carried in doctor reports */
+	json_t *origins;        /* array of strings */
+	json_t *fetch_origins;  /* --fetch-origin: agent_fetch_origins in config.json */
+	const char *org;        /* organisation/unit, carried in doctor reports */
+	const char *redact_key; /* the organisation's pseudonym key (config "redact_key") */
 } setup_opts_t;
+/* --redact-key: shortest organisation key accepted (a short one can be guessed
+ * together with the ID numbers it hides) */
+#define KYSO_SETUP_REDACT_KEY_MIN 16
 
 /* The home directory whose browsers/user files setup handles: $HOME, or the
  * sudo caller's home on the real system. */
