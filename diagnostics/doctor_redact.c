@@ -79,8 +79,9 @@ char *doctor_redact_string(const char *s)
 	return r;
 }
 
-/* A folder after one of these holds a user's or a profile's name. Windows
- * names may hold spaces, so there only a separator ends the name. */
+/* A folder after one of these holds a user's or a profile's name. Where such
+ * names may hold spaces (Windows accounts, Firefox profiles) a space does not
+ * end the name when a path separator follows before any other punctuation. */
 static const struct {
 	const char *mark;
 	bool spaces;
@@ -89,8 +90,8 @@ static const struct {
         {"/Users/", false},
         {"\\Users\\", true},
         {"\\Documents and Settings\\", true},
-        {"/.mozilla/firefox/", false},
-        {"/Firefox/Profiles/", false},
+        {"/.mozilla/firefox/", true},
+        {"/Firefox/Profiles/", true},
         {"\\Firefox\\Profiles\\", true},
 };
 
@@ -101,10 +102,10 @@ static const char *const not_personal[] = {"Public",        "Default",      "Def
 
 static size_t name_len(const char *s, bool spaces)
 {
-	size_t n = strcspn(s, spaces ? "/\\\"'<>:;,()\r\n\t" : "/\\\"'<>:;,() \r\n\t");
-	while (spaces && n > 0 && s[n - 1] == ' ')
-		n--;
-	return n;
+	size_t hard = strcspn(s, "\"'<>:;,()\r\n\t"), sep = strcspn(s, "/\\");
+	if (spaces && sep < hard)
+		return sep;
+	return strcspn(s, "/\\\"'<>:;,() \r\n\t");
 }
 
 static bool append_pseudonym(kyso_buf_t *out, const char *name, size_t len)
@@ -210,4 +211,16 @@ char *doctor_redact_paths(const char *s)
 		return NULL;
 	}
 	return (char *)out.data;
+}
+
+void doctor_personal_profiles(char *const *dbs)
+{
+	for (size_t i = 0; dbs != NULL && dbs[i] != NULL; i++) {
+		const char *slash = strrchr(dbs[i], '/');
+		if (slash == NULL)
+			slash = strrchr(dbs[i], '\\');
+		if (slash != NULL &&
+		    (strstr(dbs[i], "firefox") != NULL || strstr(dbs[i], "Firefox") != NULL))
+			doctor_personal(slash + 1);
+	}
 }

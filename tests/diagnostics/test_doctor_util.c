@@ -113,6 +113,12 @@ static void redact_paths(void **state)
 	         "config /srv/people/%s/.config/kyso/config.json and /srv/people/nguyenvanan2", an);
 	assert_string_equal(s, want);
 	free(s);
+	char sp[KYSO_REDACT_HASH_SIZE];
+	kyso_redact_hash("k3x9.Nguyen An", sp);
+	s = doctor_redact_paths("nssdb /tmp/x/.mozilla/firefox/k3x9.Nguyen An/cert9.db ok");
+	snprintf(want, sizeof(want), "nssdb /tmp/x/.mozilla/firefox/%s/cert9.db ok", sp);
+	assert_string_equal(s, want);
+	free(s);
 	s = doctor_redact_paths("~/.mozilla/firefox/profiles.ini lists 2 profiles");
 	assert_string_equal(s, "~/.mozilla/firefox/profiles.ini lists 2 profiles");
 	free(s);
