@@ -156,6 +156,8 @@ static int parse(int argc, char **argv, setup_opts_t *o)
 			i++;
 		}
 	}
+	if (o->redact_key != NULL)
+		kyso_redact_secret(o->redact_key); /* never in a log line */
 	if (o->redact_key != NULL && strlen(o->redact_key) < KYSO_SETUP_REDACT_KEY_MIN)
 		return usage_error(o->json, _("--redact-key: the key needs at least %d characters"),
 		                   KYSO_SETUP_REDACT_KEY_MIN);
