@@ -82,10 +82,10 @@ void doctor_set_redact(bool on);
 char *doctor_redact_string(const char *s);
 /* Only the user names in paths: home folders (HOME, /home/NAME,
  * C:\Users\NAME), Firefox profile folders. malloc'ed. */
-char *doctor_redact_paths(const char *s);
+char *kyso_doctor_redact_paths(const char *s);
 /* Registers the Firefox profile folder names among NSS database paths as
  * personal (a profile is often named after its user). */
-void doctor_personal_profiles(char *const *dbs);
+void kyso_doctor_personal_profiles(char *const *dbs);
 /* kyso_doctor_send, also telling the HTTP status (0: no answer) and the
  * answer's Retry-After in seconds (0: none). report_bundle.c */
 kyso_err_t doctor_send_status(const char *bundle, const char *url, const char *token,

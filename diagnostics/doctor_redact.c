@@ -74,7 +74,7 @@ char *doctor_redact_string(const char *s)
 		}
 		cur = out;
 	}
-	char *r = doctor_redact_paths((const char *)cur.data);
+	char *r = kyso_doctor_redact_paths((const char *)cur.data);
 	kyso_buf_free(&cur);
 	return r;
 }
@@ -172,7 +172,7 @@ static char *redact_home(const char *s)
 	return (char *)out.data;
 }
 
-char *doctor_redact_paths(const char *s)
+char *kyso_doctor_redact_paths(const char *s)
 {
 	char *h = redact_home(s);
 	if (h == NULL)
@@ -213,7 +213,7 @@ char *doctor_redact_paths(const char *s)
 	return (char *)out.data;
 }
 
-void doctor_personal_profiles(char *const *dbs)
+void kyso_doctor_personal_profiles(char *const *dbs)
 {
 	for (size_t i = 0; dbs != NULL && dbs[i] != NULL; i++) {
 		const char *slash = strrchr(dbs[i], '/');

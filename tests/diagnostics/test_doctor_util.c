@@ -93,33 +93,34 @@ static void redact_paths(void **state)
 	kyso_redact_hash("Nguyen Van An", win);
 	kyso_redact_hash("x1y2z3.default-release", prof);
 	char want[512];
-	char *s = doctor_redact_paths("module /home/nguyenvanan/.mozilla/firefox/"
-	                              "x1y2z3.default-release/pkcs11.txt: not found");
+	char *s = kyso_doctor_redact_paths("module /home/nguyenvanan/.mozilla/firefox/"
+	                                   "x1y2z3.default-release/pkcs11.txt: not found");
 	snprintf(want, sizeof(want), "module /home/%s/.mozilla/firefox/%s/pkcs11.txt: not found",
 	         an, prof);
 	assert_string_equal(s, want);
 	free(s);
-	s = doctor_redact_paths("C:\\Users\\Nguyen Van An\\AppData\\Roaming\\Mozilla\\Firefox"
-	                        "\\Profiles\\x1y2z3.default-release\\cert9.db, C:\\Users\\Public");
+	s = kyso_doctor_redact_paths(
+	        "C:\\Users\\Nguyen Van An\\AppData\\Roaming\\Mozilla\\Firefox"
+	        "\\Profiles\\x1y2z3.default-release\\cert9.db, C:\\Users\\Public");
 	snprintf(want, sizeof(want),
 	         "C:\\Users\\%s\\AppData\\Roaming\\Mozilla\\Firefox\\Profiles\\%s\\cert9.db, "
 	         "C:\\Users\\Public",
 	         win, prof);
 	assert_string_equal(s, want);
 	free(s);
-	s = doctor_redact_paths("config /srv/people/nguyenvanan/.config/kyso/config.json and "
-	                        "/srv/people/nguyenvanan2");
+	s = kyso_doctor_redact_paths("config /srv/people/nguyenvanan/.config/kyso/config.json and "
+	                             "/srv/people/nguyenvanan2");
 	snprintf(want, sizeof(want),
 	         "config /srv/people/%s/.config/kyso/config.json and /srv/people/nguyenvanan2", an);
 	assert_string_equal(s, want);
 	free(s);
 	char sp[KYSO_REDACT_HASH_SIZE];
 	kyso_redact_hash("k3x9.Nguyen An", sp);
-	s = doctor_redact_paths("nssdb /tmp/x/.mozilla/firefox/k3x9.Nguyen An/cert9.db ok");
+	s = kyso_doctor_redact_paths("nssdb /tmp/x/.mozilla/firefox/k3x9.Nguyen An/cert9.db ok");
 	snprintf(want, sizeof(want), "nssdb /tmp/x/.mozilla/firefox/%s/cert9.db ok", sp);
 	assert_string_equal(s, want);
 	free(s);
-	s = doctor_redact_paths("~/.mozilla/firefox/profiles.ini lists 2 profiles");
+	s = kyso_doctor_redact_paths("~/.mozilla/firefox/profiles.ini lists 2 profiles");
 	assert_string_equal(s, "~/.mozilla/firefox/profiles.ini lists 2 profiles");
 	free(s);
 	kyso_redact_set_key(NULL);
