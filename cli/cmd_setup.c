@@ -43,6 +43,10 @@ static void usage(FILE *out)
 	fprintf(out, "  --pin-env VAR      %s\n", _("self-test PIN from environment variable VAR"));
 	fprintf(out, "  --org NAME         %s\n",
 	        _("organisation or unit of this computer (in the doctor's reports)"));
+	fprintf(out, "  --redact-key KEY   %s\n",
+	        _("the organisation's key for the pseudonyms of personal data in the doctor's "
+	          "reports (at least 16 characters; the same on every computer of the "
+	          "organisation)"));
 	fprintf(out, "  --token ID         %s\n", _("which token: reader name or catalog id"));
 	fprintf(out, "  --token-label L    %s\n", _("PKCS#11 token label for the self-test"));
 	fprintf(out, "  --catalog FILE     %s\n",
@@ -128,6 +132,8 @@ static int parse(int argc, char **argv, kyso_setup_opts_t *o)
 			dst = &o->root;
 		else if (strcmp(s, "--org") == 0)
 			dst = &o->org;
+		else if (strcmp(s, "--redact-key") == 0)
+			dst = &o->redact_key;
 		else if (strcmp(s, "--origin") == 0 || strcmp(s, "--fetch-origin") == 0) {
 			if (next == NULL)
 				return usage_error(o->json, _("%s needs a value"), s);
@@ -150,6 +156,11 @@ static int parse(int argc, char **argv, kyso_setup_opts_t *o)
 			i++;
 		}
 	}
+	if (o->redact_key != NULL)
+		kyso_redact_secret(o->redact_key); /* never in a log line */
+	if (o->redact_key != NULL && strlen(o->redact_key) < KYSO_SETUP_REDACT_KEY_MIN)
+		return usage_error(o->json, _("--redact-key: the key needs at least %d characters"),
+		                   KYSO_SETUP_REDACT_KEY_MIN);
 	if (o->uninstall && (o->dry_run || o->repair))
 		return usage_error(o->json, _("%s cannot be combined with --dry-run or --repair"),
 		                   "--uninstall");

@@ -36,6 +36,9 @@ void kyso_config_free(kyso_config_t **pc)
 	free(c->report_url);
 	free(c->report_token);
 	free(c->org);
+	if (c->redact_key != NULL)
+		kyso_memzero(c->redact_key, strlen(c->redact_key));
+	free(c->redact_key);
 	list_free(&c->origins);
 	list_free(&c->fetch_origins);
 	json_decref(c->doc);
@@ -97,6 +100,7 @@ static void merge(kyso_config_t *c, const json_t *doc, const char *path, bool fi
 	take_string(&c->report_url, doc, "report_url");
 	take_string(&c->report_token, doc, "report_token");
 	take_string(&c->org, doc, "org");
+	take_string(&c->redact_key, doc, "redact_key");
 	take_list(&c->origins, doc, "origins", path);
 	take_list(&c->fetch_origins, doc, "agent_fetch_origins", path);
 	const json_t *ag = json_object_get(doc, "agent");
@@ -234,6 +238,8 @@ char *kyso_config_text(const kyso_config_t *c)
 		json_object_set_new(doc, "report_token", json_string(c->report_token));
 	if (c->org != NULL)
 		json_object_set_new(doc, "org", json_string(c->org));
+	if (c->redact_key != NULL)
+		json_object_set_new(doc, "redact_key", json_string(c->redact_key));
 	json_object_set_new(doc, "origins", list_json(c->origins));
 	if (c->fetch_origins != NULL)
 		json_object_set_new(doc, "agent_fetch_origins", list_json(c->fetch_origins));

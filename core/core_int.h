@@ -27,8 +27,8 @@ void kyso_core_copy_run(kyso_file_copy_t *c);
 void **kyso_core_copy_thread(kyso_file_copy_t *c);
 kyso_err_t kyso_core_copy_result(kyso_file_copy_t **c, kyso_error_t *err);
 
-/* Writes "[#xxxxxxxx]" for value into dst. */
-typedef void (*kyso_core_hash_fn)(const char *value, char dst[12]);
+/* Writes the pseudonym "[#" + 16 hex + "]" of value into dst. */
+typedef void (*kyso_core_hash_fn)(const char *value, char dst[KYSO_REDACT_HASH_SIZE]);
 
 /* Adds a personal value to the redaction list, hashed with hash in output
  * (redact_personal.c passes kyso_redact_hash). */

@@ -78,7 +78,7 @@ static char *apply_list(char *line, char **list, size_t n, bool hash)
 	for (size_t i = 0; i < n && line != NULL; i++) {
 		if (strstr(line, list[i]) == NULL)
 			continue;
-		char h[12] = "[#????????]";
+		char h[KYSO_REDACT_HASH_SIZE] = "[#????????????????]";
 		if (hash && personal_hash != NULL)
 			personal_hash(list[i], h);
 		kyso_buf_t out;

@@ -210,6 +210,7 @@ static void check_trust(const doctor_t *d, json_t *profiles, json_t *untrusted)
 	X509 *ca = read_ca(d);
 	const char *home = getenv("HOME");
 	char **dbs = kyso_nss_dbs_find(root(), home != NULL ? home : "/");
+	kyso_doctor_personal_profiles(dbs);
 	char sysdb[4200];
 	snprintf(sysdb, sizeof(sysdb), "%s/etc/pki/nssdb", root());
 	for (size_t i = 0; dbs != NULL && dbs[i] != NULL; i++) {

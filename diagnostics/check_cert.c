@@ -66,6 +66,33 @@ static void personal_of_cert(const kyso_p11_cert_t *pc, X509 *x)
 	BN_free(bn);
 }
 
+/* The first value of nid in name, UTF-8 (OPENSSL_free), or NULL. */
+static unsigned char *name_entry(X509_NAME *name, int nid)
+{
+	int i = X509_NAME_get_index_by_NID(name, nid, -1);
+	unsigned char *u = NULL;
+	if (i < 0 ||
+	    ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i))) < 0)
+		return NULL;
+	return u;
+}
+
+/* "O / OU" (or "O") of the subject into out ("" when it has no O). */
+static void cert_org(X509 *x, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (x == NULL)
+		return;
+	X509_NAME *name = X509_get_subject_name(x);
+	unsigned char *o = name_entry(name, NID_organizationName);
+	unsigned char *ou = name_entry(name, NID_organizationalUnitName);
+	if (o != NULL && *o != '\0')
+		snprintf(out, cap, "%s%s%s", (char *)o, ou != NULL && *ou != '\0' ? " / " : "",
+		         ou != NULL ? (char *)ou : "");
+	OPENSSL_free(o);
+	OPENSSL_free(ou);
+}
+
 check_status_t kyso_doctor_check_cert_present(doctor_t *d, check_t *c)
 {
 	if (d->slot == NULL)
@@ -104,6 +131,7 @@ check_status_t kyso_doctor_check_cert_present(doctor_t *d, check_t *c)
 	BIGNUM *bn = x != NULL ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL) : NULL;
 	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
 	kyso_doctor_ck_data(c, "serial", hex != NULL ? json_string(hex) : NULL);
+	cert_org(x, d->cert_org, sizeof(d->cert_org));
 	OPENSSL_free(hex);
 	BN_free(bn);
 	X509_free(x);

@@ -49,6 +49,9 @@ typedef struct {
 	const char *tsa_url;
 	tsa_probe_t tsa;
 	json_t *facts; /* report "token"/"module" facts */
+	/* "O / OU" of the signing certificate's subject: the report's unit when
+	 * setup gave none (organisation names are not personal) */
+	char cert_org[512];
 } doctor_t;
 
 /* The signing applet on a card kyso's own module serves (check_applet.c). */
@@ -74,6 +77,12 @@ check_status_t kyso_doctor_ck_set_remedy(check_t *c, check_status_t st, const ch
         __attribute__((format(printf, 4, 5)));
 void kyso_doctor_ck_data(check_t *c, const char *key, json_t *value);
 void kyso_doctor_personal(const char *value);
+/* Only the user names in paths: home folders (HOME, /home/NAME,
+ * C:\Users\NAME), Firefox profile folders. malloc'ed. */
+char *kyso_doctor_redact_paths(const char *s);
+/* Registers the Firefox profile folder names among NSS database paths as
+ * personal (a profile is often named after its user). */
+void kyso_doctor_personal_profiles(char *const *dbs);
 /* kyso_doctor_send, also telling the HTTP status (0: no answer) and the
  * answer's Retry-After in seconds (0: none). report_bundle.c */
 kyso_err_t kyso_doctor_send_status(const char *bundle, const char *url, const char *token,

@@ -217,6 +217,7 @@ check_status_t kyso_doctor_check_module_registered(doctor_t *d, check_t *c)
 		in_p11kit |= p11kit_dir_has(dirs[i], d->module, p11);
 	kyso_doctor_ck_data(c, "p11kit", p11);
 	char **dbs = kyso_nss_dbs_find("", home);
+	kyso_doctor_personal_profiles(dbs);
 	json_t *nss_yes = json_array(), *nss_no = json_array();
 	for (size_t i = 0; dbs != NULL && dbs[i] != NULL; i++)
 		json_array_append_new(nss_db_has(dbs[i], d->module) ? nss_yes : nss_no,

@@ -122,76 +122,6 @@ void kyso_doctor_ck_data(check_t *c, const char *key, json_t *value)
 		kyso_warn("doctor: cannot record %s", key);
 }
 
-/* Personal values seen during the run. Reports are redacted with these only:
- * kyso_redact_line()'s PIN patterns would mask ordinary words after "PIN" in
- * the report's sentences, and a report never holds a PIN to begin with. */
-#define MAX_PERSONAL 64
-static char *personal[MAX_PERSONAL];
-static size_t n_personal;
-static bool redact_on = true;
-
-void kyso_doctor_personal(const char *value)
-{
-	if (value == NULL || strlen(value) < 3 || n_personal >= MAX_PERSONAL)
-		return;
-	kyso_redact_personal(value); /* log lines too */
-	for (size_t i = 0; i < n_personal; i++)
-		if (strcmp(personal[i], value) == 0)
-			return;
-	char *copy = strdup(value);
-	if (copy != NULL)
-		personal[n_personal++] = copy;
-}
-
-void kyso_doctor_set_redact(bool on)
-{
-	redact_on = on;
-	kyso_redact_set_personal(on);
-}
-
-/* Longest values first, so a subject is replaced before the name inside it. */
-static int by_length_desc(const void *a, const void *b)
-{
-	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
-	return la < lb ? 1 : la > lb ? -1 : 0;
-}
-
-char *kyso_doctor_redact_string(const char *s)
-{
-	kyso_buf_t cur;
-	kyso_buf_init(&cur);
-	if (kyso_buf_append(&cur, s, strlen(s) + 1) != KYSO_OK)
-		return NULL;
-	if (!redact_on)
-		return (char *)cur.data;
-	qsort(personal, n_personal, sizeof(personal[0]), by_length_desc);
-	for (size_t i = 0; i < n_personal; i++) {
-		const char *text = (const char *)cur.data;
-		if (strstr(text, personal[i]) == NULL)
-			continue;
-		char h[12];
-		kyso_redact_hash(personal[i], h);
-		kyso_buf_t out;
-		kyso_buf_init(&out);
-		const char *p = text, *hit;
-		size_t nl = strlen(personal[i]);
-		bool ok = true;
-		while (ok && (hit = strstr(p, personal[i])) != NULL) {
-			ok = kyso_buf_append(&out, p, (size_t)(hit - p)) == KYSO_OK &&
-			     kyso_buf_append(&out, h, strlen(h)) == KYSO_OK;
-			p = hit + nl;
-		}
-		ok = ok && kyso_buf_append(&out, p, strlen(p) + 1) == KYSO_OK;
-		kyso_buf_free(&cur);
-		if (!ok) {
-			kyso_buf_free(&out);
-			return NULL;
-		}
-		cur = out;
-	}
-	return (char *)cur.data;
-}
-
 /* The CAs that issue this token type, for "contact your CA" remedies. */
 const char *kyso_doctor_token_cas(const doctor_t *d)
 {
@@ -360,10 +290,24 @@ json_t *kyso_doctor_run(const kyso_doctor_opts_t *o, kyso_error_t *err)
 	        os.name, "release", os.release, "machine", os.machine, "options", "offline",
 	        o->offline, "sign", o->sign, "token", d.facts, "summary", summary_json(list),
 	        "checks", list, "duration_ms", (json_int_t)(kyso_now_ms() - t0));
-	/* the unit from `kyso setup --org` (the helpdesk groups by it) */
+	/* the unit the helpdesk groups by: from `kyso setup --org`, else the
+	 * signing certificate's O / OU */
 	const char *org = d.config != NULL ? d.config->org : NULL;
-	if (rep != NULL && org != NULL && *org != '\0')
+	bool from_setup = org != NULL && *org != '\0';
+	if (!from_setup)
+		org = d.cert_org;
+	if (rep != NULL && *org != '\0') {
 		json_object_set_new(rep, "org", json_string(org));
+		json_object_set_new(rep, "org_source",
+		                    json_string(from_setup ? "setup" : "certificate"));
+	}
+	/* whose key the pseudonyms are made with: the organisation's (the same
+	 * on every computer) or this machine's */
+	bool org_key =
+	        d.config != NULL && d.config->redact_key != NULL && *d.config->redact_key != '\0';
+	if (rep != NULL)
+		json_object_set_new(rep, "pseudonym_key",
+		                    json_string(org_key ? "organisation" : "machine"));
 	doctor_free(&d);
 	if (rep == NULL)
 		kyso_error_set(err, KYSO_ERR_NOMEM, NULL);

@@ -163,6 +163,12 @@ char *kyso_setup_config_text(const kyso_setup_opts_t *o, const kyso_setup_plan_t
 		free(c->org);
 		c->org = strdup(o->org);
 	}
+	if (o->redact_key != NULL && *o->redact_key != '\0') {
+		if (c->redact_key != NULL)
+			kyso_memzero(c->redact_key, strlen(c->redact_key));
+		free(c->redact_key);
+		c->redact_key = strdup(o->redact_key);
+	}
 	/* origins: the ones already allowed plus --origin, no duplicates */
 	size_t i;
 	const json_t *v;

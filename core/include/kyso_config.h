@@ -23,6 +23,9 @@ typedef struct {
 	char *report_url;     /* "report_url": the helpdesk collector (doctor --send) */
 	char *report_token;   /* "report_token": the collector's upload token */
 	char *org;            /* "org": organisation/unit (setup --org), in doctor reports */
+	char *redact_key;     /* "redact_key": the organisation's key of the pseudonyms in
+	                         logs and doctor reports (setup --redact-key; not the
+	                         collector's upload token "report_token") */
 	/* "agent": {"vnpt_plugin", "vgca_sign_service"}: false = that protocol is
 	 * left to the CA's own program (kyso-agent does not listen for it) */
 	bool vnpt_plugin, vgca_sign_service;

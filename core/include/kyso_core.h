@@ -150,7 +150,8 @@ void kyso_log(kyso_log_level_t level, const char *fmt, ...) __attribute__((forma
  * values ("pin=1234", "--pin 1234", VERIFY APDUs) are always masked; secrets
  * registered with kyso_redact_secret() (PINs, passwords) are masked exactly;
  * personal data registered with kyso_redact_personal() (names, e-mails,
- * ID numbers, serials) becomes a stable hash "[#ab12cd34]" unless personal
+ * ID numbers, serials) becomes a keyed pseudonym "[#0123456789abcdef]"
+ * (kyso_redact_hash) unless personal
  * redaction is off (--no-redact). */
 void kyso_redact_secret(const char *secret);
 void kyso_redact_personal(const char *value);
@@ -161,8 +162,19 @@ char *kyso_redact_line(const char *line);
 /* Only the personal-data replacement (for report text, where the PIN-pattern
  * rules would mangle sentences). Newly allocated; caller frees. */
 char *kyso_redact_personal_line(const char *line);
-/* Stable short hash of personal data: "[#" + 8 hex + "]". dst >= 12 bytes. */
-void kyso_redact_hash(const char *value, char dst[12]);
+/* Keyed pseudonym of personal data: "[#" + 16 hex digits + "]", the first
+ * KYSO_REDACT_HASH_BYTES of HMAC-SHA-256(key, value). The key is the one
+ * given to kyso_redact_set_key(), else config.json's "redact_key" (the
+ * organisation's, `kyso setup --redact-key`), else this account's random key
+ * on this machine (kyso_redact_key_path(), made 0600 on first use). */
+#define KYSO_REDACT_HASH_BYTES 8
+#define KYSO_REDACT_HASH_SIZE  (2 * KYSO_REDACT_HASH_BYTES + 4) /* with the NUL */
+void kyso_redact_hash(const char *value, char dst[KYSO_REDACT_HASH_SIZE]);
+/* Sets the pseudonym key (text, used as the HMAC key as it is); NULL or ""
+ * goes back to looking it up on the next use. */
+void kyso_redact_set_key(const char *key);
+/* Where this account's machine key is kept (malloc'ed; NULL when unknown). */
+char *kyso_redact_key_path(void);
 
 /* ---- i18n (gettext) ------------------------------------------------------ */
 

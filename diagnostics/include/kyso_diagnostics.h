@@ -129,7 +129,8 @@ int kyso_reports_serve(const kyso_reports_serve_opts_t *o, const char *cert, con
 
 /* Redaction of the doctor's reports (doctor_run.c): off with --no-redact. */
 void kyso_doctor_set_redact(bool on);
-/* s with every personal value seen during the run replaced (malloc'ed). */
+/* s with the personal values and the user names in paths replaced by
+ * pseudonyms (unless redaction is off); malloc'ed (doctor_redact.c) */
 char *kyso_doctor_redact_string(const char *s);
 
 /* Uploads and the outbox (report_bundle.c, doctor_outbox.c). */

@@ -26,10 +26,15 @@ typedef struct {
 	const char *pin_env;
 	const char *report_dir;
 	const char *ca_file;
-	json_t *origins;       /* array of strings */
-	json_t *fetch_origins; /* --fetch-origin: agent_fetch_origins in config.json */
-	const char *org;       /* organisation/unit, carried in doctor reports */
+	json_t *origins;        /* array of strings */
+	json_t *fetch_origins;  /* --fetch-origin: agent_fetch_origins in config.json */
+	const char *org;        /* organisation/unit, carried in doctor reports */
+	const char *redact_key; /* the organisation's pseudonym key (config "redact_key") */
 } kyso_setup_opts_t;
+
+/* --redact-key: shortest organisation key accepted (a short one can be guessed
+ * together with the ID numbers it hides) */
+#define KYSO_SETUP_REDACT_KEY_MIN 16
 
 /* The directory of the install journal (malloc'ed). */
 char *kyso_setup_journal_dir(const kyso_setup_opts_t *o);

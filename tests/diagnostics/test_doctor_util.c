@@ -80,6 +80,52 @@ static void walk_strings(void **state)
 	json_decref(out);
 }
 
+/* User names in paths: home folders on Linux and Windows (spaces in Windows
+ * names), this account's HOME wherever it is, Firefox profile folders; the
+ * rest of the path and the sentence around it stay. */
+static void redact_paths(void **state)
+{
+	(void)state;
+	kyso_redact_set_key("unit-test-key-0123456789");
+	setenv("HOME", "/srv/people/nguyenvanan", 1);
+	char an[KYSO_REDACT_HASH_SIZE], win[KYSO_REDACT_HASH_SIZE], prof[KYSO_REDACT_HASH_SIZE];
+	kyso_redact_hash("nguyenvanan", an);
+	kyso_redact_hash("Nguyen Van An", win);
+	kyso_redact_hash("x1y2z3.default-release", prof);
+	char want[512];
+	char *s = kyso_doctor_redact_paths("module /home/nguyenvanan/.mozilla/firefox/"
+	                                   "x1y2z3.default-release/pkcs11.txt: not found");
+	snprintf(want, sizeof(want), "module /home/%s/.mozilla/firefox/%s/pkcs11.txt: not found",
+	         an, prof);
+	assert_string_equal(s, want);
+	free(s);
+	s = kyso_doctor_redact_paths(
+	        "C:\\Users\\Nguyen Van An\\AppData\\Roaming\\Mozilla\\Firefox"
+	        "\\Profiles\\x1y2z3.default-release\\cert9.db, C:\\Users\\Public");
+	snprintf(want, sizeof(want),
+	         "C:\\Users\\%s\\AppData\\Roaming\\Mozilla\\Firefox\\Profiles\\%s\\cert9.db, "
+	         "C:\\Users\\Public",
+	         win, prof);
+	assert_string_equal(s, want);
+	free(s);
+	s = kyso_doctor_redact_paths("config /srv/people/nguyenvanan/.config/kyso/config.json and "
+	                             "/srv/people/nguyenvanan2");
+	snprintf(want, sizeof(want),
+	         "config /srv/people/%s/.config/kyso/config.json and /srv/people/nguyenvanan2", an);
+	assert_string_equal(s, want);
+	free(s);
+	char sp[KYSO_REDACT_HASH_SIZE];
+	kyso_redact_hash("k3x9.Nguyen An", sp);
+	s = kyso_doctor_redact_paths("nssdb /tmp/x/.mozilla/firefox/k3x9.Nguyen An/cert9.db ok");
+	snprintf(want, sizeof(want), "nssdb /tmp/x/.mozilla/firefox/%s/cert9.db ok", sp);
+	assert_string_equal(s, want);
+	free(s);
+	s = kyso_doctor_redact_paths("~/.mozilla/firefox/profiles.ini lists 2 profiles");
+	assert_string_equal(s, "~/.mozilla/firefox/profiles.ini lists 2 profiles");
+	free(s);
+	kyso_redact_set_key(NULL);
+}
+
 static void status_ids(void **state)
 {
 	(void)state;
@@ -92,10 +138,9 @@ static void status_ids(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(origin_norm),
-	        cmocka_unit_test(loopback),
-	        cmocka_unit_test(walk_strings),
-	        cmocka_unit_test(status_ids),
+	        cmocka_unit_test(origin_norm),  cmocka_unit_test(loopback),
+	        cmocka_unit_test(walk_strings), cmocka_unit_test(status_ids),
+	        cmocka_unit_test(redact_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

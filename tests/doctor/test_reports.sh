@@ -31,6 +31,32 @@ kh_check "summary counts 1 report" test "$(jq .total "$KH_TMP/s.json")" = 1
 kh_check "summary counts the failing agent check" test "$(jq '.by_failing_check.agent' "$KH_TMP/s.json")" = 1
 kh_check "summary by token type" test "$(jq '.by_token_type["feitian-epass2003"]' "$KH_TMP/s.json")" = 1
 kh_check "summary by kyso version" test "$(jq '.by_version | to_entries[0].value' "$KH_TMP/s.json")" = 1
+# no kyso setup --org here: the unit is the certificate's O / OU, and the helpdesk groups by it
+unit="UBND Tỉnh Thử Nghiệm / Văn phòng UBND"
+kh_check "summary by unit: the certificate's O / OU" test "$(jq --arg u "$unit" '.by_org[$u]' "$KH_TMP/s.json")" = 1
+kh_on_fail jq .by_org "$KH_TMP/s.json"
+curl -s -H "Authorization: Bearer $KYSO_REPORT_TOKEN" "http://127.0.0.1:$port/" >"$KH_TMP/dash.html"
+kh_check "the dashboard's units table counts the unit" \
+	grep -qF "<table id=\"org\"><tr><td>$unit</td><td><svg width=\"304\" height=\"16\" role=\"img\"><rect x=\"0\" y=\"2\" width=\"300\" height=\"12\" fill=\"#3367d6\"/></svg></td><td class=\"n count\">1</td>" "$KH_TMP/dash.html"
+kh_check "the dashboard's unit filter offers it" grep -qF "<option value=\"$unit\">$unit</option>" "$KH_TMP/dash.html"
+uq=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$unit")
+curl -s -H "Authorization: Bearer $KYSO_REPORT_TOKEN" "http://127.0.0.1:$port/cause?check=agent&unit=$uq" >"$KH_TMP/dash-unit.html"
+kh_check "the reports of a cause in that unit list this report" grep -q "$id1" "$KH_TMP/dash-unit.html"
+curl -s -H "Authorization: Bearer $KYSO_REPORT_TOKEN" "http://127.0.0.1:$port/cause?check=agent&unit=other" >"$KH_TMP/dash-other.html"
+kh_check "and in another unit they do not" sh -c "! grep -q '$id1' '$KH_TMP/dash-other.html'"
+# a re-upload of the known id with other content keeps the stored bundle (first wins)
+python3 - "$KH_TMP/b1.zip" "$KH_TMP/b1-other.zip" <<'PY'
+import json, sys, zipfile
+r = json.loads(zipfile.ZipFile(sys.argv[1]).read("report.json"))
+r["summary"]["result"] = "pass"
+with zipfile.ZipFile(sys.argv[2], "w") as z:
+    z.writestr("report.json", json.dumps(r))
+PY
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KYSO_REPORT_TOKEN" --data-binary "@$KH_TMP/b1-other.zip" "$url")
+kh_check "re-upload of a known id: 200 (already known)" test "$code" = 200
+kh_check "the store folder keeps the first bundle" cmp "$KH_TMP/b1.zip" "$KH_TMP/store/$id1.zip"
+kh_check "the database keeps the first report" \
+	test "$(kyso reports --db "$db" show "$id1" --json | jq -r .summary.result)" = "$(unzip -p "$KH_TMP/b1.zip" report.json | jq -r .summary.result)"
 
 # a second report without a token (pcscd stopped): two reports, two failing pcsc-service
 kh_pcscd_stop

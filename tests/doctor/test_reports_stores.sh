@@ -122,6 +122,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" --data-binary "@$KH_T
 kh_check "re-upload of a known id with other content: 200 (already known)" test "$code" = 200
 kh_check "the stored bundle is still the first one" test "$(kh_pg_psql "select md5(data) from bundles where report_id = '$id'")" = "$before"
 kh_check "the stored report is still the first one" test "$(kh_pg_psql "select result from reports where id = '$id'")" = "$(unzip -p "$f" report.json | jq -r .summary.result)"
+curl -sf "${auth[@]}" --data-binary "@$f" "${URL[sq]}/api/v1/reports" >/dev/null
+code=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" --data-binary "@$KH_TMP/other.zip" "${URL[sq]}/api/v1/reports")
+kh_check "sq: re-upload of a known id with other content: 200 (already known)" test "$code" = 200
+kh_check "sq: the stored bundle is still the first one" \
+	test "$(sqlite3 "${SQ#sqlite:}" "select hex(data) from bundles where report_id = '$id'" | xxd -r -p | md5sum | cut -d' ' -f1)" = "$(md5sum <"$f" | cut -d' ' -f1)"
+kh_check "sq: the stored report is still the first one" test "$(sqlite3 "${SQ#sqlite:}" "select result from reports where id = '$id'")" = "$(unzip -p "$f" report.json | jq -r .summary.result)"
 python3 - "$KH_TMP/noname.zip" <<'PY'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "w") as z:

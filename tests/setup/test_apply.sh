@@ -193,9 +193,15 @@ st_setup --uninstall
 kh_check "second uninstall: nothing to do" grep -q "Nothing to uninstall" "$KH_TMP/out"
 
 # ---- per-user registration -----------------------------------------------------
-st_setup --user --no-selftest --org "Sở Tài chính"
+st_setup --user --no-selftest --redact-key short-key
+kh_check "--redact-key shorter than 16 characters: usage error (exit 2)" test "$ST_RC" -eq 2
+rkey="Sở Tài chính – khóa 2026"
+st_setup --user --no-selftest --org "Sở Tài chính" --redact-key "$rkey"
 kh_check "--user: exit 0" test "$ST_RC" -eq 0; kh_on_fail st_show
 kh_check "--org: the unit is kept in config.json" test "$(jq -r .org "$HOME/.config/kyso/config.json")" = "Sở Tài chính"
+kh_check "--redact-key: the organisation's key is kept in config.json (redact_key)" \
+	test "$(jq -r .redact_key "$HOME/.config/kyso/config.json")" = "$rkey"
+kh_check "--redact-key: the key is not printed" sh -c "! grep -qF -- \"\$0\" '$KH_TMP/out' '$KH_TMP/err'" "$rkey"
 kh_check "--user: p11-kit module file in ~/.config/pkcs11/modules" \
 	grep -qx "module: $mod" "$HOME/.config/pkcs11/modules/kyso-feitian-epass2003.module"
 kh_check "--user: config in ~/.config/kyso" test "$(jq -r .pkcs11_module "$HOME/.config/kyso/config.json")" = "$mod"

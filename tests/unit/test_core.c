@@ -129,13 +129,14 @@ static void test_redaction(void **state)
 	free(s);
 
 	/* personal data: stable hash, unless --no-redact */
+	kyso_redact_set_key("unit-test-key-0123456789");
 	kyso_redact_personal("Nguyễn Văn An");
 	kyso_redact_personal("an.nguyen@example.vn");
-	char h1[12], h2[12];
+	char h1[KYSO_REDACT_HASH_SIZE], h2[KYSO_REDACT_HASH_SIZE];
 	kyso_redact_hash("Nguyễn Văn An", h1);
 	kyso_redact_hash("Nguyễn Văn An", h2);
 	assert_string_equal(h1, h2);
-	assert_int_equal(strlen(h1), 11);
+	assert_int_equal(strlen(h1), 19); /* "[#" + 64 bits in hex + "]" */
 	s = kyso_redact_line("signer CN=Nguyễn Văn An <an.nguyen@example.vn>");
 	assert_null(strstr(s, "Nguyễn"));
 	assert_null(strstr(s, "an.nguyen@example.vn"));
@@ -149,6 +150,60 @@ static void test_redaction(void **state)
 	assert_non_null(strstr(s, "Nguyễn Văn An"));
 	free(s);
 	kyso_redact_reset();
+}
+
+/* The pseudonym key: HMAC-SHA-256 with the organisation's key from
+ * config.json, else this account's machine key made 0600 on first use and
+ * kept; never the unkeyed SHA-256 a guess could be checked against. */
+static void test_redaction_key(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kyso-unit-redact-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	setenv("XDG_STATE_HOME", dir, 1);
+	setenv("XDG_CONFIG_HOME", dir, 1);
+	setenv("KYSO_SYSCONFDIR", dir, 1);
+	unsetenv("KYSO_CONFIG");
+	char a[KYSO_REDACT_HASH_SIZE], b[KYSO_REDACT_HASH_SIZE], c[KYSO_REDACT_HASH_SIZE];
+	kyso_redact_set_key(NULL);
+	kyso_redact_hash("012345678901", a);
+	assert_int_equal(strlen(a), 19);
+	assert_null(strstr(a, "?"));
+	/* SHA-256("012345678901") starts 5ce9ab10ea74270d */
+	assert_string_not_equal(a, "[#5ce9ab10ea74270d]");
+	char *path = kyso_redact_key_path();
+	assert_non_null(path);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, 65); /* 32 random bytes in hex and a newline */
+	kyso_redact_set_key(NULL);        /* read again: the file's key, the same pseudonym */
+	kyso_redact_hash("012345678901", b);
+	assert_string_equal(a, b);
+	/* the organisation's key (kyso setup --redact-key) wins over the machine's */
+	char cfg[300];
+	snprintf(cfg, sizeof(cfg), "%s/kyso/config.json", dir);
+	const char *js = "{\"redact_key\": \"org-key-0123456789abcdef\"}\n";
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	assert_int_equal(kyso_file_write_atomic(cfg, js, strlen(js), 0644, &err), KYSO_OK);
+	kyso_redact_set_key(NULL);
+	kyso_redact_hash("012345678901", c);
+	/* HMAC-SHA-256("org-key-0123456789abcdef", "012345678901") = f02668cc3905a120... */
+	assert_string_equal(c, "[#f02668cc3905a120]");
+	kyso_redact_set_key("another-organisation-key");
+	kyso_redact_hash("012345678901", b);
+	assert_string_not_equal(b, c);
+	kyso_redact_set_key(NULL);
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("KYSO_SYSCONFDIR");
+	unlink(cfg);
+	unlink(path);
+	free(path);
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 static char captured[4096];
@@ -466,6 +521,7 @@ int main(void)
 	        cmocka_unit_test(test_buf_and_hex),
 	        cmocka_unit_test(test_buf_take_string),
 	        cmocka_unit_test(test_redaction),
+	        cmocka_unit_test(test_redaction_key),
 	        cmocka_unit_test(test_log_levels_and_redaction),
 	        cmocka_unit_test(test_atomic_write),
 	        cmocka_unit_test(test_file_copy),
