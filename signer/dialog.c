@@ -1,11 +1,13 @@
-/* The agent's own pinentry dialogs (libassuan; started with posix_spawn, see
- * agent_spawn_posix.c, or CreateProcess on Windows): a PIN entry (GETPIN) or a
- * confirmation with up to three buttons (CONFIRM with SETNOTOK), which the consent + PIN-cache
- * design of docs/agent.md needs and `kyso sign`'s plain PIN prompt does not offer. The PIN arrives
- * percent-escaped in a data line; every copy is wiped, also libassuan's own (its context and line
- * buffers come from wiping allocation hooks). */
-#include "agent.h"
+/* The one pinentry (Assuan) client of kyso: `kyso sign`'s PIN prompt and
+ * kyso-agent's consent + PIN dialogs (kyso_signer.h, "dialogs"). A PIN entry
+ * (GETPIN) or a confirmation with up to three buttons (CONFIRM, SETNOTOK for
+ * the extra choice); the meaning of each answer is documented at
+ * kyso_dialog_run. The PIN arrives percent-escaped in a data line; every copy
+ * is wiped, also libassuan's own (its context and line buffers come from
+ * wiping allocation hooks). A multi-threaded caller (the agent) installs
+ * libassuan system hooks that start pinentry with posix_spawn. */
 #include "kyso_platform.h"
+#include "sign_int.h"
 
 #include <assuan.h>
 #include <openssl/crypto.h>
@@ -21,7 +23,7 @@ static void escape(const char *in, char *out, size_t cap)
 {
 	size_t o = 0;
 	for (const unsigned char *s = (const unsigned char *)in; *s && o + 4 < cap; s++) {
-		if (*s == '%' || *s < 0x20) {
+		if (*s == '%' || *s == 0x7F || *s < 0x20) {
 			snprintf(out + o, cap - o, "%%%02X", *s);
 			o += 3;
 		} else {
@@ -101,17 +103,28 @@ static void *w_realloc(void *q, size_t n)
 
 static struct assuan_malloc_hooks wiping = {w_malloc, w_realloc, w_free};
 
-/* a setting; pinentries that do not know one (old SETNOTOK) go on without */
-static void send_opt(assuan_context_t ctx, const char *cmd, const char *arg)
+/* a setting; pinentries that do not know one go on without it. true when
+ * pinentry accepted it. */
+static bool send_opt(assuan_context_t ctx, const char *cmd, const char *arg)
 {
 	if (arg == NULL)
-		return;
+		return false;
 	char line[ASSUAN_LINELENGTH], esc[ASSUAN_LINELENGTH - 64];
 	escape(arg, esc, sizeof(esc));
 	snprintf(line, sizeof(line), "%s%s", cmd, esc);
 	gpg_error_t e = assuan_transact(ctx, line, NULL, NULL, NULL, NULL, NULL, NULL);
 	if (e != 0)
 		kyso_debug("pinentry: %s: %s", cmd, gpg_strerror(e));
+	return e == 0;
+}
+
+/* status lines of CONFIRM: "BUTTON_INFO close" = the window's close button */
+static gpg_error_t on_status(void *opaque, const char *line)
+{
+	bool *closed = opaque;
+	if (strncmp(line, "BUTTON_INFO", 11) == 0 && strstr(line + 11, "close") != NULL)
+		*closed = true;
+	return 0;
 }
 
 static kyso_err_t decode_pin(const pin_data_t *data, char *pin, size_t cap, kyso_error_t *err)
@@ -134,31 +147,67 @@ static kyso_err_t decode_pin(const pin_data_t *data, char *pin, size_t cap, kyso
 	return KYSO_OK;
 }
 
-/* The OS's own dialogs (Windows: the credential dialog and a message box;
- * KYSO_ERR_UNSUPPORTED elsewhere). A yes/no box has no third button: the
- * "remember the PIN" choice is offered by pinentry only. */
-static kyso_err_t os_dialog(const ag_dialog_t *d, char *pin, size_t cap, ag_button_t *button,
-                            kyso_error_t *err)
+/* The OS's own dialogs (Windows: the credential dialog and a task dialog;
+ * KYSO_ERR_UNSUPPORTED elsewhere). */
+static kyso_err_t os_dialog(const kyso_dialog_t *d, char *pin, size_t cap,
+                            kyso_dialog_button_t *button, kyso_error_t *err)
 {
-	*button = AG_BUTTON_OK;
-	char text[4096];
+	*button = KYSO_DIALOG_OK;
 	if (d->getpin) {
+		char text[4096];
 		snprintf(text, sizeof(text), "%s\n\n%s", d->desc != NULL ? d->desc : "",
 		         d->prompt != NULL ? d->prompt : "");
 		return kyso_prompt_secret(d->title, text, pin, cap, err);
 	}
-	return kyso_prompt_consent(d->title, d->desc != NULL ? d->desc : "", err);
+	bool extra = false;
+	kyso_err_t rc = kyso_prompt_consent(d->title, d->desc != NULL ? d->desc : "", d->ok,
+	                                    d->cancel, d->extra, &extra, err);
+	if (rc == KYSO_OK && extra)
+		*button = KYSO_DIALOG_EXTRA;
+	return rc;
 }
 
-kyso_err_t ag_dialog_run(const char *program, const ag_dialog_t *d, char *pin, size_t cap,
-                         ag_button_t *button, kyso_error_t *err)
+static bool interactive(void)
 {
-	*button = AG_BUTTON_OK;
+	return isatty(STDIN_FILENO) || getenv("DISPLAY") != NULL ||
+	       getenv("WAYLAND_DISPLAY") != NULL;
+}
+
+/* What a CONFIRM/GETPIN answer means (kyso_signer.h, kyso_dialog_run) */
+static kyso_err_t answer(const kyso_dialog_t *d, gpg_error_t e, bool notok_shown, bool closed,
+                         kyso_dialog_button_t *button, kyso_error_t *err)
+{
+	*button = KYSO_DIALOG_OK;
+	if (e == 0)
+		return KYSO_OK;
+	gpg_err_code_t c = gpg_err_code(e);
+	if (!d->getpin && d->extra != NULL && notok_shown && !closed &&
+	    c == GPG_ERR_NOT_CONFIRMED) {
+		*button = KYSO_DIALOG_EXTRA;
+		return KYSO_OK;
+	}
+	if (c == GPG_ERR_CANCELED || c == GPG_ERR_ASS_CANCELED || c == GPG_ERR_NOT_CONFIRMED ||
+	    c == GPG_ERR_TIMEOUT)
+		return kyso_error_set(err, KYSO_ERR_PIN_CANCELLED, _("PIN entry was cancelled."));
+	return kyso_error_set(err, KYSO_ERR_PIN_CANCELLED, _("pinentry failed: %s"),
+	                      gpg_strerror(e));
+}
+
+kyso_err_t kyso_dialog_run(const char *program, const kyso_dialog_t *d, char *pin, size_t cap,
+                           kyso_dialog_button_t *button, kyso_error_t *err)
+{
+	*button = KYSO_DIALOG_OK;
+	if (d->getpin && cap > 0)
+		pin[0] = '\0';
 	if (program == NULL) {
 		kyso_err_t rc = os_dialog(d, pin, cap, button, err);
 		if (rc != KYSO_ERR_UNSUPPORTED)
 			return rc;
 		kyso_error_clear(err); /* no dialogs of the OS here (Linux): pinentry */
+		if (!interactive())
+			return kyso_error_set(err, KYSO_ERR_USAGE,
+			                      _("No PIN: not running interactively. Give the PIN "
+			                        "with --pin-env VAR."));
 		program = "pinentry";
 	}
 	char *path = kyso_find_program(program);
@@ -189,35 +238,39 @@ kyso_err_t ag_dialog_run(const char *program, const ag_dialog_t *d, char *pin, s
 		return rc;
 	}
 	free(path);
+	if (isatty(STDIN_FILENO)) { /* a terminal pinentry (curses, tty) draws there */
+		const char *tty = ttyname(STDIN_FILENO);
+		if (tty != NULL)
+			send_opt(ctx, "OPTION ttyname=", tty);
+		const char *term = getenv("TERM");
+		if (term != NULL)
+			send_opt(ctx, "OPTION ttytype=", term);
+	}
 	send_opt(ctx, "SETTITLE ", d->title);
 	send_opt(ctx, "SETDESC ", d->desc);
 	if (d->getpin)
 		send_opt(ctx, "SETPROMPT ", d->prompt);
 	send_opt(ctx, "SETOK ", d->ok);
 	send_opt(ctx, "SETCANCEL ", d->cancel);
-	if (!d->getpin)
-		send_opt(ctx, "SETNOTOK ", d->notok);
+	bool notok_shown = !d->getpin && send_opt(ctx, "SETNOTOK ", d->extra);
 
 	pin_data_t data;
 	data.len = 0;
+	bool closed = false;
 	e = assuan_transact(ctx, d->getpin ? "GETPIN" : "CONFIRM", d->getpin ? on_data : NULL,
-	                    &data, NULL, NULL, NULL, NULL);
+	                    &data, NULL, NULL, on_status, &closed);
 	assuan_release(ctx);
-	kyso_err_t rc = KYSO_OK;
-	if (e != 0 && !d->getpin && d->notok != NULL && gpg_err_code(e) == GPG_ERR_NOT_CONFIRMED) {
-		*button = AG_BUTTON_NOTOK;
-	} else if (e != 0) {
-		if (gpg_err_code(e) == GPG_ERR_CANCELED ||
-		    gpg_err_code(e) == GPG_ERR_ASS_CANCELED ||
-		    gpg_err_code(e) == GPG_ERR_NOT_CONFIRMED)
-			rc = kyso_error_set(err, KYSO_ERR_PIN_CANCELLED,
-			                    _("PIN entry was cancelled."));
-		else
-			rc = kyso_error_set(err, KYSO_ERR_PIN_CANCELLED, _("pinentry failed: %s"),
-			                    gpg_strerror(e));
-	} else if (d->getpin) {
+	kyso_err_t rc = answer(d, e, notok_shown, closed, button, err);
+	if (rc == KYSO_OK && d->getpin)
 		rc = decode_pin(&data, pin, cap, err);
-	}
 	kyso_memzero(&data, sizeof(data));
+	if (rc != KYSO_OK && d->getpin && cap > 0)
+		kyso_memzero(pin, cap);
 	return rc;
+}
+
+kyso_err_t kyso_dialog_choose(const char *title, const char *text, const char *const *items,
+                              size_t n, size_t *chosen, kyso_error_t *err)
+{
+	return kyso_prompt_choose(title, text, items, n, chosen, err);
 }
