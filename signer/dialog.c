@@ -2,7 +2,8 @@
  * kyso-agent's consent + PIN dialogs (kyso_signer.h, "dialogs"). A PIN entry
  * (GETPIN) or a confirmation with up to three buttons (CONFIRM, SETNOTOK for
  * the extra choice); the meaning of each answer is documented at
- * kyso_dialog_run. The PIN arrives percent-escaped in a data line; every copy
+ * kyso_dialog_run. The PIN arrives in a data line (libassuan undoes its
+ * percent escapes); every copy
  * is wiped, also libassuan's own (its context and line buffers come from
  * wiping allocation hooks). A multi-threaded caller (the agent) installs
  * libassuan system hooks that start pinentry with posix_spawn. */
@@ -31,17 +32,6 @@ static void escape(const char *in, char *out, size_t cap)
 		}
 	}
 	out[o] = '\0';
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 /* the PIN's data line, kept in a fixed buffer that is wiped afterwards */
@@ -127,23 +117,16 @@ static gpg_error_t on_status(void *opaque, const char *line)
 	return 0;
 }
 
-static kyso_err_t decode_pin(const pin_data_t *data, char *pin, size_t cap, kyso_error_t *err)
+/* the PIN of the data line: libassuan has already undone its percent
+ * escapes (decoding them again would turn a PIN "12%41" into "12A") */
+static kyso_err_t take_pin(const pin_data_t *data, char *pin, size_t cap, kyso_error_t *err)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < data->len; i++) {
-		int c = (unsigned char)data->d[i];
-		if (c == '%' && i + 2 < data->len && hexval(data->d[i + 1]) >= 0 &&
-		    hexval(data->d[i + 2]) >= 0) {
-			c = hexval(data->d[i + 1]) * 16 + hexval(data->d[i + 2]);
-			i += 2;
-		}
-		if (o + 1 >= cap) {
-			kyso_memzero(pin, cap);
-			return kyso_error_set(err, KYSO_ERR_USAGE, _("The PIN is too long."));
-		}
-		pin[o++] = (char)c;
+	if (data->len + 1 > cap || memchr(data->d, '\0', data->len) != NULL) {
+		kyso_memzero(pin, cap);
+		return kyso_error_set(err, KYSO_ERR_USAGE, _("The PIN is too long."));
 	}
-	pin[o] = '\0';
+	memcpy(pin, data->d, data->len);
+	pin[data->len] = '\0';
 	return KYSO_OK;
 }
 
@@ -262,7 +245,7 @@ kyso_err_t kyso_dialog_run(const char *program, const kyso_dialog_t *d, char *pi
 	assuan_release(ctx);
 	kyso_err_t rc = answer(d, e, notok_shown, closed, button, err);
 	if (rc == KYSO_OK && d->getpin)
-		rc = decode_pin(&data, pin, cap, err);
+		rc = take_pin(&data, pin, cap, err);
 	kyso_memzero(&data, sizeof(data));
 	if (rc != KYSO_OK && d->getpin && cap > 0)
 		kyso_memzero(pin, cap);

@@ -177,7 +177,7 @@ kyso_err_t kyso_xml_sign(kyso_signer_t *s, const uint8_t *xml, size_t len, const
 /* "Few tries left" etc. for messages and prompts; "" when nothing is known. */
 const char *kyso_pin_tries_text(kyso_pin_tries_t t);
 
-/* ---- dialogs (dialog.c, dialog_choose.c): the one pinentry client -----------------
+/* ---- dialogs (dialog.c): the one pinentry client -----------------
  * The PIN and consent dialogs of `kyso sign` and kyso-agent. A pinentry
  * program spoken to over Assuan (libassuan, as gpg-agent does), or, when no
  * program is given, the OS's own dialogs where it has them (Windows: the
