@@ -88,7 +88,8 @@ kyso_err_t kyso_prompt_choose(const char *title, const char *message, const char
 	}
 	char num[65];
 	size_t len = out.len < sizeof(num) - 1 ? out.len : sizeof(num) - 1;
-	memcpy(num, out.data, len);
+	if (len > 0)
+		memcpy(num, out.data, len);
 	num[len] = '\0';
 	kyso_buf_free(&out);
 	if (status == 1)
