@@ -98,6 +98,7 @@ typedef struct ag_request {
 	char *reason, *location, *signer_name, *contact, *field_name;
 	char *doc_number, *doc_date;
 	char *key_id;
+	char *serial; /* the certificate the page names (VNPT "serial", hex), NULL = any */
 	char *tsa_url;
 	double llx, lly, urx, ury;
 	char *appearance_text; /* text the page wants in the visible signature */
@@ -151,10 +152,15 @@ ag_request_t *ag_parse_kyso_http(const char *method, const char *path, const cha
 void ag_parse_kyso_hash_body(ag_request_t *rq, const char *body, size_t len);
 
 /* The document's name for the consent dialog (agent_docname.c), at most
- * AG_NAME_SHOW bytes: a long name shortened in the middle. */
+ * AG_NAME_SHOW bytes: one line, a long name shortened in the middle. */
 #define AG_NAME_SHOW 256
 void ag_doc_label(const ag_request_t *rq, char *buf, size_t cap);
 void ag_name_shorten(const char *name, char *buf, size_t cap);
+/* in as one line for a dialog: valid UTF-8 (else U+FFFD), no control,
+ * line-separator or bidirectional-control character (each run of them and
+ * of blanks one space), at most max_chars characters (the middle elided
+ * with "…"). */
+void ag_line_clean(const char *in, size_t max_chars, char *buf, size_t cap);
 
 const char *ag_role_id(ag_role_t r);
 bool ag_role_parse(const char *s, ag_role_t *out);
@@ -266,25 +272,6 @@ bool ag_worker_submit(ag_worker_t *w, uint64_t conn, ag_request_t *rq);
 /* Next finished reply, or NULL. */
 ag_reply_t *ag_worker_take(ag_worker_t *w);
 size_t ag_worker_pending(ag_worker_t *w);
-
-/* ---- pinentry dialogs (agent_prompt.c) ------------------------------------- */
-
-typedef enum { AG_BUTTON_OK = 0, AG_BUTTON_NOTOK } ag_button_t;
-
-typedef struct {
-	bool getpin; /* PIN entry (GETPIN); else a confirmation (CONFIRM) */
-	const char *title, *desc, *prompt;
-	const char *ok, *cancel;
-	const char *notok; /* CONFIRM: a third button, NULL = none */
-} ag_dialog_t;
-
-/* Shows the dialog with pinentry program, or, when program is NULL, the OS's
- * own dialogs (Windows: kyso_prompt_secret/kyso_prompt_consent, no NOTOK
- * button) where there are some, else "pinentry" from PATH. Cancel (or closing
- * it) = KYSO_ERR_PIN_CANCELLED; else *button tells OK or NOTOK and, for
- * GETPIN, pin holds the PIN. */
-kyso_err_t ag_dialog_run(const char *program, const ag_dialog_t *d, char *pin, size_t cap,
-                         ag_button_t *button, kyso_error_t *err);
 
 /* ---- the time-limited PIN cache (agent_pincache.c) -------------------------- */
 

@@ -100,19 +100,23 @@ static void consent_text(const consent_t *c, const char *token, const char *subj
 	const char *tt = kyso_pin_tries_text(tries);
 	if (tt != NULL && *tt)
 		snprintf(t, sizeof(t), "\n%s", tt);
+	/* every value one line of bounded length: the lines below stay in view */
+	char site[128], sub[256], tok[96];
+	ag_line_clean(c->rq->origin != NULL ? c->rq->origin : "?", 80, site, sizeof(site));
+	ag_line_clean(subject != NULL ? subject : "?", 120, sub, sizeof(sub));
+	ag_line_clean(token != NULL ? token : "?", 40, tok, sizeof(tok));
 	snprintf(buf, cap, _("The web site %s asks to sign %s\nas: %s.\n\nSigner: %s\nToken: %s%s"),
-	         c->rq->origin != NULL ? c->rq->origin : "?", c->what, ag_role_label(c->rq->role),
-	         subject != NULL ? subject : "?", token != NULL ? token : "?", t);
+	         site, c->what, ag_role_label(c->rq->role), sub, tok, t);
 	consent_notes(c, buf, cap);
 }
 
-static kyso_err_t dialog(const consent_t *c, ag_dialog_t *d, char *pin, size_t cap, ag_button_t *b,
-                         kyso_error_t *err)
+static kyso_err_t dialog(const consent_t *c, kyso_dialog_t *d, char *pin, size_t cap,
+                         kyso_dialog_button_t *b, kyso_error_t *err)
 {
 	d->title = _("kyso - signature request");
 	if (d->cancel == NULL)
 		d->cancel = _("Cancel");
-	return ag_dialog_run(pinentry_program(c->cfg), d, pin, cap, b, err);
+	return kyso_dialog_run(pinentry_program(c->cfg), d, pin, cap, b, err);
 }
 
 /* Consent only: a cached PIN, or a PIN pad. */
@@ -121,8 +125,8 @@ static kyso_err_t consent_confirm(const consent_t *c, const char *base, const ch
 {
 	char desc[3072];
 	snprintf(desc, sizeof(desc), "%s\n\n%s", base, extra);
-	ag_dialog_t d = {.desc = desc, .ok = _("Sign")};
-	ag_button_t b;
+	kyso_dialog_t d = {.desc = desc, .ok = _("Sign")};
+	kyso_dialog_button_t b;
 	return dialog(c, &d, NULL, 0, &b, err);
 }
 
@@ -165,18 +169,25 @@ static kyso_err_t consent_pin(consent_t *c, kyso_signer_t *s, char *pin, size_t 
 		         notok, dur);
 		char desc[3072];
 		snprintf(desc, sizeof(desc), "%s\n\n%s", base, extra);
-		ag_dialog_t d = {.desc = desc, .ok = _("Sign"), .notok = notok};
-		ag_button_t b = AG_BUTTON_OK;
+		kyso_dialog_t d = {.desc = desc, .ok = _("Sign"), .extra = notok};
+		kyso_dialog_button_t b = KYSO_DIALOG_OK;
 		kyso_err_t rc = dialog(c, &d, NULL, 0, &b, err);
 		if (rc != KYSO_OK)
 			return rc;
-		c->remember = b == AG_BUTTON_NOTOK;
+		c->remember = b == KYSO_DIALOG_EXTRA;
 	}
-	char desc[3072];
-	snprintf(desc, sizeof(desc), "%s\n\n%s", base,
-	         _("Enter the token PIN to agree, or Cancel to refuse."));
-	ag_dialog_t d = {.getpin = true, .desc = desc, .prompt = _("PIN:"), .ok = _("Sign")};
-	ag_button_t b;
+	char desc[3072], keep[256] = "";
+	if (c->remember) { /* the user's explicit choice, said once more where the PIN goes */
+		char dur[32];
+		duration_text(secs, dur, sizeof(dur));
+		keep[0] = '\n';
+		snprintf(keep + 1, sizeof(keep) - 1,
+		         _("kyso-agent will remember this PIN for %s (your choice)."), dur);
+	}
+	snprintf(desc, sizeof(desc), "%s\n\n%s%s", base,
+	         _("Enter the token PIN to agree, or Cancel to refuse."), keep);
+	kyso_dialog_t d = {.getpin = true, .desc = desc, .prompt = _("PIN:"), .ok = _("Sign")};
+	kyso_dialog_button_t b;
 	return dialog(c, &d, pin, cap, &b, err);
 }
 
@@ -540,6 +551,8 @@ static void token_sel(const ag_config_t *cfg, const ag_request_t *rq, kyso_token
 	sel->slot = cfg->slot;
 	sel->token = cfg->tokenlabel;
 	sel->key_id = rq->key_id != NULL ? rq->key_id : cfg->key_id;
+	sel->serial = rq->serial;
+	sel->choose = true; /* several signing certificates: the chooser */
 }
 
 static char *asn1_time_text(const ASN1_TIME *t)

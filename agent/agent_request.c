@@ -49,6 +49,7 @@ void ag_request_free(ag_request_t **prq)
 	free(rq->doc_number);
 	free(rq->doc_date);
 	free(rq->key_id);
+	free(rq->serial);
 	free(rq->tsa_url);
 	free(rq->appearance_text);
 	free(rq->ignored);
@@ -412,6 +413,17 @@ static const char *pdf_signer_ignored[] = {
         "TsaPassword",        "listComment",      "sigAllPages",     NULL,
 };
 
+/* A certificate serial the page names (from getCertInfo): up to 64 hex
+ * digits, else ignored (an empty or made-up value names no certificate). */
+static void take_serial(ag_request_t *rq, json_t *v)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	size_t n = s != NULL ? strlen(s) : 0;
+	if (n == 0 || n > 64 || strspn(s, "0123456789abcdefABCDEF") != n || rq->serial != NULL)
+		return;
+	rq->serial = strdup(s);
+}
+
 static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
 {
 	if (txt == NULL || *txt == '\0')
@@ -454,8 +466,7 @@ static void vnpt_pdf_signer(ag_request_t *rq, const char *txt)
 	if (role != NULL &&
 	    (!json_is_string(role) || !ag_role_parse(json_string_value(role), &rq->role)))
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("unknown Role"));
-	json_t *cs = obj_get_ci(o, "CertificateSerial");
-	(void)cs; /* one signing certificate per token here: the serial is not needed */
+	take_serial(rq, obj_get_ci(o, "CertificateSerial"));
 	for (size_t i = 0; pdf_signer_ignored[i] != NULL; i++)
 		if (obj_get_ci(o, pdf_signer_ignored[i]) != NULL)
 			note_ignored(rq, pdf_signer_ignored[i]);
@@ -880,8 +891,9 @@ ag_request_t *ag_parse_vnpt(const char *msg, size_t len)
 		if (id == 12 && rq->op != AG_OP_NONE)
 			note_ignored(rq, "PagesArray");
 		break;
-	case 10: /* signArrDataAdvanced */
+	case 10: /* signArrDataAdvanced: [items, serial, clearPIN, showCertList] */
 		vnpt_items(rq, arg_str(args, 0));
+		take_serial(rq, json_array_get(args, 1));
 		break;
 	case 1: /* signXML (V8): [b64] or [b64, JSON(XmlSigner)] */
 		take_xml(rq, json_array_get(args, 0), arg_str(args, 1));

@@ -360,6 +360,9 @@ int kyso_cmd_sign(int argc, char **argv)
 	if (kyso_appearance_finish(&ap, &e) != KYSO_OK)
 		USAGE_ERROR(json, "%s", e.msg);
 	o.appearance = &ap;
+	/* several signing certificates: an interactive run shows the chooser,
+	 * a scripted one (--pin-env) gets the error naming them */
+	o.token.choose = o.pin_env == NULL;
 	const char *in = argv[optind];
 
 	kyso_sign_result_t r;

@@ -1,11 +1,14 @@
 /* Choosing the signing certificate (and its private key) on the tokens. */
 #include "p11_int.h"
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #define MAX_CANDIDATES 16
 
@@ -38,9 +41,28 @@ static bool parse_slot_id(const char *s, unsigned long *out)
 	return errno == 0 && end != s && *end == '\0';
 }
 
+/* the certificate's serial number is hex (any case, leading zeros ignored) */
+static bool serial_is(X509 *x, const char *hex)
+{
+	if (x == NULL)
+		return false;
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *have = bn != NULL ? BN_bn2hex(bn) : NULL;
+	BN_free(bn);
+	if (have == NULL)
+		return false;
+	while (*hex == '0' && hex[1] != '\0')
+		hex++;
+	bool same = strcasecmp(have, hex) == 0;
+	OPENSSL_free(have);
+	return same;
+}
+
 static bool cert_matches(const kyso_token_sel_t *sel, const uint8_t *id, size_t id_len,
                          PKCS11_CERT *c)
 {
+	if (sel->serial != NULL && !serial_is(c->x509, sel->serial))
+		return false;
 	if (sel->key_id != NULL && (c->id_len != id_len || memcmp(c->id, id, id_len) != 0))
 		return false;
 	if (sel->cert_label != NULL && (c->label == NULL || strcmp(c->label, sel->cert_label) != 0))
@@ -58,6 +80,58 @@ static void describe(const struct candidate *c, char *buf, size_t cap)
 		kyso_hex_encode(c->cert->id, c->cert->id_len, hex);
 	snprintf(buf, cap, "token \"%s\" --key-id %s: %s",
 	         c->slot->token->label != NULL ? c->slot->token->label : "", hex, subj);
+}
+
+/* a name's CN in UTF-8 ("" without one) */
+static void name_cn(const X509_NAME *n, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
+	unsigned char *u = NULL;
+	if (i < 0 ||
+	    ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i))) < 0)
+		return;
+	snprintf(buf, cap, "%s", (const char *)u);
+	OPENSSL_free(u);
+}
+
+/* one line of the chooser: holder, issuer, end of validity, serial, token */
+static void choice_line(const struct candidate *c, char *buf, size_t cap)
+{
+	X509 *x = c->cert->x509;
+	char subj[200], iss[200], until[32] = "?", serial[80] = "";
+	name_cn(X509_get_subject_name(x), subj, sizeof(subj));
+	if (subj[0] == '\0')
+		kyso_x509_name_line(X509_get_subject_name(x), subj, sizeof(subj));
+	name_cn(X509_get_issuer_name(x), iss, sizeof(iss));
+	struct tm tm;
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1)
+		strftime(until, sizeof(until), "%d/%m/%Y", &tm);
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+	BN_free(bn);
+	if (hex != NULL)
+		snprintf(serial, sizeof(serial), "%.64s", hex);
+	OPENSSL_free(hex);
+	snprintf(buf, cap, _("%s — issued by %s — valid until %s — serial %s (token \"%s\")"), subj,
+	         iss, until, serial, c->slot->token->label != NULL ? c->slot->token->label : "");
+}
+
+/* Several signing certificates: the user picks one (kyso_dialog_choose).
+ * KYSO_ERR_UNSUPPORTED when no chooser can be shown. */
+static kyso_err_t ask_choice(const struct candidate *cand, size_t n, size_t *chosen,
+                             kyso_error_t *err)
+{
+	char lines[MAX_CANDIDATES][600];
+	const char *items[MAX_CANDIDATES];
+	for (size_t i = 0; i < n; i++) {
+		choice_line(&cand[i], lines[i], sizeof(lines[i]));
+		items[i] = lines[i];
+	}
+	return kyso_dialog_choose(_("kyso - choose a certificate"),
+	                          _("The token holds several signing certificates. Choose the "
+	                            "one to sign with:"),
+	                          items, n, chosen, err);
 }
 
 static kyso_err_t take(kyso_p11_t *p, const struct candidate *c, kyso_error_t *err)
@@ -162,6 +236,20 @@ kyso_err_t kyso_p11_pick_cert(kyso_p11_t *p, const kyso_token_sel_t *sel, kyso_e
 		for (size_t i = 0; i < ncand; i++)
 			if (cert_valid_now(cand[i].cert->x509))
 				cand[k++] = cand[i];
+		if (k > 1 && sel->choose) {
+			size_t chosen = 0;
+			kyso_error_t cerr;
+			kyso_error_clear(&cerr);
+			kyso_err_t rc = ask_choice(cand, k, &chosen, &cerr);
+			if (rc == KYSO_OK)
+				return take(p, &cand[chosen], err);
+			if (rc != KYSO_ERR_UNSUPPORTED) {
+				if (err != NULL)
+					*err = cerr;
+				return rc;
+			}
+			kyso_info("no certificate chooser: %s", kyso_error_message(&cerr));
+		}
 		if (k != 1) {
 			char a[300], b[300];
 			describe(&cand[0], a, sizeof(a));

@@ -1,6 +1,6 @@
 /* Where the PIN comes from: an environment variable (automation), the
- * caller's callback (the agent), the OS's own PIN dialog where it has one
- * (Windows), or pinentry (interactive). */
+ * caller's callback (the agent), or the dialog client of dialog.c (the OS's
+ * own PIN dialog where it has one (Windows), or pinentry). */
 #include "sign_int.h"
 #include "kyso_platform.h"
 
@@ -35,31 +35,29 @@ void kyso_pin_describe(const kyso_pin_request_t *req, char *buf, size_t cap)
 	}
 }
 
-static bool interactive(void)
-{
-	return isatty(STDIN_FILENO) || getenv("DISPLAY") != NULL ||
-	       getenv("WAYLAND_DISPLAY") != NULL;
-}
-
-/* Asks the user: the configured pinentry, else the OS's own PIN dialog
- * (Windows), else pinentry when interactive. */
+/* Asks the user through the one dialog client (dialog.c): the configured
+ * pinentry, else the OS's own PIN dialog (Windows), else pinentry when
+ * interactive. */
 static kyso_err_t pin_ask(const kyso_sign_opts_t *o, const kyso_pin_request_t *req, char *pin,
                           size_t cap, kyso_error_t *err)
 {
 	const char *prog = o->pinentry != NULL ? o->pinentry : getenv("KYSO_PINENTRY");
-	if (prog == NULL) {
-		char desc[1024];
+	if (prog != NULL && *prog == '\0')
+		prog = NULL;
+	char desc[1024];
+	if (req->description != NULL)
+		snprintf(desc, sizeof(desc), "%s", req->description);
+	else
 		kyso_pin_describe(req, desc, sizeof(desc));
-		kyso_err_t rc = kyso_prompt_secret("kyso", desc, pin, cap, err);
-		if (rc != KYSO_ERR_UNSUPPORTED)
-			return rc;
-		kyso_error_clear(err); /* no OS dialog here */
-		if (!interactive())
-			return kyso_error_set(err, KYSO_ERR_USAGE,
-			                      _("No PIN: not running interactively. Give the PIN "
-			                        "with --pin-env VAR."));
-	}
-	return kyso_pin_pinentry(prog != NULL ? prog : "pinentry", req, pin, cap, err);
+	/* the credential dialog's caption is "kyso" (tests/windows find it by it) */
+	kyso_dialog_t d = {.getpin = true,
+	                   .title = prog != NULL ? _("kyso - token PIN") : "kyso",
+	                   .desc = desc,
+	                   .prompt = _("PIN:"),
+	                   .ok = _("Sign"),
+	                   .cancel = _("Cancel")};
+	kyso_dialog_button_t b;
+	return kyso_dialog_run(prog, &d, pin, cap, &b, err);
 }
 
 kyso_err_t kyso_pin_get(const kyso_sign_opts_t *o, const kyso_pin_request_t *req, char *pin,

@@ -45,12 +45,9 @@ kyso_p11_t *kyso_signer_p11(const kyso_signer_t *s);
 /* ---- PIN (pin_*.c) -------------------------------------------------------- */
 
 /* Gets the PIN for the request from the options' source: environment
- * variable, callback or pinentry. The PIN is registered for redaction. */
+ * variable, callback or kyso_dialog_run. The PIN is registered for redaction. */
 kyso_err_t kyso_pin_get(const kyso_sign_opts_t *o, const kyso_pin_request_t *req, char *pin,
                         size_t cap, kyso_error_t *err);
-/* pinentry over libassuan: SETTITLE/SETDESC/SETPROMPT + GETPIN. */
-kyso_err_t kyso_pin_pinentry(const char *program, const kyso_pin_request_t *req, char *pin,
-                             size_t cap, kyso_error_t *err);
 /* The Vietnamese/English description naming the token and the tries left
  * (written into buf). */
 void kyso_pin_describe(const kyso_pin_request_t *req, char *buf, size_t cap);

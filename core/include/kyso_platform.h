@@ -191,9 +191,22 @@ void kyso_sock_close(kyso_sock_t s);
  * pin is wiped on failure. */
 kyso_err_t kyso_prompt_secret(const char *title, const char *message, char *pin, size_t cap,
                               kyso_error_t *err);
-/* Yes/no consent (Windows: MessageBoxW). KYSO_OK on yes,
- * KYSO_ERR_PIN_CANCELLED on no. */
-kyso_err_t kyso_prompt_consent(const char *title, const char *message, kyso_error_t *err);
+/* Consent with an OK button labelled ok, a Cancel button labelled cancel and,
+ * when extra is not NULL, a third button labelled extra (Windows: a task
+ * dialog, TaskDialogIndirect). KYSO_OK on OK or the extra button (*extra_chosen
+ * tells which), KYSO_ERR_PIN_CANCELLED on Cancel or when the dialog is closed.
+ * Elsewhere KYSO_ERR_UNSUPPORTED. */
+kyso_err_t kyso_prompt_consent(const char *title, const char *message, const char *ok,
+                               const char *cancel, const char *extra, bool *extra_chosen,
+                               kyso_error_t *err);
+/* A choice of one of n items (one line each), the first preselected.
+ * Windows: a task dialog with a radio button per item; POSIX: the kyso-choose
+ * helper program ($KYSO_CHOOSER, else kyso-choose next to the running
+ * program, else from PATH) when there is a display. KYSO_OK and *chosen,
+ * KYSO_ERR_PIN_CANCELLED on Cancel or close, KYSO_ERR_UNSUPPORTED when no
+ * dialog can be shown. */
+kyso_err_t kyso_prompt_choose(const char *title, const char *message, const char *const *items,
+                              size_t n, size_t *chosen, kyso_error_t *err);
 
 /* ---- programs and stop requests (kyso-agent) ------------------------------ */
 

@@ -48,6 +48,11 @@ typedef struct {
 	const char *token;      /* token label */
 	const char *key_id;     /* CKA_ID in hex */
 	const char *cert_label; /* certificate CKA_LABEL */
+	const char *serial;     /* certificate serial number in hex (VNPT's "serial") */
+	/* several signing certificates valid now and none of the above names
+	 * one: false = KYSO_ERR_USAGE naming them, true = ask the user with
+	 * kyso_dialog_choose (cancel = KYSO_ERR_PIN_CANCELLED) */
+	bool choose;
 } kyso_token_sel_t;
 
 /* State of the user PIN as the token reports it (PKCS#11 token flags). */
@@ -171,6 +176,51 @@ kyso_err_t kyso_xml_sign(kyso_signer_t *s, const uint8_t *xml, size_t len, const
                          kyso_buf_t *out, kyso_error_t *err);
 /* "Few tries left" etc. for messages and prompts; "" when nothing is known. */
 const char *kyso_pin_tries_text(kyso_pin_tries_t t);
+
+/* ---- dialogs (dialog.c): the one pinentry client -----------------
+ * The PIN and consent dialogs of `kyso sign` and kyso-agent. A pinentry
+ * program spoken to over Assuan (libassuan, as gpg-agent does), or, when no
+ * program is given, the OS's own dialogs where it has them (Windows: the
+ * credential dialog and a task dialog, kyso_prompt_* of core), else
+ * "pinentry" from PATH.
+ *
+ * Buttons, and what each answer means (docs/agent.md, "Dialog buttons"):
+ *   OK (SETOK)          -> KYSO_OK, *button = KYSO_DIALOG_OK; GETPIN: the PIN
+ *   Cancel (SETCANCEL), the window closed, Escape, a time-out, a pinentry
+ *   that fails or is not there
+ *                       -> KYSO_ERR_PIN_CANCELLED (or another error), never
+ *                          the extra choice
+ *   extra (SETNOTOK)    -> KYSO_OK, *button = KYSO_DIALOG_EXTRA, only when all
+ *                          of: the dialog offers it (extra != NULL), pinentry
+ *                          accepted SETNOTOK, CONFIRM ended in NOT_CONFIRMED,
+ *                          and pinentry did not report its close button
+ *                          (status BUTTON_INFO close). A pinentry that does
+ *                          not know SETNOTOK shows two buttons, and its
+ *                          NOT_CONFIRMED is a Cancel. */
+typedef enum {
+	KYSO_DIALOG_OK = 0, /* the OK button */
+	KYSO_DIALOG_EXTRA,  /* the separate, explicit third choice */
+} kyso_dialog_button_t;
+
+typedef struct {
+	bool getpin; /* PIN entry (GETPIN); else a confirmation (CONFIRM) */
+	const char *title, *desc, *prompt;
+	const char *ok, *cancel; /* NULL = pinentry's own */
+	const char *extra;       /* CONFIRM only: the third button; NULL = none */
+} kyso_dialog_t;
+
+/* Shows d with the pinentry program (NULL: see above). pin/cap receive the
+ * PIN of a GETPIN (wiped on every error); button the answer. */
+kyso_err_t kyso_dialog_run(const char *program, const kyso_dialog_t *d, char *pin, size_t cap,
+                           kyso_dialog_button_t *button, kyso_error_t *err);
+
+/* The certificate chooser (pinentry cannot list): the OS's list dialog
+ * (Linux: the kyso-choose GTK helper, $KYSO_CHOOSER overrides it; Windows: a
+ * task dialog with one radio button per item). items: n one-line texts.
+ * KYSO_OK and *chosen, KYSO_ERR_PIN_CANCELLED when the user cancels or
+ * closes it, KYSO_ERR_UNSUPPORTED when no dialog can be shown. */
+kyso_err_t kyso_dialog_choose(const char *title, const char *text, const char *const *items,
+                              size_t n, size_t *chosen, kyso_error_t *err);
 
 /* ---- visible signature for library callers (signer_api.c) --------------------
  * `kyso sign` fills the appearance options from its command line; a library

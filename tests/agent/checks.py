@@ -768,6 +768,32 @@ def c_cache_optin():
     expect(left > 0, "the test was too slow for the %.0f s window" % secs)
 
 
+def c_cache_cancel_not_remember():
+    # docs/agent.md "Dialog buttons": a Cancel that a pinentry reports with
+    # NOT_CONFIRMED (an old pinentry without SETNOTOK; the window's close
+    # button) is a Cancel: nothing signed (code 11), no PIN asked, nothing
+    # remembered: the next signature asks for the PIN again
+    for mode in ("old", "closed"):
+        flag(mode, True)
+        try:
+            d = sign_counted(want_code=11)
+        finally:
+            flag(mode, False)
+        expect(d["CONFIRM"] == 1 and d["GETPIN"] == 0, "%s: cancel led to %r" % (mode, d))
+        d = sign_counted()
+        expect(d == {"GETPIN": 1, "CONFIRM": 1, "SETNOTOK": 1},
+               "%s: after the cancel the PIN was not asked again: %r" % (mode, d))
+    # the explicit choice: the PIN dialog says it will be remembered
+    flag("remember", True)
+    try:
+        sign_counted()
+    finally:
+        flag("remember", False)
+    pelog_has("will remember this PIN")
+    d = sign_counted()
+    expect(d["GETPIN"] == 0, "the explicit choice was not remembered: %r" % d)
+
+
 def c_cache_expired():
     secs = float(E["AG_CACHE_SECS"])
     wait = float(open(stamp_file()).read()) + secs + 1.5 - time.time()

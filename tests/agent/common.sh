@@ -16,16 +16,31 @@ ag_setup() {
 #!/usr/bin/env bash
 # fake pinentry: assuan on stdin/stdout, logs what it is told. Cancels while
 # $AG_WORK/cancel exists; a CONFIRM with a third button (SETNOTOK) gets that
-# button while $AG_WORK/remember exists, else OK.
+# button while $AG_WORK/remember exists, else OK. Two ways real pinentries
+# answer a Cancel with NOT_CONFIRMED (the code of the third button), each
+# while its file exists: $AG_WORK/old (a pinentry without SETNOTOK: two
+# buttons, its Cancel is NOT_CONFIRMED) and $AG_WORK/closed (the window's
+# close button: status BUTTON_INFO close, then NOT_CONFIRMED).
 echo "OK Pleased to meet you"
 notok=0
 while IFS= read -r line; do
 	printf '%s\n' "$line" >>"$AG_PELOG"
 	case $line in
-	SETNOTOK*) notok=1; echo OK ;;
+	SETNOTOK*)
+		if [[ -e $AG_WORK/old ]]; then
+			echo "ERR 536871187 Unknown IPC command <User defined source 1>"
+		else
+			notok=1
+			echo OK
+		fi ;;
 	CONFIRM)
 		if [[ -e $AG_WORK/cancel ]]; then
 			echo "ERR 83886179 Operation cancelled <Pinentry>"
+		elif [[ -e $AG_WORK/old ]]; then
+			echo "ERR 83886194 Not confirmed <Pinentry>"
+		elif [[ -e $AG_WORK/closed ]]; then
+			echo "S BUTTON_INFO close"
+			echo "ERR 83886194 Not confirmed <Pinentry>"
 		elif [[ -e $AG_WORK/remember && $notok == 1 ]]; then
 			echo "ERR 83886194 Not confirmed <Pinentry>"
 		else

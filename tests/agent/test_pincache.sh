@@ -3,7 +3,8 @@
 # pinentry: without the user's opt-in the PIN is asked for every signature; with it the
 # next signatures within the window ask consent only; the PIN is asked again after the
 # window, after a wrong PIN and after the token was removed; it is in no file; with
-# --pin-cache 0 nothing is offered. The token is SoftHSM behind the fault-injecting
+# --pin-cache 0 nothing is offered; a Cancel that pinentry reports as NOT_CONFIRMED
+# (an old pinentry, the close button) is never taken for "remember". The token is SoftHSM behind the fault-injecting
 # module, whose rules ($KYSO_FAULT_FILE) the checks rewrite.
 set -u
 . "$KYSO_HARNESS/lib.sh"
@@ -28,6 +29,7 @@ kh_check "cache_wrong_pin" ag_check cache_wrong_pin
 kh_check "wrong PIN wiped it (log)" grep -q "remembered PIN was wiped (pin-incorrect)" "$KH_TMP/cache.log"
 kh_check "cache_removed" ag_check cache_removed
 kh_check "removal wiped it (log)" grep -q "token of a remembered PIN is gone" "$KH_TMP/cache.log"
+kh_check "cache_cancel_not_remember" ag_check cache_cancel_not_remember
 kh_check "the PIN is in no file of the agent and not in its log" \
 	bash -c "! grep -rqF -- '$SG_PIN' '$KH_TMP/state' '$KH_TMP/cache.log'"
 kh_stop "$AG_PID"
