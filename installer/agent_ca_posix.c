@@ -116,8 +116,9 @@ kyso_err_t ca_update(const char *root, kyso_error_t *err)
 }
 
 kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *file, const char *pem,
-                             kyso_error_t *err)
+                             const char *old_pem, kyso_error_t *err)
 {
+	(void)old_pem; /* the file holding it is replaced */
 	/* the update is journaled before the file: undo removes the file first,
 	 * then runs the update again */
 	kyso_err_t rc = journal_add(

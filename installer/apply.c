@@ -217,8 +217,9 @@ static kyso_err_t apply_one(const setup_opts_t *o, plan_t *p, journal_t *j, acti
 		rc = local_ca_create(o, p, j, err);
 		break;
 	case ACT_CA_SYSTEM:
-		rc = p->ca_pem != NULL ? ca_system_install(o, j, a->target, p->ca_pem, err)
-		                       : kyso_error_set(err, KYSO_ERR_INTERNAL, "no local CA");
+		rc = p->ca_pem != NULL
+		             ? ca_system_install(o, j, a->target, p->ca_pem, p->old_ca_pem, err)
+		             : kyso_error_set(err, KYSO_ERR_INTERNAL, "no local CA");
 		break;
 	case ACT_CA_NSS:
 		rc = p->ca_pem != NULL ? nss_cert_add(j, a->target, LOCAL_CA_NAME, p->ca_pem, err)

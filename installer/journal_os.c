@@ -35,6 +35,20 @@ kyso_err_t jtrust_add(journal_t *j, bool machine, const char *name, const char *
 	return kyso_trust_add_ca(scope, name, (const uint8_t *)pem, strlen(pem), err);
 }
 
+kyso_err_t jtrust_remove(journal_t *j, bool machine, const char *name, const char *pem,
+                         kyso_error_t *err)
+{
+	kyso_trust_scope_t scope = machine ? KYSO_TRUST_MACHINE : KYSO_TRUST_USER;
+	kyso_err_t rc =
+	        journal_add(j,
+	                    json_pack("{s:s, s:s, s:s, s:s}", "op", "trust-ca-removed", "scope",
+	                              machine ? "machine" : "user", "name", name, "pem", pem),
+	                    err);
+	if (rc != KYSO_OK)
+		return rc;
+	return kyso_trust_remove_ca(scope, name, (const uint8_t *)pem, strlen(pem), err);
+}
+
 /* Journals the keys from the first missing one down to key ("reg-key",
  * outermost first, so that undo deletes the innermost first). */
 static kyso_err_t journal_new_keys(journal_t *j, bool machine, const char *key, kyso_error_t *err)
@@ -137,13 +151,19 @@ bool journal_undo_os(const json_t *e, const char *op, json_t *problems)
 	kyso_error_clear(&err);
 	bool machine = strcmp(sget(e, "root"), "HKLM") == 0;
 	kyso_reg_root_t root = machine ? KYSO_REG_MACHINE : KYSO_REG_USER;
-	if (strcmp(op, "trust-ca") == 0) {
+	if (strcmp(op, "trust-ca") == 0 || strcmp(op, "trust-ca-removed") == 0) {
 		const char *pem = sget(e, "pem");
 		kyso_trust_scope_t scope = strcmp(sget(e, "scope"), "machine") == 0
 		                                   ? KYSO_TRUST_MACHINE
 		                                   : KYSO_TRUST_USER;
-		if (kyso_trust_remove_ca(scope, sget(e, "name"), (const uint8_t *)pem, strlen(pem),
-		                         &err) != KYSO_OK)
+		/* undo of an addition removes, undo of a removal puts it back */
+		kyso_err_t rc =
+		        strcmp(op, "trust-ca") == 0
+		                ? kyso_trust_remove_ca(scope, sget(e, "name"), (const uint8_t *)pem,
+		                                       strlen(pem), &err)
+		                : kyso_trust_add_ca(scope, sget(e, "name"), (const uint8_t *)pem,
+		                                    strlen(pem), &err);
+		if (rc != KYSO_OK)
 			journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "reg-value") == 0) {
 		const char *prev = json_string_value(json_object_get(e, "previous"));

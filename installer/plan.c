@@ -118,6 +118,7 @@ void plan_free(plan_t *p)
 	json_decref(p->vendor_ports);
 	free(p->agent_state);
 	free(p->ca_pem);
+	free(p->old_ca_pem);
 	free(p->ca_system);
 	free(p->agent_pidfile);
 	free(p->agent_log);

@@ -165,6 +165,7 @@ typedef struct {
 	int kyso_port, vnpt_port, vgca_port; /* agent ports (KYSO_AGENT_PORTS) */
 	char *agent_state;                   /* the agent's state directory (local CA) */
 	char *ca_pem;                        /* the local CA certificate (PEM) once known */
+	char *old_ca_pem;    /* a stale local CA a new one replaces (Windows ROOT store) */
 	char *ca_system;     /* system store file (root-prefixed) or NULL (--user) */
 	char *agent_pidfile; /* detached agent (no user systemd): its PID */
 	char *agent_log;     /* ... and its output */
@@ -265,6 +266,9 @@ kyso_err_t autostart_install(const setup_opts_t *o, plan_t *p, journal_t *j, act
 
 kyso_err_t jtrust_add(journal_t *j, bool machine, const char *name, const char *pem,
                       kyso_error_t *err);
+/* Removes a CA from the OS trust store (undo puts it back). */
+kyso_err_t jtrust_remove(journal_t *j, bool machine, const char *name, const char *pem,
+                         kyso_error_t *err);
 /* Sets a REG_SZ value; the keys it creates and the previous value are
  * journaled (undo restores or deletes the value, then deletes the keys it
  * created when they are empty). */
@@ -322,9 +326,11 @@ kyso_err_t nss_cert_add(journal_t *j, const char *db, const char *name, const ch
 /* Undo of nss_cert_add: removes name, puts back the previous certificate. */
 kyso_err_t nss_cert_undo(const char *db, const char *name, const char *prev_pem,
                          const char *prev_trust, kyso_error_t *err);
-/* System trust store: the file plus update-ca-certificates (journaled). */
+/* System trust store: the file plus update-ca-certificates (journaled);
+ * Windows: the ROOT store, where old_pem (the CA it replaces, may be NULL)
+ * is removed too (journaled). */
 kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *file, const char *pem,
-                             kyso_error_t *err);
+                             const char *old_pem, kyso_error_t *err);
 /* Runs update-ca-certificates for root ("" = the real system). */
 kyso_err_t ca_update(const char *root, kyso_error_t *err);
 /* Are PEM certificates a and b the same certificate? */

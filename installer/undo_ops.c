@@ -70,6 +70,7 @@ const journal_undo_op_t *setup_undo_ops(void)
 	        {"agent-start", agent_undo_start},
 	        {"agent-stop", agent_undo_stop},
 	        {"trust-ca", undo_os},
+	        {"trust-ca-removed", undo_os},
 	        {"reg-value", undo_os},
 	        {"reg-key", undo_os},
 	        {"autostart", undo_os},
