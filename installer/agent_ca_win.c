@@ -55,7 +55,7 @@ kyso_err_t ca_system_install(const setup_opts_t *o, journal_t *j, const char *fi
 	kyso_trust_scope_t scope = o->user ? KYSO_TRUST_USER : KYSO_TRUST_MACHINE;
 	if (rc == KYSO_OK && old_pem != NULL && !pem_same_cert(old_pem, pem) &&
 	    kyso_trust_has_ca(scope, LOCAL_CA_NAME, (const uint8_t *)old_pem, strlen(old_pem)))
-		rc = jtrust_remove(j, !o->user, LOCAL_CA_NAME, old_pem, err);
+		rc = kyso_setup_trust_remove(j, !o->user, LOCAL_CA_NAME, old_pem, err);
 	return rc;
 }
 

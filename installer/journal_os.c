@@ -21,32 +21,32 @@ static const char *sget(const json_t *e, const char *k)
 	return v != NULL ? v : "";
 }
 
+/* A CA added to (add) or removed from the OS trust store, journaled first. */
+static kyso_err_t trust_change(journal_t *j, bool machine, const char *name, const char *pem,
+                               bool add, kyso_error_t *err)
+{
+	kyso_trust_scope_t scope = machine ? KYSO_TRUST_MACHINE : KYSO_TRUST_USER;
+	kyso_err_t rc = journal_add(
+	        j,
+	        json_pack("{s:s, s:s, s:s, s:s}", "op", add ? "trust-ca" : "trust-ca-removed",
+	                  "scope", machine ? "machine" : "user", "name", name, "pem", pem),
+	        err);
+	if (rc != KYSO_OK)
+		return rc;
+	return add ? kyso_trust_add_ca(scope, name, (const uint8_t *)pem, strlen(pem), err)
+	           : kyso_trust_remove_ca(scope, name, (const uint8_t *)pem, strlen(pem), err);
+}
+
 kyso_err_t jtrust_add(journal_t *j, bool machine, const char *name, const char *pem,
                       kyso_error_t *err)
 {
-	kyso_trust_scope_t scope = machine ? KYSO_TRUST_MACHINE : KYSO_TRUST_USER;
-	kyso_err_t rc =
-	        journal_add(j,
-	                    json_pack("{s:s, s:s, s:s, s:s}", "op", "trust-ca", "scope",
-	                              machine ? "machine" : "user", "name", name, "pem", pem),
-	                    err);
-	if (rc != KYSO_OK)
-		return rc;
-	return kyso_trust_add_ca(scope, name, (const uint8_t *)pem, strlen(pem), err);
+	return trust_change(j, machine, name, pem, true, err);
 }
 
-kyso_err_t jtrust_remove(journal_t *j, bool machine, const char *name, const char *pem,
-                         kyso_error_t *err)
+kyso_err_t kyso_setup_trust_remove(journal_t *j, bool machine, const char *name, const char *pem,
+                                   kyso_error_t *err)
 {
-	kyso_trust_scope_t scope = machine ? KYSO_TRUST_MACHINE : KYSO_TRUST_USER;
-	kyso_err_t rc =
-	        journal_add(j,
-	                    json_pack("{s:s, s:s, s:s, s:s}", "op", "trust-ca-removed", "scope",
-	                              machine ? "machine" : "user", "name", name, "pem", pem),
-	                    err);
-	if (rc != KYSO_OK)
-		return rc;
-	return kyso_trust_remove_ca(scope, name, (const uint8_t *)pem, strlen(pem), err);
+	return trust_change(j, machine, name, pem, false, err);
 }
 
 /* Journals the keys from the first missing one down to key ("reg-key",

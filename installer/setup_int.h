@@ -267,8 +267,8 @@ kyso_err_t autostart_install(const setup_opts_t *o, plan_t *p, journal_t *j, act
 kyso_err_t jtrust_add(journal_t *j, bool machine, const char *name, const char *pem,
                       kyso_error_t *err);
 /* Removes a CA from the OS trust store (undo puts it back). */
-kyso_err_t jtrust_remove(journal_t *j, bool machine, const char *name, const char *pem,
-                         kyso_error_t *err);
+kyso_err_t kyso_setup_trust_remove(journal_t *j, bool machine, const char *name, const char *pem,
+                                   kyso_error_t *err);
 /* Sets a REG_SZ value; the keys it creates and the previous value are
  * journaled (undo restores or deletes the value, then deletes the keys it
  * created when they are empty). */
