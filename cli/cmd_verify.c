@@ -70,6 +70,10 @@ static const char *changes_text(const char *cls)
 		return _("none");
 	if (strcmp(cls, "signatures-and-forms") == 0)
 		return _("signatures and form fields only");
+	if (strcmp(cls, "ltv") == 0)
+		return _("validation data (LTV) only");
+	if (strcmp(cls, "annotations") == 0)
+		return _("comments or other annotations");
 	if (strcmp(cls, "other") == 0)
 		return _("other content changed");
 	return cls;

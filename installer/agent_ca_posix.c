@@ -116,8 +116,10 @@ kyso_err_t kyso_setup_ca_update(const char *root, kyso_error_t *err)
 }
 
 kyso_err_t kyso_setup_ca_system_install(const kyso_setup_opts_t *o, kyso_setup_journal_t *j,
-                                        const char *file, const char *pem, kyso_error_t *err)
+                                        const char *file, const char *pem, const char *old_pem,
+                                        kyso_error_t *err)
 {
+	(void)old_pem; /* the file holding it is replaced */
 	/* the update is journaled before the file: undo removes the file first,
 	 * then runs the update again */
 	kyso_err_t rc = kyso_setup_journal_add(

@@ -5,6 +5,7 @@
  * and no trust-store rebuild command. The platform-independent part is
  * agent_ca.c. */
 #include "setup_int.h"
+#include "kyso_platform.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -45,10 +46,18 @@ kyso_err_t kyso_setup_ca_update(const char *root, kyso_error_t *err)
 }
 
 kyso_err_t kyso_setup_ca_system_install(const kyso_setup_opts_t *o, kyso_setup_journal_t *j,
-                                        const char *file, const char *pem, kyso_error_t *err)
+                                        const char *file, const char *pem, const char *old_pem,
+                                        kyso_error_t *err)
 {
 	(void)file;
-	return kyso_setup_jtrust_add(j, !o->user, LOCAL_CA_NAME, pem, err);
+	kyso_err_t rc = kyso_setup_jtrust_add(j, !o->user, LOCAL_CA_NAME, pem, err);
+	/* the store holds certificates, not a file: the CA this one replaces
+	 * (renewal, or an old install's CA whose key was on disk) goes */
+	kyso_trust_scope_t scope = o->user ? KYSO_TRUST_USER : KYSO_TRUST_MACHINE;
+	if (rc == KYSO_OK && old_pem != NULL && !kyso_setup_pem_same_cert(old_pem, pem) &&
+	    kyso_trust_has_ca(scope, LOCAL_CA_NAME, (const uint8_t *)old_pem, strlen(old_pem)))
+		rc = kyso_setup_trust_remove(j, !o->user, LOCAL_CA_NAME, old_pem, err);
+	return rc;
 }
 
 /* Removes dir and what is below it (mingw's nftw overflows the stack). */

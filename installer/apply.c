@@ -226,9 +226,9 @@ static kyso_err_t apply_one(const kyso_setup_opts_t *o, kyso_setup_plan_t *p,
 		rc = kyso_setup_local_ca_create(o, p, j, err);
 		break;
 	case ACT_CA_SYSTEM:
-		rc = p->ca_pem != NULL
-		             ? kyso_setup_ca_system_install(o, j, a->target, p->ca_pem, err)
-		             : kyso_error_set(err, KYSO_ERR_INTERNAL, "no local CA");
+		rc = p->ca_pem != NULL ? kyso_setup_ca_system_install(o, j, a->target, p->ca_pem,
+		                                                      p->old_ca_pem, err)
+		                       : kyso_error_set(err, KYSO_ERR_INTERNAL, "no local CA");
 		break;
 	case ACT_CA_NSS:
 		rc = p->ca_pem != NULL

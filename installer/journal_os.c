@@ -21,18 +21,32 @@ static const char *sget(const json_t *e, const char *k)
 	return v != NULL ? v : "";
 }
 
+/* A CA added to (add) or removed from the OS trust store, journaled first. */
+static kyso_err_t trust_change(kyso_setup_journal_t *j, bool machine, const char *name,
+                               const char *pem, bool add, kyso_error_t *err)
+{
+	kyso_trust_scope_t scope = machine ? KYSO_TRUST_MACHINE : KYSO_TRUST_USER;
+	kyso_err_t rc = kyso_setup_journal_add(
+	        j,
+	        json_pack("{s:s, s:s, s:s, s:s}", "op", add ? "trust-ca" : "trust-ca-removed",
+	                  "scope", machine ? "machine" : "user", "name", name, "pem", pem),
+	        err);
+	if (rc != KYSO_OK)
+		return rc;
+	return add ? kyso_trust_add_ca(scope, name, (const uint8_t *)pem, strlen(pem), err)
+	           : kyso_trust_remove_ca(scope, name, (const uint8_t *)pem, strlen(pem), err);
+}
+
 kyso_err_t kyso_setup_jtrust_add(kyso_setup_journal_t *j, bool machine, const char *name,
                                  const char *pem, kyso_error_t *err)
 {
-	kyso_trust_scope_t scope = machine ? KYSO_TRUST_MACHINE : KYSO_TRUST_USER;
-	kyso_err_t rc = kyso_setup_journal_add(j,
-	                                       json_pack("{s:s, s:s, s:s, s:s}", "op", "trust-ca",
-	                                                 "scope", machine ? "machine" : "user",
-	                                                 "name", name, "pem", pem),
-	                                       err);
-	if (rc != KYSO_OK)
-		return rc;
-	return kyso_trust_add_ca(scope, name, (const uint8_t *)pem, strlen(pem), err);
+	return trust_change(j, machine, name, pem, true, err);
+}
+
+kyso_err_t kyso_setup_trust_remove(kyso_setup_journal_t *j, bool machine, const char *name,
+                                   const char *pem, kyso_error_t *err)
+{
+	return trust_change(j, machine, name, pem, false, err);
 }
 
 /* Journals the keys from the first missing one down to key ("reg-key",
@@ -140,13 +154,19 @@ bool kyso_setup_journal_undo_os(const json_t *e, const char *op, json_t *problem
 	kyso_error_clear(&err);
 	bool machine = strcmp(sget(e, "root"), "HKLM") == 0;
 	kyso_reg_root_t root = machine ? KYSO_REG_MACHINE : KYSO_REG_USER;
-	if (strcmp(op, "trust-ca") == 0) {
+	if (strcmp(op, "trust-ca") == 0 || strcmp(op, "trust-ca-removed") == 0) {
 		const char *pem = sget(e, "pem");
 		kyso_trust_scope_t scope = strcmp(sget(e, "scope"), "machine") == 0
 		                                   ? KYSO_TRUST_MACHINE
 		                                   : KYSO_TRUST_USER;
-		if (kyso_trust_remove_ca(scope, sget(e, "name"), (const uint8_t *)pem, strlen(pem),
-		                         &err) != KYSO_OK)
+		/* undo of an addition removes, undo of a removal puts it back */
+		kyso_err_t rc =
+		        strcmp(op, "trust-ca") == 0
+		                ? kyso_trust_remove_ca(scope, sget(e, "name"), (const uint8_t *)pem,
+		                                       strlen(pem), &err)
+		                : kyso_trust_add_ca(scope, sget(e, "name"), (const uint8_t *)pem,
+		                                    strlen(pem), &err);
+		if (rc != KYSO_OK)
 			kyso_setup_journal_problem(problems, "%s", kyso_error_message(&err));
 	} else if (strcmp(op, "reg-value") == 0) {
 		const char *prev = json_string_value(json_object_get(e, "previous"));

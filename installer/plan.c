@@ -119,6 +119,7 @@ void kyso_setup_plan_free(kyso_setup_plan_t *p)
 	json_decref(p->vendor_ports);
 	free(p->agent_state);
 	free(p->ca_pem);
+	free(p->old_ca_pem);
 	free(p->ca_system);
 	free(p->agent_pidfile);
 	free(p->agent_log);

@@ -227,7 +227,10 @@ static bool plan_trust(const kyso_setup_opts_t *o, kyso_setup_plan_t *p)
 	p->ca_pem = kyso_setup_local_ca_read(p->agent_state, &e);
 	const char *stale_why = NULL;
 	if (p->ca_pem != NULL && kyso_setup_local_ca_stale(p->agent_state, &stale_why)) {
-		free(p->ca_pem); /* a new CA: every place that trusts it is updated */
+		/* a new CA: every place that trusts it is updated, the old one
+		 * leaves the ROOT store */
+		free(p->old_ca_pem);
+		p->old_ca_pem = p->ca_pem;
 		p->ca_pem = NULL;
 	}
 	bool bad = stale_why == NULL && p->ca_pem == NULL && ca_file != NULL &&

@@ -88,6 +88,9 @@ kyso_err_t kyso_setup_autostart_install(const kyso_setup_opts_t *o, kyso_setup_p
 
 kyso_err_t kyso_setup_jtrust_add(kyso_setup_journal_t *j, bool machine, const char *name,
                                  const char *pem, kyso_error_t *err);
+/* Removes a CA from the OS trust store (undo puts it back). */
+kyso_err_t kyso_setup_trust_remove(kyso_setup_journal_t *j, bool machine, const char *name,
+                                   const char *pem, kyso_error_t *err);
 /* Sets a REG_SZ value; the keys it creates and the previous value are
  * journaled (undo restores or deletes the value, then deletes the keys it
  * created when they are empty). */
@@ -144,12 +147,15 @@ kyso_err_t kyso_setup_local_ca_create(const kyso_setup_opts_t *o, kyso_setup_pla
 char *kyso_setup_nss_cert_trust(const char *db, const char *name, char **pem);
 kyso_err_t kyso_setup_nss_cert_add(kyso_setup_journal_t *j, const char *db, const char *name,
                                    const char *pem, kyso_error_t *err);
-/* Undo of kyso_setup_nss_cert_add: removes name, puts back the previous certificate. */
+/* Undo of nss_cert_add: removes name, puts back the previous certificate. */
 kyso_err_t kyso_setup_nss_cert_undo(const char *db, const char *name, const char *prev_pem,
                                     const char *prev_trust, kyso_error_t *err);
-/* System trust store: the file plus update-ca-certificates (journaled). */
+/* System trust store: the file plus update-ca-certificates (journaled);
+ * Windows: the ROOT store, where old_pem (the CA it replaces, may be NULL)
+ * is removed too (journaled). */
 kyso_err_t kyso_setup_ca_system_install(const kyso_setup_opts_t *o, kyso_setup_journal_t *j,
-                                        const char *file, const char *pem, kyso_error_t *err);
+                                        const char *file, const char *pem, const char *old_pem,
+                                        kyso_error_t *err);
 /* Runs update-ca-certificates for root ("" = the real system). */
 kyso_err_t kyso_setup_ca_update(const char *root, kyso_error_t *err);
 /* Are PEM certificates a and b the same certificate? */

@@ -70,6 +70,7 @@ const kyso_setup_undo_op_t *kyso_setup_undo_ops(void)
 	        {"agent-start", kyso_setup_agent_undo_start},
 	        {"agent-stop", kyso_setup_agent_undo_stop},
 	        {"trust-ca", undo_os},
+	        {"trust-ca-removed", undo_os},
 	        {"reg-value", undo_os},
 	        {"reg-key", undo_os},
 	        {"autostart", undo_os},

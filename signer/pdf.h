@@ -103,6 +103,13 @@ kyso_err_t kyso_pdf_revisions(kyso_pdf_t *pdf, const kyso_pdf_revision_t **revs,
 
 /* ---- signatures already in the document --------------------------------- */
 
+typedef enum {
+	KYSO_PDF_LOCK_NONE,
+	KYSO_PDF_LOCK_ALL,     /* /Action /All */
+	KYSO_PDF_LOCK_INCLUDE, /* the fields named in /Fields */
+	KYSO_PDF_LOCK_EXCLUDE, /* all but those */
+} kyso_pdf_lock_t;
+
 typedef struct {
 	char *field_name;      /* /T of the field, UTF-8 (full dotted name) */
 	char *sub_filter;      /* e.g. "ETSI.CAdES.detached", "adbe.pkcs7.detached" */
@@ -121,7 +128,20 @@ typedef struct {
 	int docmdp_p;       /* 0, or P of a certification signature */
 	uint32_t sig_num;   /* object number of the signature dictionary */
 	uint32_t field_num; /* object number of the field (0 when direct) */
+	/* FieldMDP: the fields this signature locks (its /Reference with
+	 * /TransformMethod /FieldMDP, else its field's /Lock dictionary) */
+	kyso_pdf_lock_t lock;
+	char **lock_fields; /* Include / Exclude: fully qualified names */
+	size_t nlock_fields;
 } kyso_pdf_sig_info_t;
+
+/* Which fields a FieldMDP signature locks, of lock, lock_fields. */
+bool kyso_pdf_lock_covers(const kyso_pdf_sig_info_t *s, const char *field_name);
+/* Was a field the signature locks changed (value, appearance, name, type)
+ * by the revisions after it? The first one's name into which (may be NULL).
+ * False when nothing is locked or the revisions cannot be compared. */
+bool kyso_pdf_locked_field_changed(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *s, char *which,
+                                   size_t cap);
 
 /* Lists every signature field with a /V signature dictionary (walks
  * /AcroForm /Fields, including /Kids). *out is an array of *n entries. */
@@ -137,13 +157,14 @@ kyso_err_t kyso_pdf_hash_ranges(kyso_pdf_t *pdf, const uint64_t byte_range[4], c
 
 typedef enum {
 	KYSO_PDF_CHANGE_SIGNATURE,    /* /Type /Sig or /DocTimeStamp dictionary */
-	KYSO_PDF_CHANGE_FORM_FIELD,   /* field or widget annotation (signature field) */
+	KYSO_PDF_CHANGE_FORM_FIELD,   /* field (value, kids) or widget annotation */
 	KYSO_PDF_CHANGE_ACROFORM,     /* the /AcroForm dict or its /Fields array */
 	KYSO_PDF_CHANGE_PAGE_ANNOTS,  /* a page where only /Annots changed, or its /Annots array */
 	KYSO_PDF_CHANGE_CATALOG_FORM, /* catalog where only /AcroForm, /Perms, /DSS changed */
 	KYSO_PDF_CHANGE_APPEARANCE,   /* a form XObject (widget appearance) */
 	KYSO_PDF_CHANGE_DSS,          /* LTV data: /DSS, certs, CRLs, OCSP streams */
 	KYSO_PDF_CHANGE_XREF,         /* an xref stream or object stream (container) */
+	KYSO_PDF_CHANGE_ANNOTATION,   /* an annotation other than a widget (comments, ...) */
 	KYSO_PDF_CHANGE_OTHER,        /* anything else: page content, metadata, ... */
 } kyso_pdf_change_kind_t;
 

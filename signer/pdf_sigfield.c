@@ -170,8 +170,37 @@ static uint64_t contents_offset(kyso_pdf_t *pdf, uint32_t num)
 	return found;
 }
 
+/* FieldMDP parameters (/Action, /Fields) into s; false when there are none. */
+static bool read_lock(kyso_pdf_t *pdf, const kyso_pdf_obj_t *params, kyso_pdf_sig_info_t *s)
+{
+	const kyso_pdf_obj_t *a = kyso_pdf_dict_get(params, "Action");
+	kyso_pdf_lock_t lk = kyso_pdf_obj_is_name(a, "All")       ? KYSO_PDF_LOCK_ALL
+	                     : kyso_pdf_obj_is_name(a, "Include") ? KYSO_PDF_LOCK_INCLUDE
+	                     : kyso_pdf_obj_is_name(a, "Exclude") ? KYSO_PDF_LOCK_EXCLUDE
+	                                                          : KYSO_PDF_LOCK_NONE;
+	if (lk == KYSO_PDF_LOCK_NONE)
+		return false;
+	s->lock = lk;
+	if (lk == KYSO_PDF_LOCK_ALL)
+		return true;
+	kyso_pdf_obj_t *f = kyso_pdf_resolve(pdf, kyso_pdf_dict_get(params, "Fields"), NULL);
+	size_t n = kyso_pdf_array_len(f);
+	if (n > 4096)
+		n = 4096;
+	s->lock_fields = n > 0 ? calloc(n, sizeof(char *)) : NULL;
+	for (size_t i = 0; s->lock_fields != NULL && i < n; i++) {
+		kyso_pdf_obj_t *t = kyso_pdf_resolve(pdf, kyso_pdf_array_get(f, i), NULL);
+		char *name = kyso_pdf_obj_text(t);
+		kyso_pdf_obj_free(t);
+		if (name != NULL)
+			s->lock_fields[s->nlock_fields++] = name;
+	}
+	kyso_pdf_obj_free(f);
+	return true;
+}
+
 static void add_sig(kyso_pdf_t *pdf, sig_list_t *l, const char *fullname,
-                    const kyso_pdf_obj_t *vref, uint32_t field_num)
+                    const kyso_pdf_obj_t *vref, uint32_t field_num, const kyso_pdf_obj_t *field)
 {
 	uint32_t sig_num = 0;
 	kyso_pdf_obj_ref(vref, &sig_num, NULL);
@@ -232,6 +261,13 @@ static void add_sig(kyso_pdf_t *pdf, sig_list_t *l, const char *fullname,
 	const kyso_pdf_obj_t *refs = kyso_pdf_dict_get(sig, "Reference");
 	for (size_t i = 0; i < kyso_pdf_array_len(refs); i++) {
 		kyso_pdf_obj_t *r = kyso_pdf_resolve(pdf, kyso_pdf_array_get(refs, i), NULL);
+		if (kyso_pdf_obj_is_name(kyso_pdf_dict_get(r, "TransformMethod"), "FieldMDP") &&
+		    s->lock == KYSO_PDF_LOCK_NONE) {
+			kyso_pdf_obj_t *tp = kyso_pdf_resolve(
+			        pdf, kyso_pdf_dict_get(r, "TransformParams"), NULL);
+			read_lock(pdf, tp, s);
+			kyso_pdf_obj_free(tp);
+		}
 		if (kyso_pdf_obj_is_name(kyso_pdf_dict_get(r, "TransformMethod"), "DocMDP")) {
 			int64_t pv = 2;
 			kyso_pdf_obj_t *tp = kyso_pdf_resolve(
@@ -241,6 +277,14 @@ static void add_sig(kyso_pdf_t *pdf, sig_list_t *l, const char *fullname,
 			s->docmdp_p = pv >= 1 && pv <= 3 ? (int)pv : 2;
 		}
 		kyso_pdf_obj_free(r);
+	}
+	/* no FieldMDP reference: the signature field's /Lock */
+	if (s->lock == KYSO_PDF_LOCK_NONE && field != NULL) {
+		kyso_pdf_obj_t *lock =
+		        kyso_pdf_resolve(pdf, kyso_pdf_dict_get(field, "Lock"), NULL);
+		if (kyso_pdf_obj_type(lock) == KYSO_PDF_DICT)
+			read_lock(pdf, lock, s);
+		kyso_pdf_obj_free(lock);
 	}
 	kyso_pdf_obj_free(sig);
 }
@@ -271,7 +315,7 @@ static void walk_fields(kyso_pdf_t *pdf, sig_list_t *l, const kyso_pdf_obj_t *ar
 		bool is_sig = ft ? kyso_pdf_obj_is_name(ft, "Sig") : inh_sig;
 		const kyso_pdf_obj_t *v = kyso_pdf_dict_get(f, "V");
 		if (is_sig && v && (v->type == KYSO_PDF_REF || v->type == KYSO_PDF_DICT))
-			add_sig(pdf, l, name, v, fnum);
+			add_sig(pdf, l, name, v, fnum, f);
 		kyso_pdf_obj_t *kids = kyso_pdf_resolve(pdf, kyso_pdf_dict_get(f, "Kids"), NULL);
 		if (kids && kids->type == KYSO_PDF_ARRAY && !v)
 			walk_fields(pdf, l, kids, name, is_sig, depth + 1);
@@ -322,6 +366,9 @@ void kyso_pdf_sig_info_free(kyso_pdf_sig_info_t *v, size_t n)
 		free(v[i].reason);
 		free(v[i].location);
 		free(v[i].contact_info);
+		for (size_t k = 0; k < v[i].nlock_fields; k++)
+			free(v[i].lock_fields[k]);
+		free(v[i].lock_fields);
 	}
 	free(v);
 }
@@ -347,6 +394,8 @@ const char *kyso_pdf_change_kind_id(kyso_pdf_change_kind_t k)
 		return "dss";
 	case KYSO_PDF_CHANGE_XREF:
 		return "xref";
+	case KYSO_PDF_CHANGE_ANNOTATION:
+		return "annotation";
 	case KYSO_PDF_CHANGE_OTHER:
 		return "other";
 	}
@@ -404,6 +453,39 @@ static bool array_only_grew(const kyso_pdf_obj_t *old, const kyso_pdf_obj_t *nw)
 	return true;
 }
 
+/* A form field dictionary that is not a widget (a field with separate
+ * widgets, or a parent field): /FT, or a name with a parent or kids. */
+static bool is_field(const kyso_pdf_obj_t *o)
+{
+	return kyso_pdf_obj_type(o) == KYSO_PDF_DICT &&
+	       (kyso_pdf_dict_get(o, "FT") != NULL ||
+	        (kyso_pdf_dict_get(o, "T") != NULL &&
+	         (kyso_pdf_dict_get(o, "Parent") != NULL || kyso_pdf_dict_get(o, "Kids") != NULL)));
+}
+
+/* An annotation other than a widget: /Type /Annot, or a known annotation
+ * /Subtype with a /Rect. */
+static bool is_annotation(const kyso_pdf_obj_t *o)
+{
+	static const char *const subtypes[] = {
+	        "Text",    "Link",      "FreeText",    "Line",      "Square",         "Circle",
+	        "Polygon", "PolyLine",  "Highlight",   "Underline", "Squiggly",       "StrikeOut",
+	        "Stamp",   "Caret",     "Ink",         "Popup",     "FileAttachment", "Sound",
+	        "Movie",   "Screen",    "PrinterMark", "TrapNet",   "Watermark",      "3D",
+	        "Redact",  "RichMedia", "Projection"};
+	if (kyso_pdf_obj_type(o) != KYSO_PDF_DICT)
+		return false;
+	if (kyso_pdf_obj_is_name(kyso_pdf_dict_get(o, "Type"), "Annot"))
+		return true;
+	const kyso_pdf_obj_t *sub = kyso_pdf_dict_get(o, "Subtype");
+	if (kyso_pdf_dict_get(o, "Rect") == NULL || kyso_pdf_obj_name(sub) == NULL)
+		return false;
+	for (size_t i = 0; i < sizeof(subtypes) / sizeof(subtypes[0]); i++)
+		if (kyso_pdf_obj_is_name(sub, subtypes[i]))
+			return true;
+	return false;
+}
+
 static kyso_pdf_change_kind_t classify(kyso_pdf_t *pdf, uint32_t num, size_t first_old,
                                        uint32_t fields_num, bool *is_new)
 {
@@ -425,6 +507,14 @@ static kyso_pdf_change_kind_t classify(kyso_pdf_t *pdf, uint32_t num, size_t fir
 	} else if (kyso_pdf_obj_is_name(sub, "Widget") ||
 	           kyso_pdf_obj_is_name(kyso_pdf_dict_get(o, "FT"), "Sig")) {
 		k = KYSO_PDF_CHANGE_FORM_FIELD;
+	} else if (is_field(o) && (!old || is_field(old))) {
+		/* filling: the value and the kids change, nothing else (not its
+		 * name, type or flags such as ReadOnly) */
+		static const char *const keys[] = {"V", "Kids", "Lock", "SV"};
+		k = !old || only_keys_differ(old, o, keys, 4) ? KYSO_PDF_CHANGE_FORM_FIELD
+		                                              : KYSO_PDF_CHANGE_OTHER;
+	} else if (is_annotation(o) && (!old || is_annotation(old))) {
+		k = KYSO_PDF_CHANGE_ANNOTATION;
 	} else if (kyso_pdf_obj_is_name(type, "Catalog")) {
 		static const char *const keys[] = {"AcroForm", "Perms", "DSS", "Extensions"};
 		k = old && only_keys_differ(old, o, keys, 4) ? KYSO_PDF_CHANGE_CATALOG_FORM
@@ -523,4 +613,89 @@ kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change
 	*out = v;
 	*n = cnt;
 	return KYSO_OK;
+}
+
+/* ---- FieldMDP: locked fields changed later ---- */
+
+bool kyso_pdf_lock_covers(const kyso_pdf_sig_info_t *s, const char *name)
+{
+	if (s->lock == KYSO_PDF_LOCK_NONE || name == NULL)
+		return false;
+	if (s->lock == KYSO_PDF_LOCK_ALL)
+		return true;
+	bool listed = false;
+	for (size_t i = 0; i < s->nlock_fields && !listed; i++)
+		listed = strcmp(s->lock_fields[i], name) == 0;
+	return s->lock == KYSO_PDF_LOCK_INCLUDE ? listed : !listed;
+}
+
+/* Fully qualified name of field (or widget) num as it was at the revision
+ * older than section first_old: its /T and its parents'. */
+static bool old_field_name(kyso_pdf_t *pdf, uint32_t num, size_t first_old, char *out, size_t cap)
+{
+	out[0] = '\0';
+	uint32_t cur = num;
+	for (int depth = 0; depth < 32; depth++) {
+		kyso_pdf_obj_t *o = load_old(pdf, cur, first_old);
+		if (o == NULL)
+			break;
+		char *t = kyso_pdf_obj_text(kyso_pdf_dict_get(o, "T"));
+		if (t != NULL) {
+			char tmp[1024];
+			snprintf(tmp, sizeof(tmp), "%s%s%s", t, out[0] ? "." : "", out);
+			snprintf(out, cap, "%s", tmp);
+			free(t);
+		}
+		uint32_t parent = 0;
+		bool up = kyso_pdf_obj_ref(kyso_pdf_dict_get(o, "Parent"), &parent, NULL);
+		kyso_pdf_obj_free(o);
+		if (!up || parent == cur)
+			break;
+		cur = parent;
+	}
+	return out[0] != '\0';
+}
+
+bool kyso_pdf_locked_field_changed(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *s, char *which,
+                                   size_t cap)
+{
+	if (s->lock == KYSO_PDF_LOCK_NONE)
+		return false;
+	kyso_pdf_change_t *ch = NULL;
+	size_t n = 0;
+	kyso_error_t e;
+	kyso_error_clear(&e);
+	if (kyso_pdf_changes_after(pdf, s->covered_end, &ch, &n, &e) != KYSO_OK)
+		return false;
+	size_t first_old = 0;
+	while (first_old < pdf->nsections &&
+	       pdf->hdr + pdf->sections[first_old].offset >= s->covered_end)
+		first_old++;
+	/* what a field's value and look are made of */
+	static const char *const keys[] = {"V", "AS", "AP", "T", "FT", "Ff", "Opt", "Rect"};
+	bool found = false;
+	bool was_repairing = pdf->repairing;
+	pdf->repairing = true;
+	for (size_t i = 0; i < n && !found; i++) {
+		if (ch[i].is_new || ch[i].kind != KYSO_PDF_CHANGE_FORM_FIELD)
+			continue;
+		kyso_pdf_obj_t *cur = kyso_pdf_load(pdf, ch[i].num, &e);
+		kyso_pdf_obj_t *old = load_old(pdf, ch[i].num, first_old);
+		bool changed = false;
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]) && !changed; k++)
+			changed = !kyso_pdf_obj_equal(kyso_pdf_dict_get(old, keys[k]),
+			                              kyso_pdf_dict_get(cur, keys[k]));
+		char name[1024];
+		if (changed && old_field_name(pdf, ch[i].num, first_old, name, sizeof(name)) &&
+		    kyso_pdf_lock_covers(s, name)) {
+			found = true;
+			if (which != NULL && cap > 0)
+				snprintf(which, cap, "%s", name);
+		}
+		kyso_pdf_obj_free(cur);
+		kyso_pdf_obj_free(old);
+	}
+	pdf->repairing = was_repairing;
+	free(ch);
+	return found;
 }

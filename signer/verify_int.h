@@ -16,13 +16,13 @@ kyso_trust_t *kyso_verify_trust(const kyso_verify_opts_t *o, kyso_error_t *err);
 /* What verification of one file uses. */
 typedef struct {
 	kyso_trust_t *trust;
-	bool offline;    /* no OCSP/CRL requests */
-	long timeout_s;  /* per request */
+	bool offline;   /* no OCSP/CRL requests */
+	long timeout_s; /* per request */
 	time_t now;
-	time_t poe;      /* earliest trusted time stamp over this signature (0: none) */
+	time_t poe;        /* earliest trusted time stamp over this signature (0: none) */
 	bool later_all_ts; /* every later signature is a document time stamp */
 	bool images;       /* add each visible signature's image ("image": data: URI) */
-	time_t made;     /* out: the trusted time this signature's time stamp proves (0) */
+	time_t made;       /* out: the trusted time this signature's time stamp proves (0) */
 } kyso_vctx_t;
 
 /* "D:YYYYMMDDHHmmSSOHH'mm'" -> time_t (UTC). false when unparsable. */
@@ -64,11 +64,30 @@ typedef struct {
 bool kyso_rev_status(X509 *x, X509 *issuer, STACK_OF(X509) * pool, const kyso_pdf_blob_t *crls,
                      size_t ncrls, const kyso_pdf_blob_t *ocsps, size_t nocsps,
                      kyso_rev_status_t *out);
+/* Revocation data carried by the CMS itself: the adbe-revocationInfoArchival
+ * signed attribute and SignedData.crls (CRLs, OCSP responses as
+ * OtherRevocationInfoFormat id-ri-ocsp-response). Blobs point into der. */
+typedef struct {
+	kyso_pdf_blob_t *crls;
+	size_t ncrls;
+	kyso_pdf_blob_t *ocsps;
+	size_t nocsps;
+	unsigned char *der; /* the CMS re-encoded (OPENSSL_free) */
+} kyso_cms_revinfo_t;
+/* From a parsed CMS; true when it carries any item. Free with
+ * kyso_cms_revinfo_free() in any case. */
+bool kyso_cms_revinfo(CMS_ContentInfo *cms, kyso_cms_revinfo_t *out);
+/* The same from DER ContentInfo bytes (out zeroed by the caller; der stays
+ * the caller's). */
+bool kyso_cms_revinfo_der(const uint8_t *der, size_t len, kyso_cms_revinfo_t *out);
+void kyso_cms_revinfo_free(kyso_cms_revinfo_t *r);
+/* An issuer of x among a then b (NULL when none). */
+X509 *kyso_verify_find_issuer(X509 *x, STACK_OF(X509) * a, STACK_OF(X509) * b);
+
 /* Does x name an OCSP responder or a CRL distribution point? */
 bool kyso_rev_has_source(X509 *x);
 /* Status of signer (issued by issuer) from the network (kyso_ltv_collect). */
-bool kyso_rev_online(X509 *signer, STACK_OF(X509) * chain, long timeout_s,
-                     kyso_rev_status_t *out);
+bool kyso_rev_online(X509 *signer, STACK_OF(X509) * chain, long timeout_s, kyso_rev_status_t *out);
 
 /* Sets o["ltv"]: null without a /DSS, else {"certs", "crls", "ocsps",
  * "vri_entries", "vri" (this signature has a /VRI entry), "signer_revocation":

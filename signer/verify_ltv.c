@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static X509 *find_issuer(X509 *x, STACK_OF(X509) * a, STACK_OF(X509) * b)
+X509 *kyso_verify_find_issuer(X509 *x, STACK_OF(X509) * a, STACK_OF(X509) * b)
 {
 	for (int k = 0; k < 2; k++) {
 		STACK_OF(X509) *s = k ? b : a;
@@ -89,7 +89,7 @@ void kyso_verify_ltv(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, X509 *signe
 		if (x != NULL && !sk_X509_push(dss_certs, x))
 			X509_free(x);
 	}
-	X509 *issuer = signer != NULL ? find_issuer(signer, certs, dss_certs) : NULL;
+	X509 *issuer = signer != NULL ? kyso_verify_find_issuer(signer, certs, dss_certs) : NULL;
 	kyso_pdf_blob_t *bl = calloc(nl + 1, sizeof(*bl)), *bo = calloc(no + 1, sizeof(*bo));
 	STACK_OF(X509) *pool = sk_X509_dup(dss_certs);
 	for (int i = 0; pool != NULL && i < sk_X509_num(certs); i++)

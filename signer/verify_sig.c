@@ -307,12 +307,44 @@ static bool check_chain(X509 *signer, STACK_OF(X509) * certs, kyso_vctx_t *v, ti
 	return r.ok;
 }
 
-/* Certificate status at signing time: revoked before the proof of existence
- * fails, after it passes; no data: TRY_LATER. */
-static void check_status(X509 *signer, STACK_OF(X509) * chain, const kyso_rev_status_t *dss,
-                         kyso_vctx_t *v, time_t poe, struct check *c)
+/* The signer's status from the revocation data inside the CMS. */
+static bool status_from_cms(X509 *signer, STACK_OF(X509) * chain, STACK_OF(X509) * pool,
+                            CMS_ContentInfo *cms, kyso_rev_status_t *out)
+{
+	kyso_cms_revinfo_t ri;
+	bool found = false;
+	if (kyso_cms_revinfo(cms, &ri)) {
+		/* the issuer the chain was built through, else one the document holds */
+		X509 *issuer = chain != NULL && sk_X509_num(chain) > 1
+		                       ? sk_X509_value(chain, 1)
+		                       : kyso_verify_find_issuer(signer, pool, NULL);
+		STACK_OF(X509) *all = sk_X509_dup(pool);
+		for (int i = 1; all != NULL && chain != NULL && i < sk_X509_num(chain); i++)
+			sk_X509_push(all, sk_X509_value(chain, i));
+		if (issuer != NULL)
+			found = kyso_rev_status(signer, issuer, all, ri.crls, ri.ncrls, ri.ocsps,
+			                        ri.nocsps, out);
+		sk_X509_free(all);
+	}
+	kyso_cms_revinfo_free(&ri);
+	if (found)
+		out->where = "cms";
+	return found;
+}
+
+/* Certificate status at signing time, from the document's /DSS, else the
+ * CMS, else online: revoked before the proof of existence fails, after it
+ * passes; no data: TRY_LATER. */
+static void check_status(X509 *signer, STACK_OF(X509) * chain, STACK_OF(X509) * pool,
+                         CMS_ContentInfo *cms, const kyso_rev_status_t *dss, kyso_vctx_t *v,
+                         time_t poe, struct check *c)
 {
 	kyso_rev_status_t rs = *dss;
+	if (rs.status == KYSO_REV_UNKNOWN) {
+		kyso_rev_status_t cs;
+		if (status_from_cms(signer, chain, pool, cms, &cs))
+			rs = cs;
+	}
 	if (rs.status == KYSO_REV_UNKNOWN && !v->offline && chain != NULL &&
 	    kyso_rev_has_source(signer))
 		kyso_rev_online(signer, chain, v->timeout_s, &rs);
@@ -521,7 +553,7 @@ static bool check_cms(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, kyso_vctx_
 		STACK_OF(X509) *chain = NULL;
 		if (!check_chain(signer, pool, v, poe, c, &chain))
 			ok = false;
-		check_status(signer, chain, &dss_rev, v, poe, c);
+		check_status(signer, chain, pool, cms, &dss_rev, v, poe, c);
 		sk_X509_pop_free(chain, X509_free);
 		sk_X509_free(pool);
 	} else {
@@ -535,9 +567,25 @@ static bool check_cms(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, kyso_vctx_
 	return ok;
 }
 
+/* The FieldMDP lock as JSON: null, or {"action", "fields"}. */
+static json_t *lock_json(const kyso_pdf_sig_info_t *in)
+{
+	if (in->lock == KYSO_PDF_LOCK_NONE)
+		return json_null();
+	json_t *f = json_array();
+	for (size_t i = 0; i < in->nlock_fields; i++)
+		json_array_append_new(f, json_string(in->lock_fields[i]));
+	return json_pack("{s:s, s:o}", "action",
+	                 in->lock == KYSO_PDF_LOCK_ALL       ? "all"
+	                 : in->lock == KYSO_PDF_LOCK_INCLUDE ? "include"
+	                                                     : "exclude",
+	                 "fields", f);
+}
+
 /* Later revisions, by what PDF allows after a signature: LTV data and
- * document time stamps always; signatures, form filling and annotations
- * unless the certification forbids them (DocMDP P=1); nothing else. */
+ * document time stamps always; signatures and form filling unless the
+ * certification forbids them (DocMDP P=1) or the field is locked (FieldMDP);
+ * annotations unless certified with P=1 or P=2; nothing else. */
 static void check_changes(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, bool later_sigs_all_ts,
                           struct check *c)
 {
@@ -552,11 +600,14 @@ static void check_changes(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, bool l
 		cls = "unknown";
 		p = part(c, "later_changes", KYSO_IND_INDETERMINATE, "FORMAT_FAILURE");
 	} else {
-		bool other = false, forms = false;
+		bool other = false, forms = false, annots = false;
 		for (size_t i = 0; i < n; i++) {
 			switch (ch[i].kind) {
 			case KYSO_PDF_CHANGE_OTHER:
 				other = true;
+				break;
+			case KYSO_PDF_CHANGE_ANNOTATION:
+				annots = true;
 				break;
 			case KYSO_PDF_CHANGE_DSS:
 			case KYSO_PDF_CHANGE_XREF:
@@ -566,23 +617,54 @@ static void check_changes(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, bool l
 				forms = true;
 			}
 		}
-		cls = n == 0 ? "none" : other ? "other" : forms ? "signatures-and-forms" : "ltv";
-		bool allowed = !other && !(in->docmdp_p == 1 && forms && !later_sigs_all_ts);
+		cls = n == 0   ? "none"
+		      : other  ? "other"
+		      : annots ? "annotations"
+		      : forms  ? "signatures-and-forms"
+		               : "ltv";
+		char locked[256] = "";
+		bool lock_broken =
+		        !other && kyso_pdf_locked_field_changed(pdf, in, locked, sizeof(locked));
+		bool mdp_forms = in->docmdp_p == 1 && (forms || annots) && !later_sigs_all_ts;
+		bool mdp_annots = (in->docmdp_p == 1 || in->docmdp_p == 2) && annots;
+		bool allowed = !other && !mdp_forms && !mdp_annots && !lock_broken;
 		p = part(c, "later_changes", allowed ? KYSO_IND_PASSED : KYSO_IND_FAILED,
 		         allowed ? NULL : "SIG_CONSTRAINTS_FAILURE");
-		if (other)
+		if (other) {
 			problem(c,
 			        _("Later revisions changed the document's content (pages, text or "
 			          "objects), which PDF does not allow after signing."));
-		else if (!allowed)
+		} else if (mdp_forms) {
 			problem(c,
 			        _("The document is certified with no changes allowed, but it was "
 			          "changed later."));
+		} else if (mdp_annots) {
+			problem(c, _("The document is certified to allow form filling only, but "
+			             "comments or other annotations were added or changed later."));
+		}
+		if (lock_broken) {
+			char msg[400];
+			snprintf(msg, sizeof(msg),
+			         _("The signature locks the form field \"%s\" (FieldMDP), but it "
+			           "was "
+			           "changed later."),
+			         locked);
+			problem(c, msg);
+			json_object_set_new(p, "locked_field", json_string(locked));
+		}
+		if (allowed && annots)
+			json_array_append_new(
+			        c->warnings,
+			        json_string(
+			                _("Comments or other annotations were added or changed "
+			                  "after signing: PDF allows it, but they are not part of "
+			                  "what was signed and may cover the signed content.")));
 	}
 	json_object_set_new(p, "class", json_string(cls));
 	free(ch);
 	set_str(c, "later_changes", cls);
 	json_object_set_new(c->o, "changed_objects", json_integer((json_int_t)n));
+	json_object_set_new(c->o, "fieldmdp", lock_json(in));
 }
 
 json_t *kyso_verify_one(kyso_pdf_t *pdf, const kyso_pdf_sig_info_t *in, kyso_vctx_t *v, bool *valid)

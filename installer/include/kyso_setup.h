@@ -152,6 +152,7 @@ typedef struct {
 	int kyso_port, vnpt_port, vgca_port; /* agent ports (KYSO_AGENT_PORTS) */
 	char *agent_state;                   /* the agent's state directory (local CA) */
 	char *ca_pem;                        /* the local CA certificate (PEM) once known */
+	char *old_ca_pem;    /* a stale local CA a new one replaces (Windows ROOT store) */
 	char *ca_system;     /* system store file (root-prefixed) or NULL (--user) */
 	char *agent_pidfile; /* detached agent (no user systemd): its PID */
 	char *agent_log;     /* ... and its output */

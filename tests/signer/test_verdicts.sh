@@ -132,6 +132,83 @@ rc=$(v cf1 "$W/cfill1.pdf")
 kh_check "form filled under DocMDP P=1: exit 1 TOTAL-FAILED / SIG_CONSTRAINTS_FAILURE" test \
 	"$rc $(verdict cf1)" == "1 TOTAL-FAILED SIG_CONSTRAINTS_FAILURE"
 
+# ---- annotations: allowed after an approval signature and under DocMDP P=3, not under P=2 ---------
+python3 "$VPDF" annot "$W/a.pdf" "$W/annot.pdf"
+rc=$(v annot "$W/annot.pdf")
+wa=$(jq_py "$W/a.json" 'len(d["signatures"][0]["warnings"])')
+kh_check "comment added after an approval signature: exit 0 TOTAL-PASSED, class 'annotations', one warning more" test \
+	"$rc $(verdict annot) $(jq_py "$W/annot.json" 'd["signatures"][0]["later_changes"], len(d["signatures"][0]["warnings"])')" \
+	== "0 TOTAL-PASSED None ('annotations', $((wa + 1)))"
+python3 "$VPDF" certify "$W/form.pdf" "$W/cert3.pdf" "$KH_LTV_DIR/ltv.crt.pem" "$KH_LTV_DIR/ltv.key.pem" "$KH_LTV_CHAIN" 3
+for p in 2 3; do
+	python3 "$VPDF" annot "$W/cert$p.pdf" "$W/cannot$p.pdf"
+done
+rc=$(v can2 "$W/cannot2.pdf")
+kh_check "comment added under DocMDP P=2 (forms only): exit 1 TOTAL-FAILED / SIG_CONSTRAINTS_FAILURE" test \
+	"$rc $(verdict can2) $(jq_py "$W/can2.json" 'd["signatures"][0]["later_changes"]')" == "1 TOTAL-FAILED SIG_CONSTRAINTS_FAILURE annotations"
+rc=$(v can3 "$W/cannot3.pdf")
+kh_check "comment added under DocMDP P=3 (forms and annotations): exit 0 TOTAL-PASSED" test \
+	"$rc $(verdict can3) $(jq_py "$W/can3.json" 'd["signatures"][0]["docmdp"]')" == "0 TOTAL-PASSED None 3"
+
+# ---- FieldMDP: a field the signature locks must not change later ---------------------------------
+LTVKEY=("$KH_LTV_DIR/ltv.crt.pem" "$KH_LTV_DIR/ltv.key.pem" "$KH_LTV_CHAIN")
+for lock in Include:HoTen Exclude:HoTen All; do
+	n=${lock%%:*}
+	python3 "$VPDF" approve "$W/form.pdf" "$W/lock$n.pdf" "${LTVKEY[@]}" "$lock"
+	python3 "$VPDF" fill "$W/lock$n.pdf" "$W/lock$n-fill.pdf"
+done
+rc=$(v lk "$W/lockInclude.pdf")
+kh_check "FieldMDP Include [HoTen], nothing changed: exit 0 TOTAL-PASSED, the lock reported" test \
+	"$rc $(verdict lk) $(jq_py "$W/lk.json" 'd["signatures"][0]["fieldmdp"]')" == "0 TOTAL-PASSED None {'action': 'include', 'fields': ['HoTen']}"
+rc=$(v lki "$W/lockInclude-fill.pdf")
+kh_check "FieldMDP Include [HoTen], HoTen filled later: exit 1 TOTAL-FAILED / SIG_CONSTRAINTS_FAILURE, locked_field HoTen" test \
+	"$rc $(verdict lki) $(jq_py "$W/lki.json" 'd["signatures"][0]["parts"]["later_changes"].get("locked_field"), d["signatures"][0]["later_changes"]')" \
+	== "1 TOTAL-FAILED SIG_CONSTRAINTS_FAILURE ('HoTen', 'signatures-and-forms')"
+rc=$(v lke "$W/lockExclude-fill.pdf")
+kh_check "FieldMDP Exclude [HoTen] (every other field locked), HoTen filled later: exit 0 TOTAL-PASSED" test \
+	"$rc $(verdict lke)" == "0 TOTAL-PASSED None"
+rc=$(v lka "$W/lockAll-fill.pdf")
+kh_check "FieldMDP All, HoTen filled later: exit 1 TOTAL-FAILED / SIG_CONSTRAINTS_FAILURE" test \
+	"$rc $(verdict lka)" == "1 TOTAL-FAILED SIG_CONSTRAINTS_FAILURE"
+
+# ---- revocation data inside the CMS (adbe-revocationInfoArchival, SignedData.crls), offline ------
+openssl ocsp -issuer "$KH_LTV_DIR/subca.crt.pem" -cert "$KH_LTV_DIR/ltv.crt.pem" -url "$KH_LTV_OCSP_URL" \
+	-respout "$W/ocsp-ltv.der" -noverify >/dev/null 2>&1
+openssl ocsp -issuer "$KH_LTV_DIR/subca.crt.pem" -cert "$KH_LTV_DIR/revoked.crt.pem" -url "$KH_LTV_OCSP_URL" \
+	-respout "$W/ocsp-rev.der" -noverify >/dev/null 2>&1
+curl -sf "$KH_LTV_SUBCA_CRL" -o "$W/subca.crl"
+kh_check "OCSP answers (good, revoked) and the sub-CA's CRL fetched from the harness servers" \
+	bash -c "test -s '$W/ocsp-ltv.der' && test -s '$W/ocsp-rev.der' && test -s '$W/subca.crl'"
+# cms_sign NAME SIGNER MODE ITEMS...: an approval signature whose CMS (kyso-test-revcms) carries ITEMS
+cms_sign() {
+	local n=$1 who=$2 mode=$3
+	shift 3
+	VERDICT_SIGN_CMD="kyso-test-revcms $mode \"\$TBS\" '$KH_LTV_DIR/$who.crt.pem' '$KH_LTV_DIR/$who.key.pem' '$KH_LTV_CHAIN' \"\$DER\" $*" \
+		python3 "$VPDF" approve "$W/form.pdf" "$W/$n.pdf" "$KH_LTV_DIR/$who.crt.pem" "$KH_LTV_DIR/$who.key.pem" "$KH_LTV_CHAIN"
+}
+status_of() { jq_py "$W/$1.json" '(lambda p: "%s %s %s" % (p["status"], p["source"], p["from"]))(d["signatures"][0]["parts"]["certificate_status"])'; }
+cms_sign cra ltv attr "ocsp:$W/ocsp-ltv.der"
+rc=$(v cra "$W/cra.pdf" --offline)
+kh_check "Adobe attribute with a good OCSP answer, --offline: exit 0 TOTAL-PASSED, status from the CMS" test \
+	"$rc $(verdict cra) $(status_of cra)" == "0 TOTAL-PASSED None good ocsp cms"
+cms_sign crc ltv crls "crl:$W/subca.crl"
+rc=$(v crc "$W/crc.pdf" --offline)
+kh_check "SignedData.crls with the issuer's CRL, --offline: exit 0 TOTAL-PASSED, status from the CMS (CRL)" test \
+	"$rc $(verdict crc) $(status_of crc)" == "0 TOTAL-PASSED None good crl cms"
+kh_check "... openssl cms verifies that signature (the crls field is well formed)" sg_openssl_ok "$W/crc.pdf" "$KH_LTV_ROOT_CERT"
+cms_sign cro revoked crls "ocsp:$W/ocsp-rev.der"
+rc=$(v cro "$W/cro.pdf" --offline)
+kh_check "SignedData.crls with an OCSP answer (id-ri-ocsp-response) saying revoked, no time stamp: exit 7 REVOKED_NO_POE from the CMS" test \
+	"$rc $(verdict cro) $(status_of cro)" == "7 INDETERMINATE REVOKED_NO_POE revoked ocsp cms"
+cms_sign crr revoked attr "crl:$W/subca.crl"
+rc=$(v crr "$W/crr.pdf" --offline)
+kh_check "Adobe attribute with the CRL listing the signer: exit 7 REVOKED_NO_POE, status revoked (CRL, CMS)" test \
+	"$rc $(verdict crr) $(status_of crr)" == "7 INDETERMINATE REVOKED_NO_POE revoked crl cms"
+cms_sign crx ltv attr "ocsp:$W/ocsp-rev.der"
+rc=$(v crx "$W/crx.pdf" --offline)
+kh_check "an OCSP answer about another certificate is not the signer's status: --offline exit 7 TRY_LATER" test \
+	"$rc $(verdict crx)" == "7 INDETERMINATE TRY_LATER"
+
 # ---- a signer under a forged kyso local CA is never trusted for documents ------------------------
 F=$W/forge
 mkdir -p "$F"

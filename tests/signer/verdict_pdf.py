@@ -2,6 +2,13 @@
 """Incremental updates a verifier must classify, on a signed form document (pdfgen.py form).
 
   verdict_pdf.py certify IN OUT CERT KEY CHAIN P   certify IN (DocMDP P) with openssl cms
+  verdict_pdf.py approve IN OUT CERT KEY CHAIN [LOCK]
+                                                  an approval signature; LOCK (FieldMDP, in the
+                                                  signature's /Reference and the field's /Lock):
+                                                  All, Include:F1,F2 or Exclude:F1,F2
+  (certify/approve: with $VERDICT_SIGN_CMD set, that shell command signs instead of openssl
+  cms: it reads $TBS (the ByteRange bytes) and writes the DER CMS to $DER)
+  verdict_pdf.py annot IN OUT                     a comment (/Text annotation) added to page 1
   verdict_pdf.py fill IN OUT                      form filling: field HoTen's /V and appearance
   verdict_pdf.py add-page IN OUT                  a new page in the page tree
   verdict_pdf.py replace IN OUT                   "replace" shadow attack: page 1's content stream
@@ -87,24 +94,33 @@ def cmd_hide(inp, out):
     update(inp, out, [(page1(data), page)], [(size, "", "1 g 60 690 480 100 re f")], size + 1)
 
 
-def cmd_certify(inp, out, cert, key, chain, p):
-    """A certification signature (DocMDP P) over IN, like pdfgen.py certify."""
+def lock_dict(lock):
+    """The FieldMDP parameters for LOCK (All, Include:A,B, Exclude:A,B)."""
+    action, _, names = lock.partition(":")
+    fields = "".join("(%s)" % n for n in names.split(",") if n)
+    return "/Action /%s%s" % (action, " /Fields [%s]" % fields if action != "All" else "")
+
+
+def sign_update(inp, out, cert, key, chain, reference, reason, catalog_extra, field_extra):
+    """A signature over IN in field ChuKy1 (object 8), signed with openssl cms (or $VERDICT_SIGN_CMD)."""
     data = bytearray(open(inp, "rb").read())
     t = pdfgen.trailer_facts(bytes(data))
     sig, size = t["size"], t["size"] + 1
     contents_len = 12288
-    catalog = latest(bytes(data), 1)
     field = latest(bytes(data), 8)
+    objs = []
     with tempfile.TemporaryDirectory() as tmp:
         upd = os.path.join(tmp, "u.pdf")
-        field = field.rstrip()[:-2] + "/V %d 0 R >>" % sig
-        catalog = catalog.rstrip()[:-2] + "/Perms << /DocMDP %d 0 R >> >>" % sig
+        field = field.rstrip()[:-2] + "%s/V %d 0 R >>" % (field_extra, sig)
+        if catalog_extra:
+            catalog = latest(bytes(data), 1)
+            objs.append((1, catalog.rstrip()[:-2] + catalog_extra + " >>"))
+        ref = " /Reference [%s]" % reference if reference else ""
         update(inp, upd, [(sig, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached "
                                 "/ByteRange [0 0000000000 0000000000 0000000000]                    "
                                 "/Contents <" + "0" * (2 * contents_len) + "> /M (D:20261207090000+07'00') "
-                                "/Reason (Chung thuc, P=%s) /Reference [<< /Type /SigRef /TransformMethod /DocMDP "
-                                "/TransformParams << /Type /TransformParams /P %s /V /1.2 >> >>] >>" % (p, p)),
-                          (8, field), (1, catalog)], new_size=size)
+                                "/Reason (%s)%s >>" % (reason, ref)),
+                          (8, field)] + objs, new_size=size)
         data = bytearray(open(upd, "rb").read())
         start = len(open(inp, "rb").read())
         cs = data.index(b"/Contents <" + b"0" * 64, start) + len(b"/Contents ")
@@ -116,18 +132,50 @@ def cmd_certify(inp, out, cert, key, chain, p):
         tbs = os.path.join(tmp, "tbs.bin")
         open(tbs, "wb").write(data[:cs] + data[ce:])
         der = os.path.join(tmp, "sig.der")
-        subprocess.run(["openssl", "cms", "-sign", "-binary", "-in", tbs, "-signer", cert, "-inkey", key,
-                        "-certfile", chain, "-md", "sha256", "-nosmimecap", "-outform", "DER", "-out", der],
-                       check=True)
+        cmd = os.environ.get("VERDICT_SIGN_CMD")
+        if cmd:
+            subprocess.run(["sh", "-c", cmd], check=True, env=dict(os.environ, TBS=tbs, DER=der))
+        else:
+            subprocess.run(["openssl", "cms", "-sign", "-binary", "-in", tbs, "-signer", cert, "-inkey", key,
+                            "-certfile", chain, "-md", "sha256", "-nosmimecap", "-outform", "DER", "-out", der],
+                           check=True)
         hexsig = open(der, "rb").read().hex().encode()
+        if len(hexsig) > 2 * contents_len:
+            sys.exit("signature larger than the /Contents placeholder")
         data[cs + 1:cs + 1 + len(hexsig)] = hexsig
         open(out, "wb").write(data)
+
+
+def cmd_certify(inp, out, cert, key, chain, p):
+    """A certification signature (DocMDP P) over IN, like pdfgen.py certify."""
+    sig = pdfgen.trailer_facts(open(inp, "rb").read())["size"]
+    sign_update(inp, out, cert, key, chain,
+                "<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams "
+                "/P %s /V /1.2 >> >>" % p, "Chung thuc, P=%s" % p, " /Perms << /DocMDP %d 0 R >>" % sig, "")
+
+
+def cmd_approve(inp, out, cert, key, chain, lock=None):
+    """An approval signature, locking fields with FieldMDP when LOCK is given."""
+    ref = ("<< /Type /SigRef /TransformMethod /FieldMDP /TransformParams << /Type /TransformParams %s "
+           "/V /1.2 >> >>" % lock_dict(lock)) if lock else ""
+    field_lock = " /Lock << /Type /SigFieldLock %s >> " % lock_dict(lock) if lock else ""
+    sign_update(inp, out, cert, key, chain, ref, "Phe duyet", "", field_lock)
+
+
+def cmd_annot(inp, out):
+    data = open(inp, "rb").read()
+    size = pdfgen.trailer_facts(data)["size"]
+    page = latest(data, page1(data))
+    page = re.sub(r"/Annots \[([^\]]*)\]", lambda m: "/Annots [%s %d 0 R]" % (m.group(1), size), page)
+    update(inp, out, [(page1(data), page),
+                      (size, "<< /Type /Annot /Subtype /Text /Rect [400 700 420 720] /P %d 0 R "
+                             "/Contents (Ghi chu sau khi ky) /Open false >>" % page1(data))], new_size=size + 1)
 
 
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     fn = {"fill": cmd_fill, "add-page": cmd_add_page, "replace": cmd_replace, "hide": cmd_hide,
-          "certify": cmd_certify}[cmd]
+          "certify": cmd_certify, "approve": cmd_approve, "annot": cmd_annot}[cmd]
     fn(*args)
 
 

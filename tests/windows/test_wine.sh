@@ -199,11 +199,31 @@ echo "verify --json exit $rc: $(head -c 400 "$KH_TMP/verify.json")"
 kh_check "kyso.exe verify exits 0 on the signed PDF (got $rc)" test "$rc" -eq 0
 kh_on_fail cat "$KH_TMP/err"
 kh_check "kyso.exe verify --json: one JSON document" python3 -m json.tool "$KH_TMP/verify.json" /dev/null
+kh_check "kyso.exe verify: file and both signatures TOTAL-PASSED, the shipped Vietnamese roots loaded from the install" \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["indication"] == "TOTAL-PASSED" and [s["indication"] for s in d["signatures"]] == ["TOTAL-PASSED"] * 2 and any("vnrca256.pem" in a and "kyso" in a for a in d["anchors"])))' \
+	"$KH_TMP/verify.json"
+wk verify "$(winpath "$KH_TMP/signed2.pdf")" --json
+cp "$KH_TMP/out" "$KH_TMP/verify-untrusted.json"
+kh_check "kyso.exe verify without the test root: exit 7 INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND (got $rc)" \
+	bash -c "[[ $rc -eq 7 ]] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d[\"signatures\"][0][\"sub_indication\"] != \"NO_CERTIFICATE_CHAIN_FOUND\")' '$KH_TMP/verify-untrusted.json'"
+# IT staff's own anchors: %ProgramData%\kyso\roots
+mkdir -p "$C/ProgramData/kyso/roots"
+cp "$KH_PKI_ROOT_CERT" "$C/ProgramData/kyso/roots/test-root.pem"
+wk verify "$(winpath "$KH_TMP/signed2.pdf")" --json --html "$(winpath "$KH_TMP/verify.html")"
+cp "$KH_TMP/out" "$KH_TMP/verify-rootsd.json"
+kh_check "kyso.exe verify with the test root in %ProgramData%\\kyso\\roots (no --ca): exit 0 (got $rc), anchor listed" \
+	bash -c "[[ $rc -eq 0 ]] && grep -qi 'ProgramData.*kyso.*roots.*test-root.pem' '$KH_TMP/verify-rootsd.json'"
+kh_on_fail cat "$KH_TMP/err"
+kh_check "kyso.exe verify --html: a self-contained page with both cards" \
+	bash -c "grep -c 'class=\"card ok\"' '$KH_TMP/verify.html' | grep -qx 2 && ! grep -qiE '(src|href)=\"(http|file)|<script' '$KH_TMP/verify.html'"
+rm -rf "$C/ProgramData/kyso/roots"
 # a changed byte inside the signed range: verify must say so
 python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[len(d)//3]^=0x20; open(sys.argv[2],"wb").write(d)' \
 	"$KH_TMP/signed2.pdf" "$KH_TMP/bad.pdf"
-wk verify "$(winpath "$KH_TMP/bad.pdf")" --ca "$(winpath "$KH_PKI_ROOT_CERT")"
-kh_check "kyso.exe verify fails on a modified signed PDF (got $rc)" test "$rc" -ne 0
+wk verify "$(winpath "$KH_TMP/bad.pdf")" --ca "$(winpath "$KH_PKI_ROOT_CERT")" --json
+cp "$KH_TMP/out" "$KH_TMP/verify-bad.json"
+kh_check "kyso.exe verify on a modified signed PDF: exit 1 TOTAL-FAILED (got $rc)" \
+	bash -c "[[ $rc -eq 1 ]] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d[\"indication\"] != \"TOTAL-FAILED\")' '$KH_TMP/verify-bad.json'"
 
 # ---- doctor / reports -------------------------------------------------------
 # The real checks of kyso doctor, in their order. wine has no Smart Card

@@ -221,6 +221,26 @@ kh_check "second run journaled no change ($n1 -> $n2 entries)" test "$n1" -eq "$
 kh_check "second run: the vendor installer is in place (module found)" \
 	jpy "$KH_TMP/again.json" "any(a['kind'] == 'vendor-installer' and a['status'] == 'in-place' for a in $acts)"
 
+# ---- renewal: a stale local CA (an old install's ca-key.pem) is replaced in the ROOT store ------
+if [[ $real_agent == 1 ]]; then
+	old_thumb=$thumb
+	echo "an old install's CA key" >"$STATE/ca-key.pem"
+	ks --repair --unattended --json --pin-env SG_PIN --token-label kyso-rsa --ca "$(winpath "$KH_PKI_ROOT_CERT")"
+	cp "$KH_TMP/out" "$KH_TMP/repair.json"
+	thumb=$(openssl x509 -in "$STATE/ca.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')
+	echo "repair exit $rc, new local CA SHA-1 $thumb (old $old_thumb)"
+	kh_check "--repair with a CA key on disk: exit $want_rc, a new local CA, no ca-key.pem left" \
+		bash -c "[[ $rc -eq $want_rc && '$thumb' != '$old_thumb' && ! -e '$STATE/ca-key.pem' ]]"
+	kh_on_fail cat "$KH_TMP/err" "$KH_TMP/repair.json"
+	kh_check "... the new CA is in LocalMachine\\ROOT" \
+		bash -c "$(declare -f regq); regq 'HKLM\\Software\\Microsoft\\SystemCertificates\\ROOT\\Certificates' | grep -qi '$thumb'"
+	kh_check "... the old CA is no longer in LocalMachine\\ROOT (replaced, not left trusted)" \
+		bash -c "$(declare -f regq); ! regq 'HKLM\\Software\\Microsoft\\SystemCertificates\\ROOT\\Certificates' | grep -qi '$old_thumb'"
+	kh_check "... journaled: the old CA's removal (trust-ca-removed) after the new one's addition" \
+		jpy "$journal" "(lambda ops: 'trust-ca-removed' in ops and ops.index('trust-ca-removed') > len(ops) - 1 - ops[::-1].index('trust-ca'))([e['op'] for e in d['entries']])"
+	kh_on_fail cat "$journal"
+fi
+
 # ---- uninstall ---------------------------------------------------------------
 set +e
 wine64 "$KYSO" setup --uninstall --json >"$KH_TMP/out.raw" 2>"$KH_TMP/err"
@@ -244,6 +264,8 @@ kh_check "no HKCU Run value kyso-agent" \
 if [[ $real_agent == 1 ]]; then
 	kh_check "the local CA is no longer in LocalMachine\\ROOT" \
 		bash -c "$(declare -f regq); ! regq 'HKLM\\Software\\Microsoft\\SystemCertificates\\ROOT\\Certificates' | grep -qi '$thumb'"
+	kh_check "... nor the CA the repair replaced (its removal undone, then its addition)" \
+		bash -c "$(declare -f regq); ! regq 'HKLM\\Software\\Microsoft\\SystemCertificates\\ROOT\\Certificates' | grep -qi '$old_thumb'"
 	kh_check "the agent's state directory (local CA) is gone" test ! -e "$STATE"
 fi
 set +e
