@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +14,10 @@ struct kyso_atomic_file {
 	char *path;
 	char *tmp;
 	FILE *fp;
+	pthread_t syncer; /* kyso_atomic_file_sync_start's fsync, when synced */
+	bool syncing;     /* a syncer thread to join */
+	bool synced;      /* the file was fsync'ed once: fdatasync is enough */
+	int sync_errno;   /* the syncer's errno, 0: fsync succeeded */
 };
 
 kyso_atomic_file_t *kyso_atomic_file_new(const char *path, unsigned mode, kyso_error_t *err)
@@ -69,6 +74,32 @@ FILE *kyso_atomic_file_stream(kyso_atomic_file_t *af)
 	return af->fp;
 }
 
+static void *syncer_run(void *arg)
+{
+	kyso_atomic_file_t *af = arg;
+	af->sync_errno = fsync(fileno(af->fp)) == 0 ? 0 : errno;
+	return NULL;
+}
+
+void kyso_atomic_file_sync_start(kyso_atomic_file_t *af)
+{
+	if (af == NULL || af->fp == NULL || af->syncing || af->synced || fflush(af->fp) != 0)
+		return;
+	/* the thread touches only the descriptor; the caller keeps the stream */
+	af->syncing = pthread_create(&af->syncer, NULL, syncer_run, af) == 0;
+}
+
+/* Waits for the background fsync; its errno (0: none or it succeeded). */
+static int sync_wait(kyso_atomic_file_t *af)
+{
+	if (!af->syncing)
+		return 0;
+	pthread_join(af->syncer, NULL);
+	af->syncing = false;
+	af->synced = af->sync_errno == 0;
+	return af->sync_errno;
+}
+
 static void atomic_file_free(kyso_atomic_file_t *af)
 {
 	free(af->path);
@@ -81,6 +112,7 @@ void kyso_atomic_file_abort(kyso_atomic_file_t **afp)
 	if (afp == NULL || *afp == NULL)
 		return;
 	kyso_atomic_file_t *af = *afp;
+	(void)sync_wait(af);
 	if (af->fp != NULL)
 		fclose(af->fp);
 	if (unlink(af->tmp) != 0 && errno != ENOENT)
@@ -106,8 +138,15 @@ static void fsync_dir_of(const char *path)
 kyso_err_t kyso_atomic_file_commit(kyso_atomic_file_t **afp, kyso_error_t *err)
 {
 	kyso_atomic_file_t *af = *afp;
-	int bad = ferror(af->fp) || fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0;
-	int saved = errno;
+	int saved = sync_wait(af);
+	int bad = saved != 0 || ferror(af->fp) || fflush(af->fp) != 0;
+	/* after a whole fsync (sync_start), the few bytes written since need
+	 * fdatasync: the data and the size, without another journal commit for
+	 * the time stamps */
+	if (!bad)
+		bad = (af->synced ? fdatasync(fileno(af->fp)) : fsync(fileno(af->fp))) != 0;
+	if (bad && saved == 0)
+		saved = errno;
 	if (fclose(af->fp) != 0 && !bad) {
 		bad = 1;
 		saved = errno;

@@ -104,6 +104,11 @@ void kyso_atomic_file_abort(kyso_atomic_file_t **afp)
 	*afp = NULL;
 }
 
+void kyso_atomic_file_sync_start(kyso_atomic_file_t *af)
+{
+	(void)af; /* FlushFileBuffers in the commit writes everything */
+}
+
 kyso_err_t kyso_atomic_file_commit(kyso_atomic_file_t **afp, kyso_error_t *err)
 {
 	kyso_atomic_file_t *af = *afp;

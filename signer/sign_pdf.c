@@ -310,6 +310,9 @@ static kyso_err_t sign_opened(kyso_signer_t *s, kyso_pdf_t *pdf, unsigned mode, 
 	kyso_pdf_prefix_free(&pre);
 	if (rc != KYSO_OK)
 		goto out;
+	/* every byte but the signature is written: the disk makes them durable
+	 * while the token signs (issue 21; the commit then syncs one page) */
+	kyso_atomic_file_sync_start(af);
 	rc = kyso_cms_build(&cs, digest, dlen, &der, err);
 	if (rc != KYSO_OK)
 		goto out;

@@ -230,6 +230,13 @@ typedef struct kyso_atomic_file kyso_atomic_file_t;
 kyso_atomic_file_t *kyso_atomic_file_new(const char *path, unsigned mode, kyso_error_t *err);
 FILE *kyso_atomic_file_stream(kyso_atomic_file_t *af);
 kyso_err_t kyso_atomic_file_commit(kyso_atomic_file_t **af, kyso_error_t *err);
+/* Starts making what was written so far durable in the background (the
+ * stream is flushed here; POSIX: fsync in a thread, while the caller goes on,
+ * e.g. waits for the token's signature). The commit waits for it and then
+ * needs only fdatasync for the bytes written after (the same durability, one
+ * journal commit fewer). Optional; Windows: nothing (the commit's
+ * FlushFileBuffers does it all). */
+void kyso_atomic_file_sync_start(kyso_atomic_file_t *af);
 void kyso_atomic_file_abort(kyso_atomic_file_t **af);
 
 /* Reads a whole (small) file; *out is allocated, caller frees. */

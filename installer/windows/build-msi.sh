@@ -5,8 +5,13 @@
 # UpgradeCode, any older version removed first), the deployment properties
 # ORIGINS, FETCHORIGINS, BUNDLE, REPORTURL, REPORTKEY kept under
 # HKLM\Software\kyso\Deploy (removed on uninstall).
-# Tested under wine by windows.wine_msi. kyso setup does not read these
-# properties yet and the MSI does not run setup (docs/deploy.md).
+# After the files and the key, a deferred custom action runs
+# "kyso.exe setup --unattended" (with BUNDLE: "--bundle [BUNDLE]"), which
+# reads the stored properties; uninstall (not an upgrade) runs
+# "kyso.exe setup --uninstall" first. The actions run as SYSTEM
+# (Impersonate="no") and Return="ignore": a PC without its token keeps kyso
+# installed and the fleet runs "kyso setup --repair" later, as with the EXE.
+# Tested under wine by windows.wine_msi.
 set -euo pipefail
 stage=$(cd "${1:?STAGE}" && pwd)
 version=${2:?VERSION}
@@ -28,8 +33,10 @@ dir_xml() { # DIR (relative to stage)
 		rel=${rel#./}
 		n=$((n + 1))
 		id=c$n
-		printf '<Component Id="%s" Guid="%s"><File Id="f%s" Source="%s" KeyPath="yes"/></Component>\n' \
-			"$id" "$(guid "$rel")" "$n" "$rel"
+		fid=f$n
+		[[ $rel == kyso.exe ]] && fid=fKYSO # the custom actions run it
+		printf '<Component Id="%s" Guid="%s"><File Id="%s" Source="%s" KeyPath="yes"/></Component>\n' \
+			"$id" "$(guid "$rel")" "$fid" "$rel"
 		comp_refs+="<ComponentRef Id=\"$id\"/>"
 	done
 	for sub in "$stage/$d"/*/; do
@@ -46,10 +53,11 @@ files=$(cat "$work/files.xml")
 cat >"$wxs" <<WXS
 <?xml version="1.0" encoding="utf-8"?>
 <Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="kyso" Language="1033" Version="$version" Manufacturer="kyso"
+  <Product Id="*" Name="kyso" Language="1033" Version="$version" Manufacturer="kyso developers"
            UpgradeCode="6b0d1f6e-3c2a-4a39-9a51-6f1e0b7a4c21">
     <Package InstallerVersion="500" Compressed="yes" InstallScope="perMachine"
-             Description="kyso $version"/>
+             Description="kyso $version" Manufacturer="kyso developers" Comments="MIT licence; dev@kyso.vn"/>
+    <Property Id="ARPCONTACT" Value="dev@kyso.vn"/>
     <MajorUpgrade DowngradeErrorMessage="A newer kyso is already installed."/>
     <Media Id="1" Cabinet="kyso.cab" EmbedCab="yes"/>
     <Directory Id="TARGETDIR" Name="SourceDir">
@@ -70,6 +78,18 @@ $files
       </Directory>
     </Directory>
     <Feature Id="Main" Level="1">$comp_refs<ComponentRef Id="deploy"/></Feature>
+    <CustomAction Id="KysoSetup" FileKey="fKYSO" ExeCommand="setup --unattended"
+                  Execute="deferred" Impersonate="no" Return="ignore"/>
+    <CustomAction Id="KysoSetupBundle" FileKey="fKYSO"
+                  ExeCommand="setup --unattended --bundle &quot;[BUNDLE]&quot;"
+                  Execute="deferred" Impersonate="no" Return="ignore"/>
+    <CustomAction Id="KysoUnsetup" FileKey="fKYSO" ExeCommand="setup --uninstall"
+                  Execute="deferred" Impersonate="no" Return="ignore"/>
+    <InstallExecuteSequence>
+      <Custom Action="KysoSetup" After="WriteRegistryValues">NOT REMOVE AND NOT BUNDLE</Custom>
+      <Custom Action="KysoSetupBundle" After="KysoSetup">NOT REMOVE AND BUNDLE</Custom>
+      <Custom Action="KysoUnsetup" Sequence="3490">REMOVE="ALL" AND NOT UPGRADINGPRODUCTCODE</Custom>
+    </InstallExecuteSequence>
   </Product>
 </Wix>
 WXS

@@ -46,7 +46,8 @@ VIAddVersionKey /LANG=0 "ProductName" "kyso"
 VIAddVersionKey /LANG=0 "FileDescription" "kyso installer"
 VIAddVersionKey /LANG=0 "FileVersion" "${VERSION}"
 VIAddVersionKey /LANG=0 "ProductVersion" "${VERSION}"
-VIAddVersionKey /LANG=0 "LegalCopyright" "kyso contributors"
+VIAddVersionKey /LANG=0 "LegalCopyright" "(c) 2026 kyso developers <dev@kyso.vn>, MIT licence"
+VIAddVersionKey /LANG=0 "CompanyName" "kyso developers"
 
 !define MUI_ABORTWARNING
 !define MUI_LANGDLL_REGISTRY_ROOT HKLM
@@ -112,7 +113,8 @@ Section "kyso" SecMain
   WriteRegStr HKLM "${REGKEY}" "Version" "${VERSION}"
   WriteRegStr HKLM "${UNINSTKEY}" "DisplayName" "kyso ${VERSION}"
   WriteRegStr HKLM "${UNINSTKEY}" "DisplayVersion" "${VERSION}"
-  WriteRegStr HKLM "${UNINSTKEY}" "Publisher" "kyso"
+  WriteRegStr HKLM "${UNINSTKEY}" "Publisher" "kyso developers"
+  WriteRegStr HKLM "${UNINSTKEY}" "Contact" "dev@kyso.vn"
   WriteRegStr HKLM "${UNINSTKEY}" "InstallLocation" "$INSTDIR"
   WriteRegStr HKLM "${UNINSTKEY}" "DisplayIcon" "$INSTDIR\kyso.exe"
   WriteRegStr HKLM "${UNINSTKEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'

@@ -24,7 +24,10 @@ kh_check "lintian: no error and no warning" sh -c "! grep -E '^(E|W): ' '$KH_TMP
 
 f() { dpkg-deb -f "$deb" "$1"; }
 kh_check "Package: kyso" test "$(f Package)" = kyso
-kh_check "Maintainer is not a localhost address" sh -c "! dpkg-deb -f '$deb' Maintainer | grep -q localhost"
+kh_check "Maintainer is the project's address, not a placeholder ($(dpkg-deb -f "$deb" Maintainer))" \
+	sh -c "dpkg-deb -f '$deb' Maintainer | grep -qx 'kyso developers <dev@kyso.vn>'"
+kh_check "debian/copyright: kyso's files under the licence of LICENSE (Expat)" \
+	sh -c "grep -q '^MIT License' '$KYSO_SRC/LICENSE' && awk '/^Files: [*]\$/ {f=1} f && /^License:/ {print; exit}' '$KYSO_SRC/debian/copyright' | grep -qx 'License: Expat'"
 for d in libc6 libssl3 libjansson4 libp11-3 libpcsclite1 pcscd p11-kit libnss3-tools; do
 	kh_check "Depends: $d" sh -c "dpkg-deb -f '$deb' Depends | tr ',' '\n' | grep -q '^ *$d\\b'"
 done

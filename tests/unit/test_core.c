@@ -259,6 +259,32 @@ static void test_atomic_write(void **state)
 	snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) -eq 1", dir);
 	assert_int_equal(system(cmd), 0);
 
+	/* sync_start (the signer: fsync while the token signs): what is written
+	 * after it, an overwrite and an append, is in the committed file; an
+	 * abort after it leaves the old content */
+	af = kyso_atomic_file_new(path, 0644, &err);
+	assert_non_null(af);
+	fputs("0123456789", kyso_atomic_file_stream(af));
+	kyso_atomic_file_sync_start(af);
+	assert_int_equal(fseeko(kyso_atomic_file_stream(af), 2, SEEK_SET), 0);
+	fputs("ab", kyso_atomic_file_stream(af));
+	assert_int_equal(fseeko(kyso_atomic_file_stream(af), 0, SEEK_END), 0);
+	fputs("XY", kyso_atomic_file_stream(af));
+	assert_int_equal(kyso_atomic_file_commit(&af, &err), KYSO_OK);
+	assert_int_equal(kyso_file_read_all(path, 100, &data, &len, &err), KYSO_OK);
+	assert_int_equal(len, 12);
+	assert_memory_equal(data, "01ab456789XY", 12);
+	free(data);
+	af = kyso_atomic_file_new(path, 0644, &err);
+	assert_non_null(af);
+	fputs("partial", kyso_atomic_file_stream(af));
+	kyso_atomic_file_sync_start(af);
+	kyso_atomic_file_abort(&af);
+	assert_int_equal(kyso_file_read_all(path, 100, &data, &len, &err), KYSO_OK);
+	assert_memory_equal(data, "01ab456789XY", 12);
+	free(data);
+	assert_int_equal(system(cmd), 0);
+
 	/* too large is reported as such */
 	assert_int_equal(kyso_file_read_all(path, 2, &data, &len, &err), KYSO_ERR_TOO_LARGE);
 	/* writing into a missing directory fails cleanly */

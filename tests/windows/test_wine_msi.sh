@@ -21,6 +21,13 @@ kh_check "MSIs built: kyso-$v1-x64.msi, kyso-$v2-x64.msi" \
 	sh -c "[ -s '$KH_TMP/kyso-$v1-x64.msi' ] && [ -s '$KH_TMP/kyso-$v2-x64.msi' ]"
 kh_check "MajorUpgrade rows (upgrade + downgrade detection)" \
 	sh -c "msiinfo export '$KH_TMP/kyso-$v2-x64.msi' Upgrade | grep -q WIX_UPGRADE_DETECTED"
+kh_check "custom action: kyso.exe setup --unattended after the Deploy key is written" \
+	sh -c "msiinfo export '$KH_TMP/kyso-$v2-x64.msi' CustomAction | awk -F'\t' '\$1==\"KysoSetup\" && \$3==\"fKYSO\" && \$4==\"setup --unattended\" {f=1} END {exit !f}' &&
+	       msiinfo export '$KH_TMP/kyso-$v2-x64.msi' InstallExecuteSequence | grep -q 'KysoSetup.NOT REMOVE AND NOT BUNDLE.5001'"
+kh_check "custom action: --bundle [BUNDLE] when BUNDLE is given" \
+	sh -c "msiinfo export '$KH_TMP/kyso-$v2-x64.msi' CustomAction | grep -q 'KysoSetupBundle.*--bundle \"\[BUNDLE\]\"'"
+kh_check "custom action: kyso.exe setup --uninstall on removal, not on upgrade" \
+	sh -c "msiinfo export '$KH_TMP/kyso-$v2-x64.msi' InstallExecuteSequence | grep -q 'KysoUnsetup.REMOVE=\"ALL\" AND NOT UPGRADINGPRODUCTCODE'"
 
 export WINEPREFIX=$KH_TMP/wineprefix WINEARCH=win64 WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree=;mshtml=;winemenubuilder.exe=d"
