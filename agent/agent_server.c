@@ -212,6 +212,14 @@ static bool track_accept(struct lws *wsi)
 	return true;
 }
 
+/* lws frees c (the user space) after this */
+static void track_forget(struct lws *wsi, const conn_t *c)
+{
+	track_t *t = track_of(wsi);
+	if (t != NULL && t->c == c)
+		t->c = NULL;
+}
+
 static void track_drop(struct lws *wsi)
 {
 	track_t *t = track_of(wsi);
@@ -971,8 +979,10 @@ static int agent_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return c != NULL ? http_writeable(c) : 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (c != NULL && !c->ws)
+		if (c != NULL && !c->ws) {
 			conn_release(c);
+			track_forget(wsi, c);
+		}
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return ws_filter(wsi);
@@ -1021,8 +1031,10 @@ static int agent_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return c != NULL ? ws_writeable(c) : 0;
 	case LWS_CALLBACK_CLOSED:
-		if (c != NULL)
+		if (c != NULL) {
 			conn_release(c);
+			track_forget(wsi, c);
+		}
 		return 0;
 	default:
 		break;
