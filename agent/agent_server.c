@@ -1012,8 +1012,12 @@ static int agent_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		/* one deadline per message, from its first byte: more fragments do not
 		 * extend it (the sweep closes a connection whose message is late) */
 		track_t *t = track_of(wsi);
-		if (t != NULL && past_deadline(t))
+		if (t != NULL && past_deadline(t)) {
+			kyso_warn("agent: a request did not arrive in full within %u s: connection "
+			          "closed",
+			          S.cfg->msg_secs);
 			return -1;
+		}
 		ag_rx_feed(&c->rx, in, len);
 		if (c->rx.io_error) {
 			kyso_warn("agent: cannot store a WebSocket message");
