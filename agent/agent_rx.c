@@ -88,9 +88,10 @@ static void spool_text(ag_rx_t *rx, const char *s, size_t n, size_t *end)
 			i++;
 			continue;
 		}
-		size_t j = i;
-		while (j < n && s[j] != '"' && s[j] != '\\')
-			j++;
+		const char *q = memchr(s + i, '"', n - i);
+		size_t lim = q != NULL ? (size_t)(q - s) : n;
+		const char *b = memchr(s + i, '\\', lim - i);
+		size_t j = b != NULL ? (size_t)(b - s) : lim;
 		spool_run(rx, s + i, j - i);
 		if (j == n)
 			return;
