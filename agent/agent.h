@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* Size limits: a PDF of at most 50 MiB; a WebSocket message carries it as
@@ -178,6 +179,10 @@ typedef struct {
 	size_t len;
 	char *file; /* or the body is this file (deleted after sending) */
 	uint64_t file_len;
+	/* file_b64: the body is body[0..b64_at) + base64 of file + body[b64_at..len)
+	 * (a signed PDF in a WebSocket answer, encoded while it is sent) */
+	size_t b64_at;
+	bool file_b64;
 	char *extra_headers; /* "Name: value\r\n"... (HTTP) */
 } ag_reply_t;
 
@@ -226,7 +231,10 @@ typedef struct {
 	char **ca_files; /* verification trust anchors (NULL-terminated) */
 	size_t nca;
 	size_t queue_max;
+	size_t max_conns, max_per_origin; /* open connections: in all, per Origin */
 	unsigned timeout_secs;
+	unsigned msg_secs;       /* a message's deadline from its first byte */
+	unsigned idle_secs;      /* an idle WebSocket is closed */
 	unsigned pin_cache_secs; /* longest "remember the PIN" offered; 0 = never */
 	bool ipv6;
 	/* config.json "agent_pades": "B-LT" (+ /DSS) or "B-LTA" (+ document time
@@ -342,6 +350,63 @@ int ag_server_run(ag_config_t *cfg);
 /* base64 (agent_b64.c) */
 char *ag_b64_encode(const uint8_t *d, size_t len, size_t *out_len);
 kyso_err_t ag_b64_decode(const char *s, size_t len, kyso_buf_t *out);
+/* encodes len bytes into o (room for (len + 2) / 3 * 4); the length written */
+size_t ag_b64_encode_to(const uint8_t *d, size_t len, char *o);
+/* incremental decoding: ag_b64_step writes at most len / 4 * 3 + 3 bytes to out and
+ * returns how many; st->bad once the input is not base64. ag_b64_end: the whole
+ * input was base64. */
+typedef struct {
+	uint32_t acc;
+	int bits;
+	bool pad, bad;
+} ag_b64_t;
+void ag_b64_init(ag_b64_t *st);
+size_t ag_b64_step(ag_b64_t *st, const char *s, size_t len, uint8_t *out);
+bool ag_b64_end(const ag_b64_t *st);
+/* c may appear in base64 (a digit of either alphabet, '=', white space) */
+bool ag_b64_char(unsigned char c);
+
+/* ---- one incoming WebSocket message (agent_rx.c) ----------------------------- */
+
+/* a string at least this long that is all base64 is decoded into a spool file */
+#define AG_RX_SPOOL_MIN ((size_t)64 * 1024)
+
+typedef struct {
+	kyso_buf_t text; /* the message; a spooled string holds ag_rx_placeholder() */
+	uint64_t total;  /* bytes received */
+	char *path;      /* the spool file (decoded bytes, 0600), NULL = none */
+	FILE *f;
+	uint8_t *obuf;
+	char *(*new_file)(void); /* makes an empty private file; its path (malloc) */
+	uint64_t decoded;        /* bytes decoded into the spool */
+	size_t str_at;           /* text offset of the current string's content */
+	ag_b64_t dec;
+	uint8_t head[8]; /* the first decoded bytes */
+	bool too_big;    /* the message is longer than AG_MAX_WS_MSG */
+	bool big;        /* the spooled string decodes to more than AG_MAX_PDF */
+	bool io_error;
+	bool in_str, esc, b64ish, spooling, spooled;
+} ag_rx_t;
+
+void ag_rx_init(ag_rx_t *rx, char *(*new_file)(void));
+void ag_rx_feed(ag_rx_t *rx, const void *data, size_t len);
+/* wipes the message and removes its spool file unless taken */
+void ag_rx_free(ag_rx_t *rx);
+/* the text a spooled string's content is replaced with (per process, random) */
+const char *ag_rx_placeholder(void);
+
+/* The spooled string of the message being parsed (the parsers run on one
+ * thread): a string value equal to ag_rx_placeholder() stands for it. */
+typedef struct {
+	char *path; /* decoded bytes; the parser takes it (NULL then) */
+	uint64_t len;
+	uint8_t head[8];
+	bool bad, big; /* not base64 / more than AG_MAX_PDF */
+} ag_spooled_t;
+/* Parses a WebSocket message of protocol kind (path: VGCA endpoint) with its
+ * spooled string (sp may be NULL). */
+ag_request_t *ag_parse_ws(ag_proto_t kind, const char *path, const char *msg, size_t len,
+                          ag_spooled_t *sp);
 
 /* Makes libassuan start programs (pinentry) with posix_spawn() instead of
  * fork() in this multi-threaded process (agent_spawn_posix.c; nothing to do on

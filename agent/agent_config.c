@@ -21,6 +21,10 @@ void ag_config_init(ag_config_t *c)
 	c->kyso_on = c->vnpt_on = c->vgca_on = true;
 	c->queue_max = 32;
 	c->timeout_secs = 10;
+	c->msg_secs = 30;
+	c->idle_secs = 300;
+	c->max_conns = 256;
+	c->max_per_origin = 32;
 	c->pin_cache_secs = AG_PIN_CACHE_DEFAULT_SECS;
 	c->ipv6 = true;
 }

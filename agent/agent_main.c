@@ -40,6 +40,12 @@ static void agent_usage(FILE *out)
 	fprintf(out, "  --queue N            %s\n",
 	        _("signing requests that may wait (default 32)"));
 	fprintf(out, "  --timeout SECS       %s\n", _("network timeout (default 10)"));
+	fprintf(out, "  --message-timeout SECS  %s\n",
+	        _("a request must have arrived this long after its first byte (default 30)"));
+	fprintf(out, "  --idle-timeout SECS  %s\n",
+	        _("an idle WebSocket connection is closed after this long (default 300)"));
+	fprintf(out, "  --max-connections N, --max-per-origin N  %s\n",
+	        _("open connections in all and per web site (default 256, 32)"));
 	fprintf(out, "  --pin-cache TIME     %s\n",
 	        _("how long the consent dialog offers to remember the PIN: minutes, or 90s "
 	          "(default 5, at most 30; 0 = never offer)"));
@@ -256,6 +262,24 @@ int main(int argc, char **argv)
 				rc = fail_usage(a);
 			else
 				cfg.timeout_secs = (unsigned)t;
+		} else if (strcmp(a, "--message-timeout") == 0 ||
+		           strcmp(a, "--idle-timeout") == 0) {
+			int t;
+			if (!parse_port(v, &t) || t < 1 || t > 3600)
+				rc = fail_usage(a);
+			else if (a[2] == 'm')
+				cfg.msg_secs = (unsigned)t;
+			else
+				cfg.idle_secs = (unsigned)t;
+		} else if (strcmp(a, "--max-connections") == 0 ||
+		           strcmp(a, "--max-per-origin") == 0) {
+			int n;
+			if (!parse_port(v, &n) || n < 1 || n > 4096)
+				rc = fail_usage(a);
+			else if (a[6] == 'c')
+				cfg.max_conns = (size_t)n;
+			else
+				cfg.max_per_origin = (size_t)n;
 		} else if (strcmp(a, "--pin-cache") == 0) {
 			if (!parse_duration(v, &cfg.pin_cache_secs))
 				rc = fail_usage(a);

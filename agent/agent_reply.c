@@ -105,18 +105,25 @@ static ag_reply_t *set_json(ag_reply_t *r, json_t *j)
 	return set_text(r, t);
 }
 
-/* base64 of a whole file */
-static char *file_b64(const char *path)
+/* Where a signed file goes in a JSON answer: r's body holds B64_MARK as the
+ * file's base64 and keeps it out of memory: stream_file() cuts the mark and
+ * the file is encoded while the answer is sent (ag_reply_t.file_b64). */
+#define B64_MARK "kyso:file-base64:7c1e"
+
+static ag_reply_t *stream_file(ag_reply_t *r, ag_outcome_t *o)
 {
-	uint8_t *d = NULL;
-	size_t n = 0;
-	kyso_error_t err;
-	kyso_error_clear(&err);
-	if (kyso_file_read_all(path, AG_MAX_PDF + (1 << 20), &d, &n, &err) != KYSO_OK)
-		return NULL;
-	char *b = ag_b64_encode(d, n, NULL);
-	free(d);
-	return b;
+	char *at = r != NULL && r->body != NULL ? strstr(r->body, B64_MARK) : NULL;
+	if (at == NULL || o->out_path == NULL)
+		return r;
+	size_t m = strlen(B64_MARK);
+	memmove(at, at + m, strlen(at + m) + 1);
+	r->len -= m;
+	r->b64_at = (size_t)(at - r->body);
+	r->file_b64 = true;
+	free(r->file);
+	r->file = o->out_path;
+	o->out_path = NULL;
+	return r;
 }
 
 /* ---- VNPT ----------------------------------------------------------------------- */
@@ -258,14 +265,10 @@ static ag_reply_t *vnpt_reply(const ag_request_t *rq, ag_outcome_t *o)
 	switch (rq->op) {
 	case AG_OP_CERTS:
 		return vnpt_wrap(rq, vnpt_cert_info(json_array_get(o->data, 0)), NULL);
-	case AG_OP_SIGN_PDF: {
-		char *b = file_b64(o->out_path);
-		if (b == NULL)
+	case AG_OP_SIGN_PDF:
+		if (o->out_path == NULL)
 			return vnpt_wrap(rq, vnpt_result(3, NULL, ag_vnpt_code_text(3)), NULL);
-		data = json_string(b);
-		free(b);
-		return vnpt_document(rq, data);
-	}
+		return stream_file(vnpt_document(rq, json_string(B64_MARK)), o);
 	case AG_OP_SIGN_XML:
 		return vnpt_document(rq, json_incref(json_object_get(o->data, "xml")));
 	case AG_OP_SIGN_HASH: {
@@ -415,13 +418,10 @@ static ag_reply_t *kyso_reply(const ag_request_t *rq, ag_outcome_t *o)
 		case AG_OP_CERTS:
 			json_object_set(j, "certificates", o->data);
 			break;
-		case AG_OP_SIGN_PDF: {
+		case AG_OP_SIGN_PDF:
 			json_object_update(j, o->data);
-			char *b = file_b64(o->out_path);
-			json_object_set_new(j, "pdf", json_string(b != NULL ? b : ""));
-			free(b);
+			json_object_set_new(j, "pdf", json_string(B64_MARK));
 			break;
-		}
 		case AG_OP_SIGN_HASH:
 			json_object_update(j, o->data);
 			break;
@@ -434,7 +434,7 @@ static ag_reply_t *kyso_reply(const ag_request_t *rq, ag_outcome_t *o)
 	}
 	if (rq->id != NULL)
 		json_object_set(j, "id", rq->id);
-	return set_json(r, j);
+	return stream_file(set_json(r, j), o);
 }
 
 ag_reply_t *ag_reply_build(const ag_request_t *rq, ag_outcome_t *o)

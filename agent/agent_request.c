@@ -382,10 +382,65 @@ static void parse_hashes(ag_request_t *rq, json_t *v, kyso_digest_t def)
 
 /* ---- PDF in base64 -------------------------------------------------------------- */
 
+/* the spooled string of the message being parsed (ag_parse_ws) */
+static ag_spooled_t *spool_cur;
+
+/* v is the spooled string (decoded into a file as it arrived) */
+static ag_spooled_t *spooled(const json_t *v)
+{
+	return spool_cur != NULL && spool_cur->path != NULL && json_is_string(v) &&
+	                       strcmp(json_string_value(v), ag_rx_placeholder()) == 0
+	               ? spool_cur
+	               : NULL;
+}
+
+/* the decoded bytes of the spooled string v into out (false: not spooled) */
+static bool spooled_bytes(const json_t *v, kyso_buf_t *out, bool *ok)
+{
+	ag_spooled_t *sp = spooled(v);
+	if (sp == NULL)
+		return false;
+	*ok = false;
+	if (sp->bad || sp->big)
+		return true;
+	uint8_t *d = NULL;
+	size_t n = 0;
+	kyso_error_t err;
+	kyso_error_clear(&err);
+	if (kyso_file_read_all(sp->path, AG_MAX_PDF, &d, &n, &err) != KYSO_OK)
+		return true;
+	kyso_buf_free(out);
+	out->data = d;
+	out->len = n;
+	out->cap = n;
+	*ok = true;
+	return true;
+}
+
 static void take_pdf_b64(ag_request_t *rq, json_t *v)
 {
 	if (!json_is_string(v)) {
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the PDF must be a base64 string"));
+		return;
+	}
+	ag_spooled_t *sp = spooled(v);
+	if (sp != NULL) {
+		/* decoded into a file as it arrived: signed from there */
+		if (sp->big)
+			ag_request_fail(rq, KYSO_ERR_TOO_LARGE, _("the PDF is larger than 50 MB"));
+		else if (sp->bad)
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, _("the PDF is not valid base64"));
+		else if (sp->len < 5 || memcmp(sp->head, "%PDF-", 5) != 0)
+			ag_request_fail(rq, KYSO_ERR_BAD_PDF, _("the data is not a PDF"));
+		else {
+			kyso_buf_free(&rq->pdf);
+			if (rq->pdf_path != NULL) {
+				remove(rq->pdf_path);
+				free(rq->pdf_path);
+			}
+			rq->pdf_path = sp->path;
+			sp->path = NULL;
+		}
 		return;
 	}
 	size_t n = json_string_length(v);
@@ -531,11 +586,27 @@ static bool item_digest_of(ag_item_t *it, const char *data, size_t n, bool b64)
 {
 	kyso_buf_t b;
 	kyso_buf_init(&b);
-	if (n / 4 * 3 > AG_MAX_PDF + 2) {
+	const char *ph = ag_rx_placeholder();
+	bool spool = b64 && spool_cur != NULL && spool_cur->path != NULL && n == strlen(ph) &&
+	             memcmp(data, ph, n) == 0;
+	if (spool && spool_cur->big) {
 		item_bad(it, 1, _("The data to sign is larger than 50 MB."));
 		return false;
 	}
-	if (b64 && ag_b64_decode(data, n, &b) != KYSO_OK) {
+	if (spool) {
+		json_t *v = json_string(ph);
+		bool ok = false;
+		spooled_bytes(v, &b, &ok);
+		json_decref(v);
+		if (!ok) {
+			kyso_buf_free(&b);
+			item_bad(it, 1, _("The data to sign is not valid base64."));
+			return false;
+		}
+	} else if (n / 4 * 3 > AG_MAX_PDF + 2) {
+		item_bad(it, 1, _("The data to sign is larger than 50 MB."));
+		return false;
+	} else if (b64 && ag_b64_decode(data, n, &b) != KYSO_OK) {
 		kyso_buf_free(&b);
 		item_bad(it, 1, _("The data to sign is not valid base64."));
 		return false;
@@ -672,8 +743,14 @@ static void take_xml(ag_request_t *rq, json_t *data, const char *signer)
 {
 	rq->op = AG_OP_SIGN_XML;
 	size_t n = json_is_string(data) ? json_string_length(data) : 0;
-	if (n == 0 || n / 4 * 3 > AG_MAX_PDF + 2 ||
-	    ag_b64_decode(json_string_value(data), n, &rq->pdf) != KYSO_OK) {
+	bool ok = false;
+	if (spooled_bytes(data, &rq->pdf, &ok)) {
+		if (!ok) {
+			ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", ag_vnpt_code_text(1));
+			return;
+		}
+	} else if (n == 0 || n / 4 * 3 > AG_MAX_PDF + 2 ||
+	           ag_b64_decode(json_string_value(data), n, &rq->pdf) != KYSO_OK) {
 		ag_request_fail(rq, KYSO_ERR_BAD_INPUT, "%s", ag_vnpt_code_text(1));
 		return;
 	}
@@ -1240,4 +1317,15 @@ void ag_parse_kyso_hash_body(ag_request_t *rq, const char *body, size_t len)
 			parse_hashes(rq, h, rq->digest);
 	}
 	json_decref(o);
+}
+
+ag_request_t *ag_parse_ws(ag_proto_t kind, const char *path, const char *msg, size_t len,
+                          ag_spooled_t *sp)
+{
+	spool_cur = sp;
+	ag_request_t *rq = kind == AG_PROTO_VNPT   ? ag_parse_vnpt(msg, len)
+	                   : kind == AG_PROTO_VGCA ? ag_parse_vgca(path, msg, len)
+	                                           : ag_parse_kyso_ws(msg, len);
+	spool_cur = NULL;
+	return rq;
 }

@@ -16,14 +16,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK              65536
-#define WS_PARTIAL_TIMEOUT 30
+#define CHUNK    65536
+#define SWEEP_MS 250
 
+/* An answer being sent: text, or text with a file's base64 inside
+ * (ag_reply_t.file_b64), encoded chunk by chunk. */
 typedef struct out_msg {
 	struct out_msg *next;
 	char *data;
-	size_t len, off;
+	size_t len, off; /* text */
+	size_t b64_at;   /* the file's base64 goes here */
+	FILE *f;
+	char *path; /* removed once sent */
+	uint64_t flen, fdone;
+	bool started;
 } out_msg_t;
+
+struct conn;
+
+/* Every accepted connection, from accept to close (its lws opaque user data):
+ * the caps, the idle timeouts and the message deadline work on these. */
+typedef struct track {
+	struct track *next, *prev;
+	struct lws *wsi;
+	struct conn *c;       /* once lws gave it user space (HTTP, WebSocket) */
+	uint64_t since_ms;    /* accepted, or idle since */
+	uint64_t deadline_ms; /* the message being received must be complete by then */
+	uint64_t killed_ms;   /* close asked */
+	unsigned pending;     /* requests at the worker */
+	bool requested;       /* a request came (HTTP) or the WebSocket is open */
+	bool http_busy;       /* an HTTP request is being read or answered */
+	bool ws;
+} track_t;
 
 typedef struct conn {
 	struct conn *next, *prev;
@@ -32,7 +56,7 @@ typedef struct conn {
 	char origin[256];
 	char path[128];
 	/* WebSocket */
-	kyso_buf_t rx;
+	ag_rx_t rx;
 	out_msg_t *out_head, *out_tail;
 	/* HTTP */
 	ag_request_t *rq;
@@ -44,7 +68,7 @@ typedef struct conn {
 	uint64_t resp_off;
 	/* flags (last: no padding holes) */
 	bool listed, ws;
-	bool rx_too_big, close_after_send;        /* WebSocket */
+	bool close_after_send;                    /* WebSocket */
 	bool headers_sent, close_after, want_pna; /* HTTP */
 } conn_t;
 
@@ -53,6 +77,9 @@ static struct {
 	ag_worker_t *worker;
 	struct lws_context *ctx;
 	conn_t *conns;
+	track_t *tracks;
+	size_t ntracks;
+	lws_sorted_usec_list_t sweep;
 	uint64_t next_id;
 	volatile sig_atomic_t stop;
 	char cert[4096], key[4096];
@@ -104,6 +131,158 @@ static void http_reset(conn_t *c)
 	c->headers_sent = c->close_after = c->want_pna = false;
 }
 
+static void out_free(out_msg_t *m)
+{
+	if (m->f != NULL)
+		fclose(m->f);
+	if (m->path != NULL) {
+		remove(m->path);
+		free(m->path);
+	}
+	free(m->data);
+	free(m);
+}
+
+/* ---- connection tracking -------------------------------------------------------- */
+
+static track_t *track_of(struct lws *wsi)
+{
+	return wsi != NULL ? lws_get_opaque_user_data(wsi) : NULL;
+}
+
+static bool track_idle(const track_t *t)
+{
+	return t->deadline_ms == 0 && t->pending == 0 && !t->http_busy &&
+	       (t->c == NULL || t->c->out_head == NULL);
+}
+
+static void track_kill(track_t *t, const char *why)
+{
+	if (t->killed_ms != 0)
+		return;
+	kyso_debug("agent: closing a connection (%s)", why);
+	t->killed_ms = kyso_now_ms();
+	lws_set_timeout(t->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static size_t origin_count(const char *origin)
+{
+	size_t n = 0;
+	for (track_t *t = S.tracks; t != NULL; t = t->next)
+		if (t->killed_ms == 0 && t->c != NULL && strcmp(t->c->origin, origin) == 0)
+			n++;
+	return n;
+}
+
+/* A new connection: within the cap, or the longest idle one makes room.
+ * false = refused (every connection is busy). */
+static bool track_accept(struct lws *wsi)
+{
+	size_t live = 0;
+	track_t *victim = NULL;
+	for (track_t *t = S.tracks; t != NULL; t = t->next) {
+		if (t->killed_ms != 0)
+			continue;
+		live++;
+		/* oldest idle first; one that never sent a request before any other */
+		if (track_idle(t) &&
+		    (victim == NULL || (!t->requested && victim->requested) ||
+		     (t->requested == victim->requested && t->since_ms < victim->since_ms)))
+			victim = t;
+	}
+	if (live >= S.cfg->max_conns) {
+		if (victim == NULL) {
+			kyso_warn("agent: %zu connections open, all busy: a new one is refused",
+			          live);
+			return false;
+		}
+		track_kill(victim, "connection limit: the longest idle one makes room");
+	}
+	track_t *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return false;
+	t->wsi = wsi;
+	t->since_ms = kyso_now_ms();
+	t->next = S.tracks;
+	if (S.tracks != NULL)
+		S.tracks->prev = t;
+	S.tracks = t;
+	S.ntracks++;
+	lws_set_opaque_user_data(wsi, t);
+	return true;
+}
+
+/* lws frees c (the user space) after this */
+static void track_forget(struct lws *wsi, const conn_t *c)
+{
+	track_t *t = track_of(wsi);
+	if (t != NULL && t->c == c)
+		t->c = NULL;
+}
+
+static void track_drop(struct lws *wsi)
+{
+	track_t *t = track_of(wsi);
+	if (t == NULL)
+		return;
+	lws_set_opaque_user_data(wsi, NULL);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		S.tracks = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	S.ntracks--;
+	free(t);
+}
+
+static char *work_path(void);
+
+/* true when the message being received is late (the sweep closes it) */
+static bool past_deadline(track_t *t)
+{
+	uint64_t now = kyso_now_ms();
+	if (t->deadline_ms == 0) {
+		t->deadline_ms = now + (uint64_t)S.cfg->msg_secs * 1000u;
+		return false;
+	}
+	return now > t->deadline_ms;
+}
+
+static void track_activity(track_t *t)
+{
+	if (t != NULL)
+		t->since_ms = kyso_now_ms();
+}
+
+/* every SWEEP_MS: deadlines and idle timeouts */
+static void sweep(lws_sorted_usec_list_t *sul)
+{
+	uint64_t now = kyso_now_ms();
+	for (track_t *t = S.tracks; t != NULL; t = t->next) {
+		if (t->killed_ms != 0) {
+			if (now - t->killed_ms > 2000) { /* lws re-armed a timer over ours */
+				t->killed_ms = 0;
+				track_kill(t, "again");
+			}
+			continue;
+		}
+		if (t->deadline_ms != 0 && now > t->deadline_ms) {
+			kyso_warn("agent: a request did not arrive in full within %u s: connection "
+			          "closed",
+			          S.cfg->msg_secs);
+			track_kill(t, "message deadline");
+		} else if (track_idle(t) && !t->requested &&
+		           now - t->since_ms > (uint64_t)S.cfg->timeout_secs * 1000u) {
+			track_kill(t, "no request");
+		} else if (track_idle(t) && t->ws &&
+		           now - t->since_ms > (uint64_t)S.cfg->idle_secs * 1000u) {
+			track_kill(t, "idle WebSocket");
+		}
+	}
+	lws_sul_schedule(S.ctx, 0, sul, sweep, (lws_usec_t)SWEEP_MS * 1000);
+}
+
 static void conn_release(conn_t *c)
 {
 	if (c->listed) {
@@ -115,12 +294,11 @@ static void conn_release(conn_t *c)
 			c->next->prev = c->prev;
 		c->listed = false;
 	}
-	kyso_buf_free(&c->rx);
+	ag_rx_free(&c->rx);
 	while (c->out_head != NULL) {
 		out_msg_t *m = c->out_head;
 		c->out_head = m->next;
-		free(m->data);
-		free(m);
+		out_free(m);
 	}
 	c->out_tail = NULL;
 	http_reset(c);
@@ -148,15 +326,8 @@ static bool has_hdr(struct lws *wsi, enum lws_token_indexes t)
 
 /* ---- WebSocket sending ---------------------------------------------------------- */
 
-static void ws_queue(conn_t *c, char *data, size_t len)
+static void ws_queue_msg(conn_t *c, out_msg_t *m)
 {
-	out_msg_t *m = calloc(1, sizeof(*m));
-	if (m == NULL) {
-		free(data);
-		return;
-	}
-	m->data = data;
-	m->len = len;
 	if (c->out_tail != NULL)
 		c->out_tail->next = m;
 	else
@@ -165,27 +336,88 @@ static void ws_queue(conn_t *c, char *data, size_t len)
 	lws_callback_on_writable(c->wsi);
 }
 
+/* queues r's body (and its file's base64); frees r */
+static void ws_queue_reply(conn_t *c, ag_reply_t *r)
+{
+	out_msg_t *m = calloc(1, sizeof(*m));
+	if (m != NULL && r->file_b64 && r->file != NULL) {
+		struct stat st;
+		m->f = fopen(r->file, "rb");
+		if (m->f == NULL || fstat(fileno(m->f), &st) != 0) {
+			kyso_warn("agent: cannot read the signed file %s", r->file);
+			out_free(m);
+			m = NULL;
+		} else {
+			m->path = r->file;
+			r->file = NULL;
+			m->flen = (uint64_t)st.st_size;
+			m->b64_at = r->b64_at;
+		}
+	}
+	if (m == NULL) {
+		ag_reply_free(&r);
+		return;
+	}
+	m->data = r->body;
+	m->len = r->len;
+	r->body = NULL;
+	ag_reply_free(&r);
+	ws_queue_msg(c, m);
+}
+
+/* the next piece of m, at most cap bytes; *end: it is the last */
+static bool out_fill(out_msg_t *m, unsigned char *buf, size_t cap, size_t *got, bool *end)
+{
+	static uint8_t raw[CHUNK / 4 * 3];
+	size_t n = 0;
+	while (n < cap) {
+		bool file_left = m->f != NULL && m->fdone < m->flen;
+		size_t lim = file_left ? m->b64_at : m->len;
+		if (m->off < lim) {
+			size_t k = lim - m->off < cap - n ? lim - m->off : cap - n;
+			memcpy(buf + n, m->data + m->off, k);
+			m->off += k;
+			n += k;
+			continue;
+		}
+		if (!file_left)
+			break;
+		size_t room = (cap - n) / 4 * 3;
+		if (room == 0)
+			break;
+		uint64_t left = m->flen - m->fdone;
+		size_t k = left < room ? (size_t)left : room;
+		if (fread(raw, 1, k, m->f) != k)
+			return false;
+		n += ag_b64_encode_to(raw, k, (char *)buf + n);
+		m->fdone += k;
+	}
+	*got = n;
+	*end = m->off >= m->len && (m->f == NULL || m->fdone >= m->flen);
+	return true;
+}
+
 static int ws_writeable(conn_t *c)
 {
 	static unsigned char buf[LWS_PRE + CHUNK];
 	out_msg_t *m = c->out_head;
 	if (m == NULL)
 		return c->close_after_send ? -1 : 0;
-	size_t n = m->len - m->off;
-	if (n > CHUNK)
-		n = CHUNK;
-	bool start = m->off == 0, end = m->off + n == m->len;
-	memcpy(buf + LWS_PRE, m->data + m->off, n);
+	size_t n = 0;
+	bool end = false;
+	if (!out_fill(m, buf + LWS_PRE, CHUNK, &n, &end))
+		return -1;
+	bool start = !m->started;
+	m->started = true;
 	int flags = lws_write_ws_flags(LWS_WRITE_TEXT, start, end);
 	if (lws_write(c->wsi, buf + LWS_PRE, n, (enum lws_write_protocol)flags) < (int)n)
 		return -1;
-	m->off += n;
 	if (end) {
 		c->out_head = m->next;
 		if (c->out_head == NULL)
 			c->out_tail = NULL;
-		free(m->data);
-		free(m);
+		out_free(m);
+		track_activity(track_of(c->wsi));
 	}
 	if (c->out_head != NULL || c->close_after_send)
 		lws_callback_on_writable(c->wsi);
@@ -232,11 +464,15 @@ static ag_reply_t *dispatch(conn_t *c, ag_request_t *rq)
 	if (immediate(rq)) {
 		r = answer_now(rq);
 	} else if (!ag_worker_submit(S.worker, c->id, rq)) {
+		/* the queue is full (requests or bytes waiting) */
 		kyso_warn("agent: busy, %s request from %s refused", kind_name(rq->proto),
 		          c->origin);
 		r = ag_reply_error(rq, KYSO_ERR_PROBLEM,
 		                   _("kyso-agent is busy with other signatures; try again later"));
 	} else {
+		track_t *t = track_of(c->wsi);
+		if (t != NULL)
+			t->pending++;
 		return NULL; /* the worker owns rq now */
 	}
 	ag_request_free(&rq);
@@ -246,10 +482,11 @@ static ag_reply_t *dispatch(conn_t *c, ag_request_t *rq)
 static void ws_message(conn_t *c, ag_proto_t kind)
 {
 	ag_request_t *rq;
-	const char *msg = (const char *)c->rx.data;
-	size_t len = c->rx.len;
+	ag_rx_t *rx = &c->rx;
 	ag_peer_begin((intptr_t)lws_get_socket_fd(c->wsi));
-	if (c->rx_too_big) {
+	if (rx->too_big) {
+		kyso_warn("agent: a %llu-byte WebSocket message refused (limit %zu)",
+		          (unsigned long long)rx->total, AG_MAX_WS_MSG);
 		rq = ag_request_new(kind);
 		if (rq != NULL) {
 			rq->callback = strdup("callbackDefault");
@@ -257,25 +494,28 @@ static void ws_message(conn_t *c, ag_proto_t kind)
 			ag_request_fail(rq, KYSO_ERR_TOO_LARGE,
 			                "the message is larger than %zu bytes", AG_MAX_WS_MSG);
 		}
-	} else if (kind == AG_PROTO_VNPT)
-		rq = ag_parse_vnpt(msg != NULL ? msg : "", len);
-	else if (kind == AG_PROTO_VGCA)
-		rq = ag_parse_vgca(c->path, msg != NULL ? msg : "", len);
-	else
-		rq = ag_parse_kyso_ws(msg != NULL ? msg : "", len);
-	kyso_buf_free(&c->rx);
+	} else {
+		ag_spooled_t sp = {.path = rx->path,
+		                   .len = rx->decoded,
+		                   .bad = rx->dec.bad || rx->io_error,
+		                   .big = rx->big};
+		memcpy(sp.head, rx->head, sizeof(sp.head));
+		if (rx->spooling) /* the string never ended: no spool to refer to */
+			sp.path = NULL;
+		const char *msg = rx->text.data != NULL ? (const char *)rx->text.data : "";
+		rq = ag_parse_ws(kind, c->path, msg, rx->text.len, sp.path != NULL ? &sp : NULL);
+		if (sp.path == NULL && rx->path != NULL && !rx->spooling)
+			rx->path = NULL; /* the request took the file */
+	}
+	ag_rx_free(rx);
 	if (rq == NULL)
 		return;
-	c->rx_too_big = false;
 	rq->origin = strdup(c->origin);
 	ag_peer_note(rq, (intptr_t)lws_get_socket_fd(c->wsi));
 	kyso_debug("agent: %s request op %d from %s", kind_name(kind), rq->op, c->origin);
 	ag_reply_t *r = dispatch(c, rq);
-	if (r != NULL) {
-		ws_queue(c, r->body, r->len);
-		r->body = NULL;
-		ag_reply_free(&r);
-	}
+	if (r != NULL)
+		ws_queue_reply(c, r);
 }
 
 /* ---- HTTP ------------------------------------------------------------------------------ */
@@ -405,6 +645,11 @@ static int http_writeable(conn_t *c)
 	/* done */
 	bool close = c->close_after;
 	http_reset(c);
+	track_t *t = track_of(wsi);
+	if (t != NULL) {
+		t->http_busy = false;
+		track_activity(t);
+	}
 	if (close)
 		return -1;
 	if (lws_http_transaction_completed(wsi))
@@ -480,6 +725,19 @@ static int http_request(conn_t *c, struct lws *wsi, const char *uri)
 	char host[300], origin[300];
 	hdr(wsi, WSI_TOKEN_HOST, host, sizeof(host));
 	hdr(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
+	track_t *t = track_of(wsi);
+	if (t != NULL) {
+		t->c = c;
+		t->requested = t->http_busy = true;
+		track_activity(t);
+	}
+	if (origin[0] != '\0' && origin_count(origin) > S.cfg->max_per_origin) {
+		kyso_warn("agent: more than %zu connections from %s: refused",
+		          S.cfg->max_per_origin, origin);
+		c->close_after = true;
+		http_error(c, 503, KYSO_ERR_PROBLEM, "too many connections from this web site");
+		return 0;
+	}
 	snprintf(c->origin, sizeof(c->origin), "%s", origin);
 	const char *method = has_hdr(wsi, WSI_TOKEN_POST_URI)      ? "POST"
 	                     : has_hdr(wsi, WSI_TOKEN_OPTIONS_URI) ? "OPTIONS"
@@ -577,7 +835,9 @@ static int http_request(conn_t *c, struct lws *wsi, const char *uri)
 			rq->doc_name = strdup("document.pdf");
 	}
 	c->rq = rq;
-	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, (int)S.cfg->timeout_secs * 6);
+	if (t != NULL) /* the body's deadline: from now, not restarted by each piece */
+		t->deadline_ms = kyso_now_ms() + (uint64_t)S.cfg->msg_secs * 1000u;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, (int)S.cfg->msg_secs);
 	return 0;
 }
 
@@ -585,6 +845,11 @@ static int http_body(conn_t *c, const void *in, size_t len)
 {
 	if (c->rq == NULL)
 		return 0; /* a refused request: drop the rest */
+	track_t *t = track_of(c->wsi);
+	if (t != NULL && t->deadline_ms != 0 && kyso_now_ms() > t->deadline_ms) {
+		kyso_warn("agent: a request body did not arrive within %u s", S.cfg->msg_secs);
+		return -1;
+	}
 	if (c->body_len + len > c->body_max) {
 		c->close_after = true;
 		ag_request_free(&c->rq);
@@ -606,6 +871,9 @@ static void http_body_done(conn_t *c)
 {
 	ag_request_t *rq = c->rq;
 	c->rq = NULL;
+	track_t *t = track_of(c->wsi);
+	if (t != NULL)
+		t->deadline_ms = 0;
 	if (rq == NULL)
 		return;
 	ag_peer_begin((intptr_t)lws_get_socket_fd(c->wsi));
@@ -643,6 +911,12 @@ static int ws_filter(struct lws *wsi)
 		          origin);
 		return 1;
 	}
+	/* this connection counts already when it carried an HTTP request before */
+	if (origin_count(origin) >= S.cfg->max_per_origin + 1) {
+		kyso_warn("agent: more than %zu connections from %s: WebSocket refused",
+		          S.cfg->max_per_origin, origin);
+		return 1;
+	}
 	if ((k == AG_PROTO_VNPT && strcmp(uri, "/plugin") != 0) ||
 	    (k == AG_PROTO_KYSO && strcmp(uri, "/v1/ws") != 0) ||
 	    (k == AG_PROTO_VGCA && uri[0] != '/')) {
@@ -659,6 +933,11 @@ static void deliver(void)
 	ag_reply_t *r;
 	while ((r = ag_worker_take(S.worker)) != NULL) {
 		conn_t *c = conn_find(r->conn);
+		track_t *t = c != NULL ? track_of(c->wsi) : NULL;
+		if (t != NULL && t->pending > 0) {
+			t->pending--;
+			track_activity(t);
+		}
 		if (c == NULL) {
 			kyso_debug("agent: connection %llu went away before its answer",
 			           (unsigned long long)r->conn);
@@ -666,9 +945,7 @@ static void deliver(void)
 		} else if (r->http) {
 			http_respond(c, r);
 		} else {
-			ws_queue(c, r->body, r->len);
-			r->body = NULL;
-			ag_reply_free(&r);
+			ws_queue_reply(c, r);
 		}
 	}
 }
@@ -690,6 +967,11 @@ static int agent_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		deliver();
 		return 0;
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		return track_accept(wsi) ? 0 : -1;
+	case LWS_CALLBACK_WSI_DESTROY:
+		track_drop(wsi);
+		return 0;
 	case LWS_CALLBACK_HTTP:
 		return c != NULL ? http_request(c, wsi, in != NULL ? (const char *)in : "/") : -1;
 	case LWS_CALLBACK_HTTP_BODY:
@@ -702,8 +984,10 @@ static int agent_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return c != NULL ? http_writeable(c) : 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (c != NULL && !c->ws)
+		if (c != NULL && !c->ws) {
 			conn_release(c);
+			track_forget(wsi, c);
+		}
 		return 0;
 	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
 		/* right after accept, before TLS: another OS user's peer is closed */
@@ -719,32 +1003,50 @@ static int agent_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		hdr(wsi, WSI_TOKEN_GET_URI, uri, sizeof(uri));
 		snprintf(c->origin, sizeof(c->origin), "%s", origin);
 		snprintf(c->path, sizeof(c->path), "%s", uri);
-		kyso_buf_init(&c->rx);
+		ag_rx_init(&c->rx, work_path);
+		track_t *t = track_of(wsi);
+		if (t != NULL) {
+			t->c = c;
+			t->ws = t->requested = true;
+			track_activity(t);
+		}
 		kyso_debug("agent: %s WebSocket %s from %s", kind_name(conn_kind(wsi)), uri,
 		           origin);
 		return 0;
 	}
-	case LWS_CALLBACK_RECEIVE:
+	case LWS_CALLBACK_RECEIVE: {
 		if (c == NULL)
 			return -1;
-		if (c->rx_too_big || c->rx.len + len > AG_MAX_WS_MSG) {
-			c->rx_too_big = true;
-			kyso_buf_free(&c->rx);
-		} else if (kyso_buf_append(&c->rx, in, len) != KYSO_OK) {
+		/* one deadline per message, from its first byte: more fragments do not
+		 * extend it (the sweep closes a connection whose message is late) */
+		track_t *t = track_of(wsi);
+		if (t != NULL && past_deadline(t)) {
+			kyso_warn("agent: a request did not arrive in full within %u s: connection "
+			          "closed",
+			          S.cfg->msg_secs);
+			return -1;
+		}
+		ag_rx_feed(&c->rx, in, len);
+		if (c->rx.io_error) {
+			kyso_warn("agent: cannot store a WebSocket message");
 			return -1;
 		}
 		if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
-			lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+			if (t != NULL) {
+				t->deadline_ms = 0;
+				track_activity(t);
+			}
 			ws_message(c, conn_kind(wsi));
-		} else {
-			lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, WS_PARTIAL_TIMEOUT);
 		}
 		return 0;
+	}
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return c != NULL ? ws_writeable(c) : 0;
 	case LWS_CALLBACK_CLOSED:
-		if (c != NULL)
+		if (c != NULL) {
 			conn_release(c);
+			track_forget(wsi, c);
+		}
 		return 0;
 	default:
 		break;
@@ -867,12 +1169,14 @@ int ag_server_run(ag_config_t *cfg)
 		kyso_warn("agent: no origin is allowed: every web page will be refused (kyso setup "
 		          "--origin URL, or --origin)");
 	kyso_on_stop(on_stop);
+	lws_sul_schedule(S.ctx, 0, &S.sweep, sweep, (lws_usec_t)SWEEP_MS * 1000);
 	printf("ready\n");
 	fflush(stdout);
 	while (!S.stop && (ag_outbox_tick(), true))
 		if (lws_service(S.ctx, 0) < 0)
 			break;
 	kyso_info("agent: stopping");
+	lws_sul_cancel(&S.sweep);
 	lws_context_destroy(S.ctx);
 	S.ctx = NULL;
 	ag_worker_free(&S.worker);
