@@ -43,15 +43,22 @@ run() {
 		"$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$T/$name.time")"
 }
 damaged() { # NAME MESSAGE-PART: exit 5 and the budget's message on stderr
-	test "$(cat "$T/$1.rc")" = 5 && grep -q "The PDF is damaged: $2" "$T/$1.err"
+	test "$(cat "$T/$1.rc")" = 5 && grep -q "kyso: Tệp PDF bị hỏng: $2" "$T/$1.err"
 }
 small() { test "$(cat "$T/$1.rss")" -le "${2:-$LIMIT_KB}"; }
 
 for f in xref xref-total objstm40; do
+	# kyso speaks Vietnamese by default; the test tool (no i18n) English
 	case $f in
-	xref) msg="a cross-reference stream claims 8388608 objects" ;;
-	xref-total) msg="its cross-reference sections list more than" ;;
-	objstm40) msg="reading it takes far more work than its size allows" ;;
+	xref)
+		msg="một luồng tham chiếu chéo khai báo 8388608 đối tượng"
+		msg_en="a cross-reference stream claims 8388608 objects" ;;
+	xref-total)
+		msg="các phần bảng tham chiếu chéo liệt kê hơn"
+		msg_en="its cross-reference sections list more than" ;;
+	objstm40)
+		msg="việc đọc nó tốn công hơn rất nhiều"
+		msg_en="reading it takes far more work than its size allows" ;;
 	esac
 	run "$f.verify" kyso verify "$T/$f.pdf"
 	kh_check "$f: kyso verify exits 5 with \"$msg\"" damaged "$f.verify" "$msg"
@@ -65,7 +72,7 @@ for f in xref xref-total objstm40; do
 	run "$f.nosan" kyso-pdf-tool-nosan info "$T/$f.pdf"
 	# (its "info" prints what it could read; the budget's message says why the rest is missing)
 	kh_check "$f: sanitizer-free reader: the budget's message, no signature list" \
-		bash -c "grep -q 'The PDF is damaged: $msg' '$T/$f.nosan.out' '$T/$f.nosan.err' && ! grep -q '^signatures=' '$T/$f.nosan.out'"
+		bash -c "grep -q 'The PDF is damaged: $msg_en' '$T/$f.nosan.out' '$T/$f.nosan.err' && ! grep -q '^signatures=' '$T/$f.nosan.out'"
 	kh_check "$f: sanitizer-free reader: peak RSS $(cat "$T/$f.nosan.rss") KB <= $NOSAN_KB KB" \
 		small "$f.nosan" $NOSAN_KB
 done
