@@ -2,7 +2,12 @@
  * arrival order, from a bounded queue; finished replies go to a list the
  * network thread takes from after a wake-up. It owns the PIN cache: while a
  * PIN is remembered it wakes up to wipe it when it expires and to check every
- * AG_PRESENCE_SECS that its token is still there. */
+ * AG_PRESENCE_SECS that its token is still there.
+ * Verification (VerifyPdf, /v1/verify: no token, no dialog, any page may
+ * ask) runs on a second thread with its own queue, so that a slow or hostile
+ * PDF never holds a signature back; the PDF reader's budgets (docs/pdf.md
+ * "Limits": xref entries, work, object-stream cache, all relative to the
+ * file size, at most AG_MAX_PDF) bound its time and memory. */
 #include "agent.h"
 
 #include <errno.h>
@@ -28,7 +33,12 @@ struct ag_worker {
 	pthread_cond_t cv;
 	clockid_t cv_clock; /* the clock cv's timed waits count on */
 	job_t *head, *tail;
-	size_t queued; /* waiting + running */
+	size_t queued; /* waiting + running, both queues */
+	/* the verification lane */
+	pthread_t vth;
+	bool vth_ok;
+	pthread_cond_t vcv;
+	job_t *vhead, *vtail;
 	done_t *dhead, *dtail;
 	bool stop;
 	ag_pincache_t *cache;
@@ -75,6 +85,32 @@ static bool wait_job(ag_worker_t *w, uint64_t next_check_ms)
 	return pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT;
 }
 
+/* Runs one job and posts its reply (job freed). */
+static void run_job(ag_worker_t *w, job_t *j)
+{
+	ag_outcome_t o;
+	/* the texts in the language of the request's connection */
+	kyso_i18n_thread_lang(j->rq->lang[0] ? j->rq->lang : NULL);
+	/* verification never sees the PIN cache */
+	ag_exec(w->cfg, j->rq->op == AG_OP_VERIFY ? NULL : w->cache, j->rq, &o);
+	ag_reply_t *r = ag_reply_build(j->rq, &o);
+	if (r == NULL)
+		r = ag_reply_error(j->rq, KYSO_ERR_NOMEM, "out of memory");
+	kyso_i18n_thread_lang(NULL);
+	ag_outcome_clear(&o);
+	if (r != NULL) {
+		r->conn = j->conn;
+		r->http = j->rq->http;
+	}
+	ag_request_free(&j->rq);
+	free(j);
+	pthread_mutex_lock(&w->mu);
+	w->queued--;
+	pthread_mutex_unlock(&w->mu);
+	if (r != NULL)
+		post(w, r);
+}
+
 static void *worker_main(void *arg)
 {
 	ag_worker_t *w = arg;
@@ -108,26 +144,29 @@ static void *worker_main(void *arg)
 			w->tail = NULL;
 		pthread_mutex_unlock(&w->mu);
 
-		ag_outcome_t o;
-		/* the texts in the language of the request's connection */
-		kyso_i18n_thread_lang(j->rq->lang[0] ? j->rq->lang : NULL);
-		ag_exec(w->cfg, w->cache, j->rq, &o);
-		ag_reply_t *r = ag_reply_build(j->rq, &o);
-		if (r == NULL)
-			r = ag_reply_error(j->rq, KYSO_ERR_NOMEM, "out of memory");
-		kyso_i18n_thread_lang(NULL);
-		ag_outcome_clear(&o);
-		if (r != NULL) {
-			r->conn = j->conn;
-			r->http = j->rq->http;
-		}
-		ag_request_free(&j->rq);
-		free(j);
+		run_job(w, j);
+	}
+	return NULL;
+}
+
+/* The verification lane: jobs in arrival order, never the PIN cache. */
+static void *verify_main(void *arg)
+{
+	ag_worker_t *w = arg;
+	for (;;) {
 		pthread_mutex_lock(&w->mu);
-		w->queued--;
+		while (w->vhead == NULL && !w->stop)
+			pthread_cond_wait(&w->vcv, &w->mu);
+		if (w->stop) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		job_t *j = w->vhead;
+		w->vhead = j->next;
+		if (w->vhead == NULL)
+			w->vtail = NULL;
 		pthread_mutex_unlock(&w->mu);
-		if (r != NULL)
-			post(w, r);
+		run_job(w, j);
 	}
 	return NULL;
 }
@@ -154,13 +193,19 @@ ag_worker_t *ag_worker_new(const ag_config_t *cfg, ag_done_fn wake, void *wake_c
 	                                                                   : CLOCK_REALTIME;
 	pthread_cond_init(&w->cv, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&w->vcv, NULL);
 	if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
 		ag_pincache_free(&w->cache);
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
+		pthread_cond_destroy(&w->vcv);
 		free(w);
 		return NULL;
 	}
+	/* without the second thread, verification shares the token thread */
+	w->vth_ok = pthread_create(&w->vth, NULL, verify_main, w) == 0;
+	if (!w->vth_ok)
+		kyso_warn("agent: no verification thread; verifying on the token thread");
 	return w;
 }
 
@@ -172,8 +217,17 @@ void ag_worker_free(ag_worker_t **pw)
 	pthread_mutex_lock(&w->mu);
 	w->stop = true;
 	pthread_cond_signal(&w->cv);
+	pthread_cond_signal(&w->vcv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->th, NULL);
+	if (w->vth_ok)
+		pthread_join(w->vth, NULL);
+	while (w->vhead != NULL) {
+		job_t *j = w->vhead;
+		w->vhead = j->next;
+		ag_request_free(&j->rq);
+		free(j);
+	}
 	ag_pincache_free(&w->cache); /* wipes what is remembered */
 	while (w->head != NULL) {
 		job_t *j = w->head;
@@ -186,6 +240,7 @@ void ag_worker_free(ag_worker_t **pw)
 		ag_reply_free(&r);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->vcv);
 	free(w);
 	*pw = NULL;
 }
@@ -203,6 +258,17 @@ bool ag_worker_submit(ag_worker_t *w, uint64_t conn, ag_request_t *rq)
 	}
 	j->conn = conn;
 	j->rq = rq;
+	if (rq->op == AG_OP_VERIFY && w->vth_ok) {
+		if (w->vtail != NULL)
+			w->vtail->next = j;
+		else
+			w->vhead = j;
+		w->vtail = j;
+		w->queued++;
+		pthread_cond_signal(&w->vcv);
+		pthread_mutex_unlock(&w->mu);
+		return true;
+	}
 	if (w->tail != NULL)
 		w->tail->next = j;
 	else

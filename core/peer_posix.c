@@ -229,7 +229,7 @@ kyso_peer_owner_t kyso_peer_lookup(intptr_t sock, kyso_peer_t *peer)
 
 static bool holds_inode(const char *pid, const char *want)
 {
-	char dir[64];
+	char dir[300];
 	snprintf(dir, sizeof(dir), "/proc/%s/fd", pid);
 	DIR *d = opendir(dir);
 	if (d == NULL)
@@ -239,7 +239,7 @@ static bool holds_inode(const char *pid, const char *want)
 	while (!found && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		char p[128], link[64];
+		char p[600], link[64];
 		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
 		ssize_t n = readlink(p, link, sizeof(link) - 1);
 		if (n <= 0)
@@ -268,7 +268,7 @@ bool kyso_peer_program(const kyso_peer_t *peer, char *path, size_t cap)
 	while (!found && (e = readdir(proc)) != NULL) {
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
-		char p[64];
+		char p[300];
 		struct stat st;
 		snprintf(p, sizeof(p), "/proc/%s", e->d_name);
 		/* only this user's processes can be read (and only they can hold

@@ -75,6 +75,10 @@ long kyso_pdf_page_count(kyso_pdf_t *pdf, kyso_error_t *err);
 size_t kyso_pdf_xref_section_count(const kyso_pdf_t *pdf);
 /* True when the xref was rebuilt by scanning the file. */
 bool kyso_pdf_was_repaired(const kyso_pdf_t *pdf);
+/* KYSO_ERR_BAD_PDF (err set, may be NULL) once reading the document used up
+ * one of its budgets (docs/pdf.md "Limits"): what was read since may be
+ * incomplete, so no result built on it is given. KYSO_OK otherwise. */
+kyso_err_t kyso_pdf_budget_check(const kyso_pdf_t *pdf, kyso_error_t *err);
 
 /* Warnings met while reading (translated, e.g. "the cross-reference table
  * was damaged and has been rebuilt"). Borrowed strings. */

@@ -67,7 +67,6 @@ static kyso_pdf_t *pdf_open(FILE *f, const char *path, const char *password, uin
 		return NULL;
 	}
 	pdf->page_count = -1;
-	kyso_buf_init(&pdf->ostm_data);
 	pdf->f = f ? f : fopen(path, "rb");
 	if (!pdf->f) {
 		kyso_error_set(err, KYSO_ERR_IO, _("Cannot open %s: %s"), path, strerror(errno));
@@ -85,6 +84,7 @@ static kyso_pdf_t *pdf_open(FILE *f, const char *path, const char *password, uin
 		               (unsigned long long)pdf->size, (unsigned long long)max_size);
 		goto fail;
 	}
+	pdf->work_max = PDF_WORK_BASE + PDF_WORK_PER_BYTE * pdf->size;
 	if (!find_header(pdf)) {
 		kyso_error_set(err, KYSO_ERR_BAD_PDF, _("%s is not a PDF file (no %%PDF- header)"),
 		               path);
@@ -100,12 +100,17 @@ static kyso_pdf_t *pdf_open(FILE *f, const char *path, const char *password, uin
 		*err = xe;
 		goto fail;
 	}
-	/* The catalog is checked before decryption: it carries no strings we need. */
-	if (rc != KYSO_OK || !check_root(pdf)) {
+	/* The catalog is checked before decryption: it carries no strings we need.
+	 * A budget used up is no accident to repair: the file is refused. */
+	if (!pdf->over_budget && (rc != KYSO_OK || !check_root(pdf)) && !pdf->over_budget) {
 		kyso_debug("pdf: xref unusable (%s), rebuilding", kyso_error_message(&xe));
-		if (kyso_pdf_xref_repair(pdf, err) != KYSO_OK)
+		if (kyso_pdf_xref_repair(pdf, err) != KYSO_OK) {
+			pdf_budget_error(pdf, err);
 			goto fail;
+		}
 	}
+	if (pdf_budget_error(pdf, err) != KYSO_OK)
+		goto fail;
 	const kyso_pdf_obj_t *enc = kyso_pdf_dict_get(pdf->trailer, "Encrypt");
 	if (enc && kyso_pdf_obj_type(enc) != KYSO_PDF_NULL) {
 		if (kyso_pdf_crypt_init(pdf, password, err) != KYSO_OK)
@@ -116,6 +121,7 @@ static kyso_pdf_t *pdf_open(FILE *f, const char *path, const char *password, uin
 		kyso_error_set(
 		        err, KYSO_ERR_BAD_PDF,
 		        _("The PDF has no usable document catalog; it is damaged beyond repair"));
+		pdf_budget_error(pdf, err);
 		goto fail;
 	}
 	return pdf;
@@ -163,9 +169,7 @@ void kyso_pdf_free(kyso_pdf_t **pp)
 	}
 	free(pdf->sections);
 	kyso_pdf_obj_free(pdf->repair_trailer);
-	kyso_buf_free(&pdf->ostm_data);
-	free(pdf->ostm_nums);
-	free(pdf->ostm_offs);
+	pdf_objstm_cache_clear(pdf);
 	for (size_t i = 0; i < pdf->nwarnings; i++)
 		free(pdf->warnings[i]);
 	free(pdf->warnings);
@@ -205,6 +209,11 @@ bool kyso_pdf_was_repaired(const kyso_pdf_t *pdf)
 	return pdf->repaired;
 }
 
+kyso_err_t kyso_pdf_budget_check(const kyso_pdf_t *pdf, kyso_error_t *err)
+{
+	return pdf_budget_error(pdf, err);
+}
+
 size_t kyso_pdf_warning_count(const kyso_pdf_t *pdf)
 {
 	return pdf->nwarnings;
@@ -239,7 +248,7 @@ static uint64_t file_find(kyso_pdf_t *pdf, uint64_t from, uint64_t limit, const 
 		if (want > stop - pos + nl)
 			want = (size_t)(stop - pos + nl);
 		size_t n = kyso_pdf_file_read(pdf, pos, buf, want);
-		if (n < nl)
+		if (n < nl || !pdf_work(pdf, n))
 			break;
 		for (size_t i = 0; i + nl <= n; i++)
 			if (buf[i] == (uint8_t)needle[0] && memcmp(buf + i, needle, nl) == 0)
@@ -374,6 +383,10 @@ kyso_pdf_obj_t *kyso_pdf_load_entry(kyso_pdf_t *pdf, uint32_t num, const pdf_xre
 
 kyso_pdf_obj_t *kyso_pdf_load(kyso_pdf_t *pdf, uint32_t num, kyso_error_t *err)
 {
+	if (pdf->over_budget) {
+		pdf_budget_error(pdf, err);
+		return NULL;
+	}
 	if (num >= pdf->xref_n || pdf->xref[num].type == XREF_FREE ||
 	    pdf->xref[num].type == XREF_NONE)
 		return kyso_pdf_obj_new(KYSO_PDF_NULL);
@@ -382,7 +395,7 @@ kyso_pdf_obj_t *kyso_pdf_load(kyso_pdf_t *pdf, uint32_t num, kyso_error_t *err)
 	pdf_xref_entry_t ent = pdf->xref[num];
 	kyso_pdf_obj_t *o = kyso_pdf_load_entry(pdf, num, &ent, &e);
 	if (!o && e.code == KYSO_ERR_BAD_PDF && !pdf->repaired && !pdf->repairing &&
-	    pdf->load_depth == 0) {
+	    pdf->load_depth == 0 && !pdf->over_budget) {
 		kyso_error_t re;
 		kyso_error_clear(&re);
 		if (kyso_pdf_xref_repair(pdf, &re) == KYSO_OK) {
@@ -393,8 +406,10 @@ kyso_pdf_obj_t *kyso_pdf_load(kyso_pdf_t *pdf, uint32_t num, kyso_error_t *err)
 			o = kyso_pdf_load_entry(pdf, num, &ent, &e);
 		}
 	}
-	if (!o && err)
+	if (!o && err) {
 		*err = e;
+		pdf_budget_error(pdf, err);
+	}
 	return o;
 }
 
@@ -449,6 +464,8 @@ kyso_err_t kyso_pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, siz
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF,
 		                      _("A stream of %llu bytes exceeds the reading limit"),
 		                      (unsigned long long)len);
+	if (!pdf_work(pdf, len))
+		return pdf_budget_error(pdf, err);
 	kyso_buf_t raw;
 	kyso_buf_init(&raw);
 	if (kyso_buf_reserve(&raw, (size_t)len + 1) != KYSO_OK)
@@ -528,6 +545,10 @@ kyso_err_t kyso_pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, siz
 		kyso_buf_free(&raw);
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF,
 		                      _("A stream decodes to more than %zu bytes (limit)"), max);
+	}
+	if (*decoded && !pdf_work(pdf, raw.len)) {
+		kyso_buf_free(&raw);
+		return pdf_budget_error(pdf, err);
 	}
 	*out = raw;
 	return KYSO_OK;

@@ -14,6 +14,22 @@
 #define PDF_BLOCK_SIZE   4096
 #define PDF_BLOCK_COUNT  16
 
+/* Budgets (docs/pdf.md "Limits"): what reading one document may cost,
+ * relative to its size. Used up: KYSO_ERR_BAD_PDF with its own message,
+ * no repair attempted, every later read refused at once.
+ * - xref entries stored over all sections: PDF_XREF_PER_OBJECT times the
+ *   object numbers the file may have (pdf_max_objects);
+ * - work: bytes lexed (file and object streams), searched for "endstream",
+ *   read and decoded from streams: PDF_WORK_BASE + PDF_WORK_PER_BYTE per
+ *   byte of the file (a real document needs a few passes);
+ * - decoded object streams kept: PDF_OSTM_SLOTS streams, PDF_OSTM_BYTES of
+ *   data and index together (one larger stream is kept alone). */
+#define PDF_XREF_PER_OBJECT 4
+#define PDF_WORK_BASE       ((uint64_t)64 << 20)
+#define PDF_WORK_PER_BYTE   16
+#define PDF_OSTM_SLOTS      8
+#define PDF_OSTM_BYTES      ((size_t)16 << 20)
+
 struct kyso_pdf_obj {
 	kyso_pdf_type_t type;
 	union {
@@ -102,6 +118,16 @@ typedef struct {
 	uint8_t data[PDF_BLOCK_SIZE];
 } pdf_block_t;
 
+/* One decoded object stream in the cache. */
+typedef struct {
+	uint32_t num; /* 0: slot unused */
+	kyso_buf_t data;
+	uint32_t *nums;
+	uint64_t *offs;
+	size_t n;
+	uint64_t used; /* LRU tick */
+} pdf_ostm_t;
+
 struct kyso_pdf {
 	FILE *f;
 	uint64_t size;
@@ -122,13 +148,16 @@ struct kyso_pdf {
 
 	pdf_crypt_t crypt;
 
-	/* one decoded object stream */
-	uint32_t ostm_num;
-	kyso_buf_t ostm_data;
-	uint32_t *ostm_nums;
-	uint64_t *ostm_offs;
-	size_t ostm_n;
-	uint64_t ostm_first;
+	/* decoded object streams, least recently used dropped first */
+	pdf_ostm_t ostm[PDF_OSTM_SLOTS];
+	size_t ostm_bytes;
+	uint64_t ostm_tick;
+
+	/* budgets (see PDF_WORK_BASE) */
+	uint64_t work, work_max;
+	uint64_t xref_entries;
+	bool over_budget;
+	char budget_msg[200];
 
 	char **warnings;
 	size_t nwarnings;
@@ -140,9 +169,36 @@ struct kyso_pdf {
 	int load_depth;
 };
 
+/* ---- budgets ---- */
+/* Object numbers allowed for this file (1024 + size / 2, at most
+ * PDF_MAX_OBJECTS): an object needs bytes in the file. */
+uint32_t pdf_max_objects(const kyso_pdf_t *pdf);
+/* Marks the document over budget (first message kept; printf format,
+ * translated by the caller) and returns KYSO_ERR_BAD_PDF into err. */
+kyso_err_t pdf_budget_fail(kyso_pdf_t *pdf, kyso_error_t *err, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* The budget error again (err may be NULL); KYSO_OK when within budget. */
+kyso_err_t pdf_budget_error(const kyso_pdf_t *pdf, kyso_error_t *err);
+/* Charges n units of work; false once the work budget is used up. */
+static inline bool pdf_work(kyso_pdf_t *pdf, uint64_t n)
+{
+	if (pdf->over_budget)
+		return false;
+	pdf->work += n;
+	if (pdf->work <= pdf->work_max)
+		return true;
+	pdf_budget_fail(pdf, NULL, "%s",
+	                _("The PDF is damaged: reading it takes far more work than its size "
+	                  "allows (a crafted file?)"));
+	return false;
+}
+/* Takes n more xref entries from the budget (err set when used up). */
+kyso_err_t pdf_xref_take(kyso_pdf_t *pdf, uint64_t n, kyso_error_t *err);
+
 /* ---- byte source (file through the block cache, or memory) ---- */
 typedef struct {
-	kyso_pdf_t *pdf; /* file source when mem == NULL */
+	kyso_pdf_t *pdf; /* file source when mem == NULL; for memory, the document
+	                    charged for the work (may be NULL) */
 	const uint8_t *mem;
 	uint64_t pos; /* absolute file offset or index into mem */
 	uint64_t end; /* exclusive */
@@ -150,6 +206,8 @@ typedef struct {
 
 void kyso_pdf_src_file(pdf_src_t *s, kyso_pdf_t *pdf, uint64_t pos);
 void kyso_pdf_src_mem(pdf_src_t *s, const uint8_t *mem, size_t len, size_t pos);
+/* A memory source whose lexing is charged to pdf's work budget. */
+void pdf_src_mem_of(pdf_src_t *s, kyso_pdf_t *pdf, const uint8_t *mem, size_t len, size_t pos);
 int kyso_pdf_src_peek(pdf_src_t *s);
 int kyso_pdf_src_get(pdf_src_t *s);
 /* Reads up to len bytes from the file at absolute offset off. */
@@ -243,6 +301,8 @@ kyso_err_t kyso_pdf_flate_decode(const uint8_t *in, size_t in_len, size_t max, k
 kyso_pdf_obj_t *kyso_pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t idx, uint32_t num,
                                      kyso_error_t *err);
 
+/* Drops every cached object stream. */
+void pdf_objstm_cache_clear(kyso_pdf_t *pdf);
 /* Object numbers stored in object stream stm_num (malloc'd). */
 kyso_err_t kyso_pdf_objstm_list(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t **nums, size_t *n,
                                 kyso_error_t *err);

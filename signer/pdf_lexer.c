@@ -54,9 +54,18 @@ void kyso_pdf_src_mem(pdf_src_t *s, const uint8_t *mem, size_t len, size_t pos)
 	s->end = len;
 }
 
+void pdf_src_mem_of(pdf_src_t *s, kyso_pdf_t *pdf, const uint8_t *mem, size_t len, size_t pos)
+{
+	kyso_pdf_src_mem(s, mem, len, pos);
+	s->pdf = pdf;
+}
+
 int kyso_pdf_src_peek(pdf_src_t *s)
 {
 	if (s->pos >= s->end)
+		return -1;
+	/* every byte looked at is work: a budget used up reads as the end */
+	if (s->pdf != NULL && !pdf_work(s->pdf, 1))
 		return -1;
 	if (s->mem)
 		return s->mem[s->pos];

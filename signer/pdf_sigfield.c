@@ -349,6 +349,11 @@ kyso_err_t kyso_pdf_signatures(kyso_pdf_t *pdf, kyso_pdf_sig_info_t **out, size_
 				if (l.v[i].byte_range_ok && revs[r].eof_end == l.v[i].covered_end)
 					l.v[i].revision = (long)r;
 	}
+	/* fields skipped for a budget used up: the list is not to be trusted */
+	if (pdf_budget_error(pdf, err) != KYSO_OK) {
+		kyso_pdf_sig_info_free(l.v, l.n);
+		return KYSO_ERR_BAD_PDF;
+	}
 	*out = l.v;
 	*n = l.n;
 	return KYSO_OK;
@@ -438,19 +443,53 @@ static bool only_keys_differ(const kyso_pdf_obj_t *a, const kyso_pdf_obj_t *b,
 	return true;
 }
 
-static bool array_only_grew(const kyso_pdf_obj_t *old, const kyso_pdf_obj_t *nw)
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* Is every item of old still in nw? References (the usual /Annots and
+ * /Fields items) are looked up in a sorted list; other items are compared
+ * one by one, charged to the work budget (two arrays of 100,000 items must
+ * not cost 10^10 comparisons). */
+static bool array_only_grew(kyso_pdf_t *pdf, const kyso_pdf_obj_t *old, const kyso_pdf_obj_t *nw)
 {
 	if (kyso_pdf_obj_type(old) != KYSO_PDF_ARRAY || kyso_pdf_obj_type(nw) != KYSO_PDF_ARRAY)
 		return false;
-	for (size_t i = 0; i < kyso_pdf_array_len(old); i++) {
-		bool found = false;
-		for (size_t j = 0; j < kyso_pdf_array_len(nw) && !found; j++)
-			found = kyso_pdf_obj_equal(kyso_pdf_array_get(old, i),
-			                           kyso_pdf_array_get(nw, j));
-		if (!found)
-			return false;
+	size_t nn = kyso_pdf_array_len(nw);
+	uint64_t *refs = malloc((nn + 1) * sizeof(*refs));
+	if (!refs)
+		return false;
+	size_t nr = 0;
+	for (size_t j = 0; j < nn; j++) {
+		uint32_t num;
+		uint16_t gen;
+		if (kyso_pdf_obj_ref(kyso_pdf_array_get(nw, j), &num, &gen))
+			refs[nr++] = (uint64_t)num << 16 | gen;
 	}
-	return true;
+	qsort(refs, nr, sizeof(*refs), u64_cmp);
+	bool ok = true;
+	for (size_t i = 0; i < kyso_pdf_array_len(old) && ok; i++) {
+		const kyso_pdf_obj_t *item = kyso_pdf_array_get(old, i);
+		uint32_t num;
+		uint16_t gen;
+		if (kyso_pdf_obj_ref(item, &num, &gen)) {
+			uint64_t key = (uint64_t)num << 16 | gen;
+			ok = bsearch(&key, refs, nr, sizeof(*refs), u64_cmp) != NULL;
+			continue;
+		}
+		if (!pdf_work(pdf, nn)) {
+			ok = false;
+			break;
+		}
+		bool found = false;
+		for (size_t j = 0; j < nn && !found; j++)
+			found = kyso_pdf_obj_equal(item, kyso_pdf_array_get(nw, j));
+		ok = found;
+	}
+	free(refs);
+	return ok;
 }
 
 /* A form field dictionary that is not a widget (a field with separate
@@ -529,7 +568,7 @@ static kyso_pdf_change_kind_t classify(kyso_pdf_t *pdf, uint32_t num, size_t fir
 		                                   "NeedAppearances"};
 		k = !old || only_keys_differ(old, o, keys, 5) ? KYSO_PDF_CHANGE_ACROFORM
 		                                              : KYSO_PDF_CHANGE_OTHER;
-	} else if (kyso_pdf_obj_type(o) == KYSO_PDF_ARRAY && old && array_only_grew(old, o)) {
+	} else if (kyso_pdf_obj_type(o) == KYSO_PDF_ARRAY && old && array_only_grew(pdf, old, o)) {
 		k = num == fields_num ? KYSO_PDF_CHANGE_ACROFORM : KYSO_PDF_CHANGE_PAGE_ANNOTS;
 	} else if (kyso_pdf_obj_is_name(type, "DSS") || kyso_pdf_dict_get(o, "VRI") ||
 	           kyso_pdf_dict_get(o, "OCSPs") || kyso_pdf_dict_get(o, "CRLs")) {
@@ -573,6 +612,16 @@ kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change
 	kyso_pdf_obj_free(cat);
 	kyso_pdf_change_t *v = NULL;
 	size_t cnt = 0, cap = 0;
+	/* one bit per object number: seen in a newer section already (a linear
+	 * search per entry would be quadratic in the entries) */
+	uint32_t maxn = 0;
+	for (size_t s = 0; s < first_old; s++)
+		for (size_t i = 0; i < pdf->sections[s].n; i++)
+			if (pdf->sections[s].items[i].num >= maxn)
+				maxn = pdf->sections[s].items[i].num + 1;
+	uint8_t *seen = calloc((size_t)maxn / 8 + 1, 1);
+	if (!seen)
+		return kyso_error_set(err, KYSO_ERR_NOMEM, "%s", _("Out of memory"));
 	/* no lazy xref rebuild while the sections are walked */
 	bool was_repairing = pdf->repairing;
 	pdf->repairing = true;
@@ -582,16 +631,15 @@ kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change
 			uint32_t num = sec->items[i].num;
 			if (sec->items[i].e.type == XREF_FREE && num == 0)
 				continue;
-			bool dup = false;
-			for (size_t j = 0; j < cnt && !dup; j++)
-				dup = v[j].num == num;
-			if (dup)
+			if (seen[num / 8] & (1u << (num % 8)))
 				continue;
+			seen[num / 8] |= (uint8_t)(1u << (num % 8));
 			if (cnt == cap) {
 				cap = cap ? cap * 2 : 16;
 				kyso_pdf_change_t *p = realloc(v, cap * sizeof(*p));
 				if (!p) {
 					free(v);
+					free(seen);
 					pdf->repairing = was_repairing;
 					return kyso_error_set(err, KYSO_ERR_NOMEM, "%s",
 					                      _("Out of memory"));
@@ -609,7 +657,12 @@ kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change
 			}
 		}
 	}
+	free(seen);
 	pdf->repairing = was_repairing;
+	if (pdf_budget_error(pdf, err) != KYSO_OK) {
+		free(v);
+		return KYSO_ERR_BAD_PDF;
+	}
 	*out = v;
 	*n = cnt;
 	return KYSO_OK;

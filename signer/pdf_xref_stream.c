@@ -141,9 +141,14 @@ kyso_err_t kyso_pdf_xref_stream_parse(kyso_pdf_t *pdf, kyso_pdf_obj_t *st, pdf_s
 	const kyso_pdf_obj_t *w = kyso_pdf_dict_get(st, "W");
 	int64_t ws[3], size;
 	if (kyso_pdf_array_len(w) != 3 || !kyso_pdf_obj_int(kyso_pdf_dict_get(st, "Size"), &size) ||
-	    size < 0 || size > PDF_MAX_OBJECTS)
+	    size < 0)
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
 		                      _("The cross-reference stream is damaged"));
+	if (size > (int64_t)pdf_max_objects(pdf))
+		return pdf_budget_fail(pdf, err,
+		                       _("The PDF is damaged: a cross-reference stream claims %lld "
+		                         "objects, more than a file of %llu bytes can hold"),
+		                       (long long)size, (unsigned long long)pdf->size);
 	for (int i = 0; i < 3; i++)
 		if (!kyso_pdf_obj_int(kyso_pdf_array_get(w, (size_t)i), &ws[i]) || ws[i] < 0 ||
 		    ws[i] > 8)
@@ -171,11 +176,27 @@ kyso_err_t kyso_pdf_xref_stream_parse(kyso_pdf_t *pdf, kyso_pdf_obj_t *st, pdf_s
 		int64_t first = 0, count = size;
 		if (index && (!kyso_pdf_obj_int(kyso_pdf_array_get(index, 2 * k), &first) ||
 		              !kyso_pdf_obj_int(kyso_pdf_array_get(index, 2 * k + 1), &count) ||
-		              first < 0 || count < 0 || first + count > PDF_MAX_OBJECTS)) {
+		              first < 0 || count < 0)) {
 			rc = kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
 			                    _("The cross-reference stream is damaged"));
 			break;
 		}
+		if (first > (int64_t)pdf_max_objects(pdf) ||
+		    count > (int64_t)pdf_max_objects(pdf) - first) {
+			rc = pdf_budget_fail(
+			        pdf, err,
+			        _("The PDF is damaged: a cross-reference stream claims "
+			          "objects %lld to %lld, more than a file of %llu bytes "
+			          "can hold"),
+			        (long long)first, (long long)(first + count - 1),
+			        (unsigned long long)pdf->size);
+			break;
+		}
+		/* only the entries the data really has are charged */
+		int64_t have = (int64_t)((data.len - pos) / (size_t)esz);
+		rc = pdf_xref_take(pdf, (uint64_t)(count < have ? count : have), err);
+		if (rc != KYSO_OK)
+			break;
 		for (int64_t i = 0; i < count; i++) {
 			if (pos + (size_t)esz > data.len)
 				break; /* short stream: keep what is there */

@@ -83,6 +83,12 @@ kyso_err_t kyso_verify_pdf(const char *path, const kyso_verify_opts_t *o, json_t
 		if (si > worst)
 			worst = si;
 	}
+	if (kyso_pdf_budget_check(pdf, err) != KYSO_OK) {
+		for (size_t i = 0; i < n; i++)
+			json_decref(res[i]);
+		rc = KYSO_ERR_BAD_PDF;
+		goto out;
+	}
 	json_t *doc = json_object();
 	json_t *arr = json_array();
 	json_t *warn = json_array();

@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < kyso_catalog_count(cat); i++) {
 		const kyso_token_type_t *t = kyso_catalog_at(cat, i);
-		bool hit = kyso_token_type_match_atr(t, data, size < KYSO_ATR_MAX ? size : KYSO_ATR_MAX);
+		bool hit = kyso_token_type_match_atr(t, data,
+		                                     size < KYSO_ATR_MAX ? size : KYSO_ATR_MAX);
 		hit = kyso_token_type_match_usb(t, 0x096E, 0x0807) || hit;
 		if (text != NULL)
 			hit = kyso_token_type_match_reader(t, text) || hit;

@@ -1,11 +1,14 @@
 /* libFuzzer target: the PDF reader (xref tables/streams, object streams,
  * repair, decryption with the empty password, page tree, signatures,
- * revision changes) and the signature update written on what it read. */
+ * revision changes), the signature update written on what it read, and the
+ * whole of kyso_verify_pdf (offline: CMS, certificates, revisions, DSS, the
+ * JSON report) on the same bytes. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kyso_signer.h"
 #include "pdf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,12 +57,15 @@ static void exercise(kyso_pdf_t *pdf)
 	}
 	FILE *out = tmpfile();
 	if (out) {
-		kyso_pdf_sig_params_t p = {.sub_filter = "ETSI.CAdES.detached", .contents_size = 64,
-		                           .reason = "Ký số", .page = -1};
+		kyso_pdf_sig_params_t p = {.sub_filter = "ETSI.CAdES.detached",
+		                           .contents_size = 64,
+		                           .reason = "Ký số",
+		                           .page = -1};
 		uint8_t dg[EVP_MAX_MD_SIZE];
 		unsigned dl;
 		kyso_pdf_sig_slot_t slot;
-		if (kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err) == KYSO_OK) {
+		if (kyso_pdf_sig_prepare(pdf, &p, out, EVP_sha256(), dg, &dl, &slot, &err) ==
+		    KYSO_OK) {
 			static const uint8_t der[4] = {0x30, 0x02, 0x05, 0x00};
 			kyso_pdf_sig_fill(out, &slot, der, sizeof(der), &err);
 		}
@@ -81,6 +87,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			exercise(pdf);
 			kyso_pdf_free(&pdf);
 		}
+		kyso_verify_opts_t vo = {.offline = true,
+		                         .no_system_anchors = true,
+		                         .at = 1764547200 /* 2025-12-01 */};
+		json_t *report = NULL;
+		bool valid = false;
+		if (kyso_verify_pdf(path, &vo, &report, &valid, &err) == KYSO_OK && report == NULL)
+			abort(); /* success always comes with a report */
+		json_decref(report);
 	}
 	close(fd);
 	return 0;

@@ -23,8 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kyso_buf_init(&tok);
 	kyso_error_t err;
 	kyso_error_clear(&err);
-	if (kyso_tsa_check_reply(data, size, EVP_sha256(), digest, sizeof(digest), 1, &tok,
-	                         &err) == KYSO_OK && tok.len == 0)
+	if (kyso_tsa_check_reply(data, size, EVP_sha256(), digest, sizeof(digest), 1, &tok, &err) ==
+	            KYSO_OK &&
+	    tok.len == 0)
 		__builtin_trap(); /* accepted without a token */
 	kyso_buf_free(&tok);
 	return 0;
