@@ -17,7 +17,7 @@ kh_check "no internal signer header in agent" test -z "$used"
 kh_on_fail echo "$used"
 for f in kyso_visible_new kyso_visible_opts kyso_signer_login_pin kyso_signer_sign_digest \
 	kyso_signer_cert_der; do
-	kh_check "kyso_signer.h declares $f" grep -q "\b$f(" "$KYSO_SRC/signer/kyso_signer.h"
+	kh_check "kyso_signer.h declares $f" grep -q "\b$f(" "$KYSO_SRC/signer/include/kyso_signer.h"
 	kh_check "the agent calls $f" grep -q "\b$f(" "$KYSO_SRC"/agent/*.c
 done
 kh_done
