@@ -105,11 +105,11 @@ static kyso_pdf_t *pdf_open(FILE *f, const char *path, const char *password, uin
 	if (!pdf->over_budget && (rc != KYSO_OK || !check_root(pdf)) && !pdf->over_budget) {
 		kyso_debug("pdf: xref unusable (%s), rebuilding", kyso_error_message(&xe));
 		if (kyso_pdf_xref_repair(pdf, err) != KYSO_OK) {
-			pdf_budget_error(pdf, err);
+			kyso_pdf_budget_error(pdf, err);
 			goto fail;
 		}
 	}
-	if (pdf_budget_error(pdf, err) != KYSO_OK)
+	if (kyso_pdf_budget_error(pdf, err) != KYSO_OK)
 		goto fail;
 	const kyso_pdf_obj_t *enc = kyso_pdf_dict_get(pdf->trailer, "Encrypt");
 	if (enc && kyso_pdf_obj_type(enc) != KYSO_PDF_NULL) {
@@ -121,7 +121,7 @@ static kyso_pdf_t *pdf_open(FILE *f, const char *path, const char *password, uin
 		kyso_error_set(
 		        err, KYSO_ERR_BAD_PDF,
 		        _("The PDF has no usable document catalog; it is damaged beyond repair"));
-		pdf_budget_error(pdf, err);
+		kyso_pdf_budget_error(pdf, err);
 		goto fail;
 	}
 	return pdf;
@@ -169,7 +169,7 @@ void kyso_pdf_free(kyso_pdf_t **pp)
 	}
 	free(pdf->sections);
 	kyso_pdf_obj_free(pdf->repair_trailer);
-	pdf_objstm_cache_clear(pdf);
+	kyso_pdf_objstm_cache_clear(pdf);
 	for (size_t i = 0; i < pdf->nwarnings; i++)
 		free(pdf->warnings[i]);
 	free(pdf->warnings);
@@ -211,7 +211,7 @@ bool kyso_pdf_was_repaired(const kyso_pdf_t *pdf)
 
 kyso_err_t kyso_pdf_budget_check(const kyso_pdf_t *pdf, kyso_error_t *err)
 {
-	return pdf_budget_error(pdf, err);
+	return kyso_pdf_budget_error(pdf, err);
 }
 
 size_t kyso_pdf_warning_count(const kyso_pdf_t *pdf)
@@ -384,7 +384,7 @@ kyso_pdf_obj_t *kyso_pdf_load_entry(kyso_pdf_t *pdf, uint32_t num, const pdf_xre
 kyso_pdf_obj_t *kyso_pdf_load(kyso_pdf_t *pdf, uint32_t num, kyso_error_t *err)
 {
 	if (pdf->over_budget) {
-		pdf_budget_error(pdf, err);
+		kyso_pdf_budget_error(pdf, err);
 		return NULL;
 	}
 	if (num >= pdf->xref_n || pdf->xref[num].type == XREF_FREE ||
@@ -408,7 +408,7 @@ kyso_pdf_obj_t *kyso_pdf_load(kyso_pdf_t *pdf, uint32_t num, kyso_error_t *err)
 	}
 	if (!o && err) {
 		*err = e;
-		pdf_budget_error(pdf, err);
+		kyso_pdf_budget_error(pdf, err);
 	}
 	return o;
 }
@@ -465,7 +465,7 @@ kyso_err_t kyso_pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, siz
 		                      _("A stream of %llu bytes exceeds the reading limit"),
 		                      (unsigned long long)len);
 	if (!pdf_work(pdf, len))
-		return pdf_budget_error(pdf, err);
+		return kyso_pdf_budget_error(pdf, err);
 	kyso_buf_t raw;
 	kyso_buf_init(&raw);
 	if (kyso_buf_reserve(&raw, (size_t)len + 1) != KYSO_OK)
@@ -548,7 +548,7 @@ kyso_err_t kyso_pdf_stream_decode(kyso_pdf_t *pdf, const kyso_pdf_obj_t *st, siz
 	}
 	if (*decoded && !pdf_work(pdf, raw.len)) {
 		kyso_buf_free(&raw);
-		return pdf_budget_error(pdf, err);
+		return kyso_pdf_budget_error(pdf, err);
 	}
 	*out = raw;
 	return KYSO_OK;

@@ -18,7 +18,7 @@
  * relative to its size. Used up: KYSO_ERR_BAD_PDF with its own message,
  * no repair attempted, every later read refused at once.
  * - xref entries stored over all sections: PDF_XREF_PER_OBJECT times the
- *   object numbers the file may have (pdf_max_objects);
+ *   object numbers the file may have (kyso_pdf_max_objects);
  * - work: bytes lexed (file and object streams), searched for "endstream",
  *   read and decoded from streams: PDF_WORK_BASE + PDF_WORK_PER_BYTE per
  *   byte of the file (a real document needs a few passes);
@@ -172,13 +172,13 @@ struct kyso_pdf {
 /* ---- budgets ---- */
 /* Object numbers allowed for this file (1024 + size / 2, at most
  * PDF_MAX_OBJECTS): an object needs bytes in the file. */
-uint32_t pdf_max_objects(const kyso_pdf_t *pdf);
+uint32_t kyso_pdf_max_objects(const kyso_pdf_t *pdf);
 /* Marks the document over budget (first message kept; printf format,
  * translated by the caller) and returns KYSO_ERR_BAD_PDF into err. */
-kyso_err_t pdf_budget_fail(kyso_pdf_t *pdf, kyso_error_t *err, const char *fmt, ...)
+kyso_err_t kyso_pdf_budget_fail(kyso_pdf_t *pdf, kyso_error_t *err, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* The budget error again (err may be NULL); KYSO_OK when within budget. */
-kyso_err_t pdf_budget_error(const kyso_pdf_t *pdf, kyso_error_t *err);
+kyso_err_t kyso_pdf_budget_error(const kyso_pdf_t *pdf, kyso_error_t *err);
 /* Charges n units of work; false once the work budget is used up. */
 static inline bool pdf_work(kyso_pdf_t *pdf, uint64_t n)
 {
@@ -187,13 +187,13 @@ static inline bool pdf_work(kyso_pdf_t *pdf, uint64_t n)
 	pdf->work += n;
 	if (pdf->work <= pdf->work_max)
 		return true;
-	pdf_budget_fail(pdf, NULL, "%s",
-	                _("The PDF is damaged: reading it takes far more work than its size "
-	                  "allows (a crafted file?)"));
+	kyso_pdf_budget_fail(pdf, NULL, "%s",
+	                     _("The PDF is damaged: reading it takes far more work than its size "
+	                       "allows (a crafted file?)"));
 	return false;
 }
 /* Takes n more xref entries from the budget (err set when used up). */
-kyso_err_t pdf_xref_take(kyso_pdf_t *pdf, uint64_t n, kyso_error_t *err);
+kyso_err_t kyso_pdf_xref_take(kyso_pdf_t *pdf, uint64_t n, kyso_error_t *err);
 
 /* ---- byte source (file through the block cache, or memory) ---- */
 typedef struct {
@@ -207,7 +207,7 @@ typedef struct {
 void kyso_pdf_src_file(pdf_src_t *s, kyso_pdf_t *pdf, uint64_t pos);
 void kyso_pdf_src_mem(pdf_src_t *s, const uint8_t *mem, size_t len, size_t pos);
 /* A memory source whose lexing is charged to pdf's work budget. */
-void pdf_src_mem_of(pdf_src_t *s, kyso_pdf_t *pdf, const uint8_t *mem, size_t len, size_t pos);
+void kyso_pdf_src_mem_of(pdf_src_t *s, kyso_pdf_t *pdf, const uint8_t *mem, size_t len, size_t pos);
 int kyso_pdf_src_peek(pdf_src_t *s);
 int kyso_pdf_src_get(pdf_src_t *s);
 /* Reads up to len bytes from the file at absolute offset off. */
@@ -302,7 +302,7 @@ kyso_pdf_obj_t *kyso_pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t
                                      kyso_error_t *err);
 
 /* Drops every cached object stream. */
-void pdf_objstm_cache_clear(kyso_pdf_t *pdf);
+void kyso_pdf_objstm_cache_clear(kyso_pdf_t *pdf);
 /* Object numbers stored in object stream stm_num (malloc'd). */
 kyso_err_t kyso_pdf_objstm_list(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t **nums, size_t *n,
                                 kyso_error_t *err);

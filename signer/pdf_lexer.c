@@ -54,7 +54,7 @@ void kyso_pdf_src_mem(pdf_src_t *s, const uint8_t *mem, size_t len, size_t pos)
 	s->end = len;
 }
 
-void pdf_src_mem_of(pdf_src_t *s, kyso_pdf_t *pdf, const uint8_t *mem, size_t len, size_t pos)
+void kyso_pdf_src_mem_of(pdf_src_t *s, kyso_pdf_t *pdf, const uint8_t *mem, size_t len, size_t pos)
 {
 	kyso_pdf_src_mem(s, mem, len, pos);
 	s->pdf = pdf;

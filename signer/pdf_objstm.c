@@ -22,7 +22,7 @@ static void slot_clear(kyso_pdf_t *pdf, pdf_ostm_t *o)
 	memset(o, 0, sizeof(*o));
 }
 
-void pdf_objstm_cache_clear(kyso_pdf_t *pdf)
+void kyso_pdf_objstm_cache_clear(kyso_pdf_t *pdf)
 {
 	for (size_t i = 0; i < PDF_OSTM_SLOTS; i++)
 		slot_clear(pdf, &pdf->ostm[i]);
@@ -118,7 +118,7 @@ static pdf_ostm_t *objstm_decode(kyso_pdf_t *pdf, uint32_t stm_num, kyso_error_t
 		return NULL;
 	}
 	pdf_src_t s;
-	pdf_src_mem_of(&s, pdf, data.data, (size_t)first, 0);
+	kyso_pdf_src_mem_of(&s, pdf, data.data, (size_t)first, 0);
 	pdf_tok_t t;
 	memset(&t, 0, sizeof(t));
 	kyso_buf_init(&t.s);
@@ -153,7 +153,7 @@ kyso_pdf_obj_t *kyso_pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t
 		/* index wrong: search by number (charged: a file whose every index
 		 * is wrong must not make each load a walk of a million entries) */
 		if (!pdf_work(pdf, o->n)) {
-			pdf_budget_error(pdf, err);
+			kyso_pdf_budget_error(pdf, err);
 			return NULL;
 		}
 		for (k = 0; k < o->n && o->nums[k] != num; k++)
@@ -165,7 +165,7 @@ kyso_pdf_obj_t *kyso_pdf_objstm_load(kyso_pdf_t *pdf, uint32_t stm_num, uint32_t
 		return NULL;
 	}
 	pdf_src_t s;
-	pdf_src_mem_of(&s, pdf, o->data.data, o->data.len, (size_t)o->offs[k]);
+	kyso_pdf_src_mem_of(&s, pdf, o->data.data, o->data.len, (size_t)o->offs[k]);
 	return kyso_pdf_parse_object(&s, 0, err);
 }
 

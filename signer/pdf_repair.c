@@ -168,7 +168,7 @@ kyso_err_t kyso_pdf_xref_repair(kyso_pdf_t *pdf, kyso_error_t *err)
 	pdf->sections = NULL;
 	pdf->nsections = 0;
 	pdf->trailer = NULL;
-	pdf_objstm_cache_clear(pdf);
+	kyso_pdf_objstm_cache_clear(pdf);
 
 	uint64_t *trailers = malloc(MAX_TRAILERS * sizeof(*trailers));
 	size_t ntrailers = 0;

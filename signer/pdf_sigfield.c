@@ -350,7 +350,7 @@ kyso_err_t kyso_pdf_signatures(kyso_pdf_t *pdf, kyso_pdf_sig_info_t **out, size_
 					l.v[i].revision = (long)r;
 	}
 	/* fields skipped for a budget used up: the list is not to be trusted */
-	if (pdf_budget_error(pdf, err) != KYSO_OK) {
+	if (kyso_pdf_budget_error(pdf, err) != KYSO_OK) {
 		kyso_pdf_sig_info_free(l.v, l.n);
 		return KYSO_ERR_BAD_PDF;
 	}
@@ -659,7 +659,7 @@ kyso_err_t kyso_pdf_changes_after(kyso_pdf_t *pdf, uint64_t end, kyso_pdf_change
 	}
 	free(seen);
 	pdf->repairing = was_repairing;
-	if (pdf_budget_error(pdf, err) != KYSO_OK) {
+	if (kyso_pdf_budget_error(pdf, err) != KYSO_OK) {
 		free(v);
 		return KYSO_ERR_BAD_PDF;
 	}

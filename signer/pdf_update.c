@@ -1026,7 +1026,7 @@ kyso_err_t kyso_pdf_sig_prepare(kyso_pdf_t *pdf, const kyso_pdf_sig_params_t *p,
 	}
 	/* a document that used up its reading budget is not signed */
 	if (rc == KYSO_OK || pdf->over_budget)
-		rc = pdf->over_budget ? pdf_budget_error(pdf, err) : rc;
+		rc = pdf->over_budget ? kyso_pdf_budget_error(pdf, err) : rc;
 	bool retry = rc == KYSO_OK && pdf->repaired != was_repaired;
 	if (rc == KYSO_OK && !retry)
 		rc = sig_write(&b, out, md, digest, digest_len, slot);

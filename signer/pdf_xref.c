@@ -81,13 +81,13 @@ const pdf_xref_entry_t *kyso_pdf_section_find(const pdf_section_t *sec, uint32_t
 
 /* Object numbers allowed for this file: one per two bytes is far beyond any
  * real document, and keeps a tiny file from claiming a huge xref table. */
-uint32_t pdf_max_objects(const kyso_pdf_t *pdf)
+uint32_t kyso_pdf_max_objects(const kyso_pdf_t *pdf)
 {
 	uint64_t lim = 1024 + pdf->size / 2;
 	return lim < PDF_MAX_OBJECTS ? (uint32_t)lim : PDF_MAX_OBJECTS;
 }
 
-kyso_err_t pdf_budget_fail(kyso_pdf_t *pdf, kyso_error_t *err, const char *fmt, ...)
+kyso_err_t kyso_pdf_budget_fail(kyso_pdf_t *pdf, kyso_error_t *err, const char *fmt, ...)
 {
 	if (!pdf->over_budget) {
 		va_list ap;
@@ -97,10 +97,10 @@ kyso_err_t pdf_budget_fail(kyso_pdf_t *pdf, kyso_error_t *err, const char *fmt, 
 		pdf->over_budget = true;
 		kyso_warn("pdf: %s", pdf->budget_msg);
 	}
-	return pdf_budget_error(pdf, err);
+	return kyso_pdf_budget_error(pdf, err);
 }
 
-kyso_err_t pdf_budget_error(const kyso_pdf_t *pdf, kyso_error_t *err)
+kyso_err_t kyso_pdf_budget_error(const kyso_pdf_t *pdf, kyso_error_t *err)
 {
 	if (!pdf->over_budget)
 		return KYSO_OK;
@@ -109,13 +109,13 @@ kyso_err_t pdf_budget_error(const kyso_pdf_t *pdf, kyso_error_t *err)
 	return KYSO_ERR_BAD_PDF;
 }
 
-kyso_err_t pdf_xref_take(kyso_pdf_t *pdf, uint64_t n, kyso_error_t *err)
+kyso_err_t kyso_pdf_xref_take(kyso_pdf_t *pdf, uint64_t n, kyso_error_t *err)
 {
-	uint64_t max = (uint64_t)pdf_max_objects(pdf) * PDF_XREF_PER_OBJECT;
+	uint64_t max = (uint64_t)kyso_pdf_max_objects(pdf) * PDF_XREF_PER_OBJECT;
 	if (pdf->over_budget)
-		return pdf_budget_error(pdf, err);
+		return kyso_pdf_budget_error(pdf, err);
 	if (n > max || pdf->xref_entries > max - n)
-		return pdf_budget_fail(
+		return kyso_pdf_budget_fail(
 		        pdf, err,
 		        _("The PDF is damaged: its cross-reference sections list more than %llu "
 		          "entries, more than a file of %llu bytes can hold"),
@@ -129,27 +129,28 @@ kyso_err_t pdf_xref_take(kyso_pdf_t *pdf, uint64_t n, kyso_error_t *err)
 static kyso_err_t check_subsection(kyso_pdf_t *pdf, int64_t first, int64_t count, uint64_t at,
                                    kyso_error_t *err)
 {
-	if (first >= 0 && count >= 0 && first <= (int64_t)pdf_max_objects(pdf) &&
-	    count <= (int64_t)pdf_max_objects(pdf) - first)
+	if (first >= 0 && count >= 0 && first <= (int64_t)kyso_pdf_max_objects(pdf) &&
+	    count <= (int64_t)kyso_pdf_max_objects(pdf) - first)
 		return KYSO_OK;
-	return pdf_budget_fail(pdf, err,
-	                       _("The PDF is damaged: the cross-reference section at byte %llu "
-	                         "claims objects %lld to %lld, more than a file of %llu bytes "
-	                         "can hold"),
-	                       (unsigned long long)at, (long long)first,
-	                       (long long)(first + count - 1), (unsigned long long)pdf->size);
+	return kyso_pdf_budget_fail(
+	        pdf, err,
+	        _("The PDF is damaged: the cross-reference section at byte %llu "
+	          "claims objects %lld to %lld, more than a file of %llu bytes "
+	          "can hold"),
+	        (unsigned long long)at, (long long)first, (long long)(first + count - 1),
+	        (unsigned long long)pdf->size);
 }
 
 kyso_err_t kyso_pdf_xref_set(kyso_pdf_t *pdf, uint32_t num, const pdf_xref_entry_t *e)
 {
-	if (num >= pdf_max_objects(pdf))
+	if (num >= kyso_pdf_max_objects(pdf))
 		return KYSO_ERR_BAD_PDF;
 	if (num >= pdf->xref_n) {
 		uint32_t nn = pdf->xref_n ? pdf->xref_n : 256;
 		while (nn <= num)
 			nn *= 2;
-		if (nn > pdf_max_objects(pdf))
-			nn = pdf_max_objects(pdf);
+		if (nn > kyso_pdf_max_objects(pdf))
+			nn = kyso_pdf_max_objects(pdf);
 		pdf_xref_entry_t *p = realloc(pdf->xref, nn * sizeof(*p));
 		if (!p)
 			return KYSO_ERR_NOMEM;
@@ -207,7 +208,7 @@ static kyso_err_t parse_classic(kyso_pdf_t *pdf, uint64_t abs, pdf_section_t *se
 	kyso_pdf_src_file(&s, pdf, abs);
 	kyso_err_t rc = KYSO_ERR_BAD_PDF;
 	if (pdf->over_budget)
-		return pdf_budget_error(pdf, err);
+		return kyso_pdf_budget_error(pdf, err);
 	uint64_t filemax = pdf->size - pdf->hdr;
 	if (kyso_pdf_lex(&s, &t) != TOK_KEYWORD || strcmp((char *)t.s.data, "xref") != 0)
 		goto bad;
@@ -223,7 +224,7 @@ static kyso_err_t parse_classic(kyso_pdf_t *pdf, uint64_t abs, pdf_section_t *se
 		int64_t count = t.i;
 		rc = check_subsection(pdf, first, count, abs, err);
 		if (rc == KYSO_OK)
-			rc = pdf_xref_take(pdf, (uint64_t)count, err);
+			rc = kyso_pdf_xref_take(pdf, (uint64_t)count, err);
 		if (rc != KYSO_OK)
 			goto out;
 		for (int64_t k = 0; k < count; k++) {

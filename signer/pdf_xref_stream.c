@@ -144,11 +144,12 @@ kyso_err_t kyso_pdf_xref_stream_parse(kyso_pdf_t *pdf, kyso_pdf_obj_t *st, pdf_s
 	    size < 0)
 		return kyso_error_set(err, KYSO_ERR_BAD_PDF, "%s",
 		                      _("The cross-reference stream is damaged"));
-	if (size > (int64_t)pdf_max_objects(pdf))
-		return pdf_budget_fail(pdf, err,
-		                       _("The PDF is damaged: a cross-reference stream claims %lld "
-		                         "objects, more than a file of %llu bytes can hold"),
-		                       (long long)size, (unsigned long long)pdf->size);
+	if (size > (int64_t)kyso_pdf_max_objects(pdf))
+		return kyso_pdf_budget_fail(
+		        pdf, err,
+		        _("The PDF is damaged: a cross-reference stream claims %lld "
+		          "objects, more than a file of %llu bytes can hold"),
+		        (long long)size, (unsigned long long)pdf->size);
 	for (int i = 0; i < 3; i++)
 		if (!kyso_pdf_obj_int(kyso_pdf_array_get(w, (size_t)i), &ws[i]) || ws[i] < 0 ||
 		    ws[i] > 8)
@@ -181,9 +182,9 @@ kyso_err_t kyso_pdf_xref_stream_parse(kyso_pdf_t *pdf, kyso_pdf_obj_t *st, pdf_s
 			                    _("The cross-reference stream is damaged"));
 			break;
 		}
-		if (first > (int64_t)pdf_max_objects(pdf) ||
-		    count > (int64_t)pdf_max_objects(pdf) - first) {
-			rc = pdf_budget_fail(
+		if (first > (int64_t)kyso_pdf_max_objects(pdf) ||
+		    count > (int64_t)kyso_pdf_max_objects(pdf) - first) {
+			rc = kyso_pdf_budget_fail(
 			        pdf, err,
 			        _("The PDF is damaged: a cross-reference stream claims "
 			          "objects %lld to %lld, more than a file of %llu bytes "
@@ -194,7 +195,7 @@ kyso_err_t kyso_pdf_xref_stream_parse(kyso_pdf_t *pdf, kyso_pdf_obj_t *st, pdf_s
 		}
 		/* only the entries the data really has are charged */
 		int64_t have = (int64_t)((data.len - pos) / (size_t)esz);
-		rc = pdf_xref_take(pdf, (uint64_t)(count < have ? count : have), err);
+		rc = kyso_pdf_xref_take(pdf, (uint64_t)(count < have ? count : have), err);
 		if (rc != KYSO_OK)
 			break;
 		for (int64_t i = 0; i < count; i++) {
