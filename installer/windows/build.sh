@@ -83,7 +83,7 @@ cp "$TOP/docs/windows.md" "$STAGE/README-windows.md" 2>/dev/null || true
 own=$(printf '%s|' $KYSO_WIN_DLLS | sed 's/\.dll|/|/g; s/|$//')
 for exe in "$STAGE"/*.exe "$STAGE"/*.dll; do
 	bad=$(x86_64-w64-mingw32-objdump -p "$exe" | awk '/DLL Name:/ {print $3}' |
-		grep -viE "^(kernel32|user32|advapi32|shell32|ole32|crypt32|credui|ws2_32|winscard|bcrypt|gdi32|msvcrt|secur32|winhttp|setupapi|iphlpapi|userenv|wldap32|normaliz|winmm|rpcrt4|shlwapi|ntdll|api-ms-win-.*|$own)\.dll$" || true)
+		grep -viE "^(kernel32|user32|comctl32|advapi32|shell32|ole32|crypt32|credui|ws2_32|winscard|bcrypt|gdi32|msvcrt|secur32|winhttp|setupapi|iphlpapi|userenv|wldap32|normaliz|winmm|rpcrt4|shlwapi|ntdll|api-ms-win-.*|$own)\.dll$" || true)
 	[[ -z $bad ]] || fail "$(basename "$exe") needs non-system DLLs: $bad"
 done
 
