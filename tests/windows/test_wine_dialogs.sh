@@ -113,6 +113,9 @@ kh_check "Cancel: no output file, no PIN sent to the card" \
 	bash -c "[[ ! -e '$KH_TMP/cancel.pdf' ]] && ! grep -q '^> 0020000108' '$KH_TMP/card0.apdu'"
 
 # ---- kyso-agent.exe: consent message box, then the PIN dialog ----------------
+# wine reports no owning process for a TCP connection (GetExtendedTcpTable: pid 0):
+# the test build lets such a peer through with a warning (docs/agent.md)
+export KYSO_TEST_PEER_UNCHECKED=1
 AGENT=$(winpath "$S/kyso-agent.exe")
 ORIGIN=https://dichvucong.example.gov.vn
 AG_KYSO=$(kh_free_port)
@@ -151,10 +154,11 @@ set -e
 kh_check "the web system gets the signed PDF (HTTP 200), valid in pdfsig" \
 	bash -c "[[ \$(cat '$KH_TMP/agent-ok.code') == 200 ]] && $(declare -f sg_pdfsig_all_valid); sg_pdfsig_all_valid '$KH_TMP/agent-ok.pdf'"
 kh_on_fail tail -n 20 "$KH_TMP/agent.err"
+# the consent is a task dialog now (Sign / Remember / Cancel): Escape is its Cancel
 post_pdf agent-no
 w=$(dialog '.')
 shot agent-consent-2
-[[ -n $w ]] && { xdotool windowfocus --sync "$w" || true; xdotool key n; }
+[[ -n $w ]] && { xdotool windowfocus --sync "$w" || true; xdotool key Escape; }
 set +e
 wait "$POST_PID"
 set -e
