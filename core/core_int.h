@@ -45,4 +45,20 @@ char *kyso_core_p11_search_list(const char *list, char sep, const char *name);
  * NULL = the process's. */
 const char *kyso_core_thread_lang(void);
 
+/* A TCP connection's two ends as the peer lookups need them (peer_tuple.c;
+ * peer_posix.c, peer_win.c). */
+struct sockaddr_storage;
+typedef struct {
+	int family;
+	uint8_t peer_addr[16], our_addr[16]; /* network order; 4 bytes for IPv4 */
+	uint16_t peer_port, our_port;        /* host order */
+	uint64_t own_inode;                  /* Linux: our end's inode (never the answer) */
+} kyso_peer_tuple_t;
+/* Fills t from the socket's own and remote addresses; false when their
+ * families differ or are neither IPv4 nor IPv6. */
+bool kyso_peer_tuple_fill(const struct sockaddr_storage *us, const struct sockaddr_storage *them,
+                          kyso_peer_tuple_t *t);
+/* Does the connection come from a loopback address (127/8, ::1)? */
+bool kyso_peer_tuple_loopback(const kyso_peer_tuple_t *t);
+
 #endif

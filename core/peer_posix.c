@@ -5,6 +5,7 @@
  * missing, /proc/net/tcp{,6} holds the same. The program is found through the
  * inode in /proc/PID/fd. */
 #include "kyso_peer.h"
+#include "core_int.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -19,21 +20,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-typedef struct {
-	int family;
-	uint8_t peer_addr[16], our_addr[16]; /* network order; 4 bytes for IPv4 */
-	uint16_t peer_port, our_port;        /* host order */
-	uint64_t own_inode;                  /* our end's inode (never the answer) */
-} tuple_t;
-
-static bool loopback(const tuple_t *t)
-{
-	if (t->family == AF_INET)
-		return t->peer_addr[0] == 127;
-	static const uint8_t lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-	return memcmp(t->peer_addr, lo6, 16) == 0;
-}
 
 /* an IPv4 address as ::ffff:a.b.c.d: the IPv4 connection it is */
 static void unmap_v4(struct sockaddr_storage *ss)
@@ -51,44 +37,25 @@ static void unmap_v4(struct sockaddr_storage *ss)
 	memcpy(ss, &s4, sizeof(s4));
 }
 
-static bool get_tuple(int fd, tuple_t *t)
+static bool get_tuple(int fd, kyso_peer_tuple_t *t)
 {
 	struct sockaddr_storage us, them;
 	socklen_t ul = sizeof(us), tl = sizeof(them);
-	memset(t, 0, sizeof(*t));
 	if (getsockname(fd, (struct sockaddr *)&us, &ul) != 0 ||
 	    getpeername(fd, (struct sockaddr *)&them, &tl) != 0)
 		return false;
 	unmap_v4(&us);
 	unmap_v4(&them);
-	if (us.ss_family != them.ss_family)
+	if (!kyso_peer_tuple_fill(&us, &them, t))
 		return false;
-	t->family = us.ss_family;
-	if (t->family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)&us;
-		const struct sockaddr_in *b = (const struct sockaddr_in *)&them;
-		memcpy(t->our_addr, &a->sin_addr, 4);
-		memcpy(t->peer_addr, &b->sin_addr, 4);
-		t->our_port = ntohs(a->sin_port);
-		t->peer_port = ntohs(b->sin_port);
-	} else if (t->family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&us;
-		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)&them;
-		memcpy(t->our_addr, &a->sin6_addr, 16);
-		memcpy(t->peer_addr, &b->sin6_addr, 16);
-		t->our_port = ntohs(a->sin6_port);
-		t->peer_port = ntohs(b->sin6_port);
-	} else {
-		return false;
-	}
 	struct stat st;
 	if (fstat(fd, &st) == 0)
 		t->own_inode = (uint64_t)st.st_ino;
 	return true;
 }
 
-static kyso_peer_owner_t verdict(kyso_peer_t *peer, const tuple_t *t, uint32_t uid, uint64_t inode,
-                                 const char *how)
+static kyso_peer_owner_t verdict(kyso_peer_t *peer, const kyso_peer_tuple_t *t, uint32_t uid,
+                                 uint64_t inode, const char *how)
 {
 	if (inode == 0 || inode == t->own_inode)
 		return KYSO_PEER_UNKNOWN;
@@ -100,7 +67,7 @@ static kyso_peer_owner_t verdict(kyso_peer_t *peer, const tuple_t *t, uint32_t u
 
 /* ---- sock_diag ------------------------------------------------------------------ */
 
-static kyso_peer_owner_t by_diag(const tuple_t *t, kyso_peer_t *peer)
+static kyso_peer_owner_t by_diag(const kyso_peer_tuple_t *t, kyso_peer_t *peer)
 {
 	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_INET_DIAG);
 	if (nl < 0)
@@ -175,7 +142,7 @@ static void proc_addr(const uint8_t *a, int family, char *out, size_t cap)
 	}
 }
 
-static kyso_peer_owner_t by_proc(const tuple_t *t, kyso_peer_t *peer)
+static kyso_peer_owner_t by_proc(const kyso_peer_tuple_t *t, kyso_peer_t *peer)
 {
 	FILE *f = fopen(t->family == AF_INET ? "/proc/net/tcp" : "/proc/net/tcp6", "re");
 	if (f == NULL)
@@ -207,8 +174,8 @@ static kyso_peer_owner_t by_proc(const tuple_t *t, kyso_peer_t *peer)
 kyso_peer_owner_t kyso_peer_lookup_with(intptr_t sock, const char *how, kyso_peer_t *peer)
 {
 	memset(peer, 0, sizeof(*peer));
-	tuple_t t;
-	if (how == NULL || !get_tuple((int)sock, &t) || !loopback(&t))
+	kyso_peer_tuple_t t;
+	if (how == NULL || !get_tuple((int)sock, &t) || !kyso_peer_tuple_loopback(&t))
 		return KYSO_PEER_UNKNOWN;
 	if (strcmp(how, "sock_diag") == 0)
 		return by_diag(&t, peer);

@@ -10,46 +10,20 @@
 
 #include "kyso_peer.h"
 #include "win_int.h"
+#include "core_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-	int family;
-	uint8_t peer_addr[16], our_addr[16];
-	uint16_t peer_port, our_port; /* host order */
-} tuple_t;
-
-static bool get_tuple(SOCKET s, tuple_t *t)
+static bool get_tuple(SOCKET s, kyso_peer_tuple_t *t)
 {
 	struct sockaddr_storage us, them;
 	int ul = sizeof(us), tl = sizeof(them);
-	memset(t, 0, sizeof(*t));
 	if (getsockname(s, (struct sockaddr *)&us, &ul) != 0 ||
-	    getpeername(s, (struct sockaddr *)&them, &tl) != 0 || us.ss_family != them.ss_family)
+	    getpeername(s, (struct sockaddr *)&them, &tl) != 0)
 		return false;
-	t->family = us.ss_family;
-	if (t->family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)&us;
-		const struct sockaddr_in *b = (const struct sockaddr_in *)&them;
-		memcpy(t->our_addr, &a->sin_addr, 4);
-		memcpy(t->peer_addr, &b->sin_addr, 4);
-		t->our_port = ntohs(a->sin_port);
-		t->peer_port = ntohs(b->sin_port);
-		return t->peer_addr[0] == 127;
-	}
-	if (t->family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&us;
-		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)&them;
-		memcpy(t->our_addr, &a->sin6_addr, 16);
-		memcpy(t->peer_addr, &b->sin6_addr, 16);
-		t->our_port = ntohs(a->sin6_port);
-		t->peer_port = ntohs(b->sin6_port);
-		static const uint8_t lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-		return memcmp(t->peer_addr, lo6, 16) == 0;
-	}
-	return false;
+	return kyso_peer_tuple_fill(&us, &them, t) && kyso_peer_tuple_loopback(t);
 }
 
 static void *tcp_table(ULONG family)
@@ -74,7 +48,7 @@ static void *tcp_table(ULONG family)
 	return NULL;
 }
 
-static DWORD owner_pid(const tuple_t *t)
+static DWORD owner_pid(const kyso_peer_tuple_t *t)
 {
 	DWORD pid = 0;
 	if (t->family == AF_INET) {
@@ -130,7 +104,7 @@ static TOKEN_USER *token_user(HANDLE process)
 kyso_peer_owner_t kyso_peer_lookup_with(intptr_t sock, const char *how, kyso_peer_t *peer)
 {
 	memset(peer, 0, sizeof(*peer));
-	tuple_t t;
+	kyso_peer_tuple_t t;
 	if (how == NULL || strcmp(how, "tcptable") != 0 || !get_tuple((SOCKET)sock, &t))
 		return KYSO_PEER_UNKNOWN;
 	DWORD pid = owner_pid(&t);
