@@ -13,22 +13,7 @@ set -euo pipefail
 bench_init bench-agent-load kyso-agent
 bench_harness
 bench_token
-cat >"$KH_TMP/pinentry-remember" <<'PE'
-#!/usr/bin/env bash
-exec 2>/dev/null
-echo "OK Pleased to meet you"
-third=0
-while IFS= read -r line; do
-	case $line in
-	SETNOTOK*) third=1; echo OK ;;
-	CONFIRM*) if ((third)); then echo "ERR 83886194 Not confirmed"; else echo OK; fi ;;
-	GETPIN) printf 'D %s\nOK\n' "$BENCH_PIN" ;;
-	BYE) echo OK; exit 0 ;;
-	*) echo OK ;;
-	esac
-done
-PE
-chmod +x "$KH_TMP/pinentry-remember"
+bench_pinentry_remember
 ORIGIN=http://127.0.0.1:9
 PORT=$(kh_free_port)
 kh_bg "$KH_TMP/agent.log" "$BENCH/bin/kyso-agent" --state-dir "$KH_TMP/state" --origin "$ORIGIN" \

@@ -113,23 +113,7 @@ kh_stop "$AGENT_PID"
 # Target: answer - C_Sign - consent dialog <= 5 ms.
 ${CC:-clang} -O2 -I/usr/include/p11-kit-1 -o "$KH_TMP/p11_sign_time" "$top/tests/bench/p11_sign_time.c" -ldl
 P11_US=$("$KH_TMP/p11_sign_time" "$KH_P11_MODULE" kyso-rsa "$BENCH_PIN" 200)
-# this pinentry chooses "Sign, remember PIN" (the third button: SETNOTOK) when offered
-cat >"$KH_TMP/pinentry-remember" <<'PE'
-#!/usr/bin/env bash
-exec 2>/dev/null
-echo "OK Pleased to meet you"
-third=0
-while IFS= read -r line; do
-	case $line in
-	SETNOTOK*) third=1; echo OK ;;
-	CONFIRM*) if ((third)); then echo "ERR 83886194 Not confirmed"; else echo OK; fi ;;
-	GETPIN) printf 'D %s\nOK\n' "$BENCH_PIN" ;;
-	BYE) echo OK; exit 0 ;;
-	*) echo OK ;;
-	esac
-done
-PE
-chmod +x "$KH_TMP/pinentry-remember"
+bench_pinentry_remember
 PORT=$(kh_free_port)
 kh_bg "$KH_TMP/agent-hash.log" "$BENCH/bin/kyso-agent" --state-dir "$KH_TMP/state" --origin "$ORIGIN" \
 	--pinentry "$KH_TMP/pinentry-remember" --module "$KH_P11_MODULE" --token kyso-rsa \

@@ -45,6 +45,27 @@ bench_token() {
 	export BENCH_PIN=$KH_P11_USER_PIN
 }
 
+# $KH_TMP/pinentry-remember: a fake pinentry that chooses "Sign, remember
+# PIN" (the third button, SETNOTOK) when offered and answers $BENCH_PIN.
+bench_pinentry_remember() {
+	cat >"$KH_TMP/pinentry-remember" <<'PE'
+#!/usr/bin/env bash
+exec 2>/dev/null
+echo "OK Pleased to meet you"
+third=0
+while IFS= read -r line; do
+	case $line in
+	SETNOTOK*) third=1; echo OK ;;
+	CONFIRM*) if ((third)); then echo "ERR 83886194 Not confirmed"; else echo OK; fi ;;
+	GETPIN) printf 'D %s\nOK\n' "$BENCH_PIN" ;;
+	BYE) echo OK; exit 0 ;;
+	*) echo OK ;;
+	esac
+done
+PE
+	chmod +x "$KH_TMP/pinentry-remember"
+}
+
 bench_nss() {
 	NSS=$KH_TMP/nss
 	mkdir -p "$NSS"
