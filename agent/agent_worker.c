@@ -26,19 +26,54 @@ typedef struct done {
 	ag_reply_t *r;
 } done_t;
 
+/* A FIFO of jobs (under the worker's mutex). */
+typedef struct {
+	job_t *head, *tail;
+} jobq_t;
+
+static void jobq_push(jobq_t *q, job_t *j)
+{
+	if (q->tail != NULL)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+}
+
+/* The oldest job, NULL when empty. */
+static job_t *jobq_pop(jobq_t *q)
+{
+	job_t *j = q->head;
+	if (j != NULL) {
+		q->head = j->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+	}
+	return j;
+}
+
+static void jobq_free(jobq_t *q)
+{
+	job_t *j;
+	while ((j = jobq_pop(q)) != NULL) {
+		ag_request_free(&j->rq);
+		free(j);
+	}
+}
+
 struct ag_worker {
 	const ag_config_t *cfg;
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	clockid_t cv_clock; /* the clock cv's timed waits count on */
-	job_t *head, *tail;
+	jobq_t q;
 	size_t queued; /* waiting + running, both queues */
 	/* the verification lane */
 	pthread_t vth;
 	bool vth_ok;
 	pthread_cond_t vcv;
-	job_t *vhead, *vtail;
+	jobq_t vq; /* its jobs */
 	done_t *dhead, *dtail;
 	bool stop;
 	ag_pincache_t *cache;
@@ -117,7 +152,7 @@ static void *worker_main(void *arg)
 	uint64_t next_check = 0;
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
-		while (w->head == NULL && !w->stop) {
+		while (w->q.head == NULL && !w->stop) {
 			if (ag_pincache_count(w->cache) > 0 && next_check == 0)
 				next_check =
 				        ag_pincache_now_ms() + (uint64_t)AG_PRESENCE_SECS * 1000u;
@@ -138,10 +173,7 @@ static void *worker_main(void *arg)
 			pthread_mutex_unlock(&w->mu);
 			break;
 		}
-		job_t *j = w->head;
-		w->head = j->next;
-		if (w->head == NULL)
-			w->tail = NULL;
+		job_t *j = jobq_pop(&w->q);
 		pthread_mutex_unlock(&w->mu);
 
 		run_job(w, j);
@@ -155,16 +187,13 @@ static void *verify_main(void *arg)
 	ag_worker_t *w = arg;
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
-		while (w->vhead == NULL && !w->stop)
+		while (w->vq.head == NULL && !w->stop)
 			pthread_cond_wait(&w->vcv, &w->mu);
 		if (w->stop) {
 			pthread_mutex_unlock(&w->mu);
 			break;
 		}
-		job_t *j = w->vhead;
-		w->vhead = j->next;
-		if (w->vhead == NULL)
-			w->vtail = NULL;
+		job_t *j = jobq_pop(&w->vq);
 		pthread_mutex_unlock(&w->mu);
 		run_job(w, j);
 	}
@@ -222,19 +251,9 @@ void ag_worker_free(ag_worker_t **pw)
 	pthread_join(w->th, NULL);
 	if (w->vth_ok)
 		pthread_join(w->vth, NULL);
-	while (w->vhead != NULL) {
-		job_t *j = w->vhead;
-		w->vhead = j->next;
-		ag_request_free(&j->rq);
-		free(j);
-	}
+	jobq_free(&w->vq);
 	ag_pincache_free(&w->cache); /* wipes what is remembered */
-	while (w->head != NULL) {
-		job_t *j = w->head;
-		w->head = j->next;
-		ag_request_free(&j->rq);
-		free(j);
-	}
+	jobq_free(&w->q);
 	ag_reply_t *r;
 	while ((r = ag_worker_take(w)) != NULL)
 		ag_reply_free(&r);
@@ -258,24 +277,10 @@ bool ag_worker_submit(ag_worker_t *w, uint64_t conn, ag_request_t *rq)
 	}
 	j->conn = conn;
 	j->rq = rq;
-	if (rq->op == AG_OP_VERIFY && w->vth_ok) {
-		if (w->vtail != NULL)
-			w->vtail->next = j;
-		else
-			w->vhead = j;
-		w->vtail = j;
-		w->queued++;
-		pthread_cond_signal(&w->vcv);
-		pthread_mutex_unlock(&w->mu);
-		return true;
-	}
-	if (w->tail != NULL)
-		w->tail->next = j;
-	else
-		w->head = j;
-	w->tail = j;
+	bool verify = rq->op == AG_OP_VERIFY && w->vth_ok;
+	jobq_push(verify ? &w->vq : &w->q, j);
 	w->queued++;
-	pthread_cond_signal(&w->cv);
+	pthread_cond_signal(verify ? &w->vcv : &w->cv);
 	pthread_mutex_unlock(&w->mu);
 	return true;
 }
