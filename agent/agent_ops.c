@@ -1127,7 +1127,10 @@ static void op_verify(const ag_config_t *cfg, ag_request_t *rq, ag_outcome_t *o)
 		fail(o, &err);
 		return;
 	}
-	json_object_del(report, "file"); /* the agent's temp path never reaches a page */
+	/* no local path reaches a page: not the agent's temp file, not the
+	 * trust anchors' files (where kyso is installed, the user's --ca) */
+	json_object_del(report, "file");
+	json_object_del(report, "anchors");
 	o->data = report;
 }
 
