@@ -3,21 +3,6 @@
 #define KYSO_REPORTS_INT_H
 #include "kyso_diagnostics.h"
 
-#include <netinet/in.h>
-
-
-typedef struct {
-	const char *db_url; /* each worker thread opens its own connection */
-	const char *store;  /* optional directory: a file copy of each new bundle */
-	const char *token;  /* bearer token */
-	const char *listen; /* "127.0.0.1:PORT" as given */
-	size_t max_size;
-	unsigned threads;      /* worker threads (one store connection each) */
-	unsigned max_inflight; /* uploads at once before 429 */
-	bool tls;
-	struct sockaddr_in addr;
-} serve_t;
-
 /* The dashboard's pages (reports_dash.c), malloc'ed HTML, NULL on a store error. */
 char *kyso_reports_dash_home(kyso_reports_db_t *db, const kyso_reports_filter_t *f,
                              kyso_error_t *err);

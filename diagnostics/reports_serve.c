@@ -4,6 +4,7 @@
 #include "reports_int.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -15,6 +16,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The collector: what the caller asked for, and what it is derived into. */
+typedef struct {
+	kyso_reports_serve_opts_t o;
+	bool tls;
+	struct sockaddr_in addr;
+} serve_t;
 
 typedef struct {
 	kyso_buf_t body;
@@ -99,7 +107,7 @@ static kyso_reports_db_t *worker_db(const serve_t *s)
 	}
 	kyso_error_t err;
 	kyso_error_clear(&err);
-	thread_db = kyso_reports_db_open(s->db_url, &err);
+	thread_db = kyso_reports_db_open(s->o.db_url, &err);
 	if (thread_db == NULL)
 		kyso_warn("reports: %s", kyso_error_message(&err));
 	opened[slot] = thread_db;
@@ -112,8 +120,8 @@ static bool token_ok(const serve_t *s, struct MHD_Connection *c)
 	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
 		return false;
 	h += 7;
-	size_t n = strlen(s->token);
-	return strlen(h) == n && CRYPTO_memcmp(h, s->token, n) == 0;
+	size_t n = strlen(s->o.token);
+	return strlen(h) == n && CRYPTO_memcmp(h, s->o.token, n) == 0;
 }
 
 static bool session_ok(const serve_t *s, struct MHD_Connection *c)
@@ -141,8 +149,8 @@ static bool form_token_ok(const serve_t *s, const kyso_buf_t *body)
 	char v[600];
 	bool ok = body->data != NULL && kyso_reports_form_value((const char *)body->data, body->len,
 	                                                        "token", v, sizeof(v));
-	size_t t = strlen(s->token);
-	ok = ok && strlen(v) == t && CRYPTO_memcmp(v, s->token, t) == 0;
+	size_t t = strlen(s->o.token);
+	ok = ok && strlen(v) == t && CRYPTO_memcmp(v, s->o.token, t) == 0;
 	kyso_memzero(v, sizeof(v));
 	return ok;
 }
@@ -229,11 +237,11 @@ static kyso_err_t store_upload(serve_t *s, const upload_t *u, char id[64], bool 
 	kyso_err_t rc =
 	        kyso_reports_db_ingest(db, u->body.data, u->body.len, "upload", id, added, err);
 	/* a known report keeps its first bundle: the store's copy is never replaced */
-	if (rc != KYSO_OK || !*added || s->store == NULL)
+	if (rc != KYSO_OK || !*added || s->o.store == NULL)
 		return rc;
 	char path[4200];
 	bool zip = u->body.len >= 4 && memcmp(u->body.data, "PK\003\004", 4) == 0;
-	snprintf(path, sizeof(path), "%s/%s.%s", s->store, id, zip ? "zip" : "json");
+	snprintf(path, sizeof(path), "%s/%s.%s", s->o.store, id, zip ? "zip" : "json");
 	return kyso_file_write_atomic(path, u->body.data, u->body.len, 0600, err);
 }
 
@@ -253,7 +261,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!login && strcmp(url, "/api/v1/reports") != 0 && strcmp(url, "/") != 0)
 			return reply(c, MHD_HTTP_NOT_FOUND, "{\"error\":\"not found\"}");
 		/* saturated: the sender keeps the bundle and comes back later */
-		if (!login && atomic_fetch_add(&inflight, 1) >= s->max_inflight) {
+		if (!login && atomic_fetch_add(&inflight, 1) >= s->o.max_inflight) {
 			atomic_fetch_sub(&inflight, 1);
 			return reply(c, MHD_HTTP_TOO_MANY_REQUESTS,
 			             "{\"error\":\"busy, retry later\"}");
@@ -273,7 +281,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (*size > 0) {
 		if (!u->denied && !u->too_big) {
-			if (u->body.len + *size > (u->login ? 1024 : s->max_size) ||
+			if (u->body.len + *size > (u->login ? 1024 : s->o.max_size) ||
 			    kyso_buf_append(&u->body, data, *size) != KYSO_OK)
 				u->too_big = true;
 		}
@@ -288,7 +296,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (u->too_big)
 		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "{\"error\":\"larger than %zu bytes\"}",
-		             s->max_size);
+		             s->o.max_size);
 	char id[64] = "";
 	bool added = false;
 	kyso_error_t err;
@@ -339,13 +347,14 @@ static char *read_pem(const char *path, kyso_error_t *err)
 
 static int serve_run(serve_t *s, const char *cert, const char *key, kyso_error_t *err)
 {
-	if (s->store != NULL && mkdir(s->store, 0700) != 0 && access(s->store, W_OK) != 0) {
-		kyso_error_set(err, KYSO_ERR_IO, _("cannot use the store directory %s"), s->store);
+	if (s->o.store != NULL && mkdir(s->o.store, 0700) != 0 && access(s->o.store, W_OK) != 0) {
+		kyso_error_set(err, KYSO_ERR_IO, _("cannot use the store directory %s"),
+		               s->o.store);
 		return kyso_cmd_fail(false, err);
 	}
 	char *cert_pem = NULL, *key_pem = NULL;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	make_session(s->token);
+	make_session(s->o.token);
 	s->tls = cert != NULL;
 	if (cert != NULL || key != NULL) {
 		cert_pem = cert != NULL ? read_pem(cert, err) : NULL;
@@ -365,25 +374,27 @@ static int serve_run(serve_t *s, const char *cert, const char *key, kyso_error_t
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 		                     (struct sockaddr *)&s->addr, MHD_OPTION_NOTIFY_COMPLETED,
 		                     on_done, s, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-		                     MHD_OPTION_THREAD_POOL_SIZE, s->threads,
+		                     MHD_OPTION_THREAD_POOL_SIZE, s->o.threads,
 		                     MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
 		                     key_pem, MHD_OPTION_END);
 	else
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 		                     (struct sockaddr *)&s->addr, MHD_OPTION_NOTIFY_COMPLETED,
 		                     on_done, s, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-		                     MHD_OPTION_THREAD_POOL_SIZE, s->threads, MHD_OPTION_END);
+		                     MHD_OPTION_THREAD_POOL_SIZE, s->o.threads, MHD_OPTION_END);
 	if (d == NULL) {
 		free(cert_pem);
 		free(key_pem);
-		kyso_error_set(err, KYSO_ERR_IO, _("cannot listen on %s (port busy?)"), s->listen);
+		kyso_error_set(err, KYSO_ERR_IO, _("cannot listen on %s (port busy?)"),
+		               s->o.listen);
 		return kyso_cmd_fail(false, err);
 	}
 	if (signal(SIGINT, on_signal) == SIG_ERR || signal(SIGTERM, on_signal) == SIG_ERR)
 		kyso_warn("reports: cannot install signal handlers");
 	printf(_("Collecting reports on %s://%s/api/v1/reports (store %s)\n"),
-	       cert_pem != NULL ? "https" : "http", s->listen, s->store != NULL ? s->store : "-");
-	printf(_("Dashboard: %s://%s/\n"), cert_pem != NULL ? "https" : "http", s->listen);
+	       cert_pem != NULL ? "https" : "http", s->o.listen,
+	       s->o.store != NULL ? s->o.store : "-");
+	printf(_("Dashboard: %s://%s/\n"), cert_pem != NULL ? "https" : "http", s->o.listen);
 	fflush(stdout);
 	while (!stop_serving)
 		sleep(1); /* a signal ends the sleep early */
@@ -403,13 +414,7 @@ int kyso_reports_serve(const kyso_reports_serve_opts_t *o, const char *cert, con
 {
 	serve_t s;
 	memset(&s, 0, sizeof(s));
-	s.db_url = o->db_url;
-	s.store = o->store;
-	s.token = o->token;
-	s.listen = o->listen;
-	s.max_size = o->max_size;
-	s.threads = o->threads;
-	s.max_inflight = o->max_inflight;
+	s.o = *o;
 	const char *colon = o->listen != NULL ? strrchr(o->listen, ':') : NULL;
 	char host[64];
 	long port = colon != NULL ? strtol(colon + 1, NULL, 10) : 0;
