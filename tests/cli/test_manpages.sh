@@ -2,7 +2,7 @@
 # Every program has a man page that renders without groff warnings, and
 # kyso(1) documents every exit code the code defines.
 . "$KYSO_HARNESS/lib.sh"
-for prog in kyso kyso-agent; do
+for prog in kyso kyso-agent kyso-choose; do
 	page="$KYSO_SRC/docs/man/$prog.1"
 	kh_check "$prog.1 exists" test -f "$page"
 	kh_check "$prog.1 renders without warnings" \

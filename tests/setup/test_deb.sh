@@ -34,6 +34,7 @@ done
 dpkg-deb -c "$deb" | awk '{print $6}' >"$KH_TMP/files"
 for p in ./usr/bin/kyso ./usr/bin/kyso-agent ./usr/share/kyso/tokens.json ./usr/share/kyso/samples/sample-vi.pdf \
 	./usr/share/locale/vi/LC_MESSAGES/kyso.mo ./usr/share/man/man1/kyso.1.gz ./usr/share/man/man1/kyso-agent.1.gz \
+	./usr/bin/kyso-choose ./usr/share/man/man1/kyso-choose.1.gz \
 	./usr/share/doc/kyso/copyright ./usr/share/doc/kyso/changelog.gz \
 	./usr/lib/systemd/user/kyso-agent.service ./usr/share/kyso/roots/README.md; do
 	kh_check "contains $p" grep -qx "$p" "$KH_TMP/files"
