@@ -35,9 +35,10 @@ for (const [proto, role] of [['kyso', 'approval'], ['vnpt', 'initial'], ['vgca',
   const r = await signWith(proto, role);
   check(r.cls === 'ok', `${proto}: demo page signs (${r.text})`);
   if (r.cls !== 'ok') continue;
+  // the page's own verification of the result first, then the download: one thing at a time
+  await page.waitForFunction(() => +document.querySelector('#sigs tbody').dataset.count >= 1);
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
   await dl.saveAs(`${out}/browser-${proto}.pdf`);
-  await page.waitForFunction(() => +document.querySelector('#sigs tbody').dataset.count >= 1);
   const rows = await page.$$eval('#sigs tbody tr', (trs) => trs.map((t) => [t.cells[1].textContent, t.dataset.intact]));
   check(rows.length === 1 && rows[0][0].includes('Nguyễn Văn An') && rows[0][1] === '1',
         `${proto}: the signature is listed (${JSON.stringify(rows)})`);
