@@ -51,9 +51,13 @@ static bool serial_is(X509 *x, const char *hex)
 	BN_free(bn);
 	if (have == NULL)
 		return false;
+	/* BN_bn2hex prints whole bytes ("02A0…"), pages may drop the zero */
+	const char *h = have;
+	while (*h == '0' && h[1] != '\0')
+		h++;
 	while (*hex == '0' && hex[1] != '\0')
 		hex++;
-	bool same = strcasecmp(have, hex) == 0;
+	bool same = strcasecmp(h, hex) == 0;
 	OPENSSL_free(have);
 	return same;
 }

@@ -155,6 +155,15 @@ wt_b4 1
 doc --module "$MOD"
 kh_check "root not in the Windows ROOT store: cert-chain fails (self-signed root in the chain)" \
 	jpy "$KH_TMP/doc.json" "(lambda c: c['cert-chain']['status'] == 'fail' and c['cert-chain']['data']['system_roots'] >= 0)({c['id']: c for c in d['checks']})"
+# IT staff's own anchors (%ProgramData%\kyso\roots, the shipped roots' companion): the doctor
+# chains the token's certificate to the root copied there, category "local"
+mkdir -p "$C/ProgramData/kyso/roots"
+cp "$KH_PKI_ROOT_CERT" "$C/ProgramData/kyso/roots/don-vi-root.pem"
+doc --module "$MOD"
+kh_check "root in %ProgramData%\\kyso\\roots: cert-chain passes, category local, Kyso Test Root CA" \
+	jpy "$KH_TMP/doc.json" "(lambda c: c['cert-chain']['status'] == 'pass' and c['cert-chain']['data']['root_category'] == 'local' and 'Kyso Test Root CA' in c['cert-chain']['data']['root'])({c['id']: c for c in d['checks']})"
+kh_on_fail cat "$KH_TMP/doc.json"
+rm -rf "$C/ProgramData/kyso/roots"
 # the test root added to the prefix's LocalMachine\ROOT store as Windows keeps
 # it (registry blob: property 32 = the certificate), without kyso
 thumb=$(openssl x509 -in "$KH_PKI_ROOT_CERT" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')

@@ -39,10 +39,11 @@ gone() {
 }
 
 # host_run_pcscd: a listing of the host's /run/pcscd (to prove it is untouched).
+# Absent and empty read the same: every kh-pcscd creates the empty directory as its
+# bind-mount target (harmless, see kh-pcscd), and on a fresh machine a test running
+# beside this one may be the first to do so.
 host_run_pcscd() {
-	if [[ -d /run/pcscd ]]; then
-		find /run/pcscd -mindepth 1 -printf '%p %y %i\n' | sort
-	else
-		echo "(no /run/pcscd)"
-	fi
+	local l=""
+	[[ -d /run/pcscd ]] && l=$(find /run/pcscd -mindepth 1 -printf '%p %y %i\n' | sort)
+	echo "${l:-(nothing in /run/pcscd)}"
 }
